@@ -1,0 +1,220 @@
+/** The embedded DuckDB store: one file, a write connection for loads, a read connection per query. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { type DuckDBConnection, DuckDBInstance, StatementType } from '@duckdb/node-api';
+import {
+  type LoadedSegment,
+  type QueryParams,
+  type QueryResult,
+  type ReadOnlyQueryOptions,
+  type ReadOnlyQueryResult,
+  type Store,
+  StoreError,
+} from '../store.js';
+import { LOAD_SEGMENT_SQL } from './load-segment-sql.js';
+import { MIGRATIONS } from './migrations.js';
+import { toJsonRows } from './values.js';
+
+export interface DuckDBStoreOptions {
+  /** Database file; ':memory:' for tests. */
+  file: string;
+  /** Directory holding spool segments: the only place DuckDB may read files from. Default: none. */
+  spoolDir?: string;
+  /** DuckDB worker threads. Default: 2. */
+  threads?: number;
+  /** DuckDB memory limit, e.g. '1GB'. Default: '1GB'. */
+  memoryLimit?: string;
+}
+
+export async function openDuckDBStore(options: DuckDBStoreOptions): Promise<DuckDBStore> {
+  if (options.file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(options.file)), { recursive: true });
+  const allowed = options.spoolDir ? [`${path.resolve(options.spoolDir)}/`] : [];
+  let instance: DuckDBInstance;
+  try {
+    instance = await DuckDBInstance.create(options.file, {
+      threads: String(options.threads ?? 2),
+      memory_limit: options.memoryLimit ?? '1GB',
+      autoinstall_known_extensions: 'false',
+      autoload_known_extensions: 'false',
+    });
+  } catch (error) {
+    const message = String((error as Error).message ?? error);
+    if (/lock/i.test(message)) {
+      throw new StoreError('STORE_LOCKED', `the database ${options.file} is in use by another process: ${message}`, {
+        cause: error,
+      });
+    }
+    throw new StoreError('STORE_UNAVAILABLE', `cannot open ${options.file}: ${message}`, { cause: error });
+  }
+  const writer = await instance.connect();
+  const store = new DuckDBStore(instance, writer);
+  await store.migrate();
+  // User SQL must not read /etc/passwd or URLs: only the spool stays readable, for the loader.
+  // Once external access is off it cannot be switched back on, by us or by a query.
+  await writer.run(`SET allowed_directories = [${allowed.map((d) => `'${d.replaceAll("'", "''")}'`).join(',')}]`);
+  await writer.run('SET enable_external_access = false');
+  return store;
+}
+
+export class DuckDBStore implements Store {
+  readonly dialect = 'duckdb' as const;
+  /** Loads and migrations are serialised on one connection; DuckDB allows one writer transaction at a time. */
+  private writeChain: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly writer: DuckDBConnection,
+  ) {}
+
+  async migrate(): Promise<void> {
+    await this.writer.run(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)',
+    );
+    const applied = await this.writer.runAndReadAll('SELECT coalesce(max(version), 0) FROM schema_migrations');
+    const current = Number(applied.getRowsJS()[0][0]);
+    for (const migration of MIGRATIONS) {
+      if (migration.version <= current) continue;
+      await this.inTransaction(async () => {
+        for (const statement of migration.sql) await this.writer.run(statement);
+        await this.writer.run('INSERT INTO schema_migrations VALUES ($v, $n, now())', {
+          v: migration.version,
+          n: migration.name,
+        });
+      });
+    }
+  }
+
+  loadSegment(file: string, segment: number): Promise<LoadedSegment> {
+    return this.serialised(async () => {
+      const counts = await this.inTransaction(async () => {
+        const done = Number((await this.writer.runAndReadAll('SELECT segment FROM loader_state')).getRowsJS()[0][0]);
+        if (segment <= done) return { events: 0, failed: 0, batches: 0 };
+        await this.writer.run(LOAD_SEGMENT_SQL.stage, { file });
+        const c = (await this.writer.runAndReadAll(LOAD_SEGMENT_SQL.counts)).getRowsJS()[0];
+        await this.writer.run(LOAD_SEGMENT_SQL.events);
+        await this.writer.run(LOAD_SEGMENT_SQL.insertEvents);
+        await this.writer.run(LOAD_SEGMENT_SQL.failed);
+        await this.writer.run(LOAD_SEGMENT_SQL.batches);
+        await this.writer.run(LOAD_SEGMENT_SQL.summaryQueue);
+        await this.writer.run('UPDATE loader_state SET segment = $segment', { segment });
+        for (const statement of LOAD_SEGMENT_SQL.drop) await this.writer.run(statement);
+        return { events: Number(c[0]), failed: Number(c[1]), batches: Number(c[2]) };
+      });
+      return { segment, ...counts };
+    });
+  }
+
+  async checkpoint(): Promise<number> {
+    const result = await this.query('SELECT segment FROM loader_state');
+    return Number(result.rows[0][0]);
+  }
+
+  async query(sql: string, params?: QueryParams): Promise<QueryResult> {
+    const connection = await this.instance.connect();
+    try {
+      const reader = await connection.runAndReadAll(sql, params as never);
+      return { columns: reader.columnNames(), rows: toJsonRows(reader.getRowsJS()) };
+    } catch (error) {
+      throw wrap(error);
+    } finally {
+      connection.closeSync();
+    }
+  }
+
+  async scanStrings(sql: string, onValue: (value: string) => void): Promise<void> {
+    const connection = await this.instance.connect();
+    try {
+      const result = await connection.stream(sql);
+      for (;;) {
+        const chunk = await result.fetchChunk();
+        if (!chunk || chunk.rowCount === 0) break;
+        const column = chunk.getColumnVector(0);
+        for (let i = 0; i < chunk.rowCount; i++) {
+          const value = column.getItem(i);
+          if (typeof value === 'string') onValue(value);
+        }
+      }
+    } catch (error) {
+      throw wrap(error);
+    } finally {
+      connection.closeSync();
+    }
+  }
+
+  async readOnlyQuery(sql: string, options: ReadOnlyQueryOptions): Promise<ReadOnlyQueryResult> {
+    const connection = await this.instance.connect();
+    const timer = setTimeout(() => connection.interrupt(), options.timeoutMs);
+    try {
+      const extracted = await connection.extractStatements(sql).catch((error) => {
+        throw new StoreError('STORE_QUERY_FAILED', cleanMessage(error));
+      });
+      if (extracted.count !== 1) {
+        throw new StoreError('STORE_READ_ONLY_VIOLATION', `exactly one statement is allowed, got ${extracted.count}`);
+      }
+      const prepared = await extracted.prepare(0).catch((error) => {
+        throw wrap(error);
+      });
+      if (prepared.statementType !== StatementType.SELECT) {
+        throw new StoreError('STORE_READ_ONLY_VIOLATION', 'only a SELECT or WITH … SELECT statement is allowed');
+      }
+      const reader = await prepared.streamAndReadUntil(options.maxRows + 1);
+      const rows = reader.getRowsJS();
+      const truncated = rows.length > options.maxRows;
+      return { columns: reader.columnNames(), rows: toJsonRows(rows.slice(0, options.maxRows)), truncated };
+    } catch (error) {
+      throw wrap(error);
+    } finally {
+      clearTimeout(timer);
+      connection.closeSync();
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    await this.writeChain.catch(() => {});
+    this.writer.closeSync();
+    this.instance.closeSync();
+  }
+
+  /** Runs `work` after every earlier write; writes never interleave on the writer connection. */
+  serialised<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.writeChain.then(work, work);
+    this.writeChain = next.catch(() => {});
+    return next;
+  }
+
+  /** The writer connection, for other write paths of this adapter (summaries, simulator fast path). */
+  get writeConnection(): DuckDBConnection {
+    return this.writer;
+  }
+
+  async inTransaction<T>(work: () => Promise<T>): Promise<T> {
+    await this.writer.run('BEGIN TRANSACTION');
+    try {
+      const result = await work();
+      await this.writer.run('COMMIT');
+      return result;
+    } catch (error) {
+      await this.writer.run('ROLLBACK').catch(() => {});
+      throw wrap(error);
+    }
+  }
+}
+
+function cleanMessage(error: unknown): string {
+  return String((error as Error)?.message ?? error).split('\n')[0];
+}
+
+function wrap(error: unknown): StoreError {
+  if (error instanceof StoreError) return error;
+  const message = cleanMessage(error);
+  if (/interrupt/i.test(message))
+    return new StoreError('STORE_TIMEOUT', 'the query ran past its time limit', { cause: error });
+  if (/Permission Error|disabled|external access/i.test(message)) {
+    return new StoreError('STORE_READ_ONLY_VIOLATION', message, { cause: error });
+  }
+  return new StoreError('STORE_QUERY_FAILED', message, { cause: error });
+}

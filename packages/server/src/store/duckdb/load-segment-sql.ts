@@ -1,0 +1,65 @@
+/** The SQL that bulk-loads one spool segment into DuckDB (see spool/segment-format.ts). */
+import { SEGMENT_COLUMNS } from '../../spool/segment-format.js';
+
+const columns = `{${SEGMENT_COLUMNS.map(([name, type]) => `'${name}': '${type}'`).join(', ')}}`;
+
+/** The parts of an event the typed columns need; json_transform parses each raw event once. */
+const EVENT_SHAPE = JSON.stringify({
+  eid: 'VARCHAR',
+  ets: 'DOUBLE',
+  ver: 'VARCHAR',
+  mid: 'VARCHAR',
+  actor: { id: 'VARCHAR', type: 'VARCHAR' },
+  context: {
+    channel: 'VARCHAR',
+    pdata: { id: 'VARCHAR', ver: 'VARCHAR', pid: 'VARCHAR' },
+    env: 'VARCHAR',
+    sid: 'VARCHAR',
+    did: 'VARCHAR',
+    cdata: [{ type: 'VARCHAR', id: 'VARCHAR' }],
+  },
+  object: { id: 'VARCHAR', type: 'VARCHAR', ver: 'VARCHAR' },
+  tags: ['VARCHAR'],
+  edata: {
+    type: 'VARCHAR',
+    subtype: 'VARCHAR',
+    mode: 'VARCHAR',
+    id: 'VARCHAR',
+    pageid: 'VARCHAR',
+    uri: 'VARCHAR',
+    duration: 'DOUBLE',
+    rating: 'DOUBLE',
+    query: 'VARCHAR',
+  },
+});
+
+export const LOAD_SEGMENT_SQL = {
+  stage: `CREATE TEMP TABLE spool_stage AS
+    SELECT * FROM read_csv($file, delim = '\x1f', quote = '\x02', escape = '\x02', header = false,
+      auto_detect = false, strict_mode = false, null_padding = false, max_line_size = 33554432, buffer_size = 67108864,
+      columns = ${columns})`,
+  counts: `SELECT count(*) FILTER (kind = 'e'), count(*) FILTER (kind = 'f'), count(*) FILTER (kind = 'b') FROM spool_stage`,
+  events: `CREATE TEMP TABLE stage_events AS
+    SELECT j.mid AS mid, j.eid AS eid, CAST(round(j.ets) AS BIGINT) AS ets, epoch_ms(CAST(round(j.ets) AS BIGINT)) AS ts,
+      syncts, j.ver AS ver, j.actor.id AS actor_id, j.actor.type AS actor_type,
+      coalesce(nullif(j.context.channel, ''), hdr_channel) AS channel,
+      j.context.pdata.id AS pdata_id, j.context.pdata.ver AS pdata_ver,
+      coalesce(nullif(j.context.pdata.pid, ''), hdr_pid) AS pdata_pid,
+      j.context.env AS env, j.context.sid AS sid, coalesce(nullif(j.context.did, ''), hdr_did) AS did,
+      list_transform(j.context.cdata, c -> c.type) AS cdata_type, list_transform(j.context.cdata, c -> c.id) AS cdata_id,
+      j.tags AS tags, j.object.id AS object_id, j.object.type AS object_type, j.object.ver AS object_ver,
+      j.edata.type AS edata_type, j.edata.subtype AS edata_subtype, j.edata.mode AS edata_mode, j.edata.id AS edata_id,
+      j.edata.pageid AS edata_pageid, j.edata.uri AS edata_uri, j.edata.duration AS edata_duration,
+      j.edata.rating AS edata_rating, j.edata.query AS edata_query, raw
+    FROM (SELECT *, json_transform(raw, '${EVENT_SHAPE}') AS j FROM spool_stage WHERE kind = 'e')`,
+  failed: `INSERT INTO failed_events
+    SELECT syncts, mid, eid, reason, CAST(json(errors) AS VARCHAR[]), msgid, raw
+    FROM spool_stage WHERE kind = 'f'`,
+  batches: `INSERT INTO batches SELECT msgid, syncts, n FROM spool_stage WHERE kind = 'b'`,
+  insertEvents: `INSERT INTO events SELECT * FROM stage_events`,
+  /** Device streams the summarizer must redo, from the earliest event time this load touched. */
+  summaryQueue: `INSERT INTO summary_queue
+    SELECT did, channel, pdata_id, min(ets) FROM stage_events
+    WHERE eid NOT IN ('LOG', 'AUDIT', 'SEARCH') GROUP BY ALL`,
+  drop: ['DROP TABLE spool_stage', 'DROP TABLE stage_events'],
+};

@@ -1,0 +1,74 @@
+/**
+ * Versioned schema migrations for the DuckDB store. Append only: a released migration is never
+ * edited, a change is a new entry. Column names are public (users write them in SQL; see README).
+ */
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string[];
+}
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'events, failed events, batches, loader state',
+    sql: [
+      `CREATE TABLE events (
+        mid VARCHAR NOT NULL,
+        eid VARCHAR NOT NULL,
+        ets BIGINT NOT NULL,          -- event time, epoch ms, as sent
+        ts TIMESTAMP NOT NULL,        -- ets as a UTC timestamp, for SQL convenience
+        syncts BIGINT NOT NULL,       -- receive time, epoch ms
+        ver VARCHAR,
+        actor_id VARCHAR,
+        actor_type VARCHAR,
+        channel VARCHAR,
+        pdata_id VARCHAR,
+        pdata_ver VARCHAR,
+        pdata_pid VARCHAR,
+        env VARCHAR,
+        sid VARCHAR,
+        did VARCHAR,
+        cdata_type VARCHAR[],
+        cdata_id VARCHAR[],
+        tags VARCHAR[],
+        object_id VARCHAR,
+        object_type VARCHAR,
+        object_ver VARCHAR,
+        edata_type VARCHAR,
+        edata_subtype VARCHAR,
+        edata_mode VARCHAR,
+        edata_id VARCHAR,
+        edata_pageid VARCHAR,
+        edata_uri VARCHAR,
+        edata_duration DOUBLE,
+        edata_rating DOUBLE,
+        edata_query VARCHAR,
+        raw VARCHAR NOT NULL          -- the event's JSON exactly as received
+      )`,
+      `CREATE TABLE failed_events (
+        syncts BIGINT NOT NULL,
+        mid VARCHAR,
+        eid VARCHAR,
+        reason VARCHAR NOT NULL,      -- one of the closed set of rejection codes
+        errors VARCHAR[] NOT NULL,    -- the validator's messages
+        batch_msgid VARCHAR,
+        raw VARCHAR NOT NULL
+      )`,
+      `CREATE TABLE batches (
+        msgid VARCHAR NOT NULL,
+        syncts BIGINT NOT NULL,
+        events INTEGER NOT NULL
+      )`,
+      `CREATE TABLE loader_state (segment BIGINT NOT NULL)`,
+      `INSERT INTO loader_state VALUES (0)`,
+      `CREATE TABLE summary_queue (
+        did VARCHAR,
+        channel VARCHAR,
+        pdata_id VARCHAR,
+        from_ets BIGINT NOT NULL
+      )`,
+    ],
+  },
+];

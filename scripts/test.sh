@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The one test command (README, CI): installs what the suites need, then runs every suite:
+# unit, integration against real DuckDB, browser (Debian Chromium) and ClickHouse when present.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+bash scripts/install-system-deps.sh
+npx tsc -b packages/spec packages/server
+npx biome check .
+node scripts/run-tests.mjs "$@"
