@@ -1,0 +1,4 @@
+// The public surface of @telemetry/spec: the V3 model, schemas, validator, builders, mid generation and levels.
+export * from './schemas.js';
+export * from './types.js';
+export * from './validate.js';

@@ -1,0 +1,61 @@
+// Validates one decoded event against its V3 schema: the collector's hot path, so validators are compiled once at
+// load and a call does one Map lookup and one compiled check, allocating only its result.
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { EVENT_SCHEMAS } from './schemas.js';
+import { EIDS, type TelemetryEvent } from './types.js';
+
+/** Why an event was rejected: a closed set, so the collector can keep one counter per reason. */
+export const REJECTION_REASONS = ['not_object', 'unknown_eid', 'invalid_schema'] as const;
+export type RejectionReason = (typeof REJECTION_REASONS)[number];
+
+export type ValidationResult =
+  | { valid: true; event: TelemetryEvent }
+  | { valid: false; reason: RejectionReason; errors: string[] };
+
+// allErrors:false stops at the first failure (the pipeline also reports only the first failing field) and is what
+// makes rejections cheap. Strict mode catches mistakes in our own schemas at load time.
+const ajv = new Ajv({ allErrors: false, strict: true, messages: true });
+
+const VALIDATORS: ReadonlyMap<string, ValidateFunction> = new Map(
+  EIDS.map((eid) => [eid, ajv.compile(EVENT_SCHEMAS[eid])] as const),
+);
+
+/** Checks that `value` is a V3 event. Never throws. The returned event is `value` itself, not a copy. */
+export function validateEvent(value: unknown): ValidationResult {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { valid: false, reason: 'not_object', errors: [`event must be an object, got ${describe(value)}`] };
+  }
+  const eid = (value as { eid?: unknown }).eid;
+  const validator = typeof eid === 'string' ? VALIDATORS.get(eid) : undefined;
+  if (validator === undefined) {
+    return { valid: false, reason: 'unknown_eid', errors: [unknownEidMessage(eid)] };
+  }
+  if (validator(value)) return { valid: true, event: value as TelemetryEvent };
+  return { valid: false, reason: 'invalid_schema', errors: (validator.errors ?? []).map(formatError) };
+}
+
+function unknownEidMessage(eid: unknown): string {
+  if (eid === undefined) return "/: must have required property 'eid'";
+  return `eid ${JSON.stringify(eid)} is not a V3 event`;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  return Array.isArray(value) ? 'an array' : typeof value;
+}
+
+/** One ajv error as "<JSON pointer>: <message>", naming the offending key where ajv keeps it in params. */
+function formatError(error: ErrorObject): string {
+  const path = error.instancePath || '/';
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'additionalProperties':
+      return `${path}: must NOT have additional property '${String(params.additionalProperty)}'`;
+    case 'enum':
+      return `${path}: must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'const':
+      return `${path}: must be ${JSON.stringify(params.allowedValue)}`;
+    default:
+      return `${path}: ${error.message ?? error.keyword}`;
+  }
+}
