@@ -5,7 +5,7 @@
  * ClickHouse loader) reads it back byte for byte.
  *
  * Fields: kind, syncts, hdr_did, hdr_channel, hdr_pid, msgid, mid, eid, reason, errors, n, raw
- *   kind 'e' valid event · 'f' rejected event · 'b' batch marker (all its events stored)
+ *   kind 'e' valid event · 'f' rejected event · 'b' batch marker (every event of it is durable)
  */
 
 export const FIELD = '\x1f';

@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+/** The `telemetry` command: one sub-command per file under commands/. */
+import { importCommand } from './commands/import.js';
+import { serveCommand } from './commands/serve.js';
+import { sqlCommand } from './commands/sql.js';
+
+type Command = (argv: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, { run: Command; summary: string }> = {
+  serve: { run: serveCommand, summary: 'run the collector, API and dashboard (configured by environment, see README)' },
+  import: {
+    run: importCommand,
+    summary: 'import FILE: NDJSON of V3 events or of Sunbird batches, through the same checks',
+  },
+  sql: { run: sqlCommand, summary: 'sql "SELECT …": a read-only query against the store' },
+};
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  return `usage: telemetry <command> [options]\n\n${lines.join('\n')}\n\nRun "telemetry <command> --help" for a command's options.\n`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage());
+    return name ? 0 : 1;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`telemetry: unknown command "${name}"\n\n${usage()}`);
+    return 1;
+  }
+  return command.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error) => {
+    process.stderr.write(`telemetry: ${(error as Error).message ?? error}\n`);
+    process.exitCode = 1;
+  },
+);

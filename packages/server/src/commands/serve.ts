@@ -1,0 +1,25 @@
+/** `telemetry serve`: the collector and API on the embedded store, until SIGINT/SIGTERM. */
+import { startServer } from '../server.js';
+
+const HELP = `usage: telemetry serve
+
+Configured by environment variables (see the README's configuration table):
+  PORT (8080), HOST (127.0.0.1), TELEMETRY_DATA_DIR (./data), TELEMETRY_ADMIN_TOKEN, TELEMETRY_WRITE_KEYS, …
+`;
+
+export async function serveCommand(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const server = await startServer();
+  process.stdout.write(`telemetry: collecting on ${server.url}/v1/telemetry (data in ${server.config.dataDir})\n`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  process.stdout.write('telemetry: stopping (committing and loading the spool)\n');
+  await server.close();
+  return 0;
+}

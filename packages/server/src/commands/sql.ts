@@ -1,0 +1,73 @@
+/** `telemetry sql "SELECT …"`: the same read-only rules as /api/sql, against the store file or a running server. */
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config.js';
+import { DATABASE_FILE } from '../server.js';
+import { openDuckDBStore } from '../store/duckdb/duckdb-store.js';
+import type { QueryResult } from '../store/store.js';
+
+const HELP = `usage: telemetry sql [--json] [--url http://127.0.0.1:8080] "SELECT …"
+
+Without --url the store in TELEMETRY_DATA_DIR is opened directly (stop the server first, or use --url).
+With --url the query goes to that server's /api/sql (TELEMETRY_ADMIN_TOKEN is sent when set).
+`;
+
+function printTable(result: QueryResult): void {
+  const cells = [
+    result.columns,
+    ...result.rows.map((row) => row.map((v) => (typeof v === 'string' ? v : JSON.stringify(v)))),
+  ];
+  const widths = result.columns.map((_, i) =>
+    Math.min(60, Math.max(...cells.map((row) => String(row[i] ?? '').length))),
+  );
+  const line = (row: unknown[]) =>
+    row
+      .map((v, i) =>
+        String(v ?? '')
+          .slice(0, 60)
+          .padEnd(widths[i]),
+      )
+      .join(' │ ');
+  process.stdout.write(`${line(cells[0])}\n${widths.map((w) => '─'.repeat(w)).join('─┼─')}\n`);
+  for (const row of cells.slice(1)) process.stdout.write(`${line(row)}\n`);
+  process.stdout.write(`(${result.rows.length} rows)\n`);
+}
+
+export async function sqlCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { json: { type: 'boolean' }, url: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  const query = positionals.join(' ');
+  if (values.help || !query) {
+    process.stdout.write(HELP);
+    return values.help ? 0 : 1;
+  }
+  const { json, url } = values;
+  const config = loadConfig();
+  let result: QueryResult;
+  if (url) {
+    const response = await fetch(`${url.replace(/\/$/, '')}/api/sql`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(config.adminToken ? { authorization: `Bearer ${config.adminToken}` } : {}),
+      },
+      body: JSON.stringify({ query }),
+    });
+    const body = (await response.json()) as QueryResult & { params?: { errmsg?: string } };
+    if (!response.ok) throw new Error(body.params?.errmsg ?? `HTTP ${response.status}`);
+    result = body;
+  } else {
+    const store = await openDuckDBStore({ file: path.join(config.dataDir, DATABASE_FILE) });
+    try {
+      result = await store.readOnlyQuery(query, { maxRows: config.sqlMaxRows, timeoutMs: config.sqlTimeoutMs });
+    } finally {
+      await store.close();
+    }
+  }
+  if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
+  else printTable(result);
+  return 0;
+}

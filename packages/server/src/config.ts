@@ -1,0 +1,71 @@
+/** Server configuration: every setting, its environment variable and its default, in one place. */
+import path from 'node:path';
+
+export interface Config {
+  /** HTTP port. Env PORT. Default 8080. */
+  port: number;
+  /** Interface to bind. Env HOST. Default 127.0.0.1. */
+  host: string;
+  /** Where the database, spool and other state live. Env TELEMETRY_DATA_DIR. Default ./data. */
+  dataDir: string;
+  /** Bearer token for reading (/api/*). Env TELEMETRY_ADMIN_TOKEN. Default unset: reads are open. */
+  adminToken?: string;
+  /** Comma-separated write keys for ingestion. Env TELEMETRY_WRITE_KEYS. Default unset: ingestion is open. */
+  writeKeys: string[];
+  /** Largest request body as sent (compressed or not). Env TELEMETRY_MAX_BODY_BYTES. Default 5 MB (Sunbird's). */
+  maxBodyBytes: number;
+  /** Largest body after gzip/deflate/br inflation; a bomb is cut off here. Env TELEMETRY_MAX_INFLATED_BYTES. Default 16 MB. */
+  maxInflatedBytes: number;
+  /** Events per batch. Env TELEMETRY_MAX_BATCH_EVENTS. Default 5000. */
+  maxBatchEvents: number;
+  /** Bytes per event; larger events are rejected into failed_events. Env TELEMETRY_MAX_EVENT_BYTES. Default 1 MB (Sunbird's). */
+  maxEventBytes: number;
+  /** Spool segment rotation: a non-empty segment is sealed for loading after this long. Env TELEMETRY_SPOOL_ROTATE_MS. Default 500. */
+  spoolRotateMs: number;
+  /** Rows /api/sql returns at most. Env TELEMETRY_SQL_MAX_ROWS. Default 10000. */
+  sqlMaxRows: number;
+  /** /api/sql statement timeout. Env TELEMETRY_SQL_TIMEOUT_MS. Default 10000. */
+  sqlTimeoutMs: number;
+  /** DuckDB threads. Env TELEMETRY_DUCKDB_THREADS. Default 2. */
+  duckdbThreads: number;
+  /** DuckDB memory limit. Env TELEMETRY_DUCKDB_MEMORY. Default 1GB. */
+  duckdbMemory: string;
+  /** Highest telemetry level accepted; events above it are rejected with reason 'level'. Env TELEMETRY_MAX_LEVEL. Default full. */
+  maxLevel: string;
+  /** Access log on stdout. Env TELEMETRY_LOG (info|warn|silent). Default warn. */
+  logLevel: string;
+}
+
+const MB = 1024 * 1024;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+  const int = (name: string, fallback: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number, got "${raw}"`);
+    return value;
+  };
+  return {
+    port: int('PORT', 8080),
+    host: env.HOST || '127.0.0.1',
+    dataDir: path.resolve(env.TELEMETRY_DATA_DIR || './data'),
+    adminToken: env.TELEMETRY_ADMIN_TOKEN || undefined,
+    writeKeys: (env.TELEMETRY_WRITE_KEYS ?? '')
+      .split(',')
+      .map((k) => k.trim())
+      .filter(Boolean),
+    maxBodyBytes: int('TELEMETRY_MAX_BODY_BYTES', 5 * MB),
+    maxInflatedBytes: int('TELEMETRY_MAX_INFLATED_BYTES', 16 * MB),
+    maxBatchEvents: int('TELEMETRY_MAX_BATCH_EVENTS', 5000),
+    maxEventBytes: int('TELEMETRY_MAX_EVENT_BYTES', MB),
+    spoolRotateMs: int('TELEMETRY_SPOOL_ROTATE_MS', 500),
+    sqlMaxRows: int('TELEMETRY_SQL_MAX_ROWS', 10000),
+    sqlTimeoutMs: int('TELEMETRY_SQL_TIMEOUT_MS', 10000),
+    duckdbThreads: int('TELEMETRY_DUCKDB_THREADS', 2),
+    duckdbMemory: env.TELEMETRY_DUCKDB_MEMORY || '1GB',
+    maxLevel: env.TELEMETRY_MAX_LEVEL || 'full',
+    logLevel: env.TELEMETRY_LOG || 'warn',
+    ...overrides,
+  };
+}

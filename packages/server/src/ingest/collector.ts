@@ -1,0 +1,173 @@
+/**
+ * The collector's core, independent of HTTP: parse a batch, check each event, de-duplicate by
+ * `mid` and batch `msgid`, spool valid and rejected events, and resolve only once they are durable.
+ */
+import { ApiError } from '../api/errors.js';
+import { batchLine, eventLine, eventLinePrefix, failedLine, type RequestContext } from '../spool/segment-format.js';
+import type { DedupIndex } from './dedup-index.js';
+import { findEventSpans } from './event-spans.js';
+import { checkEvent, type IngestRejection, type StepLimits } from './steps.js';
+
+export interface EventError {
+  index: number;
+  mid: string | null;
+  code: IngestRejection;
+  reasons: string[];
+}
+
+export interface IngestResult {
+  msgid: string | null;
+  received: number;
+  stored: number;
+  duplicates: number;
+  rejected: number;
+  /** True when the whole batch was answered from the batch index, without re-processing. */
+  duplicate_batch: boolean;
+  errors: EventError[];
+}
+
+/** Values the HTTP layer takes from headers: they fill `did`, `channel`, `pdata.pid` where an event lacks them. */
+export interface HeaderDefaults {
+  did?: string;
+  channel?: string;
+  pid?: string;
+}
+
+export interface CollectorCounters {
+  received(n: number): void;
+  stored(n: number): void;
+  duplicates(n: number): void;
+  rejected(n: number, reason: IngestRejection): void;
+  duplicateBatch(): void;
+}
+
+export interface CollectorDeps {
+  spool: { append(text: string): Promise<void> };
+  mids: DedupIndex;
+  batches: DedupIndex;
+  limits: StepLimits & { maxBatchEvents: number };
+  counters: CollectorCounters;
+  clock?: () => number;
+}
+
+/** The number of per-event errors listed in a response; all of them are in failed_events. */
+const MAX_LISTED_ERRORS = 1000;
+
+type Batch = { events: unknown[]; params?: { msgid?: unknown } };
+
+function parseBatch(text: string, maxBatchEvents: number): Batch {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new ApiError('INGEST_INVALID_JSON', `the body is not valid JSON: ${(error as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ApiError(
+      'INGEST_NOT_A_BATCH',
+      'the body must be a JSON object: a batch {"id","ver","params":{"msgid"},"events":[...]}',
+    );
+  }
+  const batch = parsed as Batch;
+  if (!Array.isArray(batch.events)) {
+    throw new ApiError('INGEST_NOT_A_BATCH', 'the batch has no "events" array');
+  }
+  if (batch.events.length > maxBatchEvents) {
+    throw new ApiError(
+      'INGEST_TOO_MANY_EVENTS',
+      `the batch has ${batch.events.length} events; at most ${maxBatchEvents} are accepted per request`,
+    );
+  }
+  return batch;
+}
+
+export class Collector {
+  private readonly clock: () => number;
+
+  constructor(private readonly deps: CollectorDeps) {
+    this.clock = deps.clock ?? Date.now;
+  }
+
+  async ingest(text: string, headers: HeaderDefaults = {}): Promise<IngestResult> {
+    const { limits, counters, mids, batches } = this.deps;
+    const batch = parseBatch(text, limits.maxBatchEvents);
+    const events = batch.events;
+    const msgid = typeof batch.params?.msgid === 'string' && batch.params.msgid !== '' ? batch.params.msgid : null;
+    counters.received(events.length);
+    const result: IngestResult = {
+      msgid,
+      received: events.length,
+      stored: 0,
+      duplicates: 0,
+      rejected: 0,
+      duplicate_batch: false,
+      errors: [],
+    };
+    if (msgid !== null && batches.has(msgid)) {
+      result.duplicates = events.length;
+      result.duplicate_batch = true;
+      counters.duplicateBatch();
+      counters.duplicates(events.length);
+      return result;
+    }
+
+    const spans = findEventSpans(text);
+    const exact = spans !== undefined && spans.length === events.length;
+    const ctx: RequestContext = { syncts: this.clock(), ...headers, msgid: msgid ?? undefined };
+    const prefix = eventLinePrefix(ctx);
+    const added: string[] = [];
+    let lines = '';
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i];
+      const raw = exact ? text.slice(spans[i][0], spans[i][1]) : JSON.stringify(event);
+      const rejected = checkEvent(event, raw, limits);
+      if (rejected) {
+        const mid = stringField(event, 'mid');
+        result.rejected++;
+        counters.rejected(1, rejected.reason);
+        if (result.errors.length < MAX_LISTED_ERRORS) {
+          result.errors.push({ index: i, mid: mid ?? null, code: rejected.reason, reasons: rejected.errors });
+        }
+        lines += failedLine(ctx, {
+          mid,
+          eid: stringField(event, 'eid'),
+          reason: rejected.reason,
+          errors: rejected.errors,
+          raw,
+        });
+        continue;
+      }
+      const mid = (event as { mid: string }).mid;
+      if (!mids.add(mid)) {
+        result.duplicates++;
+        continue;
+      }
+      added.push(mid);
+      lines += eventLine(prefix, raw);
+    }
+    // Once every event of the batch is durable (in events or failed_events), a re-send is answered from the index.
+    if (msgid !== null) lines += batchLine(ctx, msgid, events.length);
+
+    try {
+      // Even an all-duplicate batch waits for the commit in flight: its events may be the ones being written.
+      await this.deps.spool.append(lines);
+    } catch (error) {
+      for (const mid of added) mids.delete(mid);
+      throw new ApiError(
+        'INGEST_STORE_UNAVAILABLE',
+        `the events could not be made durable: ${(error as Error).message}`,
+      );
+    }
+    if (msgid !== null) batches.add(msgid);
+    result.stored = added.length;
+    counters.stored(added.length);
+    counters.duplicates(result.duplicates);
+    return result;
+  }
+}
+
+function stringField(value: unknown, key: string): string | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  const field = (value as Record<string, unknown>)[key];
+  return typeof field === 'string' ? field : undefined;
+}

@@ -1,0 +1,53 @@
+/** Turns a request body into text: Content-Encoding handled with a cap on the inflated size, so a gzip bomb is cut off while inflating. */
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
+import { ApiError } from '../api/errors.js';
+
+const gunzip = promisify(zlib.gunzip);
+const inflate = promisify(zlib.inflate);
+const inflateRaw = promisify(zlib.inflateRaw);
+const brotli = promisify(zlib.brotliDecompress);
+
+export const SUPPORTED_ENCODINGS = ['identity', 'gzip', 'x-gzip', 'deflate', 'br'];
+
+async function inflateWith(encoding: string, body: Buffer, maxOutputLength: number): Promise<Buffer> {
+  switch (encoding) {
+    case 'gzip':
+    case 'x-gzip':
+      return gunzip(body, { maxOutputLength });
+    case 'deflate':
+      // RFC 9110 deflate is zlib-wrapped, but some clients send raw deflate; accept both.
+      return inflate(body, { maxOutputLength }).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'ERR_BUFFER_TOO_LARGE') throw error;
+        return inflateRaw(body, { maxOutputLength });
+      });
+    case 'br':
+      return brotli(body, { maxOutputLength });
+    default:
+      throw new ApiError(
+        'INGEST_UNSUPPORTED_ENCODING',
+        `Content-Encoding "${encoding}" is not supported; use one of ${SUPPORTED_ENCODINGS.join(', ')}`,
+      );
+  }
+}
+
+export async function decodeBody(
+  body: Buffer,
+  contentEncoding: string | undefined,
+  maxInflatedBytes: number,
+): Promise<string> {
+  const encoding = (contentEncoding ?? 'identity').trim().toLowerCase();
+  if (encoding === '' || encoding === 'identity') return body.toString('utf8');
+  try {
+    return (await inflateWith(encoding, body, maxInflatedBytes)).toString('utf8');
+  } catch (error) {
+    if (error instanceof ApiError) throw error;
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new ApiError(
+        'INGEST_BODY_TOO_LARGE',
+        `the ${encoding} body inflates past the limit of ${maxInflatedBytes} bytes`,
+      );
+    }
+    throw new ApiError('INGEST_BAD_ENCODING', `the body is not valid ${encoding} data: ${(error as Error).message}`);
+  }
+}

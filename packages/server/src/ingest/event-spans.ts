@@ -1,0 +1,114 @@
+/**
+ * Finds where each element of a batch's top-level `events` array starts and ends in the body
+ * text, so every event is stored byte for byte as received. Runs only on text JSON.parse has
+ * already accepted, so it can assume well-formed JSON and stay a tight loop.
+ */
+
+const QUOTE = 34; // "
+const BACKSLASH = 92;
+const OPEN_OBJECT = 123; // {
+const CLOSE_OBJECT = 125;
+const OPEN_ARRAY = 91; // [
+const CLOSE_ARRAY = 93;
+const COMMA = 44;
+
+function skipWhitespace(text: string, i: number): number {
+  for (;;) {
+    const c = text.charCodeAt(i);
+    if (c !== 32 && c !== 10 && c !== 13 && c !== 9) return i;
+    i++;
+  }
+}
+
+/** `i` is at an opening quote; returns the index just past the closing quote. */
+function skipString(text: string, i: number): number {
+  let j = i + 1;
+  for (;;) {
+    j = text.indexOf('"', j);
+    let backslashes = 0;
+    for (let k = j - 1; text.charCodeAt(k) === BACKSLASH; k--) backslashes++;
+    if (backslashes % 2 === 0) return j + 1;
+    j++;
+  }
+}
+
+/** `i` is at the first character of a value; returns the index just past it. */
+function skipValue(text: string, i: number): number {
+  const first = text.charCodeAt(i);
+  if (first === QUOTE) return skipString(text, i);
+  if (first !== OPEN_OBJECT && first !== OPEN_ARRAY) {
+    let j = i;
+    for (;;) {
+      const c = text.charCodeAt(j);
+      if (
+        c === COMMA ||
+        c === CLOSE_OBJECT ||
+        c === CLOSE_ARRAY ||
+        c === 32 ||
+        c === 10 ||
+        c === 13 ||
+        c === 9 ||
+        Number.isNaN(c)
+      ) {
+        return j;
+      }
+      j++;
+    }
+  }
+  let depth = 0;
+  let j = i;
+  for (;;) {
+    const c = text.charCodeAt(j);
+    if (c === QUOTE) {
+      j = skipString(text, j);
+      continue;
+    }
+    if (c === OPEN_OBJECT || c === OPEN_ARRAY) depth++;
+    else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
+      depth--;
+      if (depth === 0) return j + 1;
+    }
+    j++;
+  }
+}
+
+/**
+ * `[start, end)` of each element of the top-level `events` array (the last `events` key wins,
+ * as in JSON.parse), or undefined when the body is not an object with an `events` array.
+ */
+export function findEventSpans(text: string): Array<[number, number]> | undefined {
+  let i = skipWhitespace(text, 0);
+  if (text.charCodeAt(i) !== OPEN_OBJECT) return undefined;
+  i = skipWhitespace(text, i + 1);
+  let spans: Array<[number, number]> | undefined;
+  while (text.charCodeAt(i) !== CLOSE_OBJECT) {
+    const keyStart = i;
+    i = skipString(text, i);
+    const rawKey = text.slice(keyStart + 1, i - 1);
+    const key = rawKey.includes('\\') ? (JSON.parse(text.slice(keyStart, i)) as string) : rawKey;
+    i = skipWhitespace(text, i) + 1; // the colon
+    i = skipWhitespace(text, i);
+    if (key === 'events') {
+      if (text.charCodeAt(i) === OPEN_ARRAY) {
+        spans = [];
+        i = skipWhitespace(text, i + 1);
+        while (text.charCodeAt(i) !== CLOSE_ARRAY) {
+          const start = i;
+          i = skipValue(text, i);
+          spans.push([start, i]);
+          i = skipWhitespace(text, i);
+          if (text.charCodeAt(i) === COMMA) i = skipWhitespace(text, i + 1);
+        }
+        i++;
+      } else {
+        spans = undefined;
+        i = skipValue(text, i);
+      }
+    } else {
+      i = skipValue(text, i);
+    }
+    i = skipWhitespace(text, i);
+    if (text.charCodeAt(i) === COMMA) i = skipWhitespace(text, i + 1);
+  }
+  return spans;
+}

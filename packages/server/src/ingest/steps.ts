@@ -1,0 +1,44 @@
+/**
+ * The ordered checks every event of a batch goes through before it is spooled. Each step either
+ * passes the event on or rejects it with a reason from a closed set (each has a counter).
+ */
+import { type Eid, levelAllows, type TelemetryLevel, validateEvent } from '@telemetry/spec';
+
+export const REJECTION_REASONS = ['too_large', 'not_object', 'unknown_eid', 'invalid_schema', 'above_level'] as const;
+export type IngestRejection = (typeof REJECTION_REASONS)[number];
+
+export interface Rejected {
+  reason: IngestRejection;
+  errors: string[];
+}
+
+export interface StepLimits {
+  maxEventBytes: number;
+  /** The highest level accepted for a channel. */
+  levelFor: (channel: string | undefined) => TelemetryLevel;
+}
+
+/** Byte length without allocating: a UTF-16 length bounds the UTF-8 length from below and by 3x from above. */
+function tooLarge(raw: string, max: number): boolean {
+  if (raw.length > max) return true;
+  if (raw.length * 3 <= max) return false;
+  return Buffer.byteLength(raw, 'utf8') > max;
+}
+
+/** Runs the steps in order; returns undefined when the event passes. */
+export function checkEvent(event: unknown, raw: string, limits: StepLimits): Rejected | undefined {
+  // 1. size, as Sunbird's extractor does (1 MB by default)
+  if (tooLarge(raw, limits.maxEventBytes)) {
+    return { reason: 'too_large', errors: [`event is larger than ${limits.maxEventBytes} bytes`] };
+  }
+  // 2. the V3 schema for its eid
+  const verdict = validateEvent(event);
+  if (!verdict.valid) return { reason: verdict.reason, errors: verdict.errors };
+  // 3. the channel's telemetry level ceiling
+  const { eid, context } = verdict.event;
+  const level = limits.levelFor(context.channel);
+  if (!levelAllows(level, eid as Eid)) {
+    return { reason: 'above_level', errors: [`${eid} is above the "${level}" telemetry level of this channel`] };
+  }
+  return undefined;
+}

@@ -1,0 +1,57 @@
+/** A tiny Prometheus registry: counters and histograms, rendered as text exposition format. */
+
+export interface Counter {
+  inc(by?: number, label?: string): void;
+}
+
+export interface Histogram {
+  observe(seconds: number): void;
+}
+
+const DEFAULT_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+type Metric =
+  | { kind: 'counter'; name: string; help: string; label?: string; values: Map<string, number> }
+  | { kind: 'histogram'; name: string; help: string; buckets: number[]; counts: number[]; sum: number; count: number };
+
+export class MetricsRegistry {
+  private readonly metrics: Metric[] = [];
+
+  /** A counter; with `label`, each `inc(by, value)` counts under `{label="value"}`. */
+  counter(name: string, help: string, label?: string): Counter {
+    const metric: Metric = { kind: 'counter', name, help, label, values: new Map() };
+    this.metrics.push(metric);
+    return {
+      inc: (by = 1, labelValue = '') => metric.values.set(labelValue, (metric.values.get(labelValue) ?? 0) + by),
+    };
+  }
+
+  histogram(name: string, help: string, buckets = DEFAULT_BUCKETS): Histogram {
+    const metric = { kind: 'histogram' as const, name, help, buckets, counts: buckets.map(() => 0), sum: 0, count: 0 };
+    this.metrics.push(metric);
+    return {
+      observe: (seconds) => {
+        metric.sum += seconds;
+        metric.count += 1;
+        for (let i = 0; i < buckets.length; i++) if (seconds <= buckets[i]) metric.counts[i] += 1;
+      },
+    };
+  }
+
+  render(): string {
+    const lines: string[] = [];
+    for (const m of this.metrics) {
+      lines.push(`# HELP ${m.name} ${m.help}`, `# TYPE ${m.name} ${m.kind}`);
+      if (m.kind === 'counter') {
+        if (m.values.size === 0 && !m.label) lines.push(`${m.name} 0`);
+        for (const [value, n] of m.values) {
+          lines.push(m.label ? `${m.name}{${m.label}="${value.replace(/["\\\n]/g, '_')}"} ${n}` : `${m.name} ${n}`);
+        }
+      } else {
+        m.buckets.forEach((le, i) => lines.push(`${m.name}_bucket{le="${le}"} ${m.counts[i]}`));
+        lines.push(`${m.name}_bucket{le="+Inf"} ${m.count}`, `${m.name}_sum ${m.sum}`, `${m.name}_count ${m.count}`);
+      }
+    }
+    return `${lines.join('\n')}\n`;
+  }
+}

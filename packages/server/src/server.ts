@@ -1,0 +1,152 @@
+/**
+ * Starts the whole collector: opens the store, recovers and loads the spool, rebuilds the
+ * de-duplication indexes, then serves HTTP. `close()` stops taking requests, commits, loads and closes.
+ */
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { type AppContext, buildApp } from './app.js';
+import { type Config, loadConfig } from './config.js';
+import { Collector } from './ingest/collector.js';
+import { DedupIndex } from './ingest/dedup-index.js';
+import { parseLevelCeiling } from './ingest/levels-config.js';
+import { REJECTION_REASONS } from './ingest/steps.js';
+import { MetricsRegistry } from './metrics/registry.js';
+import { Loader } from './spool/loader.js';
+import { recoverSegments, SegmentLog } from './spool/segment-log.js';
+import { openDuckDBStore } from './store/duckdb/duckdb-store.js';
+import type { LoadedSegment, Store } from './store/store.js';
+
+export interface RunningServer {
+  url: string;
+  app: FastifyInstance;
+  store: Store;
+  loader: Loader;
+  config: Config;
+  close(): Promise<void>;
+}
+
+export type ServerOptions = Partial<Config> & {
+  /** Runs after each load (the summarizer hooks in here). */
+  afterLoad?: (store: Store, loaded: LoadedSegment) => Promise<void>;
+};
+
+export const DATABASE_FILE = 'telemetry.duckdb';
+
+/** Opens the store and the spool and loads what a previous run acknowledged but did not load. */
+export async function openCollector(config: Config, options: ServerOptions = {}) {
+  const spoolDir = path.join(config.dataDir, 'spool');
+  const store = await openDuckDBStore({
+    file: path.join(config.dataDir, DATABASE_FILE),
+    spoolDir,
+    threads: config.duckdbThreads,
+    memoryLimit: config.duckdbMemory,
+  });
+  const metrics = new MetricsRegistry();
+  const counters = {
+    received: metrics.counter('telemetry_events_received_total', 'Events received in batches'),
+    stored: metrics.counter('telemetry_events_stored_total', 'Events made durable (spooled)'),
+    duplicates: metrics.counter('telemetry_events_duplicate_total', 'Events not stored again: mid already stored'),
+    rejected: metrics.counter(
+      'telemetry_events_rejected_total',
+      'Events rejected into failed_events, by reason',
+      'reason',
+    ),
+    duplicateBatches: metrics.counter('telemetry_batches_duplicate_total', 'Batches answered from the msgid index'),
+    loaded: metrics.counter('telemetry_events_loaded_total', 'Events bulk-loaded from the spool into the store'),
+  };
+  for (const reason of REJECTION_REASONS) counters.rejected.inc(0, reason);
+  const commitLatency = metrics.histogram('telemetry_spool_commit_seconds', 'Spool write + fsync (one group commit)');
+  const loadLatency = metrics.histogram(
+    'telemetry_load_duration_seconds',
+    'One spool segment bulk load',
+    [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  );
+  const loader = new Loader({
+    store,
+    afterLoad: options.afterLoad ? (loaded) => options.afterLoad!(store, loaded) : undefined,
+    onLoaded: (loaded, seconds) => {
+      counters.loaded.inc(loaded.events);
+      loadLatency.observe(seconds);
+    },
+    log: (message, error) => console.error(`telemetry: ${message}`, error ?? ''),
+  });
+
+  // What was acknowledged before a stop or crash is loaded before the indexes are rebuilt.
+  const checkpoint = await store.checkpoint();
+  const pending = await recoverSegments(spoolDir, checkpoint);
+  for (const sealed of pending) loader.enqueue(sealed);
+  await loader.idle();
+  if (loader.backlog > 0) throw new Error(`could not load the spool: ${loader.lastError}`);
+
+  const mids = new DedupIndex();
+  const batches = new DedupIndex(1024);
+  await store.scanStrings('SELECT mid FROM events', (mid) => mids.add(mid));
+  await store.scanStrings('SELECT msgid FROM batches', (msgid) => batches.add(msgid));
+
+  const nextSegment = Math.max(checkpoint, ...pending.map((p) => p.segment)) + 1;
+  const spool = new SegmentLog(
+    {
+      dir: spoolDir,
+      rotateMs: config.spoolRotateMs,
+      onSealed: (sealed) => loader.enqueue(sealed),
+      onCommit: (s) => commitLatency.observe(s),
+    },
+    nextSegment,
+  );
+  const collector = new Collector({
+    spool,
+    mids,
+    batches,
+    limits: {
+      maxEventBytes: config.maxEventBytes,
+      maxBatchEvents: config.maxBatchEvents,
+      levelFor: parseLevelCeiling(config.maxLevel),
+    },
+    counters: {
+      received: (n) => counters.received.inc(n),
+      stored: (n) => counters.stored.inc(n),
+      duplicates: (n) => counters.duplicates.inc(n),
+      rejected: (n, reason) => counters.rejected.inc(n, reason),
+      duplicateBatch: () => counters.duplicateBatches.inc(),
+    },
+  });
+  const close = async () => {
+    await spool.close();
+    await loader.stop();
+    await store.close();
+  };
+  return { store, spool, loader, collector, metrics, close };
+}
+
+export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
+  const { afterLoad, ...overrides } = options;
+  const config = loadConfig(process.env, overrides);
+  const opened = await openCollector(config, { afterLoad });
+  const ctx: AppContext = {
+    config,
+    store: opened.store,
+    collector: opened.collector,
+    loader: opened.loader,
+    metrics: opened.metrics,
+  };
+  const app = await buildApp(ctx);
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    await opened.close();
+    throw error;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  return {
+    url: `http://${config.host}:${port}`,
+    app,
+    store: opened.store,
+    loader: opened.loader,
+    config,
+    close: async () => {
+      await app.close();
+      await opened.close();
+    },
+  };
+}
