@@ -1,0 +1,89 @@
+// Test support: Sunbird's production pipeline schemas (draft-04, from ../shared/reference) as an oracle, and the
+// sample events to ask it about. Mirrors the pipeline-preprocessor: the schema file is `<eid lowercased>.json`.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ajvDraft04 from 'ajv-draft-04';
+
+// A CommonJS module: under NodeNext its class is the default export's `default`.
+const AjvDraft04 = ajvDraft04.default;
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
+/** The shared reference folder is a sibling of the clone, here and in CI. */
+export const REFERENCE_DIR = path.resolve(REPO_ROOT, '../shared/reference');
+const SCHEMA_DIR = path.join(REFERENCE_DIR, 'schemas/sunbird-pipeline-3.0');
+const SAMPLES_DIR = path.join(REFERENCE_DIR, 'samples');
+const BASE_URI = 'resource:/schemas/telemetry/3.0/';
+
+/**
+ * Removes draft-04 `id` keywords (never property names, whose values are schemas). They are annotations here (every
+ * `$ref` is absolute), but response.json reuses start.json's root id, and ajv refuses to register a duplicate id.
+ */
+function stripIds(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(stripIds);
+  if (typeof schema !== 'object' || schema === null) return schema;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (key === 'id' && typeof value === 'string') continue;
+    out[key] = stripIds(value);
+  }
+  return out;
+}
+
+function loadPipelineSchemas() {
+  // validateFormats:false: common.json puts "format":"date-time" on the numeric ets, a no-op for the Java validator.
+  const ajv = new AjvDraft04({ strict: false, validateFormats: false, allErrors: false });
+  const files = fs.readdirSync(SCHEMA_DIR).filter((f) => f.endsWith('.json'));
+  for (const file of files) {
+    const schema = stripIds(JSON.parse(fs.readFileSync(path.join(SCHEMA_DIR, file), 'utf8'))) as object;
+    ajv.addSchema(schema, BASE_URI + file);
+  }
+  return { ajv, files: new Set(files) };
+}
+
+const pipeline = loadPipelineSchemas();
+
+/** The pipeline's verdict: the event is valid against `<eid lowercased>.json`, or against envelope.json without eid. */
+export function pipelineVerdict(event: unknown): boolean {
+  const eid = (event as { eid?: unknown } | null)?.eid;
+  const file = eid === undefined || eid === null ? 'envelope.json' : `${String(eid).toLowerCase()}.json`;
+  if (!pipeline.files.has(file)) return false; // "Schema not found: eid looks incorrect, sending to failed"
+  const validate = pipeline.ajv.getSchema(BASE_URI + file);
+  if (!validate) throw new Error(`schema ${file} did not compile`);
+  return validate(event) === true;
+}
+
+export interface Sample {
+  source: string;
+  event: unknown;
+}
+
+/** Every spec example (one event per file) and every event of every parseable batch line of the NDJSON fixtures. */
+export function loadSamples(): { samples: Sample[]; unparseableLines: string[] } {
+  const samples: Sample[] = [];
+  const unparseableLines: string[] = [];
+  const examples = path.join(SAMPLES_DIR, 'spec-examples');
+  for (const file of fs.readdirSync(examples).sort()) {
+    samples.push({
+      source: `spec-examples/${file}`,
+      event: JSON.parse(fs.readFileSync(path.join(examples, file), 'utf8')),
+    });
+  }
+  for (const file of ['flink_golden_dataset.json', 'pipeline_test_data.json']) {
+    const lines = fs.readFileSync(path.join(SAMPLES_DIR, 'sunbird-data-pipeline', file), 'utf8').split('\n');
+    lines.forEach((line, i) => {
+      if (!line.trim()) return;
+      let batch: { events: unknown[] };
+      try {
+        batch = JSON.parse(line);
+      } catch {
+        unparseableLines.push(`${file}:${i + 1}`);
+        return;
+      }
+      batch.events.forEach((event, j) => {
+        samples.push({ source: `${file}:${i + 1} events[${j}]`, event });
+      });
+    });
+  }
+  return { samples, unparseableLines };
+}
