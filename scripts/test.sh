@@ -8,6 +8,6 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund
 fi
 bash scripts/install-system-deps.sh
-npx tsc -b packages/spec packages/server
+npm run build
 npx biome check .
 node scripts/run-tests.mjs "$@"
