@@ -71,4 +71,45 @@ export const MIGRATIONS: Migration[] = [
       )`,
     ],
   },
+  {
+    version: 2,
+    name: 'sessions: workflow summaries and page times (analytics/sessions, docs/sessions.md)',
+    sql: [
+      `CREATE TABLE summaries (
+        did VARCHAR NOT NULL,         -- the device stream: (did, channel, pdata_id), '' when absent
+        channel VARCHAR NOT NULL,
+        pdata_id VARCHAR NOT NULL,
+        actor_id VARCHAR NOT NULL,    -- of the summary's first event ('' when absent)
+        sid VARCHAR NOT NULL,
+        type VARCHAR NOT NULL,        -- lower-cased edata.type of the START (app, session, player, ...)
+        mode VARCHAR NOT NULL,
+        depth INTEGER NOT NULL,       -- 0 = top level (a session); 1 = nested in one, ...
+        start_time BIGINT NOT NULL,   -- epoch ms
+        end_time BIGINT NOT NULL,
+        start_ts TIMESTAMP NOT NULL,  -- start_time as a UTC timestamp
+        time_spent DOUBLE NOT NULL,   -- seconds: gaps <= 600 s, each rounded to 2 decimals
+        time_diff DOUBLE NOT NULL,    -- seconds: end_time - start_time
+        interact_events_count INTEGER NOT NULL,
+        interact_events_per_min DOUBLE NOT NULL,
+        event_count INTEGER NOT NULL,
+        events_summary MAP(VARCHAR, INTEGER) NOT NULL, -- eid -> count
+        object_id VARCHAR,            -- object of the first event (the content for a player summary)
+        object_type VARCHAR
+      )`,
+      `CREATE TABLE page_time (
+        did VARCHAR NOT NULL,
+        channel VARCHAR NOT NULL,
+        pdata_id VARCHAR NOT NULL,
+        actor_id VARCHAR NOT NULL,
+        sid VARCHAR NOT NULL,
+        pageid VARCHAR NOT NULL,
+        env VARCHAR NOT NULL,
+        start_time BIGINT NOT NULL,   -- the IMPRESSION's ets
+        end_time BIGINT NOT NULL,
+        start_ts TIMESTAMP NOT NULL,
+        time_spent DOUBLE NOT NULL,   -- seconds, each gap credited once to this page
+        event_count INTEGER NOT NULL
+      )`,
+    ],
+  },
 ];

@@ -1,0 +1,99 @@
+/** Integration: events loaded through the real DuckDB store and spool format, then drained into `summaries`. */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { eventLine, eventLinePrefix } from '../../spool/segment-format.js';
+import { type DuckDBStore, openDuckDBStore } from '../../store/duckdb/duckdb-store.js';
+import { drainSummaryQueue } from './drain.js';
+
+const T0 = 1_700_000_000_000;
+let mids = 0;
+
+/** A minimal V3 event `seconds` after T0 on device `did`. */
+export function v3(
+  did: string,
+  eid: string,
+  seconds: number,
+  edata: Record<string, unknown> = {},
+  extra: Record<string, unknown> = {},
+) {
+  return {
+    eid,
+    ets: T0 + Math.round(seconds * 1000),
+    ver: '3.0',
+    mid: `m${++mids}`,
+    actor: { id: `u-${did}`, type: 'User' },
+    context: { channel: 'ch1', pdata: { id: 'app.web', ver: '1', pid: 'web' }, env: 'home', sid: `s-${did}`, did },
+    edata: { ...(eid === 'INTERACT' ? { type: 'click', id: 'b' } : {}), ...edata },
+    ...extra,
+  };
+}
+
+export async function openTestStore(): Promise<{ store: DuckDBStore; load: (events: object[]) => Promise<void> }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sessions-'));
+  const store = await openDuckDBStore({ file: ':memory:', spoolDir: dir });
+  let segment = 0;
+  const load = async (events: object[]) => {
+    const file = path.join(dir, `seg-${++segment}.log`);
+    const prefix = eventLinePrefix({ syncts: T0 });
+    fs.writeFileSync(file, events.map((e) => eventLine(prefix, JSON.stringify(e))).join(''));
+    await store.loadSegment(file, segment);
+  };
+  return { store, load };
+}
+
+async function rows(store: DuckDBStore, sql: string) {
+  return (await store.query(sql)).rows;
+}
+
+test('drain: summaries and page times from loaded events, redone when a late event arrives', async () => {
+  const { store, load } = await openTestStore();
+  try {
+    await load([
+      v3('d1', 'START', 0, { type: 'app' }),
+      v3('d1', 'IMPRESSION', 10, { type: 'view', pageid: 'home' }),
+      v3('d1', 'INTERACT', 20),
+      v3('d1', 'LOG', 25, { type: 'api_call', level: 'INFO', message: 'x' }),
+      v3('d1', 'END', 100, { type: 'app' }),
+      v3('d2', 'INTERACT', 0),
+      v3('d2', 'INTERACT', 700), // idle: counts zero, so d2 has no time and no summary
+    ]);
+    assert.deepEqual(await drainSummaryQueue(store), { streams: 2, summaries: 1 });
+    assert.deepEqual(
+      await rows(
+        store,
+        `SELECT did, channel, pdata_id, actor_id, sid, type, mode, depth, start_time - ${T0}, end_time - ${T0},
+        time_spent, interact_events_count, event_count, events_summary['INTERACT'], events_summary['LOG'] FROM summaries`,
+      ),
+      [['d1', 'ch1', 'app.web', 'u-d1', 's-d1', 'app', '', 0, 0, 100000, 100, 1, 4, 1, null]],
+    );
+    assert.deepEqual(await rows(store, 'SELECT pageid, time_spent FROM page_time'), [['home', 90]]);
+    assert.deepEqual(await rows(store, 'SELECT count(*) FROM summary_queue'), [[0]]);
+
+    // Draining again does nothing; a late event in the middle of d1 is summarized in place.
+    assert.deepEqual(await drainSummaryQueue(store), { streams: 0, summaries: 0 });
+    await load([v3('d1', 'INTERACT', 50), v3('d1', 'INTERACT', 5)]);
+    assert.deepEqual(await drainSummaryQueue(store), { streams: 1, summaries: 1 });
+    assert.deepEqual(await rows(store, 'SELECT time_spent, interact_events_count, event_count FROM summaries'), [
+      [100, 3, 6],
+    ]);
+  } finally {
+    await store.close();
+  }
+});
+
+test('drain: a failed drain leaves the queue for the next one', async () => {
+  const { store, load } = await openTestStore();
+  try {
+    await load([v3('d1', 'START', 0, { type: 'app' }), v3('d1', 'END', 30, { type: 'app' })]);
+    await store.writeConnection.run('ALTER TABLE summaries RENAME TO summaries_away');
+    await assert.rejects(drainSummaryQueue(store));
+    assert.deepEqual(await rows(store, 'SELECT count(*) FROM summary_queue'), [[1]]);
+    await store.writeConnection.run('ALTER TABLE summaries_away RENAME TO summaries');
+    assert.deepEqual(await drainSummaryQueue(store), { streams: 1, summaries: 1 });
+  } finally {
+    await store.close();
+  }
+});
