@@ -1,0 +1,356 @@
+/**
+ * `npm run bench:ingest`: sustained ingestion throughput of the real collector (`cli.ts serve`
+ * in its own process, temp data dir, events acknowledged only once fsynced to the spool)
+ * against the null collector (read, JSON.parse, 200) under the same load, on 127.0.0.1.
+ *
+ * Load: autocannon (in this process) posting 100-event Sunbird batches (~44 KB), every event
+ * with a unique `mid` and every batch with a unique `params.msgid`, so nothing is a duplicate.
+ * Each run: warm-up, then a measured period; runs alternate collector / null; medians reported.
+ * "Stored events/s" is the sum of `result.stored` over the measured period's 200 responses,
+ * divided by its length. The last line printed is one JSON object.
+ *
+ * Flags: --duration S (15) --warmup S (3) --connections N (10) --runs N (3)
+ *        --cpu-prof DIR (profile the collector process) --keep (keep the temp data dir)
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { BatchFactory } from './batch.js';
+
+interface AutocannonRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body?: string | Buffer;
+  setupRequest?: (req: AutocannonRequest, context: object) => AutocannonRequest;
+  onResponse?: (status: number, body: string) => void;
+}
+interface AutocannonResult {
+  start: Date;
+  finish: Date;
+  duration: number;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  '2xx': number;
+  latency: { p50: number; p99: number; average: number; max: number };
+}
+type Autocannon = (
+  opts: {
+    url: string;
+    connections: number;
+    duration: number;
+    timeout: number;
+    requests: AutocannonRequest[];
+  },
+  cb: (error: Error | null, result: AutocannonResult) => void,
+) => { stop(): void };
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const CLI = path.resolve(here, '../src/cli.ts');
+const NULL_COLLECTOR = path.resolve(here, 'null-collector.ts');
+const HOST = '127.0.0.1';
+const EVENTS_PER_BATCH = 100;
+
+const { values: flags } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '15' },
+    warmup: { type: 'string', default: '3' },
+    connections: { type: 'string', default: '10' },
+    runs: { type: 'string', default: '3' },
+    'cpu-prof': { type: 'string' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const positive = (name: string, raw: string | undefined): number => {
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number, got "${raw}"`);
+  return value;
+};
+const DURATION_S = positive('duration', flags.duration);
+const WARMUP_S = positive('warmup', flags.warmup);
+const CONNECTIONS = Math.round(positive('connections', flags.connections));
+const RUNS = Math.round(positive('runs', flags.runs));
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+const round = (value: number, digits = 0) => Number(value.toFixed(digits));
+
+// ---- child processes ------------------------------------------------------------------
+
+const children = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log(`bench: ${signal}, stopping`);
+    process.exit(130);
+  });
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, HOST, () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+interface Child {
+  name: string;
+  process: ChildProcess;
+  pid: number;
+  url: string;
+  output: () => string;
+}
+
+function startChild(name: string, args: string[], env: NodeJS.ProcessEnv, url: string): Child {
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  let tail = '';
+  const keep = (chunk: Buffer) => {
+    tail = (tail + chunk.toString('utf8')).slice(-4000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  if (child.pid === undefined) throw new Error(`${name} did not start`);
+  return { name, process: child, pid: child.pid, url, output: () => tail };
+}
+
+async function waitReady(child: Child, probePath: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.process.exitCode !== null) throw new Error(`${child.name} exited early:\n${child.output()}`);
+    try {
+      const response = await fetch(child.url + probePath, { signal: AbortSignal.timeout(1000) });
+      await response.arrayBuffer();
+      if (response.status < 500) return; // the null collector answers a bodiless GET with 400
+    } catch {
+      // not listening yet
+    }
+    await sleep(100);
+  }
+  throw new Error(`${child.name} was not ready after ${timeoutMs} ms:\n${child.output()}`);
+}
+
+async function stopChild(child: Child, timeoutMs: number): Promise<void> {
+  if (child.process.exitCode !== null || child.process.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.process.once('exit', () => resolve()));
+  child.process.kill('SIGTERM');
+  const timer = setTimeout(() => child.process.kill('SIGKILL'), timeoutMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+function procStatus(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
+    return match ? Number(match[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+// ---- load -----------------------------------------------------------------------------
+
+interface LoadResult {
+  seconds: number;
+  ok: number;
+  stored: number;
+  duplicates: number;
+  rejected: number;
+  errors: number;
+  non2xx: number;
+  timeouts: number;
+  p50: number;
+  p99: number;
+  peakRssMb: number;
+}
+
+const STORED = /"stored":(\d+)/;
+const DUPLICATES = /"duplicates":(\d+)/;
+const REJECTED = /"rejected":(\d+)/;
+
+/** One autocannon run; every request builds a fresh batch (unique ids) from the shared factory. */
+function load(target: Child, factory: BatchFactory, seconds: number): Promise<LoadResult> {
+  const counts = { stored: 0, duplicates: 0, rejected: 0 };
+  let peakRssMb = 0;
+  const sampler = setInterval(() => {
+    peakRssMb = Math.max(peakRssMb, procStatus(target.pid, 'VmRSS'));
+  }, 100);
+  const request: AutocannonRequest = {
+    method: 'POST',
+    path: '/v1/telemetry',
+    headers: { 'content-type': 'application/json', 'x-device-id': 'bench-device', 'x-channel-id': 'in.ekstep' },
+    setupRequest: (req) => ({ ...req, body: factory.next() }),
+    onResponse: (status, body) => {
+      if (status !== 200) return;
+      counts.stored += Number(STORED.exec(body)?.[1] ?? 0);
+      counts.duplicates += Number(DUPLICATES.exec(body)?.[1] ?? 0);
+      counts.rejected += Number(REJECTED.exec(body)?.[1] ?? 0);
+    },
+  };
+  return new Promise((resolve, reject) => {
+    autocannon(
+      { url: target.url, connections: CONNECTIONS, duration: seconds, timeout: 30, requests: [request] },
+      (error, result) => {
+        clearInterval(sampler);
+        if (error) return reject(error);
+        resolve({
+          seconds: (result.finish.getTime() - result.start.getTime()) / 1000,
+          ok: result['2xx'],
+          ...counts,
+          errors: result.errors,
+          non2xx: result.non2xx,
+          timeouts: result.timeouts,
+          p50: result.latency.p50,
+          p99: result.latency.p99,
+          peakRssMb: Math.max(peakRssMb, procStatus(target.pid, 'VmRSS')),
+        });
+      },
+    );
+  });
+}
+
+async function sql(server: Child, query: string): Promise<unknown[][]> {
+  const response = await fetch(`${server.url}/api/sql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const body = (await response.json()) as { rows?: unknown[][] };
+  if (!response.ok || !body.rows) throw new Error(`/api/sql ${response.status}: ${JSON.stringify(body)}`);
+  return body.rows;
+}
+
+async function metric(server: Child, name: string): Promise<number> {
+  const text = await (await fetch(`${server.url}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+  const match = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+(?:\\.\\d+)?)$`, 'm').exec(text);
+  return match ? Number(match[1]) : Number.NaN;
+}
+
+// ---- main -----------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'telemetry-bench-'));
+  const [serverPort, nullPort] = [await freePort(), await freePort()];
+  const profDir = flags['cpu-prof'] ? path.resolve(flags['cpu-prof']) : undefined;
+  const serverArgs = ['--conditions=development', '--import', 'tsx'];
+  if (profDir) serverArgs.push('--cpu-prof', `--cpu-prof-dir=${profDir}`);
+  const server = startChild(
+    'collector',
+    [...serverArgs, CLI, 'serve'],
+    { PORT: String(serverPort), HOST, TELEMETRY_DATA_DIR: dataDir },
+    `http://${HOST}:${serverPort}`,
+  );
+  const nullCollector = startChild(
+    'null collector',
+    ['--import', 'tsx', NULL_COLLECTOR],
+    { PORT: String(nullPort), HOST },
+    `http://${HOST}:${nullPort}`,
+  );
+  try {
+    await Promise.all([waitReady(server, '/health', 60_000), waitReady(nullCollector, '/', 30_000)]);
+    log(
+      `bench: ${os.cpus().length} cores, node ${process.version}; ${CONNECTIONS} connections, ` +
+        `${WARMUP_S} s warm-up + ${DURATION_S} s measured, ${RUNS} runs per side; data in ${dataDir}`,
+    );
+    const factory = new BatchFactory(EVENTS_PER_BATCH);
+    log(`bench: batch body ${Buffer.byteLength(factory.next())} bytes, ${EVENTS_PER_BATCH} events, all ids unique`);
+
+    const measured: { collector: LoadResult[]; null: LoadResult[] } = { collector: [], null: [] };
+    let ackedStored = 0; // every acknowledged stored event, warm-ups included, for the end check
+    for (let run = 1; run <= RUNS; run++) {
+      for (const [side, target] of [
+        ['collector', server],
+        ['null', nullCollector],
+      ] as const) {
+        const warm = await load(target, factory, WARMUP_S);
+        const result = await load(target, factory, DURATION_S);
+        if (side === 'collector') ackedStored += warm.stored + result.stored;
+        const events = side === 'collector' ? result.stored : result.ok * EVENTS_PER_BATCH;
+        measured[side].push(result);
+        log(
+          `run ${run} ${side.padEnd(9)} ${String(round(events / result.seconds)).padStart(7)} events/s  ` +
+            `p50 ${result.p50} ms  p99 ${result.p99} ms  peak RSS ${round(result.peakRssMb)} MB  ` +
+            `(${result.ok} × 200, stored ${result.stored}, dup ${result.duplicates}, rejected ${result.rejected}, ` +
+            `errors ${result.errors}, non-2xx ${result.non2xx}, timeouts ${result.timeouts}, ${result.seconds} s)`,
+        );
+      }
+    }
+
+    // Durability check: the store ends up with exactly what the collector made durable. A request
+    // cut off by the end of a run may be stored but its 200 never read, so the server's own counter
+    // is the exact reference; the acknowledged sum may be lower by at most connections × 100 per run.
+    const serverStored = await metric(server, 'telemetry_events_stored_total');
+    const deadline = Date.now() + 180_000;
+    let inStore = -1;
+    while (Date.now() < deadline) {
+      inStore = Number((await sql(server, 'SELECT count(*) FROM events'))[0][0]);
+      if (inStore >= serverStored) break;
+      await sleep(500);
+    }
+    const distinct = Number((await sql(server, 'SELECT count(DISTINCT mid) FROM events'))[0][0]);
+    const rssMb = procStatus(server.pid, 'VmHWM');
+    const unread = serverStored - ackedStored;
+    log(
+      `check: acknowledged stored ${ackedStored}, collector's stored counter ${serverStored} ` +
+        `(${unread} in requests cut off at the end of a run), events in the store ${inStore}, distinct mids ${distinct}`,
+    );
+    const maxUnread = 2 * RUNS * CONNECTIONS * EVENTS_PER_BATCH;
+    const ok = inStore === serverStored && distinct === inStore && unread >= 0 && unread <= maxUnread;
+    log(ok ? 'check: OK, every acknowledged event is in the store, none twice' : 'check: FAILED');
+    if (!ok) process.exitCode = 1;
+
+    const rate = (r: LoadResult, side: 'collector' | 'null') =>
+      (side === 'collector' ? r.stored : r.ok * EVENTS_PER_BATCH) / r.seconds;
+    const eventsPerS = median(measured.collector.map((r) => rate(r, 'collector')));
+    const nullEventsPerS = median(measured.null.map((r) => rate(r, 'null')));
+    const summary = {
+      bench: 'ingest',
+      events_per_s: round(eventsPerS),
+      null_events_per_s: round(nullEventsPerS),
+      ratio: round(eventsPerS / nullEventsPerS, 3),
+      p50_ms: median(measured.collector.map((r) => r.p50)),
+      p99_ms: median(measured.collector.map((r) => r.p99)),
+      rss_mb: round(rssMb),
+      runs: RUNS,
+      duration_s: DURATION_S,
+      connections: CONNECTIONS,
+      stored_total: inStore,
+      verified: ok,
+    };
+    await stopChild(server, 60_000);
+    await stopChild(nullCollector, 10_000);
+    if (profDir) log(`bench: collector CPU profile written to ${profDir}`);
+    process.stdout.write(`${JSON.stringify(summary)}\n`);
+  } finally {
+    await stopChild(server, 60_000).catch(() => {});
+    await stopChild(nullCollector, 10_000).catch(() => {});
+    if (!flags.keep) fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  log(`bench: ${(error as Error).stack ?? error}`);
+  process.exitCode = 1;
+});
