@@ -2,6 +2,7 @@
 /** The `telemetry` command: one sub-command per file under commands/. */
 import { importCommand } from './commands/import.js';
 import { serveCommand } from './commands/serve.js';
+import { simulateCommand } from './commands/simulate.js';
 import { sqlCommand } from './commands/sql.js';
 
 type Command = (argv: string[]) => Promise<number>;
@@ -12,6 +13,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
     run: importCommand,
     summary: 'import FILE: NDJSON of V3 events or of Sunbird batches, through the same checks',
   },
+  simulate: { run: simulateCommand, summary: 'simulate seeded e-Samwad-like V3 traffic into the store or to --url' },
   sql: { run: sqlCommand, summary: 'sql "SELECT …": a read-only query against the store' },
 };
 

@@ -1,0 +1,133 @@
+/** `telemetry simulate`: seeded e-Samwad-like V3 traffic, straight into the store or over HTTP to a collector. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config.js';
+import { DATABASE_FILE } from '../server.js';
+import { firstMid, simulate } from '../simulate/generate.js';
+import { DAY_MS, resolveParams, type SimulationParams, startMs } from '../simulate/params.js';
+import { createProgress } from '../simulate/progress.js';
+import { sendOverHttp } from '../simulate/send-http.js';
+import { GroundTruth } from '../simulate/truth.js';
+import { spoolDirOf, writeToStore } from '../simulate/write-store.js';
+import { openDuckDBStore } from '../store/duckdb/duckdb-store.js';
+
+const HELP = `usage: telemetry simulate [options]
+
+Generates realistic, reproducible Sunbird V3 traffic from an e-Samwad-like teacher app:
+users join over the first weeks, have sessions (START … IMPRESSION/INTERACT/SEARCH/FEEDBACK/
+INTERRUPT … END), walk a funnel at the chosen step rates and return at the chosen weekly rates.
+The same options and seed always give the same events. See docs/simulator.md.
+
+  --events N        simulate users until at least N events (overrides --users)
+  --users N         users to simulate (default 1000)
+  --days N          simulated days (default 56)
+  --start DATE      first day, UTC, YYYY-MM-DD (default 2024-01-01)
+  --seed N          PRNG seed (default 42)
+  --params FILE     JSON with any simulation parameter (see docs/simulator.md); flags win
+  --data-dir DIR    fast path: load into this data directory (default TELEMETRY_DATA_DIR or ./data);
+                    the server must not be running on it
+  --url URL         HTTP mode: POST batches to URL/v1/telemetry instead (TELEMETRY_WRITE_KEY is sent)
+  --concurrency N   HTTP requests in flight (default 4)
+  --truth FILE      write the ground truth (funnel, cohorts, counts) as JSON
+  --progress        show the progress bar even when stderr is not a terminal
+  -h, --help        this text
+`;
+
+const INTEGER_FLAGS = ['events', 'users', 'days', 'seed', 'concurrency'] as const;
+
+export async function simulateCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      events: { type: 'string' },
+      users: { type: 'string' },
+      days: { type: 'string' },
+      start: { type: 'string' },
+      seed: { type: 'string' },
+      params: { type: 'string' },
+      'data-dir': { type: 'string' },
+      url: { type: 'string' },
+      concurrency: { type: 'string' },
+      truth: { type: 'string' },
+      progress: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const numbers: Partial<Record<(typeof INTEGER_FLAGS)[number], number>> = {};
+  for (const name of INTEGER_FLAGS) {
+    const raw = values[name];
+    if (raw === undefined) continue;
+    const n = Number(raw.replaceAll('_', ''));
+    if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a whole number, got "${raw}"`);
+    numbers[name] = n;
+  }
+  const fromFile: Partial<SimulationParams> = values.params ? JSON.parse(fs.readFileSync(values.params, 'utf8')) : {};
+  const params = resolveParams({
+    ...fromFile,
+    ...(numbers.users !== undefined && { users: numbers.users }),
+    ...(numbers.events !== undefined && { targetEvents: numbers.events }),
+    ...(numbers.days !== undefined && {
+      days: numbers.days,
+      acquisitionDays: Math.min(fromFile.acquisitionDays ?? Math.ceil(numbers.days / 2), numbers.days),
+    }),
+    ...(numbers.seed !== undefined && { seed: numbers.seed }),
+    ...(values.start !== undefined && { start: values.start }),
+  });
+
+  const truth = new GroundTruth(params);
+  const progress = createProgress({
+    unit: 'events',
+    total: params.targetEvents,
+    enabled: values.progress || undefined,
+  });
+  const events = simulate(params, truth);
+  let line: string;
+  if (values.url) {
+    const writeKey = process.env.TELEMETRY_WRITE_KEY;
+    const sent = await sendOverHttp(events, {
+      url: values.url,
+      concurrency: numbers.concurrency,
+      msgidPrefix: `sim-${params.seed}`,
+      headers: writeKey ? { authorization: `Bearer ${writeKey}` } : {},
+      onProgress: (n) => progress.update(n),
+    });
+    progress.finish();
+    line =
+      `sent ${sent.events} events in ${sent.batches} batches to ${values.url} in ${sent.seconds.toFixed(1)} s ` +
+      `(${Math.round(sent.eventsPerSecond)} events/s): stored ${sent.stored}, duplicates ${sent.duplicates}, ` +
+      `rejected ${sent.rejected}`;
+  } else {
+    const dataDir = path.resolve(values['data-dir'] ?? loadConfig().dataDir);
+    const spoolDir = spoolDirOf(dataDir);
+    const store = await openDuckDBStore({ file: path.join(dataDir, DATABASE_FILE), spoolDir });
+    try {
+      // The fast path skips the collector's mid index: refuse a seed whose events are already stored.
+      const seen = await store.query('SELECT count(*) FROM events WHERE mid = $mid', { mid: firstMid(params) });
+      if (Number(seen.rows[0][0]) > 0) {
+        throw new Error(`seed ${params.seed} is already in ${dataDir}; choose another --seed (or send with --url)`);
+      }
+      const written = await writeToStore(events, {
+        store,
+        spoolDir,
+        // Received "at the end of the simulation": deterministic, and never before an event's own time.
+        syncts: startMs(params) + params.days * DAY_MS,
+        onProgress: (n) => progress.update(n),
+      });
+      progress.finish();
+      line =
+        `loaded ${written.events} events into ${dataDir} in ${written.seconds.toFixed(1)} s ` +
+        `(${Math.round(written.eventsPerSecond)} events/s, ${written.segments} segments)`;
+    } finally {
+      await store.close();
+    }
+  }
+  const summary = truth.summary();
+  if (values.truth) fs.writeFileSync(values.truth, `${JSON.stringify({ params, truth: summary }, null, 2)}\n`);
+  process.stdout.write(`${line}\n${summary.users} users, ${summary.sessions} sessions, seed ${params.seed}\n`);
+  return 0;
+}

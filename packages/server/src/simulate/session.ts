@@ -1,0 +1,157 @@
+/**
+ * One simulated session as valid V3 events: START, a walk over the app's pages (IMPRESSION,
+ * INTERACT, SEARCH, FEEDBACK), maybe an INTERRUPT pair and the user's funnel steps, then END.
+ */
+import { CONTENT_IDS, FEEDBACK_COMMENTS, PAGE_BY_ID, type Page, SEARCH_TERMS } from './app-model.js';
+import type { SimulationParams } from './params.js';
+import type { Random } from './random.js';
+
+/** The V3 event shape the simulator emits (the subset of the spec it uses). */
+export interface SimEvent {
+  eid: string;
+  ets: number;
+  ver: '3.0';
+  mid: string;
+  actor: { id: string; type: 'User' };
+  context: {
+    channel: string;
+    pdata: { id: string; ver: string; pid: string };
+    env: string;
+    sid: string;
+    did: string;
+    cdata: { type: string; id: string }[];
+  };
+  object?: { id: string; type: string; ver: string };
+  edata: Record<string, unknown>;
+}
+
+/** The user a session belongs to; `seq` numbers the user's events so every mid is unique. */
+export interface SessionUser {
+  index: number;
+  actorId: string;
+  did: string;
+  role: string;
+  seq: number;
+}
+
+/** Gaps are capped so that only INTERRUPTs create idle time (Sunbird counts gaps over 600 s as zero). */
+const MAX_GAP_MS = 120_000;
+const MAX_INTERRUPT_MS = 25 * 60_000;
+
+export class SessionWriter {
+  private t = 0;
+  private sid = '';
+  private object: SimEvent['object'];
+
+  constructor(
+    private readonly p: SimulationParams,
+    private readonly rng: Random,
+    private readonly user: SessionUser,
+    private readonly out: SimEvent[],
+  ) {}
+
+  /** Emits one session starting at `startMs`; `funnelDepth` steps of the funnel are done (0 = none). */
+  session(startMs: number, funnelDepth: number): void {
+    const { rng, p } = this;
+    this.t = startMs;
+    this.sid = `${rng.hex(8)}-${rng.hex(4)}-4${rng.hex(3)}-a${rng.hex(3)}-${rng.hex(12)}`;
+    this.object = undefined;
+    this.emit('START', 'home', 'home', { type: 'app', pageid: 'home', duration: rng.range(5, 30) / 10 });
+    let page = PAGE_BY_ID.get('home')!;
+    this.visit(page);
+    const walk = rng.poisson(p.pagesPerSession);
+    const funnelAt = funnelDepth > 0 ? rng.int(walk + 1) : -1;
+    const interruptAt = rng.chance(p.interruptRate) ? rng.int(walk + 1) : -1;
+    for (let i = 0; i <= walk; i++) {
+      if (i === funnelAt) this.funnel(funnelDepth);
+      if (i === interruptAt) this.interrupt(page.id, page.env);
+      if (i === walk) break;
+      page = PAGE_BY_ID.get(rng.pick(page.links))!;
+      this.visit(page);
+    }
+    this.gap();
+    this.emit('END', page.id, page.env, { type: 'app', pageid: page.id, duration: (this.t - startMs) / 1000 });
+  }
+
+  /** An IMPRESSION whose duration is the time until the page is left, and what the user does on it. */
+  private visit(page: Page): void {
+    const { rng, p } = this;
+    this.gap();
+    this.object = page.content ? { id: rng.pick(CONTENT_IDS), type: 'Content', ver: '1.0' } : undefined;
+    const shownAt = this.t;
+    const edata: Record<string, unknown> = { type: page.type, pageid: page.id, uri: page.uri };
+    this.emit('IMPRESSION', page.id, page.env, edata);
+    const clicks = rng.poisson(p.interactsPerPage);
+    for (let i = 0; i < clicks; i++) {
+      this.gap();
+      this.emit('INTERACT', page.id, page.env, { type: 'CLICK', id: rng.pick(page.buttons), pageid: page.id });
+    }
+    if (page.id === 'content-library' && rng.chance(p.searchRate)) {
+      this.gap();
+      const size = rng.int(60);
+      const topn = Array.from({ length: Math.min(size, 3) }, () => ({ identifier: rng.pick(CONTENT_IDS) }));
+      this.emit('SEARCH', page.id, page.env, { type: 'content', query: rng.pick(SEARCH_TERMS), size, topn });
+    }
+    if (page.content && rng.chance(p.feedbackRate)) {
+      this.gap();
+      const rating = [1, 2, 3, 4, 4, 4, 5, 5][rng.int(8)];
+      const feedback: Record<string, unknown> = { rating };
+      if (rng.chance(0.3)) feedback.comments = rng.pick(FEEDBACK_COMMENTS);
+      this.emit('FEEDBACK', page.id, page.env, feedback);
+    }
+    this.gap();
+    edata.duration = (this.t - shownAt) / 1000;
+  }
+
+  /** The funnel steps 1..depth, in order, a few seconds apart. */
+  private funnel(depth: number): void {
+    this.object = undefined;
+    for (const step of this.p.funnelSteps.slice(0, depth)) {
+      this.gap();
+      if (step.eid === 'IMPRESSION') {
+        this.emit('IMPRESSION', step.pageid, step.pageid, {
+          type: 'view',
+          pageid: step.pageid,
+          uri: `/${step.pageid}`,
+        });
+      } else {
+        this.emit('INTERACT', step.pageid, step.pageid, { type: 'CLICK', id: step.id, pageid: step.pageid });
+      }
+    }
+  }
+
+  /** App sent to the background and resumed; long pauses (over 600 s) are idle time for the summarizer. */
+  private interrupt(pageid: string, env: string): void {
+    this.gap();
+    this.emit('INTERRUPT', pageid, env, { type: 'background', pageid });
+    this.t += Math.min(MAX_INTERRUPT_MS, 30_000 + Math.round(this.rng.exponential(240_000)));
+    this.emit('INTERRUPT', pageid, env, { type: 'resume', pageid });
+  }
+
+  private gap(): void {
+    this.t += Math.min(MAX_GAP_MS, 1000 + Math.round(this.rng.exponential(this.p.thinkSeconds * 1000)));
+  }
+
+  private emit(eid: string, pageid: string, env: string, edata: Record<string, unknown>): void {
+    const { p, user } = this;
+    const event: SimEvent = {
+      eid,
+      ets: this.t,
+      ver: '3.0',
+      // "sim" marks simulated traffic; seed, user and sequence make the mid unique and reproducible.
+      mid: `${eid}:sim-${p.seed}-${user.index}-${user.seq++}`,
+      actor: { id: user.actorId, type: 'User' },
+      context: {
+        channel: p.channel,
+        pdata: { id: p.pdataId, ver: p.pdataVer, pid: `esamwadapp-${pageid}` },
+        env,
+        sid: this.sid,
+        did: user.did,
+        cdata: [{ type: 'selectedUser', id: user.role }],
+      },
+      edata,
+    };
+    if (this.object) event.object = this.object;
+    this.out.push(event);
+  }
+}
