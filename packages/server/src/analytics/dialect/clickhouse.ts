@@ -1,0 +1,35 @@
+/**
+ * ClickHouse spellings of the shared SQL helpers (see dialect.ts), kept to what 18.16 supports:
+ * no JSONExtract (visitParam* instead), no window functions, arrays for per-entity sequences.
+ */
+import type { SqlDialect } from './dialect.js';
+
+const CH_TYPES = { String: 'String', Int64: 'Int64', Float64: 'Float64' } as const;
+
+export const clickhouse: SqlDialect = {
+  name: 'clickhouse',
+  param: (name, type) => `{${name}:${CH_TYPES[type]}}`,
+  intDiv: (a, b) => `intDiv(${a}, ${b})`,
+  monthNumber: (ms) =>
+    `((toYear(toDateTime(intDiv(${ms}, 1000), 'UTC')) - 1970) * 12 + toMonth(toDateTime(intDiv(${ms}, 1000), 'UTC')) - 1)`,
+  uniq: (expr) => `uniqExact(${expr})`,
+  quantile: (expr, level) => `quantileExactWeighted(${Number(level)})(${expr}, 1)`,
+  // visitParam* finds a key by name anywhere in the text: only the last segment can be used.
+  jsonExtractString: (raw, path) => `nullIf(visitParamExtractString(${raw}, ${path}), '')`,
+  jsonExtractNumber: (raw, path) => `if(visitParamHas(${raw}, ${path}), visitParamExtractFloat(${raw}, ${path}), NULL)`,
+  jsonPath: (segments) => segments[segments.length - 1],
+  elementByKey: (values, keys, key) => `if(indexOf(${keys}, ${key}) = 0, NULL, ${values}[indexOf(${keys}, ${key})])`,
+  listHas: (list, value) => `has(${list}, ${value})`,
+  containsText: (text, needle) => `(position(${text}, ${needle}) > 0)`,
+  toText: (expr) => `toString(${expr})`,
+  toNumber: (expr) => `toFloat64OrNull(${expr})`,
+  listLength: (list) => `length(${list})`,
+  listIf: (expr, cond) => `groupArrayIf(${expr}, ${cond})`,
+  minIf: (expr, cond) => `if(countIf(${cond}) = 0, NULL, minIf(${expr}, ${cond}))`,
+  argMinIf: (value, by, cond) => `argMinIf(${value}, ${by}, ${cond})`,
+  countIf: (cond) => `countIf(${cond})`,
+  listMinWhere: (list, cond) =>
+    `if(length(arrayFilter(x -> ${cond}, ${list})) = 0, NULL, arrayReduce('min', arrayFilter(x -> ${cond}, ${list})))`,
+  expandRange: (n) => `arrayJoin(range(toUInt64(${n})))`,
+  expandList: (list) => `arrayJoin(${list})`,
+};

@@ -1,0 +1,51 @@
+/**
+ * The SQL helpers every engine provides under the same names, so an insight is written once and
+ * compiled per store (umami's pattern). Helpers take SQL expressions built from allowlisted column
+ * names and generated parameter placeholders only — never user text.
+ */
+import type { Dialect } from '../../store/store.js';
+
+/** Parameter types, named as ClickHouse spells them; DuckDB infers them from the bound JS value. */
+export type ParamType = 'String' | 'Int64' | 'Float64';
+
+export interface SqlDialect {
+  readonly name: Dialect;
+  /** The placeholder for a named parameter: `$p0` (DuckDB) or `{p0:String}` (ClickHouse). */
+  param(name: string, type: ParamType): string;
+  /** Integer division rounding down, for non-negative operands. */
+  intDiv(a: string, b: string): string;
+  /** Months since 1970-01 of a wall time given as epoch-style ms. */
+  monthNumber(localMs: string): string;
+  /** Exact count of distinct non-null values (exact, so both engines give the same answers). */
+  uniq(expr: string): string;
+  /** Interpolated quantile at a fixed level from the model's allowlist (0.5, 0.9). */
+  quantile(expr: string, level: number): string;
+  /** A string at a JSON pointer path of the raw event text; `path` is a bound parameter from `jsonPath`. */
+  jsonExtractString(raw: string, path: string): string;
+  jsonExtractNumber(raw: string, path: string): string;
+  /** The parameter value that addresses `segments` in the raw JSON for this engine. */
+  jsonPath(segments: string[]): string;
+  /** The element of `values` at the position where `keys` holds `key` (cdata id by cdata type), else NULL. */
+  elementByKey(values: string, keys: string, key: string): string;
+  /** Whether the list column holds the value. */
+  listHas(list: string, value: string): string;
+  /** Substring match, literal (no LIKE wildcards). */
+  containsText(text: string, needle: string): string;
+  toText(expr: string): string;
+  /** A number from text, NULL when it is not one. */
+  toNumber(expr: string): string;
+  listLength(list: string): string;
+  /** Aggregate: the list of `expr` over rows where `cond` holds. */
+  listIf(expr: string, cond: string): string;
+  /** Aggregate: min of `expr` over rows where `cond` holds. */
+  minIf(expr: string, cond: string): string;
+  /** Aggregate: `value` on the row with the smallest `by` among rows where `cond` holds. */
+  argMinIf(value: string, by: string, cond: string): string;
+  countIf(cond: string): string;
+  /** Smallest element of `list` satisfying `cond` (written in terms of `x`), else NULL. */
+  listMinWhere(list: string, cond: string): string;
+  /** In a SELECT list: one output row per k in 0..n-1 (n a parameter placeholder or integer). */
+  expandRange(n: string): string;
+  /** In a SELECT list: one output row per element of the list column. */
+  expandList(list: string): string;
+}

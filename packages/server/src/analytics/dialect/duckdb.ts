@@ -1,0 +1,34 @@
+/** DuckDB spellings of the shared SQL helpers (see dialect.ts). */
+import type { SqlDialect } from './dialect.js';
+
+/** RFC 6901 pointer: DuckDB's json functions accept `/a/b` paths, so keys need no quoting, only `~`/`/` escapes. */
+function pointer(segments: string[]): string {
+  return segments.map((s) => `/${s.replaceAll('~', '~0').replaceAll('/', '~1')}`).join('');
+}
+
+export const duckdb: SqlDialect = {
+  name: 'duckdb',
+  // Bound JS numbers arrive as INTEGER/DOUBLE/HUGEINT by value: the cast pins the type, and folds to a constant.
+  param: (name, type) =>
+    type === 'String' ? `$${name}` : `CAST($${name} AS ${type === 'Int64' ? 'BIGINT' : 'DOUBLE'})`,
+  intDiv: (a, b) => `(${a}) // (${b})`,
+  monthNumber: (ms) => `((year(epoch_ms(${ms})) - 1970) * 12 + month(epoch_ms(${ms})) - 1)`,
+  uniq: (expr) => `count(DISTINCT ${expr})`,
+  quantile: (expr, level) => `quantile_cont(${expr}, ${Number(level)})`,
+  jsonExtractString: (raw, path) => `json_extract_string(${raw}, ${path})`,
+  jsonExtractNumber: (raw, path) => `TRY_CAST(json_extract_string(${raw}, ${path}) AS DOUBLE)`,
+  jsonPath: pointer,
+  elementByKey: (values, keys, key) => `${values}[list_position(${keys}, ${key})]`,
+  listHas: (list, value) => `list_contains(${list}, ${value})`,
+  containsText: (text, needle) => `(strpos(${text}, ${needle}) > 0)`,
+  toText: (expr) => `CAST(${expr} AS VARCHAR)`,
+  toNumber: (expr) => `TRY_CAST(${expr} AS DOUBLE)`,
+  listLength: (list) => `len(${list})`,
+  listIf: (expr, cond) => `list(${expr}) FILTER (WHERE ${cond})`,
+  minIf: (expr, cond) => `min(${expr}) FILTER (WHERE ${cond})`,
+  argMinIf: (value, by, cond) => `arg_min(${value}, ${by}) FILTER (WHERE ${cond})`,
+  countIf: (cond) => `count(*) FILTER (WHERE ${cond})`,
+  listMinWhere: (list, cond) => `list_min(list_filter(${list}, x -> ${cond}))`,
+  expandRange: (n) => `unnest(range(${n}))`,
+  expandList: (list) => `unnest(${list})`,
+};

@@ -1,0 +1,63 @@
+/**
+ * Time in SQL: an event's local wall time is `ets` plus the zone's offset (bound, one CASE branch
+ * per DST change in the range), and a bucket is integer division of that — columnar-friendly and
+ * the same on every engine. time.ts holds the matching TypeScript.
+ */
+import type { SqlParams } from './dialect/index.js';
+import type { DateRange } from './model.js';
+import { type Interval, offsetSpans, parseInstant, type ResolvedRange } from './time.js';
+
+const HOUR = 3_600_000;
+const DAY = 86_400_000;
+
+/** Resolves a validated date range against `now`. */
+export function resolveRange(range: DateRange, now: number): ResolvedRange {
+  const timezone = range.timezone ?? 'UTC';
+  const from = parseInstant(range.from, timezone, now, false);
+  const to = parseInstant(range.to ?? 'now', timezone, now, true);
+  // validate.ts has checked both parse and from < to.
+  if (from === undefined || to === undefined) throw new Error('unresolvable date range');
+  return { from, to, timezone };
+}
+
+/** The range of the same length just before `range`, for comparisons. */
+export function previousRange(range: ResolvedRange): ResolvedRange {
+  return { from: range.from - (range.to - range.from), to: range.from, timezone: range.timezone };
+}
+
+/** SQL for the local wall time (ms) of an epoch-ms expression, e.g. `ets`. */
+export function localMsSql(msExpr: string, range: ResolvedRange, p: SqlParams): string {
+  const spans = offsetSpans(range.timezone, range.from, range.to);
+  if (spans.length === 1) return spans[0].offset === 0 ? msExpr : `(${msExpr} + ${p.int(spans[0].offset)})`;
+  // Earlier spans first: an instant before the first change takes the first offset.
+  const branches = spans
+    .slice(1)
+    .map((span, i) => `WHEN ${msExpr} < ${p.int(span.from)} THEN ${p.int(spans[i].offset)}`)
+    .join(' ');
+  return `(${msExpr} + CASE ${branches} ELSE ${p.int(spans[spans.length - 1].offset)} END)`;
+}
+
+/** SQL for the bucket number of a local wall time; mirrors time.ts `bucketOf`. */
+export function bucketSql(interval: Interval, localMs: string, p: SqlParams): string {
+  const d = p.dialect;
+  switch (interval) {
+    case 'hour':
+      return d.intDiv(localMs, String(HOUR));
+    case 'day':
+      return d.intDiv(localMs, String(DAY));
+    case 'week':
+      return d.intDiv(`${d.intDiv(localMs, String(DAY))} - 4`, '7');
+    case 'month':
+      return d.monthNumber(localMs);
+  }
+}
+
+/** The bucket of an epoch-ms expression in the range's zone. */
+export function bucketOfSql(interval: Interval, msExpr: string, range: ResolvedRange, p: SqlParams): string {
+  return bucketSql(interval, localMsSql(msExpr, range, p), p);
+}
+
+/** `ets` within [from, to). */
+export function rangeSql(range: ResolvedRange, p: SqlParams): string {
+  return `ets >= ${p.int(range.from)} AND ets < ${p.int(range.to)}`;
+}

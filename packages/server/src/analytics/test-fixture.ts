@@ -1,0 +1,72 @@
+/** Test helper: an in-memory DuckDB store loaded, through the real spool loader, with hand-written events. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { eventLine, eventLinePrefix } from '../spool/segment-format.js';
+import { openDuckDBStore } from '../store/duckdb/duckdb-store.js';
+import type { Store } from '../store/store.js';
+
+export interface FixtureEvent {
+  eid: string;
+  /** Event time as an ISO instant, e.g. `2024-01-01T10:00:00Z`. */
+  at: string;
+  actor?: string;
+  did?: string;
+  sid?: string;
+  channel?: string;
+  edata?: Record<string, unknown>;
+  object?: Record<string, unknown>;
+  cdata?: { type: string; id: string }[];
+  tags?: string[];
+  /** Receive time, epoch ms; default the event time. */
+  syncts?: number;
+}
+
+let counter = 0;
+
+export function toEvent(e: FixtureEvent): Record<string, unknown> {
+  counter++;
+  return {
+    eid: e.eid,
+    ets: Date.parse(e.at),
+    ver: '3.0',
+    mid: `m-${counter}-${e.eid}`,
+    actor: { id: e.actor ?? 'u1', type: 'User' },
+    context: {
+      channel: e.channel ?? 'ch1',
+      env: 'app',
+      pdata: { id: 'test.app', ver: '1.0', pid: 'web' },
+      did: e.did ?? `d-${e.actor ?? 'u1'}`,
+      sid: e.sid ?? `s-${e.actor ?? 'u1'}`,
+      ...(e.cdata ? { cdata: e.cdata } : {}),
+    },
+    ...(e.object ? { object: e.object } : {}),
+    ...(e.tags ? { tags: e.tags } : {}),
+    edata: e.edata ?? {},
+  };
+}
+
+export interface Fixture {
+  store: Store;
+  close(): Promise<void>;
+}
+
+/** Opens a fresh store holding `events` (loaded as one spool segment). */
+export async function fixtureStore(events: FixtureEvent[]): Promise<Fixture> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'insights-'));
+  const file = path.join(dir, 'segment-1.log');
+  const lines = events.map((e) => {
+    const event = toEvent(e);
+    return eventLine(eventLinePrefix({ syncts: e.syncts ?? (event.ets as number) }), JSON.stringify(event));
+  });
+  fs.writeFileSync(file, lines.join(''));
+  const store = await openDuckDBStore({ file: ':memory:', spoolDir: dir });
+  await store.loadSegment(file, 1);
+  return {
+    store,
+    async close() {
+      await store.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
