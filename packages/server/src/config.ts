@@ -22,6 +22,8 @@ export interface Config {
   maxEventBytes: number;
   /** Spool segment rotation: a non-empty segment is sealed for loading after this long. Env TELEMETRY_SPOOL_ROTATE_MS. Default 500. */
   spoolRotateMs: number;
+  /** Sessions and time spent are recomputed after loads at most this often. Env TELEMETRY_SUMMARIZE_INTERVAL_MS. Default 2000. */
+  summarizeIntervalMs: number;
   /** Rows /api/sql returns at most. Env TELEMETRY_SQL_MAX_ROWS. Default 10000. */
   sqlMaxRows: number;
   /** /api/sql statement timeout. Env TELEMETRY_SQL_TIMEOUT_MS. Default 10000. */
@@ -60,6 +62,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     maxBatchEvents: int('TELEMETRY_MAX_BATCH_EVENTS', 5000),
     maxEventBytes: int('TELEMETRY_MAX_EVENT_BYTES', MB),
     spoolRotateMs: int('TELEMETRY_SPOOL_ROTATE_MS', 500),
+    summarizeIntervalMs: int('TELEMETRY_SUMMARIZE_INTERVAL_MS', 2000),
     sqlMaxRows: int('TELEMETRY_SQL_MAX_ROWS', 10000),
     sqlTimeoutMs: int('TELEMETRY_SQL_TIMEOUT_MS', 10000),
     duckdbThreads: int('TELEMETRY_DUCKDB_THREADS', 2),

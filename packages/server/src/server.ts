@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { drainSummaryQueue } from './analytics/sessions/index.js';
 import { type AppContext, buildApp } from './app.js';
 import { type Config, loadConfig } from './config.js';
 import { Collector } from './ingest/collector.js';
@@ -14,7 +15,7 @@ import { MetricsRegistry } from './metrics/registry.js';
 import { Loader } from './spool/loader.js';
 import { recoverSegments, SegmentLog } from './spool/segment-log.js';
 import { openDuckDBStore } from './store/duckdb/duckdb-store.js';
-import type { LoadedSegment, Store } from './store/store.js';
+import type { Store } from './store/store.js';
 
 export interface RunningServer {
   url: string;
@@ -25,15 +26,12 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export type ServerOptions = Partial<Config> & {
-  /** Runs after each load (the summarizer hooks in here). */
-  afterLoad?: (store: Store, loaded: LoadedSegment) => Promise<void>;
-};
+export type ServerOptions = Partial<Config>;
 
 export const DATABASE_FILE = 'telemetry.duckdb';
 
 /** Opens the store and the spool and loads what a previous run acknowledged but did not load. */
-export async function openCollector(config: Config, options: ServerOptions = {}) {
+export async function openCollector(config: Config) {
   const spoolDir = path.join(config.dataDir, 'spool');
   const store = await openDuckDBStore({
     file: path.join(config.dataDir, DATABASE_FILE),
@@ -63,7 +61,11 @@ export async function openCollector(config: Config, options: ServerOptions = {})
   );
   const loader = new Loader({
     store,
-    afterLoad: options.afterLoad ? (loaded) => options.afterLoad!(store, loaded) : undefined,
+    // Sessions and time spent follow the loads; the queue of touched device streams is durable.
+    afterLoad: async () => {
+      await drainSummaryQueue(store);
+    },
+    afterLoadIntervalMs: config.summarizeIntervalMs,
     onLoaded: (loaded, seconds) => {
       counters.loaded.inc(loaded.events);
       loadLatency.observe(seconds);
@@ -75,6 +77,7 @@ export async function openCollector(config: Config, options: ServerOptions = {})
   const checkpoint = await store.checkpoint();
   const pending = await recoverSegments(spoolDir, checkpoint);
   for (const sealed of pending) loader.enqueue(sealed);
+  loader.requestAfterLoad(); // also drains what a crash left in summary_queue
   await loader.idle();
   if (loader.backlog > 0) throw new Error(`could not load the spool: ${loader.lastError}`);
 
@@ -119,9 +122,8 @@ export async function openCollector(config: Config, options: ServerOptions = {})
 }
 
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
-  const { afterLoad, ...overrides } = options;
-  const config = loadConfig(process.env, overrides);
-  const opened = await openCollector(config, { afterLoad });
+  const config = loadConfig(process.env, options);
+  const opened = await openCollector(config);
   const ctx: AppContext = {
     config,
     store: opened.store,

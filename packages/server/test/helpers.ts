@@ -13,7 +13,14 @@ export function tempDir(prefix = 'telemetry-test-'): string {
 
 export async function startTestServer(options: ServerOptions = {}): Promise<RunningServer & { dataDir: string }> {
   const dataDir = options.dataDir ?? tempDir();
-  const server = await startServer({ port: 0, dataDir, logLevel: 'silent', spoolRotateMs: 50, ...options });
+  const server = await startServer({
+    port: 0,
+    dataDir,
+    logLevel: 'silent',
+    spoolRotateMs: 50,
+    summarizeIntervalMs: 100,
+    ...options,
+  });
   return Object.assign(server, { dataDir });
 }
 

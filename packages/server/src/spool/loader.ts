@@ -1,7 +1,8 @@
 /**
  * Moves sealed spool segments into the store, in order, one transaction each (the checkpoint
- * commits with the rows), deletes each file once loaded, then runs the after-load hooks
- * (summaries). A failing load is retried with backoff: data is never skipped.
+ * commits with the rows), deletes each file once loaded, then runs the after-load hook
+ * (summaries), coalesced so it runs at most every `afterLoadIntervalMs` plus once when loading
+ * settles. A failing load is retried with backoff: data is never skipped.
  */
 import fsp from 'node:fs/promises';
 import type { LoadedSegment, Store } from '../store/store.js';
@@ -9,8 +10,10 @@ import type { SealedSegment } from './segment-log.js';
 
 export interface LoaderOptions {
   store: Store;
-  /** Runs after each committed load; failures are logged and retried on the next load. */
-  afterLoad?: (loaded: LoadedSegment) => Promise<void>;
+  /** Runs after committed loads (coalesced); its own work is durable in the store, so a failure is retried next time. */
+  afterLoad?: () => Promise<void>;
+  /** Minimum time between two after-load runs under sustained loading. Default 2000 ms. */
+  afterLoadIntervalMs?: number;
   onLoaded?: (loaded: LoadedSegment, seconds: number) => void;
   log?: (message: string, error?: unknown) => void;
 }
@@ -20,6 +23,10 @@ export class Loader {
   private running: Promise<void> | undefined;
   private readonly listeners = new Set<(loaded: LoadedSegment) => void>();
   private stopped = false;
+  private afterLoadRunning: Promise<void> | undefined;
+  private afterLoadPending = false;
+  private afterLoadTimer: NodeJS.Timeout | undefined;
+  private lastAfterLoad = 0;
   lastError: string | undefined;
 
   constructor(private readonly options: LoaderOptions) {}
@@ -40,14 +47,47 @@ export class Loader {
     return () => this.listeners.delete(listener);
   }
 
-  /** Resolves when every segment enqueued so far is loaded. */
+  /** Resolves when every segment enqueued so far is loaded and the after-load hook has caught up. */
   async idle(): Promise<void> {
-    while (this.running) await this.running;
+    while (this.running || this.afterLoadRunning || this.afterLoadPending) {
+      if (this.running) await this.running;
+      else if (this.afterLoadRunning) await this.afterLoadRunning;
+      else this.runAfterLoad();
+    }
   }
 
   async stop(): Promise<void> {
     await this.idle();
     this.stopped = true;
+    clearTimeout(this.afterLoadTimer);
+  }
+
+  /** Asks for an after-load run: now if the interval allows, else once it has passed. */
+  requestAfterLoad(): void {
+    if (!this.options.afterLoad) return;
+    this.afterLoadPending = true;
+    if (this.afterLoadRunning || this.afterLoadTimer) return;
+    const wait = this.lastAfterLoad + (this.options.afterLoadIntervalMs ?? 2000) - Date.now();
+    if (wait <= 0) this.runAfterLoad();
+    else this.afterLoadTimer = setTimeout(() => this.runAfterLoad(), wait);
+  }
+
+  private runAfterLoad(): void {
+    clearTimeout(this.afterLoadTimer);
+    this.afterLoadTimer = undefined;
+    if (!this.options.afterLoad || this.afterLoadRunning || this.stopped) {
+      this.afterLoadPending = false;
+      return;
+    }
+    this.afterLoadPending = false;
+    this.lastAfterLoad = Date.now();
+    this.afterLoadRunning = this.options
+      .afterLoad()
+      .catch((error) => this.options.log?.('after-load hook failed; it runs again after the next load', error))
+      .finally(() => {
+        this.afterLoadRunning = undefined;
+        if (this.afterLoadPending) this.requestAfterLoad();
+      });
   }
 
   private async drain(): Promise<void> {
@@ -62,10 +102,8 @@ export class Loader {
         this.lastError = undefined;
         await fsp.rm(next.file, { force: true });
         this.options.onLoaded?.(loaded, (performance.now() - started) / 1000);
-        if (this.options.afterLoad) {
-          await this.options.afterLoad(loaded).catch((error) => this.options.log?.('after-load hook failed', error));
-        }
         for (const listener of this.listeners) listener(loaded);
+        this.requestAfterLoad();
       } catch (error) {
         failures += 1;
         this.lastError = String((error as Error).message ?? error);
