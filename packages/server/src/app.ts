@@ -2,6 +2,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { installErrorHandler } from './api/errors.js';
 import { healthRoutes } from './api/health.js';
+import { sessionsRoutes } from './api/sessions.js';
 import { sqlRoutes } from './api/sql.js';
 import type { Config } from './config.js';
 import type { Collector } from './ingest/collector.js';
@@ -23,7 +24,7 @@ export interface AppContext {
 export type RouteGroup = (app: FastifyInstance, ctx: AppContext) => Promise<void> | void;
 
 /** Route groups in registration order. Add a group here, one line, one file under api/ (or ingest/). */
-const ROUTE_GROUPS: RouteGroup[] = [telemetryRoutes, healthRoutes, sqlRoutes];
+const ROUTE_GROUPS: RouteGroup[] = [telemetryRoutes, healthRoutes, sqlRoutes, sessionsRoutes];
 
 export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   const app = Fastify({

@@ -1,0 +1,42 @@
+/** Shared by the sessions tests: V3 events on a clock, and a DuckDB store fed through real spool segments. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { eventLine, eventLinePrefix } from '../src/spool/segment-format.js';
+import { type DuckDBStore, openDuckDBStore } from '../src/store/duckdb/duckdb-store.js';
+
+export const T0 = 1_700_000_000_000;
+let mids = 0;
+
+/** A minimal V3 event `seconds` after T0 on device `did`. */
+export function v3(
+  did: string,
+  eid: string,
+  seconds: number,
+  edata: Record<string, unknown> = {},
+  extra: Record<string, unknown> = {},
+) {
+  return {
+    eid,
+    ets: T0 + Math.round(seconds * 1000),
+    ver: '3.0',
+    mid: `m${++mids}`,
+    actor: { id: `u-${did}`, type: 'User' },
+    context: { channel: 'ch1', pdata: { id: 'app.web', ver: '1', pid: 'web' }, env: 'home', sid: `s-${did}`, did },
+    edata: { ...(eid === 'INTERACT' ? { type: 'click', id: 'b' } : {}), ...edata },
+    ...extra,
+  };
+}
+
+export async function openTestStore(): Promise<{ store: DuckDBStore; load: (events: object[]) => Promise<void> }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sessions-'));
+  const store = await openDuckDBStore({ file: ':memory:', spoolDir: dir });
+  let segment = 0;
+  const load = async (events: object[]) => {
+    const file = path.join(dir, `seg-${++segment}.log`);
+    const prefix = eventLinePrefix({ syncts: T0 });
+    fs.writeFileSync(file, events.map((e) => eventLine(prefix, JSON.stringify(e))).join(''));
+    await store.loadSegment(file, segment);
+  };
+  return { store, load };
+}
