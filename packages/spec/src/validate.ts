@@ -13,14 +13,16 @@ export type ValidationResult =
   | { valid: false; reason: RejectionReason; errors: string[] };
 
 // allErrors:false stops at the first failure (the pipeline also reports only the first failing field) and is what
-// makes rejections cheap. Strict mode catches mistakes in our own schemas at load time.
-const ajv = new Ajv({ allErrors: false, strict: true, messages: true });
+// makes rejections cheap. Strict mode catches mistakes in our own schemas at load time, and its strictNumbers rejects
+// Infinity (what JSON.parse makes of 1e400), which JSON.stringify would silently turn into null downstream.
+// verbose keeps the failing value on the error (only on the failure path) so that case gets a clear message.
+const ajv = new Ajv({ allErrors: false, strict: true, messages: true, verbose: true });
 
 const VALIDATORS: ReadonlyMap<string, ValidateFunction> = new Map(
   EIDS.map((eid) => [eid, ajv.compile(EVENT_SCHEMAS[eid])] as const),
 );
 
-/** Checks that `value` is a V3 event. Never throws. The returned event is `value` itself, not a copy. */
+/** Checks that `value` (a JSON.parse result) is a V3 event. Never throws. A valid event is returned as is, not copied. */
 export function validateEvent(value: unknown): ValidationResult {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { valid: false, reason: 'not_object', errors: [`event must be an object, got ${describe(value)}`] };
@@ -55,6 +57,9 @@ function formatError(error: ErrorObject): string {
       return `${path}: must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
     case 'const':
       return `${path}: must be ${JSON.stringify(params.allowedValue)}`;
+    case 'type':
+      if (typeof error.data === 'number' && !Number.isFinite(error.data)) return `${path}: must be a finite number`;
+      return `${path}: ${error.message}`;
     default:
       return `${path}: ${error.message ?? error.keyword}`;
   }

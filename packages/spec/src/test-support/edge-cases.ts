@@ -179,15 +179,20 @@ export const EDATA_CASES: EdgeCase[] = [
 ];
 
 /**
- * Eids for which the pipeline finds a schema file that is not an event schema (`envelope.json`, `common.json`, ...),
- * so it accepts what is not a V3 event. We reject them: see "Differences from Sunbird's pipeline schemas" in README.
+ * What the pipeline accepts and we reject on purpose; see "Differences from Sunbird's pipeline schemas" in the README.
+ * 1. Eids for which the pipeline's lookup finds a schema file that is not an event schema (`envelope.json`, ...).
+ * 2. Numbers too large for a double (1e400), which JSON.parse turns into Infinity.
  */
 export const KNOWN_DIFFERENCES: EdgeCase[] = [
-  'ENVELOPE',
-  'COMMON',
-  'OBJECT',
-  'ROLLUP',
-  'DSPEC',
-  'UASPEC',
-  'PARENT',
-].map((eid) => ({ name: `eid ${eid} (a non-event schema file)`, event: { ...interact(), eid } }));
+  ...['ENVELOPE', 'COMMON', 'OBJECT', 'ROLLUP', 'DSPEC', 'UASPEC', 'PARENT'].map((eid) => ({
+    name: `eid ${eid} (a non-event schema file)`,
+    event: { ...interact(), eid },
+  })),
+  { name: 'ets 1e400', event: JSON.parse(JSON.stringify(interact()).replace(/"ets":\d+/, '"ets":1e400')) },
+  {
+    name: 'START duration -1e400',
+    event: JSON.parse(
+      JSON.stringify(minimal('START', { type: 'app', duration: 1 })).replace('"duration":1', '"duration":-1e400'),
+    ),
+  },
+];
