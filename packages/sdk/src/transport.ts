@@ -1,0 +1,63 @@
+/** HTTP delivery of one batch: fetch (keepalive on unload), gzip through CompressionStream, sendBeacon as last resort. */
+import { parseRetryAfter } from './retry.js';
+import type { SendRequest, SendResult, Transport } from './types.js';
+
+/** Bodies smaller than this go uncompressed: gzip's header and the async round trip cost more than they save. */
+const GZIP_MIN_BYTES = 1024;
+/** Browsers cap the bodies of all in-flight keepalive requests together at 64 KiB. */
+export const KEEPALIVE_MAX_BYTES = 60_000;
+
+interface G {
+  fetch?: typeof fetch;
+  CompressionStream?: typeof CompressionStream;
+  navigator?: { sendBeacon?: (url: string, data: Blob | string) => boolean };
+  Blob?: typeof Blob;
+  Response?: typeof Response;
+}
+const g = globalThis as unknown as G;
+
+/** Gzips a string with the platform's CompressionStream; undefined where the platform has none. */
+export async function gzip(text: string): Promise<Uint8Array | undefined> {
+  if (!g.CompressionStream || !g.Response) return undefined;
+  const stream = new g.Response(text).body!.pipeThrough(new g.CompressionStream('gzip'));
+  return new Uint8Array(await new g.Response(stream).arrayBuffer());
+}
+
+/** The beacon fallback: no custom headers are possible, so it only helps a collector that needs no write key. */
+function beacon(request: SendRequest): SendResult {
+  const send = g.navigator?.sendBeacon;
+  if (!send || !g.Blob) return { status: 0 };
+  // text/plain keeps the beacon a "simple" request (no CORS preflight, which a dying page cannot wait for).
+  const ok = send.call(g.navigator, request.url, new g.Blob([request.body], { type: 'text/plain' }));
+  return { status: ok ? 202 : 0 };
+}
+
+/** The default transport. Resolves (never rejects) with the status, 0 for a network error. */
+export const fetchTransport: Transport = async (request) => {
+  if (!g.fetch) return beacon(request);
+  const headers = { ...request.headers };
+  let body: string | Uint8Array = request.body;
+  if (request.gzip && !request.unload && body.length >= GZIP_MIN_BYTES) {
+    const zipped = await gzip(request.body).catch(() => undefined);
+    if (zipped) {
+      body = zipped;
+      headers['Content-Encoding'] = 'gzip';
+    }
+  }
+  try {
+    const response = await g.fetch(request.url, {
+      method: 'POST',
+      headers,
+      body: body as BodyInit,
+      // keepalive lets the request outlive the page; it is limited to 64 KiB, so only used when needed.
+      keepalive: request.unload && request.body.length <= KEEPALIVE_MAX_BYTES,
+      credentials: 'omit',
+    });
+    // Drain the body so Node's fetch releases the socket; its content does not matter, only the status.
+    await response.text().catch(() => '');
+    return { status: response.status, retryAfterMs: parseRetryAfter(response.headers.get('Retry-After'), Date.now()) };
+  } catch {
+    // A keepalive request over quota throws at once; the beacon may still get through.
+    return request.unload ? beacon(request) : { status: 0 };
+  }
+};

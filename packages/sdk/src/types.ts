@@ -1,0 +1,172 @@
+/** The SDK's public types: configuration, the event shape it produces, per-call options and the storage contract. */
+
+import type { TelemetryLevel } from '@telemetry/spec/levels';
+import type { Eid } from '@telemetry/spec/types';
+
+export type { Eid, TelemetryLevel };
+
+export interface Pdata {
+  id: string;
+  ver?: string;
+  pid?: string;
+  platform?: string;
+}
+
+export interface Cdata {
+  type: string;
+  id: string;
+}
+
+export interface Rollup {
+  l1?: string;
+  l2?: string;
+  l3?: string;
+  l4?: string;
+}
+
+export interface EventContext {
+  channel: string;
+  pdata: Pdata;
+  env: string;
+  sid?: string;
+  did?: string;
+  cdata?: Cdata[];
+  rollup?: Rollup;
+  [key: string]: unknown;
+}
+
+export interface EventObject {
+  id?: string;
+  type?: string;
+  ver?: string;
+  rollup?: Rollup;
+  [key: string]: unknown;
+}
+
+export interface Actor {
+  id: string;
+  type: string;
+  [key: string]: unknown;
+}
+
+/** A V3 event exactly as it is sent (key order as Sunbird's SDK: eid, ets, ver, mid, actor, context, object, tags, edata). */
+export interface TelemetryEvent<E = Record<string, unknown>> {
+  eid: Eid;
+  ets: number;
+  ver: string;
+  mid: string;
+  actor: Actor;
+  context: EventContext;
+  object?: EventObject;
+  tags?: string[];
+  edata: E;
+  [key: string]: unknown;
+}
+
+/** Per-call overrides; each is shallow-merged over the client's defaults for this one event only. */
+export interface CallOptions {
+  context?: Partial<EventContext>;
+  object?: EventObject;
+  actor?: Partial<Actor>;
+  tags?: string[];
+  cdata?: Cdata[];
+  /** When it happened (epoch ms), if not now: e.g. an IMPRESSION sent at page exit is stamped with its entry. */
+  ets?: number;
+  /** Overrides the event's `ver` (Sunbird's `eventVer`, used for ASSESS 3.1). */
+  ver?: string;
+}
+
+/** Key/value storage: `localStorage`, React Native's `AsyncStorage` and our file storage all fit. */
+export interface KeyValueStorage {
+  getItem(key: string): string | null | undefined | Promise<string | null | undefined>;
+  setItem(key: string, value: string): void | Promise<void>;
+  removeItem(key: string): void | Promise<void>;
+}
+
+/** What a transport returns: `status` 0 means the request never got an answer (network error, offline). */
+export interface SendResult {
+  status: number;
+  retryAfterMs?: number;
+}
+
+export interface SendRequest {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  /** The page is going away: use keepalive/sendBeacon and do not compress (no time for async work). */
+  unload: boolean;
+  gzip: boolean;
+}
+
+export type Transport = (request: SendRequest) => Promise<SendResult>;
+
+export interface TelemetryConfig {
+  /** Collector URL, e.g. "https://t.example.org/v1/telemetry". Required unless `transport` is given. */
+  url?: string;
+  /** Write key or Sunbird auth token, sent as `Authorization: Bearer <key>`. Default none. */
+  writeKey?: string;
+  /** Tenant id (context.channel). Default "sunbird". */
+  channel?: string;
+  /** Producer (context.pdata). Default `{id: 'sunbird', ver: '1.0', pid: ''}`. */
+  pdata?: Pdata;
+  /** Environment (context.env). Default "home". */
+  env?: string;
+  /** Device id. Default: generated once and persisted in `storage`. */
+  did?: string;
+  /** User id (actor.id). Default: the device id, as Sunbird does for anonymous users. */
+  uid?: string;
+  /** Actor type. Default "User". */
+  actorType?: string;
+  /** Session id. Default: generated, persisted, rolled over after `sessionTimeoutMs` of inactivity. */
+  sid?: string;
+  /** Default object for every event. */
+  object?: EventObject;
+  /** Default tags for every event. */
+  tags?: string[];
+  /** Default correlation data (context.cdata). */
+  cdata?: Cdata[];
+  /** Default context.rollup. */
+  rollup?: Rollup;
+  /** Events per request; a full batch is sent at once. Default 20, at most 1000. */
+  batchSize?: number;
+  /** Longest time an event waits in the queue before it is sent, in ms. Default 3000. */
+  flushIntervalMs?: number;
+  /** Highest level sent; events above it are dropped at the source. Default "full". */
+  level?: TelemetryLevel;
+  /** Share of devices whose events are sent, 0..1, decided per device so journeys stay whole. Default 1. */
+  sampleRate?: number;
+  /** Called with each event before it is queued: return it (possibly changed) or null/false to drop it. */
+  beforeSend?: (event: TelemetryEvent) => TelemetryEvent | null | false | undefined;
+  /** Log what the SDK does to the console. Default false. */
+  debug?: boolean;
+  /** Where the queue, device id and session live. Default localStorage in browsers, memory elsewhere. */
+  storage?: KeyValueStorage;
+  /** Prefix of the storage keys, so two apps on one origin keep apart. Default "telemetry". */
+  storageKey?: string;
+  /** Most events kept while undelivered; the oldest are evicted (and counted) beyond it. Default 2000. */
+  maxQueueSize?: number;
+  /** Inactivity after which a new session starts, in ms. Default 30 minutes. */
+  sessionTimeoutMs?: number;
+  /** Send START and END of type "session" as sessions begin and end. Default true. */
+  sessionEvents?: boolean;
+  /** Compress request bodies with gzip where CompressionStream exists. Default true. */
+  gzip?: boolean;
+  /** Flush on visibilitychange to hidden and on pagehide (browsers). Default true. */
+  flushOnHide?: boolean;
+  /** Start opted out (nothing is stored or sent until `optIn()`). Default false. */
+  optOutByDefault?: boolean;
+  /** Clock skew to add to every `ets`, in seconds (Sunbird's `timeDiff`). Default 0. */
+  timeDiff?: number;
+  /** Replace HTTP (tests, custom pipes). */
+  transport?: Transport;
+}
+
+/** Counters a host app can read (and tests assert on): nothing is dropped without being counted. */
+export interface TelemetryStats {
+  queued: number;
+  sent: number;
+  evicted: number;
+  rejected: number;
+  dropped: number;
+  retries: number;
+}

@@ -1,0 +1,98 @@
+/** Test helpers: a recording transport, the Sunbird pipeline schemas as an oracle, and a capture HTTP server. */
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import Ajv from 'ajv-draft-04';
+import type { SendRequest, SendResult, TelemetryEvent, Transport } from '../src/types.js';
+
+export const repoRoot = path.resolve(import.meta.dirname, '../../..');
+
+/** A transport that records every request and answers with the next status from `statuses` (then 200). */
+export function recorder(statuses: Array<number | SendResult> = []) {
+  const requests: Array<SendRequest & { events: TelemetryEvent[]; msgid: string }> = [];
+  const transport: Transport = async (r) => {
+    const batch = JSON.parse(r.body);
+    requests.push({ ...r, events: batch.events, msgid: batch.params.msgid });
+    const next = statuses.shift() ?? 200;
+    return typeof next === 'number' ? { status: next } : next;
+  };
+  return { transport, requests, events: () => requests.flatMap((r) => r.events) };
+}
+
+/** Drops draft-04 `id` annotations: response.json reuses start.json's id and ajv refuses duplicates. */
+function stripIds(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(stripIds);
+  if (typeof schema !== 'object' || schema === null) return schema;
+  return Object.fromEntries(
+    Object.entries(schema)
+      .filter(([k, v]) => !(k === 'id' && typeof v === 'string'))
+      .map(([k, v]) => [k, stripIds(v)]),
+  );
+}
+
+let pipeline: ((e: unknown) => string[]) | undefined;
+/** Validates an event against Sunbird's production pipeline schemas (draft-04), returning the errors. */
+export function pipelineErrors(event: unknown): string[] {
+  if (!pipeline) {
+    const dir = path.resolve(repoRoot, '../shared/reference/schemas/sunbird-pipeline-3.0');
+    const ajv = new Ajv({ validateFormats: false, strict: false } as never);
+    for (const f of fs.readdirSync(dir).filter((f) => f.endsWith('.json'))) {
+      ajv.addSchema(
+        stripIds(JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'))) as object,
+        `resource:/schemas/telemetry/3.0/${f}`,
+      );
+    }
+    pipeline = (e) => {
+      const eid = String((e as { eid: string }).eid).toLowerCase();
+      const validate = ajv.getSchema(`resource:/schemas/telemetry/3.0/${eid}.json`);
+      if (!validate) return [`no schema for ${eid}`];
+      return validate(e) ? [] : (validate.errors ?? []).map((x) => `${x.instancePath || x.dataPath} ${x.message}`);
+    };
+  }
+  return pipeline(event);
+}
+
+/** A local collector stand-in: records decoded batches and headers, answers with `respond(n)` (default 200). */
+export async function captureServer(
+  respond: (n: number) => { status: number; headers?: Record<string, string> } = () => ({ status: 200 }),
+) {
+  const requests: Array<{
+    url: string;
+    headers: http.IncomingHttpHeaders;
+    batch: { params: { msgid: string }; events: TelemetryEvent[] };
+  }> = [];
+  let n = 0;
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      let body = Buffer.concat(chunks);
+      if (req.headers['content-encoding'] === 'gzip') body = zlib.gunzipSync(body);
+      requests.push({ url: req.url!, headers: req.headers, batch: JSON.parse(body.toString('utf8')) });
+      const r = respond(n++);
+      res.writeHead(r.status, { 'content-type': 'application/json', ...r.headers });
+      res.end(JSON.stringify({ responseCode: r.status === 200 ? 'SUCCESS' : 'SERVER_ERROR' }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    requests,
+    events: () => requests.flatMap((r) => r.batch.events),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** Polls `check` until it returns truthy or `ms` pass. */
+export async function until<T>(check: () => T, ms = 5000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = check();
+    if (v) return v;
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
