@@ -46,6 +46,12 @@ describe('unknown_eid', () => {
       });
     });
   }
+  test('a long eid is cut in the message', () => {
+    assert.deepEqual(rejection({ ...interact(), eid: 'X'.repeat(10_000) }), {
+      reason: 'unknown_eid',
+      errors: [`eid "${'X'.repeat(64)}…" is not a V3 event`],
+    });
+  });
   test('missing eid', () => {
     const { eid: _, ...event } = interact();
     assert.deepEqual(rejection(event), { reason: 'unknown_eid', errors: ["/: must have required property 'eid'"] });

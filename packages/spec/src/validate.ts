@@ -25,7 +25,7 @@ const VALIDATORS: ReadonlyMap<string, ValidateFunction> = new Map(
 /** Checks that `value` (a JSON.parse result) is a V3 event. Never throws. A valid event is returned as is, not copied. */
 export function validateEvent(value: unknown): ValidationResult {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return { valid: false, reason: 'not_object', errors: [`event must be an object, got ${describe(value)}`] };
+    return { valid: false, reason: 'not_object', errors: [`event must be an object, got ${kindOf(value)}`] };
   }
   const eid = (value as { eid?: unknown }).eid;
   const validator = typeof eid === 'string' ? VALIDATORS.get(eid) : undefined;
@@ -38,10 +38,12 @@ export function validateEvent(value: unknown): ValidationResult {
 
 function unknownEidMessage(eid: unknown): string {
   if (eid === undefined) return "/: must have required property 'eid'";
-  return `eid ${JSON.stringify(eid)} is not a V3 event`;
+  // Cut long values: the message is stored with every rejected event, and a broken client may send many.
+  const shown = typeof eid === 'string' && eid.length > 64 ? `${eid.slice(0, 64)}…` : eid;
+  return `eid ${JSON.stringify(shown)} is not a V3 event`;
 }
 
-function describe(value: unknown): string {
+function kindOf(value: unknown): string {
   if (value === null) return 'null';
   return Array.isArray(value) ? 'an array' : typeof value;
 }
