@@ -20,7 +20,7 @@ import {
   type TrendsQuery,
   type TrendsSeries,
 } from './model.js';
-import { resolveProperty } from './properties.js';
+import { type PropertyRef, resolveProperty } from './properties.js';
 import { bucketsOf, type Interval, isValidTimeZone, parseInstant } from './time.js';
 
 export type Parsed<T> = { ok: true; query: T } | { ok: false; errors: string[] };
@@ -80,7 +80,7 @@ class Reader {
     return value;
   }
 
-  property(value: unknown, where: string): ReturnType<typeof resolveProperty> | undefined {
+  property(value: unknown, where: string): PropertyRef | undefined {
     const resolved = resolveProperty(value);
     return typeof resolved === 'string' ? this.fail(where, resolved) : resolved;
   }

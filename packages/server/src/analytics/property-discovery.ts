@@ -1,0 +1,59 @@
+/**
+ * Property discovery for the dashboard's pickers: the event names seen recently, the property
+ * paths (typed columns, tags, and the cdata types seen), and a property's top values.
+ */
+import type { Store } from '../store/store.js';
+import { dialectFor, SqlParams } from './dialect/index.js';
+import { CDATA_PREFIX, knownProperties, type PropertyType, propertyText, resolveProperty } from './properties.js';
+
+const DAY = 86_400_000;
+
+export interface DiscoveryOptions {
+  /** Look back this many days. Default 30. */
+  days?: number;
+  now?: number;
+}
+
+export interface EventsAndProperties {
+  events: { eid: string; count: number }[];
+  properties: { path: string; type: PropertyType }[];
+}
+
+export async function discoverProperties(store: Store, options: DiscoveryOptions = {}): Promise<EventsAndProperties> {
+  const p = new SqlParams(dialectFor(store.dialect));
+  const since = p.int((options.now ?? Date.now()) - (options.days ?? 30) * DAY);
+  const events = await store.query(
+    `SELECT eid, count(*) AS n FROM events WHERE ets >= ${since} GROUP BY eid ORDER BY n DESC, eid LIMIT 200`,
+    p.values,
+  );
+  const cdata = await store.query(
+    `SELECT DISTINCT t FROM (SELECT ${p.dialect.expandList('cdata_type')} AS t FROM events WHERE ets >= ${since}) AS types
+     WHERE t IS NOT NULL ORDER BY t LIMIT 200`,
+    p.values,
+  );
+  return {
+    events: events.rows.map(([eid, n]) => ({ eid: String(eid), count: Number(n) })),
+    properties: [
+      ...knownProperties(),
+      ...cdata.rows.map(([t]) => ({ path: `${CDATA_PREFIX}${t}`, type: 'string' as const })),
+    ],
+  };
+}
+
+/** The most frequent values of one property (optionally within one eid), most frequent first. */
+export async function topValues(
+  store: Store,
+  path: string,
+  options: DiscoveryOptions & { eid?: string; limit?: number } = {},
+): Promise<{ value: string; count: number }[]> {
+  const ref = resolveProperty(path);
+  if (typeof ref === 'string') throw new TypeError(ref);
+  const p = new SqlParams(dialectFor(store.dialect));
+  const since = p.int((options.now ?? Date.now()) - (options.days ?? 30) * DAY);
+  const value = ref.kind === 'tags' ? p.dialect.expandList('tags') : propertyText(ref, p);
+  const eid = options.eid ? ` AND eid = ${p.str(options.eid)}` : '';
+  const sql = `SELECT v, count(*) AS n FROM (SELECT ${value} AS v FROM events WHERE ets >= ${since}${eid}) AS vals
+    WHERE v IS NOT NULL GROUP BY v ORDER BY n DESC, v LIMIT ${p.int(options.limit ?? 20)}`;
+  const result = await store.query(sql, p.values);
+  return result.rows.map(([v, n]) => ({ value: String(v), count: Number(n) }));
+}

@@ -1,0 +1,124 @@
+/**
+ * Reading back what was stored: GET /api/events (newest first, filtered, paginated), GET
+ * /api/events/live (a Server-Sent Events tail), GET /api/failed-events, GET /api/properties.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import {
+  EVENT_FILTERS,
+  type EventFilters,
+  eventsSince,
+  latestSyncts,
+  listEvents,
+  listFailedEvents,
+} from '../analytics/events-feed.js';
+import { resolveProperty } from '../analytics/properties.js';
+import { discoverProperties, topValues } from '../analytics/property-discovery.js';
+import type { AppContext, RouteGroup } from '../app.js';
+import { requireAdmin } from './auth.js';
+import { ApiError } from './errors.js';
+
+type Query = Record<string, string | undefined>;
+
+/** Live tails open at once; each holds a socket and runs a query per load. */
+const MAX_TAILS = 32;
+const TAIL_BATCH = 500;
+const POLL_MS = 500;
+const HEARTBEAT_MS = 15_000;
+
+function int(q: Query, name: string, min: number, max: number, fallback: number): number {
+  const raw = q[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new ApiError('QUERY_INVALID', `${name} must be an integer from ${min} to ${max}`);
+  return n;
+}
+
+function filtersOf(q: Query): EventFilters {
+  const filters: EventFilters = {};
+  for (const key of Object.keys(EVENT_FILTERS) as (keyof EventFilters)[]) if (q[key]) filters[key] = q[key];
+  return filters;
+}
+
+function cursorOf(q: Query): string | undefined {
+  const before = q.before;
+  if (before !== undefined && !/^\d+:/.test(before))
+    throw new ApiError('QUERY_INVALID', 'before must be a cursor from a previous page');
+  return before;
+}
+
+let openTails = 0;
+
+/** Streams events as they are loaded: on each loader notification (or every POLL_MS without one). */
+async function liveTail(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const q = request.query as Query;
+  const filters = filtersOf(q);
+  if (openTails >= MAX_TAILS) throw new ApiError('STORE_UNAVAILABLE', 'too many live tails open; retry later');
+  let since = q.since ? int(q, 'since', 0, Number.MAX_SAFE_INTEGER, 0) : await latestSyncts(ctx.store);
+  // Events sharing the newest syncts may arrive in a later load: remember which were sent.
+  let sentAtSince = new Set<string>();
+  openTails++;
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  res.write(': live\n\n');
+  let busy = false;
+  let closed = false;
+  const pump = async () => {
+    if (busy || closed) return;
+    busy = true;
+    try {
+      const events = await eventsSince(ctx.store, since, filters, TAIL_BATCH);
+      for (const e of events) {
+        if (e.syncts === since && sentAtSince.has(e.mid)) continue;
+        if (e.syncts > since) {
+          since = e.syncts;
+          sentAtSince = new Set();
+        }
+        sentAtSince.add(e.mid);
+        res.write(`id: ${e.syncts}:${e.mid}\nevent: event\ndata: ${JSON.stringify(e)}\n\n`);
+      }
+    } catch (error) {
+      request.log.warn({ err: error }, 'live tail query failed');
+    } finally {
+      busy = false;
+    }
+  };
+  const unsubscribe = ctx.loader?.onLoaded ? ctx.loader.onLoaded(() => void pump()) : undefined;
+  const poll = unsubscribe ? undefined : setInterval(() => void pump(), POLL_MS);
+  const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
+  request.raw.on('close', () => {
+    closed = true;
+    openTails--;
+    unsubscribe?.();
+    if (poll) clearInterval(poll);
+    clearInterval(heartbeat);
+  });
+  await pump();
+}
+
+export const eventsRoutes: RouteGroup = (app, ctx) => {
+  const auth = { onRequest: requireAdmin(ctx.config.adminToken) };
+
+  app.get('/api/events', auth, async (request) => {
+    const q = request.query as Query;
+    return listEvents(ctx.store, { filters: filtersOf(q), before: cursorOf(q), limit: int(q, 'limit', 1, 500, 50) });
+  });
+
+  app.get('/api/events/live', auth, (request, reply) => liveTail(ctx, request, reply));
+
+  app.get('/api/failed-events', auth, async (request) => {
+    const q = request.query as Query;
+    return listFailedEvents(ctx.store, { reason: q.reason, before: cursorOf(q), limit: int(q, 'limit', 1, 500, 50) });
+  });
+
+  app.get('/api/properties', auth, async (request) => {
+    const q = request.query as Query;
+    const days = int(q, 'days', 1, 3660, 30);
+    if (!q.property) return discoverProperties(ctx.store, { days });
+    const ref = resolveProperty(q.property);
+    if (typeof ref === 'string') throw new ApiError('QUERY_INVALID', ref);
+    const values = await topValues(ctx.store, q.property, { days, eid: q.eid, limit: int(q, 'limit', 1, 200, 20) });
+    return { property: q.property, values };
+  });
+};

@@ -1,0 +1,175 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { type Fixture, fixtureStore } from '../analytics/test-fixture.js';
+import { buildApp } from '../app.js';
+import { loadConfig } from '../config.js';
+import { MetricsRegistry } from '../metrics/registry.js';
+
+// Hostile names and values: they must be stored and matched literally, never run as SQL.
+const EVIL_ID = "x'; DROP TABLE events; --";
+const EVIL_KEY = `it's"; SELECT 1`;
+const EVIL_VALUE = "a'b;c";
+const EVIL_CDATA = "Ty'pe; --";
+const EVIL_TAG = "t'1; DELETE FROM events";
+const EVIL_ACTOR = 'o\'brien"; --';
+
+let f: Fixture;
+let app: FastifyInstance;
+const TOKEN = 'secret-token';
+
+before(async () => {
+  f = await fixtureStore([
+    {
+      eid: 'INTERACT',
+      at: '2024-01-01T10:00:00Z',
+      actor: EVIL_ACTOR,
+      edata: { id: EVIL_ID, [EVIL_KEY]: EVIL_VALUE },
+      cdata: [{ type: EVIL_CDATA, id: 'id"1' }],
+      tags: [EVIL_TAG],
+    },
+    { eid: 'INTERACT', at: '2024-01-01T11:00:00Z', actor: 'plain', edata: { id: 'submit' } },
+  ]);
+  const ctx = {
+    config: loadConfig({}, { adminToken: TOKEN, logLevel: 'silent' }),
+    store: f.store,
+    metrics: new MetricsRegistry(),
+  };
+  app = await buildApp(ctx as never);
+});
+after(async () => {
+  await app.close();
+  await f.close();
+});
+
+async function post(path: string, body: unknown, token: string | null = TOKEN) {
+  const res = await app.inject({
+    method: 'POST',
+    url: path,
+    payload: body as object,
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+  });
+  return { status: res.statusCode, body: res.json() };
+}
+
+const dateRange = { from: '2024-01-01', to: '2024-01-01' };
+const trendsWith = (filters: unknown[], extra: object = {}) => ({
+  series: [{ eid: 'INTERACT' }],
+  dateRange,
+  filters,
+  ...extra,
+});
+
+test('api: quotes, semicolons and SQL in property names and values are matched literally', async () => {
+  const cases: [unknown[], number][] = [
+    [[{ property: 'edata.id', operator: 'eq', value: EVIL_ID }], 1],
+    [[{ property: `edata.${EVIL_KEY}`, operator: 'eq', value: EVIL_VALUE }], 1],
+    [[{ property: `edata.${EVIL_KEY}`, operator: 'contains', value: "'b;" }], 1],
+    [[{ property: `cdata.${EVIL_CDATA}`, operator: 'eq', value: 'id"1' }], 1],
+    [[{ property: 'tags', operator: 'contains', value: EVIL_TAG }], 1],
+    [[{ property: 'actor.id', operator: 'in', value: [EVIL_ACTOR, 'nobody'] }], 1],
+    [[{ property: 'edata.id', operator: 'neq', value: EVIL_ID }], 1],
+    [[{ property: 'edata.id', operator: 'eq', value: "' OR '1'='1" }], 0],
+  ];
+  for (const [filters, expected] of cases) {
+    const res = await post('/api/insights/trends', trendsWith(filters));
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.deepEqual(res.body.series[0].data, [expected], JSON.stringify(filters));
+  }
+  const evilEid = await post('/api/insights/trends', {
+    series: [{ eid: "INTERACT'; DROP TABLE events; --" }],
+    dateRange,
+  });
+  assert.deepEqual(evilEid.body.series[0].data, [0]);
+  const broken = await post('/api/insights/trends', trendsWith([], { breakdown: { property: `edata.${EVIL_KEY}` } }));
+  assert.deepEqual(
+    broken.body.series.map((s: { breakdownValue: unknown; data: number[] }) => [s.breakdownValue, s.data]),
+    [
+      [EVIL_VALUE, [1]],
+      [null, [1]],
+    ],
+  );
+  const count = await f.store.query('SELECT count(*) FROM events');
+  assert.equal(count.rows[0][0], 2);
+});
+
+test('api: every insight answers through its route', async () => {
+  const steps = [
+    { eid: 'INTERACT' },
+    { eid: 'INTERACT', filters: [{ property: 'edata.id', operator: 'eq', value: 'submit' }] },
+  ];
+  const bodies: Record<string, unknown> = {
+    funnels: { steps, dateRange, aggregateBy: 'device' },
+    retention: { startEvent: { eid: 'INTERACT' }, returnEvent: { eid: 'INTERACT' }, dateRange },
+    paths: { dateRange, startPage: EVIL_ID },
+    stickiness: { series: [{ eid: 'INTERACT' }], dateRange },
+    lifecycle: { event: { eid: 'INTERACT' }, dateRange },
+  };
+  for (const [kind, body] of Object.entries(bodies)) {
+    const res = await post(`/api/insights/${kind}`, body);
+    assert.equal(res.status, 200, `${kind}: ${JSON.stringify(res.body)}`);
+  }
+  assert.deepEqual((await post('/api/insights/lifecycle', bodies.lifecycle)).body.series.new, [2]);
+});
+
+test('api: a bad query gets 400 QUERY_INVALID with every reason', async () => {
+  const res = await post('/api/insights/trends', {
+    series: [
+      { eid: 'INTERACT', math: 'p99' },
+      { eid: 'X', math: 'sum' },
+    ],
+    dateRange: { from: 'yesterday', timezone: 'Mars/Base' },
+    filters: [{ property: 'tags', operator: 'gt', value: 1 }],
+  });
+  assert.equal(res.status, 400);
+  assert.equal(res.body.params.err, 'QUERY_INVALID');
+  assert.equal(
+    res.body.params.errmsg,
+    [
+      'series[0].math: must be one of total, unique_actors, unique_devices, unique_sessions, sum, avg, median, p90, dau, wau, mau',
+      'series[1].property: a property path must be a non-empty string',
+      'dateRange.timezone: is not an IANA time zone',
+      'filters[0].operator: tags is a list: use contains, not_contains, is_set, is_not_set',
+    ].join('; '),
+  );
+});
+
+test('api: the admin token is required when set', async () => {
+  const res = await post('/api/insights/trends', trendsWith([]), null);
+  assert.equal(res.status, 401);
+  const events = await app.inject({ method: 'GET', url: '/api/events' });
+  assert.equal(events.statusCode, 401);
+});
+
+test('api: events listing filters literally and pages with a cursor; properties and top values', async () => {
+  const auth = { authorization: `Bearer ${TOKEN}` };
+  const byActor = await app.inject({
+    method: 'GET',
+    url: `/api/events?actor=${encodeURIComponent(EVIL_ACTOR)}`,
+    headers: auth,
+  });
+  assert.equal(byActor.json().items.length, 1);
+  assert.equal(byActor.json().items[0].event.edata.id, EVIL_ID);
+  const page1 = (await app.inject({ method: 'GET', url: '/api/events?limit=1', headers: auth })).json();
+  assert.equal(page1.items[0].event.actor.id, 'plain');
+  const page2 = (
+    await app.inject({
+      method: 'GET',
+      url: `/api/events?limit=1&before=${encodeURIComponent(page1.next)}`,
+      headers: auth,
+    })
+  ).json();
+  assert.deepEqual([page2.items[0].event.actor.id, page2.next], [EVIL_ACTOR, undefined]);
+  const failed = (await app.inject({ method: 'GET', url: '/api/failed-events', headers: auth })).json();
+  assert.deepEqual(failed, { items: [] });
+  const values = (
+    await app.inject({ method: 'GET', url: '/api/properties?property=edata.id&days=3660', headers: auth })
+  ).json();
+  assert.deepEqual(values.values, [
+    { value: 'submit', count: 1 },
+    { value: EVIL_ID, count: 1 },
+  ]);
+  const props = (await app.inject({ method: 'GET', url: '/api/properties?days=3660', headers: auth })).json();
+  assert.deepEqual(props.events, [{ eid: 'INTERACT', count: 2 }]);
+  assert.ok(props.properties.some((p: { path: string }) => p.path === `cdata.${EVIL_CDATA}`));
+});
