@@ -1,7 +1,9 @@
 /** Builds the HTTP application: error handling, CORS, and every route group, with dependencies injected. */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { installErrorHandler } from './api/errors.js';
+import { eventsRoutes } from './api/events.js';
 import { healthRoutes } from './api/health.js';
+import { insightsRoutes } from './api/insights.js';
 import { sessionsRoutes } from './api/sessions.js';
 import { sqlRoutes } from './api/sql.js';
 import type { Config } from './config.js';
@@ -24,7 +26,7 @@ export interface AppContext {
 export type RouteGroup = (app: FastifyInstance, ctx: AppContext) => Promise<void> | void;
 
 /** Route groups in registration order. Add a group here, one line, one file under api/ (or ingest/). */
-const ROUTE_GROUPS: RouteGroup[] = [telemetryRoutes, healthRoutes, sqlRoutes, sessionsRoutes];
+const ROUTE_GROUPS: RouteGroup[] = [telemetryRoutes, healthRoutes, sqlRoutes, sessionsRoutes, insightsRoutes, eventsRoutes];
 
 export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   const app = Fastify({
