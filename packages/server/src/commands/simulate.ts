@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { drainSummaryQueue } from '../analytics/sessions/index.js';
 import { loadConfig } from '../config.js';
 import { DATABASE_FILE } from '../server.js';
 import { firstMid, simulate } from '../simulate/generate.js';
@@ -119,9 +120,14 @@ export async function simulateCommand(argv: string[]): Promise<number> {
         onProgress: (n) => progress.update(n),
       });
       progress.finish();
+      // Sessions and time spent, as the collector's loader does after each load (server.ts).
+      const summarizing = performance.now();
+      const drained = await drainSummaryQueue(store);
+      const summarizeSeconds = (performance.now() - summarizing) / 1000;
       line =
         `loaded ${written.events} events into ${dataDir} in ${written.seconds.toFixed(1)} s ` +
-        `(${Math.round(written.eventsPerSecond)} events/s, ${written.segments} segments)`;
+        `(${Math.round(written.eventsPerSecond)} events/s, ${written.segments} segments); ` +
+        `summarized ${drained.streams} device streams in ${summarizeSeconds.toFixed(1)} s`;
     } finally {
       await store.close();
     }
