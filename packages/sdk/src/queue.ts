@@ -85,7 +85,7 @@ export class EventQueue {
 
   /** One write per synchronous burst: a loop of 1000 calls costs one JSON.stringify, not 1000. */
   private _schedulePersist(): void {
-    if (this._scheduled) return;
+    if (this._scheduled || this._storage.volatile) return;
     this._scheduled = true;
     queueMicrotask(() => {
       if (this._scheduled) this.persistNow();
@@ -109,10 +109,11 @@ export class EventQueue {
   }
 
   /**
-   * Another tab of the same app shares the key. With synchronous storage we read before writing and keep its
-   * events (those we have not ourselves delivered), so tabs never erase each other's queues.
+   * Another tab of the same app shares localStorage. We read before writing and keep its events (those we have not
+   * ourselves delivered), so tabs never erase each other's queues. Other storages have one writer: no merge needed.
    */
   private _mergeWithStored(): TelemetryEvent[] {
+    if (this._storage !== (globalThis as { localStorage?: unknown }).localStorage) return this._items;
     const stored = this._read();
     if (!Array.isArray(stored) || stored.length === 0) return this._items;
     const mine = new Set(this._items.map((e) => e.mid));

@@ -1,11 +1,15 @@
 /** Storage backends behind one key/value contract: memory, the browser's localStorage, and a default chooser. */
 import type { KeyValueStorage } from './types.js';
 
-/** Storage that lives as long as the process: the default outside browsers, and for tests. */
-export function memoryStorage(): KeyValueStorage & { data: Map<string, string> } {
+/**
+ * Storage that lives as long as the process: the default outside browsers. It is marked volatile, so the queue does
+ * not bother serialising itself into it (the queue in memory already is that copy).
+ */
+export function memoryStorage(): KeyValueStorage & { data: Map<string, string>; volatile: true } {
   const data = new Map<string, string>();
   return {
     data,
+    volatile: true,
     getItem: (key) => data.get(key) ?? null,
     setItem: (key, value) => {
       data.set(key, value);

@@ -81,6 +81,8 @@ export interface KeyValueStorage {
   getItem(key: string): string | null | undefined | Promise<string | null | undefined>;
   setItem(key: string, value: string): void | Promise<void>;
   removeItem(key: string): void | Promise<void>;
+  /** True when the storage dies with the process (memory): the queue then skips writing itself there. */
+  volatile?: boolean;
 }
 
 /** What a transport returns: `status` 0 means the request never got an answer (network error, offline). */

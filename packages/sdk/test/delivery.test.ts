@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, mock, test } from 'node:test';
 import { createTelemetry } from '../src/index.js';
 import { nextDelay, parseRetryAfter, shouldRetry } from '../src/retry.js';
 import { memoryStorage } from '../src/storage.js';
-import { recorder } from './helpers.js';
+import { mapStorage, recorder } from './helpers.js';
 
 const settle = () => new Promise((r) => setImmediate(r));
 async function tick(ms: number) {
@@ -139,7 +139,7 @@ describe('delivery', () => {
   });
 
   test('queued events survive a restart through storage and go first', async () => {
-    const storage = memoryStorage();
+    const storage = mapStorage();
     const down = recorder(Array(10).fill(0));
     const a = client(down, { storage });
     click(a, 'before');
@@ -160,7 +160,7 @@ describe('delivery', () => {
   });
 
   test('opt-out clears the queue and stops sending; it is remembered; opt-in resumes', async () => {
-    const storage = memoryStorage();
+    const storage = mapStorage();
     const rec = recorder();
     const t = client(rec, { storage });
     click(t);

@@ -96,3 +96,14 @@ export async function until<T>(check: () => T, ms = 5000): Promise<T> {
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** A persistent-looking storage (not volatile): two clients sharing it behave like a restart of one app. */
+export function mapStorage() {
+  const data = new Map<string, string>();
+  return {
+    data,
+    getItem: (k: string) => data.get(k) ?? null,
+    setItem: (k: string, v: string) => void data.set(k, v),
+    removeItem: (k: string) => void data.delete(k),
+  };
+}
