@@ -197,7 +197,8 @@ export function createTelemetry(config: TelemetryConfig): TelemetryClient {
     pending = undefined;
     isReady = true;
     for (const call of calls) call();
-    sender.schedule();
+    // Events left by an earlier page or run are already late: send them now, not after the interval.
+    sender.schedule(queue.size > 0);
   };
   // Synchronous storage (localStorage, memory, files) loads right here, so the first event is not deferred;
   // AsyncStorage loads in the background while calls wait in `pending`.

@@ -87,10 +87,10 @@ export async function captureServer(
 }
 
 /** Polls `check` until it returns truthy or `ms` pass. */
-export async function until<T>(check: () => T, ms = 5000): Promise<T> {
+export async function until<T>(check: () => T | Promise<T>, ms = 5000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
-    const v = check();
+    const v = await check();
     if (v) return v;
     if (Date.now() > end) throw new Error('timed out waiting');
     await new Promise((r) => setTimeout(r, 20));
@@ -106,4 +106,15 @@ export function mapStorage() {
     setItem: (k: string, v: string) => void data.set(k, v),
     removeItem: (k: string) => void data.delete(k),
   };
+}
+
+/** Runs a read-only query on the collector's /api/sql. */
+export async function sql(base: string, query: string, token?: string): Promise<unknown[][]> {
+  const res = await fetch(base + '/api/sql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: 'Bearer ' + token } : {}) },
+    body: JSON.stringify({ query }),
+  });
+  if (!res.ok) throw new Error(`sql ${res.status}: ${await res.text()}`);
+  return ((await res.json()) as { rows: unknown[][] }).rows;
 }

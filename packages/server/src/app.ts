@@ -2,6 +2,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { installErrorHandler } from './api/errors.js';
 import { eventsRoutes } from './api/events.js';
+import { examplesRoutes } from './api/examples.js';
 import { healthRoutes } from './api/health.js';
 import { insightsRoutes } from './api/insights.js';
 import { sessionsRoutes } from './api/sessions.js';
@@ -26,7 +27,15 @@ export interface AppContext {
 export type RouteGroup = (app: FastifyInstance, ctx: AppContext) => Promise<void> | void;
 
 /** Route groups in registration order. Add a group here, one line, one file under api/ (or ingest/). */
-const ROUTE_GROUPS: RouteGroup[] = [telemetryRoutes, healthRoutes, sqlRoutes, sessionsRoutes, insightsRoutes, eventsRoutes];
+const ROUTE_GROUPS: RouteGroup[] = [
+  telemetryRoutes,
+  healthRoutes,
+  sqlRoutes,
+  sessionsRoutes,
+  insightsRoutes,
+  eventsRoutes,
+  examplesRoutes,
+];
 
 export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   const app = Fastify({
