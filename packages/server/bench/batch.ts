@@ -6,30 +6,30 @@
  */
 import { randomBytes } from 'node:crypto';
 
-const MSGID_PLACEHOLDER = '@@MSGID@@';
-const MID_PLACEHOLDER = '@@MID@@';
+const SLOT = /@@(MSGID|MID|ETS|DID|SID)@@/g;
+type SlotKind = 'MSGID' | 'MID' | 'ETS' | 'DID' | 'SID';
 
 /** One event as Sunbird's SDK 2.x lays it out (key order included), about 430 bytes (43 KB per 100-event batch). */
-function eventTemplate(index: number, ets: number): string {
+function eventTemplate(index: number): string {
   const n = index % 7;
   return JSON.stringify({
     eid: 'INTERACT',
-    ets: ets + index,
+    ets: 0,
     ver: '3.0',
-    mid: `INTERACT:${MID_PLACEHOLDER}`,
+    mid: 'INTERACT:@@MID@@',
     actor: { id: `learner-0000${n}`, type: 'User' },
     context: {
       channel: 'in.ekstep',
       pdata: { id: 'dev.sunbird.portal', ver: '5.3.0', pid: 'sunbird-portal' },
       env: 'home',
-      sid: 'f2a7e8c0-4f3b-11ee-9d2b-2b6f5e1c7a10',
-      did: '1e46d4a0f4c6b3a2d9e8f7c6b5a4d3e2',
+      sid: '@@SID@@',
+      did: '@@DID@@',
       cdata: [],
       rollup: {},
     },
     tags: [],
     edata: { type: 'CLICK', id: `btn-${n}`, pageid: 'library' },
-  });
+  }).replace('"ets":0', '"ets":@@ETS@@');
 }
 
 export interface BatchWithIds {
@@ -38,31 +38,47 @@ export interface BatchWithIds {
   mids: string[];
 }
 
+/**
+ * Batch `seq` comes from device `seq % devices` (as the real SDK, one device per batch), with
+ * event times from the clock when it is built, so each device's stream moves forward in time.
+ * The default device population (100,000) is what 100k events/s of human activity needs:
+ * about one event per second per active device.
+ */
 export class BatchFactory {
   /** Distinguishes this factory's ids from every other factory's (another run, another process). */
   readonly tag: string;
-  private readonly head: string;
-  private readonly pieces: string[];
-  private readonly tail: string;
+  private readonly parts: string[];
+  private readonly kinds: SlotKind[];
+  /** For a MID or ETS slot: the event's index in the batch. */
+  private readonly eventIndex: number[];
   private readonly suffixes: string[];
   private seq = 0;
 
   constructor(
     readonly eventsPerBatch = 100,
     tag = randomBytes(4).toString('hex'),
+    readonly devices = 100_000,
   ) {
-    if (eventsPerBatch < 1 || eventsPerBatch > 256) throw new Error('eventsPerBatch must be 1..256');
+    if (eventsPerBatch < 1 || eventsPerBatch > 255) throw new Error('eventsPerBatch must be 1..255');
+    if (devices < 1) throw new Error('devices must be at least 1');
     this.tag = tag;
-    const ets = Date.now();
     const events: string[] = [];
-    for (let i = 0; i < eventsPerBatch; i++) events.push(eventTemplate(i, ets));
-    const envelope = `{"id":"api.sunbird.telemetry","ver":"3.0","params":{"msgid":"${MSGID_PLACEHOLDER}"},"ets":${ets},"events":[${events.join(',')}]}`;
-    // head = up to the msgid; then pieces[i] = what comes between id i-1 and id i (pieces[0] after the msgid).
-    const [head, rest] = envelope.split(MSGID_PLACEHOLDER);
-    const parts = rest.split(MID_PLACEHOLDER);
-    this.head = head;
-    this.pieces = parts.slice(0, -1);
-    this.tail = parts[parts.length - 1];
+    for (let i = 0; i < eventsPerBatch; i++) events.push(eventTemplate(i));
+    const envelope = `{"id":"api.sunbird.telemetry","ver":"3.0","params":{"msgid":"@@MSGID@@"},"ets":@@ETS@@,"events":[${events.join(',')}]}`;
+    this.parts = [];
+    this.kinds = [];
+    this.eventIndex = [];
+    let last = 0;
+    let etsSeen = 0; // the first ETS slot is the batch's, then one per event, before its other slots
+    for (const match of envelope.matchAll(SLOT)) {
+      const kind = match[1] as SlotKind;
+      if (kind === 'ETS') etsSeen++;
+      this.parts.push(envelope.slice(last, match.index));
+      this.kinds.push(kind);
+      this.eventIndex.push(Math.max(etsSeen - 2, 0));
+      last = match.index + match[0].length;
+    }
+    this.parts.push(envelope.slice(last));
     this.suffixes = Array.from({ length: eventsPerBatch }, (_, i) => i.toString(16).padStart(2, '0'));
   }
 
@@ -73,10 +89,33 @@ export class BatchFactory {
 
   /** The next batch's body (the hot path of a load generator). */
   next(): string {
-    const stem = this.stem(this.seq++);
-    let body = this.head + stem + 'ff' + this.pieces[0];
-    for (let i = 0; i < this.eventsPerBatch; i++) {
-      body += stem + this.suffixes[i] + (i + 1 < this.eventsPerBatch ? this.pieces[i + 1] : this.tail);
+    const seq = this.seq++;
+    const stem = this.stem(seq);
+    const device = (seq % this.devices).toString(16).padStart(24, '0');
+    const did = this.tag + device;
+    const sid = `${this.tag}-0000-4000-8000-${device.slice(12)}`;
+    const ets = Date.now();
+    const { parts, kinds, eventIndex, suffixes } = this;
+    let body = parts[0];
+    for (let k = 0; k < kinds.length; k++) {
+      switch (kinds[k]) {
+        case 'MID':
+          body += stem + suffixes[eventIndex[k]];
+          break;
+        case 'ETS':
+          body += ets + eventIndex[k];
+          break;
+        case 'DID':
+          body += did;
+          break;
+        case 'SID':
+          body += sid;
+          break;
+        case 'MSGID':
+          body += `${stem}ff`;
+          break;
+      }
+      body += parts[k + 1];
     }
     return body;
   }

@@ -10,6 +10,7 @@
  * divided by its length. The last line printed is one JSON object.
  *
  * Flags: --duration S (15) --warmup S (3) --connections N (10) --runs N (3)
+ *        --devices N (100000: batch k comes from device k mod N)
  *        --cpu-prof DIR (profile the collector process) --keep (keep the temp data dir)
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -64,6 +65,7 @@ const { values: flags } = parseArgs({
     warmup: { type: 'string', default: '3' },
     connections: { type: 'string', default: '10' },
     runs: { type: 'string', default: '3' },
+    devices: { type: 'string', default: '100000' },
     'cpu-prof': { type: 'string' },
     keep: { type: 'boolean', default: false },
   },
@@ -77,6 +79,7 @@ const DURATION_S = positive('duration', flags.duration);
 const WARMUP_S = positive('warmup', flags.warmup);
 const CONNECTIONS = Math.round(positive('connections', flags.connections));
 const RUNS = Math.round(positive('runs', flags.runs));
+const DEVICES = Math.round(positive('devices', flags.devices));
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -199,7 +202,7 @@ function load(target: Child, factory: BatchFactory, seconds: number): Promise<Lo
   const request: AutocannonRequest = {
     method: 'POST',
     path: '/v1/telemetry',
-    headers: { 'content-type': 'application/json', 'x-device-id': 'bench-device', 'x-channel-id': 'in.ekstep' },
+    headers: { 'content-type': 'application/json', 'x-channel-id': 'in.ekstep' },
     setupRequest: (req) => ({ ...req, body: factory.next() }),
     onResponse: (status, body) => {
       if (status !== 200) return;
@@ -274,8 +277,10 @@ async function main(): Promise<void> {
       `bench: ${os.cpus().length} cores, node ${process.version}; ${CONNECTIONS} connections, ` +
         `${WARMUP_S} s warm-up + ${DURATION_S} s measured, ${RUNS} runs per side; data in ${dataDir}`,
     );
-    const factory = new BatchFactory(EVENTS_PER_BATCH);
-    log(`bench: batch body ${Buffer.byteLength(factory.next())} bytes, ${EVENTS_PER_BATCH} events, all ids unique`);
+    const factory = new BatchFactory(EVENTS_PER_BATCH, undefined, DEVICES);
+    log(
+      `bench: batch body ${Buffer.byteLength(factory.next())} bytes, ${EVENTS_PER_BATCH} events, all ids unique, ${DEVICES} devices`,
+    );
 
     const measured: { collector: LoadResult[]; null: LoadResult[] } = { collector: [], null: [] };
     let ackedStored = 0; // every acknowledged stored event, warm-ups included, for the end check
@@ -305,16 +310,22 @@ async function main(): Promise<void> {
     const deadline = Date.now() + 180_000;
     let inStore = -1;
     while (Date.now() < deadline) {
-      inStore = Number((await sql(server, 'SELECT count(*) FROM events'))[0][0]);
-      if (inStore >= serverStored) break;
+      try {
+        inStore = Number((await sql(server, 'SELECT count(*) FROM events'))[0][0]);
+        if (inStore >= serverStored) break;
+      } catch (error) {
+        log(`check: ${(error as Error).message}; retrying`); // a busy loader can hold up a read
+      }
       await sleep(500);
     }
+    const caughtUpS = round((Date.now() - (deadline - 180_000)) / 1000, 1);
     const distinct = Number((await sql(server, 'SELECT count(DISTINCT mid) FROM events'))[0][0]);
     const rssMb = procStatus(server.pid, 'VmHWM');
     const unread = serverStored - ackedStored;
     log(
       `check: acknowledged stored ${ackedStored}, collector's stored counter ${serverStored} ` +
-        `(${unread} in requests cut off at the end of a run), events in the store ${inStore}, distinct mids ${distinct}`,
+        `(${unread} in requests cut off at the end of a run), events in the store ${inStore} ` +
+        `(loader caught up ${caughtUpS} s after the load), distinct mids ${distinct}`,
     );
     const maxUnread = 2 * RUNS * CONNECTIONS * EVENTS_PER_BATCH;
     const ok = inStore === serverStored && distinct === inStore && unread >= 0 && unread <= maxUnread;
@@ -336,6 +347,8 @@ async function main(): Promise<void> {
       runs: RUNS,
       duration_s: DURATION_S,
       connections: CONNECTIONS,
+      devices: DEVICES,
+      load_caught_up_s: caughtUpS,
       stored_total: inStore,
       verified: ok,
     };

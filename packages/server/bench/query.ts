@@ -1,0 +1,119 @@
+/**
+ * `npm run bench:query`: simulates N events (default 10 million) into a fresh DuckDB store through
+ * the simulator's fast path (sessions summarized after each segment, as the collector does), then
+ * times each insight kind (median of --runs, default 5) and, in the same run, the bare-engine
+ * baseline `SELECT eid, count(*) FROM events GROUP BY eid`. The last line printed is one JSON object.
+ *
+ * Flags: --events N (10000000) --runs N (5) --seed N (42) --dir DIR (a fresh temp dir) --keep
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { runFunnels } from '../src/analytics/funnels.js';
+import { runPaths } from '../src/analytics/paths.js';
+import { runRetention } from '../src/analytics/retention.js';
+import { drainSummaryQueue } from '../src/analytics/sessions/index.js';
+import { runSessions } from '../src/analytics/sessions-insight.js';
+import { runTrends } from '../src/analytics/trends.js';
+import { simulate } from '../src/simulate/generate.js';
+import { DAY_MS, resolveParams, startMs } from '../src/simulate/params.js';
+import { createProgress } from '../src/simulate/progress.js';
+import { GroundTruth } from '../src/simulate/truth.js';
+import { writeToStore } from '../src/simulate/write-store.js';
+import { openDuckDBStore } from '../src/store/duckdb/duckdb-store.js';
+
+const { values } = parseArgs({
+  options: {
+    events: { type: 'string', default: '10000000' },
+    runs: { type: 'string', default: '5' },
+    seed: { type: 'string', default: '42' },
+    dir: { type: 'string' },
+    keep: { type: 'boolean' },
+  },
+});
+const targetEvents = Number(values.events.replaceAll('_', ''));
+const runs = Number(values.runs);
+const params = resolveParams({ targetEvents, seed: Number(values.seed) });
+const dir = values.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'telemetry-bench-query-'));
+const spoolDir = path.join(dir, 'spool');
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+const store = await openDuckDBStore({ file: path.join(dir, 'telemetry.duckdb'), spoolDir });
+try {
+  // 1. Load.
+  const truth = new GroundTruth(params);
+  let summarizeSeconds = 0;
+  const progress = createProgress({ unit: 'events', total: targetEvents, enabled: true });
+  const loaded = await writeToStore(simulate(params, truth), {
+    store,
+    spoolDir,
+    syncts: startMs(params) + params.days * DAY_MS,
+    afterLoad: async () => {
+      const t = performance.now();
+      await drainSummaryQueue(store);
+      summarizeSeconds += (performance.now() - t) / 1000;
+    },
+    onProgress: (n) => progress.update(n),
+  });
+  progress.finish();
+  log(
+    `loaded ${loaded.events} events (${truth.users} users, ${truth.sessions} sessions) in ${loaded.seconds.toFixed(1)} s: ` +
+      `${Math.round(loaded.eventsPerSecond)} events/s including ${summarizeSeconds.toFixed(1)} s summarizing`,
+  );
+
+  // 2. Queries: the kind of question each insight answers on a dashboard, over the whole simulated range.
+  const dateRange = {
+    from: params.start,
+    to: new Date(startMs(params) + (params.days - 1) * DAY_MS).toISOString().slice(0, 10),
+  };
+  const steps = params.funnelSteps.map((s) => ({
+    eid: s.eid,
+    filters: [
+      s.eid === 'IMPRESSION'
+        ? { property: 'edata.pageid', operator: 'eq' as const, value: s.pageid }
+        : { property: 'edata.id', operator: 'eq' as const, value: s.id! },
+    ],
+  }));
+  const kinds: Record<string, () => Promise<unknown>> = {
+    trends: () =>
+      runTrends(store, { series: [{ eid: 'IMPRESSION', math: 'unique_actors' }], interval: 'day', dateRange }),
+    funnels: () => runFunnels(store, { steps, dateRange }),
+    retention: () =>
+      runRetention(store, { startEvent: { eid: 'START' }, returnEvent: { eid: 'START' }, period: 'week', dateRange }),
+    paths: () => runPaths(store, { dateRange }),
+    sessions: () => runSessions(store, { dateRange }),
+    baseline: () => store.query('SELECT eid, count(*) FROM events GROUP BY eid'),
+  };
+  const medians: Record<string, number> = {};
+  for (const [kind, run] of Object.entries(kinds)) {
+    const times: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const t = performance.now();
+      await run();
+      times.push(performance.now() - t);
+    }
+    times.sort((a, b) => a - b);
+    medians[kind] = Math.round(times[Math.floor(times.length / 2)]);
+    log(`${kind.padEnd(10)} median ${medians[kind]} ms (runs: ${times.map(Math.round).join(', ')} ms)`);
+  }
+
+  const summary = {
+    bench: 'query',
+    events: loaded.events,
+    load_s: Number(loaded.seconds.toFixed(1)),
+    trends_ms: medians.trends,
+    funnels_ms: medians.funnels,
+    retention_ms: medians.retention,
+    paths_ms: medians.paths,
+    sessions_ms: medians.sessions,
+    baseline_ms: medians.baseline,
+    // Peak resident set of this process over the whole run: generator, DuckDB and queries share it.
+    rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+    summarize_s: Number(summarizeSeconds.toFixed(1)),
+  };
+  process.stdout.write(`${JSON.stringify(summary)}\n`);
+} finally {
+  await store.close();
+  if (!values.keep && !values.dir) fs.rmSync(dir, { recursive: true, force: true });
+}
