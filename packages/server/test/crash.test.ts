@@ -1,0 +1,248 @@
+/**
+ * Crash safety of the real `telemetry serve` process: an event acknowledged with a 200 survives a
+ * `kill -9` mid-load (it was fsynced to the spool first), is loaded exactly once after a restart,
+ * and a re-sent batch comes back as duplicates. A second process on the same data directory is
+ * refused with a clear message while the first keeps working.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { BatchFactory } from '../bench/batch.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(here, '../../..');
+const CLI = path.resolve(here, '../src/cli.ts');
+const HOST = '127.0.0.1';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const dirs: string[] = [];
+const running = new Set<ChildProcess>();
+after(() => {
+  for (const child of running) child.kill('SIGKILL');
+  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'telemetry-crash-'));
+  dirs.push(dir);
+  return dir;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, HOST, () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+interface Serve {
+  child: ChildProcess;
+  url: string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+async function serve(dataDir: string): Promise<Serve> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', CLI, 'serve'], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: String(port), HOST, TELEMETRY_DATA_DIR: dataDir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.add(child);
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString('utf8');
+  });
+  child.stdout?.resume();
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      running.delete(child);
+      resolve(code);
+    }),
+  );
+  return { child, url: `http://${HOST}:${port}`, stderr: () => stderr, exited };
+}
+
+/** Resolves once GET /health answers 200; fails if the process exits first or after `timeoutMs`. */
+async function healthy(server: Serve, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (server.child.exitCode !== null) assert.fail(`serve exited with ${server.child.exitCode}: ${server.stderr()}`);
+    try {
+      const response = await fetch(`${server.url}/health`, { signal: AbortSignal.timeout(2000) });
+      await response.arrayBuffer();
+      if (response.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(100);
+  }
+  assert.fail(`serve was not healthy after ${timeoutMs} ms: ${server.stderr()}`);
+}
+
+async function stop(server: Serve): Promise<number | null> {
+  if (server.child.exitCode !== null) return server.child.exitCode;
+  server.child.kill('SIGTERM');
+  const timer = setTimeout(() => server.child.kill('SIGKILL'), 30_000);
+  const code = await server.exited;
+  clearTimeout(timer);
+  return code;
+}
+
+interface IngestResponse {
+  status: number;
+  result?: { stored: number; duplicates: number; rejected: number; duplicate_batch: boolean };
+}
+
+async function post(server: Serve, body: string): Promise<IngestResponse> {
+  const response = await fetch(`${server.url}/v1/telemetry`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+    signal: AbortSignal.timeout(30_000),
+  });
+  const json = (await response.json()) as { result?: IngestResponse['result'] };
+  return { status: response.status, result: json.result };
+}
+
+async function scalar(server: Serve, query: string): Promise<number> {
+  const response = await fetch(`${server.url}/api/sql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query }),
+    signal: AbortSignal.timeout(30_000),
+  });
+  const json = (await response.json()) as { rows?: unknown[][] };
+  assert.equal(response.status, 200, JSON.stringify(json));
+  return Number(json.rows?.[0]?.[0]);
+}
+
+/** How many of `mids` are in `events` (the ids are hex from the factory: safe as SQL literals). */
+async function countPresent(server: Serve, mids: string[]): Promise<number> {
+  let present = 0;
+  for (let i = 0; i < mids.length; i += 2000) {
+    const list = mids
+      .slice(i, i + 2000)
+      .map((mid) => {
+        assert.match(mid, /^INTERACT:[0-9a-f]+$/);
+        return `'${mid}'`;
+      })
+      .join(',');
+    present += await scalar(server, `SELECT count(*) FROM events WHERE mid IN (${list})`);
+  }
+  return present;
+}
+
+test('every acknowledged event survives kill -9 mid-load, exactly once, and re-sends are duplicates', async (t) => {
+  const dataDir = tempDir();
+  const first = await serve(dataDir);
+  await healthy(first);
+
+  // 4 clients post unique 100-event batches; the server is killed while they are at it.
+  const acked: Array<{ body: string; mids: string[] }> = [];
+  let sent = 0;
+  let failedAfterKill = 0;
+  let killed = false;
+  const loadEnds = Date.now() + 3000;
+  const client = async (id: number) => {
+    const factory = new BatchFactory(100, `c${id}${Math.random().toString(16).slice(2, 8)}`);
+    for (let n = 0; n < 100_000 && Date.now() < loadEnds + 1000; n++) {
+      const batch = factory.nextWithIds();
+      sent++;
+      let response: IngestResponse;
+      try {
+        response = await post(first, batch.body);
+      } catch (error) {
+        assert.ok(killed, `a request failed before the kill: ${(error as Error).message}`);
+        failedAfterKill++;
+        return;
+      }
+      assert.equal(response.status, 200);
+      assert.equal(response.result?.stored, 100, 'every id is unique, so every event is stored');
+      acked.push(batch);
+    }
+  };
+  const clients = [0, 1, 2, 3].map(client);
+  // Kill once there is a real load on (well into the 3 s), not at a quiet moment.
+  await sleep(2000);
+  assert.ok(acked.length > 0, 'some batches were acknowledged before the kill');
+  killed = true;
+  first.child.kill('SIGKILL');
+  assert.equal(await first.exited, null, 'killed by the signal, no exit code');
+  await Promise.all(clients);
+  assert.ok(failedAfterKill > 0, 'the kill happened mid-load (requests were in flight)');
+  const ackedMids = acked.flatMap((batch) => batch.mids);
+
+  // The restart recovers the spool and loads everything before it reports healthy.
+  const second = await serve(dataDir);
+  try {
+    await healthy(second);
+    const deadline = Date.now() + 60_000;
+    let present = await countPresent(second, ackedMids);
+    while (present < ackedMids.length && Date.now() < deadline) {
+      await sleep(500);
+      present = await countPresent(second, ackedMids);
+    }
+    assert.equal(present, ackedMids.length, `all ${ackedMids.length} acknowledged events are stored`);
+    assert.equal(await scalar(second, 'SELECT count(*) - count(DISTINCT mid) FROM events'), 0, 'no mid twice');
+    const total = await scalar(second, 'SELECT count(*) FROM events');
+    t.diagnostic(
+      `${sent} batches sent, ${acked.length} acknowledged, ${failedAfterKill} cut by the kill; ${total} events stored`,
+    );
+    // Unacknowledged requests may or may not have made it; nothing else can be there.
+    assert.ok(total >= ackedMids.length && total <= sent * 100, `${total} events stored for ${sent} batches sent`);
+
+    for (const batch of [acked[0], acked[Math.floor(acked.length / 2)], acked[acked.length - 1]]) {
+      const again = await post(second, batch.body);
+      assert.equal(again.status, 200);
+      assert.equal(again.result?.stored, 0);
+      assert.equal(again.result?.duplicates, 100);
+    }
+    // And it takes new events.
+    const fresh = await post(second, new BatchFactory(100).next());
+    assert.equal(fresh.result?.stored, 100);
+    assert.equal(await scalar(second, 'SELECT count(*) - count(DISTINCT mid) FROM events'), 0);
+  } finally {
+    assert.equal(await stop(second), 0, `clean shutdown: ${second.stderr()}`);
+  }
+});
+
+test('a second serve on the same data directory is refused with a clear error; the first keeps working', async () => {
+  const dataDir = tempDir();
+  const first = await serve(dataDir);
+  try {
+    await healthy(first);
+    const second = await serve(dataDir);
+    const timer = setTimeout(() => second.child.kill('SIGKILL'), 60_000);
+    const code = await second.exited;
+    clearTimeout(timer);
+    assert.notEqual(code, 0, 'the second process fails');
+    assert.notEqual(code, null, 'it exits by itself (not killed by the timeout)');
+    assert.match(second.stderr(), /in use by another process/i, second.stderr());
+
+    const response = await post(first, new BatchFactory(100).next());
+    assert.equal(response.status, 200);
+    assert.equal(response.result?.stored, 100);
+    const deadline = Date.now() + 30_000;
+    let count = await scalar(first, 'SELECT count(*) FROM events');
+    while (count < 100 && Date.now() < deadline) {
+      await sleep(200);
+      count = await scalar(first, 'SELECT count(*) FROM events');
+    }
+    assert.equal(count, 100);
+  } finally {
+    assert.equal(await stop(first), 0, `clean shutdown: ${first.stderr()}`);
+  }
+});
