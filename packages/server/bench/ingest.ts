@@ -172,6 +172,48 @@ function procStatus(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   }
 }
 
+/** CPU seconds (user + system) per thread of `pid`, keyed by thread id, with the thread's name. */
+function threadCpu(pid: number): Map<string, { name: string; seconds: number }> {
+  const ticks = 100; // USER_HZ on Linux
+  const threads = new Map<string, { name: string; seconds: number }>();
+  let tids: string[] = [];
+  try {
+    tids = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return threads;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      const name = stat.slice(stat.indexOf('(') + 1, close);
+      const fields = stat.slice(close + 2).split(' ');
+      threads.set(tid, {
+        name: tid === String(pid) ? 'main (JS)' : name,
+        seconds: (Number(fields[11]) + Number(fields[12])) / ticks,
+      });
+    } catch {
+      // the thread ended
+    }
+  }
+  return threads;
+}
+
+/** Cores used per thread name between two `threadCpu` snapshots. */
+function coresByThread(
+  before: Map<string, { name: string; seconds: number }>,
+  after: Map<string, { name: string; seconds: number }>,
+  seconds: number,
+): Record<string, number> {
+  const byName: Record<string, number> = {};
+  for (const [tid, { name, seconds: cpu }] of after) {
+    const used = cpu - (before.get(tid)?.seconds ?? 0);
+    byName[name] = (byName[name] ?? 0) + used / seconds;
+  }
+  for (const name of Object.keys(byName)) byName[name] = round(byName[name], 2);
+  return byName;
+}
+
 // ---- load -----------------------------------------------------------------------------
 
 interface LoadResult {
@@ -186,6 +228,8 @@ interface LoadResult {
   p50: number;
   p99: number;
   peakRssMb: number;
+  /** Cores the target process used during the run, by thread name. */
+  cores: Record<string, number>;
 }
 
 const STORED = /"stored":(\d+)/;
@@ -196,6 +240,7 @@ const REJECTED = /"rejected":(\d+)/;
 function load(target: Child, factory: BatchFactory, seconds: number): Promise<LoadResult> {
   const counts = { stored: 0, duplicates: 0, rejected: 0 };
   let peakRssMb = 0;
+  const cpuBefore = threadCpu(target.pid);
   const sampler = setInterval(() => {
     peakRssMb = Math.max(peakRssMb, procStatus(target.pid, 'VmRSS'));
   }, 100);
@@ -217,8 +262,10 @@ function load(target: Child, factory: BatchFactory, seconds: number): Promise<Lo
       (error, result) => {
         clearInterval(sampler);
         if (error) return reject(error);
+        const runSeconds = (result.finish.getTime() - result.start.getTime()) / 1000;
         resolve({
-          seconds: (result.finish.getTime() - result.start.getTime()) / 1000,
+          cores: coresByThread(cpuBefore, threadCpu(target.pid), runSeconds),
+          seconds: runSeconds,
           ok: result['2xx'],
           ...counts,
           errors: result.errors,
@@ -298,7 +345,8 @@ async function main(): Promise<void> {
           `run ${run} ${side.padEnd(9)} ${String(round(events / result.seconds)).padStart(7)} events/s  ` +
             `p50 ${result.p50} ms  p99 ${result.p99} ms  peak RSS ${round(result.peakRssMb)} MB  ` +
             `(${result.ok} × 200, stored ${result.stored}, dup ${result.duplicates}, rejected ${result.rejected}, ` +
-            `errors ${result.errors}, non-2xx ${result.non2xx}, timeouts ${result.timeouts}, ${result.seconds} s)`,
+            `errors ${result.errors}, non-2xx ${result.non2xx}, timeouts ${result.timeouts}, ${result.seconds} s)\n` +
+            `      cores used by thread: ${JSON.stringify(result.cores)}`,
         );
       }
     }
@@ -307,6 +355,12 @@ async function main(): Promise<void> {
     // cut off by the end of a run may be stored but its 200 never read, so the server's own counter
     // is the exact reference; the acknowledged sum may be lower by at most connections × 100 per run.
     const serverStored = await metric(server, 'telemetry_events_stored_total');
+    const commits = await metric(server, 'telemetry_spool_commit_seconds_count');
+    const commitSeconds = await metric(server, 'telemetry_spool_commit_seconds_sum');
+    log(
+      `spool: ${commits} group commits (write + fdatasync), mean ${round((1000 * commitSeconds) / commits, 1)} ms, ` +
+        `${round(serverStored / commits)} events per commit`,
+    );
     const deadline = Date.now() + 180_000;
     let inStore = -1;
     while (Date.now() < deadline) {
