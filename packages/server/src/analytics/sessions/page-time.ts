@@ -8,34 +8,47 @@ import { DEFAULTS, type PageTimeRow, type StreamEvent, type SummarizerOptions } 
 
 /** `events` must be one stream, without LOG/AUDIT/SEARCH, stably sorted by `ets`. */
 export function pageTimes(events: readonly StreamEvent[], options: SummarizerOptions = {}): PageTimeRow[] {
-  const idleSeconds = options.idleSeconds ?? DEFAULTS.idleSeconds;
-  const breakSeconds = (options.sessionBreakMinutes ?? DEFAULTS.sessionBreakMinutes) * 60;
-  const rows: PageTimeRow[] = [];
-  let view: PageTimeRow | null = null;
-  let timeSpent = 0;
-  let previousEts = 0;
+  const timer = new PageTimer(options);
+  for (const event of events) timer.push(event);
+  return [...timer.output, ...timer.finish()];
+}
 
-  const endView = () => {
-    if (view) rows.push({ ...view, time_spent: roundHalfUp(timeSpent, 2) });
-    view = null;
-    timeSpent = 0;
-  };
+/** The open page view, as a drain saves it between runs (resume-state.ts). */
+export interface PageTimerState {
+  view: PageTimeRow | null;
+  timeSpent: number;
+  previousEts: number;
+}
 
-  for (const event of events) {
+/** One event at a time, so a drain can save the open view and continue when more events arrive. */
+export class PageTimer {
+  state: PageTimerState = { view: null, timeSpent: 0, previousEts: 0 };
+  /** Views ended by the events pushed (final). */
+  readonly output: PageTimeRow[] = [];
+  private readonly idleSeconds: number;
+  private readonly breakSeconds: number;
+
+  constructor(options: SummarizerOptions = {}) {
+    this.idleSeconds = options.idleSeconds ?? DEFAULTS.idleSeconds;
+    this.breakSeconds = (options.sessionBreakMinutes ?? DEFAULTS.sessionBreakMinutes) * 60;
+  }
+
+  push(event: StreamEvent): void {
+    const s = this.state;
     const opensView = event.eid === 'IMPRESSION' && event.edata_pageid !== null;
-    const gap = (event.ets - previousEts) / 1000;
+    const gap = (event.ets - s.previousEts) / 1000;
     // A session break ends the page view: whatever follows is a new visit, even on the same page.
-    if (view && gap > breakSeconds) endView();
-    if (view) {
+    if (s.view && gap > this.breakSeconds) this.endView(this.output);
+    if (s.view) {
       // The gap since the previous event belongs to the page being viewed then; idle gaps count zero.
-      timeSpent += roundHalfUp(gap > idleSeconds ? 0 : gap, 2);
-      view.end_time = event.ets;
-      if (!opensView) view.event_count += 1;
+      s.timeSpent += roundHalfUp(gap > this.idleSeconds ? 0 : gap, 2);
+      s.view.end_time = event.ets;
+      if (!opensView) s.view.event_count += 1;
     }
-    previousEts = event.ets;
+    s.previousEts = event.ets;
     if (opensView) {
-      endView();
-      view = {
+      this.endView(this.output);
+      s.view = {
         actor_id: event.actor_id ?? '',
         sid: event.sid ?? '',
         pageid: event.edata_pageid as string,
@@ -47,6 +60,18 @@ export function pageTimes(events: readonly StreamEvent[], options: SummarizerOpt
       };
     }
   }
-  endView();
-  return rows;
+
+  /** End of input: the view still open, if any. Provisional (more events would extend it); the timer is spent after. */
+  finish(): PageTimeRow[] {
+    const open: PageTimeRow[] = [];
+    this.endView(open);
+    return open;
+  }
+
+  private endView(into: PageTimeRow[]): void {
+    const s = this.state;
+    if (s.view) into.push({ ...s.view, time_spent: roundHalfUp(s.timeSpent, 2) });
+    s.view = null;
+    s.timeSpent = 0;
+  }
 }

@@ -51,7 +51,7 @@ export class SummaryNode {
   interactions: number;
   eventCounts = new Map<string, number>();
   /** The time of the last event this node saw: survives a session break, so the next gap counts zero. */
-  private previousEts: number;
+  previousEts: number;
   /**
    * The rows this node hands upward when someone emits it: its own (if it had time) and those of the
    * children it closed. Sunbird keeps this buffer per node; which buffers reach the output is its rule.

@@ -10,37 +10,72 @@ import { DEFAULTS, type StreamEvent, type SummarizerOptions, type SummaryRow } f
 
 /** `events` must be one stream, without LOG/AUDIT/SEARCH, stably sorted by `ets`. */
 export function summarizeWorkflow(events: readonly StreamEvent[], options: SummarizerOptions = {}): SummaryRow[] {
-  const walker = new Walker(options.idleSeconds ?? DEFAULTS.idleSeconds);
-  const breakSeconds = (options.sessionBreakMinutes ?? DEFAULTS.sessionBreakMinutes) * 60;
-  let previous = events[0];
-  for (const event of events) {
-    // A long gap breaks the session, unless the new event is itself of type app (an app START resumes it).
-    if ((event.ets - previous.ets) / 1000 > breakSeconds && !sameIgnoringCase('app', event.edata_type)) {
-      walker.breakSession();
-    }
-    previous = event;
-    if (event.eid === 'START') walker.start(event);
-    else if (event.eid === 'END') walker.end(event);
-    else walker.other(event);
-  }
-  walker.finish();
-  // The same row is often emitted more than once (Sunbird dedupes with distinct()).
-  return [...new Set(walker.output)];
+  const walker = new WorkflowSummarizer(options);
+  for (const event of events) walker.push(event);
+  return [...walker.output, ...walker.finish()];
 }
 
-class Walker {
+/**
+ * The pass itself, one event at a time, so a drain can stop after the last loaded event, save the
+ * tree (resume-state.ts) and continue from it when more events arrive. Fields are public for that.
+ */
+export class WorkflowSummarizer {
   root: SummaryNode | null = null;
   current: SummaryNode | null = null;
+  /** The previous event's time, for the session-break test; null before the first event. */
+  previousEts: number | null = null;
+  /** Rows emitted so far, each once: the same row is often emitted again (Sunbird dedupes with distinct()). */
+  readonly emitted = new Set<SummaryRow>();
+  /** Rows emitted by the events pushed (final: later events cannot change them). */
   readonly output: SummaryRow[] = [];
+  private sink = this.output;
+  readonly idleSeconds: number;
+  private readonly breakSeconds: number;
 
-  constructor(private readonly idleSeconds: number) {}
+  constructor(options: SummarizerOptions = {}) {
+    this.idleSeconds = options.idleSeconds ?? DEFAULTS.idleSeconds;
+    this.breakSeconds = (options.sessionBreakMinutes ?? DEFAULTS.sessionBreakMinutes) * 60;
+  }
+
+  push(event: StreamEvent): void {
+    // A long gap breaks the session, unless the new event is itself of type app (an app START resumes it).
+    const previous = this.previousEts ?? event.ets;
+    if ((event.ets - previous) / 1000 > this.breakSeconds && !sameIgnoringCase('app', event.edata_type)) {
+      this.breakSession();
+    }
+    this.previousEts = event.ets;
+    if (event.eid === 'START') this.start(event);
+    else if (event.eid === 'END') this.end(event);
+    else this.other(event);
+  }
+
+  /**
+   * End of input: closes what is still open and returns the rows that emits. They are provisional —
+   * more events would extend them — so take a snapshot before calling this; the walker is spent after.
+   */
+  finish(): SummaryRow[] {
+    const open: SummaryRow[] = [];
+    this.sink = open;
+    const current = this.current;
+    if (current && !current.closed) {
+      this.closeAndEmit(current);
+      const root = this.root;
+      if (root && !current.similar(root) && !root.closed) this.closeAndEmit(root);
+    }
+    this.sink = this.output;
+    return open;
+  }
 
   private node(event: StreamEvent): SummaryNode {
     return new SummaryNode(event, this.idleSeconds);
   }
 
   private emit(node: SummaryNode): void {
-    this.output.push(...node.rows);
+    for (const row of node.rows) {
+      if (this.emitted.has(row)) continue;
+      this.emitted.add(row);
+      this.sink.push(row);
+    }
   }
 
   private closeAndEmit(node: SummaryNode): void {
@@ -49,7 +84,7 @@ class Walker {
   }
 
   /** Closes and emits the whole tree above `current`, then clears every node for reuse. */
-  breakSession(): void {
+  private breakSession(): void {
     const current = this.current;
     if (!current || current.closed) return;
     const top = current.top();
@@ -59,7 +94,7 @@ class Walker {
     current.reset();
   }
 
-  start(event: StreamEvent): void {
+  private start(event: StreamEvent): void {
     const root = this.root;
     const current = this.current;
     if (!root || root.closed) {
@@ -114,7 +149,7 @@ class Walker {
     }
   }
 
-  end(event: StreamEvent): void {
+  private end(event: StreamEvent): void {
     const current = this.current;
     const root = this.root;
     const type = event.edata_type;
@@ -151,7 +186,7 @@ class Walker {
     }
   }
 
-  other(event: StreamEvent): void {
+  private other(event: StreamEvent): void {
     if (this.current && !this.current.closed) {
       this.current.add(event);
       return;
@@ -160,13 +195,5 @@ class Walker {
     this.current = this.node(event);
     this.current.type = 'app';
     if (!this.root || this.root.closed) this.root = this.current;
-  }
-
-  finish(): void {
-    const current = this.current;
-    if (!current || current.closed) return;
-    this.closeAndEmit(current);
-    const root = this.root;
-    if (root && !current.similar(root) && !root.closed) this.closeAndEmit(root);
   }
 }
