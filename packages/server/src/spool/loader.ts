@@ -14,6 +14,8 @@ export interface LoaderOptions {
   afterLoad?: () => Promise<void>;
   /** Minimum time between two after-load runs under sustained loading. Default 2000 ms. */
   afterLoadIntervalMs?: number;
+  /** Sealed segments taken into one load when a backlog has built up. Default 16. */
+  maxSegmentsPerLoad?: number;
   onLoaded?: (loaded: LoadedSegment, seconds: number) => void;
   log?: (message: string, error?: unknown) => void;
 }
@@ -93,21 +95,29 @@ export class Loader {
   private async drain(): Promise<void> {
     let failures = 0;
     while (this.queue.length > 0 && !this.stopped) {
-      const next = this.queue[0];
+      // A backlog (a burst, a slow disk) is loaded in one transaction: fewer commits, larger appends.
+      const batch = this.queue.slice(0, this.options.maxSegmentsPerLoad ?? 16);
+      const last = batch[batch.length - 1];
       const started = performance.now();
       try {
-        const loaded = await this.options.store.loadSegment(next.file, next.segment);
-        this.queue.shift();
+        const loaded = await this.options.store.loadSegment(
+          batch.map((s) => s.file),
+          last.segment,
+        );
+        this.queue.splice(0, batch.length);
         failures = 0;
         this.lastError = undefined;
-        await fsp.rm(next.file, { force: true });
+        await Promise.all(batch.map((s) => fsp.rm(s.file, { force: true })));
         this.options.onLoaded?.(loaded, (performance.now() - started) / 1000);
         for (const listener of this.listeners) listener(loaded);
         this.requestAfterLoad();
       } catch (error) {
         failures += 1;
         this.lastError = String((error as Error).message ?? error);
-        this.options.log?.(`loading spool segment ${next.segment} failed (attempt ${failures}); retrying`, error);
+        this.options.log?.(
+          `loading spool segments up to ${last.segment} failed (attempt ${failures}); retrying`,
+          error,
+        );
         await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 100 * 2 ** failures)));
       }
     }

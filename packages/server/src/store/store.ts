@@ -22,7 +22,7 @@ export interface ReadOnlyQueryResult extends QueryResult {
   truncated: boolean;
 }
 
-/** A device stream touched by a load: the summarizer redoes it from `fromEts`. */
+/** What one load brought in. */
 export interface LoadedSegment {
   segment: number;
   events: number;
@@ -33,11 +33,11 @@ export interface LoadedSegment {
 export interface Store {
   readonly dialect: Dialect;
   /**
-   * Bulk-loads one sealed spool segment (see spool/segment-format.ts) through the engine's own
-   * fast path, and records `segment` as the loader checkpoint in the same transaction, so a
-   * segment is loaded exactly once across crashes.
+   * Bulk-loads sealed spool segments (see spool/segment-format.ts), in one transaction through the
+   * engine's own fast path, and records `segment` (the last of them) as the loader checkpoint in
+   * the same transaction, so each segment is loaded exactly once across crashes.
    */
-  loadSegment(file: string, segment: number): Promise<LoadedSegment>;
+  loadSegment(files: string | string[], segment: number): Promise<LoadedSegment>;
   /** The last segment number committed by loadSegment (0 when none). */
   checkpoint(): Promise<number>;
   /** Internal, trusted SQL with bound parameters (analytics, API). */

@@ -35,11 +35,13 @@ const EVENT_SHAPE = JSON.stringify({
 
 export const LOAD_SEGMENT_SQL = {
   stage: `CREATE TEMP TABLE spool_stage AS
-    SELECT * FROM read_csv($file, delim = '\x1f', quote = '\x02', escape = '\x02', header = false,
+    SELECT * FROM read_csv($files, delim = '\x1f', quote = '\x02', escape = '\x02', header = false,
       auto_detect = false, strict_mode = false, null_padding = false, max_line_size = 33554432, buffer_size = 67108864,
       columns = ${columns})`,
   counts: `SELECT count(*) FILTER (kind = 'e'), count(*) FILTER (kind = 'f'), count(*) FILTER (kind = 'b') FROM spool_stage`,
-  events: `CREATE TEMP TABLE stage_events AS
+  /** Bounds the rows this load appends (rowids grow with appends; uncommitted rows sit above every committed one). */
+  maxRowid: 'SELECT coalesce(max(rowid), -1) FROM events',
+  events: `INSERT INTO events
     SELECT j.mid AS mid, j.eid AS eid, CAST(round(j.ets) AS BIGINT) AS ets, epoch_ms(CAST(round(j.ets) AS BIGINT)) AS ts,
       syncts, j.ver AS ver, j.actor.id AS actor_id, j.actor.type AS actor_type,
       coalesce(nullif(j.context.channel, ''), hdr_channel) AS channel,
@@ -56,10 +58,9 @@ export const LOAD_SEGMENT_SQL = {
     SELECT syncts, mid, eid, reason, CAST(json(errors) AS VARCHAR[]), msgid, raw
     FROM spool_stage WHERE kind = 'f'`,
   batches: `INSERT INTO batches SELECT msgid, syncts, n FROM spool_stage WHERE kind = 'b'`,
-  insertEvents: `INSERT INTO events SELECT * FROM stage_events`,
   /** Device streams the summarizer must redo, from the earliest event time this load touched. */
   summaryQueue: `INSERT INTO summary_queue
-    SELECT did, channel, pdata_id, min(ets) FROM stage_events
-    WHERE eid NOT IN ('LOG', 'AUDIT', 'SEARCH') GROUP BY ALL`,
-  drop: ['DROP TABLE spool_stage', 'DROP TABLE stage_events'],
+    SELECT did, channel, pdata_id, min(ets) FROM events
+    WHERE rowid > $before AND eid NOT IN ('LOG', 'AUDIT', 'SEARCH') GROUP BY ALL`,
+  drop: ['DROP TABLE spool_stage'],
 };
