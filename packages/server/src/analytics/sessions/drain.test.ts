@@ -21,7 +21,7 @@ test('drain: summaries and page times from loaded events, redone when a late eve
       v3('d2', 'INTERACT', 0),
       v3('d2', 'INTERACT', 700), // idle: counts zero, so d2 has no time and no summary
     ]);
-    assert.deepEqual(await drainSummaryQueue(store), { streams: 2, summaries: 1 });
+    assert.deepEqual(await drainSummaryQueue(store), { streams: 2, summaries: 1, resumed: 0, eventsRead: 6 });
     assert.deepEqual(
       await rows(
         store,
@@ -34,12 +34,27 @@ test('drain: summaries and page times from loaded events, redone when a late eve
     assert.deepEqual(await rows(store, 'SELECT count(*) FROM summary_queue'), [[0]]);
 
     // Draining again does nothing; a late event in the middle of d1 is summarized in place.
-    assert.deepEqual(await drainSummaryQueue(store), { streams: 0, summaries: 0 });
+    assert.deepEqual(await drainSummaryQueue(store), { streams: 0, summaries: 0, resumed: 0, eventsRead: 0 });
     await load([v3('d1', 'INTERACT', 50), v3('d1', 'INTERACT', 5)]);
-    assert.deepEqual(await drainSummaryQueue(store), { streams: 1, summaries: 1 });
+    assert.deepEqual(await drainSummaryQueue(store), { streams: 1, summaries: 1, resumed: 0, eventsRead: 6 });
     assert.deepEqual(await rows(store, 'SELECT time_spent, interact_events_count, event_count FROM summaries'), [
       [100, 3, 6],
     ]);
+
+    // Events after the last one resume the saved state and read only themselves.
+    await load([v3('d1', 'INTERACT', 130), v3('d1', 'INTERACT', 160)]);
+    assert.deepEqual(await drainSummaryQueue(store), { streams: 1, summaries: 1, resumed: 1, eventsRead: 2 });
+    assert.deepEqual(
+      await rows(
+        store,
+        'SELECT type, time_spent, interact_events_count, event_count, is_open FROM summaries ORDER BY 1',
+      ),
+      [
+        ['app', 100, 3, 6, false],
+        ['app', 30, 2, 2, true], // implicit app summary after the END, left open for the next events
+      ],
+    );
+    assert.deepEqual(await rows(store, 'SELECT pageid, time_spent, is_open FROM page_time'), [['home', 150, true]]);
   } finally {
     await store.close();
   }
@@ -53,7 +68,7 @@ test('drain: a failed drain leaves the queue for the next one', async () => {
     await assert.rejects(drainSummaryQueue(store));
     assert.deepEqual(await rows(store, 'SELECT count(*) FROM summary_queue'), [[1]]);
     await store.writeConnection.run('ALTER TABLE summaries_away RENAME TO summaries');
-    assert.deepEqual(await drainSummaryQueue(store), { streams: 1, summaries: 1 });
+    assert.deepEqual(await drainSummaryQueue(store), { streams: 1, summaries: 1, resumed: 0, eventsRead: 2 });
   } finally {
     await store.close();
   }

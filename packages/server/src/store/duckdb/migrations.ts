@@ -112,4 +112,20 @@ export const MIGRATIONS: Migration[] = [
       )`,
     ],
   },
+  {
+    version: 3,
+    name: 'sessions: incremental drains (summary_state, open rows; docs/sessions.md)',
+    sql: [
+      // Rows closed only because the stream's events ran out: replaced when the stream resumes.
+      'ALTER TABLE summaries ADD COLUMN is_open BOOLEAN DEFAULT false',
+      'ALTER TABLE page_time ADD COLUMN is_open BOOLEAN DEFAULT false',
+      `CREATE TABLE summary_state (
+        did VARCHAR NOT NULL,         -- the device stream, as in summaries
+        channel VARCHAR NOT NULL,
+        pdata_id VARCHAR NOT NULL,
+        resume_ets BIGINT NOT NULL,   -- ets of the last event summarized: later events resume from here
+        state VARCHAR NOT NULL        -- the summarizer's open tree and page view, JSON (analytics/sessions/resume-state.ts)
+      )`,
+    ],
+  },
 ];

@@ -1,0 +1,57 @@
+/**
+ * The SQL of a drain (drain.ts). `drain_keys` holds the queued streams and whether each resumes
+ * from its saved state: only when every newly loaded event is strictly after the state's last event.
+ * A tie (a new event in the same millisecond as the last one summarized) could sort before events
+ * already summarized, so it is recomputed rather than guessed.
+ */
+
+const sameStream = (a: string, b: string) =>
+  `${a}.did = ${b}.did AND ${a}.channel = ${b}.channel AND ${a}.pdata_id = ${b}.pdata_id`;
+
+export const DRAIN_SQL = {
+  keys: `CREATE TEMP TABLE drain_keys AS
+    SELECT row_number() OVER (ORDER BY q.did, q.channel, q.pdata_id) AS idx, q.did, q.channel, q.pdata_id,
+      s.resume_ets, coalesce(q.from_ets > s.resume_ets, false) AS resume,
+      CASE WHEN q.from_ets > s.resume_ets THEN s.state END AS state
+    FROM (SELECT coalesce(did, '') AS did, coalesce(channel, '') AS channel, coalesce(pdata_id, '') AS pdata_id,
+            min(from_ets) AS from_ets
+          FROM summary_queue GROUP BY ALL) q
+    LEFT JOIN summary_state s USING (did, channel, pdata_id)`,
+  readKeys: 'SELECT idx, did, channel, pdata_id, resume, state, resume_ets::DOUBLE FROM drain_keys ORDER BY idx',
+  /**
+   * The events to summarize, sorted once; rowid keeps load order among equal ets (Sunbird's sort is
+   * stable). `bound` is a constant lower limit on ets when every stream resumes, which lets DuckDB
+   * skip old row groups by their min/max instead of scanning the whole history.
+   */
+  events: (bound: number | null) => `SELECT k.idx, e.eid, e.ets::DOUBLE, e.actor_id, e.sid, e.env, e.edata_type,
+      e.edata_mode, e.edata_pageid, e.object_id, e.object_type
+    FROM events e JOIN drain_keys k
+      ON coalesce(e.did, '') = k.did AND coalesce(e.channel, '') = k.channel AND coalesce(e.pdata_id, '') = k.pdata_id
+    WHERE e.eid NOT IN ('LOG', 'AUDIT', 'SEARCH') AND (NOT k.resume OR e.ets > k.resume_ets)
+      ${bound === null ? '' : `AND e.ets > ${BigInt(bound)}`}
+    ORDER BY k.idx, e.ets, e.rowid`,
+  // A recomputed stream loses all its rows; a resumed one only the rows its last drain left open.
+  deleteSummaries: `DELETE FROM summaries s USING drain_keys k WHERE ${sameStream('s', 'k')} AND (NOT k.resume OR s.is_open)`,
+  deletePages: `DELETE FROM page_time p USING drain_keys k WHERE ${sameStream('p', 'k')} AND (NOT k.resume OR p.is_open)`,
+  deleteState: `DELETE FROM summary_state s USING drain_keys k WHERE ${sameStream('s', 'k')}`,
+  stage: [
+    `CREATE TEMP TABLE drain_summaries (did VARCHAR, channel VARCHAR, pdata_id VARCHAR, actor_id VARCHAR, sid VARCHAR,
+      type VARCHAR, mode VARCHAR, depth INTEGER, start_time BIGINT, end_time BIGINT, time_spent DOUBLE, time_diff DOUBLE,
+      interact_events_count INTEGER, interact_events_per_min DOUBLE, event_count INTEGER, object_id VARCHAR,
+      object_type VARCHAR, is_open BOOLEAN, events_summary VARCHAR)`,
+    `CREATE TEMP TABLE drain_pages (did VARCHAR, channel VARCHAR, pdata_id VARCHAR, actor_id VARCHAR, sid VARCHAR,
+      pageid VARCHAR, env VARCHAR, start_time BIGINT, end_time BIGINT, time_spent DOUBLE, event_count INTEGER,
+      is_open BOOLEAN)`,
+    `CREATE TEMP TABLE drain_state (did VARCHAR, channel VARCHAR, pdata_id VARCHAR, resume_ets BIGINT, state VARCHAR)`,
+  ],
+  insert: [
+    `INSERT INTO summaries BY NAME
+      SELECT * EXCLUDE (events_summary), epoch_ms(start_time) AS start_ts,
+        CAST(events_summary::JSON AS MAP(VARCHAR, INTEGER)) AS events_summary
+      FROM drain_summaries`,
+    'INSERT INTO page_time BY NAME SELECT *, epoch_ms(start_time) AS start_ts FROM drain_pages',
+    'INSERT INTO summary_state BY NAME SELECT * FROM drain_state',
+  ],
+  clear: 'DELETE FROM summary_queue',
+  drop: ['drain_keys', 'drain_summaries', 'drain_pages', 'drain_state'].map((t) => `DROP TABLE IF EXISTS ${t}`),
+};

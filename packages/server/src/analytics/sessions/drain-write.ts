@@ -1,0 +1,90 @@
+/**
+ * Writes a drain's results into its staging tables (drain-sql.ts) with appenders. The rows are
+ * collected first: an appender may not run on the connection while the events result streams.
+ */
+import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
+import type { StreamEnd } from './summarize-stream.js';
+import type { PageTimeRow, StreamKey, SummaryRow } from './types.js';
+
+export class DrainOutput {
+  private readonly ends: [StreamKey, StreamEnd][] = [];
+  summaries = 0;
+
+  add(key: StreamKey, end: StreamEnd): void {
+    this.ends.push([key, end]);
+    this.summaries += end.final.summaries.length + end.open.summaries.length;
+  }
+
+  async write(c: DuckDBConnection): Promise<void> {
+    const summaries = await c.createAppender('drain_summaries');
+    const pages = await c.createAppender('drain_pages');
+    const states = await c.createAppender('drain_state');
+    try {
+      for (const [key, end] of this.ends) {
+        for (const row of end.final.summaries) appendSummary(summaries, key, row, false);
+        for (const row of end.open.summaries) appendSummary(summaries, key, row, true);
+        for (const row of end.final.pages) appendPage(pages, key, row, false);
+        for (const row of end.open.pages) appendPage(pages, key, row, true);
+        appendKey(states, key);
+        states.appendBigInt(BigInt(end.lastEts));
+        states.appendVarchar(end.state);
+        states.endRow();
+      }
+      summaries.flushSync();
+      pages.flushSync();
+      states.flushSync();
+    } finally {
+      summaries.closeSync();
+      pages.closeSync();
+      states.closeSync();
+    }
+  }
+}
+
+function appendKey(a: DuckDBAppender, key: StreamKey): void {
+  a.appendVarchar(key.did);
+  a.appendVarchar(key.channel);
+  a.appendVarchar(key.pdata_id);
+}
+
+function nullable(a: DuckDBAppender, value: string | null): void {
+  if (value === null) a.appendNull();
+  else a.appendVarchar(value);
+}
+
+/** Column order of drain_summaries. */
+function appendSummary(a: DuckDBAppender, key: StreamKey, r: SummaryRow, open: boolean): void {
+  appendKey(a, key);
+  a.appendVarchar(r.actor_id);
+  a.appendVarchar(r.sid);
+  a.appendVarchar(r.type);
+  a.appendVarchar(r.mode);
+  a.appendInteger(r.depth);
+  a.appendBigInt(BigInt(r.start_time));
+  a.appendBigInt(BigInt(r.end_time));
+  a.appendDouble(r.time_spent);
+  a.appendDouble(r.time_diff);
+  a.appendInteger(r.interact_events_count);
+  a.appendDouble(r.interact_events_per_min);
+  a.appendInteger(r.event_count);
+  nullable(a, r.object_id);
+  nullable(a, r.object_type);
+  a.appendBoolean(open);
+  a.appendVarchar(JSON.stringify(r.events_summary));
+  a.endRow();
+}
+
+/** Column order of drain_pages. */
+function appendPage(a: DuckDBAppender, key: StreamKey, r: PageTimeRow, open: boolean): void {
+  appendKey(a, key);
+  a.appendVarchar(r.actor_id);
+  a.appendVarchar(r.sid);
+  a.appendVarchar(r.pageid);
+  a.appendVarchar(r.env);
+  a.appendBigInt(BigInt(r.start_time));
+  a.appendBigInt(BigInt(r.end_time));
+  a.appendDouble(r.time_spent);
+  a.appendInteger(r.event_count);
+  a.appendBoolean(open);
+  a.endRow();
+}
