@@ -31,10 +31,7 @@ export class StreamSummarizer {
   private pages: PageTimer;
   lastEts = Number.NEGATIVE_INFINITY;
 
-  constructor(
-    private readonly options: SummarizerOptions = {},
-    state?: string,
-  ) {
+  constructor(options: SummarizerOptions = {}, state?: string) {
     if (state) {
       ({ walker: this.walker, pages: this.pages } = restoreState(state, options));
       this.lastEts = this.walker.previousEts ?? this.lastEts;
