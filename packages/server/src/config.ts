@@ -30,7 +30,7 @@ export interface Config {
   sqlTimeoutMs: number;
   /** DuckDB threads. Env TELEMETRY_DUCKDB_THREADS. Default 2. */
   duckdbThreads: number;
-  /** DuckDB memory limit. Env TELEMETRY_DUCKDB_MEMORY. Default 1GB. */
+  /** DuckDB memory limit. Env TELEMETRY_DUCKDB_MEMORY. Default 512MB. */
   duckdbMemory: string;
   /** Highest telemetry level accepted; events above it are rejected with reason 'level'. Env TELEMETRY_MAX_LEVEL. Default full. */
   maxLevel: string;
@@ -39,6 +39,7 @@ export interface Config {
 }
 
 const MB = 1024 * 1024;
+export const MAX_INFLATED_BYTES = 16 * MB;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
   const int = (name: string, fallback: number): number => {
@@ -48,7 +49,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number, got "${raw}"`);
     return value;
   };
-  return {
+  const config: Config = {
     port: int('PORT', 8080),
     host: env.HOST || '127.0.0.1',
     dataDir: path.resolve(env.TELEMETRY_DATA_DIR || './data'),
@@ -66,9 +67,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     sqlMaxRows: int('TELEMETRY_SQL_MAX_ROWS', 10000),
     sqlTimeoutMs: int('TELEMETRY_SQL_TIMEOUT_MS', 10000),
     duckdbThreads: int('TELEMETRY_DUCKDB_THREADS', 2),
-    duckdbMemory: env.TELEMETRY_DUCKDB_MEMORY || '1GB',
+    duckdbMemory: env.TELEMETRY_DUCKDB_MEMORY || '512MB',
     maxLevel: env.TELEMETRY_MAX_LEVEL || 'full',
     logLevel: env.TELEMETRY_LOG || 'warn',
     ...overrides,
   };
+  // A rejected event is spooled whole; the loader reads spool lines of at most 17 MB.
+  if (config.maxInflatedBytes > MAX_INFLATED_BYTES) {
+    throw new Error(`TELEMETRY_MAX_INFLATED_BYTES may be at most ${MAX_INFLATED_BYTES} (16 MB)`);
+  }
+  return config;
 }

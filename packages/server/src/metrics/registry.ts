@@ -40,6 +40,14 @@ export class MetricsRegistry {
 
   render(): string {
     const lines: string[] = [];
+    const memory = process.memoryUsage();
+    for (const [name, help, value] of [
+      ['process_resident_memory_bytes', 'Resident set size (includes the embedded database)', memory.rss],
+      ['nodejs_heap_used_bytes', 'V8 heap in use', memory.heapUsed],
+      ['nodejs_external_memory_bytes', 'Memory of buffers and native objects held by JS', memory.external],
+    ] as const) {
+      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name} ${value}`);
+    }
     for (const m of this.metrics) {
       lines.push(`# HELP ${m.name} ${m.help}`, `# TYPE ${m.name} ${m.kind}`);
       if (m.kind === 'counter') {

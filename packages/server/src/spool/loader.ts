@@ -14,8 +14,8 @@ export interface LoaderOptions {
   afterLoad?: () => Promise<void>;
   /** Minimum time between two after-load runs under sustained loading. Default 2000 ms. */
   afterLoadIntervalMs?: number;
-  /** Sealed segments taken into one load when a backlog has built up. Default 16. */
-  maxSegmentsPerLoad?: number;
+  /** Bytes of sealed segments taken into one load when a backlog has built up (at least one segment). Default 32 MB. */
+  maxBytesPerLoad?: number;
   onLoaded?: (loaded: LoadedSegment, seconds: number) => void;
   log?: (message: string, error?: unknown) => void;
 }
@@ -92,11 +92,20 @@ export class Loader {
       });
   }
 
+  /** The oldest sealed segments, up to the byte budget: memory stays bounded however large the backlog. */
+  private takeBatch(): SealedSegment[] {
+    const budget = this.options.maxBytesPerLoad ?? 32 * 1024 * 1024;
+    let bytes = this.queue[0].bytes;
+    let n = 1;
+    while (n < this.queue.length && bytes + this.queue[n].bytes <= budget) bytes += this.queue[n++].bytes;
+    return this.queue.slice(0, n);
+  }
+
   private async drain(): Promise<void> {
     let failures = 0;
     while (this.queue.length > 0 && !this.stopped) {
       // A backlog (a burst, a slow disk) is loaded in one transaction: fewer commits, larger appends.
-      const batch = this.queue.slice(0, this.options.maxSegmentsPerLoad ?? 16);
+      const batch = this.takeBatch();
       const last = batch[batch.length - 1];
       const started = performance.now();
       try {

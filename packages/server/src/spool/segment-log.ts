@@ -12,6 +12,7 @@ const SUFFIX = '.seg';
 export interface SealedSegment {
   segment: number;
   file: string;
+  bytes: number;
 }
 
 export interface SegmentLogOptions {
@@ -47,7 +48,7 @@ export async function recoverSegments(dir: string, loadedUpTo: number): Promise<
       await fsp.rm(file, { force: true });
       continue;
     }
-    segments.push({ segment, file });
+    segments.push({ segment, file, bytes: end });
   }
   return segments;
 }
@@ -134,8 +135,13 @@ export class SegmentLog {
     this.fd = undefined;
     clearTimeout(this.rotateTimer);
     await fd.close();
-    if (this.currentBytes > 0)
-      this.options.onSealed({ segment: this.current, file: segmentFile(this.options.dir, this.current) });
+    if (this.currentBytes > 0) {
+      this.options.onSealed({
+        segment: this.current,
+        file: segmentFile(this.options.dir, this.current),
+        bytes: this.currentBytes,
+      });
+    }
   }
 
   /** Commits what is pending, seals the last segment and refuses further appends. */

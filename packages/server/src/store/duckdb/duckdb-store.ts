@@ -22,7 +22,7 @@ export interface DuckDBStoreOptions {
   spoolDir?: string;
   /** DuckDB worker threads. Default: 2. */
   threads?: number;
-  /** DuckDB memory limit, e.g. '1GB'. Default: '1GB'. */
+  /** DuckDB memory limit, e.g. '1GB'. Default: '512MB'. */
   memoryLimit?: string;
 }
 
@@ -33,7 +33,7 @@ export async function openDuckDBStore(options: DuckDBStoreOptions): Promise<Duck
   try {
     instance = await DuckDBInstance.create(options.file, {
       threads: String(options.threads ?? 2),
-      memory_limit: options.memoryLimit ?? '1GB',
+      memory_limit: options.memoryLimit ?? '512MB',
       autoinstall_known_extensions: 'false',
       autoload_known_extensions: 'false',
     });

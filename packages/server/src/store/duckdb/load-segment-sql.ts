@@ -1,6 +1,9 @@
 /** The SQL that bulk-loads one spool segment into DuckDB (see spool/segment-format.ts). */
 import { SEGMENT_COLUMNS } from '../../spool/segment-format.js';
 
+/** The largest spool line: a rejected event is kept whole, and bodies inflate to at most 16 MB (config.ts). */
+const MAX_LINE_BYTES = 17 * 1024 * 1024;
+
 const columns = `{${SEGMENT_COLUMNS.map(([name, type]) => `'${name}': '${type}'`).join(', ')}}`;
 
 /** The parts of an event the typed columns need; json_transform parses each raw event once. */
@@ -36,7 +39,7 @@ const EVENT_SHAPE = JSON.stringify({
 export const LOAD_SEGMENT_SQL = {
   stage: `CREATE TEMP TABLE spool_stage AS
     SELECT * FROM read_csv($files, delim = '\x1f', quote = '\x02', escape = '\x02', header = false,
-      auto_detect = false, strict_mode = false, null_padding = false, max_line_size = 33554432, buffer_size = 67108864,
+      auto_detect = false, strict_mode = false, null_padding = false, max_line_size = ${MAX_LINE_BYTES}, buffer_size = ${MAX_LINE_BYTES},
       columns = ${columns})`,
   counts: `SELECT count(*) FILTER (kind = 'e'), count(*) FILTER (kind = 'f'), count(*) FILTER (kind = 'b') FROM spool_stage`,
   /** Bounds the rows this load appends (rowids grow with appends; uncommitted rows sit above every committed one). */
