@@ -63,21 +63,30 @@ async function liveTail(ctx: AppContext, request: FastifyRequest, reply: Fastify
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
   res.write(': live\n\n');
   let busy = false;
+  let again = false;
   let closed = false;
   const pump = async () => {
-    if (busy || closed) return;
+    if (closed) return;
+    if (busy) {
+      again = true; // a load landed while querying: look once more, or its rows wait for the next load
+      return;
+    }
     busy = true;
     try {
-      const events = await eventsSince(ctx.store, since, filters, TAIL_BATCH);
-      for (const e of events) {
-        if (e.syncts === since && sentAtSince.has(e.mid)) continue;
-        if (e.syncts > since) {
-          since = e.syncts;
-          sentAtSince = new Set();
+      do {
+        again = false;
+        const events = await eventsSince(ctx.store, since, filters, TAIL_BATCH);
+        for (const e of events) {
+          if (e.syncts === since && sentAtSince.has(e.mid)) continue;
+          if (e.syncts > since) {
+            since = e.syncts;
+            sentAtSince = new Set();
+          }
+          sentAtSince.add(e.mid);
+          res.write(`id: ${e.syncts}:${e.mid}\nevent: event\ndata: ${JSON.stringify(e)}\n\n`);
         }
-        sentAtSince.add(e.mid);
-        res.write(`id: ${e.syncts}:${e.mid}\nevent: event\ndata: ${JSON.stringify(e)}\n\n`);
-      }
+        if (events.length === TAIL_BATCH) again = true; // more than one batch is waiting
+      } while (again && !closed);
     } catch (error) {
       request.log.warn({ err: error }, 'live tail query failed');
     } finally {
