@@ -56,7 +56,7 @@ export class MetricsRegistry {
           lines.push(m.label ? `${m.name}{${m.label}="${value.replace(/["\\\n]/g, '_')}"} ${n}` : `${m.name} ${n}`);
         }
       } else {
-        m.buckets.forEach((le, i) => lines.push(`${m.name}_bucket{le="${le}"} ${m.counts[i]}`));
+        for (let i = 0; i < m.buckets.length; i++) lines.push(`${m.name}_bucket{le="${m.buckets[i]}"} ${m.counts[i]}`);
         lines.push(`${m.name}_bucket{le="+Inf"} ${m.count}`, `${m.name}_sum ${m.sum}`, `${m.name}_count ${m.count}`);
       }
     }

@@ -48,7 +48,7 @@ after(async () => {
 
 test('every generated event is stored once, by eid', async () => {
   const rows = (await store.query('SELECT eid, count(*), count(DISTINCT mid) FROM events GROUP BY eid')).rows;
-  const stored = Object.fromEntries(rows.map(([eid, n, mids]) => [eid, Number(n)]));
+  const stored = Object.fromEntries(rows.map(([eid, n, _mids]) => [eid, Number(n)]));
   assert.deepEqual(stored, truth.eventsByEid);
   for (const [eid, n, mids] of rows) assert.equal(mids, n, `${eid}: duplicate mids`);
   assert.equal(await store.checkpoint(), Math.ceil(truth.events / 60_000));

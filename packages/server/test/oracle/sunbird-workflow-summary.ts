@@ -415,7 +415,7 @@ export function algorithmForGroup(
     } else if (x.eid === 'END') {
       // WFSM 137–177: only an END matching some summary on the chain is processed
       const endMode = x.edata.mode == null ? '' : x.edata.mode;
-      if (currSummary != null && currSummary.checkForSimilarSTART(x.edata.type, endMode)) {
+      if (currSummary?.checkForSimilarSTART(x.edata.type, endMode)) {
         const parentSummary = currSummary.checkEnd(x);
         if (currSummary.PARENT != null && parentSummary.checkSimilarity(currSummary.PARENT)) {
           // WFSM 141–148
