@@ -14,7 +14,7 @@ export interface LoaderOptions {
   afterLoad?: () => Promise<void>;
   /** Minimum time between two after-load runs under sustained loading. Default 2000 ms. */
   afterLoadIntervalMs?: number;
-  /** Bytes of sealed segments taken into one load when a backlog has built up (at least one segment). Default 32 MB. */
+  /** Bytes of sealed segments taken into one load when a backlog has built up (at least one segment). Default 16 MB. */
   maxBytesPerLoad?: number;
   onLoaded?: (loaded: LoadedSegment, seconds: number) => void;
   log?: (message: string, error?: unknown) => void;
@@ -94,7 +94,7 @@ export class Loader {
 
   /** The oldest sealed segments, up to the byte budget: memory stays bounded however large the backlog. */
   private takeBatch(): SealedSegment[] {
-    const budget = this.options.maxBytesPerLoad ?? 32 * 1024 * 1024;
+    const budget = this.options.maxBytesPerLoad ?? 16 * 1024 * 1024;
     let bytes = this.queue[0].bytes;
     let n = 1;
     while (n < this.queue.length && bytes + this.queue[n].bytes <= budget) bytes += this.queue[n++].bytes;

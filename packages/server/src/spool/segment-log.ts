@@ -19,6 +19,8 @@ export interface SegmentLogOptions {
   dir: string;
   /** A non-empty segment is sealed this long after its first write. */
   rotateMs: number;
+  /** …or once it holds this many bytes, so one load stays small under heavy traffic. Default 8 MB. */
+  rotateBytes?: number;
   /** Called for each sealed segment, in order. */
   onSealed: (sealed: SealedSegment) => void;
   /** Observes the duration of each write+fsync, in seconds. */
@@ -103,6 +105,7 @@ export class SegmentLog {
           await fd.datasync();
           this.currentBytes += bytes.length;
           this.options.onCommit?.((performance.now() - started) / 1000);
+          if (this.currentBytes >= (this.options.rotateBytes ?? 8 * 1024 * 1024)) this.rotateDue = true;
         }
         for (const waiter of waiters) waiter.resolve();
       } catch (error) {
