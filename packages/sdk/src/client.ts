@@ -2,6 +2,7 @@
 
 import { levelAllows } from '@telemetry/spec/levels';
 import type { EdataByEid } from '@telemetry/spec/types';
+import { EIDS } from '@telemetry/spec/types';
 import { buildEvent, type EventDefaults } from './event.js';
 import { installLifecycle } from './lifecycle.js';
 import { EventQueue } from './queue.js';
@@ -47,25 +48,7 @@ export interface TelemetryClient extends EventMethods {
   onHide(fn: () => void): void;
 }
 
-export const EIDS: Eid[] = [
-  'START',
-  'END',
-  'IMPRESSION',
-  'INTERACT',
-  'ASSESS',
-  'RESPONSE',
-  'INTERRUPT',
-  'FEEDBACK',
-  'SHARE',
-  'AUDIT',
-  'ERROR',
-  'HEARTBEAT',
-  'LOG',
-  'SEARCH',
-  'METRICS',
-  'SUMMARY',
-  'EXDATA',
-];
+export { EIDS };
 
 /** Runs steps in order: synchronously while they are, switching to promises at the first async one. */
 function seq(steps: Array<() => unknown>, log: (...a: unknown[]) => void): Promise<void> | undefined {

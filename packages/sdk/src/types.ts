@@ -1,28 +1,9 @@
 /** The SDK's public types: configuration, the event shape it produces, per-call options and the storage contract. */
 
 import type { TelemetryLevel } from '@telemetry/spec/levels';
-import type { Eid } from '@telemetry/spec/types';
+import type { Cdata, Eid, Pdata, Rollup } from '@telemetry/spec/types';
 
-export type { Eid, TelemetryLevel };
-
-export interface Pdata {
-  id: string;
-  ver?: string;
-  pid?: string;
-  platform?: string;
-}
-
-export interface Cdata {
-  type: string;
-  id: string;
-}
-
-export interface Rollup {
-  l1?: string;
-  l2?: string;
-  l3?: string;
-  l4?: string;
-}
+export type { Cdata, Eid, Pdata, Rollup, TelemetryLevel };
 
 export interface EventContext {
   channel: string;
