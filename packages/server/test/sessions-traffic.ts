@@ -3,6 +3,7 @@
  * noise, server events, case variants and gaps from 0 ms to hours (around the 600 s idle and 1800 s
  * break edges), so the summarizer's quirks are all exercised.
  */
+import type { StreamEvent } from '../src/analytics/sessions/types.js';
 import type { OracleEvent } from './oracle/sunbird-workflow-summary.js';
 
 /** mulberry32: small, seeded, good enough to vary traffic reproducibly. */
@@ -102,4 +103,20 @@ export function streamEvents(
     });
   }
   return events;
+}
+
+/** An oracle event as the production summarizer reads it (the columns the drain selects). */
+export function toStreamEvent(e: OracleEvent): StreamEvent {
+  return {
+    eid: e.eid,
+    ets: e.ets,
+    actor_id: e.actor.id,
+    sid: e.context.sid ?? null,
+    env: e.context.env ?? null,
+    edata_type: e.edata.type ?? null,
+    edata_mode: e.edata.mode ?? null,
+    edata_pageid: e.edata.pageid ?? null,
+    object_id: e.object?.id ?? null,
+    object_type: e.object?.type ?? null,
+  };
 }

@@ -7,28 +7,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type OracleEvent, workflowSummaries } from '../../../test/oracle/sunbird-workflow-summary.js';
 import { openTestStore, v3 } from '../../../test/sessions-fixtures.js';
-import { random, streamEvents } from '../../../test/sessions-traffic.js';
+import { random, streamEvents, toStreamEvent } from '../../../test/sessions-traffic.js';
 import type { DuckDBStore } from '../../store/duckdb/duckdb-store.js';
 import { drainSummaryQueue } from './drain.js';
 import { StreamSummarizer, summarizeStream } from './summarize-stream.js';
-import type { StreamEvent } from './types.js';
 
 const SERVER = new Set(['LOG', 'AUDIT', 'SEARCH']);
-
-function toStreamEvent(e: OracleEvent): StreamEvent {
-  return {
-    eid: e.eid,
-    ets: e.ets,
-    actor_id: e.actor.id,
-    sid: e.context.sid ?? null,
-    env: e.context.env ?? null,
-    edata_type: e.edata.type ?? null,
-    edata_mode: e.edata.mode ?? null,
-    edata_pageid: e.edata.pageid ?? null,
-    object_id: e.object?.id ?? null,
-    object_type: e.object?.type ?? null,
-  };
-}
 
 const sorted = (xs: unknown[]) => xs.map((x) => JSON.stringify(x)).sort();
 

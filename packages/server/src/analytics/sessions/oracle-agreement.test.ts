@@ -9,24 +9,9 @@ import {
   type OracleSummary,
   workflowSummaries,
 } from '../../../test/oracle/sunbird-workflow-summary.js';
-import { random, streamEvents } from '../../../test/sessions-traffic.js';
+import { random, streamEvents, toStreamEvent } from '../../../test/sessions-traffic.js';
 import { summarizeStream } from './summarize-stream.js';
-import type { StreamEvent, SummaryRow } from './types.js';
-
-function toStreamEvent(e: OracleEvent): StreamEvent {
-  return {
-    eid: e.eid,
-    ets: e.ets,
-    actor_id: e.actor.id,
-    sid: e.context.sid ?? null,
-    env: e.context.env ?? null,
-    edata_type: e.edata.type ?? null,
-    edata_mode: e.edata.mode ?? null,
-    edata_pageid: e.edata.pageid ?? null,
-    object_id: e.object?.id ?? null,
-    object_type: e.object?.type ?? null,
-  };
-}
+import type { SummaryRow } from './types.js';
 
 function ours(events: OracleEvent[]): string[] {
   const groups = new Map<string, OracleEvent[]>();
