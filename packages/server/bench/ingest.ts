@@ -1,27 +1,11 @@
-/**
- * `npm run bench:ingest`: sustained ingestion throughput of the real collector (`cli.ts serve`
- * in its own process, temp data dir, events acknowledged only once fsynced to the spool)
- * against the null collector (read, JSON.parse, 200) under the same load, on 127.0.0.1.
- *
- * Load: autocannon (in this process) posting 100-event Sunbird batches (~44 KB), every event
- * with a unique `mid` and every batch with a unique `params.msgid`, so nothing is a duplicate.
- * Each run: warm-up, then a measured period; runs alternate collector / null; medians reported.
- * "Stored events/s" is the sum of `result.stored` over the measured period's 200 responses,
- * divided by its length. The last line printed is one JSON object.
- *
- * Flags: --duration S (15) --warmup S (3) --connections N (10) --runs N (3)
- *        --devices N (100000: batch k comes from device k mod N)
- *        --cpu-prof DIR (profile the collector process) --keep (keep the temp data dir)
- */
-import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { BatchFactory } from './batch.js';
+import { type Child, children, freePort, HOST, startChild, stopChild, waitReady } from './child-process.js';
 
 interface AutocannonRequest {
   method: string;
@@ -56,7 +40,6 @@ const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CLI = path.resolve(here, '../src/cli.ts');
 const NULL_COLLECTOR = path.resolve(here, 'null-collector.ts');
-const HOST = '127.0.0.1';
 const EVENTS_PER_BATCH = 100;
 
 const { values: flags } = parseArgs({
@@ -92,7 +75,6 @@ const round = (value: number, digits = 0) => Number(value.toFixed(digits));
 
 // ---- child processes ------------------------------------------------------------------
 
-const children = new Set<ChildProcess>();
 process.on('exit', () => {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 });
@@ -101,65 +83,6 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     log(`bench: ${signal}, stopping`);
     process.exit(130);
   });
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, HOST, () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-interface Child {
-  name: string;
-  process: ChildProcess;
-  pid: number;
-  url: string;
-  output: () => string;
-}
-
-function startChild(name: string, args: string[], env: NodeJS.ProcessEnv, url: string): Child {
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  let tail = '';
-  const keep = (chunk: Buffer) => {
-    tail = (tail + chunk.toString('utf8')).slice(-4000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  if (child.pid === undefined) throw new Error(`${name} did not start`);
-  return { name, process: child, pid: child.pid, url, output: () => tail };
-}
-
-async function waitReady(child: Child, probePath: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.process.exitCode !== null) throw new Error(`${child.name} exited early:\n${child.output()}`);
-    try {
-      const response = await fetch(child.url + probePath, { signal: AbortSignal.timeout(1000) });
-      await response.arrayBuffer();
-      if (response.status < 500) return; // the null collector answers a bodiless GET with 400
-    } catch {
-      // not listening yet
-    }
-    await sleep(100);
-  }
-  throw new Error(`${child.name} was not ready after ${timeoutMs} ms:\n${child.output()}`);
-}
-
-async function stopChild(child: Child, timeoutMs: number): Promise<void> {
-  if (child.process.exitCode !== null || child.process.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.process.once('exit', () => resolve()));
-  child.process.kill('SIGTERM');
-  const timer = setTimeout(() => child.process.kill('SIGKILL'), timeoutMs);
-  await exited;
-  clearTimeout(timer);
 }
 
 function procStatus(pid: number, field: 'VmRSS' | 'VmHWM'): number {
@@ -310,13 +233,13 @@ async function main(): Promise<void> {
     'collector',
     [...serverArgs, CLI, 'serve'],
     { PORT: String(serverPort), HOST, TELEMETRY_DATA_DIR: dataDir },
-    `http://${HOST}:${serverPort}`,
+    serverPort,
   );
   const nullCollector = startChild(
     'null collector',
     ['--import', 'tsx', NULL_COLLECTOR],
     { PORT: String(nullPort), HOST },
-    `http://${HOST}:${nullPort}`,
+    nullPort,
   );
   try {
     await Promise.all([waitReady(server, '/health', 60_000), waitReady(nullCollector, '/', 30_000)]);

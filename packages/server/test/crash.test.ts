@@ -5,26 +5,22 @@
  * refused with a clear message while the first keeps working.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { BatchFactory } from '../bench/batch.js';
+import { type Child, children, freePort, HOST, startChild, stopChild, waitReady } from '../bench/child-process.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(here, '../../..');
 const CLI = path.resolve(here, '../src/cli.ts');
-const HOST = '127.0.0.1';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const dirs: string[] = [];
-const running = new Set<ChildProcess>();
 after(() => {
-  for (const child of running) child.kill('SIGKILL');
+  for (const child of children) child.kill('SIGKILL');
   for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -34,71 +30,26 @@ function tempDir(): string {
   return dir;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, HOST, () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
+type Serve = Child;
 
-interface Serve {
-  child: ChildProcess;
-  url: string;
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
-
-async function serve(dataDir: string): Promise<Serve> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', CLI, 'serve'], {
-    cwd: ROOT,
-    env: { ...process.env, PORT: String(port), HOST, TELEMETRY_DATA_DIR: dataDir },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  running.add(child);
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString('utf8');
-  });
-  child.stdout?.resume();
-  const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => {
-      running.delete(child);
-      resolve(code);
-    }),
+function serve(dataDir: string): Promise<Serve> {
+  return freePort().then((port) =>
+    startChild(
+      'serve',
+      ['--conditions=development', '--import', 'tsx', CLI, 'serve'],
+      { PORT: String(port), HOST, TELEMETRY_DATA_DIR: dataDir },
+      port,
+    ),
   );
-  return { child, url: `http://${HOST}:${port}`, stderr: () => stderr, exited };
 }
 
 /** Resolves once GET /health answers 200; fails if the process exits first or after `timeoutMs`. */
-async function healthy(server: Serve, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (server.child.exitCode !== null) assert.fail(`serve exited with ${server.child.exitCode}: ${server.stderr()}`);
-    try {
-      const response = await fetch(`${server.url}/health`, { signal: AbortSignal.timeout(2000) });
-      await response.arrayBuffer();
-      if (response.status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await sleep(100);
-  }
-  assert.fail(`serve was not healthy after ${timeoutMs} ms: ${server.stderr()}`);
+function healthy(server: Serve, timeoutMs = 60_000): Promise<void> {
+  return waitReady(server, '/health', timeoutMs, (status) => status === 200);
 }
 
-async function stop(server: Serve): Promise<number | null> {
-  if (server.child.exitCode !== null) return server.child.exitCode;
-  server.child.kill('SIGTERM');
-  const timer = setTimeout(() => server.child.kill('SIGKILL'), 30_000);
-  const code = await server.exited;
-  clearTimeout(timer);
-  return code;
+function stop(server: Serve): Promise<number | null> {
+  return stopChild(server, 30_000);
 }
 
 interface IngestResponse {
@@ -179,7 +130,7 @@ test('every acknowledged event survives kill -9 mid-load, exactly once, and re-s
   await sleep(2000);
   assert.ok(acked.length > 0, 'some batches were acknowledged before the kill');
   killed = true;
-  first.child.kill('SIGKILL');
+  first.process.kill('SIGKILL');
   assert.equal(await first.exited, null, 'killed by the signal, no exit code');
   await Promise.all(clients);
   assert.ok(failedAfterKill > 0, 'the kill happened mid-load (requests were in flight)');
@@ -215,7 +166,7 @@ test('every acknowledged event survives kill -9 mid-load, exactly once, and re-s
     assert.equal(fresh.result?.stored, 100);
     assert.equal(await scalar(second, 'SELECT count(*) - count(DISTINCT mid) FROM events'), 0);
   } finally {
-    assert.equal(await stop(second), 0, `clean shutdown: ${second.stderr()}`);
+    assert.equal(await stop(second), 0, `clean shutdown: ${second.output()}`);
   }
 });
 
@@ -225,12 +176,12 @@ test('a second serve on the same data directory is refused with a clear error; t
   try {
     await healthy(first);
     const second = await serve(dataDir);
-    const timer = setTimeout(() => second.child.kill('SIGKILL'), 60_000);
+    const timer = setTimeout(() => second.process.kill('SIGKILL'), 60_000);
     const code = await second.exited;
     clearTimeout(timer);
     assert.notEqual(code, 0, 'the second process fails');
     assert.notEqual(code, null, 'it exits by itself (not killed by the timeout)');
-    assert.match(second.stderr(), /in use by another process/i, second.stderr());
+    assert.match(second.output(), /in use by another process/i, second.output());
 
     const response = await post(first, new BatchFactory(100).next());
     assert.equal(response.status, 200);
@@ -243,6 +194,6 @@ test('a second serve on the same data directory is refused with a clear error; t
     }
     assert.equal(count, 100);
   } finally {
-    assert.equal(await stop(first), 0, `clean shutdown: ${first.stderr()}`);
+    assert.equal(await stop(first), 0, `clean shutdown: ${first.output()}`);
   }
 });
