@@ -40,8 +40,9 @@ const ROUTE_GROUPS: RouteGroup[] = [
 export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   const app = Fastify({
     logger: ctx.config.logLevel === 'silent' ? false : { level: ctx.config.logLevel },
+    // JSON bodies of the API routes; ingestion sets its own limit (TELEMETRY_MAX_BODY_BYTES).
     bodyLimit: 1024 * 1024,
-    // Behind a proxy the client's address matters for logs only; keep defaults otherwise.
+    // While closing, requests get a 503 so clients retry elsewhere or later.
     return503OnClosing: true,
   });
   installErrorHandler(app);

@@ -56,7 +56,7 @@ export async function openCollector(config: Config) {
   const commitLatency = metrics.histogram('telemetry_spool_commit_seconds', 'Spool write + fsync (one group commit)');
   const loadLatency = metrics.histogram(
     'telemetry_load_duration_seconds',
-    'One spool segment bulk load',
+    'One bulk load of sealed spool segments',
     [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
   );
   const loader = new Loader({
@@ -66,11 +66,12 @@ export async function openCollector(config: Config) {
       await drainSummaryQueue(store);
     },
     afterLoadIntervalMs: config.summarizeIntervalMs,
-    onLoaded: (loaded, seconds) => {
-      counters.loaded.inc(loaded.events);
-      loadLatency.observe(seconds);
-    },
     log: (message, error) => console.error(`telemetry: ${message}`, error ?? ''),
+  });
+
+  loader.onLoaded((loaded, seconds) => {
+    counters.loaded.inc(loaded.events);
+    loadLatency.observe(seconds);
   });
 
   // What was acknowledged before a stop or crash is loaded before the indexes are rebuilt.

@@ -22,7 +22,6 @@ type Query = Record<string, string | undefined>;
 /** Live tails open at once; each holds a socket and runs a query per load. */
 const MAX_TAILS = 32;
 const TAIL_BATCH = 500;
-const POLL_MS = 500;
 const HEARTBEAT_MS = 15_000;
 
 function int(q: Query, name: string, min: number, max: number, fallback: number): number {
@@ -49,7 +48,7 @@ function cursorOf(q: Query): string | undefined {
 
 let openTails = 0;
 
-/** Streams events as they are loaded: on each loader notification (or every POLL_MS without one). */
+/** Streams events as they are loaded: the tail looks again on each loader notification. */
 async function liveTail(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<void> {
   const q = request.query as Query;
   const filters = filtersOf(q);
@@ -93,14 +92,12 @@ async function liveTail(ctx: AppContext, request: FastifyRequest, reply: Fastify
       busy = false;
     }
   };
-  const unsubscribe = ctx.loader?.onLoaded ? ctx.loader.onLoaded(() => void pump()) : undefined;
-  const poll = unsubscribe ? undefined : setInterval(() => void pump(), POLL_MS);
+  const unsubscribe = ctx.loader.onLoaded(() => void pump());
   const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
   request.raw.on('close', () => {
     closed = true;
     openTails--;
-    unsubscribe?.();
-    if (poll) clearInterval(poll);
+    unsubscribe();
     clearInterval(heartbeat);
   });
   await pump();

@@ -2,9 +2,16 @@
  * The ordered checks every event of a batch goes through before it is spooled. Each step either
  * passes the event on or rejects it with a reason from a closed set (each has a counter).
  */
-import { type Eid, levelAllows, type TelemetryLevel, validateEvent } from '@telemetry/spec';
+import {
+  type Eid,
+  levelAllows,
+  REJECTION_REASONS as SCHEMA_REJECTIONS,
+  type TelemetryLevel,
+  validateEvent,
+} from '@telemetry/spec';
 
-export const REJECTION_REASONS = ['too_large', 'not_object', 'unknown_eid', 'invalid_schema', 'above_level'] as const;
+/** The validator's reasons, plus the collector's own size and level checks. */
+export const REJECTION_REASONS = ['too_large', ...SCHEMA_REJECTIONS, 'above_level'] as const;
 export type IngestRejection = (typeof REJECTION_REASONS)[number];
 
 export interface Rejected {

@@ -16,14 +16,13 @@ export interface LoaderOptions {
   afterLoadIntervalMs?: number;
   /** Bytes of sealed segments taken into one load when a backlog has built up (at least one segment). Default 16 MB. */
   maxBytesPerLoad?: number;
-  onLoaded?: (loaded: LoadedSegment, seconds: number) => void;
   log?: (message: string, error?: unknown) => void;
 }
 
 export class Loader {
   private readonly queue: SealedSegment[] = [];
   private running: Promise<void> | undefined;
-  private readonly listeners = new Set<(loaded: LoadedSegment) => void>();
+  private readonly listeners = new Set<(loaded: LoadedSegment, seconds: number) => void>();
   private stopped = false;
   private afterLoadRunning: Promise<void> | undefined;
   private afterLoadPending = false;
@@ -43,8 +42,8 @@ export class Loader {
     return this.queue.length;
   }
 
-  /** Subscribes to loads (live tail, tests); returns the unsubscribe function. */
-  onLoaded(listener: (loaded: LoadedSegment) => void): () => void {
+  /** Subscribes to loads (metrics, live tail) with each load's duration in seconds; returns the unsubscribe function. */
+  onLoaded(listener: (loaded: LoadedSegment, seconds: number) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
@@ -117,8 +116,8 @@ export class Loader {
         failures = 0;
         this.lastError = undefined;
         await Promise.all(batch.map((s) => fsp.rm(s.file, { force: true })));
-        this.options.onLoaded?.(loaded, (performance.now() - started) / 1000);
-        for (const listener of this.listeners) listener(loaded);
+        const seconds = (performance.now() - started) / 1000;
+        for (const listener of this.listeners) listener(loaded, seconds);
         this.requestAfterLoad();
       } catch (error) {
         failures += 1;
