@@ -17,7 +17,7 @@ import { drainSummaryQueue } from '../src/analytics/sessions/index.js';
 import { runSessions } from '../src/analytics/sessions-insight.js';
 import { runTrends } from '../src/analytics/trends.js';
 import { simulate } from '../src/simulate/generate.js';
-import { DAY_MS, resolveParams, startMs } from '../src/simulate/params.js';
+import { DAY_MS, funnelQuerySteps, resolveParams, startMs } from '../src/simulate/params.js';
 import { createProgress } from '../src/simulate/progress.js';
 import { GroundTruth } from '../src/simulate/truth.js';
 import { writeToStore } from '../src/simulate/write-store.js';
@@ -67,14 +67,7 @@ try {
     from: params.start,
     to: new Date(startMs(params) + (params.days - 1) * DAY_MS).toISOString().slice(0, 10),
   };
-  const steps = params.funnelSteps.map((s) => ({
-    eid: s.eid,
-    filters: [
-      s.eid === 'IMPRESSION'
-        ? { property: 'edata.pageid', operator: 'eq' as const, value: s.pageid }
-        : { property: 'edata.id', operator: 'eq' as const, value: s.id! },
-    ],
-  }));
+  const steps = funnelQuerySteps(params);
   const kinds: Record<string, () => Promise<unknown>> = {
     trends: () =>
       runTrends(store, { series: [{ eid: 'IMPRESSION', math: 'unique_actors' }], interval: 'day', dateRange }),

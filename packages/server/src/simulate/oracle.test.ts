@@ -15,7 +15,7 @@ import { drainSummaryQueue } from '../analytics/sessions/index.js';
 import { runSessions } from '../analytics/sessions-insight.js';
 import { type DuckDBStore, openDuckDBStore } from '../store/duckdb/duckdb-store.js';
 import { simulate } from './generate.js';
-import { resolveParams, type SimulationParams } from './params.js';
+import { funnelQuerySteps, resolveParams, type SimulationParams } from './params.js';
 import { assertRate } from './test-support.js';
 import { GroundTruth, type TruthSummary } from './truth.js';
 import { writeToStore } from './write-store.js';
@@ -56,14 +56,7 @@ test('every generated event is stored once, by eid', async () => {
 });
 
 test('funnel counts equal the ground truth, and step conversion matches the rates', async () => {
-  const steps = params.funnelSteps.map((s) => ({
-    eid: s.eid,
-    filters: [
-      s.eid === 'IMPRESSION'
-        ? { property: 'edata.pageid', operator: 'eq' as const, value: s.pageid }
-        : { property: 'edata.id', operator: 'eq' as const, value: s.id! },
-    ],
-  }));
+  const steps = funnelQuerySteps(params);
   const result = await runFunnels(store, { steps, dateRange, windowSeconds: 3600 });
   assert.deepEqual(
     result.steps.map((s) => s.count),

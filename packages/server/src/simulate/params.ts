@@ -1,4 +1,5 @@
 /** The simulator's parameters, their documented defaults, and what they imply (the test oracle). */
+import type { FunnelsQuery } from '../analytics/model.js';
 import { PAGES } from './app-model.js';
 
 /** One funnel step: an IMPRESSION of a page, or an INTERACT on a button of a page. */
@@ -138,6 +139,18 @@ export function weekOfDay(epochDay: number): number {
 /** The Monday (YYYY-MM-DD) starting a calendar week. */
 export function weekStart(week: number): string {
   return new Date((week * 7 - 3) * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** The funnel insight's steps that select exactly the simulated funnel (for tests and the bench). */
+export function funnelQuerySteps(p: SimulationParams): FunnelsQuery['steps'] {
+  return p.funnelSteps.map((s) => ({
+    eid: s.eid,
+    filters: [
+      s.eid === 'IMPRESSION'
+        ? { property: 'edata.pageid', operator: 'eq' as const, value: s.pageid }
+        : { property: 'edata.id', operator: 'eq' as const, value: s.id ?? '' },
+    ],
+  }));
 }
 
 /** Expected share of users reaching each funnel step: the running product of the rates. */
