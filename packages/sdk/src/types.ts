@@ -1,28 +1,14 @@
 /** The SDK's public types: configuration, the event shape it produces, per-call options and the storage contract. */
 
 import type { TelemetryLevel } from '@telemetry/spec/levels';
-import type { Cdata, Eid, Pdata, Rollup } from '@telemetry/spec/types';
+import type { Cdata, Eid, Pdata, Rollup, TelemetryContext, TelemetryObject } from '@telemetry/spec/types';
 
 export type { Cdata, Eid, Pdata, Rollup, TelemetryLevel };
 
-export interface EventContext {
-  channel: string;
-  pdata: Pdata;
-  env: string;
-  sid?: string;
-  did?: string;
-  cdata?: Cdata[];
-  rollup?: Rollup;
-  [key: string]: unknown;
-}
+/** The V3 context; extra keys are allowed, as the pipeline allows them. */
+export type EventContext = TelemetryContext & { [key: string]: unknown };
 
-export interface EventObject {
-  id?: string;
-  type?: string;
-  ver?: string;
-  rollup?: Rollup;
-  [key: string]: unknown;
-}
+export type EventObject = TelemetryObject & { [key: string]: unknown };
 
 export interface Actor {
   id: string;
