@@ -5,16 +5,9 @@
  */
 import type { SqlParams } from './dialect/index.js';
 import type { EventSelector, PropertyFilter } from './model.js';
-import { type PropertyRef, propertyNumber, propertyText, resolveProperty } from './properties.js';
+import { type PropertyRef, propertyNumber, propertyText, validatedProperty } from './properties.js';
 
 const COMPARE = { gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;
-
-function ref(filter: PropertyFilter): PropertyRef {
-  const resolved = resolveProperty(filter.property);
-  // validate.ts has already refused bad paths; reaching here with one is a programming error.
-  if (typeof resolved === 'string') throw new Error(resolved);
-  return resolved;
-}
 
 function bind(value: string | number, p: SqlParams): string {
   return typeof value === 'number' ? p.add(value, 'Float64') : p.str(value);
@@ -25,7 +18,7 @@ function expr(r: PropertyRef, value: unknown, p: SqlParams): string {
 }
 
 export function filterSql(filter: PropertyFilter, p: SqlParams): string {
-  const r = ref(filter);
+  const r = validatedProperty(filter.property);
   const d = p.dialect;
   const { operator, value } = filter;
   if (r.kind === 'tags') {

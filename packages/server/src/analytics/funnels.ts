@@ -8,7 +8,7 @@ import type { Store } from '../store/store.js';
 import { type CompiledQuery, dialectFor, type SqlDialect, SqlParams } from './dialect/index.js';
 import { filtersSql, selectorSql } from './filters.js';
 import type { FunnelsQuery } from './model.js';
-import { ENTITY_COLUMNS, propertyText, resolveProperty } from './properties.js';
+import { ENTITY_COLUMNS, propertyText, validatedProperty } from './properties.js';
 import { resolveRange } from './sql-time.js';
 import type { ResolvedRange } from './time.js';
 
@@ -39,7 +39,7 @@ function perEntity(query: FunnelsQuery, range: ResolvedRange, p: SqlParams): str
   const to = p.int(range.to);
   const conds = query.steps.map((s) => selectorSql(s, p));
   const enter = `${conds[0]} AND ets < ${to}`;
-  const g = query.breakdown ? `coalesce(${propertyText(ref(query.breakdown.property), p)}, '')` : `''`;
+  const g = query.breakdown ? `coalesce(${propertyText(validatedProperty(query.breakdown.property), p)}, '')` : `''`;
   const lists = conds.slice(1).map((c, i) => `${d.listIf('ets', c)} AS a${i + 2}`);
   let sql = `SELECT ${entity} AS e, ${d.minIf('ets', enter)} AS t1, ${d.argMinIf(g, 'ets', enter)} AS g, ${lists.join(', ')}
     FROM events
@@ -60,12 +60,6 @@ function perEntity(query: FunnelsQuery, range: ResolvedRange, p: SqlParams): str
     sql = `SELECT ${keep.join(', ')}, ${tk} AS t${k} FROM (${sql}) AS step${k - 1}`;
   }
   return sql;
-}
-
-function ref(path: string) {
-  const resolved = resolveProperty(path);
-  if (typeof resolved === 'string') throw new Error(resolved);
-  return resolved;
 }
 
 /** Rows: (all = 1 for the overall row / 0 per breakdown value, g, n1..nk, m2..mk median ms between steps). */

@@ -66,6 +66,13 @@ export function resolveProperty(path: unknown): PropertyRef | string {
   return { kind: 'json', path, segments, type: 'string' };
 }
 
+/** A path validate.ts has already accepted; a refusal here is a programming error, not bad input. */
+export function validatedProperty(path: string): PropertyRef {
+  const resolved = resolveProperty(path);
+  if (typeof resolved === 'string') throw new Error(resolved);
+  return resolved;
+}
+
 /** The SQL expression for a property as text (numbers as their text), with bound parameters for names. */
 export function propertyText(ref: PropertyRef, p: SqlParams): string {
   const d = p.dialect;

@@ -7,7 +7,7 @@ import type { Store } from '../store/store.js';
 import { type CompiledQuery, dialectFor, type SqlDialect, SqlParams } from './dialect/index.js';
 import { filtersSql, selectorSql } from './filters.js';
 import type { TrendsMath, TrendsQuery, TrendsSeries } from './model.js';
-import { propertyNumber, propertyText, resolveProperty } from './properties.js';
+import { propertyNumber, propertyText, validatedProperty } from './properties.js';
 import { bucketOfSql, previousRange, rangeSql, resolveRange } from './sql-time.js';
 import { bucketLabel, bucketsOf, type Interval, type ResolvedRange } from './time.js';
 
@@ -99,7 +99,7 @@ function seriesSql(
     };
   }
   const bucket = bucketOfSql(interval, 'ets', range, p);
-  const x = s.property ? propertyNumber(resolved(s.property), p) : 'NULL';
+  const x = s.property ? propertyNumber(validatedProperty(s.property), p) : 'NULL';
   const base = `SELECT ${bucket} AS b, actor_id, did, sid, ${x} AS x`;
   const from = `FROM events WHERE ${where} AND ${rangeSql(range, p)}`;
   if (!query.breakdown) {
@@ -109,7 +109,7 @@ function seriesSql(
     };
   }
   // Top N breakdown values by event count; an absent value is '' here and null in the answer.
-  const g = `coalesce(${propertyText(resolved(query.breakdown.property), p)}, '')`;
+  const g = `coalesce(${propertyText(validatedProperty(query.breakdown.property), p)}, '')`;
   const limit = p.int(query.breakdown.limit ?? 10);
   return {
     ctes: [
@@ -119,12 +119,6 @@ function seriesSql(
     select: `SELECT ${i} AS s, b, CASE WHEN g IN (SELECT g FROM top${i}) THEN g ELSE NULL END AS k, ${aggregate(s, d)} AS v
       FROM base${i} GROUP BY b, k`,
   };
-}
-
-function resolved(path: string) {
-  const ref = resolveProperty(path);
-  if (typeof ref === 'string') throw new Error(ref);
-  return ref;
 }
 
 /** The SQL for one period: rows (s = series index, b = bucket number, k = breakdown value, v = value). */
