@@ -159,9 +159,12 @@ export function shape(rows: unknown[][], query: SessionsQuery = {}): SessionsAns
         break;
     }
   }
-  // UNION ALL keeps no order across sections: sort each breakdown as the SQL did.
-  for (const list of [answer.by_actor, answer.by_page, answer.by_content])
-    list.sort((a, b) => b.time_spent - a.time_spent);
+  // UNION ALL keeps no order across sections: sort each breakdown as the SQL did (ties by key).
+  const byTime = <T extends TimeStats>(key: (x: T) => string | null) => (a: T, b: T) =>
+    b.time_spent - a.time_spent || String(key(a)).localeCompare(String(key(b)));
+  answer.by_actor.sort(byTime((x) => x.actor_id));
+  answer.by_page.sort(byTime((x) => x.pageid));
+  answer.by_content.sort(byTime((x) => x.object_id));
   return answer;
 }
 
