@@ -160,8 +160,10 @@ export function shape(rows: unknown[][], query: SessionsQuery = {}): SessionsAns
     }
   }
   // UNION ALL keeps no order across sections: sort each breakdown as the SQL did (ties by key).
-  const byTime = <T extends TimeStats>(key: (x: T) => string | null) => (a: T, b: T) =>
-    b.time_spent - a.time_spent || String(key(a)).localeCompare(String(key(b)));
+  const byTime =
+    <T extends TimeStats>(key: (x: T) => string | null) =>
+    (a: T, b: T) =>
+      b.time_spent - a.time_spent || String(key(a)).localeCompare(String(key(b)));
   answer.by_actor.sort(byTime((x) => x.actor_id));
   answer.by_page.sort(byTime((x) => x.pageid));
   answer.by_content.sort(byTime((x) => x.object_id));
