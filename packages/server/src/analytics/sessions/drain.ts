@@ -24,12 +24,15 @@ export interface DrainResult {
   resumed: number;
   /** Events read and summarized: the new ones for a resumed stream, all for a recomputed one. */
   eventsRead: number;
+  /** The earliest ets the read could reach (older row groups are skipped); null when it scanned all events. */
+  readFrom: number | null;
 }
 
 interface QueuedStream extends StreamKey {
   resume: boolean;
   state: string | null;
-  resumeEts: number | null;
+  /** The earliest ets to read for this stream; null: from its first event, which is not known. */
+  readFrom: number | null;
 }
 
 /** Summarizes every queued device stream. Safe to call at any time and repeatedly; a no-op when the queue is empty. */
@@ -42,12 +45,12 @@ export function drainSummaryQueue(store: DuckDBStore, options: SummarizerOptions
         const keys = (await c.runAndReadAll(DRAIN_SQL.readKeys))
           .getRows()
           .map(
-            ([, did, channel, pdata_id, resume, state, resumeEts]) =>
-              ({ did, channel, pdata_id, resume, state, resumeEts }) as QueuedStream,
+            ([, did, channel, pdata_id, resume, state, readFrom]) =>
+              ({ did, channel, pdata_id, resume, state, readFrom }) as QueuedStream,
           );
-        if (keys.length === 0) return { streams: 0, summaries: 0, resumed: 0, eventsRead: 0 };
+        if (keys.length === 0) return { streams: 0, summaries: 0, resumed: 0, eventsRead: 0, readFrom: null };
         const output = new DrainOutput();
-        const eventsRead = await summarize(c, keys, output, options);
+        const { eventsRead, readFrom } = await summarize(c, keys, output, options);
         for (const statement of [DRAIN_SQL.deleteSummaries, DRAIN_SQL.deletePages, DRAIN_SQL.deleteState])
           await c.run(statement);
         for (const statement of DRAIN_SQL.stage) await c.run(statement);
@@ -55,7 +58,7 @@ export function drainSummaryQueue(store: DuckDBStore, options: SummarizerOptions
         for (const statement of DRAIN_SQL.insert) await c.run(statement);
         await c.run(DRAIN_SQL.clear);
         const resumed = keys.filter((k) => k.resume).length;
-        return { streams: keys.length, summaries: output.summaries, resumed, eventsRead };
+        return { streams: keys.length, summaries: output.summaries, resumed, eventsRead, readFrom };
       } finally {
         // In an aborted transaction these fail too; the rollback removes the temp tables anyway.
         for (const statement of DRAIN_SQL.drop) await c.run(statement).catch(() => {});
@@ -70,8 +73,9 @@ async function summarize(
   keys: QueuedStream[],
   output: DrainOutput,
   options: SummarizerOptions,
-): Promise<number> {
-  const bound = keys.every((k) => k.resume) ? Math.min(...keys.map((k) => k.resumeEts as number)) : null;
+): Promise<{ eventsRead: number; readFrom: number | null }> {
+  const starts = keys.map((k) => k.readFrom);
+  const bound = starts.includes(null) ? null : starts.reduce<number>((a, b) => Math.min(a, b as number), Infinity) - 1;
   const result = await c.stream(DRAIN_SQL.events(bound));
   let done = 0; // keys[0 .. done) have been started (the last one may still be open in `stream`)
   let stream: StreamSummarizer | null = null;
@@ -113,5 +117,5 @@ async function summarize(
     read += chunk.rowCount;
   }
   advanceTo(keys.length + 1);
-  return read;
+  return { eventsRead: read, readFrom: bound === null ? null : bound + 1 };
 }
