@@ -12,22 +12,16 @@ export const DRAIN_SQL = {
   keys: `CREATE TEMP TABLE drain_keys AS
     SELECT row_number() OVER (ORDER BY q.did, q.channel, q.pdata_id) AS idx, q.did, q.channel, q.pdata_id,
       s.resume_ets, coalesce(q.from_ets > s.resume_ets, false) AS resume,
-      CASE WHEN q.from_ets > s.resume_ets THEN s.state END AS state,
-      -- The stream's first event, NULL if unknown. Without state, every event of a stream is queued.
-      CASE WHEN s.resume_ets IS NULL THEN q.from_ets WHEN s.first_ets IS NOT NULL THEN least(s.first_ets, q.from_ets) END
-        AS first_ets
+      CASE WHEN q.from_ets > s.resume_ets THEN s.state END AS state
     FROM (SELECT coalesce(did, '') AS did, coalesce(channel, '') AS channel, coalesce(pdata_id, '') AS pdata_id,
             min(from_ets) AS from_ets
           FROM summary_queue GROUP BY ALL) q
     LEFT JOIN summary_state s USING (did, channel, pdata_id)`,
-  /** read_from: the earliest ets this drain reads for the stream, NULL when it must read all. */
-  readKeys: `SELECT idx, did, channel, pdata_id, resume, state,
-      (CASE WHEN resume THEN resume_ets + 1 ELSE first_ets END)::DOUBLE AS read_from
-    FROM drain_keys ORDER BY idx`,
+  readKeys: 'SELECT idx, did, channel, pdata_id, resume, state, resume_ets::DOUBLE FROM drain_keys ORDER BY idx',
   /**
    * The events to summarize, sorted once; rowid keeps load order among equal ets (Sunbird's sort is
-   * stable). `bound` is a constant lower limit on ets (below every stream's read_from), which lets
-   * DuckDB skip old row groups by their min/max instead of scanning the whole history.
+   * stable). `bound` is a constant lower limit on ets when every stream resumes, which lets DuckDB
+   * skip old row groups by their min/max instead of scanning the whole history.
    */
   events: (bound: number | null) => `SELECT k.idx, e.eid, e.ets::DOUBLE, e.actor_id, e.sid, e.env, e.edata_type,
       e.edata_mode, e.edata_pageid, e.object_id, e.object_type
@@ -56,8 +50,7 @@ export const DRAIN_SQL = {
         CAST(events_summary::JSON AS MAP(VARCHAR, INTEGER)) AS events_summary
       FROM drain_summaries`,
     'INSERT INTO page_time BY NAME SELECT *, epoch_ms(start_time) AS start_ts FROM drain_pages',
-    `INSERT INTO summary_state BY NAME
-      SELECT d.*, k.first_ets FROM drain_state d JOIN drain_keys k USING (did, channel, pdata_id)`,
+    'INSERT INTO summary_state BY NAME SELECT * FROM drain_state',
   ],
   clear: 'DELETE FROM summary_queue',
   drop: ['drain_keys', 'drain_summaries', 'drain_pages', 'drain_state'].map((t) => `DROP TABLE IF EXISTS ${t}`),

@@ -24,15 +24,12 @@ export interface DrainResult {
   resumed: number;
   /** Events read and summarized: the new ones for a resumed stream, all for a recomputed one. */
   eventsRead: number;
-  /** The earliest ets the read could reach (older row groups are skipped); null when it scanned all events. */
-  readFrom: number | null;
 }
 
 interface QueuedStream extends StreamKey {
   resume: boolean;
   state: string | null;
-  /** The earliest ets to read for this stream; null: from its first event, which is not known. */
-  readFrom: number | null;
+  resumeEts: number | null;
 }
 
 /** Summarizes every queued device stream. Safe to call at any time and repeatedly; a no-op when the queue is empty. */
@@ -45,12 +42,12 @@ export function drainSummaryQueue(store: DuckDBStore, options: SummarizerOptions
         const keys = (await c.runAndReadAll(DRAIN_SQL.readKeys))
           .getRows()
           .map(
-            ([, did, channel, pdata_id, resume, state, readFrom]) =>
-              ({ did, channel, pdata_id, resume, state, readFrom }) as QueuedStream,
+            ([, did, channel, pdata_id, resume, state, resumeEts]) =>
+              ({ did, channel, pdata_id, resume, state, resumeEts }) as QueuedStream,
           );
-        if (keys.length === 0) return { streams: 0, summaries: 0, resumed: 0, eventsRead: 0, readFrom: null };
+        if (keys.length === 0) return { streams: 0, summaries: 0, resumed: 0, eventsRead: 0 };
         const output = new DrainOutput();
-        const { eventsRead, readFrom } = await summarize(c, keys, output, options);
+        const eventsRead = await summarize(c, keys, output, options);
         for (const statement of [DRAIN_SQL.deleteSummaries, DRAIN_SQL.deletePages, DRAIN_SQL.deleteState])
           await c.run(statement);
         for (const statement of DRAIN_SQL.stage) await c.run(statement);
@@ -58,7 +55,7 @@ export function drainSummaryQueue(store: DuckDBStore, options: SummarizerOptions
         for (const statement of DRAIN_SQL.insert) await c.run(statement);
         await c.run(DRAIN_SQL.clear);
         const resumed = keys.filter((k) => k.resume).length;
-        return { streams: keys.length, summaries: output.summaries, resumed, eventsRead, readFrom };
+        return { streams: keys.length, summaries: output.summaries, resumed, eventsRead };
       } finally {
         // In an aborted transaction these fail too; the rollback removes the temp tables anyway.
         for (const statement of DRAIN_SQL.drop) await c.run(statement).catch(() => {});
@@ -73,9 +70,8 @@ async function summarize(
   keys: QueuedStream[],
   output: DrainOutput,
   options: SummarizerOptions,
-): Promise<{ eventsRead: number; readFrom: number | null }> {
-  const starts = keys.map((k) => k.readFrom);
-  const bound = starts.includes(null) ? null : starts.reduce<number>((a, b) => Math.min(a, b as number), Infinity) - 1;
+): Promise<number> {
+  const bound = keys.every((k) => k.resume) ? Math.min(...keys.map((k) => k.resumeEts as number)) : null;
   const result = await c.stream(DRAIN_SQL.events(bound));
   let done = 0; // keys[0 .. done) have been started (the last one may still be open in `stream`)
   let stream: StreamSummarizer | null = null;
@@ -117,5 +113,5 @@ async function summarize(
     read += chunk.rowCount;
   }
   advanceTo(keys.length + 1);
-  return { eventsRead: read, readFrom: bound === null ? null : bound + 1 };
+  return read;
 }

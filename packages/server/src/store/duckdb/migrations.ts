@@ -9,10 +9,6 @@ export interface Migration {
   sql: string[];
 }
 
-/** Each summarized device stream's first event time (migration 4). */
-const STREAM_STARTS = `(SELECT coalesce(did, '') AS did, coalesce(channel, '') AS channel, coalesce(pdata_id, '') AS pdata_id,
-    min(ets) AS first_ets FROM events WHERE eid NOT IN ('LOG', 'AUDIT', 'SEARCH') GROUP BY ALL)`;
-
 export const MIGRATIONS: Migration[] = [
   {
     version: 1,
@@ -130,23 +126,6 @@ export const MIGRATIONS: Migration[] = [
         resume_ets BIGINT NOT NULL,   -- ets of the last event summarized: later events resume from here
         state VARCHAR NOT NULL        -- the summarizer's open tree and page view, JSON (analytics/sessions/resume-state.ts)
       )`,
-    ],
-  },
-  {
-    version: 4,
-    name: 'sessions: where each stream begins (summary_state.first_ets), so a drain never reads all events',
-    sql: [
-      // ets of the stream's first event: where a recompute starts reading.
-      'ALTER TABLE summary_state ADD COLUMN first_ets BIGINT',
-      `UPDATE summary_state s SET first_ets = f.first_ets
-        FROM ${STREAM_STARTS} f
-        WHERE s.did = f.did AND s.channel = f.channel AND s.pdata_id = f.pdata_id`,
-      // Streams summarized before summary_state existed are queued from their first event, so that a
-      // stream without state always has every event queued (drain-sql.ts relies on it).
-      `INSERT INTO summary_queue
-        SELECT f.did, f.channel, f.pdata_id, f.first_ets FROM ${STREAM_STARTS} f
-        WHERE NOT EXISTS (SELECT 1 FROM summary_state s
-          WHERE s.did = f.did AND s.channel = f.channel AND s.pdata_id = f.pdata_id)`,
     ],
   },
 ];
