@@ -18,7 +18,10 @@ function printTable(result: QueryResult): void {
     ...result.rows.map((row) => row.map((v) => (typeof v === 'string' ? v : JSON.stringify(v)))),
   ];
   const widths = result.columns.map((_, i) =>
-    Math.min(60, Math.max(...cells.map((row) => String(row[i] ?? '').length))),
+    Math.min(
+      60,
+      cells.reduce((width, row) => Math.max(width, String(row[i] ?? '').length), 0),
+    ),
   );
   const line = (row: unknown[]) =>
     row

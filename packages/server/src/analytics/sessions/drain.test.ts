@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { openTestStore, T0, v3 } from '../../../test/sessions-fixtures.js';
 import type { DuckDBStore } from '../../store/duckdb/duckdb-store.js';
-import { drainSummaryQueue } from './drain.js';
+import { drainSummaryQueue, resumeBound } from './drain.js';
 
 async function rows(store: DuckDBStore, sql: string) {
   return (await store.query(sql)).rows;
@@ -72,4 +72,10 @@ test('drain: a failed drain leaves the queue for the next one', async () => {
   } finally {
     await store.close();
   }
+});
+
+test('drain: the resume bound of 300,000 queued streams (Math.min(...keys) overflowed the stack)', () => {
+  const keys = Array.from({ length: 300_000 }, (_, i) => ({ resume: true, resumeEts: T0 + 300_000 - i }));
+  assert.equal(resumeBound(keys), T0 + 1);
+  assert.equal(resumeBound([...keys, { resume: false, resumeEts: null }]), null);
 });

@@ -64,6 +64,19 @@ export function drainSummaryQueue(store: DuckDBStore, options: SummarizerOptions
   );
 }
 
+/**
+ * The earliest resume point when every stream resumes (null otherwise). A loop, not Math.min(...):
+ * spreading 200,000 keys overflows the stack, and a drain that throws never empties its queue.
+ */
+export function resumeBound(keys: { resume: boolean; resumeEts: number | null }[]): number | null {
+  let bound = Number.POSITIVE_INFINITY;
+  for (const k of keys) {
+    if (!k.resume || k.resumeEts === null) return null;
+    if (k.resumeEts < bound) bound = k.resumeEts;
+  }
+  return bound;
+}
+
 /** Streams the sorted events chunk by chunk, column by column, into one summarizer per stream. */
 async function summarize(
   c: DuckDBConnection,
@@ -71,8 +84,7 @@ async function summarize(
   output: DrainOutput,
   options: SummarizerOptions,
 ): Promise<number> {
-  const bound = keys.every((k) => k.resume) ? Math.min(...keys.map((k) => k.resumeEts as number)) : null;
-  const result = await c.stream(DRAIN_SQL.events(bound));
+  const result = await c.stream(DRAIN_SQL.events(resumeBound(keys)));
   let done = 0; // keys[0 .. done) have been started (the last one may still be open in `stream`)
   let stream: StreamSummarizer | null = null;
   // Ends the current stream and those before `idx` that had no events: a resumed stream re-emits its open rows.

@@ -96,9 +96,13 @@ export class SummaryNode {
     for (const child of this.children) {
       if (child.closed) continue;
       child.close();
-      childRows.push(...child.rows);
+      // Loops, not push(...rows): a long-lived stream's rows can outgrow the argument stack.
+      for (const row of child.rows) childRows.push(row);
     }
-    if (this.timeSpent > 0) this.rows.push(...childRows, this.toRow());
+    if (this.timeSpent > 0) {
+      for (const row of childRows) this.rows.push(row);
+      this.rows.push(this.toRow());
+    }
     this.closed = true;
   }
 
