@@ -16,6 +16,7 @@ import { runRetention } from '../src/analytics/retention.js';
 import { drainSummaryQueue } from '../src/analytics/sessions/index.js';
 import { runSessions } from '../src/analytics/sessions-insight.js';
 import { runTrends } from '../src/analytics/trends.js';
+import { loadConfig } from '../src/config.js';
 import { simulate } from '../src/simulate/generate.js';
 import { DAY_MS, funnelQuerySteps, resolveParams, startMs } from '../src/simulate/params.js';
 import { createProgress } from '../src/simulate/progress.js';
@@ -39,7 +40,15 @@ const dir = values.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'telemetry-bench
 const spoolDir = path.join(dir, 'spool');
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-const store = await openDuckDBStore({ file: path.join(dir, 'telemetry.duckdb'), spoolDir });
+// The server's DuckDB settings (TELEMETRY_DUCKDB_THREADS, TELEMETRY_DUCKDB_MEMORY), so a profile can be measured.
+const config = loadConfig();
+const store = await openDuckDBStore({
+  file: path.join(dir, 'telemetry.duckdb'),
+  spoolDir,
+  threads: config.duckdbThreads,
+  memoryLimit: config.duckdbMemory,
+});
+log(`duckdb: ${config.duckdbThreads} threads, memory limit ${config.duckdbMemory}`);
 try {
   // 1. Load.
   const truth = new GroundTruth(params);
