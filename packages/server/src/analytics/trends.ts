@@ -161,12 +161,11 @@ export function shape(rows: unknown[][], query: TrendsQuery, range: ResolvedRang
     if (lines.size === 0) lines.set('', { label: s.label ?? s.eid, eid: s.eid, math, data: buckets.map(() => empty) });
     const sum = (l: TrendsLine) => l.data.reduce<number>((a, x) => a + (x ?? 0), 0);
     // Kept values by their total, largest first, ties by value with "absent" after; "other" last.
-    const last = (l: TrendsLine) => (l.other ? 2 : l.breakdownValue === null ? 1 : 0);
     const ordered = [...lines.values()].sort(
       (a, b) =>
         Number(a.other ?? false) - Number(b.other ?? false) ||
         sum(b) - sum(a) ||
-        last(a) - last(b) ||
+        Number(a.breakdownValue === null) - Number(b.breakdownValue === null) ||
         String(a.breakdownValue).localeCompare(String(b.breakdownValue)),
     );
     for (const line of ordered) series.push(math === 'total' || math === 'sum' ? { ...line, total: sum(line) } : line);
