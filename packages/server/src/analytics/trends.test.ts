@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { TrendsQuery } from './model.js';
 import { type Fixture, fixtureStore } from './test-fixture.js';
-import { runTrends } from './trends.js';
+import { bucketsOf } from './time.js';
+import { runTrends, shape } from './trends.js';
 
 // Durations on day 1 are 2, 4, 9: sum 15, avg 5, median 4, p90 = 4 + 0.8 × (9 − 4) = 8 (linear interpolation).
 let f: Fixture;
@@ -121,4 +122,20 @@ test('trends: breakdown keeps the top N values and folds the rest into other; co
       { label: 'INTERACT', eid: 'INTERACT', math: 'total', breakdownValue: 'submit', data: [0, 0, 1], total: 1 },
     ],
   });
+});
+
+test('trends: breakdown lines with equal totals come in value order, absent after, whatever order the rows arrive in', () => {
+  const query: TrendsQuery = { dateRange: days, series: [{ eid: 'INTERACT' }], breakdown: { property: 'edata.id' } };
+  const range = { from: Date.parse('2024-01-01T00:00:00Z'), to: Date.parse('2024-01-02T00:00:00Z'), timezone: 'UTC' };
+  const [b] = bucketsOf('day', range);
+  const rows = [
+    [0, b, '', 1],
+    [0, b, 'submit', 1],
+    [0, b, 'cancel', 1],
+    [0, b, 'help', 2],
+  ];
+  for (const order of [rows, [...rows].reverse()]) {
+    const values = shape(order, query, range).series.map((s) => s.breakdownValue);
+    assert.deepEqual(values, ['help', 'cancel', 'submit', null]);
+  }
 });
