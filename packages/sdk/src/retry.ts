@@ -10,7 +10,8 @@ export const RETRY_AFTER_MAX_MS = 10 * 60_000;
 /**
  * Whether a batch that got `status` should be sent again. 0 is a network error (offline, DNS, reset): retry.
  * 5xx and 429 are the collector saying "not now": retry. Any other 4xx says the request itself is wrong
- * (400 malformed, 401 bad key, 413 too large, 415 encoding): re-sending the same bytes cannot help.
+ * (400 malformed, 401 bad key, 413 too large, 415 encoding): re-sending the same bytes cannot help
+ * (a 413 batch is split by the sender instead).
  */
 export function shouldRetry(status: number): boolean {
   return status === 0 || status === 429 || status >= 500;

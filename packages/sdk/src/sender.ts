@@ -99,15 +99,22 @@ export class Sender {
 
   /** Sends full batches (or everything, when the interval is up or a flush was asked) until a failure backs off. */
   private async _drain(): Promise<void> {
+    let size = this._o.batchSize;
     while (!this.paused && this._queue.size > 0 && (this._all || this._queue.size >= this._o.batchSize)) {
-      const batch = this._queue.peek(this._o.batchSize);
+      const batch = this._queue.peek(size);
       const status = await this._send(batch, buildBatch(batch, msgidOf(batch), Date.now()), false);
       if (status === 'retry') return;
+      // 413: the collector takes fewer events per request; halve until it does (one event alone is dropped).
+      if (status === 'split') size = Math.ceil(batch.length / 2);
     }
     this._all = false;
   }
 
-  private async _send(batch: TelemetryEvent[], body: string, unload: boolean): Promise<'ok' | 'retry' | 'drop'> {
+  private async _send(
+    batch: TelemetryEvent[],
+    body: string,
+    unload: boolean,
+  ): Promise<'ok' | 'retry' | 'split' | 'drop'> {
     let result: { status: number; retryAfterMs?: number };
     try {
       result = await this._o.transport({
@@ -138,7 +145,8 @@ export class Sender {
       log('failed', result.status, 'retry', this._attempt, 'in', delay);
       return 'retry';
     }
-    // 400/401/413/415...: the same bytes will never be accepted. Count them, say so, and move on.
+    if (result.status === 413 && batch.length > 1) return 'split';
+    // 400/401/415, or 413 for one event: the same bytes will never be accepted. Count them, say so, and move on.
     this._queue.remove(batch);
     stats.rejected += batch.length;
     log('refused', result.status, 'dropped', batch.length);

@@ -126,6 +126,31 @@ describe('delivery', () => {
     assert.equal(t.stats().rejected, 5);
   });
 
+  test('a 413 halves the batch until the collector takes it; only a lone event it refuses is dropped', async () => {
+    // The collector takes at most 2 events per request, and never the event marked "huge".
+    const requests: { events: string[]; status: number }[] = [];
+    const transport = async (r: { body: string }) => {
+      const events: { edata: { id: string } }[] = JSON.parse(r.body).events;
+      const ids = events.map((e) => e.edata.id);
+      const status = events.length > 2 || ids.includes('huge') ? 413 : 200;
+      requests.push({ events: ids, status });
+      return { status };
+    };
+    const t = client({ ...recorder(), transport }, { batchSize: 5 });
+    for (const id of ['a', 'b', 'c', 'huge', 'e']) click(t, id);
+    await tick(0);
+    await tick(60_000);
+    assert.deepEqual(
+      requests.filter((r) => r.status === 200).flatMap((r) => r.events),
+      ['a', 'b', 'c', 'e'],
+    );
+    assert.deepEqual(requests.slice(0, 2), [
+      { events: ['a', 'b', 'c', 'huge', 'e'], status: 413 },
+      { events: ['a', 'b', 'c'], status: 413 },
+    ]);
+    assert.deepEqual([t.stats().sent, t.stats().rejected], [4, 1]);
+  });
+
   test('the queue is capped: oldest evicted first, and counted', async () => {
     const rec = recorder(Array(100).fill(503));
     const t = client(rec, { maxQueueSize: 10, batchSize: 100 });
