@@ -12,6 +12,7 @@ import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { BatchFactory } from '../bench/batch.js';
 import { type Child, children, freePort, HOST, startChild, stopChild, waitReady } from '../bench/child-process.js';
+import { sql } from './helpers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CLI = path.resolve(here, '../src/cli.ts');
@@ -69,15 +70,7 @@ async function post(server: Serve, body: string): Promise<IngestResponse> {
 }
 
 async function scalar(server: Serve, query: string): Promise<number> {
-  const response = await fetch(`${server.url}/api/sql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query }),
-    signal: AbortSignal.timeout(30_000),
-  });
-  const json = (await response.json()) as { rows?: unknown[][] };
-  assert.equal(response.status, 200, JSON.stringify(json));
-  return Number(json.rows?.[0]?.[0]);
+  return Number((await sql(server, query))[0]?.[0]);
 }
 
 /** How many of `mids` are in `events` (the ids are hex from the factory: safe as SQL literals). */

@@ -29,6 +29,7 @@ export async function sql(server: { url: string }, query: string, token?: string
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify({ query }),
+    signal: AbortSignal.timeout(30_000),
   });
   const body = (await response.json()) as { rows: unknown[][] };
   if (!response.ok) throw new Error(`SQL failed ${response.status}: ${JSON.stringify(body)}`);
