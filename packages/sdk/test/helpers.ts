@@ -1,13 +1,8 @@
 /** Test helpers: a recording transport, the Sunbird pipeline schemas as an oracle, and a capture HTTP server. */
-import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import zlib from 'node:zlib';
-import Ajv from 'ajv-draft-04';
 import type { SendRequest, SendResult, TelemetryEvent, Transport } from '../src/types.js';
-
-export const repoRoot = path.resolve(import.meta.dirname, '../../..');
 
 /** A transport that records every request and answers with the next status from `statuses` (then 200). */
 export function recorder(statuses: Array<number | SendResult> = []) {
@@ -21,38 +16,7 @@ export function recorder(statuses: Array<number | SendResult> = []) {
   return { transport, requests, events: () => requests.flatMap((r) => r.events) };
 }
 
-/** Drops draft-04 `id` annotations: response.json reuses start.json's id and ajv refuses duplicates. */
-function stripIds(schema: unknown): unknown {
-  if (Array.isArray(schema)) return schema.map(stripIds);
-  if (typeof schema !== 'object' || schema === null) return schema;
-  return Object.fromEntries(
-    Object.entries(schema)
-      .filter(([k, v]) => !(k === 'id' && typeof v === 'string'))
-      .map(([k, v]) => [k, stripIds(v)]),
-  );
-}
-
-let pipeline: ((e: unknown) => string[]) | undefined;
-/** Validates an event against Sunbird's production pipeline schemas (draft-04), returning the errors. */
-export function pipelineErrors(event: unknown): string[] {
-  if (!pipeline) {
-    const dir = path.resolve(repoRoot, '../shared/reference/schemas/sunbird-pipeline-3.0');
-    const ajv = new Ajv({ validateFormats: false, strict: false } as never);
-    for (const f of fs.readdirSync(dir).filter((f) => f.endsWith('.json'))) {
-      ajv.addSchema(
-        stripIds(JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'))) as object,
-        `resource:/schemas/telemetry/3.0/${f}`,
-      );
-    }
-    pipeline = (e) => {
-      const eid = String((e as { eid: string }).eid).toLowerCase();
-      const validate = ajv.getSchema(`resource:/schemas/telemetry/3.0/${eid}.json`);
-      if (!validate) return [`no schema for ${eid}`];
-      return validate(e) ? [] : (validate.errors ?? []).map((x) => `${x.instancePath || x.dataPath} ${x.message}`);
-    };
-  }
-  return pipeline(event);
-}
+export { pipelineErrors } from '../../spec/src/test-support/pipeline-oracle.js';
 
 /** A local collector stand-in: records decoded batches and headers, answers with `respond(n)` (default 200). */
 export async function captureServer(

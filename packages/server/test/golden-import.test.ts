@@ -7,9 +7,10 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
 import { loadSamples, pipelineVerdict } from '../../spec/src/test-support/pipeline-oracle.js';
+import { REFERENCE_DIR as REFERENCE } from '../../spec/src/test-support/reference-dir.js';
 import { importFile } from '../src/commands/import.js';
 import { openDuckDBStore } from '../src/store/duckdb/duckdb-store.js';
-import { eventually, postBatch, REFERENCE, sql, startTestServer, tempDir } from './helpers.js';
+import { eventually, postBatch, sql, startTestServer, tempDir } from './helpers.js';
 
 const GOLDEN = path.join(REFERENCE, 'samples/sunbird-data-pipeline/flink_golden_dataset.json');
 

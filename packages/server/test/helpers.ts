@@ -4,9 +4,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { type RunningServer, type ServerOptions, startServer } from '../src/server.js';
 
-export const REPO_ROOT = path.resolve(import.meta.dirname, '../../..');
-export const REFERENCE = path.resolve(REPO_ROOT, '../shared/reference');
-
 export function tempDir(prefix = 'telemetry-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }

@@ -2,15 +2,12 @@
 // sample events to ask it about. Mirrors the pipeline-preprocessor: the schema file is `<eid lowercased>.json`.
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import ajvDraft04 from 'ajv-draft-04';
+import { REFERENCE_DIR } from './reference-dir.js';
 
 // A CommonJS module: under NodeNext its class is the default export's `default`.
 const AjvDraft04 = ajvDraft04.default;
 
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
-/** The shared reference folder is a sibling of the clone, here and in CI. */
-export const REFERENCE_DIR = path.resolve(REPO_ROOT, '../shared/reference');
 const SCHEMA_DIR = path.join(REFERENCE_DIR, 'schemas/sunbird-pipeline-3.0');
 const SAMPLES_DIR = path.join(REFERENCE_DIR, 'samples');
 const BASE_URI = 'resource:/schemas/telemetry/3.0/';
@@ -43,14 +40,19 @@ function loadPipelineSchemas() {
 
 const pipeline = loadPipelineSchemas();
 
-/** The pipeline's verdict: the event is valid against `<eid lowercased>.json`, or against envelope.json without eid. */
-export function pipelineVerdict(event: unknown): boolean {
+/** The pipeline's errors for an event, checked against `<eid lowercased>.json`, or envelope.json without eid. */
+export function pipelineErrors(event: unknown): string[] {
   const eid = (event as { eid?: unknown } | null)?.eid;
   const file = eid === undefined || eid === null ? 'envelope.json' : `${String(eid).toLowerCase()}.json`;
-  if (!pipeline.files.has(file)) return false; // "Schema not found: eid looks incorrect, sending to failed"
+  if (!pipeline.files.has(file)) return [`no schema ${file}: eid looks incorrect, sending to failed`];
   const validate = pipeline.ajv.getSchema(BASE_URI + file);
   if (!validate) throw new Error(`schema ${file} did not compile`);
-  return validate(event) === true;
+  return validate(event) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
+}
+
+/** The pipeline's verdict: valid or not. */
+export function pipelineVerdict(event: unknown): boolean {
+  return pipelineErrors(event).length === 0;
 }
 
 export interface Sample {
