@@ -21,7 +21,7 @@ import { simulate } from '../src/simulate/generate.js';
 import { DAY_MS, funnelQuerySteps, resolveParams, startMs } from '../src/simulate/params.js';
 import { createProgress } from '../src/simulate/progress.js';
 import { GroundTruth } from '../src/simulate/truth.js';
-import { writeToStore } from '../src/simulate/write-store.js';
+import { receivedBy, writeToStore } from '../src/simulate/write-store.js';
 import { openDuckDBStore } from '../src/store/duckdb/duckdb-store.js';
 
 const { values } = parseArgs({
@@ -35,7 +35,8 @@ const { values } = parseArgs({
 });
 const targetEvents = Number(values.events.replaceAll('_', ''));
 const runs = Number(values.runs);
-const params = resolveParams({ targetEvents, seed: Number(values.seed) });
+// A fixed range, so figures stay comparable from run to run.
+const params = resolveParams({ targetEvents, seed: Number(values.seed), start: '2024-01-01' });
 const dir = values.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'telemetry-bench-query-'));
 const spoolDir = path.join(dir, 'spool');
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -57,7 +58,7 @@ try {
   const loaded = await writeToStore(simulate(params, truth), {
     store,
     spoolDir,
-    syncts: startMs(params) + params.days * DAY_MS,
+    receivedAt: receivedBy(Date.now()),
     afterLoad: async () => {
       const t = performance.now();
       await drainSummaryQueue(store);

@@ -95,21 +95,29 @@ export async function listFailedEvents(
   return rows.length > options.limit && last ? { items, next: `${last.syncts}:${last.mid ?? ''}` } : { items };
 }
 
-/** Events received at or after `since` (epoch ms), oldest first, for the live tail. */
+/**
+ * Events received at or after `since` and not after `until` (epoch ms, default the wall clock),
+ * oldest first, for the live tail. A row stamped in the future (a clock gone wrong, traffic
+ * imported with made-up receive times) is left out until its time comes: otherwise the tail would
+ * move past it and never show what really arrives meanwhile.
+ */
 export async function eventsSince(
   store: Store,
   since: number,
   filters: EventFilters,
   limit: number,
+  until = Date.now(),
 ): Promise<StoredEvent[]> {
   const p = new SqlParams(dialectFor(store.dialect));
-  const sql = `SELECT syncts, mid, raw FROM events WHERE syncts >= ${p.int(since)} AND ${where(filters, p)}
+  const sql = `SELECT syncts, mid, raw FROM events
+    WHERE syncts >= ${p.int(since)} AND syncts <= ${p.int(until)} AND ${where(filters, p)}
     ORDER BY syncts, mid LIMIT ${p.int(limit)}`;
   return (await store.query(sql, p.values)).rows.map(toEvent);
 }
 
-/** The newest receive time stored, or 0. */
-export async function latestSyncts(store: Store): Promise<number> {
-  const rows = (await store.query('SELECT coalesce(max(syncts), 0) FROM events')).rows;
-  return Number(rows[0][0]);
+/** The newest receive time stored that is not after `until` (epoch ms, default the wall clock), or 0. */
+export async function latestSyncts(store: Store, until = Date.now()): Promise<number> {
+  const p = new SqlParams(dialectFor(store.dialect));
+  const sql = `SELECT coalesce(max(syncts), 0) FROM events WHERE syncts <= ${p.int(until)}`;
+  return Number((await store.query(sql, p.values)).rows[0][0]);
 }

@@ -5,12 +5,12 @@ import { parseArgs } from 'node:util';
 import { drainSummaryQueue } from '../analytics/sessions/index.js';
 import { loadConfig } from '../config.js';
 import { DATABASE_FILE } from '../server.js';
-import { firstMid, simulate } from '../simulate/generate.js';
-import { DAY_MS, resolveParams, type SimulationParams, startMs } from '../simulate/params.js';
+import { simulate, startMidPrefix } from '../simulate/generate.js';
+import { resolveParams, type SimulationParams } from '../simulate/params.js';
 import { createProgress } from '../simulate/progress.js';
 import { sendOverHttp } from '../simulate/send-http.js';
 import { GroundTruth } from '../simulate/truth.js';
-import { spoolDirOf, writeToStore } from '../simulate/write-store.js';
+import { receivedBy, spoolDirOf, writeToStore } from '../simulate/write-store.js';
 import { openDuckDBStore } from '../store/duckdb/duckdb-store.js';
 
 const HELP = `usage: telemetry simulate [options]
@@ -18,17 +18,19 @@ const HELP = `usage: telemetry simulate [options]
 Generates realistic, reproducible Sunbird V3 traffic from an e-Samwad-like teacher app:
 users join over the first weeks, have sessions (START … IMPRESSION/INTERACT/SEARCH/FEEDBACK/
 INTERRUPT … END), walk a funnel at the chosen step rates and return at the chosen weekly rates.
-The same options and seed always give the same events. See docs/simulator.md.
+By default the traffic ends now (today is the last day; nothing after the wall clock).
+The same options, --start and seed give the same events, up to the wall clock. See docs/simulator.md.
 
   --events N        simulate users until at least N events (overrides --users)
   --users N         users to simulate (default 1000)
-  --days N          simulated days (default 56)
-  --start DATE      first day, UTC, YYYY-MM-DD (default 2024-01-01)
+  --days N          simulated days (default 56), ending now: today is the last day
+  --start DATE      first day, UTC, YYYY-MM-DD (default: days - 1 days before today)
   --seed N          PRNG seed (default 42)
   --params FILE     JSON with any simulation parameter (see docs/simulator.md); flags win
   --data-dir DIR    fast path: load into this data directory (default TELEMETRY_DATA_DIR or ./data);
                     the server must not be running on it
-  --url URL         HTTP mode: POST batches to URL/v1/telemetry instead (TELEMETRY_WRITE_KEY is sent)
+  --url URL         HTTP mode: POST batches to URL/v1/telemetry instead (sends the first key of
+                    TELEMETRY_WRITE_KEYS, the server's variable, when set)
   --concurrency N   HTTP requests in flight (default 4)
   --truth FILE      write the ground truth (funnel, cohorts, counts) as JSON
   --progress        show the progress bar even when stderr is not a terminal
@@ -89,7 +91,8 @@ export async function simulateCommand(argv: string[]): Promise<number> {
   const events = simulate(params, truth);
   let line: string;
   if (values.url) {
-    const writeKey = process.env.TELEMETRY_WRITE_KEY;
+    // The server's own variable: a key that opens its door opens it for the simulator too.
+    const writeKey = loadConfig().writeKeys[0];
     const sent = await sendOverHttp(events, {
       url: values.url,
       concurrency: numbers.concurrency,
@@ -110,15 +113,16 @@ export async function simulateCommand(argv: string[]): Promise<number> {
     let summarizeSeconds = 0;
     try {
       // The fast path skips the collector's mid index: refuse a seed whose events are already stored.
-      const seen = await store.query('SELECT count(*) FROM events WHERE mid = $mid', { mid: firstMid(params) });
+      const seen = await store.query('SELECT count(*) FROM events WHERE starts_with(mid, $prefix)', {
+        prefix: startMidPrefix(params),
+      });
       if (Number(seen.rows[0][0]) > 0) {
         throw new Error(`seed ${params.seed} is already in ${dataDir}; choose another --seed (or send with --url)`);
       }
       const written = await writeToStore(events, {
         store,
         spoolDir,
-        // Received "at the end of the simulation": deterministic, and never before an event's own time.
-        syncts: startMs(params) + params.days * DAY_MS,
+        receivedAt: receivedBy(Date.now()),
         // Sessions and time spent follow each load, as in the collector (server.ts).
         afterLoad: async () => {
           const summarizing = performance.now();

@@ -8,6 +8,9 @@ import type { SimEvent } from './session.js';
 import { assertRate } from './test-support.js';
 import { GroundTruth } from './truth.js';
 
+/** A fixed wall clock (a Wednesday, mid-morning UTC), so default ranges and the cut are reproducible. */
+const NOW = Date.parse('2026-03-04T10:00:00Z');
+
 function digest(events: Iterable<SimEvent>): string {
   const hash = createHash('sha256');
   for (const e of events) hash.update(JSON.stringify(e));
@@ -15,14 +18,14 @@ function digest(events: Iterable<SimEvent>): string {
 }
 
 test('the same parameters and seed give the same events; another seed gives others', () => {
-  const p = resolveParams({ users: 40 });
+  const p = resolveParams({ users: 40 }, NOW);
   assert.equal(digest(simulate(p)), digest(simulate(p)));
-  assert.notEqual(digest(simulate(p)), digest(simulate(resolveParams({ users: 40, seed: 43 }))));
+  assert.notEqual(digest(simulate(p)), digest(simulate(resolveParams({ users: 40, seed: 43 }, NOW))));
 });
 
 test('a user depends only on the seed and its index, so --events and --users runs agree', () => {
-  const byUsers = resolveParams({ users: 30 });
-  const byEvents = resolveParams({ targetEvents: 1000 });
+  const byUsers = resolveParams({ users: 30 }, NOW);
+  const byEvents = resolveParams({ targetEvents: 1000 }, NOW);
   const truth = new GroundTruth(byEvents);
   const events = [...simulate(byEvents, truth)];
   assert.ok(truth.events >= 1000 && truth.events === events.length);
@@ -36,7 +39,7 @@ test('a user depends only on the seed and its index, so --events and --users run
 
 test('every simulated event is a valid V3 event', () => {
   const counts: Record<string, number> = {};
-  for (const event of simulate(resolveParams({ users: 60 }))) {
+  for (const event of simulate(resolveParams({ users: 60 }, NOW))) {
     const result = validateEvent(JSON.parse(JSON.stringify(event)));
     assert.ok(result.valid, `${event.eid} ${JSON.stringify(result)}`);
     counts[event.eid] = (counts[event.eid] ?? 0) + 1;
@@ -47,7 +50,7 @@ test('every simulated event is a valid V3 event', () => {
 });
 
 test('sessions are START … END in time order, one sid each, mids unique, within the simulated days', () => {
-  const p = resolveParams({ users: 80 });
+  const p = resolveParams({ users: 80, start: '2024-01-01' }, NOW);
   const truth = new GroundTruth(p, { keepUsers: true });
   const mids = new Set<string>();
   const sessions = new Map<string, SimEvent[]>();
@@ -72,8 +75,50 @@ test('sessions are START … END in time order, one sid each, mids unique, withi
   assert.equal(truth.perUser!.length, 80);
 });
 
+test('by default the traffic ends now: today is the last day, no event after the wall clock', () => {
+  const p = resolveParams({ users: 400 }, NOW);
+  assert.equal(p.start, '2026-01-08', '56 days ending on the day of NOW');
+  assert.equal(p.until, NOW);
+  const truth = new GroundTruth(p, { keepUsers: true });
+  const events = [...simulate(p, truth)];
+  const s = truth.summary();
+  assert.ok(s.lastEts < NOW, 'nothing after the wall clock');
+  assert.ok(s.firstEts >= Date.parse('2026-01-08T00:00:00Z'));
+  const today = Date.parse('2026-03-04T00:00:00Z');
+  assert.ok(
+    events.some((e) => e.ets >= today),
+    'sessions earlier today are kept',
+  );
+  assert.ok(
+    events.some((e) => e.ets >= NOW - 7 * 86_400_000 && e.eid === 'START'),
+    'the last 7 days have sessions',
+  );
+  // The cut drops sessions whole: every session still opens with START and closes with END, and the
+  // truth describes what was emitted.
+  const bySid = new Map<string, string[]>();
+  for (const e of events) bySid.set(e.context.sid, [...(bySid.get(e.context.sid) ?? []), e.eid]);
+  for (const eids of bySid.values()) assert.deepEqual([eids[0], eids.at(-1)], ['START', 'END']);
+  assert.equal(bySid.size, s.sessions);
+  assert.equal(events.length, s.events);
+  assert.equal(
+    truth.perUser!.reduce((n, u) => n + u.sessions, 0),
+    s.sessions,
+  );
+  // The same run without the cut has more sessions on the last day, and agrees on every earlier event.
+  const uncut = [...simulate({ ...p, until: Number.POSITIVE_INFINITY })];
+  assert.ok(uncut.some((e) => e.ets >= NOW));
+  const mids = new Set(events.map((e) => e.mid));
+  assert.deepEqual(
+    uncut.filter((e) => e.ets < today && mids.has(e.mid)).length,
+    events.filter((e) => e.ets < today).length,
+  );
+});
+
 test('funnel depth and weekly returns match the parameters within sampling error', () => {
-  const p = resolveParams({ users: 6000, funnelRates: [0.9, 0.5, 0.3], retention: [0.6, 0.4, 0.2] });
+  const p = resolveParams(
+    { users: 6000, start: '2024-01-01', funnelRates: [0.9, 0.5, 0.3], retention: [0.6, 0.4, 0.2] },
+    NOW,
+  );
   const truth = new GroundTruth(p);
   for (const _ of simulate(p, truth));
   const s = truth.summary();
@@ -92,12 +137,12 @@ test('funnel depth and weekly returns match the parameters within sampling error
 });
 
 test('parameters the oracle could not honour are rejected', () => {
-  assert.throws(() => resolveParams({ funnelRates: [0.5, 0.5] }), /one rate per funnel step/);
-  assert.throws(() => resolveParams({ retention: [1.5] }), /retention\[0\]/);
+  assert.throws(() => resolveParams({ funnelRates: [0.5, 0.5] }, NOW), /one rate per funnel step/);
+  assert.throws(() => resolveParams({ retention: [1.5] }, NOW), /retention\[0\]/);
   assert.throws(
     () => resolveParams({ funnelSteps: [{ eid: 'IMPRESSION', pageid: 'home' }], funnelRates: [0.5] }),
     /also a browsing page/,
   );
-  assert.throws(() => resolveParams({ start: '2024-13-45' }), /start must be a date/);
-  assert.throws(() => resolveParams({ days: 10, acquisitionDays: 20 }), /acquisitionDays/);
+  assert.throws(() => resolveParams({ start: '2024-13-45' }, NOW), /start must be a date/);
+  assert.throws(() => resolveParams({ days: 10, acquisitionDays: 20 }, NOW), /acquisitionDays/);
 });

@@ -27,30 +27,41 @@ export function generateUser(p: SimulationParams, index: number): { events: SimE
     role: ROLES[rng.weighted(ROLE_WEIGHTS)].id,
     seq: 0,
   };
-  const joinDay = firstDay + rng.int(p.acquisitionDays);
+  const plannedJoin = firstDay + rng.int(p.acquisitionDays);
   // Funnel depth: step 1 with rates[0], then each further step with its rate, stopping at the first miss.
-  let depth = 0;
-  while (depth < p.funnelRates.length && rng.chance(p.funnelRates[depth])) depth++;
+  let planned = 0;
+  while (planned < p.funnelRates.length && rng.chance(p.funnelRates[planned])) planned++;
 
-  const days = sessionDays(p, rng, joinDay, endDay);
   const events: SimEvent[] = [];
   const writer = new SessionWriter(p, rng, user, events);
-  days.forEach((day, i) => {
+  // Sessions that would end after `until` (the wall clock, on the last day) are dropped whole, and
+  // the truth is counted from the sessions kept: it describes what was emitted, not what was planned.
+  const kept: number[] = [];
+  let depth = 0;
+  sessionDays(p, rng, plannedJoin, endDay).forEach((day, i) => {
     // The first session walks the funnel to the user's depth; later ones may repeat it, never go further.
-    const funnel = i === 0 || rng.chance(p.funnelRepeat) ? depth : 0;
+    const funnel = i === 0 || rng.chance(p.funnelRepeat) ? planned : 0;
+    const mark = { events: events.length, seq: user.seq };
     writer.session(day * DAY_MS + FIRST_START_MS + rng.int(START_WINDOW_MS), funnel);
+    if (events[events.length - 1].ets >= p.until) {
+      events.length = mark.events;
+      user.seq = mark.seq;
+      return;
+    }
+    kept.push(day);
+    depth = Math.max(depth, funnel);
   });
-  const activeWeeks = [...new Set(days.map(weekOfDay))];
+  const activeWeeks = [...new Set(kept.map(weekOfDay))];
   return {
     events,
     truth: {
       index,
       actorId: user.actorId,
       did: user.did,
-      joinDay,
+      joinDay: kept[0] ?? plannedJoin,
       funnelDepth: depth,
       activeWeeks,
-      sessions: days.length,
+      sessions: kept.length,
       events: events.length,
     },
   };
@@ -90,9 +101,9 @@ function choose(rng: Random, items: number[], n: number): number[] {
   return items.slice(0, n);
 }
 
-/** The mid of a simulation's first event (user 0's START): it tells whether a seed was loaded before. */
-export function firstMid(p: SimulationParams): string {
-  return `START:sim-${p.seed}-0-0`;
+/** What every START mid of a seed begins with: it tells whether a seed was loaded before. */
+export function startMidPrefix(p: SimulationParams): string {
+  return `START:sim-${p.seed}-`;
 }
 
 /**
@@ -104,6 +115,8 @@ export function* simulate(p: SimulationParams, truth: GroundTruth = new GroundTr
   for (let index = 0; ; index++) {
     if (p.targetEvents === undefined ? index >= p.users : truth.events >= p.targetEvents) return;
     const { events, truth: userTruth } = generateUser(p, index);
+    // A user whose only sessions fell after `until` sent nothing: not a user of this traffic.
+    if (userTruth.sessions === 0) continue;
     for (const event of events) truth.countEvent(event.eid, event.ets);
     truth.addUser(userTruth);
     yield* events;

@@ -18,7 +18,7 @@ import { simulate } from './generate.js';
 import { funnelQuerySteps, resolveParams, type SimulationParams } from './params.js';
 import { assertRate } from './test-support.js';
 import { GroundTruth, type TruthSummary } from './truth.js';
-import { writeToStore } from './write-store.js';
+import { receivedBy, writeToStore } from './write-store.js';
 
 const dateRange = { from: '2024-01-01', to: '2024-02-25' };
 let dir: string;
@@ -30,13 +30,13 @@ before(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'simulate-oracle-'));
   const spoolDir = path.join(dir, 'spool');
   store = await openDuckDBStore({ file: ':memory:', spoolDir });
-  params = resolveParams({ users: 2500, seed: 7 });
+  params = resolveParams({ users: 2500, seed: 7, start: '2024-01-01' });
   const gt = new GroundTruth(params);
   // Small segments, so the test also crosses segment boundaries and overlapping loads.
   await writeToStore(simulate(params, gt), {
     store,
     spoolDir,
-    syncts: Date.parse('2024-03-01'),
+    receivedAt: receivedBy(Date.parse('2024-03-01')),
     segmentEvents: 60_000,
   });
   truth = gt.summary();

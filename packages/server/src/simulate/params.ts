@@ -17,8 +17,16 @@ export interface SimulationParams {
   users: number;
   /** Stop after the first user that brings the total to at least this many events. Default unset. */
   targetEvents?: number;
-  /** First simulated day, UTC (YYYY-MM-DD). Default 2024-01-01, a Monday, so weeks are calendar weeks. */
+  /**
+   * First simulated day, UTC (YYYY-MM-DD). Default: `days - 1` days before today, so the demo ends
+   * now and relative date ranges ("-7d") find it.
+   */
   start: string;
+  /**
+   * Epoch ms: a session that would end at or after it is not emitted, so no event is dated after
+   * the wall clock. Default: the time the parameters are resolved.
+   */
+  until: number;
   /** Simulated days. Default 56 (8 weeks). */
   days: number;
   /** Users join on a uniformly chosen day among the first `acquisitionDays`. Default 28. */
@@ -59,10 +67,10 @@ export interface SimulationParams {
   pdataVer: string;
 }
 
-export const DEFAULT_PARAMS: SimulationParams = {
+/** The defaults that do not depend on the clock (`start` and `until` do: see resolveParams). */
+export const DEFAULT_PARAMS: Omit<SimulationParams, 'start' | 'until'> = {
   seed: 42,
   users: 1000,
-  start: '2024-01-01',
   days: 56,
   acquisitionDays: 28,
   sessionsPerWeek: 2.5,
@@ -87,9 +95,15 @@ export const DEFAULT_PARAMS: SimulationParams = {
 
 export const DAY_MS = 86_400_000;
 
-/** Fills defaults and rejects parameters the generator could not honour (so the oracle stays exact). */
-export function resolveParams(overrides: Partial<SimulationParams> = {}): SimulationParams {
-  const p: SimulationParams = { ...DEFAULT_PARAMS, ...overrides };
+/**
+ * Fills defaults and rejects parameters the generator could not honour (so the oracle stays exact).
+ * `now` (epoch ms) places the default range: it ends today (UTC), and `until` defaults to `now`.
+ */
+export function resolveParams(overrides: Partial<SimulationParams> = {}, now = Date.now()): SimulationParams {
+  const days = overrides.days ?? DEFAULT_PARAMS.days;
+  const today = Math.floor(now / DAY_MS);
+  const start = new Date((today - days + 1) * DAY_MS).toISOString().slice(0, 10);
+  const p: SimulationParams = { ...DEFAULT_PARAMS, start, until: now, ...overrides };
   const problems: string[] = [];
   const probability = (name: string, v: number) => {
     if (!(v >= 0 && v <= 1)) problems.push(`${name} must be a probability in [0, 1], got ${v}`);
@@ -100,6 +114,7 @@ export function resolveParams(overrides: Partial<SimulationParams> = {}): Simula
   if (!/^\d{4}-\d{2}-\d{2}$/.test(p.start) || Number.isNaN(Date.parse(`${p.start}T00:00:00Z`))) {
     problems.push(`start must be a date YYYY-MM-DD, got ${p.start}`);
   }
+  if (!Number.isFinite(p.until)) problems.push(`until must be epoch ms, got ${p.until}`);
   if (!(Number.isInteger(p.days) && p.days >= 1)) problems.push(`days must be a whole number ≥ 1, got ${p.days}`);
   if (!(Number.isInteger(p.acquisitionDays) && p.acquisitionDays >= 1 && p.acquisitionDays <= p.days)) {
     problems.push(`acquisitionDays must be between 1 and days (${p.days}), got ${p.acquisitionDays}`);

@@ -7,7 +7,7 @@ import { segmentFile } from '../spool/segment-log.js';
 import { type DuckDBStore, openDuckDBStore } from '../store/duckdb/duckdb-store.js';
 import { simulate } from './generate.js';
 import { resolveParams } from './params.js';
-import { writeToStore } from './write-store.js';
+import { RECEIVE_DELAY_MS, receivedBy, writeToStore } from './write-store.js';
 
 let dir: string;
 let spoolDir: string;
@@ -24,17 +24,40 @@ after(async () => {
 });
 
 test('loads segments above the checkpoint, stored byte for byte', async () => {
-  const params = resolveParams({ users: 10 });
+  const params = resolveParams({ users: 10, start: '2024-01-01' });
   const events = [...simulate(params)];
-  const result = await writeToStore(events, { store, spoolDir, syncts: 1, segmentEvents: 400 });
+  const result = await writeToStore(events, { store, spoolDir, receivedAt: () => 1, segmentEvents: 400 });
   assert.equal(result.events, events.length);
   assert.equal(result.segments, Math.ceil(events.length / 400));
   assert.equal(await store.checkpoint(), result.segments);
   const row = (await store.query('SELECT raw, syncts FROM events WHERE mid = $mid', { mid: events[5].mid })).rows[0];
   assert.deepEqual(row, [JSON.stringify(events[5]), 1]);
 
-  const more = await writeToStore(simulate(resolveParams({ users: 2, seed: 9 })), { store, spoolDir, syncts: 2 });
+  const more = await writeToStore(simulate(resolveParams({ users: 2, seed: 9 })), {
+    store,
+    spoolDir,
+    receivedAt: () => 2,
+  });
   assert.equal(await store.checkpoint(), result.segments + more.segments);
+});
+
+test('receive times are real: a moment after each event, never after the wall clock', async () => {
+  // A range that runs past the wall clock: events of the last days are later than `now`.
+  const now = Date.now();
+  const params = resolveParams({ users: 30, seed: 11, days: 14, acquisitionDays: 7 }, now);
+  const events = [...simulate({ ...params, until: now + 7 * 86_400_000 })];
+  assert.ok(events.some((e) => e.ets > now));
+  await writeToStore(events, { store, spoolDir, receivedAt: receivedBy(now) });
+  const [[wrong, late, max]] = (
+    await store.query(
+      `SELECT count(*) FILTER (syncts <> least(ets + $delay, $now)), count(*) FILTER (syncts > $now), max(syncts)
+       FROM events WHERE mid LIKE '%:sim-11-%'`,
+      { delay: RECEIVE_DELAY_MS, now },
+    )
+  ).rows;
+  assert.equal(Number(wrong), 0);
+  assert.equal(Number(late), 0);
+  assert.equal(Number(max), now);
 });
 
 test('refuses to load above spool segments the collector has not loaded yet', async () => {
@@ -42,7 +65,7 @@ test('refuses to load above spool segments the collector has not loaded yet', as
   fs.writeFileSync(pending, '');
   try {
     await assert.rejects(
-      writeToStore(simulate(resolveParams({ users: 1 })), { store, spoolDir, syncts: 1 }),
+      writeToStore(simulate(resolveParams({ users: 1 })), { store, spoolDir, receivedAt: () => 1 }),
       /not loaded yet/,
     );
   } finally {

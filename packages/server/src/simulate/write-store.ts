@@ -14,8 +14,8 @@ export interface WriteStoreOptions {
   store: Store;
   /** The store's spool directory (the only place it may read files from). */
   spoolDir: string;
-  /** Receive time stamped on every event (epoch ms). */
-  syncts: number;
+  /** The receive time (`syncts`, epoch ms) stamped on an event: see `receivedBy`. */
+  receivedAt: (event: SimEvent) => number;
   /**
    * Events per segment file. Default 100 000 (about 50 MB of text): peak RSS grows with it (1M events
    * with summarizing peaked at 2.4 GB with 250 000, 1.3 GB with 100 000).
@@ -50,7 +50,9 @@ export async function writeToStore(events: Iterable<SimEvent>, options: WriteSto
       `the spool holds ${pending.length} segment(s) not loaded yet; start the server once to load them, then simulate`,
     );
   }
-  const prefix = eventLinePrefix({ syncts: options.syncts });
+  // Consecutive events often share a receive time: the line prefix is rebuilt only when it changes.
+  let syncts = Number.NaN;
+  let prefix = '';
   let segment = checkpoint;
   let total = 0;
   let inFlight: Promise<void> | undefined;
@@ -80,6 +82,11 @@ export async function writeToStore(events: Iterable<SimEvent>, options: WriteSto
       // and each next statement is issued only when this thread lets its promise continue.
       let buffer = '';
       while (!next.done && written < perSegment) {
+        const received = options.receivedAt(next.value);
+        if (received !== syncts) {
+          syncts = received;
+          prefix = eventLinePrefix({ syncts });
+        }
         buffer += eventLine(prefix, JSON.stringify(next.value));
         written++;
         if (buffer.length >= WRITE_CHUNK) {
@@ -112,6 +119,18 @@ export async function writeToStore(events: Iterable<SimEvent>, options: WriteSto
   if (inFlight) await inFlight;
   const seconds = (performance.now() - started) / 1000;
   return { events: total, segments: segment - checkpoint, seconds, eventsPerSecond: total / seconds };
+}
+
+/** How long after its event time a simulated event is received (an SDK's batch flush), in ms. */
+export const RECEIVE_DELAY_MS = 2000;
+
+/**
+ * Receive times as a collector would stamp them: a moment after the event, never after `now`
+ * (epoch ms, the wall clock when writing starts), so the live tail and the newest-first event
+ * list put real traffic received later above simulated traffic.
+ */
+export function receivedBy(now: number): (event: SimEvent) => number {
+  return (event) => Math.min(event.ets + RECEIVE_DELAY_MS, now);
 }
 
 /** The spool directory of a data directory, as the collector lays it out (server.ts). */
