@@ -13,7 +13,7 @@ import {
 } from '../store.js';
 import { LOAD_SEGMENT_SQL } from './load-segment-sql.js';
 import { MIGRATIONS } from './migrations.js';
-import { toJsonRows } from './values.js';
+import { readRows } from './read-rows.js';
 
 export interface DuckDBStoreOptions {
   /** Database file; ':memory:' for tests. */
@@ -116,8 +116,9 @@ export class DuckDBStore implements Store {
   async query(sql: string, params?: QueryParams): Promise<QueryResult> {
     const connection = await this.instance.connect();
     try {
-      const reader = await connection.runAndReadAll(sql, params as never);
-      return { columns: reader.columnNames(), rows: toJsonRows(reader.getRowsJS()) };
+      const result = await connection.run(sql, params as never);
+      const { rows } = await readRows(result);
+      return { columns: result.columnNames(), rows };
     } catch (error) {
       throw wrap(error);
     } finally {
@@ -161,10 +162,9 @@ export class DuckDBStore implements Store {
       if (prepared.statementType !== StatementType.SELECT) {
         throw new StoreError('STORE_READ_ONLY_VIOLATION', 'only a SELECT or WITH … SELECT statement is allowed');
       }
-      const reader = await prepared.streamAndReadUntil(options.maxRows + 1);
-      const rows = reader.getRowsJS();
-      const truncated = rows.length > options.maxRows;
-      return { columns: reader.columnNames(), rows: toJsonRows(rows.slice(0, options.maxRows)), truncated };
+      const result = await prepared.stream();
+      const { rows, more } = await readRows(result, options.maxRows);
+      return { columns: result.columnNames(), rows, truncated: more };
     } catch (error) {
       throw wrap(error);
     } finally {

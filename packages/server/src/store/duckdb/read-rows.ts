@@ -1,0 +1,38 @@
+/**
+ * Reading a result's rows into JS values, one chunk at a time.
+ *
+ * A chunk's vectors are views onto native memory (`vector_get_data` wraps it without owning it), and a streamed
+ * result's later fetches let DuckDB move on: each chunk's values are copied into JS (strings decoded) right after
+ * its own fetch, before the next fetch and while the chunk and its result are both held, never from a list of chunks
+ * read earlier. Rows read after their memory was released came back with every string garbled into one character
+ * (issue 10).
+ */
+import { type DuckDBDataChunk, type DuckDBResult, JSDuckDBValueConverter } from '@duckdb/node-api';
+import { toJsonRows } from './values.js';
+
+/** Rows read from `result`: at most `limit` (default: all), and whether the result had more. */
+export interface ReadRows {
+  /** Row-major JSON-safe values (see `toJsonValue`). */
+  rows: unknown[][];
+  /** True when a row beyond `limit` exists; the rest of the result is not read. */
+  more: boolean;
+}
+
+/** Fetches chunks of `result` until `limit` rows plus one are seen or the result ends, copying each one out at once. */
+export async function readRows(result: DuckDBResult, limit = Number.POSITIVE_INFINITY): Promise<ReadRows> {
+  const rows: unknown[][] = [];
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) return { rows, more: false };
+    const values = copyRows(chunk);
+    for (const row of values) {
+      if (rows.length === limit) return { rows, more: true };
+      rows.push(row);
+    }
+  }
+}
+
+/** The chunk's rows as JS values: strings decoded now, so nothing refers to the chunk's memory afterwards. */
+function copyRows(chunk: DuckDBDataChunk): unknown[][] {
+  return toJsonRows(chunk.convertRows(JSDuckDBValueConverter));
+}
