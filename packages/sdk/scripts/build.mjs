@@ -26,6 +26,7 @@ const common = {
 /** The IIFE builds: what a script tag loads, and what the size budget is measured on. */
 export const IIFES = {
   'telemetry.min.js': src('iife.ts'),
+  'telemetry-sunbird.min.js': src('iife-sunbird.ts'),
   'telemetry-autocapture.min.js': src('iife-autocapture.ts'),
 };
 

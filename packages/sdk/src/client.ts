@@ -3,15 +3,15 @@
 import { levelAllows } from '@telemetry/spec/levels';
 import type { EdataByEid } from '@telemetry/spec/types';
 import { EIDS } from '@telemetry/spec/types';
-import { buildEvent, type EventDefaults } from './event.js';
+import { buildEvent, type EventDefaults, serialize } from './event.js';
 import { installLifecycle } from './lifecycle.js';
 import { EventQueue } from './queue.js';
 import { Sender } from './sender.js';
 import { SESSION_TIMEOUT_MS, Sessions } from './session.js';
-import { defaultStorage } from './storage.js';
+import { defaultStorage, guardedStorage } from './storage.js';
 import { fetchTransport } from './transport.js';
 import type { CallOptions, Eid, TelemetryConfig, TelemetryEvent, TelemetryStats } from './types.js';
-import { hash53, makeLogger, when } from './util.js';
+import { attempt, hash53, makeLogger, when } from './util.js';
 
 type Method<K extends Eid> = (edata: EdataByEid[K], options?: CallOptions) => void;
 
@@ -31,10 +31,14 @@ export interface TelemetryClient extends EventMethods {
   flush(): Promise<void>;
   /** Ends the current session (sends its END); the next event starts a new one. */
   endSession(): void;
-  /** Flushes, then removes listeners and timers. */
+  /** Flushes, then removes listeners and timers. Resolves (never rejects) within about `requestTimeoutMs`. */
   shutdown(): Promise<void>;
-  /** Stops all sending and clears the queue, here and in storage; remembered across pages. */
+  /**
+   * Stops all sending and clears the queue, here and in storage, with the stored device id and session; remembered
+   * across pages (with `optOutByDefault` there is nothing to remember: out is the default).
+   */
   optOut(): void;
+  /** Starts storing and sending; writes the device id, session, queue and the choice (see docs/sdk.md, Storage). */
   optIn(): void;
   readonly optedOut: boolean;
   readonly did: string;
@@ -68,15 +72,45 @@ function seq(steps: Array<() => unknown>, log: (...a: unknown[]) => void): Promi
 }
 
 export function createTelemetry(config: TelemetryConfig): TelemetryClient {
-  const c = config || {};
+  const c: TelemetryConfig = config && typeof config === 'object' ? config : {};
   const log = makeLogger(c.debug);
-  const storage = c.storage ?? defaultStorage();
   const prefix = c.storageKey || 'telemetry';
-  const stats: TelemetryStats = { queued: 0, sent: 0, evicted: 0, rejected: 0, dropped: 0, retries: 0 };
+  const stats: TelemetryStats = {
+    queued: 0,
+    sent: 0,
+    evicted: 0,
+    rejected: 0,
+    dropped: 0,
+    retries: 0,
+    replaced: 0,
+    storageErrors: 0,
+  };
+  const told = new Set<string>();
+  /** Tells the host's onError hook, once per kind, what the SDK had to change or keep back. */
+  const report = (code: string, message: string) => {
+    log(code, message);
+    if (told.has(code) || typeof c.onError !== 'function') return;
+    told.add(code);
+    try {
+      c.onError(Object.assign(new Error(message), { code }));
+    } catch {}
+  };
+  let optedOut = !!c.optOutByDefault;
+  const raw = c.storage ?? defaultStorage();
+  // Consent gates every write; a failed write keeps the data in memory and is counted, never thrown.
+  const storage = guardedStorage(
+    raw,
+    () => !optedOut,
+    (err) => {
+      stats.storageErrors++;
+      report('STORAGE', 'storage write failed, queue kept in memory: ' + err);
+    },
+  );
   const level = c.level || 'full';
   const sampleRate = c.sampleRate ?? 1;
   const sessions = new Sessions(storage, prefix, c.sessionTimeoutMs || SESSION_TIMEOUT_MS, c.did, c.sid);
-  const queue = new EventQueue(storage, prefix + ':queue', c.maxQueueSize || 2000, log);
+  const shared = raw === (globalThis as { localStorage?: unknown }).localStorage;
+  const queue = new EventQueue(storage, prefix + ':queue', c.maxQueueSize || 2000, log, shared);
   const d: EventDefaults = {
     channel: c.channel || 'sunbird',
     pdata: { id: 'sunbird', ver: '1.0', pid: '', ...c.pdata },
@@ -89,7 +123,7 @@ export function createTelemetry(config: TelemetryConfig): TelemetryClient {
     rollup: c.rollup,
     object: c.object,
     tags: c.tags || [],
-    skewMs: (c.timeDiff || 0) * 1000,
+    skewMs: (Number(c.timeDiff) || 0) * 1000,
   };
   const sender = new Sender(queue, {
     url: c.url || '',
@@ -107,19 +141,25 @@ export function createTelemetry(config: TelemetryConfig): TelemetryClient {
     intervalMs: c.flushIntervalMs ?? 3000,
     gzip: c.gzip !== false,
     transport: c.transport || fetchTransport,
+    timeoutMs: c.requestTimeoutMs || 10_000,
+    skewMs: d.skewMs,
     log,
     stats,
   });
-  let optedOut = false;
+  sender.paused = optedOut;
   let sampledIn = true;
   let isReady = false;
   /** Calls made before async storage answered, replayed in order with their original time. */
   let pending: Array<() => void> | undefined = [];
-  const starts: TelemetryEvent[] = [];
+  /** START events not yet ended: their type and ets, for an END without a duration. */
+  const starts: Array<{ type?: unknown; ets: number }> = [];
+  /** The host chose (optIn/optOut) before async storage said what it chose earlier: the new choice wins. */
+  let chosen = false;
   const hideHooks: Array<() => void> = [];
 
   function enqueue(eid: Eid, edata: unknown, o: CallOptions | undefined, now: number): void {
     let event: TelemetryEvent | null | false | undefined = buildEvent(d, eid, edata, o, now);
+    const mid = event.mid;
     if (c.beforeSend) {
       try {
         event = c.beforeSend(event);
@@ -128,14 +168,21 @@ export function createTelemetry(config: TelemetryConfig): TelemetryClient {
         log('beforeSend threw', err);
         event = null;
       }
-      if (!event) {
-        stats.dropped++;
-        return;
-      }
     }
-    if (eid === 'START') starts.push(event);
-    queue.push(event);
+    // Serialised now, alone: a value that cannot be serialised costs at most this event, never a batch.
+    const s = event && typeof event === 'object' ? serialize(event) : undefined;
+    if (!s) {
+      stats.dropped++;
+      if (event) report('UNSERIALIZABLE', eid + ' dropped: it cannot be serialised');
+      return;
+    }
+    if (s.replaced) {
+      stats.replaced++;
+      report('UNSERIALIZABLE', eid + ': a cycle or BigInt was replaced by a marker');
+    }
+    queue.push({ mid, json: s.json });
     stats.queued++;
+    if (eid === 'START') starts.push({ type: (edata as { type?: unknown } | undefined)?.type, ets: now + d.skewMs });
     sender.schedule(eid === 'END');
   }
 
@@ -151,8 +198,9 @@ export function createTelemetry(config: TelemetryConfig): TelemetryClient {
     if (change.started && levelAllows(level, 'START')) enqueue('START', { type: 'session' }, undefined, now);
   }
 
-  function track(eid: Eid, edata: unknown, o?: CallOptions, now = Date.now()): void {
+  function track(eid: Eid, edata: unknown, o?: CallOptions, at?: unknown): void {
     try {
+      const now = typeof at === 'number' && !Number.isNaN(at) ? at : Date.now();
       if (pending) {
         pending.push(() => track(eid, edata, o, now));
         return;
@@ -160,28 +208,32 @@ export function createTelemetry(config: TelemetryConfig): TelemetryClient {
       if (optedOut || !sampledIn || !levelAllows(level, eid)) return;
       session(now);
       if (eid === 'END' && edata && (edata as { duration?: number }).duration === undefined) {
-        // Like Sunbird: an END without a duration measures from its START (same type, else the latest).
+        // Like Sunbird: an END without a duration measures from its START (same type, else the latest), in seconds.
         const type = (edata as { type?: string }).type;
         let i = starts.length - 1;
-        while (i > 0 && (starts[i].edata as { type?: string }).type !== type) i--;
+        while (i > 0 && starts[i].type !== type) i--;
         const start = starts.splice(i, 1)[0];
         if (start) edata = { ...edata, duration: Math.round((now + d.skewMs - start.ets) / 10) / 100 };
       }
       enqueue(eid, edata, o, now);
     } catch (err) {
-      log(eid.toLowerCase() + '() failed', err);
+      log('track failed', err);
     }
   }
 
   const finish = () => {
-    d.did = sessions.did;
-    sampledIn = sampleRate >= 1 || hash53(d.did) / 2 ** 53 < sampleRate;
-    const calls = pending || [];
-    pending = undefined;
-    isReady = true;
-    for (const call of calls) call();
-    // Events left by an earlier page or run are already late: send them now, not after the interval.
-    sender.schedule(queue.size > 0);
+    try {
+      d.did = sessions.did;
+      sampledIn = sampleRate >= 1 || hash53(d.did) / 2 ** 53 < sampleRate;
+      const calls = pending || [];
+      pending = undefined;
+      isReady = true;
+      for (const call of calls) call();
+      // Events left by an earlier page or run are already late: send them now, not after the interval.
+      sender.schedule(queue.size > 0);
+    } catch (err) {
+      log('start failed', err);
+    }
   };
   // Synchronous storage (localStorage, memory, files) loads right here, so the first event is not deferred;
   // AsyncStorage loads in the background while calls wait in `pending`.
@@ -189,7 +241,7 @@ export function createTelemetry(config: TelemetryConfig): TelemetryClient {
     [
       () =>
         when(storage.getItem(prefix + ':optout'), (v) => {
-          optedOut = v ? v === '1' : !!c.optOutByDefault;
+          if (v && !chosen) optedOut = sender.paused = v === '1';
         }),
       () => sessions.load(),
       () => queue.load(),
@@ -203,19 +255,31 @@ export function createTelemetry(config: TelemetryConfig): TelemetryClient {
       : installLifecycle({
           hide: () => {
             // Auto-capture's last IMPRESSION and INTERRUPT must be in the queue before it is written and sent.
-            for (const fn of hideHooks) fn();
+            for (const fn of hideHooks) guard(fn)();
             if (!optedOut && isReady) sender.flushUnload();
           },
           online: () => void sender.flush(),
         });
+  /** Every public method: whatever the host passes, nothing is thrown back into it. */
+  function guard<F extends (...a: never[]) => unknown>(fn: F): F {
+    return ((...a: never[]) => {
+      try {
+        return fn(...a);
+      } catch (err) {
+        log('call failed', err);
+      }
+    }) as F;
+  }
+  const flush = () => ready.then(() => sender.flush()).catch((err) => log('flush failed', err));
 
   const client = {
-    track: (eid: Eid, edata: unknown, o?: CallOptions) => track(eid, edata, o, o?.ets),
-    set: (values: Partial<EventDefaults>) => {
-      Object.assign(d, values);
-    },
-    flush: () => ready.then(() => sender.flush()).catch((err) => log('flush failed', err)),
-    endSession: () => {
+    track: (eid: Eid, edata: unknown, o?: CallOptions) => track(eid, edata, o, guard(() => o?.ets)()),
+    set: guard((values: Partial<EventDefaults>) => {
+      for (const k of ['uid', 'env', 'object', 'tags', 'cdata', 'rollup', 'context', 'actor'] as const)
+        if (values && k in values) (d as unknown as Record<string, unknown>)[k] = values[k];
+    }),
+    flush,
+    endSession: guard(() => {
       const ended = sessions.end();
       if (ended && !optedOut && c.sessionEvents !== false)
         enqueue(
@@ -224,23 +288,35 @@ export function createTelemetry(config: TelemetryConfig): TelemetryClient {
           undefined,
           Date.now(),
         );
-    },
+    }),
     shutdown: async () => {
-      await client.flush();
+      await flush();
       sender.dispose();
-      removeLifecycle();
+      guard(removeLifecycle)();
     },
-    optOut: () => {
-      optedOut = true;
-      sender.paused = true;
+    optOut: guard(() => {
+      optedOut = sender.paused = chosen = true;
       queue.clear();
-      when(storage.setItem(prefix + ':optout', '1'), () => {});
-    },
-    optIn: () => {
-      optedOut = false;
-      sender.paused = false;
-      when(storage.setItem(prefix + ':optout', '0'), () => {});
-    },
+      sessions.erase();
+      // With optOutByDefault, out is what a new page assumes anyway: nothing to write.
+      if (c.optOutByDefault) storage.removeItem(prefix + ':optout');
+      else
+        attempt(
+          () => raw.setItem(prefix + ':optout', '1'),
+          () => {},
+        );
+    }),
+    optIn: guard(() => {
+      optedOut = sender.paused = false;
+      chosen = true;
+      storage.setItem(prefix + ':optout', '0');
+      // Before async storage has loaded, its stored queue must not be overwritten: load writes what it needs.
+      if (isReady) {
+        sessions.save();
+        queue.persistNow();
+        sender.schedule();
+      }
+    }),
     get optedOut() {
       return optedOut;
     },
@@ -253,7 +329,7 @@ export function createTelemetry(config: TelemetryConfig): TelemetryClient {
     ready,
     stats: () => ({ ...stats, evicted: queue.evicted }),
     defaults: d,
-    onHide: (fn: () => void) => hideHooks.push(fn),
+    onHide: (fn: () => void) => void hideHooks.push(fn),
   } as unknown as TelemetryClient;
   for (const eid of EIDS)
     (client as unknown as Record<string, unknown>)[eid.toLowerCase()] = (e: unknown, o?: CallOptions) =>

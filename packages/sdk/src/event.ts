@@ -62,7 +62,48 @@ export function buildEvent(
   };
 }
 
-/** The Sunbird batch envelope. Its msgid is derived from the mids, so the same batch re-sent keeps its msgid. */
-export function buildBatch(events: TelemetryEvent[], msgid: string, now: number): string {
-  return JSON.stringify({ id: 'api.sunbird.telemetry', ver: '3.0', params: { msgid }, ets: now, events });
+/**
+ * The JSON text of an event, made once when it is tracked, so that a value that cannot be serialised is dealt with
+ * here, alone, instead of failing every batch it would later be part of. A cycle becomes the string "[Circular]"
+ * and a BigInt its decimal string (`replaced`); functions, symbols and undefined are left out, as JSON.stringify
+ * does. Undefined when even that fails (a getter or toJSON that throws): the caller drops the event and counts it.
+ */
+export function serialize(value: unknown): { json: string; replaced: boolean } | undefined {
+  try {
+    return { json: JSON.stringify(value), replaced: false };
+  } catch {
+    // Only the slow path tracks ancestors: the holder chain of the current value (so a shared, non-cyclic
+    // reference is written twice, as JSON.stringify would, and only a true cycle is cut).
+    const stack: unknown[] = [];
+    let replaced = false;
+    try {
+      const json = JSON.stringify(value, function (this: unknown, _key, v: unknown) {
+        if (typeof v === 'bigint') {
+          replaced = true;
+          return v.toString();
+        }
+        if (v && typeof v === 'object') {
+          while (stack.length && stack[stack.length - 1] !== this) stack.pop();
+          if (stack.includes(v)) {
+            replaced = true;
+            return '[Circular]';
+          }
+          stack.push(v);
+        }
+        return v;
+      });
+      return { json, replaced };
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/**
+ * The Sunbird batch envelope around events already serialised. Its msgid is derived from the mids, so the same batch
+ * re-sent keeps its msgid; `ets` is the send time on the device's clock, skew-adjusted like the events' ets, so the
+ * collector can tell how far that clock is off (received time − ets).
+ */
+export function buildBatch(events: string[], msgid: string, ets: number): string {
+  return `{"id":"api.sunbird.telemetry","ver":"3.0","params":{"msgid":"${msgid}"},"ets":${ets},"events":[${events.join(',')}]}`;
 }

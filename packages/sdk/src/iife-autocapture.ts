@@ -1,5 +1,5 @@
-/** Script-tag build with auto-capture: everything in iife.ts plus `Telemetry.autocapture(client, options)`. */
-import './iife.js';
+/** Script-tag build with auto-capture: everything in iife-sunbird.ts plus `Telemetry.autocapture(client, options)`. */
+import './iife-sunbird.js';
 import { type AutocaptureOptions, autocapture } from './autocapture.js';
 import type { TelemetryClient } from './client.js';
 

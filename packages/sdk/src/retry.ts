@@ -8,13 +8,15 @@ export const RETRY_MAX_MS = 60_000;
 export const RETRY_AFTER_MAX_MS = 10 * 60_000;
 
 /**
- * Whether a batch that got `status` should be sent again. 0 is a network error (offline, DNS, reset): retry.
- * 5xx and 429 are the collector saying "not now": retry. Any other 4xx says the request itself is wrong
- * (400 malformed, 401 bad key, 413 too large, 415 encoding): re-sending the same bytes cannot help
- * (a 413 batch is split by the sender instead).
+ * Whether a batch that got `status` (not a 2xx) should be sent again. Only a 4xx is the collector saying "this
+ * request is wrong" (400 malformed, 401 bad key, 413 too large, 415 encoding): re-sending the same bytes cannot help
+ * (a 413 batch is split by the sender; a 400/415 to a gzip body is re-sent uncompressed). Everything else is "not
+ * now" and retried, because an event must never be lost to a passing fault: 0 (network error, timeout), 5xx,
+ * 429 (RFC 6585), 408 (RFC 9110 §15.5.9: the server gave up waiting for the request, which may be repeated), and
+ * an unexpected 1xx/3xx (a proxy in the way).
  */
 export function shouldRetry(status: number): boolean {
-  return status === 0 || status === 429 || status >= 500;
+  return status < 400 || status >= 500 || status === 408 || status === 429;
 }
 
 /** Whether `status` means the collector took the batch. */

@@ -21,6 +21,8 @@ export interface SessionChange {
 
 export class Sessions {
   did = '';
+  /** The device id is ours to store (not given by the config). */
+  private _generated = false;
   private _current?: SessionRecord;
   private _persistedAt = 0;
 
@@ -38,15 +40,19 @@ export class Sessions {
     return this._fixedSid ?? this._current?.sid ?? '';
   }
 
-  /** Reads (or creates and stores) the device id, and picks up a session still alive from an earlier page. */
+  /**
+   * Reads (or creates and stores) the device id, and picks up a session still alive from an earlier page. The
+   * storage is the client's guarded one: before consent its writes do nothing, and `save()` writes them on opt-in.
+   */
   load(): void | Promise<void> {
-    const dev = this.did ? undefined : this._get(this._prefix + ':device');
-    const ses = this._fixedSid ? undefined : this._get(this._prefix + ':session');
+    const dev = this.did ? undefined : this._storage.getItem(this._prefix + ':device');
+    const ses = this._fixedSid ? undefined : this._storage.getItem(this._prefix + ':session');
     return when(dev, (d) =>
       when(ses, (s) => {
         if (!this.did) {
           this.did = d || uuid();
-          if (!d) this._set(this._prefix + ':device', this.did);
+          this._generated = true;
+          if (!d) this.save();
         }
         if (s && !this._current) {
           try {
@@ -73,39 +79,28 @@ export class Sessions {
     }
     if (change.started || now - this._persistedAt > PERSIST_EVERY_MS) {
       this._persistedAt = now;
-      this._set(this._prefix + ':session', JSON.stringify(this._current));
+      this.save();
     }
     return change;
+  }
+
+  /** Writes the device id (when generated here) and the current session: after load, on activity, on opt-in. */
+  save(): void {
+    if (this._generated) this._storage.setItem(this._prefix + ':device', this.did);
+    if (this._current) this._storage.setItem(this._prefix + ':session', JSON.stringify(this._current));
   }
 
   /** Ends the session now (logout, shutdown); the next event starts a new one. */
   end(): SessionRecord | undefined {
     const cur = this._current;
     this._current = undefined;
-    this._remove(this._prefix + ':session');
+    this._storage.removeItem(this._prefix + ':session');
     return cur;
   }
 
-  private _get(key: string): string | null | undefined | Promise<string | null | undefined> {
-    try {
-      const v = this._storage.getItem(key);
-      return v && typeof (v as Promise<string>).then === 'function' ? (v as Promise<string>).catch(() => null) : v;
-    } catch {
-      return null;
-    }
-  }
-
-  private _set(key: string, value: string): void {
-    try {
-      when(this._storage.setItem(key, value), () => {});
-    } catch {
-      // Without storage the ids live as long as the page; nothing else depends on the write.
-    }
-  }
-
-  private _remove(key: string): void {
-    try {
-      when(this._storage.removeItem(key), () => {});
-    } catch {}
+  /** Removes the stored device id and session (opt-out); the page keeps them in memory. */
+  erase(): void {
+    this._storage.removeItem(this._prefix + ':device');
+    this._storage.removeItem(this._prefix + ':session');
   }
 }

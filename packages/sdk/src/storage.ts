@@ -1,5 +1,6 @@
 /** Storage backends behind one key/value contract: memory, the browser's localStorage, and a default chooser. */
 import type { KeyValueStorage } from './types.js';
+import { attempt } from './util.js';
 
 /**
  * Storage that lives as long as the process: the default outside browsers. It is marked volatile, so the queue does
@@ -21,17 +22,14 @@ export function memoryStorage(): KeyValueStorage & { data: Map<string, string>; 
 }
 
 /**
- * localStorage when it works. It is synchronous, which is what makes the unload path safe: the queue is on disk
- * before pagehide returns. Safari's private mode and sandboxed iframes throw on access, hence the probe.
+ * localStorage when the page may use it. It is synchronous, which is what makes the unload path safe: the queue is
+ * on disk before pagehide returns. Sandboxed iframes throw on access (null here); a storage that refuses writes
+ * (quota, old Safari private mode) is not probed with a test write, because nothing may be written before consent:
+ * its failed writes are counted and the queue lives in memory.
  */
 export function localStorageOrNull(): KeyValueStorage | null {
   try {
-    const ls = (globalThis as { localStorage?: Storage }).localStorage;
-    if (!ls) return null;
-    const probe = '__telemetry_probe__';
-    ls.setItem(probe, '1');
-    ls.removeItem(probe);
-    return ls;
+    return (globalThis as { localStorage?: Storage }).localStorage || null;
   } catch {
     return null;
   }
@@ -60,5 +58,34 @@ export function asyncStorage(store: {
     getItem: (key) => chain.then(() => store.getItem(key)),
     setItem: (key, value) => queue(() => store.setItem(key, value)),
     removeItem: (key) => queue(() => store.removeItem(key)),
+  };
+}
+
+/**
+ * The storage as the SDK itself uses it: nothing is written while `allowed()` is false (consent), and no call throws
+ * or rejects. A failed write (quota, private mode, a rejected AsyncStorage promise) goes to `fail` while the caller
+ * keeps its data in memory; a failed read reads as null.
+ */
+export function guardedStorage(
+  s: KeyValueStorage,
+  allowed: () => boolean,
+  fail: (err: unknown) => void,
+): KeyValueStorage {
+  return {
+    volatile: s.volatile,
+    getItem(key) {
+      try {
+        const v = s.getItem(key);
+        return v && typeof (v as Promise<string>).then === 'function'
+          ? (v as Promise<string>).then(undefined, () => null)
+          : v;
+      } catch {
+        return null;
+      }
+    },
+    setItem: (key, value) => {
+      if (allowed()) attempt(() => s.setItem(key, value), fail);
+    },
+    removeItem: (key) => attempt(() => s.removeItem(key), fail),
   };
 }

@@ -1,6 +1,6 @@
-/** HTTP delivery of one batch: fetch (keepalive on unload), gzip through CompressionStream, sendBeacon as last resort. */
+/** HTTP delivery of one batch: fetch (keepalive on unload), gzip through CompressionStream, sendBeacon as a best effort. */
 import { parseRetryAfter } from './retry.js';
-import type { SendRequest, SendResult, Transport } from './types.js';
+import type { SendRequest, Transport } from './types.js';
 
 /** Bodies smaller than this go uncompressed: gzip's header and the async round trip cost more than they save. */
 const GZIP_MIN_BYTES = 1024;
@@ -10,7 +10,7 @@ export const KEEPALIVE_MAX_BYTES = 60_000;
 interface G {
   fetch?: typeof fetch;
   CompressionStream?: typeof CompressionStream;
-  navigator?: { sendBeacon?: (url: string, data: Blob | string) => boolean };
+  navigator?: { sendBeacon?(url: string, data: Blob | string): boolean };
   Blob?: typeof Blob;
   Response?: typeof Response;
 }
@@ -23,41 +23,55 @@ export async function gzip(text: string): Promise<Uint8Array | undefined> {
   return new Uint8Array(await new g.Response(stream).arrayBuffer());
 }
 
-/** The beacon fallback: no custom headers are possible, so it only helps a collector that needs no write key. */
-function beacon(request: SendRequest): SendResult {
-  const send = g.navigator?.sendBeacon;
-  if (!send || !g.Blob) return { status: 0 };
-  // text/plain keeps the beacon a "simple" request (no CORS preflight, which a dying page cannot wait for).
-  const ok = send.call(g.navigator, request.url, new g.Blob([request.body], { type: 'text/plain' }));
-  return { status: ok ? 202 : 0 };
+/**
+ * The beacon fallback of a dying page. Its `true` only means "queued by the browser", never "stored by the
+ * collector", so it acknowledges nothing: the events stay queued (and in storage) until a later request gets a 2xx;
+ * the collector drops the duplicate by mid (and by msgid) should the beacon have arrived too. No custom headers
+ * are possible, so it only helps a collector that needs no write key.
+ */
+function beacon(request: SendRequest): void {
+  try {
+    // text/plain keeps the beacon a "simple" request (no CORS preflight, which a dying page cannot wait for).
+    g.navigator?.sendBeacon?.(request.url, new g.Blob!([request.body], { type: 'text/plain' }));
+  } catch {}
 }
 
-/** The default transport. Resolves (never rejects) with the status, 0 for a network error. */
+/**
+ * The default transport. Resolves (never rejects) with the status, 0 for a network error or an abort; `gzipped`
+ * says whether the body went compressed (only bodies of 1 KiB and more, and never on unload).
+ */
 export const fetchTransport: Transport = async (request) => {
-  if (!g.fetch) return beacon(request);
   const headers = { ...request.headers };
   let body: string | Uint8Array = request.body;
+  let gzipped = false;
   if (request.gzip && !request.unload && body.length >= GZIP_MIN_BYTES) {
     const zipped = await gzip(request.body).catch(() => undefined);
     if (zipped) {
       body = zipped;
       headers['Content-Encoding'] = 'gzip';
+      gzipped = true;
     }
   }
   try {
-    const response = await g.fetch(request.url, {
+    const response = await g.fetch!(request.url, {
       method: 'POST',
       headers,
       body: body as BodyInit,
       // keepalive lets the request outlive the page; it is limited to 64 KiB, so only used when needed.
       keepalive: request.unload && request.body.length <= KEEPALIVE_MAX_BYTES,
       credentials: 'omit',
+      signal: request.signal,
     });
     // Drain the body so Node's fetch releases the socket; its content does not matter, only the status.
     await response.text().catch(() => '');
-    return { status: response.status, retryAfterMs: parseRetryAfter(response.headers.get('Retry-After'), Date.now()) };
+    return {
+      status: response.status,
+      retryAfterMs: parseRetryAfter(response.headers.get('Retry-After'), Date.now()),
+      gzipped,
+    };
   } catch {
-    // A keepalive request over quota throws at once; the beacon may still get through.
-    return request.unload ? beacon(request) : { status: 0 };
+    // A keepalive request over quota (or to an unreachable collector) fails at once; the beacon may still get through.
+    if (request.unload) beacon(request);
+    return { status: 0 };
   }
 };

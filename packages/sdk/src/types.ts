@@ -55,7 +55,10 @@ export interface KeyValueStorage {
 /** What a transport returns: `status` 0 means the request never got an answer (network error, offline). */
 export interface SendResult {
   status: number;
+  /** The server's Retry-After, in ms from now (already capped). */
   retryAfterMs?: number;
+  /** True when the body went gzip-compressed: a 400/415 answer is then retried once uncompressed. */
+  gzipped?: boolean;
 }
 
 export interface SendRequest {
@@ -64,7 +67,10 @@ export interface SendRequest {
   body: string;
   /** The page is going away: use keepalive/sendBeacon and do not compress (no time for async work). */
   unload: boolean;
+  /** Compression is allowed (the sender turns it off for the session after a gateway refused a gzip body). */
   gzip: boolean;
+  /** Aborted when the request has taken longer than `requestTimeoutMs`. */
+  signal?: AbortSignal;
 }
 
 export type Transport = (request: SendRequest) => Promise<SendResult>;
@@ -122,20 +128,38 @@ export interface TelemetryConfig {
   gzip?: boolean;
   /** Flush on visibilitychange to hidden and on pagehide (browsers). Default true. */
   flushOnHide?: boolean;
-  /** Start opted out (nothing is stored or sent until `optIn()`). Default false. */
+  /** Start opted out: nothing is written to storage or sent until `optIn()`. Default false. */
   optOutByDefault?: boolean;
   /** Clock skew to add to every `ets`, in seconds (Sunbird's `timeDiff`). Default 0. */
   timeDiff?: number;
   /** Replace HTTP (tests, custom pipes). */
   transport?: Transport;
+  /** Longest wait for one request's answer, in ms; then it counts as a network error and is retried. Default 10000. */
+  requestTimeoutMs?: number;
+  /**
+   * Told once per kind (`error.code`) when the SDK had to change or keep back what it was given:
+   * `UNSERIALIZABLE` (an event held a cycle, a BigInt or a throwing getter: replaced by a marker, or the event dropped)
+   * and `STORAGE` (a storage write failed: the queue is kept in memory). A throwing hook is ignored.
+   */
+  onError?: (error: Error & { code: string }) => void;
 }
 
 /** Counters a host app can read (and tests assert on): nothing is dropped without being counted. */
 export interface TelemetryStats {
+  /** Events accepted into the queue. */
   queued: number;
+  /** Events the collector acknowledged with a 2xx (a sendBeacon is never counted: nothing acknowledges it). */
   sent: number;
+  /** Events evicted, oldest first, because the queue held `maxQueueSize`. */
   evicted: number;
+  /** Events the collector refused for good (a 4xx other than 408, 413 and 429). */
   rejected: number;
+  /** Events not queued: dropped by `beforeSend`, or not serialisable at all. */
   dropped: number;
+  /** Failed requests that were (or will be) tried again. */
   retries: number;
+  /** Events queued with a value replaced by a marker: a cycle ("[Circular]") or a BigInt (its decimal string). */
+  replaced: number;
+  /** Storage writes that failed (quota, private mode); the events stay queued in memory. */
+  storageErrors: number;
 }

@@ -45,6 +45,25 @@ export function later(fn: () => void, ms: number): ReturnType<typeof setTimeout>
   return t;
 }
 
+/**
+ * Milliseconds on a clock that never jumps (performance.now), for deadlines: a device whose wall clock is corrected
+ * by an hour must neither retry at once nor wait an hour. Falls back to Date.now where there is none.
+ */
+export function monotonic(): number {
+  const p = (globalThis as { performance?: { now(): number } }).performance;
+  return p ? p.now() : Date.now();
+}
+
+/** Runs a storage call, sync or async, and reports its failure (a throw or a rejection) to `fail` instead. */
+export function attempt(fn: () => unknown, fail: (err: unknown) => void): void {
+  try {
+    const r = fn() as Promise<unknown> | undefined;
+    if (r && typeof r.then === 'function') r.then(undefined, fail);
+  } catch (err) {
+    fail(err);
+  }
+}
+
 /** Resolves a value that may or may not be a promise, synchronously when it is not (keeps localStorage sync). */
 export function when<T>(value: T | Promise<T>, fn: (v: T) => void): void | Promise<void> {
   if (value && typeof (value as Promise<T>).then === 'function') return (value as Promise<T>).then(fn).catch(() => {});
