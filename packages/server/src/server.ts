@@ -13,7 +13,8 @@ import { parseLevelCeiling } from './ingest/levels-config.js';
 import { REJECTION_REASONS } from './ingest/steps.js';
 import { MetricsRegistry } from './metrics/registry.js';
 import { Loader } from './spool/loader.js';
-import { recoverSegments, SegmentLog } from './spool/segment-log.js';
+import { SegmentLog } from './spool/segment-log.js';
+import { recoverSegments } from './spool/segment-recovery.js';
 import { openDuckDBStore } from './store/duckdb/duckdb-store.js';
 import type { Store } from './store/store.js';
 

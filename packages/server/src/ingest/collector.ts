@@ -143,7 +143,7 @@ export class Collector {
         continue;
       }
       added.push(mid);
-      lines += eventLine(prefix, raw);
+      lines += eventLine(prefix, raw, mid);
     }
     // Once every event of the batch is durable (in events or failed_events), a re-send is answered from the index.
     if (msgid !== null) lines += batchLine(ctx, msgid, events.length);

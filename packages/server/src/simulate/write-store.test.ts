@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { segmentFile } from '../spool/segment-log.js';
+import { segmentFile } from '../spool/segment-recovery.js';
 import { type DuckDBStore, openDuckDBStore } from '../store/duckdb/duckdb-store.js';
 import { simulate } from './generate.js';
 import { resolveParams } from './params.js';

@@ -5,8 +5,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { eventLine, eventLinePrefix } from '../spool/segment-format.js';
-import { segmentFile } from '../spool/segment-log.js';
+import { eventLine, eventLinePrefix, frameGroup } from '../spool/segment-format.js';
+import { segmentFile } from '../spool/segment-recovery.js';
 import type { Store } from '../store/store.js';
 import type { SimEvent } from './session.js';
 
@@ -90,14 +90,14 @@ export async function writeToStore(events: Iterable<SimEvent>, options: WriteSto
         buffer += eventLine(prefix, JSON.stringify(next.value));
         written++;
         if (buffer.length >= WRITE_CHUNK) {
-          fs.writeSync(fd, buffer);
+          fs.writeSync(fd, frameGroup(buffer));
           buffer = '';
           options.onProgress?.(total + written);
           await new Promise(setImmediate);
         }
         next = iterator.next();
       }
-      fs.writeSync(fd, buffer);
+      if (buffer !== '') fs.writeSync(fd, frameGroup(buffer));
     } finally {
       fs.closeSync(fd);
     }

@@ -6,7 +6,7 @@
  */
 import fsp from 'node:fs/promises';
 import type { LoadedSegment, Store } from '../store/store.js';
-import type { SealedSegment } from './segment-log.js';
+import type { SealedSegment } from './segment-recovery.js';
 
 export interface LoaderOptions {
   store: Store;

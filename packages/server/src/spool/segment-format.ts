@@ -1,12 +1,29 @@
 /**
- * One spool line per accepted event, rejected event, or fully stored batch. Fields are separated
- * by \x1f and quoted with \x02: neither byte can occur in valid JSON text, so the raw event is
- * written exactly as received, with no escaping on the hot path, and DuckDB's CSV reader (or a
- * ClickHouse loader) reads it back byte for byte.
+ * The spool's on-disk format (version 2). A segment file is a sequence of commit groups; each
+ * group is one header record followed by the group's records:
  *
- * Fields: kind, syncts, hdr_did, hdr_channel, hdr_pid, msgid, mid, eid, reason, errors, n, raw
- *   kind 'e' valid event · 'f' rejected event · 'b' batch marker (every event of it is durable)
+ *   c␟<bytes>␟…␟<crc32>␟…\n   then exactly <bytes> bytes of records whose CRC-32 is <crc32>
+ *
+ * A group is written by one write+fsync of the spool and acknowledged only after it, so recovery
+ * keeps every whole group (length and checksum match) and cuts the file before the first one
+ * that is not: a torn write is found by its length/checksum, never by looking for newlines,
+ * which events sent pretty-printed contain.
+ *
+ * A record is one line of 13 fields separated by \x1f (␟), strings quoted with \x02: neither byte
+ * can occur in valid JSON text, so the raw event is written exactly as received, with no escaping
+ * on the hot path, and DuckDB's CSV reader (or a ClickHouse loader) reads it back byte for byte
+ * (header records are rows of kind 'c', which the loader skips).
+ *
+ * Fields: kind, syncts, clock_offset_ms, hdr_did, hdr_channel, hdr_pid, msgid, reason, errors, n, eid, mid, raw
+ *   kind 'e' valid event · 'f' rejected event · 'b' batch marker (every event of it is durable) · 'c' group header
+ *   clock_offset_ms: the batch's clock correction in ms (0 until the collector estimates one); ets_corrected = ets + it
+ *   header: syncts holds the group's byte length and n its CRC-32 (zlib.crc32, unsigned)
+ *
+ * Version 1 (until this change) had no group headers, no clock_offset_ms and the 12 fields
+ * kind, syncts, hdr_did, hdr_channel, hdr_pid, msgid, mid, eid, reason, errors, n, raw; recovery
+ * migrates such segments to version 2 once (see segment-recovery.ts).
  */
+import { crc32 } from 'node:zlib';
 
 export const FIELD = '\x1f';
 export const QUOTE = '\x02';
@@ -14,17 +31,23 @@ export const QUOTE = '\x02';
 export const SEGMENT_COLUMNS = [
   ['kind', 'VARCHAR'],
   ['syncts', 'BIGINT'],
+  ['clock_offset_ms', 'BIGINT'],
   ['hdr_did', 'VARCHAR'],
   ['hdr_channel', 'VARCHAR'],
   ['hdr_pid', 'VARCHAR'],
   ['msgid', 'VARCHAR'],
-  ['mid', 'VARCHAR'],
-  ['eid', 'VARCHAR'],
   ['reason', 'VARCHAR'],
   ['errors', 'VARCHAR'],
-  ['n', 'INTEGER'],
+  ['n', 'BIGINT'],
+  ['eid', 'VARCHAR'],
+  ['mid', 'VARCHAR'],
   ['raw', 'VARCHAR'],
 ] as const;
+
+/** Index of each field in a record, by name. */
+export const F = Object.fromEntries(SEGMENT_COLUMNS.map(([name], i) => [name, i])) as {
+  [K in (typeof SEGMENT_COLUMNS)[number][0]]: number;
+};
 
 /** Values from headers or decoded JSON strings may hold control bytes; they never reach the framing. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control bytes is the point
@@ -35,45 +58,118 @@ function quoted(value: string | undefined): string {
 }
 
 export interface RequestContext {
+  /** Receive time, epoch ms. */
   syncts: number;
+  /** The batch's clock correction in ms, an integer (0 or absent until estimated). */
+  clockOffsetMs?: number;
   did?: string;
   channel?: string;
   pid?: string;
   msgid?: string;
 }
 
-/** The part of an event line shared by every event of one request: computed once per request. */
-export function eventLinePrefix(ctx: RequestContext): string {
-  return `e${FIELD}${ctx.syncts}${FIELD}${quoted(ctx.did)}${FIELD}${quoted(ctx.channel)}${FIELD}${quoted(ctx.pid)}${FIELD}${quoted(ctx.msgid)}${FIELD}${FIELD}${FIELD}${FIELD}${FIELD}${FIELD}${QUOTE}`;
+function head(kind: string, ctx: RequestContext): string {
+  const offset = Math.trunc(ctx.clockOffsetMs ?? 0);
+  return `${kind}${FIELD}${ctx.syncts}${FIELD}${offset}${FIELD}${quoted(ctx.did)}${FIELD}${quoted(ctx.channel)}${FIELD}${quoted(ctx.pid)}${FIELD}${quoted(ctx.msgid)}`;
 }
 
-/** A valid event: prefix + the raw bytes as received. */
-export function eventLine(prefix: string, raw: string): string {
-  return `${prefix}${raw}${QUOTE}\n`;
+/** The part of an event record shared by every event of one request: computed once per request. */
+export function eventLinePrefix(ctx: RequestContext): string {
+  return `${head('e', ctx)}${FIELD}${FIELD}${FIELD}${FIELD}${FIELD}`;
+}
+
+/** A valid event: prefix + its mid (when known) + the raw bytes as received. */
+export function eventLine(prefix: string, raw: string, mid?: string): string {
+  return `${prefix}${quoted(mid)}${FIELD}${QUOTE}${raw}${QUOTE}\n`;
 }
 
 export function failedLine(
   ctx: RequestContext,
   event: { mid?: string; eid?: string; reason: string; errors: string[]; raw: string },
 ): string {
-  return (
-    [
-      'f',
-      String(ctx.syncts),
-      quoted(ctx.did),
-      quoted(ctx.channel),
-      quoted(ctx.pid),
-      quoted(ctx.msgid),
-      quoted(event.mid),
-      quoted(event.eid),
-      quoted(event.reason),
-      quoted(JSON.stringify(event.errors)),
-      '',
-      QUOTE + event.raw + QUOTE,
-    ].join(FIELD) + '\n'
-  );
+  return `${head('f', ctx)}${FIELD}${quoted(event.reason)}${FIELD}${quoted(JSON.stringify(event.errors))}${FIELD}${FIELD}${quoted(event.eid)}${FIELD}${quoted(event.mid)}${FIELD}${QUOTE}${event.raw}${QUOTE}\n`;
 }
 
 export function batchLine(ctx: RequestContext, msgid: string, events: number): string {
-  return ['b', String(ctx.syncts), '', '', '', quoted(msgid), '', '', '', '', String(events), ''].join(FIELD) + '\n';
+  return `${head('b', { syncts: ctx.syncts, clockOffsetMs: ctx.clockOffsetMs, msgid })}${FIELD}${FIELD}${FIELD}${events}${FIELD}${FIELD}${FIELD}\n`;
+}
+
+/** The header record of a group of `bytes` bytes with CRC-32 `crc`. */
+function groupHeader(bytes: number, crc: number): string {
+  return `c${FIELD}${bytes}${FIELD}${FIELD}${FIELD}${FIELD}${FIELD}${FIELD}${FIELD}${FIELD}${crc}${FIELD}${FIELD}${FIELD}\n`;
+}
+
+/** Records (whole lines) framed as one commit group: header + bytes, ready to append. */
+export function frameGroup(records: string | Buffer): Buffer {
+  const body = typeof records === 'string' ? Buffer.from(records, 'utf8') : records;
+  return Buffer.concat([Buffer.from(groupHeader(body.length, crc32(body)), 'latin1'), body]);
+}
+
+/** The longest header: 'c', two numbers of at most 20 digits, 12 separators and a newline. */
+const MAX_HEADER_BYTES = 64;
+
+/**
+ * Reads the group starting at `offset` of `data`: its end offset when the group is whole (header
+ * parsed, all its bytes present, checksum equal), else undefined (torn, short, or not a header).
+ */
+export function wholeGroupEnd(data: Buffer, offset: number): number | undefined {
+  const newline = data.indexOf(10, offset);
+  if (newline < 0 || newline - offset > MAX_HEADER_BYTES) return undefined;
+  const fields = data.toString('latin1', offset, newline).split(FIELD);
+  if (fields.length !== SEGMENT_COLUMNS.length || fields[0] !== 'c') return undefined;
+  const bytes = Number(fields[F.syncts]);
+  const crc = Number(fields[F.n]);
+  if (!Number.isSafeInteger(bytes) || bytes < 0 || !/^\d+$/.test(fields[F.n])) return undefined;
+  const start = newline + 1;
+  const end = start + bytes;
+  if (end > data.length || crc32(data.subarray(start, end)) !== crc) return undefined;
+  return end;
+}
+
+/** True when `data` starts like a version-2 segment (with a group header). */
+export function isFramed(data: Buffer): boolean {
+  return data.length >= 2 && data[0] === 0x63 /* c */ && data[1] === 0x1f;
+}
+
+/**
+ * Parses whole records of `data[start, end)`: calls `onRecord(fields, recordEnd)` for each; a
+ * quoted field runs to the next \x02 (newlines inside it are part of the value). Returns the
+ * offset after the last whole record (a record cut short by `end` is not reported).
+ */
+export function parseRecords(
+  data: Buffer,
+  start: number,
+  end: number,
+  onRecord: (fields: string[], recordEnd: number) => void,
+): number {
+  let pos = start;
+  let done = start;
+  let fields: string[] = [];
+  while (pos < end) {
+    let value: string;
+    if (data[pos] === 0x02) {
+      const close = data.indexOf(0x02, pos + 1);
+      if (close < 0 || close >= end) return done;
+      value = data.toString('utf8', pos + 1, close);
+      pos = close + 1;
+    } else {
+      let stop = pos;
+      while (stop < end && data[stop] !== 0x1f && data[stop] !== 0x0a) stop++;
+      value = data.toString('utf8', pos, stop);
+      pos = stop;
+    }
+    if (pos >= end) return done;
+    fields.push(value);
+    if (data[pos] === 0x0a) {
+      pos++;
+      onRecord(fields, pos);
+      done = pos;
+      fields = [];
+    } else if (data[pos] === 0x1f) {
+      pos++;
+    } else {
+      return done; // bytes after a closing quote: not a record of this format
+    }
+  }
+  return done;
 }

@@ -1,19 +1,15 @@
 /**
  * The spool: an append-only log of segment files. An append resolves only after its bytes are
  * fsynced; appends that arrive while a write+fsync is under way are committed together in the
- * next one (group commit). A non-empty segment is sealed after `rotateMs` and handed to the loader.
+ * next one (group commit), framed as one group with its length and checksum (segment-format.ts).
+ * Every byte is written (a short write on a filling disk is continued); a commit that fails is
+ * cut off the file before anything else is appended, and its appends reject (the collector answers
+ * 503). A non-empty segment is sealed after `rotateMs` and handed to the loader.
  */
 import type fs from 'node:fs';
 import fsp from 'node:fs/promises';
-import path from 'node:path';
-
-const SUFFIX = '.seg';
-
-export interface SealedSegment {
-  segment: number;
-  file: string;
-  bytes: number;
-}
+import { frameGroup } from './segment-format.js';
+import { type SealedSegment, segmentFile } from './segment-recovery.js';
 
 export interface SegmentLogOptions {
   dir: string;
@@ -27,32 +23,14 @@ export interface SegmentLogOptions {
   onCommit?: (seconds: number) => void;
 }
 
-export function segmentFile(dir: string, segment: number): string {
-  return path.join(dir, `${String(segment).padStart(12, '0')}${SUFFIX}`);
-}
-
-/** Segments on disk, in order. The last one may end in a torn line from a crash: cut it off (it was never acknowledged). */
-export async function recoverSegments(dir: string, loadedUpTo: number): Promise<SealedSegment[]> {
-  await fsp.mkdir(dir, { recursive: true });
-  const names = (await fsp.readdir(dir)).filter((name) => name.endsWith(SUFFIX)).sort();
-  const segments: SealedSegment[] = [];
-  for (const name of names) {
-    const segment = Number(name.slice(0, -SUFFIX.length));
-    const file = path.join(dir, name);
-    if (segment <= loadedUpTo) {
-      await fsp.rm(file, { force: true }); // loaded before a crash, deletion did not happen
-      continue;
-    }
-    const data = await fsp.readFile(file);
-    const end = data.lastIndexOf(10) + 1;
-    if (end < data.length) await fsp.truncate(file, end);
-    if (end === 0) {
-      await fsp.rm(file, { force: true });
-      continue;
-    }
-    segments.push({ segment, file, bytes: end });
+/** Writes all of `bytes` at the end of `fd`: a short write (a disk filling up) is continued, an error thrown. */
+async function writeAll(fd: fs.promises.FileHandle, bytes: Buffer): Promise<void> {
+  let offset = 0;
+  while (offset < bytes.length) {
+    const { bytesWritten } = await fd.write(bytes, offset, bytes.length - offset);
+    if (bytesWritten <= 0) throw new Error('the spool write made no progress');
+    offset += bytesWritten;
   }
-  return segments;
 }
 
 export class SegmentLog {
@@ -65,6 +43,8 @@ export class SegmentLog {
   private flushing = false;
   private rotateDue = false;
   private closed = false;
+  /** Set when a failed commit's bytes could not be cut off yet: nothing is appended after torn bytes. */
+  private torn = false;
 
   constructor(
     private readonly options: SegmentLogOptions,
@@ -89,7 +69,12 @@ export class SegmentLog {
       if (this.rotateDue) {
         // Sealed between commits, so a segment never holds a torn group and never grows without bound under load.
         this.rotateDue = false;
-        await this.sealCurrent().catch(() => {});
+        try {
+          if (this.torn) await this.cutBack();
+          await this.sealCurrent();
+        } catch {
+          this.rotateTimer = setTimeout(() => this.requestSeal(), this.options.rotateMs);
+        }
         continue;
       }
       const texts = this.pending;
@@ -97,13 +82,21 @@ export class SegmentLog {
       this.pending = [];
       this.waiters = [];
       try {
+        if (this.torn) await this.cutBack();
         if (texts.length > 0) {
           const started = performance.now();
           const fd = await this.openSegment();
-          const bytes = Buffer.from(texts.length === 1 ? texts[0] : texts.join(''), 'utf8');
-          await fd.write(bytes, 0, bytes.length);
-          await fd.datasync();
-          this.currentBytes += bytes.length;
+          const group = frameGroup(texts.length === 1 ? texts[0] : texts.join(''));
+          try {
+            await writeAll(fd, group);
+            await fd.datasync();
+          } catch (error) {
+            // Not acknowledged: the group's bytes (whole or torn) are cut off before anything else is appended.
+            this.torn = true;
+            await this.cutBack().catch(() => {});
+            throw error;
+          }
+          this.currentBytes += group.length;
           this.options.onCommit?.((performance.now() - started) / 1000);
           if (this.currentBytes >= (this.options.rotateBytes ?? 8 * 1024 * 1024)) this.rotateDue = true;
         }
@@ -113,6 +106,15 @@ export class SegmentLog {
       }
     }
     this.flushing = false;
+  }
+
+  /** Truncates the open segment to its committed bytes; clears `torn` once done. */
+  private async cutBack(): Promise<void> {
+    if (this.fd) {
+      await this.fd.truncate(this.currentBytes);
+      await this.fd.datasync();
+    }
+    this.torn = false;
   }
 
   private async openSegment(): Promise<fs.promises.FileHandle> {

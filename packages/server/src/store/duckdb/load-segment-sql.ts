@@ -44,8 +44,9 @@ export const LOAD_SEGMENT_SQL = {
   counts: `SELECT count(*) FILTER (kind = 'e'), count(*) FILTER (kind = 'f'), count(*) FILTER (kind = 'b') FROM spool_stage`,
   /** Bounds the rows this load appends (rowids grow with appends; uncommitted rows sit above every committed one). */
   maxRowid: 'SELECT coalesce(max(rowid), -1) FROM events',
-  events: `INSERT INTO events
+  events: `INSERT INTO events BY NAME
     SELECT j.mid AS mid, j.eid AS eid, CAST(round(j.ets) AS BIGINT) AS ets, epoch_ms(CAST(round(j.ets) AS BIGINT)) AS ts,
+      CAST(round(j.ets) AS BIGINT) + clock_offset_ms AS ets_corrected,
       syncts, j.ver AS ver, j.actor.id AS actor_id, j.actor.type AS actor_type,
       coalesce(nullif(j.context.channel, ''), hdr_channel) AS channel,
       j.context.pdata.id AS pdata_id, j.context.pdata.ver AS pdata_ver,

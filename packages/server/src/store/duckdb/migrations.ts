@@ -128,4 +128,12 @@ export const MIGRATIONS: Migration[] = [
       )`,
     ],
   },
+  {
+    version: 4,
+    name: 'events.ets_corrected: ets + the batch clock offset (derived; spool format 2)',
+    sql: [
+      'ALTER TABLE events ADD COLUMN ets_corrected BIGINT', // epoch ms: ets + the batch's clock_offset_ms
+      'UPDATE events SET ets_corrected = ets',
+    ],
+  },
 ];
