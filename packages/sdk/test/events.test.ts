@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import { validateEvent } from '@telemetry/spec/validate';
 import { createTelemetry } from '../src/index.js';
 import { memoryStorage } from '../src/storage.js';
-import { pipelineErrors, recorder } from './helpers.js';
+import { pipelineErrors, REFERENCE_SKIP, recorder } from './helpers.js';
 
 /** A realistic edata for each method, written from the spec's tables (sunbird-telemetry-v3.md §2). */
 const SAMPLES = {
@@ -56,21 +56,29 @@ function client(extra = {}) {
   return { t, rec };
 }
 
+/** The one event `method(edata)` sends. */
+async function emit(method: string, edata: unknown) {
+  const { t, rec } = client();
+  (t as unknown as Record<string, (e: unknown) => void>)[method](structuredClone(edata));
+  await t.flush();
+  await t.shutdown();
+  return rec.events()[0];
+}
+
 describe('every V3 event method', () => {
   for (const [method, edata] of Object.entries(SAMPLES)) {
-    test(`${method}() passes our validator and the pipeline schema`, async () => {
-      const { t, rec } = client();
-      (t as unknown as Record<string, (e: unknown) => void>)[method](structuredClone(edata));
-      await t.flush();
-      const [event] = rec.events();
+    test(`${method}() passes our validator, with its mid and anonymous actor`, async () => {
+      const event = await emit(method, edata);
       assert.equal(event.eid, method.toUpperCase());
       const ours = validateEvent(event);
       assert.ok(ours.valid, JSON.stringify(ours));
-      assert.deepEqual(pipelineErrors(event), []);
       assert.match(event.mid, new RegExp(`^${method.toUpperCase()}:[0-9a-f-]{36}$`));
       assert.equal(event.context.did, 'device-1');
       assert.equal(event.actor.id, 'device-1', 'anonymous actor is its device');
-      await t.shutdown();
+    });
+
+    test(`${method}() passes Sunbird's pipeline schema`, { skip: REFERENCE_SKIP }, async () => {
+      assert.deepEqual(pipelineErrors(await emit(method, edata)), []);
     });
   }
 });

@@ -17,6 +17,7 @@ export function recorder(statuses: Array<number | SendResult> = []) {
 }
 
 export { pipelineErrors } from '../../spec/src/test-support/pipeline-oracle.js';
+export { REFERENCE_SKIP } from '../../spec/src/test-support/reference-dir.js';
 
 /** A local collector stand-in: records decoded batches and headers, answers with `respond(n)` (default 200). */
 export async function captureServer(

@@ -1,15 +1,14 @@
 // Test support: Sunbird's production pipeline schemas (draft-04, from ../shared/reference) as an oracle, and the
 // sample events to ask it about. Mirrors the pipeline-preprocessor: the schema file is `<eid lowercased>.json`.
+// Read on first use, so a suite that imports this module still loads where the reference is absent (it skips).
 import fs from 'node:fs';
 import path from 'node:path';
 import ajvDraft04 from 'ajv-draft-04';
-import { REFERENCE_DIR } from './reference-dir.js';
+import { referenceDir } from './reference-dir.js';
 
 // A CommonJS module: under NodeNext its class is the default export's `default`.
 const AjvDraft04 = ajvDraft04.default;
 
-const SCHEMA_DIR = path.join(REFERENCE_DIR, 'schemas/sunbird-pipeline-3.0');
-const SAMPLES_DIR = path.join(REFERENCE_DIR, 'samples');
 const BASE_URI = 'resource:/schemas/telemetry/3.0/';
 
 /**
@@ -30,18 +29,20 @@ function stripIds(schema: unknown): unknown {
 function loadPipelineSchemas() {
   // validateFormats:false: common.json puts "format":"date-time" on the numeric ets, a no-op for the Java validator.
   const ajv = new AjvDraft04({ strict: false, validateFormats: false, allErrors: false });
-  const files = fs.readdirSync(SCHEMA_DIR).filter((f) => f.endsWith('.json'));
+  const schemaDir = path.join(referenceDir(), 'schemas/sunbird-pipeline-3.0');
+  const files = fs.readdirSync(schemaDir).filter((f) => f.endsWith('.json'));
   for (const file of files) {
-    const schema = stripIds(JSON.parse(fs.readFileSync(path.join(SCHEMA_DIR, file), 'utf8'))) as object;
+    const schema = stripIds(JSON.parse(fs.readFileSync(path.join(schemaDir, file), 'utf8'))) as object;
     ajv.addSchema(schema, BASE_URI + file);
   }
   return { ajv, files: new Set(files) };
 }
 
-const pipeline = loadPipelineSchemas();
+let pipeline: ReturnType<typeof loadPipelineSchemas> | undefined;
 
 /** The pipeline's errors for an event, checked against `<eid lowercased>.json`, or envelope.json without eid. */
 export function pipelineErrors(event: unknown): string[] {
+  pipeline ??= loadPipelineSchemas();
   const eid = (event as { eid?: unknown } | null)?.eid;
   const file = eid === undefined || eid === null ? 'envelope.json' : `${String(eid).toLowerCase()}.json`;
   if (!pipeline.files.has(file)) return [`no schema ${file}: eid looks incorrect, sending to failed`];
@@ -62,9 +63,10 @@ export interface Sample {
 
 /** Every spec example (one event per file) and every event of every parseable batch line of the NDJSON fixtures. */
 export function loadSamples(): { samples: Sample[]; unparseableLines: string[] } {
+  const samplesDir = path.join(referenceDir(), 'samples');
   const samples: Sample[] = [];
   const unparseableLines: string[] = [];
-  const examples = path.join(SAMPLES_DIR, 'spec-examples');
+  const examples = path.join(samplesDir, 'spec-examples');
   for (const file of fs.readdirSync(examples).sort()) {
     samples.push({
       source: `spec-examples/${file}`,
@@ -72,7 +74,7 @@ export function loadSamples(): { samples: Sample[]; unparseableLines: string[] }
     });
   }
   for (const file of ['flink_golden_dataset.json', 'pipeline_test_data.json']) {
-    const lines = fs.readFileSync(path.join(SAMPLES_DIR, 'sunbird-data-pipeline', file), 'utf8').split('\n');
+    const lines = fs.readFileSync(path.join(samplesDir, 'sunbird-data-pipeline', file), 'utf8').split('\n');
     lines.forEach((line, i) => {
       if (!line.trim()) return;
       let batch: { events: unknown[] };

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { findReferenceDir } from './reference-dir.js';
+import { locateReferenceDir } from './reference-dir.js';
 
 test('the reference material is found beside the checkout, beside a local clone origin, or where the env says', () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'reference-dir-'));
@@ -15,8 +15,11 @@ test('the reference material is found beside the checkout, beside a local clone 
   const clone = path.join(root, 'elsewhere/clone');
   execFileSync('git', ['clone', '-q', main, clone], { stdio: 'ignore' });
 
-  assert.equal(findReferenceDir({}, main), reference);
-  assert.equal(findReferenceDir({}, clone), reference);
-  assert.equal(findReferenceDir({ TELEMETRY_REFERENCE_DIR: reference }, root), reference);
-  assert.throws(() => findReferenceDir({}, root), /TELEMETRY_REFERENCE_DIR/);
+  assert.deepEqual(locateReferenceDir({}, main), { dir: reference });
+  assert.deepEqual(locateReferenceDir({}, clone), { dir: reference });
+  assert.deepEqual(locateReferenceDir({ TELEMETRY_REFERENCE_DIR: reference }, root), { dir: reference });
+  const absent = locateReferenceDir({}, root);
+  assert.equal(absent.dir, undefined);
+  assert.match(absent.missing ?? '', /^oracle suite: .*TELEMETRY_REFERENCE_DIR/);
+  assert.doesNotMatch(absent.missing ?? '', /\n/, 'one line');
 });
