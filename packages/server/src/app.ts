@@ -44,6 +44,8 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     bodyLimit: 1024 * 1024,
     // While closing, requests get a 503 so clients retry elsewhere or later.
     return503OnClosing: true,
+    // `//v1/telemetry` is `/v1/telemetry`: Sunbird's SDK joins a host configured with a trailing slash and its path.
+    routerOptions: { ignoreDuplicateSlashes: true },
   });
   installErrorHandler(app);
   for (const group of ROUTE_GROUPS) {

@@ -18,22 +18,48 @@ export const TELEMETRY_PATHS = [
   '/action/data/v3/telemetry',
 ];
 
-/** What Sunbird's SDKs and portals send (see the reference), plus ours. */
-const ALLOWED_HEADERS = [
+/**
+ * Every request header a browser client of ours or of Sunbird may send, allowed at preflight: our SDK's, the
+ * telemetry SDK's (x-app-id, x-device-id, x-channel-id, Authorization, and 1.3.0's `dataType`), the Sunbird telemetry
+ * service's own CORS list (cid, user-id, x-auth, Cache-Control, X-Requested-With), and what Sunbird's portals and
+ * mobile apps put on every API call through their HTTP clients (session, message and request ids, user token, org).
+ * Source: ../shared/reference/sunbird-sdk-and-service.md and issue 11 item 9.
+ */
+export const ALLOWED_HEADERS = [
   'Content-Type',
   'Content-Encoding',
   'Authorization',
+  'Accept',
+  'Accept-Language',
+  'Cache-Control',
+  'Pragma',
+  'X-Requested-With',
+  'x-api-key',
   'x-app-id',
   'x-device-id',
   'x-channel-id',
-  'x-api-key',
   'cid',
   'user-id',
   'x-auth',
-  'Cache-Control',
-  'X-Requested-With',
   'datatype',
-].join(', ');
+  'x-authenticated-user-token',
+  'x-authenticated-userid',
+  'x-authenticated-for',
+  'x-session-id',
+  'x-msgid',
+  'ts',
+  'x-source',
+  'x-request-id',
+  'x-trace-id',
+  'x-consumer-id',
+  'x-org-code',
+  'x-app-ver',
+  'x-platform-id',
+  'x-user-token',
+];
+
+/** Response headers a cross-origin caller may read: when to retry after a 429 or 503. */
+const EXPOSED_HEADERS = ['Retry-After'];
 
 function header(request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name];
@@ -41,11 +67,16 @@ function header(request: FastifyRequest, name: string): string | undefined {
   return text ? text : undefined;
 }
 
+/**
+ * CORS on every answer of the ingestion routes, errors included (set at onRequest, before any check can fail), so a
+ * browser shows the collector's JSON error instead of a misleading CORS failure.
+ */
 function cors(request: FastifyRequest, reply: FastifyReply): void {
   reply.header('Access-Control-Allow-Origin', request.headers.origin ?? '*');
   reply.header('Vary', 'Origin');
   reply.header('Access-Control-Allow-Methods', 'POST, OPTIONS');
-  reply.header('Access-Control-Allow-Headers', ALLOWED_HEADERS);
+  reply.header('Access-Control-Allow-Headers', ALLOWED_HEADERS.join(', '));
+  reply.header('Access-Control-Expose-Headers', EXPOSED_HEADERS.join(', '));
   reply.header('Access-Control-Max-Age', '86400');
 }
 

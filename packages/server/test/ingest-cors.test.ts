@@ -1,0 +1,95 @@
+/**
+ * CORS on the ingestion routes: every answer carries it, errors included, so a browser on another origin can read
+ * the collector's JSON error; the headers Sunbird's portals and apps send pass the preflight; Retry-After is readable;
+ * a host configured with a trailing slash (`//v1/telemetry`) reaches the route.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import zlib from 'node:zlib';
+import { TELEMETRY_PATHS } from '../src/ingest/routes.js';
+import { eventually, interact, sql, startTestServer } from './helpers.js';
+
+const ORIGIN = 'http://127.0.0.1:9';
+const PORTAL_HEADERS = [
+  'x-authenticated-user-token',
+  'x-session-id',
+  'x-msgid',
+  'ts',
+  'x-source',
+  'x-request-id',
+  'x-consumer-id',
+  'x-org-code',
+  'x-app-ver',
+  'x-authenticated-userid',
+  'x-app-id',
+  'x-device-id',
+  'x-channel-id',
+  'authorization',
+  'content-type',
+  'content-encoding',
+];
+
+let server: Awaited<ReturnType<typeof startTestServer>>;
+before(async () => {
+  server = await startTestServer({ writeKeys: ['write-key'], maxBodyBytes: 4096, adminToken: 'admin' });
+});
+after(async () => {
+  await server?.close();
+});
+
+function assertCors(response: Response, what: string): void {
+  assert.equal(response.headers.get('access-control-allow-origin'), ORIGIN, what);
+  assert.match(response.headers.get('access-control-expose-headers') ?? '', /(^|, )Retry-After(,|$)/, what);
+}
+
+test('a preflight with every header Sunbird portals and apps send passes, on every ingestion path', async () => {
+  for (const path of [...TELEMETRY_PATHS, '//v1/telemetry']) {
+    const response = await fetch(`${server.url}${path}`, {
+      method: 'OPTIONS',
+      headers: {
+        origin: ORIGIN,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': PORTAL_HEADERS.join(','),
+      },
+    });
+    assert.equal(response.status, 204, path);
+    assertCors(response, path);
+    const allowed = (response.headers.get('access-control-allow-headers') ?? '').toLowerCase().split(/,\s*/);
+    assert.deepEqual(
+      PORTAL_HEADERS.filter((h) => !allowed.includes(h)),
+      [],
+      `${path}: headers refused at preflight`,
+    );
+  }
+});
+
+test('every answer of the ingestion routes carries CORS: 200, 400, 401, 403, 413, 415 and a doubled slash', async () => {
+  const post = (path: string, body: string | Buffer, headers: Record<string, string> = {}) =>
+    fetch(`${server.url}${path}`, {
+      method: 'POST',
+      headers: { origin: ORIGIN, 'content-type': 'application/json', authorization: 'Bearer write-key', ...headers },
+      body,
+    });
+  const event = interact();
+  const cases: Array<[string, Promise<Response>, number]> = [
+    ['stored', post('/v1/telemetry', JSON.stringify({ params: { msgid: 'cors-1' }, events: [interact()] })), 200],
+    ['doubled slash', post('//v1/telemetry', JSON.stringify({ params: { msgid: 'cors-2' }, events: [event] })), 200],
+    ['empty body', post('/v1/telemetry', ''), 400],
+    ['not JSON', post('/api/data/v1/telemetry', '{'), 400],
+    ['bad gzip', post('/v1/telemetry', Buffer.from('nope'), { 'content-encoding': 'gzip' }), 400],
+    ['no write key', post('/data/v3/telemetry', '{}', { authorization: '' }), 401],
+    ['wrong write key', post('/data/v3/telemetry', '{}', { authorization: 'Bearer wrong' }), 403],
+    ['too large', post('/v1/telemetry', zlib.gzipSync('x').toString('latin1') + 'x'.repeat(5000)), 413],
+    ['unknown encoding', post('/v1/telemetry', '{}', { 'content-encoding': 'br2' }), 415],
+  ];
+  for (const [what, pending, status] of cases) {
+    const response = await pending;
+    const body = await response.json();
+    assert.equal(response.status, status, `${what}: ${JSON.stringify(body)}`);
+    assertCors(response, what);
+  }
+  await eventually(async () => {
+    const rows = await sql(server, `SELECT count(*) FROM events WHERE mid = '${event.mid}'`, 'admin');
+    return rows[0][0] === 1;
+  });
+});
