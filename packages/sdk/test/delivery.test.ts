@@ -2,8 +2,12 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, mock, test } from 'node:test';
 import { createTelemetry } from '../src/index.js';
+import { EventQueue } from '../src/queue.js';
 import { nextDelay, parseRetryAfter, shouldRetry } from '../src/retry.js';
-import { memoryStorage } from '../src/storage.js';
+import { Sender } from '../src/sender.js';
+import { asyncStorage, memoryStorage } from '../src/storage.js';
+import { KEEPALIVE_MAX_BYTES } from '../src/transport.js';
+import type { SendRequest, SendResult } from '../src/types.js';
 import { mapStorage, recorder } from './helpers.js';
 
 const settle = () => new Promise((r) => setImmediate(r));
@@ -26,9 +30,22 @@ function client(rec: ReturnType<typeof recorder>, extra = {}) {
 const click = (t: ReturnType<typeof createTelemetry>, id = 'x') => t.interact({ type: 'CLICK', id });
 
 describe('retry rule', () => {
-  test('network errors, 5xx and 429 retry; other 4xx do not', () => {
-    for (const s of [0, 429, 500, 502, 503, 504]) assert.equal(shouldRetry(s), true, String(s));
-    for (const s of [400, 401, 403, 404, 413, 415, 422]) assert.equal(shouldRetry(s), false, String(s));
+  test('network errors, timeouts (408), 429, 5xx and stray 1xx/3xx retry; every other 4xx does not', () => {
+    // 408 is retried: the server gave up waiting for the request (RFC 9110 §15.5.9), the events are fine.
+    for (const s of [0, 101, 301, 304, 408, 429, 500, 502, 503, 504, 599])
+      assert.equal(shouldRetry(s), true, String(s));
+    for (const s of [400, 401, 403, 404, 407, 409, 413, 415, 422, 451, 499])
+      assert.equal(shouldRetry(s), false, String(s));
+  });
+  test('Retry-After is obeyed up to 10 minutes, never longer, never negative', () => {
+    assert.equal(parseRetryAfter('86400', 0), 600_000, 'a day is capped at 10 minutes');
+    assert.equal(parseRetryAfter('600', 0), 600_000);
+    assert.equal(parseRetryAfter('599', 0), 599_000);
+    assert.equal(parseRetryAfter(new Date(86_400_000).toUTCString(), 0), 600_000);
+    assert.equal(parseRetryAfter(new Date(0).toUTCString(), 5000), 0, 'a date in the past means now');
+    assert.equal(parseRetryAfter('-5', 0), 0);
+    assert.equal(parseRetryAfter('', 0), undefined);
+    assert.equal(parseRetryAfter(null, 0), undefined);
   });
   test('delays grow exponentially with jitter, are capped, and honour Retry-After', () => {
     assert.equal(
@@ -116,14 +133,106 @@ describe('delivery', () => {
     assert.equal(rec.requests.length, 2);
   });
 
-  test('a 400 is not retried: the batch is dropped and counted', async () => {
+  test('a 400 is not retried: the batch is dropped and counted, and the next batch goes', async () => {
     const rec = recorder([400]);
     const t = client(rec);
     for (let i = 0; i < 5; i++) click(t);
     await tick(0);
     await tick(120_000);
     assert.equal(rec.requests.length, 1);
-    assert.equal(t.stats().rejected, 5);
+    assert.deepEqual([t.stats().rejected, t.stats().retries, t.stats().sent], [5, 0, 0]);
+    click(t, 'next');
+    await t.flush();
+    assert.deepEqual(
+      rec.requests.map((r) => r.events.length),
+      [5, 1],
+    );
+  });
+
+  test('a 408 is retried with the same batch, not dropped', async () => {
+    const rec = recorder([408]);
+    const t = client(rec);
+    for (let i = 0; i < 5; i++) click(t);
+    await tick(0);
+    await tick(1000);
+    assert.equal(rec.requests.length, 2);
+    assert.equal(rec.requests[0].msgid, rec.requests[1].msgid);
+    assert.deepEqual([t.stats().rejected, t.stats().sent], [0, 5]);
+  });
+
+  test('a failed send backs off: a new full batch does not go before the delay', async () => {
+    const rec = recorder([503]);
+    const t = client(rec);
+    for (let i = 0; i < 5; i++) click(t);
+    await tick(0);
+    for (let i = 0; i < 5; i++) click(t);
+    await tick(0);
+    assert.equal(rec.requests.length, 1, 'no request during the backoff');
+    await tick(1000);
+    assert.deepEqual(
+      rec.requests.map((r) => r.events.length),
+      [5, 5, 5],
+    );
+  });
+
+  test('a timer that fires while a request is in flight leaves no stale handle: later events still go', async () => {
+    let release!: () => void;
+    const requests: number[] = [];
+    const transport = (r: SendRequest) => {
+      requests.push(JSON.parse(r.body).events.length);
+      if (requests.length > 1) return Promise.resolve({ status: 200 });
+      return new Promise<SendResult>((res) => {
+        release = () => res({ status: 200 });
+      });
+    };
+    const t = client({ ...recorder(), transport }, { flushIntervalMs: 100 });
+    click(t, 'a');
+    await tick(100);
+    assert.deepEqual(requests, [1]);
+    click(t, 'b');
+    await tick(100); // the interval timer fires while the first request is still in flight
+    release();
+    await tick(0);
+    await tick(100);
+    assert.deepEqual(requests, [1, 1]);
+    click(t, 'c');
+    await tick(100);
+    assert.deepEqual(requests, [1, 1, 1], 'c went within the interval, without flush()');
+  });
+
+  test('a transport that throws or answers nonsense counts as a network error', async () => {
+    let n = 0;
+    const transport = async () => {
+      n++;
+      if (n === 1) throw new Error('boom');
+      if (n === 2) return undefined as unknown as SendResult;
+      return { status: 200 };
+    };
+    const t = client({ ...recorder(), transport });
+    for (let i = 0; i < 5; i++) click(t);
+    await tick(0);
+    await tick(1000);
+    await tick(2000);
+    assert.deepEqual([n, t.stats().retries, t.stats().sent], [3, 2, 5]);
+  });
+
+  test('a request with no answer is abandoned after requestTimeoutMs and retried', async () => {
+    let n = 0;
+    const signals: Array<AbortSignal | undefined> = [];
+    const transport = (r: SendRequest) => {
+      signals.push(r.signal);
+      return ++n === 1 ? new Promise<SendResult>(() => {}) : Promise.resolve({ status: 200 });
+    };
+    const t = client({ ...recorder(), transport }, { requestTimeoutMs: 5000 });
+    for (let i = 0; i < 5; i++) click(t);
+    await tick(0);
+    await tick(4999);
+    assert.deepEqual([n, t.stats().retries], [1, 0]);
+    await tick(1);
+    assert.equal(signals[0]?.aborted, true, 'the hung request is aborted');
+    assert.equal(t.stats().retries, 1);
+    await tick(1000);
+    assert.deepEqual([n, t.stats().sent], [2, 5]);
   });
 
   test('a 413 halves the batch until the collector takes it; only a lone event it refuses is dropped', async () => {
@@ -205,6 +314,68 @@ describe('delivery', () => {
     );
   });
 
+  test('durations are in seconds: END after START, a session END after idle, endSession()', async () => {
+    const rec = recorder();
+    const t = client(rec, { sessionEvents: true });
+    t.start({ type: 'player' });
+    await tick(30_000);
+    t.end({ type: 'player' });
+    await tick(12_000);
+    click(t, 'last'); // the session's last activity: 42 s after its start
+    await tick(31 * 60_000);
+    click(t, 'next session');
+    await tick(7000);
+    click(t, 'later');
+    t.endSession();
+    await t.flush();
+    const ends = rec.events().filter((e) => e.eid === 'END');
+    assert.deepEqual(
+      ends.map((e) => [e.edata.type, e.edata.duration]),
+      [
+        ['player', 30],
+        ['session', 42],
+        ['session', 7],
+      ],
+    );
+    assert.equal(ends[1].ets, 1_700_000_000_000 + 42_000, 'a session END is stamped with its last activity');
+  });
+
+  test('timeDiff (seconds) is added to every ets; set() changes later events only, and only its keys', async () => {
+    const rec = recorder();
+    const t = client(rec, { timeDiff: -90, uid: 'u1' });
+    click(t, 'a');
+    t.set({ uid: 'u2', env: 'exam', tags: ['t'], did: 'forged', skewMs: 5 } as never);
+    click(t, 'b');
+    await t.flush();
+    const [a, b] = rec.events();
+    assert.equal(a.ets, 1_700_000_000_000 - 90_000);
+    assert.equal(b.ets, 1_700_000_000_000 - 90_000);
+    assert.deepEqual([a.actor.id, a.context.env, a.tags], ['u1', 'home', []]);
+    assert.deepEqual([b.actor.id, b.context.env, b.tags], ['u2', 'exam', ['t']]);
+    assert.equal(b.context.did, 'd1', 'set() cannot change the device id');
+  });
+
+  test('optOutByDefault: nothing stored or sent until optIn(); the choice is remembered', async () => {
+    const storage = mapStorage();
+    const rec = recorder();
+    const t = client(rec, { storage, optOutByDefault: true, did: undefined });
+    assert.equal(t.optedOut, true);
+    click(t, 'no');
+    await tick(5000);
+    assert.deepEqual([rec.requests.length, storage.data.size], [0, 0]);
+    t.optIn();
+    click(t, 'yes');
+    await t.flush();
+    assert.deepEqual(
+      rec.events().map((e) => e.edata.id),
+      ['yes'],
+    );
+    assert.equal(storage.data.get('telemetry:optout'), '0');
+    const next = client(rec, { storage, optOutByDefault: true, did: undefined });
+    assert.equal(next.optedOut, false, 'opt-in remembered');
+    assert.equal(next.did, t.did, 'same device after opt-in');
+  });
+
   test('sessions: START on first event, END and a new sid after 30 minutes idle', async () => {
     const rec = recorder();
     const t = client(rec, { sessionEvents: true, did: undefined });
@@ -239,5 +410,146 @@ describe('delivery', () => {
     await t.ready;
     await t.flush();
     assert.equal(rec.events()[0].context.did, 'stored-device');
+  });
+});
+
+describe('the queue shared by tabs, the unload path, AsyncStorage', () => {
+  const settle = () => new Promise((r) => setImmediate(r));
+
+  test('two tabs on one localStorage keep each other’s undelivered events and never resurrect what they delivered', async () => {
+    const ls = mapStorage();
+    (globalThis as { localStorage?: unknown }).localStorage = ls;
+    try {
+      const down = recorder(Array(20).fill(0));
+      const a = client(down, { storage: ls });
+      const b = client(down, { storage: ls });
+      click(a, 'a1');
+      click(b, 'b1');
+      await settle();
+      const stored = () =>
+        JSON.parse(ls.data.get('telemetry:queue')!).map((e: { edata: { id: string } }) => e.edata.id);
+      assert.deepEqual(stored(), ['a1', 'b1'], 'tab b did not overwrite tab a');
+      const upB = recorder();
+      const b2 = client(upB, { storage: ls });
+      await b2.flush();
+      await settle();
+      assert.deepEqual(
+        upB.events().map((e) => e.edata.id),
+        ['a1', 'b1'],
+        'a new tab adopts both',
+      );
+      assert.deepEqual(stored(), []);
+      click(a, 'a2');
+      await settle();
+      // Tab a still holds a1 (it cannot know another tab sent it: the collector drops that duplicate by mid),
+      // but b1, which it never held, does not come back.
+      assert.deepEqual(stored(), ['a1', 'a2']);
+      // Tab b2 delivered a1: its next write drops a1 and keeps tab a's a2.
+      click(b2, 'b2');
+      await b2.flush();
+      await settle();
+      assert.deepEqual(stored(), ['a2']);
+    } finally {
+      delete (globalThis as { localStorage?: unknown }).localStorage;
+    }
+  });
+
+  test('unload: batches within the 64 KiB keepalive budget go at once; the rest stay queued and stored', async () => {
+    const storage = mapStorage();
+    const queue = new EventQueue(storage, 'q', 2000, () => {}, false);
+    const requests: SendRequest[] = [];
+    const stats = {
+      queued: 0,
+      sent: 0,
+      evicted: 0,
+      rejected: 0,
+      dropped: 0,
+      retries: 0,
+      replaced: 0,
+      storageErrors: 0,
+    };
+    const sender = new Sender(queue, {
+      url: 'u',
+      headers: () => ({}),
+      batchSize: 10,
+      intervalMs: 3000,
+      gzip: true,
+      timeoutMs: 10_000,
+      skewMs: 0,
+      transport: async (r) => {
+        requests.push(r);
+        return { status: 200 };
+      },
+      log: () => {},
+      stats,
+    });
+    const event = (i: number, pad: number) => ({
+      mid: 'm' + i,
+      json: JSON.stringify({ mid: 'm' + i, pad: 'x'.repeat(pad) }),
+    });
+    queue.push(event(0, 70_000)); // alone over the budget: waits for the next page
+    for (let i = 1; i <= 40; i++) queue.push(event(i, 2000));
+    sender.flushUnload();
+    assert.ok(storage.data.get('q')!.length > 150_000, 'everything written before anything is sent');
+    await settle();
+    const bytes = requests.reduce((n, r) => n + r.body.length, 0);
+    assert.ok(bytes <= KEEPALIVE_MAX_BYTES, String(bytes));
+    assert.ok(bytes > KEEPALIVE_MAX_BYTES - 5000, 'the budget is used');
+    assert.ok(requests.every((r) => r.unload));
+    const sentMids = requests.flatMap((r) => JSON.parse(r.body).events.map((e: { mid: string }) => e.mid));
+    assert.equal(sentMids[0], 'm1', 'the oversized event is skipped, not a wall');
+    assert.equal(queue.size, 41 - sentMids.length);
+    assert.equal(stats.sent, sentMids.length);
+  });
+
+  test('unload: a failed keepalive is not a rejection: the batch stays queued', async () => {
+    const queue = new EventQueue(memoryStorage(), 'q', 2000, () => {}, false);
+    const stats = {
+      queued: 0,
+      sent: 0,
+      evicted: 0,
+      rejected: 0,
+      dropped: 0,
+      retries: 0,
+      replaced: 0,
+      storageErrors: 0,
+    };
+    const sender = new Sender(queue, {
+      url: 'u',
+      headers: () => ({}),
+      batchSize: 10,
+      intervalMs: 3000,
+      gzip: true,
+      timeoutMs: 10_000,
+      skewMs: 0,
+      transport: async () => ({ status: 0 }),
+      log: () => {},
+      stats,
+    });
+    queue.push({ mid: 'm', json: '{"mid":"m"}' });
+    sender.flushUnload();
+    await settle();
+    assert.deepEqual([queue.size, stats.sent, stats.rejected, stats.retries], [1, 0, 0, 0]);
+  });
+
+  test('asyncStorage writes in call order even when the first write is slower, and reads after writes', async () => {
+    const data = new Map<string, string>();
+    const delays = [30, 0];
+    const rn = {
+      getItem: async (k: string) => data.get(k) ?? null,
+      setItem: (k: string, v: string) =>
+        new Promise<void>((r) => setTimeout(() => r(void data.set(k, v)), delays.shift() ?? 0)),
+      removeItem: async (k: string) => void data.delete(k),
+    };
+    const s = asyncStorage(rn);
+    s.setItem('k', 'first');
+    s.setItem('k', 'second');
+    assert.equal(await s.getItem('k'), 'second');
+    s.removeItem('k');
+    assert.equal(await s.getItem('k'), null);
+    // A failing write does not stop the chain.
+    const failing = asyncStorage({ ...rn, setItem: async () => Promise.reject(new Error('disk full')) });
+    failing.setItem('x', '1');
+    assert.equal(await failing.getItem('x'), null);
   });
 });
