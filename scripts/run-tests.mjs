@@ -1,4 +1,4 @@
-// Runs every *.test.ts under the given paths (default: all packages) with Node's test runner,
+// Runs every *.test.ts under the given paths (default: packages/ and scripts/) with Node's test runner,
 // TypeScript loaded by tsx and workspace packages resolved to their sources. Ends with the skipped tests counted by
 // reason (the oracle suites skip where the shared reference material is absent).
 import { spawnSync } from 'node:child_process';
@@ -17,7 +17,7 @@ function walk(dir) {
     else if (entry.name.endsWith('.test.ts')) files.push(full);
   }
 }
-for (const root of roots.length ? roots : ['packages']) {
+for (const root of roots.length ? roots : ['packages', 'scripts']) {
   if (fs.statSync(root).isDirectory()) walk(root);
   else files.push(root);
 }
