@@ -16,8 +16,9 @@ import { openDuckDBStore } from '../store/duckdb/duckdb-store.js';
 const HELP = `usage: telemetry simulate [options]
 
 Generates realistic, reproducible Sunbird V3 traffic from an e-Samwad-like teacher app:
-users join over the first weeks, have sessions (START … IMPRESSION/INTERACT/SEARCH/FEEDBACK/
-INTERRUPT … END), walk a funnel at the chosen step rates and return at the chosen weekly rates.
+users of schools across districts (context.rollup, UDISE codes in cdata) join over the first
+weeks, have sessions (START … IMPRESSION/INTERACT/SEARCH/FEEDBACK/SHARE/ASSESS/ERROR/INTERRUPT
+… END), walk a funnel at the chosen step rates and return at the chosen weekly rates.
 By default the traffic ends now (today is the last day; nothing after the wall clock).
 The same options, --start and seed give the same events, up to the wall clock. See docs/simulator.md.
 

@@ -44,7 +44,18 @@ test('every simulated event is a valid V3 event', () => {
     assert.ok(result.valid, `${event.eid} ${JSON.stringify(result)}`);
     counts[event.eid] = (counts[event.eid] ?? 0) + 1;
   }
-  for (const eid of ['START', 'IMPRESSION', 'INTERACT', 'SEARCH', 'FEEDBACK', 'INTERRUPT', 'END']) {
+  for (const eid of [
+    'START',
+    'IMPRESSION',
+    'INTERACT',
+    'SEARCH',
+    'FEEDBACK',
+    'SHARE',
+    'ERROR',
+    'ASSESS',
+    'INTERRUPT',
+    'END',
+  ]) {
     assert.ok(counts[eid] > 0, `no ${eid} in the sample`);
   }
 });

@@ -3,7 +3,7 @@
  * chosen rates, and walk the funnel to a depth drawn from the chosen step rates. Events come out
  * user by user, each user's in time order; the ground truth is filled in as they are produced.
  */
-import { ROLES } from './app-model.js';
+import { ROLES, SCHOOLS } from './app-model.js';
 import { DAY_MS, expectedRetention, type SimulationParams, startMs, weekOfDay } from './params.js';
 import { Random } from './random.js';
 import { type SessionUser, SessionWriter, type SimEvent } from './session.js';
@@ -25,6 +25,8 @@ export function generateUser(p: SimulationParams, index: number): { events: SimE
     actorId: `${rng.hex(8)}-${rng.hex(4)}-4${rng.hex(3)}-8${rng.hex(3)}-${rng.hex(12)}`,
     did: rng.hex(40),
     role: ROLES[rng.weighted(ROLE_WEIGHTS)].id,
+    school: rng.pick(SCHOOLS),
+    updateDay: firstDay + p.releaseDay + rng.int(7),
     seq: 0,
   };
   const plannedJoin = firstDay + rng.int(p.acquisitionDays);

@@ -1,6 +1,6 @@
 /** The simulator's parameters, their documented defaults, and what they imply (the test oracle). */
 import type { FunnelsQuery } from '../analytics/model.js';
-import { PAGES } from './app-model.js';
+import { ASSIGNMENT_BUTTONS, PAGES } from './app-model.js';
 
 /** One funnel step: an IMPRESSION of a page, or an INTERACT on a button of a page. */
 export interface FunnelStep {
@@ -54,21 +54,38 @@ export interface SimulationParams {
   interactsPerPage: number;
   /** Probability of a SEARCH on a visit to the content library. Default 0.6. */
   searchRate: number;
+  /** Probability that a SEARCH finds nothing (`edata.size` 0). Default 0.15. */
+  zeroResultRate: number;
   /** Probability of a FEEDBACK on a visit to a resource. Default 0.15. */
   feedbackRate: number;
+  /** Probability that a visit to the assignment screen starts the assignment. Default 0.7. */
+  assignmentStartRate: number;
+  /** Probability that a started assignment is submitted after its ASSESS events. Default 0.6. */
+  assignmentSubmitRate: number;
+  /** Probability of an ERROR on a screen view, on the previous app version. Default 0.01. */
+  errorRate: number;
+  /** The same on the current version, from its release on: a release that broke something. Default 0.05. */
+  releaseErrorRate: number;
   /** Probability that a session is interrupted (app sent to background, then resumed). Default 0.15. */
   interruptRate: number;
   /** Mean seconds between events in a session. Default 12. */
   thinkSeconds: number;
   /** context.channel. Default 'eSamwad-android-app'. */
   channel: string;
-  /** context.pdata.id / ver. Default 'com.himachal.esamwad' / '3.4.1'. */
+  /** context.pdata.id / ver (the current version). Default 'com.himachal.esamwad' / '3.4.1'. */
   pdataId: string;
   pdataVer: string;
+  /** The version before the current one. Default '3.4.0'. */
+  pdataPrevVer: string;
+  /**
+   * Day of the range (0 = `start`) the current version is released; each user updates within a
+   * week after it. Default: 14 days before the end (0 when the range is shorter).
+   */
+  releaseDay: number;
 }
 
 /** The defaults that do not depend on the clock (`start` and `until` do: see resolveParams). */
-export const DEFAULT_PARAMS: Omit<SimulationParams, 'start' | 'until'> = {
+export const DEFAULT_PARAMS: Omit<SimulationParams, 'start' | 'until' | 'releaseDay'> = {
   seed: 42,
   users: 1000,
   days: 56,
@@ -85,12 +102,18 @@ export const DEFAULT_PARAMS: Omit<SimulationParams, 'start' | 'until'> = {
   pagesPerSession: 4,
   interactsPerPage: 1.2,
   searchRate: 0.6,
+  zeroResultRate: 0.15,
   feedbackRate: 0.15,
+  assignmentStartRate: 0.7,
+  assignmentSubmitRate: 0.6,
+  errorRate: 0.01,
+  releaseErrorRate: 0.05,
   interruptRate: 0.15,
   thinkSeconds: 12,
   channel: 'eSamwad-android-app',
   pdataId: 'com.himachal.esamwad',
   pdataVer: '3.4.1',
+  pdataPrevVer: '3.4.0',
 };
 
 export const DAY_MS = 86_400_000;
@@ -103,7 +126,8 @@ export function resolveParams(overrides: Partial<SimulationParams> = {}, now = D
   const days = overrides.days ?? DEFAULT_PARAMS.days;
   const today = Math.floor(now / DAY_MS);
   const start = new Date((today - days + 1) * DAY_MS).toISOString().slice(0, 10);
-  const p: SimulationParams = { ...DEFAULT_PARAMS, start, until: now, ...overrides };
+  const releaseDay = Math.max(0, days - 14);
+  const p: SimulationParams = { ...DEFAULT_PARAMS, start, until: now, releaseDay, ...overrides };
   const problems: string[] = [];
   const probability = (name: string, v: number) => {
     if (!(v >= 0 && v <= 1)) problems.push(`${name} must be a probability in [0, 1], got ${v}`);
@@ -126,14 +150,31 @@ export function resolveParams(overrides: Partial<SimulationParams> = {}, now = D
     problems.push(`funnelRates needs one rate per funnel step (${p.funnelSteps.length}), got ${p.funnelRates.length}`);
   }
   for (const [i, v] of p.funnelRates.entries()) probability(`funnelRates[${i}]`, v);
-  for (const name of ['funnelRepeat', 'searchRate', 'feedbackRate', 'interruptRate'] as const)
+  if (!(Number.isInteger(p.releaseDay) && p.releaseDay >= 0 && p.releaseDay <= p.days)) {
+    problems.push(`releaseDay must be a whole number from 0 to days (${p.days}), got ${p.releaseDay}`);
+  }
+  for (const name of [
+    'funnelRepeat',
+    'searchRate',
+    'zeroResultRate',
+    'feedbackRate',
+    'assignmentStartRate',
+    'assignmentSubmitRate',
+    'errorRate',
+    'releaseErrorRate',
+    'interruptRate',
+  ] as const)
     probability(name, p[name]);
   // The oracle says "a user at depth d never does step d+1": the random walk must not do it by chance.
   for (const step of p.funnelSteps) {
     if (step.eid === 'IMPRESSION' && PAGES.some((pg) => pg.id === step.pageid)) {
       problems.push(`funnel step page ${step.pageid} is also a browsing page`);
     }
-    if (step.eid === 'INTERACT' && (!step.id || PAGES.some((pg) => pg.buttons.includes(step.id!)))) {
+    const flowButtons: string[] = Object.values(ASSIGNMENT_BUTTONS);
+    if (
+      step.eid === 'INTERACT' &&
+      (!step.id || flowButtons.includes(step.id) || PAGES.some((pg) => pg.buttons.includes(step.id!)))
+    ) {
       problems.push(`funnel INTERACT step needs an id no browsing page uses, got ${step.id}`);
     }
   }

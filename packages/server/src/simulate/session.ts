@@ -1,9 +1,20 @@
 /**
  * One simulated session as valid V3 events: START, a walk over the app's pages (IMPRESSION,
- * INTERACT, SEARCH, FEEDBACK), maybe an INTERRUPT pair and the user's funnel steps, then END.
+ * INTERACT, SEARCH, FEEDBACK, SHARE, ERROR, an assignment's ASSESS), maybe an INTERRUPT pair and
+ * the user's funnel steps, then END.
  */
-import { CONTENT_IDS, FEEDBACK_COMMENTS, PAGE_BY_ID, type Page, SEARCH_TERMS } from './app-model.js';
-import type { SimulationParams } from './params.js';
+import {
+  APP_ERRORS,
+  ASSIGNMENT_BUTTONS,
+  CONTENT_IDS,
+  FEEDBACK_COMMENTS,
+  PAGE_BY_ID,
+  type Page,
+  type School,
+  SEARCH_TERMS,
+  SHARE_TYPES,
+} from './app-model.js';
+import { DAY_MS, type SimulationParams } from './params.js';
 import type { Random } from './random.js';
 
 /** The V3 event shape the simulator emits (the subset of the spec it uses). */
@@ -20,6 +31,7 @@ export interface SimEvent {
     sid: string;
     did: string;
     cdata: { type: string; id: string }[];
+    rollup: { l1: string; l2: string; l3: string; l4: string };
   };
   object?: { id: string; type: string; ver: string };
   edata: Record<string, unknown>;
@@ -31,6 +43,9 @@ export interface SessionUser {
   actorId: string;
   did: string;
   role: string;
+  school: School;
+  /** Epoch day from which the user runs the current app version (`pdataVer`); before it `pdataPrevVer`. */
+  updateDay: number;
   seq: number;
 }
 
@@ -41,6 +56,7 @@ const MAX_INTERRUPT_MS = 25 * 60_000;
 export class SessionWriter {
   private t = 0;
   private sid = '';
+  private ver = '';
   private object: SimEvent['object'];
 
   constructor(
@@ -55,6 +71,7 @@ export class SessionWriter {
     const { rng, p } = this;
     this.t = startMs;
     this.sid = `${rng.hex(8)}-${rng.hex(4)}-4${rng.hex(3)}-a${rng.hex(3)}-${rng.hex(12)}`;
+    this.ver = Math.floor(startMs / DAY_MS) >= this.user.updateDay ? p.pdataVer : p.pdataPrevVer;
     this.object = undefined;
     this.emit('START', 'home', 'home', { type: 'app', pageid: 'home', duration: rng.range(5, 30) / 10 });
     let page = PAGE_BY_ID.get('home')!;
@@ -84,11 +101,14 @@ export class SessionWriter {
     const clicks = rng.poisson(p.interactsPerPage);
     for (let i = 0; i < clicks; i++) {
       this.gap();
-      this.emit('INTERACT', page.id, page.env, { type: 'CLICK', id: rng.pick(page.buttons), pageid: page.id });
+      const id = rng.pick(page.buttons);
+      this.emit('INTERACT', page.id, page.env, { type: 'CLICK', id, pageid: page.id });
+      if (id === 'share' && this.object) this.share(page);
     }
+    if (page.assignment && rng.chance(p.assignmentStartRate)) this.assignment(page);
     if (page.id === 'content-library' && rng.chance(p.searchRate)) {
       this.gap();
-      const size = rng.int(60);
+      const size = rng.chance(p.zeroResultRate) ? 0 : 1 + rng.int(60);
       const topn = Array.from({ length: Math.min(size, 3) }, () => ({ identifier: rng.pick(CONTENT_IDS) }));
       this.emit('SEARCH', page.id, page.env, { type: 'content', query: rng.pick(SEARCH_TERMS), size, topn });
     }
@@ -96,11 +116,47 @@ export class SessionWriter {
       this.gap();
       const rating = [1, 2, 3, 4, 4, 4, 5, 5][rng.int(8)];
       const feedback: Record<string, unknown> = { rating };
-      if (rng.chance(0.3)) feedback.comments = rng.pick(FEEDBACK_COMMENTS);
+      if (rng.chance(0.3)) feedback.commenttxt = rng.pick(FEEDBACK_COMMENTS);
       this.emit('FEEDBACK', page.id, page.env, feedback);
+    }
+    if (rng.chance(this.ver === p.pdataVer ? p.releaseErrorRate : p.errorRate)) {
+      this.gap();
+      this.emit('ERROR', page.id, page.env, { ...rng.pick(APP_ERRORS), pageid: page.id });
     }
     this.gap();
     edata.duration = (this.t - shownAt) / 1000;
+  }
+
+  /** The resource on screen shared out of the app (spec §2.9: SHARE, items = what was shared). */
+  private share(page: Page): void {
+    const { id, type, ver } = this.object!;
+    this.gap();
+    this.emit('SHARE', page.id, page.env, { dir: 'Out', type: this.rng.pick(SHARE_TYPES), items: [{ id, type, ver }] });
+  }
+
+  /** start-assignment, one ASSESS per question (3 to 5), and submit-assignment for some. */
+  private assignment(page: Page): void {
+    const { rng, p } = this;
+    this.gap();
+    this.emit('INTERACT', page.id, page.env, { type: 'CLICK', id: ASSIGNMENT_BUTTONS.start, pageid: page.id });
+    const questions = rng.range(3, 5);
+    for (let index = 1; index <= questions; index++) {
+      const asked = this.t;
+      this.gap();
+      const pass = rng.chance(0.65);
+      this.emit('ASSESS', page.id, page.env, {
+        item: { id: `q${index}`, maxscore: 1, type: 'mcq', title: `Question ${index}` },
+        index,
+        pass: pass ? 'Yes' : 'No',
+        score: pass ? 1 : 0,
+        resvalues: [{ [`ans${index}`]: String(rng.range(1, 4)) }],
+        duration: (this.t - asked) / 1000,
+      });
+    }
+    if (rng.chance(p.assignmentSubmitRate)) {
+      this.gap();
+      this.emit('INTERACT', page.id, page.env, { type: 'CLICK', id: ASSIGNMENT_BUTTONS.submit, pageid: page.id });
+    }
   }
 
   /** The funnel steps 1..depth, in order, a few seconds apart. */
@@ -143,11 +199,15 @@ export class SessionWriter {
       actor: { id: user.actorId, type: 'User' },
       context: {
         channel: p.channel,
-        pdata: { id: p.pdataId, ver: p.pdataVer, pid: `esamwadapp-${pageid}` },
+        pdata: { id: p.pdataId, ver: this.ver, pid: `esamwadapp-${pageid}` },
         env,
         sid: this.sid,
         did: user.did,
-        cdata: [{ type: 'selectedUser', id: user.role }],
+        cdata: [
+          { type: 'selectedUser', id: user.role },
+          { type: 'udise', id: user.school.udise },
+        ],
+        rollup: { l1: user.school.state, l2: user.school.district, l3: user.school.block, l4: user.school.udise },
       },
       edata,
     };
