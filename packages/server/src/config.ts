@@ -1,5 +1,6 @@
 /** Server configuration: every setting, its environment variable and its default, in one place. */
 import path from 'node:path';
+import { DEFAULT_CLOCK_SKEW_MS } from './ingest/clock-skew.js';
 
 export interface Config {
   /** HTTP port. Env PORT. Default 8080. */
@@ -18,6 +19,11 @@ export interface Config {
   maxInflatedBytes: number;
   /** Events per batch. Env TELEMETRY_MAX_BATCH_EVENTS. Default 5000. */
   maxBatchEvents: number;
+  /**
+   * A batch whose send time (envelope `ets`) differs from its receive time by more than this, in ms, gets that
+   * difference as its clock offset (events.ets_corrected). Env TELEMETRY_CLOCK_SKEW_MS. Default 60000.
+   */
+  clockSkewMs: number;
   /** Bytes per event; larger events are rejected into failed_events. Env TELEMETRY_MAX_EVENT_BYTES. Default 1 MB (Sunbird's). */
   maxEventBytes: number;
   /** Spool segment rotation: a non-empty segment is sealed for loading after this long. Env TELEMETRY_SPOOL_ROTATE_MS. Default 500. */
@@ -61,6 +67,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     maxBodyBytes: int('TELEMETRY_MAX_BODY_BYTES', 5 * MB),
     maxInflatedBytes: int('TELEMETRY_MAX_INFLATED_BYTES', 16 * MB),
     maxBatchEvents: int('TELEMETRY_MAX_BATCH_EVENTS', 5000),
+    clockSkewMs: int('TELEMETRY_CLOCK_SKEW_MS', DEFAULT_CLOCK_SKEW_MS),
     maxEventBytes: int('TELEMETRY_MAX_EVENT_BYTES', MB),
     spoolRotateMs: int('TELEMETRY_SPOOL_ROTATE_MS', 500),
     summarizeIntervalMs: int('TELEMETRY_SUMMARIZE_INTERVAL_MS', 2000),

@@ -102,6 +102,7 @@ export async function openCollector(config: Config) {
     spool,
     mids,
     batches,
+    clockSkewMs: config.clockSkewMs,
     limits: {
       maxEventBytes: config.maxEventBytes,
       maxBatchEvents: config.maxBatchEvents,

@@ -4,6 +4,7 @@
  */
 import { ApiError } from '../api/errors.js';
 import { batchLine, eventLine, eventLinePrefix, failedLine, type RequestContext } from '../spool/segment-format.js';
+import { clockOffsetMs, DEFAULT_CLOCK_SKEW_MS } from './clock-skew.js';
 import type { DedupIndex } from './dedup-index.js';
 import { findEventSpans } from './event-spans.js';
 import { checkEvent, type IngestRejection, type StepLimits } from './steps.js';
@@ -48,12 +49,14 @@ export interface CollectorDeps {
   limits: StepLimits & { maxBatchEvents: number };
   counters: CollectorCounters;
   clock?: () => number;
+  /** A batch whose send time (envelope `ets`) is further than this from its receive time is corrected, in ms. */
+  clockSkewMs?: number;
 }
 
 /** The number of per-event errors listed in a response; all of them are in failed_events. */
 const MAX_LISTED_ERRORS = 1000;
 
-type Batch = { events: unknown[]; params?: { msgid?: unknown } };
+type Batch = { events: unknown[]; params?: { msgid?: unknown }; ets?: unknown };
 
 function parseBatch(text: string, maxBatchEvents: number): Batch {
   let parsed: unknown;
@@ -113,7 +116,13 @@ export class Collector {
 
     const spans = findEventSpans(text);
     const exact = spans !== undefined && spans.length === events.length;
-    const ctx: RequestContext = { syncts: this.clock(), ...headers, msgid: msgid ?? undefined };
+    const syncts = this.clock();
+    const ctx: RequestContext = {
+      syncts,
+      clockOffsetMs: clockOffsetMs(syncts, batch.ets, this.deps.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS),
+      ...headers,
+      msgid: msgid ?? undefined,
+    };
     const prefix = eventLinePrefix(ctx);
     const added: string[] = [];
     let lines = '';
