@@ -26,6 +26,11 @@ export interface Config {
   clockSkewMs: number;
   /** Bytes per event; larger events are rejected into failed_events. Env TELEMETRY_MAX_EVENT_BYTES. Default 1 MB (Sunbird's). */
   maxEventBytes: number;
+  /**
+   * Nesting depth of objects and arrays in an event (the event itself is level 1); deeper events are rejected into
+   * failed_events (`too_deep`). Env TELEMETRY_MAX_DEPTH. Default 32, at most 1000 (docs/ingestion.md).
+   */
+  maxDepth: number;
   /** Spool segment rotation: a non-empty segment is sealed for loading after this long. Env TELEMETRY_SPOOL_ROTATE_MS. Default 500. */
   spoolRotateMs: number;
   /** Sessions and time spent are recomputed after loads at most this often. Env TELEMETRY_SUMMARIZE_INTERVAL_MS. Default 2000. */
@@ -46,6 +51,7 @@ export interface Config {
 
 const MB = 1024 * 1024;
 export const MAX_INFLATED_BYTES = 16 * MB;
+export const MAX_DEPTH = 1000;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
   const int = (name: string, fallback: number): number => {
@@ -69,6 +75,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     maxBatchEvents: int('TELEMETRY_MAX_BATCH_EVENTS', 5000),
     clockSkewMs: int('TELEMETRY_CLOCK_SKEW_MS', DEFAULT_CLOCK_SKEW_MS),
     maxEventBytes: int('TELEMETRY_MAX_EVENT_BYTES', MB),
+    maxDepth: int('TELEMETRY_MAX_DEPTH', 32),
     spoolRotateMs: int('TELEMETRY_SPOOL_ROTATE_MS', 500),
     summarizeIntervalMs: int('TELEMETRY_SUMMARIZE_INTERVAL_MS', 2000),
     sqlMaxRows: int('TELEMETRY_SQL_MAX_ROWS', 10000),
@@ -82,6 +89,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   // A rejected event is spooled whole; the loader reads spool lines of at most 17 MB.
   if (config.maxInflatedBytes > MAX_INFLATED_BYTES) {
     throw new Error(`TELEMETRY_MAX_INFLATED_BYTES may be at most ${MAX_INFLATED_BYTES} (16 MB)`);
+  }
+  // Readers that recurse (JSON.stringify in a client, a browser's dev tools) stay well within their stacks.
+  if (!Number.isInteger(config.maxDepth) || config.maxDepth < 1 || config.maxDepth > MAX_DEPTH) {
+    throw new Error(`TELEMETRY_MAX_DEPTH must be an integer from 1 to ${MAX_DEPTH}, got ${config.maxDepth}`);
   }
   return config;
 }

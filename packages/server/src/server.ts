@@ -105,6 +105,7 @@ export async function openCollector(config: Config) {
     clockSkewMs: config.clockSkewMs,
     limits: {
       maxEventBytes: config.maxEventBytes,
+      maxDepth: config.maxDepth,
       maxBatchEvents: config.maxBatchEvents,
       levelFor: parseLevelCeiling(config.maxLevel),
     },

@@ -7,6 +7,7 @@ import { batchLine, eventLine, eventLinePrefix, failedLine, type RequestContext 
 import { clockOffsetMs, DEFAULT_CLOCK_SKEW_MS } from './clock-skew.js';
 import type { DedupIndex } from './dedup-index.js';
 import { findEventSpans } from './event-spans.js';
+import { checkReading } from './one-reading.js';
 import { checkEvent, type IngestRejection, type StepLimits } from './steps.js';
 
 export interface EventError {
@@ -114,7 +115,7 @@ export class Collector {
       return result;
     }
 
-    const spans = findEventSpans(text);
+    const spans = findEventSpans(text, limits.maxDepth);
     const exact = spans !== undefined && spans.length === events.length;
     const syncts = this.clock();
     const ctx: RequestContext = {
@@ -129,7 +130,8 @@ export class Collector {
     for (let i = 0; i < events.length; i++) {
       const event = events[i];
       const raw = exact ? text.slice(spans[i][0], spans[i][1]) : JSON.stringify(event);
-      const rejected = checkEvent(event, raw, limits);
+      const reading = exact ? spans[i][2] : checkReading(raw, limits.maxDepth);
+      const rejected = checkEvent(event, raw, limits, reading);
       if (rejected) {
         const mid = stringField(event, 'mid');
         result.rejected++;
@@ -141,7 +143,8 @@ export class Collector {
           mid,
           eid: stringField(event, 'eid'),
           reason: rejected.reason,
-          errors: rejected.errors,
+          // A message that quotes a value cut in the middle of a surrogate pair would be JSON the store refuses.
+          errors: rejected.errors.map(wellFormed),
           raw,
         });
         continue;
@@ -173,6 +176,10 @@ export class Collector {
     counters.duplicates(result.duplicates);
     return result;
   }
+}
+
+function wellFormed(text: string): string {
+  return text.replace(/\p{Cs}/gu, '\uFFFD');
 }
 
 function stringField(value: unknown, key: string): string | undefined {

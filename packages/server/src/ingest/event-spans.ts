@@ -1,8 +1,13 @@
 /**
  * Finds where each element of a batch's top-level `events` array starts and ends in the body
- * text, so every event is stored byte for byte as received. Runs only on text JSON.parse has
- * already accepted, so it can assume well-formed JSON and stay a tight loop.
+ * text, so every event is stored byte for byte as received, and reads each event once on the way
+ * for what the store would read differently (ingest/one-reading.ts). Runs only on text JSON.parse
+ * has already accepted, so it can assume well-formed JSON and stay a tight loop.
  */
+import { type ReadingVerdict, readValue } from './one-reading.js';
+
+/** `[start, end)` of one event in the body, and why it has no single reading, if so. */
+export type EventSpan = [start: number, end: number, problem?: ReadingVerdict];
 
 const QUOTE = 34; // "
 const BACKSLASH = 92;
@@ -73,14 +78,15 @@ function skipValue(text: string, i: number): number {
 }
 
 /**
- * `[start, end)` of each element of the top-level `events` array (the last `events` key wins,
- * as in JSON.parse), or undefined when the body is not an object with an `events` array.
+ * `[start, end, problem?)` of each element of the top-level `events` array (the last `events` key
+ * wins, as in JSON.parse), or undefined when the body is not an object with an `events` array.
+ * `maxDepth` bounds the nesting of each event (the event itself is level 1).
  */
-export function findEventSpans(text: string): Array<[number, number]> | undefined {
+export function findEventSpans(text: string, maxDepth = Number.POSITIVE_INFINITY): EventSpan[] | undefined {
   let i = skipWhitespace(text, 0);
   if (text.charCodeAt(i) !== OPEN_OBJECT) return undefined;
   i = skipWhitespace(text, i + 1);
-  let spans: Array<[number, number]> | undefined;
+  let spans: EventSpan[] | undefined;
   while (text.charCodeAt(i) !== CLOSE_OBJECT) {
     const keyStart = i;
     i = skipString(text, i);
@@ -94,8 +100,14 @@ export function findEventSpans(text: string): Array<[number, number]> | undefine
         i = skipWhitespace(text, i + 1);
         while (text.charCodeAt(i) !== CLOSE_ARRAY) {
           const start = i;
-          i = skipValue(text, i);
-          spans.push([start, i]);
+          const read = readValue(text, i, maxDepth);
+          if (typeof read === 'number') {
+            i = read;
+            spans.push([start, i]);
+          } else {
+            i = skipValue(text, i);
+            spans.push([start, i, read]);
+          }
           i = skipWhitespace(text, i);
           if (text.charCodeAt(i) === COMMA) i = skipWhitespace(text, i + 1);
         }

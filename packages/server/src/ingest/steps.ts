@@ -9,9 +9,24 @@ import {
   type TelemetryLevel,
   validateEvent,
 } from '@telemetry/spec';
+import { checkColumnValues } from './column-values.js';
+import type { ReadingVerdict } from './one-reading.js';
 
-/** The validator's reasons, plus the collector's own size and level checks. */
-export const REJECTION_REASONS = ['too_large', ...SCHEMA_REJECTIONS, 'above_level'] as const;
+/**
+ * The validator's reasons, plus the collector's own: size, one reading of the bytes (ingest/one-reading.ts),
+ * values the typed columns hold exactly (ingest/column-values.ts) and the level ceiling. docs/ingestion.md.
+ */
+export const REJECTION_REASONS = [
+  'too_large',
+  'too_deep',
+  'duplicate_key',
+  'invalid_unicode',
+  'nul_character',
+  'invalid_number',
+  ...SCHEMA_REJECTIONS,
+  'invalid_ets',
+  'above_level',
+] as const;
 export type IngestRejection = (typeof REJECTION_REASONS)[number];
 
 export interface Rejected {
@@ -21,6 +36,8 @@ export interface Rejected {
 
 export interface StepLimits {
   maxEventBytes: number;
+  /** Objects and arrays nested deeper than this are rejected (`too_deep`); the event itself is level 1. */
+  maxDepth: number;
   /** The highest level accepted for a channel. */
   levelFor: (channel: string | undefined) => TelemetryLevel;
 }
@@ -32,16 +49,29 @@ function tooLarge(raw: string, max: number): boolean {
   return Buffer.byteLength(raw, 'utf8') > max;
 }
 
-/** Runs the steps in order; returns undefined when the event passes. */
-export function checkEvent(event: unknown, raw: string, limits: StepLimits): Rejected | undefined {
+/**
+ * Runs the steps in order; returns undefined when the event passes. `reading` is checkReading's verdict on `raw`
+ * (the collector reads each event while finding it in the body: ingest/event-spans.ts).
+ */
+export function checkEvent(
+  event: unknown,
+  raw: string,
+  limits: StepLimits,
+  reading: ReadingVerdict | undefined,
+): Rejected | undefined {
   // 1. size, as Sunbird's extractor does (1 MB by default)
   if (tooLarge(raw, limits.maxEventBytes)) {
     return { reason: 'too_large', errors: [`event is larger than ${limits.maxEventBytes} bytes`] };
   }
-  // 2. the V3 schema for its eid
+  // 2. one reading: bytes that JSON.parse and the store's JSON reader would read differently, or not at all
+  if (reading) return { reason: reading.reason, errors: [reading.error] };
+  // 3. the V3 schema for its eid
   const verdict = validateEvent(event);
   if (!verdict.valid) return { reason: verdict.reason, errors: verdict.errors };
-  // 3. the channel's telemetry level ceiling
+  // 4. values the typed columns hold exactly (ets range, numeric edata columns)
+  const columns = checkColumnValues(verdict.event);
+  if (columns) return { reason: columns.reason, errors: [columns.error] };
+  // 5. the channel's telemetry level ceiling
   const { eid, context } = verdict.event;
   const level = limits.levelFor(context.channel);
   if (!levelAllows(level, eid as Eid)) {
