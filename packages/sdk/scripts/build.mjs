@@ -61,6 +61,22 @@ async function buildAll() {
       stdio: 'inherit',
     },
   );
+  vendorSpecTypes();
+}
+
+/**
+ * Makes the type declarations stand alone, so the packed SDK needs no other package: @telemetry/spec's declarations
+ * (types only; the JavaScript is bundled) are copied to dist/types/spec/ and the SDK's imports of them point there.
+ */
+function vendorSpecTypes() {
+  const specDist = path.join(root, '../spec/dist');
+  if (!fs.existsSync(path.join(specDist, 'types.d.ts'))) throw new Error('build @telemetry/spec first (npm run build)');
+  const types = path.join(dist, 'types');
+  fs.cpSync(specDist, path.join(types, 'spec'), { recursive: true, filter: (f) => !/\.(js|map)$/.test(f) });
+  for (const file of fs.readdirSync(types).filter((f) => f.endsWith('.d.ts'))) {
+    const text = fs.readFileSync(path.join(types, file), 'utf8');
+    fs.writeFileSync(path.join(types, file), text.replace(/(['"])@telemetry\/spec\/(\w+)\1/g, '$1./spec/$2.js$1'));
+  }
 }
 
 /** gzip -9 of each IIFE: deterministic for the same bytes, so a test can hold it to a budget. */
