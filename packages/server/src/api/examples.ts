@@ -2,7 +2,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RouteGroup } from '../app.js';
 import { errorBody } from './errors.js';
 
@@ -40,12 +40,18 @@ export function safeJoin(root: string, rel: string): string | undefined {
   return full === root || full.startsWith(root + path.sep) ? full : undefined;
 }
 
-async function serve(reply: FastifyReply, root: string, rel: string) {
+async function serve(request: FastifyRequest, reply: FastifyReply, root: string, rel: string) {
   let file = safeJoin(root, rel || '');
   const notFound = () => reply.code(404).send(errorBody('api.static', 'NOT_FOUND', 'no such file', 404));
   if (!file) return notFound();
   try {
-    if ((await fs.stat(file)).isDirectory()) file = path.join(file, 'index.html');
+    if ((await fs.stat(file)).isDirectory()) {
+      // A page's relative links (`quiz.js`) resolve against its URL: a folder is served only at
+      // its slash form, as static servers do, or /examples/quiz would load /examples/quiz.js.
+      const [pathname, query] = splitUrl(request.url);
+      if (!pathname.endsWith('/')) return reply.redirect(`${pathname}/${query}`, 301);
+      file = path.join(file, 'index.html');
+    }
     const body = await fs.readFile(file);
     // Development files change under the server: never let a browser serve a stale bundle.
     return reply
@@ -57,9 +63,17 @@ async function serve(reply: FastifyReply, root: string, rel: string) {
   }
 }
 
+/** The path and the `?query` (with its `?`, or '') of a request URL. */
+function splitUrl(url: string): [string, string] {
+  const at = url.indexOf('?');
+  return at < 0 ? [url, ''] : [url.slice(0, at), url.slice(at)];
+}
+
 export const examplesRoutes: RouteGroup = (app) => {
   for (const [prefix, root] of Object.entries(ROOTS)) {
     app.get(`/${prefix}`, async (_request, reply) => reply.redirect(`/${prefix}/`));
-    app.get(`/${prefix}/*`, async (request, reply) => serve(reply, root, (request.params as { '*': string })['*']));
+    app.get(`/${prefix}/*`, async (request, reply) =>
+      serve(request, reply, root, (request.params as { '*': string })['*']),
+    );
   }
 };
