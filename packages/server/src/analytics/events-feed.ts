@@ -29,14 +29,27 @@ export interface StoredEvent {
   event: unknown;
 }
 
-/** A cursor is `<syncts>:<mid>` of the last item of a page. */
-function cursor(before: string | undefined, p: SqlParams, mid = 'mid'): string {
+/**
+ * The keyset condition for the page after `before`, a cursor `<syncts>:<key>` naming the last row
+ * of the previous page. `key` must be unique per row, or rows that tie with the last one are lost:
+ * the event's mid (unique in `events`), or the row id where a table has no unique key.
+ */
+function cursor(before: string | undefined, p: SqlParams, key: { expr: string; type: 'text' | 'int' }): string {
   if (!before) return 'TRUE';
   const at = before.indexOf(':');
   const syncts = Number(before.slice(0, at));
-  if (at < 1 || !Number.isFinite(syncts)) throw new TypeError('before must be a cursor from a previous page');
+  const rest = before.slice(at + 1);
+  const value = key.type === 'int' ? Number(rest) : rest;
+  if (
+    at < 1 ||
+    !Number.isSafeInteger(syncts) ||
+    (key.type === 'int' && (rest === '' || !Number.isSafeInteger(value)))
+  ) {
+    throw new TypeError('before must be a cursor from a previous page');
+  }
   const s = p.int(syncts);
-  return `(syncts < ${s} OR (syncts = ${s} AND ${mid} < ${p.str(before.slice(at + 1))}))`;
+  const k = typeof value === 'number' ? p.int(value) : p.str(value);
+  return `(syncts < ${s} OR (syncts = ${s} AND ${key.expr} < ${k}))`;
 }
 
 function where(filters: EventFilters, p: SqlParams): string {
@@ -55,7 +68,8 @@ export async function listEvents(
   options: { filters?: EventFilters; before?: string; limit: number },
 ): Promise<FeedPage<StoredEvent>> {
   const p = new SqlParams(dialectFor(store.dialect));
-  const sql = `SELECT syncts, mid, raw FROM events WHERE ${where(options.filters ?? {}, p)} AND ${cursor(options.before, p)}
+  const after = cursor(options.before, p, { expr: 'mid', type: 'text' });
+  const sql = `SELECT syncts, mid, raw FROM events WHERE ${where(options.filters ?? {}, p)} AND ${after}
     ORDER BY syncts DESC, mid DESC LIMIT ${p.int(options.limit + 1)}`;
   const rows = (await store.query(sql, p.values)).rows;
   const items = rows.slice(0, options.limit).map(toEvent);
@@ -78,21 +92,23 @@ export async function listFailedEvents(
 ): Promise<FeedPage<FailedEvent>> {
   const p = new SqlParams(dialectFor(store.dialect));
   const reason = options.reason ? `reason = ${p.str(options.reason)}` : 'TRUE';
-  // Failed events may lack a mid; the cursor compares '' for them.
-  const sql = `SELECT syncts, coalesce(mid, '') AS mid, eid, reason, errors, raw FROM failed_events
-    WHERE ${reason} AND ${cursor(options.before, p, "coalesce(mid, '')")}
-    ORDER BY syncts DESC, mid DESC LIMIT ${p.int(options.limit + 1)}`;
+  // A rejected event may have no mid, or share it with another rejected copy: the row id tells rows apart.
+  const row = p.dialect.rowId;
+  const sql = `SELECT syncts, ${row} AS row_id, mid, eid, reason, errors, raw FROM failed_events
+    WHERE ${reason} AND ${cursor(options.before, p, { expr: row, type: 'int' })}
+    ORDER BY syncts DESC, row_id DESC LIMIT ${p.int(options.limit + 1)}`;
   const rows = (await store.query(sql, p.values)).rows;
-  const items = rows.slice(0, options.limit).map(([syncts, mid, eid, why, errors, raw]) => ({
+  const page = rows.slice(0, options.limit);
+  const items = page.map(([syncts, , mid, eid, why, errors, raw]) => ({
     syncts: Number(syncts),
-    mid: mid === '' ? null : String(mid),
+    mid: mid === null ? null : String(mid),
     eid: eid === null ? null : String(eid),
     reason: String(why),
     errors: (errors as string[]) ?? [],
     raw: String(raw),
   }));
-  const last = items[items.length - 1];
-  return rows.length > options.limit && last ? { items, next: `${last.syncts}:${last.mid ?? ''}` } : { items };
+  const last = page[page.length - 1];
+  return rows.length > options.limit && last ? { items, next: `${last[0]}:${last[1]}` } : { items };
 }
 
 /**

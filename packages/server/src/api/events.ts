@@ -39,9 +39,12 @@ function filtersOf(q: Query): EventFilters {
   return filters;
 }
 
-function cursorOf(q: Query): string | undefined {
+/** Cursor shapes: `<syncts>:<mid>` for events, `<syncts>:<row id>` for failed events (analytics/events-feed.ts). */
+const CURSORS = { events: /^\d+:/, failed: /^\d+:\d+$/ };
+
+function cursorOf(q: Query, shape: RegExp): string | undefined {
   const before = q.before;
-  if (before !== undefined && !/^\d+:/.test(before))
+  if (before !== undefined && !shape.test(before))
     throw new ApiError('QUERY_INVALID', 'before must be a cursor from a previous page');
   return before;
 }
@@ -108,14 +111,22 @@ export const eventsRoutes: RouteGroup = (app, ctx) => {
 
   app.get('/api/events', auth, async (request) => {
     const q = request.query as Query;
-    return listEvents(ctx.store, { filters: filtersOf(q), before: cursorOf(q), limit: int(q, 'limit', 1, 500, 50) });
+    return listEvents(ctx.store, {
+      filters: filtersOf(q),
+      before: cursorOf(q, CURSORS.events),
+      limit: int(q, 'limit', 1, 500, 50),
+    });
   });
 
   app.get('/api/events/live', auth, (request, reply) => liveTail(ctx, request, reply));
 
   app.get('/api/failed-events', auth, async (request) => {
     const q = request.query as Query;
-    return listFailedEvents(ctx.store, { reason: q.reason, before: cursorOf(q), limit: int(q, 'limit', 1, 500, 50) });
+    return listFailedEvents(ctx.store, {
+      reason: q.reason,
+      before: cursorOf(q, CURSORS.failed),
+      limit: int(q, 'limit', 1, 500, 50),
+    });
   });
 
   app.get('/api/properties', auth, async (request) => {

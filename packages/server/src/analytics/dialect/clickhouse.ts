@@ -32,4 +32,6 @@ export const clickhouse: SqlDialect = {
     `if(length(arrayFilter(x -> ${cond}, ${list})) = 0, NULL, arrayReduce('min', arrayFilter(x -> ${cond}, ${list})))`,
   expandRange: (n) => `arrayJoin(range(toUInt64(${n})))`,
   expandList: (list) => `arrayJoin(${list})`,
+  // ClickHouse has no row identity: a ClickHouse store gives such tables a `row_id` column at insert.
+  rowId: 'row_id',
 };

@@ -48,4 +48,9 @@ export interface SqlDialect {
   expandRange(n: string): string;
   /** In a SELECT list: one output row per element of the list column. */
   expandList(list: string): string;
+  /**
+   * A row's identity, for keyset paging over a table with no unique key (failed_events): an
+   * integer, unique in the table and stable while the row exists.
+   */
+  readonly rowId: string;
 }

@@ -31,4 +31,6 @@ export const duckdb: SqlDialect = {
   listMinWhere: (list, cond) => `list_min(list_filter(${list}, x -> ${cond}))`,
   expandRange: (n) => `unnest(range(${n}))`,
   expandList: (list) => `unnest(${list})`,
+  // DuckDB's row number within the table: kept by a row until it is deleted.
+  rowId: 'rowid',
 };
