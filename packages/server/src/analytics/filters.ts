@@ -3,8 +3,9 @@
  * compares the property as text, a number value compares it as a number. Negative operators
  * (`neq`, `not_in`, `not_contains`) also match events where the property is absent, as PostHog's do.
  */
+
+import type { EventSelector, PropertyFilter } from '@telemetry/query';
 import type { SqlParams } from './dialect/index.js';
-import type { EventSelector, PropertyFilter } from './model.js';
 import { type PropertyRef, propertyNumber, propertyText, validatedProperty } from './properties.js';
 
 const COMPARE = { gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;

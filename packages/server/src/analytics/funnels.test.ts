@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import type { FunnelsQuery } from '@telemetry/query';
 import { runFunnels } from './funnels.js';
-import type { FunnelsQuery } from './model.js';
 import { type Fixture, fixtureStore } from './test-fixture.js';
 
 // Steps: IMPRESSION of home → INTERACT submit → END.

@@ -4,32 +4,12 @@
  * previous step, within the conversion window from step 1. Per entity, the step times are found
  * with list functions over one grouped scan (no self-joins), so the SQL reads each event once.
  */
+import type { FunnelStep, FunnelsQuery, FunnelsResult, ResolvedRange } from '@telemetry/query';
 import type { Store } from '../store/store.js';
 import { type CompiledQuery, dialectFor, type SqlDialect, SqlParams } from './dialect/index.js';
 import { filtersSql, selectorSql } from './filters.js';
-import type { FunnelsQuery } from './model.js';
 import { ENTITY_COLUMNS, propertyText, validatedProperty } from './properties.js';
 import { resolveRange } from './sql-time.js';
-import type { ResolvedRange } from './time.js';
-
-export interface FunnelStep {
-  step: number;
-  label: string;
-  count: number;
-  /** count / entered. */
-  conversionRate: number;
-  /** count / previous step's count. */
-  stepConversionRate: number;
-  /** Median seconds from the previous step, among those who reached this one; null for step 1 or none. */
-  medianSecondsFromPrevious: number | null;
-}
-
-export interface FunnelsResult {
-  aggregateBy: 'actor' | 'device' | 'session';
-  steps: FunnelStep[];
-  breakdown?: { value: string | null; other?: boolean; steps: FunnelStep[] }[];
-  dropOff?: { step: number; entities: string[] };
-}
 
 /** The per-entity step times: columns e, g, t1..tn (NULL where a step was not reached). */
 function perEntity(query: FunnelsQuery, range: ResolvedRange, p: SqlParams): string {

@@ -4,21 +4,20 @@
  * resurrecting (active now, not in the previous interval, but at some time before), dormant
  * (active in the previous interval, not in this one; a positive count here, drawn below zero).
  */
+import {
+  bucketLabel,
+  bucketsOf,
+  type LifecycleQuery,
+  type LifecycleResult,
+  type LifecycleStatus,
+  type ResolvedRange,
+} from '@telemetry/query';
 import type { Store } from '../store/store.js';
 import { type CompiledQuery, dialectFor, type SqlDialect, SqlParams } from './dialect/index.js';
 import { filtersSql, selectorSql } from './filters.js';
-import type { LifecycleQuery } from './model.js';
 import { bucketOfSql, resolveRange } from './sql-time.js';
-import { bucketLabel, bucketsOf, type Interval, type ResolvedRange } from './time.js';
 
-export type LifecycleStatus = 'new' | 'returning' | 'resurrecting' | 'dormant';
 const STATUSES: LifecycleStatus[] = ['new', 'returning', 'resurrecting', 'dormant'];
-
-export interface LifecycleResult {
-  interval: Interval;
-  buckets: string[];
-  series: Record<LifecycleStatus, number[]>;
-}
 
 /** Rows: (bucket, status, actors). */
 export function buildFor(query: LifecycleQuery, range: ResolvedRange, dialect: SqlDialect): CompiledQuery {

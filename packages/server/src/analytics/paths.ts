@@ -4,31 +4,11 @@
  * the answer is acyclic (`2_home` ≠ `4_home`) and a Sankey chart can draw it as nodes and links.
  * Uses standard window functions (DuckDB; ClickHouse ≥ 21); ClickHouse 18.16 would need arrays.
  */
+import type { PathNode, PathsQuery, PathsResult, ResolvedRange } from '@telemetry/query';
 import type { Store } from '../store/store.js';
 import { type CompiledQuery, dialectFor, type SqlDialect, SqlParams } from './dialect/index.js';
 import { filtersSql } from './filters.js';
-import type { PathsQuery } from './model.js';
 import { rangeSql, resolveRange } from './sql-time.js';
-import type { ResolvedRange } from './time.js';
-
-export interface PathNode {
-  /** `<step>_<page>`. */
-  id: string;
-  step: number;
-  page: string;
-}
-
-export interface PathLink {
-  source: string;
-  target: string;
-  /** Sessions taking this transition at this step. */
-  value: number;
-}
-
-export interface PathsResult {
-  nodes: PathNode[];
-  links: PathLink[];
-}
 
 /** Rows: (step of the source, source page, target page, sessions), strongest first. */
 export function buildFor(query: PathsQuery, range: ResolvedRange, dialect: SqlDialect): CompiledQuery {

@@ -2,9 +2,11 @@
  * Property discovery for the dashboard's pickers: the event names seen recently, the property
  * paths (typed columns, tags, and the cdata types seen), and a property's top values.
  */
+
+import { CDATA_PREFIX, knownProperties, type PropertyType, resolveProperty } from '@telemetry/query';
 import type { Store } from '../store/store.js';
 import { dialectFor, SqlParams } from './dialect/index.js';
-import { CDATA_PREFIX, knownProperties, type PropertyType, propertyText, resolveProperty } from './properties.js';
+import { propertyText } from './properties.js';
 
 const DAY = 86_400_000;
 

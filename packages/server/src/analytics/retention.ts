@@ -3,28 +3,19 @@
  * in the date range); it is retained in period k when it did the return event k periods later.
  * Period 0 is the cohort's size. Periods are local calendar days, ISO weeks or months.
  */
+import {
+  bucketLabel,
+  bucketsOf,
+  type ResolvedRange,
+  type RetentionCohort,
+  type RetentionQuery,
+  type RetentionResult,
+} from '@telemetry/query';
 import type { Store } from '../store/store.js';
 import { type CompiledQuery, dialectFor, type SqlDialect, SqlParams } from './dialect/index.js';
 import { filtersSql, selectorSql } from './filters.js';
-import type { RetentionQuery } from './model.js';
 import { ENTITY_COLUMNS } from './properties.js';
 import { bucketOfSql, rangeSql, resolveRange } from './sql-time.js';
-import { bucketLabel, bucketsOf, type ResolvedRange } from './time.js';
-
-export interface RetentionCohort {
-  /** The cohort's period start (local date). */
-  cohort: string;
-  size: number;
-  /** Entities retained in period 0, 1, …; only periods that have begun before the range ends. */
-  values: number[];
-  /** values / size. */
-  rates: number[];
-}
-
-export interface RetentionResult {
-  period: 'day' | 'week' | 'month';
-  cohorts: RetentionCohort[];
-}
 
 /** Rows: (cohort bucket, period index k, entities). k = 0 is the cohort size. */
 export function buildFor(query: RetentionQuery, range: ResolvedRange, dialect: SqlDialect): CompiledQuery {

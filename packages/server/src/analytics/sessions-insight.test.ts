@@ -1,9 +1,10 @@
 /** The sessions insight's whole JSON answer on a small hand-computed fixture, through the real store. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { formatQueryErrors, parseInsight } from '@telemetry/query';
 import { openTestStore, v3 } from '../../test/sessions-fixtures.js';
 import { drainSummaryQueue } from './sessions/index.js';
-import { parseSessionsQuery, runSessions } from './sessions-insight.js';
+import { legacySessionsAnswer, runSessions } from './sessions-insight.js';
 
 const content = { object: { id: 'do_1', type: 'Content', ver: '1' } };
 
@@ -23,9 +24,10 @@ test('sessions insight: per session, actor, page and content, with filters', asy
     ]);
     await drainSummaryQueue(store);
     const zero = (from: number, to: number | null) => ({ from, to, sessions: 0 });
-    assert.deepEqual(await runSessions(store, {}), {
+    const all = await runSessions(store, {});
+    assert.deepEqual(all, {
       // d1's app session: 10 + 10 + 10 + 20 + 50; d2's: 40 + 20
-      sessions: { count: 2, time_spent: 160, avg: 80, median: 80, actors: 2 },
+      sessions: { count: 2, timeSpent: 160, avg: 80, median: 80, actors: 2 },
       distribution: [
         zero(0, 10),
         zero(10, 30),
@@ -36,17 +38,22 @@ test('sessions insight: per session, actor, page and content, with filters', asy
         zero(1800, 3600),
         zero(3600, null),
       ],
-      by_actor: [
-        { actor_id: 'u-d1', count: 1, time_spent: 100, avg: 100, median: 100 },
-        { actor_id: 'u-d2', count: 1, time_spent: 60, avg: 60, median: 60 },
+      byActor: [
+        { actorId: 'u-d1', count: 1, timeSpent: 100, avg: 100, median: 100 },
+        { actorId: 'u-d2', count: 1, timeSpent: 60, avg: 60, median: 60 },
       ],
       // home is viewed from 10 s to the END at 100 s
-      by_page: [{ pageid: 'home', count: 1, time_spent: 90, avg: 90, median: 90 }],
+      byPage: [{ pageid: 'home', count: 1, timeSpent: 90, avg: 90, median: 90 }],
       // the player summary: 10 + 20
-      by_content: [{ object_id: 'do_1', count: 1, time_spent: 30, avg: 30, median: 30 }],
+      byContent: [{ objectId: 'do_1', count: 1, timeSpent: 30, avg: 30, median: 30 }],
     });
+    // The deprecated snake_case answer (one release) carries the same figures.
+    const legacy = legacySessionsAnswer(all);
+    assert.deepEqual(legacy.sessions, { count: 2, time_spent: 160, avg: 80, median: 80, actors: 2 });
+    assert.deepEqual(legacy.by_actor[0], { actor_id: 'u-d1', count: 1, time_spent: 100, avg: 100, median: 100 });
+    assert.deepEqual(legacy.by_content, [{ object_id: 'do_1', count: 1, time_spent: 30, avg: 30, median: 30 }]);
     const player = await runSessions(store, { type: 'Player', mode: 'play', buckets: [0, 60] });
-    assert.deepEqual(player.sessions, { count: 1, time_spent: 30, avg: 30, median: 30, actors: 1 });
+    assert.deepEqual(player.sessions, { count: 1, timeSpent: 30, avg: 30, median: 30, actors: 1 });
     assert.deepEqual(player.distribution, [
       { from: 0, to: 60, sessions: 1 },
       { from: 60, to: null, sessions: 0 },
@@ -57,18 +64,28 @@ test('sessions insight: per session, actor, page and content, with filters', asy
     const utc = await runSessions(store, { dateRange: { from: '2023-11-15' } });
     assert.equal(utc.sessions.count, 0);
     assert.equal((await runSessions(store, { channel: ['other'] })).sessions.count, 0);
+    assert.equal((await runSessions(store, { channel: ['ch1'], pdataId: ['app.web'] })).sessions.count, 2);
     assert.equal((await runSessions(store, { channel: ['ch1'], pdata_id: ['app.web'] })).sessions.count, 2);
   } finally {
     await store.close();
   }
 });
 
-test('sessions query: malformed documents are rejected with a reason', () => {
-  assert.throws(() => parseSessionsQuery({ channel: 'ch1' }), /"channel" must be an array of strings/);
-  assert.throws(() => parseSessionsQuery({ buckets: [10, 5] }), /ascending/);
-  assert.throws(() => parseSessionsQuery({ dateRange: { last: '7 days' } }), /"last"/);
-  assert.throws(() => parseSessionsQuery({ dateRange: { from: '2024-1-1' } }), /not a date/);
-  assert.throws(() => parseSessionsQuery({ dateRange: { timezone: 'Mars/Base' } }), /unknown timezone/);
-  assert.throws(() => parseSessionsQuery({ sql: 'DROP TABLE events' }), /unknown field "sql"/);
-  assert.deepEqual(parseSessionsQuery({ limit: 5 }), { limit: 5 });
+test('sessions query: malformed documents are rejected with the path that was wrong', () => {
+  const reason = (body: unknown) => {
+    const parsed = parseInsight('sessions', body);
+    return parsed.ok ? 'accepted' : formatQueryErrors(parsed.errors);
+  };
+  assert.equal(reason({ channel: 'ch1' }), 'channel: must be a list of 0 to 100 items');
+  assert.equal(reason({ buckets: [10, 5] }), 'buckets[1]: buckets must be ascending');
+  assert.match(reason({ dateRange: { last: '7 days' } }), /^dateRange\.last: /);
+  assert.match(reason({ dateRange: { from: '2024-1-1' } }), /^dateRange\.from: must be -7d/);
+  assert.equal(reason({ dateRange: { timezone: 'Mars/Base' } }), 'dateRange.timezone: is not an IANA time zone');
+  assert.equal(reason({ sql: 'DROP TABLE events' }), 'sql: is not a known field');
+  assert.equal(reason({ limit: '5' }), 'limit: must be an integer from 1 to 1000');
+  const ok = parseInsight('sessions', { limit: 5, pdata_id: ['a'], dateRange: { last: '1h' } }, 7_200_000);
+  assert.ok(ok.ok);
+  assert.deepEqual(ok.value.query, { dateRange: {}, pdataId: ['a'], limit: 5 });
+  assert.deepEqual(ok.value.range, { from: 3_600_000, to: null, timezone: 'UTC' });
+  assert.equal(ok.value.legacyAnswer, true, 'a deprecated spelling gets the deprecated answer');
 });

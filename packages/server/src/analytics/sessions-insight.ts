@@ -3,75 +3,27 @@
  * actor, per page and per content, read from the `summaries` and `page_time` tables the
  * summarizer keeps (analytics/sessions). SQL stays minimal; the answer is shaped in TypeScript.
  */
+import {
+  type LegacySessionsAnswer,
+  parseInsight,
+  type ResolvedBounds,
+  type SessionsAnswer,
+  type SessionsQuery,
+  type TimeStats,
+} from '@telemetry/query';
 import type { Dialect, QueryParams, Store } from '../store/store.js';
-import { type DateRange, resolveDateRange } from './sessions/date-range.js';
-
-/** The insight as a JSON document (POST /api/insights/sessions). Every field is optional. */
-export interface SessionsQuery {
-  dateRange?: DateRange;
-  channel?: string[];
-  pdata_id?: string[];
-  /** Which summaries count as sessions: this type (and mode). Default: the top-level summaries (depth 0). */
-  type?: string;
-  mode?: string;
-  /** Histogram bucket lower bounds in seconds, ascending. Default: 0, 10, 30, 60, 180, 600, 1800, 3600. */
-  buckets?: number[];
-  /** Rows per breakdown (actors, pages, contents), by time spent. Default 10, at most 1000. */
-  limit?: number;
-}
-
-export interface TimeStats {
-  count: number;
-  time_spent: number;
-  avg: number;
-  median: number;
-}
-export interface SessionsAnswer {
-  sessions: TimeStats & { actors: number };
-  distribution: { from: number; to: number | null; sessions: number }[];
-  by_actor: (TimeStats & { actor_id: string })[];
-  by_page: (TimeStats & { pageid: string })[];
-  by_content: (TimeStats & { object_id: string })[];
-}
 
 const DEFAULT_BUCKETS = [0, 10, 30, 60, 180, 600, 1800, 3600];
 
-/** Rejects anything that is not a well-formed SessionsQuery, with a reason for the 400 answer. */
-export function parseSessionsQuery(body: unknown): SessionsQuery {
-  if (body === undefined || body === null) return {};
-  if (typeof body !== 'object' || Array.isArray(body)) throw new TypeError('the query must be a JSON object');
-  const q = body as Record<string, unknown>;
-  const known = ['dateRange', 'channel', 'pdata_id', 'type', 'mode', 'buckets', 'limit', 'kind'];
-  for (const key of Object.keys(q)) if (!known.includes(key)) throw new TypeError(`unknown field "${key}"`);
-  for (const key of ['channel', 'pdata_id'] as const) {
-    const v = q[key];
-    if (v !== undefined && (!Array.isArray(v) || v.some((s) => typeof s !== 'string')))
-      throw new TypeError(`"${key}" must be an array of strings`);
-  }
-  for (const key of ['type', 'mode'] as const)
-    if (q[key] !== undefined && typeof q[key] !== 'string') throw new TypeError(`"${key}" must be a string`);
-  const b = q.buckets;
-  if (b !== undefined) {
-    const ok =
-      Array.isArray(b) &&
-      b.length > 0 &&
-      b.length <= 50 &&
-      b.every((x, i) => Number.isFinite(x) && x >= 0 && (i === 0 || x > b[i - 1]));
-    if (!ok) throw new TypeError('"buckets" must be 1 to 50 ascending non-negative numbers');
-  }
-  const limit = q.limit;
-  if (limit !== undefined && (!Number.isInteger(limit) || (limit as number) < 1 || (limit as number) > 1000))
-    throw new TypeError('"limit" must be an integer from 1 to 1000');
-  resolveDateRange(q.dateRange as DateRange | undefined); // throws a TypeError when malformed
-  return q as SessionsQuery;
-}
-
 /** Builds one statement of tagged sections; only parameter names are generated, values are bound. */
-export function build(query: SessionsQuery, dialect: Dialect, now = Date.now()): { sql: string; params: QueryParams } {
+export function build(
+  query: SessionsQuery,
+  dialect: Dialect,
+  range: ResolvedBounds,
+): { sql: string; params: QueryParams } {
   if (dialect !== 'duckdb') throw new TypeError('the sessions insight reads the summaries table, kept in DuckDB only');
   const params: QueryParams = { limit: query.limit ?? 10 };
   const where: string[] = [];
-  const range = resolveDateRange(query.dateRange, now);
   if (range.from !== null) {
     params.from = range.from;
     where.push('start_time >= $from');
@@ -80,8 +32,10 @@ export function build(query: SessionsQuery, dialect: Dialect, now = Date.now()):
     params.to = range.to;
     where.push('start_time < $to');
   }
-  for (const column of ['channel', 'pdata_id'] as const) {
-    const values = query[column];
+  for (const [column, values] of [
+    ['channel', query.channel],
+    ['pdata_id', query.pdataId],
+  ] as const) {
     if (!values) continue;
     const names = values.map((v, i) => {
       params[`${column}_${i}`] = v;
@@ -123,18 +77,18 @@ UNION ALL (SELECT 'content', object_id, ${stats}, NULL FROM c GROUP BY object_id
 const round2 = (x: unknown) => Math.round(Number(x ?? 0) * 100) / 100;
 
 function stats(row: unknown[]): TimeStats {
-  return { count: Number(row[2]), time_spent: round2(row[3]), avg: round2(row[4]), median: round2(row[5]) };
+  return { count: Number(row[2]), timeSpent: round2(row[3]), avg: round2(row[4]), median: round2(row[5]) };
 }
 
 /** Turns the tagged rows into the answer; buckets with no sessions are listed with zero. */
 export function shape(rows: unknown[][], query: SessionsQuery = {}): SessionsAnswer {
   const buckets = query.buckets ?? DEFAULT_BUCKETS;
   const answer: SessionsAnswer = {
-    sessions: { count: 0, time_spent: 0, avg: 0, median: 0, actors: 0 },
+    sessions: { count: 0, timeSpent: 0, avg: 0, median: 0, actors: 0 },
     distribution: buckets.map((from, i) => ({ from, to: buckets[i + 1] ?? null, sessions: 0 })),
-    by_actor: [],
-    by_page: [],
-    by_content: [],
+    byActor: [],
+    byPage: [],
+    byContent: [],
   };
   for (const row of rows) {
     const key = row[1] as string;
@@ -149,13 +103,13 @@ export function shape(rows: unknown[][], query: SessionsQuery = {}): SessionsAns
         break;
       }
       case 'actor':
-        answer.by_actor.push({ actor_id: key, ...stats(row) });
+        answer.byActor.push({ actorId: key, ...stats(row) });
         break;
       case 'page':
-        answer.by_page.push({ pageid: key, ...stats(row) });
+        answer.byPage.push({ pageid: key, ...stats(row) });
         break;
       case 'content':
-        answer.by_content.push({ object_id: key, ...stats(row) });
+        answer.byContent.push({ objectId: key, ...stats(row) });
         break;
     }
   }
@@ -163,15 +117,42 @@ export function shape(rows: unknown[][], query: SessionsQuery = {}): SessionsAns
   const byTime =
     <T extends TimeStats>(key: (x: T) => string | null) =>
     (a: T, b: T) =>
-      b.time_spent - a.time_spent || String(key(a)).localeCompare(String(key(b)));
-  answer.by_actor.sort(byTime((x) => x.actor_id));
-  answer.by_page.sort(byTime((x) => x.pageid));
-  answer.by_content.sort(byTime((x) => x.object_id));
+      b.timeSpent - a.timeSpent || String(key(a)).localeCompare(String(key(b)));
+  answer.byActor.sort(byTime((x) => x.actorId));
+  answer.byPage.sort(byTime((x) => x.pageid));
+  answer.byContent.sort(byTime((x) => x.objectId));
   return answer;
 }
 
-export async function runSessions(store: Store, query: SessionsQuery, now = Date.now()): Promise<SessionsAnswer> {
-  const { sql, params } = build(query, store.dialect, now);
+/**
+ * Runs a parsed SessionsQuery; `range` is its resolved date range (from the parser), or resolved
+ * here when absent (a query written in code, as the tests do).
+ */
+export async function runSessions(
+  store: Store,
+  query: SessionsQuery,
+  now = Date.now(),
+  range?: ResolvedBounds,
+): Promise<SessionsAnswer> {
+  let bounds = range;
+  if (!bounds) {
+    const parsed = parseInsight('sessions', query, now);
+    if (!parsed.ok) throw new TypeError(parsed.errors.map((e) => `${e.path}: ${e.message}`).join('; '));
+    bounds = parsed.value.range;
+  }
+  const { sql, params } = build(query, store.dialect, bounds);
   const result = await store.query(sql, params);
   return shape(result.rows, query);
+}
+
+/** The answer with its deprecated snake_case keys (kept one release; docs/sessions.md). */
+export function legacySessionsAnswer(a: SessionsAnswer): LegacySessionsAnswer {
+  const stats = ({ timeSpent, ...rest }: TimeStats) => ({ ...rest, time_spent: timeSpent });
+  return {
+    sessions: { ...stats(a.sessions), actors: a.sessions.actors },
+    distribution: a.distribution,
+    by_actor: a.byActor.map(({ actorId, ...t }) => ({ actor_id: actorId, ...stats(t) })),
+    by_page: a.byPage.map(({ pageid, ...t }) => ({ pageid, ...stats(t) })),
+    by_content: a.byContent.map(({ objectId, ...t }) => ({ object_id: objectId, ...stats(t) })),
+  };
 }

@@ -3,9 +3,16 @@
  * per DST change in the range), and a bucket is integer division of that — columnar-friendly and
  * the same on every engine. time.ts holds the matching TypeScript.
  */
+
+import {
+  type DateRange,
+  DEFAULT_FROM,
+  type Interval,
+  offsetSpans,
+  parseInstant,
+  type ResolvedRange,
+} from '@telemetry/query';
 import type { SqlParams } from './dialect/index.js';
-import type { DateRange } from './model.js';
-import { type Interval, offsetSpans, parseInstant, type ResolvedRange } from './time.js';
 
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
@@ -13,9 +20,9 @@ const DAY = 86_400_000;
 /** Resolves a validated date range against `now`. */
 export function resolveRange(range: DateRange, now: number): ResolvedRange {
   const timezone = range.timezone ?? 'UTC';
-  const from = parseInstant(range.from, timezone, now, false);
+  const from = parseInstant(range.from ?? DEFAULT_FROM, timezone, now, false);
   const to = parseInstant(range.to ?? 'now', timezone, now, true);
-  // validate.ts has checked both parse and from < to.
+  // The query parser (@telemetry/query) has checked both parse and from < to.
   if (from === undefined || to === undefined) throw new Error('unresolvable date range');
   return { from, to, timezone };
 }

@@ -2,21 +2,12 @@
  * Stickiness (PostHog's definition): for each series, how many entities did the event on exactly
  * 1, 2, … N of the N intervals in the date range.
  */
+import { bucketsOf, type ResolvedRange, type StickinessQuery, type StickinessResult } from '@telemetry/query';
 import type { Store } from '../store/store.js';
 import { type CompiledQuery, dialectFor, type SqlDialect, SqlParams } from './dialect/index.js';
 import { filtersSql, selectorSql } from './filters.js';
-import type { StickinessQuery } from './model.js';
 import { ENTITY_COLUMNS } from './properties.js';
 import { bucketOfSql, rangeSql, resolveRange } from './sql-time.js';
-import { bucketsOf, type ResolvedRange } from './time.js';
-
-export interface StickinessResult {
-  interval: 'day' | 'week' | 'month';
-  /** 1…N: the number of active intervals. */
-  intervals: number[];
-  /** data[i] = entities active in exactly intervals[i] intervals. */
-  series: { label: string; eid: string; data: number[] }[];
-}
 
 /** Rows: (series index, active intervals, entities). */
 export function buildFor(query: StickinessQuery, range: ResolvedRange, dialect: SqlDialect): CompiledQuery {

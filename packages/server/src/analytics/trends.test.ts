@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { TrendsQuery } from './model.js';
+import { bucketsOf, type TrendsQuery } from '@telemetry/query';
 import { type Fixture, fixtureStore } from './test-fixture.js';
-import { bucketsOf } from './time.js';
 import { runTrends, shape } from './trends.js';
 
 // Durations on day 1 are 2, 4, 9: sum 15, avg 5, median 4, p90 = 4 + 0.8 × (9 − 4) = 8 (linear interpolation).

@@ -3,13 +3,22 @@
  * property's sum/avg/median/p90, DAU/WAU/MAU), optionally broken down by a property's top values
  * with the rest folded into "other", and optionally the previous period too.
  */
+import {
+  bucketLabel,
+  bucketsOf,
+  type ResolvedRange,
+  type TrendsLine,
+  type TrendsMath,
+  type TrendsPeriod,
+  type TrendsQuery,
+  type TrendsResult,
+  type TrendsSeries,
+} from '@telemetry/query';
 import type { Store } from '../store/store.js';
 import { type CompiledQuery, dialectFor, type SqlDialect, SqlParams } from './dialect/index.js';
 import { filtersSql, selectorSql } from './filters.js';
-import type { TrendsMath, TrendsQuery, TrendsSeries } from './model.js';
 import { propertyNumber, propertyText, validatedProperty } from './properties.js';
 import { bucketOfSql, previousRange, rangeSql, resolveRange } from './sql-time.js';
-import { bucketLabel, bucketsOf, type Interval, type ResolvedRange } from './time.js';
 
 const DAY = 86_400_000;
 const ROLLING_DAYS: Partial<Record<TrendsMath, number>> = { wau: 7, mau: 30 };
@@ -24,32 +33,6 @@ const ZERO_WHEN_EMPTY: TrendsMath[] = [
   'wau',
   'mau',
 ];
-
-export interface TrendsLine {
-  label: string;
-  eid: string;
-  math: TrendsMath;
-  /** The breakdown value (null: the property is absent); only with a breakdown. */
-  breakdownValue?: string | null;
-  /** True for the line folding every value outside the top N. */
-  other?: boolean;
-  data: (number | null)[];
-  /** Sum of `data`, for total and sum math (distinct counts do not add up across buckets). */
-  total?: number;
-}
-
-export interface TrendsPeriod {
-  buckets: string[];
-  from: string;
-  to: string;
-  series: TrendsLine[];
-}
-
-export interface TrendsResult extends TrendsPeriod {
-  interval: Interval;
-  timezone: string;
-  previous?: TrendsPeriod;
-}
 
 function aggregate(series: TrendsSeries, d: SqlDialect): string {
   switch (series.math ?? 'total') {

@@ -112,26 +112,65 @@ test('api: every insight answers through its route', async () => {
   assert.deepEqual((await post('/api/insights/lifecycle', bodies.lifecycle)).body.series.new, [2]);
 });
 
-test('api: a bad query gets 400 QUERY_INVALID with every reason', async () => {
-  const res = await post('/api/insights/trends', {
-    series: [
-      { eid: 'INTERACT', math: 'p99' },
-      { eid: 'X', math: 'sum' },
-    ],
-    dateRange: { from: 'yesterday', timezone: 'Mars/Base' },
-    filters: [{ property: 'tags', operator: 'gt', value: 1 }],
-  });
-  assert.equal(res.status, 400);
-  assert.equal(res.body.params.err, 'QUERY_INVALID');
+test('api: a bad query gets 400 QUERY_INVALID naming every wrong path', async () => {
+  const reason = async (body: unknown) => {
+    const res = await post('/api/insights/trends', body);
+    assert.equal(res.status, 400);
+    assert.equal(res.body.params.err, 'QUERY_INVALID');
+    return res.body.params.errmsg;
+  };
+  // The schema first: wrong values, unknown keys and wrong types, each with its path; nothing coerced.
   assert.equal(
-    res.body.params.errmsg,
+    await reason({
+      series: [
+        { eid: 'INTERACT', math: 'p99' },
+        { eid: 'X', math: 'sum', colour: 'red' },
+      ],
+      dateRange: { from: '-7d' },
+      interval: 'day',
+      compare: 'true',
+    }),
     [
       'series[0].math: must be one of total, unique_actors, unique_devices, unique_sessions, sum, avg, median, p90, dau, wau, mau',
-      'series[1].property: a property path must be a non-empty string',
+      'series[1].colour: is not a known field',
+      'compare: must be true or false',
+    ].join('; '),
+  );
+  // Then the rules a schema cannot say.
+  assert.equal(
+    await reason({
+      series: [{ eid: 'X', math: 'sum' }],
+      dateRange: { from: 'yesterday', timezone: 'Mars/Base' },
+      filters: [{ property: 'tags', operator: 'gt', value: 1 }],
+    }),
+    [
+      'series[0].property: a property path must be a non-empty string',
       'dateRange.timezone: is not an IANA time zone',
       'filters[0].operator: tags is a list: use contains, not_contains, is_set, is_not_set',
     ].join('; '),
   );
+  assert.equal(
+    await reason({ series: [{ eid: 'X' }], dateRange: { from: 'yesterday' } }),
+    'dateRange.from: must be -7d/-24h/-2w/-3m/-1y, now, a date or a date-time',
+  );
+});
+
+test('api: sessions answers camelCase; the deprecated spellings get the snake_case answer and a Deprecation header', async () => {
+  const fresh = await post('/api/insights/sessions', { dateRange: { from: '-7d' }, pdataId: ['x'] });
+  assert.equal(fresh.status, 200);
+  assert.ok('byActor' in fresh.body && !('by_actor' in fresh.body));
+  const legacy = await app.inject({
+    method: 'POST',
+    url: '/api/insights/sessions',
+    headers: { authorization: `Bearer ${TOKEN}` },
+    payload: { dateRange: { last: '7d' }, pdata_id: ['x'] },
+  });
+  assert.equal(legacy.statusCode, 200);
+  assert.ok('by_actor' in legacy.json());
+  assert.equal(legacy.headers.deprecation, 'true');
+  assert.match(String(legacy.headers['x-telemetry-deprecated']), /dateRange\.last.*pdata_id/);
+  const bad = await post('/api/insights/sessions', { pdataId: 'x' });
+  assert.equal(bad.body.params.errmsg, 'pdataId: must be a list of 0 to 100 items');
 });
 
 test('api: the admin token is required when set', async () => {

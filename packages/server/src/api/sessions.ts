@@ -1,17 +1,23 @@
-/** POST /api/insights/sessions: parse the SessionsQuery → authorise → run the insight → reply. */
-import { parseSessionsQuery, runSessions, type SessionsQuery } from '../analytics/sessions-insight.js';
+/**
+ * POST /api/insights/sessions: the SessionsQuery (parsed by its route schema) → run → reply, in
+ * camelCase; the deprecated snake_case answer when the body asks for it or uses a deprecated
+ * spelling (docs/sessions.md), with a `Deprecation` header naming what to change.
+ */
+import { legacySessionsAnswer, runSessions } from '../analytics/sessions-insight.js';
 import type { RouteGroup } from '../app.js';
-import { requireAdmin } from './auth.js';
-import { ApiError } from './errors.js';
+import { insightRoute, parsedBody } from './insight-route.js';
 
 export const sessionsRoutes: RouteGroup = (app, ctx) => {
-  app.post('/api/insights/sessions', { onRequest: requireAdmin(ctx.config.adminToken) }, async (request) => {
-    let query: SessionsQuery;
-    try {
-      query = parseSessionsQuery(request.body);
-    } catch (error) {
-      throw new ApiError('QUERY_INVALID', (error as Error).message);
+  app.post('/api/insights/sessions', insightRoute('sessions', ctx.config.adminToken), async (request, reply) => {
+    const parsed = parsedBody(request, 'sessions');
+    const answer = await runSessions(ctx.store, parsed.query, parsed.now, parsed.range);
+    if (parsed.deprecated.length || parsed.legacyAnswer) {
+      reply.header('deprecation', 'true');
+      reply.header(
+        'x-telemetry-deprecated',
+        [...parsed.deprecated, ...(parsed.legacyAnswer ? ['snake_case answer'] : [])].join('; '),
+      );
     }
-    return await runSessions(ctx.store, query);
+    return parsed.legacyAnswer ? legacySessionsAnswer(answer) : answer;
   });
 };

@@ -1,5 +1,5 @@
 /** The simulator's parameters, their documented defaults, and what they imply (the test oracle). */
-import type { FunnelsQuery } from '../analytics/model.js';
+import type { FunnelsQuery } from '@telemetry/query';
 import { ASSIGNMENT_BUTTONS, PAGES } from './app-model.js';
 
 /** One funnel step: an IMPRESSION of a page, or an INTERACT on a button of a page. */

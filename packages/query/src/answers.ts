@@ -1,0 +1,130 @@
+/**
+ * The answer of each insight, as the API sends it (camelCase keys) and the dashboard reads it.
+ * Worked examples are in docs/analytics.md and docs/sessions.md.
+ */
+import type { Aggregation, TrendsMath } from './schemas.js';
+import type { Interval } from './time.js';
+
+export interface TrendsLine {
+  label: string;
+  eid: string;
+  math: TrendsMath;
+  /** The breakdown value (null: the property is absent); only with a breakdown. */
+  breakdownValue?: string | null;
+  /** True for the line folding every value outside the top N. */
+  other?: boolean;
+  data: (number | null)[];
+  /** Sum of `data`, for total and sum math (distinct counts do not add up across buckets). */
+  total?: number;
+}
+
+export interface TrendsPeriod {
+  buckets: string[];
+  from: string;
+  to: string;
+  series: TrendsLine[];
+}
+
+export interface TrendsResult extends TrendsPeriod {
+  interval: Interval;
+  timezone: string;
+  previous?: TrendsPeriod;
+}
+
+export interface FunnelStep {
+  step: number;
+  label: string;
+  count: number;
+  /** count / entered. */
+  conversionRate: number;
+  /** count / previous step's count. */
+  stepConversionRate: number;
+  /** Median seconds from the previous step, among those who reached this one; null for step 1 or none. */
+  medianSecondsFromPrevious: number | null;
+}
+
+export interface FunnelsResult {
+  aggregateBy: Aggregation;
+  steps: FunnelStep[];
+  breakdown?: { value: string | null; other?: boolean; steps: FunnelStep[] }[];
+  dropOff?: { step: number; entities: string[] };
+}
+
+export interface RetentionCohort {
+  /** The cohort's period start (local date). */
+  cohort: string;
+  size: number;
+  /** Entities retained in period 0, 1, …; only periods that have begun before the range ends. */
+  values: number[];
+  /** values / size. */
+  rates: number[];
+}
+
+export interface RetentionResult {
+  period: 'day' | 'week' | 'month';
+  cohorts: RetentionCohort[];
+}
+
+export interface PathNode {
+  /** `<step>_<page>`. */
+  id: string;
+  step: number;
+  page: string;
+}
+
+export interface PathLink {
+  source: string;
+  target: string;
+  /** Sessions taking this transition at this step. */
+  value: number;
+}
+
+export interface PathsResult {
+  nodes: PathNode[];
+  links: PathLink[];
+}
+
+export interface StickinessResult {
+  interval: 'day' | 'week' | 'month';
+  /** 1…N: the number of active intervals. */
+  intervals: number[];
+  /** data[i] = entities active in exactly intervals[i] intervals. */
+  series: { label: string; eid: string; data: number[] }[];
+}
+
+export type LifecycleStatus = 'new' | 'returning' | 'resurrecting' | 'dormant';
+
+export interface LifecycleResult {
+  interval: Interval;
+  buckets: string[];
+  series: Record<LifecycleStatus, number[]>;
+}
+
+/** Counts and seconds of time spent over a set of summaries. */
+export interface TimeStats {
+  count: number;
+  /** Seconds, rounded to 2 decimals. */
+  timeSpent: number;
+  avg: number;
+  median: number;
+}
+
+/** The sessions insight's answer (camelCase). */
+export interface SessionsAnswer {
+  sessions: TimeStats & { actors: number };
+  /** Sessions per bucket `[from, to)` of time spent in seconds; the last `to` is null. */
+  distribution: { from: number; to: number | null; sessions: number }[];
+  byActor: (TimeStats & { actorId: string })[];
+  byPage: (TimeStats & { pageid: string })[];
+  byContent: (TimeStats & { objectId: string })[];
+}
+
+/** Deprecated for one release: the sessions answer with its first snake_case keys. */
+export interface LegacySessionsAnswer {
+  sessions: LegacyTimeStats & { actors: number };
+  distribution: SessionsAnswer['distribution'];
+  by_actor: (LegacyTimeStats & { actor_id: string })[];
+  by_page: (LegacyTimeStats & { pageid: string })[];
+  by_content: (LegacyTimeStats & { object_id: string })[];
+}
+type LegacyTimeStats = Omit<TimeStats, 'timeSpent'> & { time_spent: number };

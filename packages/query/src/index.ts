@@ -1,0 +1,10 @@
+/**
+ * @telemetry/query: the insight query model shared by the server and the dashboard — schemas
+ * (schemas.ts), answers (answers.ts), the date-range and property-path grammars (time.ts,
+ * properties.ts) and the parser that resolves a body into a query (parse.ts).
+ */
+export * from './answers.js';
+export * from './parse.js';
+export * from './properties.js';
+export * from './schemas.js';
+export * from './time.js';

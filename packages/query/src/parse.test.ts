@@ -1,0 +1,78 @@
+/** The query parser: one grammar, paths of wrong fields, defaults filled and ranges resolved once. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { formatQueryErrors, jsPath, parseInsight } from './parse.js';
+
+const NOW = Date.UTC(2024, 4, 15, 10, 30); // 2024-05-15T10:30Z
+
+test('jsPath writes JSON pointers as JavaScript paths', () => {
+  assert.equal(jsPath(''), 'query');
+  assert.equal(jsPath('/series/0/filters/12/value'), 'series[0].filters[12].value');
+  assert.equal(jsPath('/a~1b'), 'a/b');
+});
+
+test('a trends query comes back with its defaults and its range resolved in its zone', () => {
+  const parsed = parseInsight(
+    'trends',
+    { series: [{ eid: 'START' }], dateRange: { from: '-1d', timezone: 'Asia/Kolkata' } },
+    NOW,
+  );
+  assert.ok(parsed.ok);
+  assert.deepEqual(parsed.value.query, {
+    series: [{ eid: 'START', math: 'total' }],
+    dateRange: { from: '-1d', timezone: 'Asia/Kolkata' },
+    interval: 'day',
+    filters: undefined,
+    breakdown: undefined,
+    compare: false,
+  });
+  // Kolkata is UTC+5:30: local midnight of 14 May is 13 May 18:30Z.
+  assert.deepEqual(parsed.value.range, { from: Date.UTC(2024, 4, 13, 18, 30), to: NOW, timezone: 'Asia/Kolkata' });
+});
+
+test('unknown keys, wrong types and bad ranges are refused with their paths, never coerced', () => {
+  const reasons = (kind: Parameters<typeof parseInsight>[0], body: unknown) => {
+    const parsed = parseInsight(kind, body, NOW);
+    return parsed.ok ? 'accepted' : formatQueryErrors(parsed.errors);
+  };
+  assert.equal(reasons('funnels', { steps: [{ eid: 'A' }], dateRange: {} }), 'steps: must be a list of 2 to 10 items');
+  assert.equal(
+    reasons('retention', {
+      startEvent: { eid: 'A', pageid: 'x' },
+      returnEvent: { eid: 'B' },
+      dateRange: {},
+      periods: '8',
+    }),
+    'startEvent.pageid: is not a known field; periods: must be an integer from 1 to 60',
+  );
+  assert.equal(
+    reasons('paths', { dateRange: { from: '2024-05-10', to: '2024-05-01' } }),
+    'dateRange: from must be before to',
+  );
+  assert.equal(
+    reasons('lifecycle', { event: { eid: 'A' }, dateRange: { from: '-1y' }, interval: 'hour' }),
+    'dateRange: spans more than 2000 hour intervals',
+  );
+  assert.equal(reasons('stickiness', null), 'query: must be an object');
+  assert.equal(
+    reasons('trends', {
+      series: [{ eid: 'A', filters: [{ property: 'edata.rating', operator: 'eq', value: 'five' }] }],
+      dateRange: {},
+    }),
+    'series[0].filters[0].value: edata.rating is numeric: give a number',
+  );
+  assert.equal(
+    reasons('funnels', { steps: [{ eid: 'A' }, { eid: 'B' }], dateRange: {}, dropOff: { step: 3 } }),
+    'dropOff.step: must be an integer from 2 to 2',
+  );
+});
+
+test('the sessions insight shares the grammar and leaves an absent end open', () => {
+  const parsed = parseInsight('sessions', { dateRange: { to: '2024-05-14' } }, NOW);
+  assert.ok(parsed.ok);
+  assert.deepEqual(parsed.value.range, { from: null, to: Date.UTC(2024, 4, 15), timezone: 'UTC' });
+  assert.equal(parsed.value.legacyAnswer, false);
+  const none = parseInsight('sessions', undefined, NOW);
+  assert.ok(none.ok);
+  assert.deepEqual(none.value.range, { from: null, to: null, timezone: 'UTC' });
+});

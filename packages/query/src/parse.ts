@@ -1,0 +1,367 @@
+/**
+ * The one parser of insight queries: the TypeBox schema first (unknown keys, types and bounds,
+ * each error naming its path, e.g. `series[0].math`), then the rules a schema cannot say (property
+ * paths and operators, date ranges, math needing a property). It returns the query with its
+ * defaults filled in and its date range resolved, so nothing downstream parses it again.
+ */
+import type { TSchema } from '@sinclair/typebox';
+import { Value, type ValueError, ValueErrorType } from '@sinclair/typebox/value';
+import { type PropertyRef, resolveProperty } from './properties.js';
+import {
+  type Breakdown,
+  type DateRange,
+  type EventSelector,
+  type FilterOperator,
+  type FunnelsQuery,
+  INSIGHT_SCHEMAS,
+  type InsightKind,
+  type InsightQuery,
+  type LifecycleQuery,
+  type PathsQuery,
+  PROPERTY_MATH,
+  type PropertyFilter,
+  type RetentionQuery,
+  type SessionsQuery,
+  type StickinessQuery,
+  type TrendsQuery,
+} from './schemas.js';
+import { bucketsOf, type Interval, isValidTimeZone, parseInstant, type ResolvedRange } from './time.js';
+
+/** One reason a query was refused: `path` as written in JS (`series[0].math`, `query` for the whole body). */
+export interface QueryError {
+  path: string;
+  message: string;
+}
+
+/** Bounds resolved from a date range; `null` only where the insight allows an open end (sessions). */
+export interface ResolvedBounds {
+  from: number | null;
+  to: number | null;
+  timezone: string;
+}
+
+/** What a parse of `kind` gives: the query with defaults filled, and its resolved range. */
+export type ParsedInsight<K extends InsightKind> = K extends 'sessions'
+  ? { kind: K; query: SessionsQuery; range: ResolvedBounds; legacyAnswer: boolean; deprecated: string[] }
+  : { kind: K; query: InsightQuery<K>; range: ResolvedRange };
+
+export type ParseResult<K extends InsightKind> =
+  | { ok: true; value: ParsedInsight<K> }
+  | { ok: false; errors: QueryError[] };
+
+const MAX_BUCKETS = 2000;
+/** Where an insight's range starts when `dateRange.from` is absent. */
+export const DEFAULT_FROM = '-7d';
+const NUMERIC_OPS: FilterOperator[] = ['gt', 'gte', 'lt', 'lte'];
+const TAG_OPS: FilterOperator[] = ['contains', 'not_contains', 'is_set', 'is_not_set'];
+const RANGE_FORMS = 'must be -7d/-24h/-2w/-3m/-1y, now, a date or a date-time';
+
+/** `/series/0/math` → `series[0].math`; the empty pointer is the whole body, `query`. */
+export function jsPath(pointer: string): string {
+  if (pointer === '') return 'query';
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce((out, part) => (/^\d+$/.test(part) ? `${out}[${part}]` : out ? `${out}.${part}` : part), '');
+}
+
+function describe(error: ValueError): QueryError {
+  const s = error.schema as Record<string, unknown> & { anyOf?: { const?: unknown }[] };
+  const at = jsPath(error.path);
+  const say = (message: string) => ({ path: at, message });
+  switch (error.type) {
+    case ValueErrorType.ObjectRequiredProperty:
+      return say('is required');
+    case ValueErrorType.ObjectAdditionalProperties:
+      return say('is not a known field');
+    case ValueErrorType.Object:
+      return say('must be an object');
+    case ValueErrorType.Boolean:
+      return say('must be true or false');
+    case ValueErrorType.Union:
+      if (s.anyOf?.every((x) => x.const !== undefined))
+        return say(`must be one of ${s.anyOf.map((x) => x.const).join(', ')}`);
+      return say('must be a string or a number (a list of them for in/not_in)');
+    case ValueErrorType.String:
+    case ValueErrorType.StringMinLength:
+      return say('must be a non-empty string');
+    case ValueErrorType.StringMaxLength:
+      return say(`must be at most ${s.maxLength} characters`);
+    case ValueErrorType.StringPattern:
+      return say(s.description ? `must be ${s.description}` : `must match ${s.pattern}`);
+    case ValueErrorType.Integer:
+    case ValueErrorType.Number:
+    case ValueErrorType.NumberMinimum:
+    case ValueErrorType.NumberMaximum:
+    case ValueErrorType.IntegerMinimum:
+    case ValueErrorType.IntegerMaximum:
+      if (s.minimum !== undefined && s.maximum !== undefined)
+        return say(`must be ${s.type === 'integer' ? 'an integer' : 'a number'} from ${s.minimum} to ${s.maximum}`);
+      return say(s.minimum !== undefined ? `must be a number of at least ${s.minimum}` : 'must be a number');
+    case ValueErrorType.Array:
+    case ValueErrorType.ArrayMinItems:
+    case ValueErrorType.ArrayMaxItems:
+      return say(`must be a list of ${s.minItems ?? 0} to ${s.maxItems ?? 'any number of'} items`);
+    default:
+      return say(error.message.charAt(0).toLowerCase() + error.message.slice(1));
+  }
+}
+
+/**
+ * The schema's errors, one per path (the first found), as `QueryError`s; [] when `value` conforms.
+ * Shared by the parser, the server's route validator and the dashboard.
+ */
+export function schemaErrors(schema: TSchema, value: unknown): QueryError[] {
+  const out: QueryError[] = [];
+  const seen = new Set<string>();
+  for (const error of Value.Errors(schema, value)) {
+    // A wrong item inside a reported path adds nothing (e.g. a union's members).
+    if ([...seen].some((p) => error.path === p || error.path.startsWith(`${p}/`))) continue;
+    seen.add(error.path);
+    out.push(describe(error));
+  }
+  return out;
+}
+
+/** The errors joined for the one-line message of a 400 answer: `path: message; path: message`. */
+export function formatQueryErrors(errors: QueryError[]): string {
+  return errors.map((e) => `${e.path}: ${e.message}`).join('; ');
+}
+
+/** Collects semantic errors while filling defaults. */
+class Checker {
+  readonly errors: QueryError[] = [];
+  constructor(readonly now: number) {}
+
+  fail(path: string, message: string): undefined {
+    this.errors.push({ path, message });
+    return undefined;
+  }
+
+  property(path: string, where: string): PropertyRef | undefined {
+    const ref = resolveProperty(path);
+    return typeof ref === 'string' ? this.fail(where, ref) : ref;
+  }
+
+  filter(f: PropertyFilter, where: string): PropertyFilter {
+    const ref = this.property(f.property, `${where}.property`);
+    if (!ref) return f;
+    const { operator: op, value: v } = f;
+    if (ref.type === 'list' && !TAG_OPS.includes(op))
+      return this.fail(`${where}.operator`, `${ref.path} is a list: use ${TAG_OPS.join(', ')}`) ?? f;
+    if (op === 'is_set' || op === 'is_not_set') return { property: f.property, operator: op };
+    if (op === 'in' || op === 'not_in') {
+      if (!Array.isArray(v)) this.fail(`${where}.value`, 'must be a list of 1 to 100 items');
+      else if (new Set(v.map((x) => typeof x)).size > 1)
+        this.fail(`${where}.value`, 'must not mix strings and numbers');
+      return f;
+    }
+    if (NUMERIC_OPS.includes(op) && typeof v !== 'number') this.fail(`${where}.value`, 'must be a number');
+    else if (v === undefined || Array.isArray(v)) this.fail(`${where}.value`, 'must be a string or a number');
+    else if (ref.type === 'number' && typeof v === 'string')
+      this.fail(`${where}.value`, `${ref.path} is numeric: give a number`);
+    return f;
+  }
+
+  filters(list: PropertyFilter[] | undefined, where: string): PropertyFilter[] | undefined {
+    return list?.map((f, i) => this.filter(f, `${where}[${i}]`));
+  }
+
+  selector(s: EventSelector, where: string): EventSelector {
+    const filters = this.filters(s.filters, `${where}.filters`);
+    return { eid: s.eid, ...(s.label ? { label: s.label } : {}), ...(filters ? { filters } : {}) };
+  }
+
+  breakdown(b: Breakdown | undefined, where: string): Breakdown | undefined {
+    if (!b) return undefined;
+    const ref = this.property(b.property, `${where}.property`);
+    if (ref?.type === 'list') this.fail(`${where}.property`, 'breaking down by a list (tags) is not supported');
+    return { property: b.property, limit: b.limit ?? 10 };
+  }
+
+  /** Resolves a range; an absent end is `fallbackFrom`/`now`, or open (`null`) when that is null. */
+  bounds(r: DateRange | undefined, where: string, fallbackFrom: string | null, openEnd: boolean): ResolvedBounds {
+    const timezone = r?.timezone ?? 'UTC';
+    if (!isValidTimeZone(timezone)) {
+      this.fail(`${where}.timezone`, 'is not an IANA time zone');
+      return { from: null, to: null, timezone: 'UTC' };
+    }
+    const end = (text: string | undefined, fallback: string | null, isEnd: boolean, at: string) => {
+      const t = text ?? fallback;
+      if (t === null) return null;
+      const ms = parseInstant(t, timezone, this.now, isEnd);
+      return ms === undefined ? (this.fail(at, RANGE_FORMS) ?? null) : ms;
+    };
+    const from = end(r?.from, fallbackFrom, false, `${where}.from`);
+    const to = end(r?.to, openEnd ? null : 'now', true, `${where}.to`);
+    if (from !== null && to !== null && from >= to) this.fail(where, 'from must be before to');
+    return { from, to, timezone };
+  }
+
+  /** The closed range of the six event insights: `from` default `-7d`, `to` default now. */
+  range(r: DateRange, where: string, interval?: Interval): { dateRange: DateRange; range: ResolvedRange } {
+    const b = this.bounds(r, where, DEFAULT_FROM, false);
+    const range = { from: b.from ?? 0, to: b.to ?? 0, timezone: b.timezone };
+    if (interval && !this.errors.length && bucketsOf(interval, range).length > MAX_BUCKETS)
+      this.fail(where, `spans more than ${MAX_BUCKETS} ${interval} intervals`);
+    const dateRange = { from: r.from ?? DEFAULT_FROM, ...(r.to ? { to: r.to } : {}), timezone: b.timezone };
+    return { dateRange, range };
+  }
+}
+
+type Resolver<K extends InsightKind> = (q: InsightQuery<K>, c: Checker) => ParsedInsight<K>;
+
+const trends: Resolver<'trends'> = (q, c) => {
+  const interval = q.interval ?? 'day';
+  const series = q.series.map((s, i) => {
+    const where = `series[${i}]`;
+    const math = s.math ?? 'total';
+    let property: string | undefined;
+    if (PROPERTY_MATH.includes(math)) {
+      if (s.property === undefined) c.fail(`${where}.property`, 'a property path must be a non-empty string');
+      else if (c.property(s.property, `${where}.property`)?.type === 'list')
+        c.fail(`${where}.property`, `${math} needs a numeric property`);
+      property = s.property;
+    }
+    if ((math === 'wau' || math === 'mau') && interval !== 'day') c.fail(`${where}.math`, `${math} needs interval day`);
+    if ((math === 'wau' || math === 'mau') && q.breakdown) c.fail(`${where}.math`, `${math} cannot be broken down`);
+    return { ...c.selector(s, where), math, ...(property ? { property } : {}) };
+  });
+  const { dateRange, range } = c.range(q.dateRange, 'dateRange', interval);
+  const query: TrendsQuery = {
+    series,
+    dateRange,
+    interval,
+    filters: c.filters(q.filters, 'filters'),
+    breakdown: c.breakdown(q.breakdown, 'breakdown'),
+    compare: q.compare === true,
+  };
+  return { kind: 'trends', query, range };
+};
+
+const funnels: Resolver<'funnels'> = (q, c) => {
+  const steps = q.steps.map((s, i) => c.selector(s, `steps[${i}]`));
+  if (q.dropOff && q.dropOff.step > steps.length)
+    c.fail('dropOff.step', `must be an integer from 2 to ${steps.length}`);
+  const { dateRange, range } = c.range(q.dateRange, 'dateRange');
+  const query: FunnelsQuery = {
+    steps,
+    dateRange,
+    windowSeconds: q.windowSeconds ?? 14 * 86400,
+    aggregateBy: q.aggregateBy ?? 'actor',
+    filters: c.filters(q.filters, 'filters'),
+    breakdown: c.breakdown(q.breakdown, 'breakdown'),
+    dropOff: q.dropOff ? { step: q.dropOff.step, limit: q.dropOff.limit ?? 100 } : undefined,
+  };
+  return { kind: 'funnels', query, range };
+};
+
+const retention: Resolver<'retention'> = (q, c) => {
+  const period = q.period ?? 'day';
+  const startEvent = c.selector(q.startEvent, 'startEvent');
+  const returnEvent = c.selector(q.returnEvent, 'returnEvent');
+  const { dateRange, range } = c.range(q.dateRange, 'dateRange', period);
+  const query: RetentionQuery = {
+    startEvent,
+    returnEvent,
+    period,
+    periods: q.periods ?? 8,
+    dateRange,
+    aggregateBy: q.aggregateBy ?? 'actor',
+    filters: c.filters(q.filters, 'filters'),
+  };
+  return { kind: 'retention', query, range };
+};
+
+const paths: Resolver<'paths'> = (q, c) => {
+  if (q.startPage && q.endPage) c.fail('endPage', 'give startPage or endPage, not both');
+  const { dateRange, range } = c.range(q.dateRange, 'dateRange');
+  const query: PathsQuery = {
+    dateRange,
+    ...(q.startPage ? { startPage: q.startPage } : {}),
+    ...(q.endPage ? { endPage: q.endPage } : {}),
+    maxSteps: q.maxSteps ?? 5,
+    limit: q.limit ?? 50,
+    filters: c.filters(q.filters, 'filters'),
+  };
+  return { kind: 'paths', query, range };
+};
+
+const stickiness: Resolver<'stickiness'> = (q, c) => {
+  const interval = q.interval ?? 'day';
+  const series = q.series.map((s, i) => c.selector(s, `series[${i}]`));
+  const { dateRange, range } = c.range(q.dateRange, 'dateRange', interval);
+  const query: StickinessQuery = {
+    series,
+    dateRange,
+    interval,
+    aggregateBy: q.aggregateBy ?? 'actor',
+    filters: c.filters(q.filters, 'filters'),
+  };
+  return { kind: 'stickiness', query, range };
+};
+
+const lifecycle: Resolver<'lifecycle'> = (q, c) => {
+  const interval = q.interval ?? 'day';
+  const event = c.selector(q.event, 'event');
+  const { dateRange, range } = c.range(q.dateRange, 'dateRange', interval);
+  const query: LifecycleQuery = { event, dateRange, interval, filters: c.filters(q.filters, 'filters') };
+  return { kind: 'lifecycle', query, range };
+};
+
+const LAST_UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/** Sessions: open-ended unless bounded; the deprecated spellings become the new ones. */
+const sessions: Resolver<'sessions'> = (q, c) => {
+  const deprecated: string[] = [];
+  const { last, ...dateRange } = q.dateRange ?? {};
+  let range: ResolvedBounds;
+  if (last !== undefined) {
+    deprecated.push('dateRange.last (use dateRange.from, e.g. "-7d")');
+    const m = /^(\d+)([mhdw])$/.exec(last) as RegExpExecArray;
+    range = { from: c.now - Number(m[1]) * LAST_UNITS[m[2]], to: null, timezone: dateRange.timezone ?? 'UTC' };
+    if (dateRange.timezone && !isValidTimeZone(dateRange.timezone))
+      c.fail('dateRange.timezone', 'is not an IANA time zone');
+  } else range = c.bounds(dateRange, 'dateRange', null, true);
+  if (q.pdata_id) deprecated.push('pdata_id (use pdataId)');
+  if (q.pdata_id && q.pdataId) c.fail('pdata_id', 'give pdataId only');
+  const buckets = q.buckets;
+  buckets?.forEach((b, i) => {
+    if (i > 0 && b <= buckets[i - 1]) c.fail(`buckets[${i}]`, 'buckets must be ascending');
+  });
+  const pdataId = q.pdataId ?? q.pdata_id;
+  const query: SessionsQuery = {
+    ...(q.dateRange ? { dateRange } : {}),
+    ...(q.channel ? { channel: q.channel } : {}),
+    ...(pdataId ? { pdataId } : {}),
+    ...(q.type !== undefined ? { type: q.type } : {}),
+    ...(q.mode !== undefined ? { mode: q.mode } : {}),
+    ...(buckets ? { buckets } : {}),
+    limit: q.limit ?? 10,
+  };
+  const legacyAnswer = q.answerCase === 'snake' || (q.answerCase === undefined && deprecated.length > 0);
+  return { kind: 'sessions', query, range, legacyAnswer, deprecated };
+};
+
+const RESOLVERS: { [K in InsightKind]: Resolver<K> } = {
+  trends,
+  funnels,
+  retention,
+  paths,
+  stickiness,
+  lifecycle,
+  sessions,
+};
+
+/**
+ * Parses an insight query body of `kind` against one clock reading `now` (epoch ms).
+ * Never throws on bad input: `{ok: false, errors}` lists every reason found, each with its path.
+ */
+export function parseInsight<K extends InsightKind>(kind: K, body: unknown, now = Date.now()): ParseResult<K> {
+  const errors = schemaErrors(INSIGHT_SCHEMAS[kind], body ?? (kind === 'sessions' ? {} : body));
+  if (errors.length) return { ok: false, errors };
+  const checker = new Checker(now);
+  const value = RESOLVERS[kind]((body ?? {}) as InsightQuery<K>, checker);
+  return checker.errors.length ? { ok: false, errors: checker.errors } : { ok: true, value };
+}

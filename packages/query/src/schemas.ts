@@ -1,0 +1,308 @@
+/**
+ * Every insight query as one TypeBox declaration each: the TypeScript type (`Static`), the runtime
+ * check and the JSON Schema the server's routes use, from the same source. Keys are camelCase;
+ * every object is closed (`additionalProperties: false`), so an unknown key is refused with its path.
+ * Defaults are applied by the parser (parse.ts), not here, so a schema never rewrites a body.
+ */
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
+
+const closed = { additionalProperties: false } as const;
+
+/** Any free text in a query (eids, labels, page ids, dates): 1 to 1000 characters. */
+const Text = Type.String({ minLength: 1, maxLength: 1000 });
+/** A property path such as `edata.id`, `cdata.School`, `tags`; at most 200 characters. */
+const PropertyPath = Type.String({ minLength: 1, maxLength: 200 });
+const Scalar = Type.Union([Type.String({ maxLength: 1000 }), Type.Number()]);
+
+function oneOf<const T extends readonly string[]>(values: T, description?: string) {
+  return Type.Union(
+    values.map((v) => Type.Literal(v)),
+    description ? { description } : {},
+  ) as unknown as TSchema & { static: T[number] };
+}
+
+export const FILTER_OPERATORS = [
+  'eq',
+  'neq',
+  'in',
+  'not_in',
+  'contains',
+  'not_contains',
+  'gt',
+  'gte',
+  'lt',
+  'lte',
+  'is_set',
+  'is_not_set',
+] as const;
+export type FilterOperator = (typeof FILTER_OPERATORS)[number];
+
+export const TRENDS_MATH = [
+  'total',
+  'unique_actors',
+  'unique_devices',
+  'unique_sessions',
+  'sum',
+  'avg',
+  'median',
+  'p90',
+  'dau',
+  'wau',
+  'mau',
+] as const;
+export type TrendsMath = (typeof TRENDS_MATH)[number];
+/** Math that needs a numeric `property`. */
+export const PROPERTY_MATH: readonly TrendsMath[] = ['sum', 'avg', 'median', 'p90'];
+
+export const INTERVALS = ['hour', 'day', 'week', 'month'] as const;
+export const PERIODS = ['day', 'week', 'month'] as const;
+
+/** A condition on one property path, e.g. `{property: 'edata.id', operator: 'eq', value: 'submit'}`. */
+export const PropertyFilter = Type.Object(
+  {
+    property: PropertyPath,
+    operator: oneOf(FILTER_OPERATORS),
+    /** A string or number; a list for `in`/`not_in`; absent for `is_set`/`is_not_set`. */
+    value: Type.Optional(Type.Union([Scalar, Type.Array(Scalar, { minItems: 1, maxItems: 100 })])),
+  },
+  closed,
+);
+export type PropertyFilter = Static<typeof PropertyFilter>;
+
+const Filters = Type.Array(PropertyFilter, { maxItems: 20 });
+
+/**
+ * The one date-range grammar of every insight. `from`/`to`: `-7d`, `-24h`, `-2w`, `-3m`, `-1y`,
+ * `now`, a date `2024-01-31` (an end date is included), a local date-time `2024-01-31T13:00`, or
+ * an instant with `Z`/offset; `to` defaults to now. `timezone`: IANA, default `UTC`, for dates,
+ * buckets and relative ranges. Resolved to `[from, to)` epoch ms by `resolveDateRange`.
+ */
+export const DateRange = Type.Object(
+  { from: Type.Optional(Text), to: Type.Optional(Text), timezone: Type.Optional(Text) },
+  closed,
+);
+export type DateRange = Static<typeof DateRange>;
+
+const selectorFields = {
+  eid: Text,
+  /** Shown in the answer; default the eid. */
+  label: Type.Optional(Text),
+  filters: Type.Optional(Filters),
+};
+/** One event name with optional filters: a funnel step, a retention event, a stickiness series. */
+export const EventSelector = Type.Object(selectorFields, closed);
+export type EventSelector = Static<typeof EventSelector>;
+
+export const TrendsSeries = Type.Object(
+  {
+    ...selectorFields,
+    /** Default `total`. */
+    math: Type.Optional(oneOf(TRENDS_MATH)),
+    /** The numeric property for sum/avg/median/p90, e.g. `edata.duration`. */
+    property: Type.Optional(PropertyPath),
+  },
+  closed,
+);
+export type TrendsSeries = Static<typeof TrendsSeries>;
+
+/** Values kept (default 10, at most 100), the rest folded into "other". */
+export const Breakdown = Type.Object(
+  { property: PropertyPath, limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })) },
+  closed,
+);
+export type Breakdown = Static<typeof Breakdown>;
+
+/** Who is counted: `actor.id`, `context.did` or `context.sid`. */
+export const AGGREGATIONS = ['actor', 'device', 'session'] as const;
+export type Aggregation = (typeof AGGREGATIONS)[number];
+
+export const TrendsQuery = Type.Object(
+  {
+    series: Type.Array(TrendsSeries, { minItems: 1, maxItems: 10 }),
+    dateRange: DateRange,
+    /** Default `day`. */
+    interval: Type.Optional(oneOf(INTERVALS)),
+    /** Applied to every series. */
+    filters: Type.Optional(Filters),
+    breakdown: Type.Optional(Breakdown),
+    /** Also answer the same-length period just before. */
+    compare: Type.Optional(Type.Boolean()),
+  },
+  closed,
+);
+export type TrendsQuery = Static<typeof TrendsQuery>;
+
+export const FunnelsQuery = Type.Object(
+  {
+    /** 2 to 10 ordered steps. */
+    steps: Type.Array(EventSelector, { minItems: 2, maxItems: 10 }),
+    dateRange: DateRange,
+    /** From the first step, in seconds. Default 14 days. */
+    windowSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 366 * 86400 })),
+    /** Default `actor`. */
+    aggregateBy: Type.Optional(oneOf(AGGREGATIONS)),
+    filters: Type.Optional(Filters),
+    /** A property of the first-step event (first-touch attribution). */
+    breakdown: Type.Optional(Breakdown),
+    /** List who reached step n-1 but not step n (n ≥ 2). */
+    dropOff: Type.Optional(
+      Type.Object(
+        {
+          step: Type.Integer({ minimum: 2, maximum: 10 }),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+        },
+        closed,
+      ),
+    ),
+  },
+  closed,
+);
+export type FunnelsQuery = Static<typeof FunnelsQuery>;
+
+export const RetentionQuery = Type.Object(
+  {
+    /** The cohort is formed by each entity's first occurrence of this event. */
+    startEvent: EventSelector,
+    /** Returning means doing this event in a later period. */
+    returnEvent: EventSelector,
+    /** Default `day`. */
+    period: Type.Optional(oneOf(PERIODS)),
+    /** Periods shown, including period 0. Default 8, at most 60. */
+    periods: Type.Optional(Type.Integer({ minimum: 1, maximum: 60 })),
+    dateRange: DateRange,
+    /** Default `actor`. */
+    aggregateBy: Type.Optional(oneOf(['actor', 'device'] as const)),
+    filters: Type.Optional(Filters),
+  },
+  closed,
+);
+export type RetentionQuery = Static<typeof RetentionQuery>;
+
+export const PathsQuery = Type.Object(
+  {
+    dateRange: DateRange,
+    /** Paths start at the first view of this page in each session. */
+    startPage: Type.Optional(Text),
+    /** Paths end at the first view of this page in each session. */
+    endPage: Type.Optional(Text),
+    /** Steps per path. Default 5, at most 10. */
+    maxSteps: Type.Optional(Type.Integer({ minimum: 2, maximum: 10 })),
+    /** Links kept, strongest first. Default 50, at most 500. */
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+    filters: Type.Optional(Filters),
+  },
+  closed,
+);
+export type PathsQuery = Static<typeof PathsQuery>;
+
+export const StickinessQuery = Type.Object(
+  {
+    series: Type.Array(EventSelector, { minItems: 1, maxItems: 10 }),
+    dateRange: DateRange,
+    /** Default `day`. */
+    interval: Type.Optional(oneOf(PERIODS)),
+    /** Default `actor`. */
+    aggregateBy: Type.Optional(oneOf(['actor', 'device'] as const)),
+    filters: Type.Optional(Filters),
+  },
+  closed,
+);
+export type StickinessQuery = Static<typeof StickinessQuery>;
+
+export const LifecycleQuery = Type.Object(
+  {
+    event: EventSelector,
+    dateRange: DateRange,
+    /** Default `day`. */
+    interval: Type.Optional(oneOf(INTERVALS)),
+    filters: Type.Optional(Filters),
+  },
+  closed,
+);
+export type LifecycleQuery = Static<typeof LifecycleQuery>;
+
+/**
+ * The sessions and time-spent insight (read from the summaries the server keeps). Every field is
+ * optional; an absent `dateRange.from` means from the first summary. Deprecated for one release
+ * (docs/sessions.md): `pdata_id` (now `pdataId`) and `dateRange.last` (now `from: "-7d"`); a body
+ * using either, or `answerCase: "snake"`, gets the old snake_case answer.
+ */
+export const SessionsQuery = Type.Object(
+  {
+    dateRange: Type.Optional(
+      Type.Object(
+        {
+          from: Type.Optional(Text),
+          to: Type.Optional(Text),
+          timezone: Type.Optional(Text),
+          /** Deprecated: `30m`, `24h`, `7d`, `12w` back from now. */
+          last: Type.Optional(Type.String({ pattern: '^\\d{1,5}[mhdw]$' })),
+        },
+        closed,
+      ),
+    ),
+    channel: Type.Optional(Type.Array(Text, { maxItems: 100 })),
+    pdataId: Type.Optional(Type.Array(Text, { maxItems: 100 })),
+    /** Deprecated spelling of `pdataId`. */
+    pdata_id: Type.Optional(Type.Array(Text, { maxItems: 100 })),
+    /** Which summaries count as sessions: this type (and mode). Default: the top-level summaries. */
+    type: Type.Optional(Text),
+    mode: Type.Optional(Text),
+    /** Histogram bucket lower bounds in seconds, ascending. Default 0, 10, 30, 60, 180, 600, 1800, 3600. */
+    buckets: Type.Optional(Type.Array(Type.Number({ minimum: 0 }), { minItems: 1, maxItems: 50 })),
+    /** Rows per breakdown (actors, pages, contents), by time spent. Default 10, at most 1000. */
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    /** `snake` asks for the deprecated snake_case answer (one release). Default `camel`. */
+    answerCase: Type.Optional(oneOf(['camel', 'snake'] as const)),
+  },
+  closed,
+);
+export type SessionsQuery = Static<typeof SessionsQuery>;
+
+/** A whole number written in a query string; its bounds are checked where it is read. */
+const QueryInt = (description: string) => Type.String({ pattern: '^[0-9]{1,7}$', description });
+
+/** GET /api/events (and /api/events/live) query-string parameters: exact matches on typed columns. */
+export const EventsFeedParams = Type.Object(
+  {
+    eid: Type.Optional(Text),
+    actor: Type.Optional(Text),
+    did: Type.Optional(Text),
+    sid: Type.Optional(Text),
+    channel: Type.Optional(Text),
+    pageid: Type.Optional(Text),
+    /** A cursor (`<syncts>:<mid>`) from the previous page's `next`. */
+    before: Type.Optional(Text),
+    /** 1 to 500, default 50. */
+    limit: Type.Optional(QueryInt('1 to 500')),
+  },
+  closed,
+);
+export type EventsFeedParams = Static<typeof EventsFeedParams>;
+
+/** GET /api/properties: without `property`, event names and paths; with it, that property's top values. */
+export const PropertyDiscoveryParams = Type.Object(
+  {
+    property: Type.Optional(PropertyPath),
+    eid: Type.Optional(Text),
+    /** Look back this many days, default 30. */
+    days: Type.Optional(QueryInt('1 to 3660')),
+    limit: Type.Optional(QueryInt('1 to 200')),
+  },
+  closed,
+);
+export type PropertyDiscoveryParams = Static<typeof PropertyDiscoveryParams>;
+
+/** The insights of POST /api/insights/<kind>, each with its schema. */
+export const INSIGHT_SCHEMAS = {
+  trends: TrendsQuery,
+  funnels: FunnelsQuery,
+  retention: RetentionQuery,
+  paths: PathsQuery,
+  stickiness: StickinessQuery,
+  lifecycle: LifecycleQuery,
+  sessions: SessionsQuery,
+} as const;
+export type InsightKind = keyof typeof INSIGHT_SCHEMAS;
+export const INSIGHT_KINDS = Object.keys(INSIGHT_SCHEMAS) as InsightKind[];
+export type InsightQuery<K extends InsightKind> = Static<(typeof INSIGHT_SCHEMAS)[K]>;
