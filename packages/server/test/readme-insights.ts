@@ -37,7 +37,7 @@ export function nonZero(kind: string, a: Answer): boolean {
     case 'paths':
       return a.links.some((l: Answer) => l.value > 0);
     case 'sessions':
-      return a.sessions.count > 0 && a.sessions.time_spent > 0;
+      return a.sessions.count > 0 && (a.sessions.timeSpent ?? a.sessions.time_spent) > 0;
     case 'lifecycle':
       return Object.values(a.series).some((values) => positive(values as unknown[]));
     default:
