@@ -21,6 +21,8 @@ export interface AppContext {
   collector: Collector;
   /** Sealed spool segments on their way into the store; `loader.onLoaded(fn)` notifies each load. */
   loader: Loader;
+  /** The spool's state for /health (`lastError`: the last commit failed). */
+  spool: { readonly lastError: string | undefined };
   metrics: MetricsRegistry;
 }
 

@@ -45,6 +45,10 @@ export interface Config {
   duckdbMemory: string;
   /** Highest telemetry level accepted; events above it are rejected with reason 'level'. Env TELEMETRY_MAX_LEVEL. Default full. */
   maxLevel: string;
+  /** SIGTERM/SIGINT: the process exits within this bound, loading what it can meanwhile. Env TELEMETRY_SHUTDOWN_TIMEOUT_MS. Default 10000. */
+  shutdownTimeoutMs: number;
+  /** /health answers 503 when the loader is further behind than this, or a summarizer run takes longer. Env TELEMETRY_HEALTH_MAX_LAG_MS. Default 60000. */
+  healthMaxLagMs: number;
   /** Access log on stdout. Env TELEMETRY_LOG (info|warn|silent). Default warn. */
   logLevel: string;
 }
@@ -84,6 +88,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     duckdbMemory: env.TELEMETRY_DUCKDB_MEMORY || '512MB',
     maxLevel: env.TELEMETRY_MAX_LEVEL || 'full',
     logLevel: env.TELEMETRY_LOG || 'warn',
+    shutdownTimeoutMs: int('TELEMETRY_SHUTDOWN_TIMEOUT_MS', 10_000),
+    healthMaxLagMs: int('TELEMETRY_HEALTH_MAX_LAG_MS', 60_000),
     ...overrides,
   };
   // A rejected event is spooled whole; the loader reads spool lines of at most 17 MB.

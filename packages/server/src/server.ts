@@ -14,7 +14,7 @@ import { REJECTION_REASONS } from './ingest/steps.js';
 import { MetricsRegistry } from './metrics/registry.js';
 import { Loader } from './spool/loader.js';
 import { SegmentLog } from './spool/segment-log.js';
-import { recoverSegments } from './spool/segment-recovery.js';
+import { recoverSegments, scanSegmentIds } from './spool/segment-recovery.js';
 import { openDuckDBStore } from './store/duckdb/duckdb-store.js';
 import type { Store } from './store/store.js';
 
@@ -60,6 +60,10 @@ export async function openCollector(config: Config) {
     'One bulk load of sealed spool segments',
     [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
   );
+  const quarantined = metrics.counter(
+    'telemetry_events_quarantined_total',
+    'Events the store refused to load, moved to failed_events with reason load_error',
+  );
   const loader = new Loader({
     store,
     // Sessions and time spent follow the loads; the queue of touched device streams is durable.
@@ -70,21 +74,39 @@ export async function openCollector(config: Config) {
     log: (message, error) => console.error(`telemetry: ${message}`, error ?? ''),
   });
 
+  metrics.gauge('telemetry_loader_lag_seconds', 'Age of the oldest spool segment not loaded yet (0 when none)', () =>
+    Number(loader.status().lagSeconds.toFixed(3)),
+  );
+  metrics.gauge(
+    'telemetry_loader_backlog_bytes',
+    'Bytes of sealed spool segments not loaded yet',
+    () => loader.status().backlogBytes,
+  );
+  metrics.gauge(
+    'telemetry_loader_last_error_timestamp_seconds',
+    'When a load last failed, Unix seconds (0: never)',
+    () => Math.floor((loader.status().lastErrorAt ?? 0) / 1000),
+  );
   loader.onLoaded((loaded, seconds) => {
     counters.loaded.inc(loaded.events);
+    quarantined.inc(loaded.quarantined);
     loadLatency.observe(seconds);
   });
 
-  // What was acknowledged before a stop or crash is loaded before the indexes are rebuilt.
+  // What was acknowledged before a stop or crash is loaded in the background: the server listens
+  // whatever the spool holds. The indexes learn the spool's ids before the loader moves them into
+  // the store (read first, so a segment loaded meanwhile is in the store's scan).
   const checkpoint = await store.checkpoint();
   const pending = await recoverSegments(spoolDir, checkpoint);
-  for (const sealed of pending) loader.enqueue(sealed);
-  loader.requestAfterLoad(); // also drains what a crash left in summary_queue
-  await loader.idle();
-  if (loader.backlog > 0) throw new Error(`could not load the spool: ${loader.lastError}`);
-
   const mids = new DedupIndex();
   const batches = new DedupIndex(1024);
+  scanSegmentIds(
+    pending,
+    (mid) => mids.add(mid),
+    (msgid) => batches.add(msgid),
+  );
+  for (const sealed of pending) loader.enqueue(sealed);
+  loader.requestAfterLoad(); // also drains what a crash left in summary_queue
   await store.scanStrings('SELECT mid FROM events', (mid) => mids.add(mid));
   await store.scanStrings('SELECT msgid FROM batches', (msgid) => batches.add(msgid));
 
@@ -100,6 +122,8 @@ export async function openCollector(config: Config) {
   );
   const collector = new Collector({
     spool,
+    // A store that cannot write is answered with a 503 (clients retry) until a load succeeds again.
+    refuse: () => (loader.status().storeDown ? `the store cannot write: ${loader.lastError}` : undefined),
     mids,
     batches,
     clockSkewMs: config.clockSkewMs,
@@ -119,7 +143,8 @@ export async function openCollector(config: Config) {
   });
   const close = async () => {
     await spool.close();
-    await loader.stop();
+    // Half of the shutdown bound for loading what is queued; the rest stays in the spool for the next start.
+    await loader.stop(config.shutdownTimeoutMs / 2);
     await store.close();
   };
   return { store, spool, loader, collector, metrics, close };
@@ -133,6 +158,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     store: opened.store,
     collector: opened.collector,
     loader: opened.loader,
+    spool: opened.spool,
     metrics: opened.metrics,
   };
   const app = await buildApp(ctx);

@@ -1,8 +1,11 @@
 /**
  * Crash safety of the real `telemetry serve` process: an event acknowledged with a 200 survives a
  * `kill -9` mid-load (it was fsynced to the spool first), is loaded exactly once after a restart,
- * and a re-sent batch comes back as duplicates. A second process on the same data directory is
- * refused with a clear message while the first keeps working.
+ * and a re-sent batch comes back as duplicates. A `kill -9` while a segment holding events the
+ * store refuses is being loaded (bisected): after a restart the valid events are stored once and
+ * the refused ones are in failed_events once. SIGTERM ends the process within its bound even when
+ * a load is in flight. A second process on the same data directory is refused with a clear
+ * message while the first keeps working.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -12,7 +15,9 @@ import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { BatchFactory } from '../bench/batch.js';
 import { type Child, children, freePort, HOST, startChild, stopChild, waitReady } from '../bench/child-process.js';
+import { segmentFile } from '../src/spool/segment-recovery.js';
 import { sql } from './helpers.js';
+import { writePoisonSegment } from './poison-segment.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CLI = path.resolve(here, '../src/cli.ts');
@@ -33,15 +38,56 @@ function tempDir(): string {
 
 type Serve = Child;
 
-function serve(dataDir: string): Promise<Serve> {
+function serve(dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<Serve> {
   return freePort().then((port) =>
     startChild(
       'serve',
       ['--conditions=development', '--import', 'tsx', CLI, 'serve'],
-      { PORT: String(port), HOST, TELEMETRY_DATA_DIR: dataDir },
+      { PORT: String(port), HOST, TELEMETRY_DATA_DIR: dataDir, ...env },
       port,
     ),
   );
+}
+
+/** Resolves once the server answers HTTP at all (a /health 503 included). */
+function listening(server: Serve): Promise<void> {
+  return waitReady(server, '/health', 60_000, () => true);
+}
+
+/** The value of one Prometheus sample line of GET /metrics. */
+async function metric(server: Serve, name: string): Promise<number> {
+  const text = await (await fetch(`${server.url}/metrics`, { signal: AbortSignal.timeout(30_000) })).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return Number(line?.split(' ')[1]);
+}
+
+/** A data directory whose spool holds one unloaded segment of valid and poisonous events. */
+function poisonedDataDir(valid: number, poisons: number) {
+  const dataDir = tempDir();
+  fs.mkdirSync(path.join(dataDir, 'spool'));
+  return { dataDir, ...writePoisonSegment(segmentFile(path.join(dataDir, 'spool'), 1), valid, poisons) };
+}
+
+/** After loading: every valid event once, every poisonous one in failed_events once (reason load_error). */
+async function assertLoadedOnce(server: Serve, mids: string[], poisonMids: string[]): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  let present = await countPresent(server, mids);
+  while (present < mids.length && Date.now() < deadline) {
+    await sleep(500);
+    present = await countPresent(server, mids);
+  }
+  assert.equal(present, mids.length, `all ${mids.length} valid events are stored`);
+  assert.equal(await scalar(server, 'SELECT count(*) - count(DISTINCT mid) FROM events'), 0, 'no mid twice');
+  const quarantined = await sql(
+    server,
+    "SELECT mid, reason, errors[1] FROM failed_events WHERE reason = 'load_error' ORDER BY mid",
+  );
+  assert.deepEqual(
+    quarantined.map((row) => row[0]),
+    [...poisonMids].sort(),
+    'each poisonous event is in failed_events, once',
+  );
+  for (const row of quarantined) assert.match(String(row[2]), /Conversion Error|out of range/i, String(row[2]));
 }
 
 /** Resolves once GET /health answers 200; fails if the process exits first or after `timeoutMs`. */
@@ -158,6 +204,49 @@ test('every acknowledged event survives kill -9 mid-load, exactly once, and re-s
     const fresh = await post(second, new BatchFactory(100).next());
     assert.equal(fresh.result?.stored, 100);
     assert.equal(await scalar(second, 'SELECT count(*) - count(DISTINCT mid) FROM events'), 0);
+  } finally {
+    assert.equal(await stop(second), 0, `clean shutdown: ${second.output()}`);
+  }
+});
+
+test('kill -9 while a segment with poisonous events is loading: after restart, valid events once, poisonous ones in failed_events', async () => {
+  const { dataDir, mids, poisonMids } = poisonedDataDir(10_000, 5);
+  const first = await serve(dataDir);
+  await listening(first);
+  // The server listens at once; the segment is still being loaded (bisected): nothing committed yet.
+  assert.equal(await metric(first, 'telemetry_events_loaded_total'), 0);
+  assert.ok((await metric(first, 'telemetry_loader_backlog_bytes')) > 0, 'the poisoned segment is queued');
+  const acked = new BatchFactory(100).nextWithIds();
+  assert.equal((await post(first, acked.body)).status, 200);
+  first.process.kill('SIGKILL');
+  assert.equal(await first.exited, null, 'killed by the signal');
+
+  const second = await serve(dataDir);
+  try {
+    await listening(second);
+    await assertLoadedOnce(second, [...mids, ...acked.mids], poisonMids);
+    await healthy(second, 120_000);
+  } finally {
+    assert.equal(await stop(second), 0, `clean shutdown: ${second.output()}`);
+  }
+});
+
+test('SIGTERM ends the process within its bound while a long load is in flight; nothing is lost', async () => {
+  const { dataDir, mids, poisonMids } = poisonedDataDir(10_000, 5);
+  const first = await serve(dataDir, { TELEMETRY_SHUTDOWN_TIMEOUT_MS: '300' });
+  await listening(first);
+  assert.equal(await metric(first, 'telemetry_events_loaded_total'), 0, 'the load is in flight');
+  first.process.kill('SIGTERM');
+  const timer = setTimeout(() => first.process.kill('SIGKILL'), 60_000);
+  const code = await first.exited;
+  clearTimeout(timer);
+  assert.equal(code, 0, `exits by itself, not killed by the test: ${first.output()}`);
+  assert.match(first.output(), /not stopped after 300 ms; exiting/, 'the bound ended it, not the load');
+
+  const second = await serve(dataDir);
+  try {
+    await listening(second);
+    await assertLoadedOnce(second, mids, poisonMids);
   } finally {
     assert.equal(await stop(second), 0, `clean shutdown: ${second.output()}`);
   }

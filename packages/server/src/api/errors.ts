@@ -20,6 +20,7 @@ export const ERRORS = {
   QUERY_INVALID: 400,
   NOT_FOUND: 404,
   STORE_UNAVAILABLE: 503,
+  UNHEALTHY: 503,
   INTERNAL: 500,
 } as const;
 

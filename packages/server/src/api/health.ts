@@ -1,21 +1,64 @@
-/** GET /health (the store answers, the loader keeps up) and GET /metrics (Prometheus text). */
+/**
+ * GET /health and GET /metrics (Prometheus text). /health answers 503 with `reasons`, a list from
+ * a fixed set of codes (HEALTH_REASONS), whenever the pipeline is not keeping its promise; the
+ * numbers behind them are in a separate `details` object.
+ */
 import type { RouteGroup } from '../app.js';
-import { envelope, errorBody } from './errors.js';
+import { envelope } from './errors.js';
+
+/**
+ * Why /health answers 503:
+ * - spool_unavailable: the last spool commit failed (a full disk): ingestion answers 503
+ * - store_unavailable: the store does not answer a trivial query, or the last load said it cannot write
+ * - loader_failing: the last load attempt failed (it is being retried)
+ * - loader_behind: the oldest segment not loaded yet waits longer than TELEMETRY_HEALTH_MAX_LAG_MS
+ * - summarizer_stuck: a summarizer run has lasted longer than TELEMETRY_HEALTH_MAX_LAG_MS
+ */
+export const HEALTH_REASONS = [
+  'spool_unavailable',
+  'store_unavailable',
+  'loader_failing',
+  'loader_behind',
+  'summarizer_stuck',
+] as const;
+export type HealthReason = (typeof HEALTH_REASONS)[number];
 
 export const healthRoutes: RouteGroup = (app, ctx) => {
   app.get('/health', async (_request, reply) => {
-    const checks = {
-      store: 'ok',
-      spool_backlog_segments: ctx.loader.backlog,
-      loader_error: ctx.loader.lastError ?? null,
-    };
+    const reasons: HealthReason[] = [];
+    const loader = ctx.loader.status();
+    let store = 'ok';
     try {
       await ctx.store.ping();
     } catch (error) {
-      checks.store = String((error as Error).message);
-      return reply.code(503).send(errorBody('api.health', 'STORE_UNAVAILABLE', 'the store does not answer', 503));
+      store = String((error as Error).message);
     }
-    return envelope('api.health', { status: 'successful' }, 'SUCCESS', { healthy: true, ...checks });
+    const spoolError = ctx.spool.lastError;
+    if (spoolError !== undefined) reasons.push('spool_unavailable');
+    if (store !== 'ok' || loader.storeDown) reasons.push('store_unavailable');
+    if (loader.failing) reasons.push('loader_failing');
+    if (loader.lagSeconds * 1000 > ctx.config.healthMaxLagMs) reasons.push('loader_behind');
+    if (ctx.loader.afterLoadRunningLongerThan(ctx.config.healthMaxLagMs)) reasons.push('summarizer_stuck');
+    const details = {
+      store,
+      spool_error: spoolError ?? null,
+      spool_backlog_segments: loader.backlogSegments,
+      spool_backlog_bytes: loader.backlogBytes,
+      loader_lag_seconds: loader.lagSeconds,
+      loader_failures: loader.failures,
+      loader_error: loader.lastError ?? null,
+      loader_error_at: loader.lastErrorAt === undefined ? null : new Date(loader.lastErrorAt).toISOString(),
+    };
+    if (reasons.length === 0) {
+      return envelope('api.health', { status: 'successful' }, 'SUCCESS', { healthy: true, reasons, details });
+    }
+    return reply.code(503).send(
+      envelope('api.health', { status: 'failed', err: 'UNHEALTHY', errmsg: reasons.join(', ') }, 'SERVER_ERROR', {
+        healthy: false,
+        reasons,
+        details,
+      }),
+    );
   });
 
   app.get('/metrics', async (_request, reply) => {

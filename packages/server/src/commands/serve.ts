@@ -20,6 +20,18 @@ export async function serveCommand(argv: string[]): Promise<number> {
     process.once('SIGTERM', stop);
   });
   process.stdout.write('telemetry: stopping (committing and loading the spool)\n');
-  await server.close();
+  // Bounded: what is acknowledged is in the spool already, so a stop cut short loses nothing.
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), server.config.shutdownTimeoutMs);
+  });
+  const outcome = await Promise.race([server.close().then(() => 'closed' as const), bound]);
+  clearTimeout(timer);
+  if (outcome === 'timeout') {
+    process.stderr.write(
+      `telemetry: not stopped after ${server.config.shutdownTimeoutMs} ms; exiting (the spool is loaded at the next start)\n`,
+    );
+    process.exit(0);
+  }
   return 0;
 }

@@ -45,6 +45,8 @@ export interface CollectorCounters {
 
 export interface CollectorDeps {
   spool: { append(text: string): Promise<void> };
+  /** A reason to answer 503 before spooling (the store cannot write), or undefined to accept. */
+  refuse?: () => string | undefined;
   mids: DedupIndex;
   batches: DedupIndex;
   limits: StepLimits & { maxBatchEvents: number };
@@ -95,6 +97,8 @@ export class Collector {
   async ingest(text: string, headers: HeaderDefaults = {}): Promise<IngestResult> {
     const { limits, counters, mids, batches } = this.deps;
     const batch = parseBatch(text, limits.maxBatchEvents);
+    const refusal = this.deps.refuse?.();
+    if (refusal !== undefined) throw new ApiError('INGEST_STORE_UNAVAILABLE', refusal);
     const events = batch.events;
     const msgid = typeof batch.params?.msgid === 'string' && batch.params.msgid !== '' ? batch.params.msgid : null;
     counters.received(events.length);

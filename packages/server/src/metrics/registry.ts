@@ -1,4 +1,4 @@
-/** A tiny Prometheus registry: counters and histograms, rendered as text exposition format. */
+/** A tiny Prometheus registry: counters, gauges and histograms, rendered as text exposition format. */
 
 export interface Counter {
   inc(by?: number, label?: string): void;
@@ -12,6 +12,7 @@ const DEFAULT_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 
 type Metric =
   | { kind: 'counter'; name: string; help: string; label?: string; values: Map<string, number> }
+  | { kind: 'gauge'; name: string; help: string; read: () => number }
   | { kind: 'histogram'; name: string; help: string; buckets: number[]; counts: number[]; sum: number; count: number };
 
 export class MetricsRegistry {
@@ -24,6 +25,11 @@ export class MetricsRegistry {
     return {
       inc: (by = 1, labelValue = '') => metric.values.set(labelValue, (metric.values.get(labelValue) ?? 0) + by),
     };
+  }
+
+  /** A gauge read when the metrics are rendered. */
+  gauge(name: string, help: string, read: () => number): void {
+    this.metrics.push({ kind: 'gauge', name, help, read });
   }
 
   histogram(name: string, help: string, buckets = DEFAULT_BUCKETS): Histogram {
@@ -55,6 +61,8 @@ export class MetricsRegistry {
         for (const [value, n] of m.values) {
           lines.push(m.label ? `${m.name}{${m.label}="${value.replace(/["\\\n]/g, '_')}"} ${n}` : `${m.name} ${n}`);
         }
+      } else if (m.kind === 'gauge') {
+        lines.push(`${m.name} ${m.read()}`);
       } else {
         for (let i = 0; i < m.buckets.length; i++) lines.push(`${m.name}_bucket{le="${m.buckets[i]}"} ${m.counts[i]}`);
         lines.push(`${m.name}_bucket{le="+Inf"} ${m.count}`, `${m.name}_sum ${m.sum}`, `${m.name}_count ${m.count}`);

@@ -2,10 +2,12 @@
  * Moves sealed spool segments into the store, in order, one transaction each (the checkpoint
  * commits with the rows), deletes each file once loaded, then runs the after-load hook
  * (summaries), coalesced so it runs at most every `afterLoadIntervalMs` plus once when loading
- * settles. A failing load is retried with backoff: data is never skipped.
+ * settles. Events the store refuses are quarantined by the store (failed_events, `load_error`),
+ * so a load fails only when the store cannot write: it is retried with backoff (at most
+ * `maxBackoffMs` apart, so the loader notices soon when the store is back) and data is never skipped.
  */
 import fsp from 'node:fs/promises';
-import type { LoadedSegment, Store } from '../store/store.js';
+import { type LoadedSegment, type Store, StoreError } from '../store/store.js';
 import type { SealedSegment } from './segment-recovery.js';
 
 export interface LoaderOptions {
@@ -16,11 +18,31 @@ export interface LoaderOptions {
   afterLoadIntervalMs?: number;
   /** Bytes of sealed segments taken into one load when a backlog has built up (at least one segment). Default 16 MB. */
   maxBytesPerLoad?: number;
+  /** Longest wait between two attempts of a failing load. Default 5000 ms. */
+  maxBackoffMs?: number;
   log?: (message: string, error?: unknown) => void;
 }
 
+/** What /health and /metrics report about the loader. */
+export interface LoaderStatus {
+  /** Sealed segments not yet loaded, and their bytes. */
+  backlogSegments: number;
+  backlogBytes: number;
+  /** Seconds since the oldest segment not yet loaded was handed to the loader (0 when none). */
+  lagSeconds: number;
+  /** True while the last load attempt failed (it is being retried). */
+  failing: boolean;
+  /** True while the last failure said the store cannot write at all (disk full, unwritable file). */
+  storeDown: boolean;
+  lastError: string | undefined;
+  /** When the last load failure happened, epoch ms. */
+  lastErrorAt: number | undefined;
+  /** Consecutive failures of the current load. */
+  failures: number;
+}
+
 export class Loader {
-  private readonly queue: SealedSegment[] = [];
+  private readonly queue: Array<SealedSegment & { enqueuedAt: number }> = [];
   private running: Promise<void> | undefined;
   private readonly listeners = new Set<(loaded: LoadedSegment, seconds: number) => void>();
   private stopped = false;
@@ -28,18 +50,40 @@ export class Loader {
   private afterLoadPending = false;
   private afterLoadTimer: NodeJS.Timeout | undefined;
   private lastAfterLoad = 0;
+  private failures = 0;
+  private storeDown = false;
+  private lastErrorAt: number | undefined;
+  private wake: (() => void) | undefined;
   lastError: string | undefined;
 
   constructor(private readonly options: LoaderOptions) {}
 
   enqueue(sealed: SealedSegment): void {
-    this.queue.push(sealed);
+    this.queue.push({ ...sealed, enqueuedAt: Date.now() });
     if (!this.running) this.running = this.drain().finally(() => (this.running = undefined));
   }
 
   /** Sealed segments not yet loaded. */
   get backlog(): number {
     return this.queue.length;
+  }
+
+  status(now = Date.now()): LoaderStatus {
+    return {
+      backlogSegments: this.queue.length,
+      backlogBytes: this.queue.reduce((sum, s) => sum + s.bytes, 0),
+      lagSeconds: this.queue.length > 0 ? Math.max(0, now - this.queue[0].enqueuedAt) / 1000 : 0,
+      failing: this.failures > 0,
+      storeDown: this.storeDown,
+      lastError: this.lastError,
+      lastErrorAt: this.lastErrorAt,
+      failures: this.failures,
+    };
+  }
+
+  /** True while the last after-load (summarizer) run has been going on for longer than `ms`. */
+  afterLoadRunningLongerThan(ms: number, now = Date.now()): boolean {
+    return this.afterLoadRunning !== undefined && now - this.lastAfterLoad > ms;
   }
 
   /** Subscribes to loads (metrics, live tail) with each load's duration in seconds; returns the unsubscribe function. */
@@ -57,10 +101,24 @@ export class Loader {
     }
   }
 
-  async stop(): Promise<void> {
-    await this.idle();
+  /**
+   * Loads what is queued for at most `drainMs`, then stops after the load in flight (what is
+   * still queued stays in the spool for the next start) and the after-load run in flight; a
+   * failing load's retry wait is cut short.
+   */
+  async stop(drainMs = Number.POSITIVE_INFINITY): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline =
+      drainMs === Number.POSITIVE_INFINITY
+        ? undefined
+        : new Promise((resolve) => (timer = setTimeout(resolve, drainMs)));
+    await Promise.race([this.idle(), ...(deadline ? [deadline] : [])]);
+    clearTimeout(timer);
     this.stopped = true;
     clearTimeout(this.afterLoadTimer);
+    this.wake?.();
+    await this.running;
+    await this.afterLoadRunning;
   }
 
   /** Asks for an after-load run: now if the interval allows, else once it has passed. */
@@ -101,7 +159,6 @@ export class Loader {
   }
 
   private async drain(): Promise<void> {
-    let failures = 0;
     while (this.queue.length > 0 && !this.stopped) {
       // A backlog (a burst, a slow disk) is loaded in one transaction: fewer commits, larger appends.
       const batch = this.takeBatch();
@@ -113,20 +170,31 @@ export class Loader {
           last.segment,
         );
         this.queue.splice(0, batch.length);
-        failures = 0;
+        this.failures = 0;
+        this.storeDown = false;
         this.lastError = undefined;
         await Promise.all(batch.map((s) => fsp.rm(s.file, { force: true })));
         const seconds = (performance.now() - started) / 1000;
         for (const listener of this.listeners) listener(loaded, seconds);
         this.requestAfterLoad();
       } catch (error) {
-        failures += 1;
+        this.failures += 1;
+        this.storeDown = error instanceof StoreError && error.code === 'STORE_UNAVAILABLE';
         this.lastError = String((error as Error).message ?? error);
+        this.lastErrorAt = Date.now();
         this.options.log?.(
-          `loading spool segments up to ${last.segment} failed (attempt ${failures}); retrying`,
+          `loading spool segments up to ${last.segment} failed (attempt ${this.failures}); retrying`,
           error,
         );
-        await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 100 * 2 ** failures)));
+        const wait = Math.min(this.options.maxBackoffMs ?? 5000, 100 * 2 ** this.failures);
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, wait);
+          this.wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.wake = undefined;
       }
     }
   }

@@ -45,6 +45,8 @@ export class SegmentLog {
   private closed = false;
   /** Set when a failed commit's bytes could not be cut off yet: nothing is appended after torn bytes. */
   private torn = false;
+  /** The error of the last commit when it failed (cleared by the next one that succeeds). */
+  lastError: string | undefined;
 
   constructor(
     private readonly options: SegmentLogOptions,
@@ -97,11 +99,13 @@ export class SegmentLog {
             throw error;
           }
           this.currentBytes += group.length;
+          this.lastError = undefined;
           this.options.onCommit?.((performance.now() - started) / 1000);
           if (this.currentBytes >= (this.options.rotateBytes ?? 8 * 1024 * 1024)) this.rotateDue = true;
         }
         for (const waiter of waiters) waiter.resolve();
       } catch (error) {
+        this.lastError = String((error as Error).message ?? error);
         for (const waiter of waiters) waiter.reject(error);
       }
     }

@@ -28,6 +28,8 @@ export interface LoadedSegment {
   events: number;
   failed: number;
   batches: number;
+  /** Events the store refused to load, moved to failed_events with reason `load_error`. */
+  quarantined: number;
 }
 
 export interface Store {
@@ -35,7 +37,9 @@ export interface Store {
   /**
    * Bulk-loads sealed spool segments (see spool/segment-format.ts), in one transaction through the
    * engine's own fast path, and records `segment` (the last of them) as the loader checkpoint in
-   * the same transaction, so each segment is loaded exactly once across crashes.
+   * the same transaction, so each segment is loaded exactly once across crashes. Records the
+   * store refuses on their own go to failed_events (reason `load_error`) and the rest is loaded.
+   * Throws StoreError STORE_UNAVAILABLE when the store cannot write at all (retry later).
    */
   loadSegment(files: string | string[], segment: number): Promise<LoadedSegment>;
   /** The last segment number committed by loadSegment (0 when none). */

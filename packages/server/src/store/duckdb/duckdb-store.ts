@@ -1,7 +1,7 @@
 /** The embedded DuckDB store: one file, a write connection for loads, a read connection per query. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { type DuckDBConnection, DuckDBInstance, listValue, StatementType } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance, StatementType } from '@duckdb/node-api';
 import {
   type LoadedSegment,
   type QueryParams,
@@ -11,7 +11,7 @@ import {
   type Store,
   StoreError,
 } from '../store.js';
-import { LOAD_SEGMENT_SQL } from './load-segment-sql.js';
+import { loadSegments } from './load-segment.js';
 import { MIGRATIONS } from './migrations.js';
 import { readRows } from './read-rows.js';
 
@@ -89,23 +89,9 @@ export class DuckDBStore implements Store {
 
   loadSegment(files: string | string[], segment: number): Promise<LoadedSegment> {
     const list = typeof files === 'string' ? [files] : files;
-    return this.serialised(async () => {
-      const counts = await this.inTransaction(async () => {
-        const done = Number((await this.writer.runAndReadAll('SELECT segment FROM loader_state')).getRowsJS()[0][0]);
-        if (segment <= done) return { events: 0, failed: 0, batches: 0 };
-        await this.writer.run(LOAD_SEGMENT_SQL.stage, { files: listValue(list) });
-        const c = (await this.writer.runAndReadAll(LOAD_SEGMENT_SQL.counts)).getRowsJS()[0];
-        const before = (await this.writer.runAndReadAll(LOAD_SEGMENT_SQL.maxRowid)).getRowsJS()[0][0];
-        await this.writer.run(LOAD_SEGMENT_SQL.events);
-        await this.writer.run(LOAD_SEGMENT_SQL.failed);
-        await this.writer.run(LOAD_SEGMENT_SQL.batches);
-        await this.writer.run(LOAD_SEGMENT_SQL.summaryQueue, { before: before as bigint });
-        await this.writer.run('UPDATE loader_state SET segment = $segment', { segment });
-        for (const statement of LOAD_SEGMENT_SQL.drop) await this.writer.run(statement);
-        return { events: Number(c[0]), failed: Number(c[1]), batches: Number(c[2]) };
-      });
-      return { segment, ...counts };
-    });
+    return this.serialised(() =>
+      loadSegments({ writer: this.writer, inTransaction: (work) => this.inTransaction(work) }, list, segment),
+    );
   }
 
   async checkpoint(): Promise<number> {

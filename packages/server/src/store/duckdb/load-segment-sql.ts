@@ -36,15 +36,14 @@ const EVENT_SHAPE = JSON.stringify({
   },
 });
 
-export const LOAD_SEGMENT_SQL = {
-  stage: `CREATE TEMP TABLE spool_stage AS
-    SELECT * FROM read_csv($files, delim = '\x1f', quote = '\x02', escape = '\x02', header = false,
+const READ_SEGMENTS = `read_csv($files, delim = '\x1f', quote = '\x02', escape = '\x02', header = false,
       auto_detect = false, strict_mode = false, null_padding = false, max_line_size = ${MAX_LINE_BYTES}, buffer_size = ${MAX_LINE_BYTES},
-      columns = ${columns})`,
-  counts: `SELECT count(*) FILTER (kind = 'e'), count(*) FILTER (kind = 'f'), count(*) FILTER (kind = 'b') FROM spool_stage`,
-  /** Bounds the rows this load appends (rowids grow with appends; uncommitted rows sit above every committed one). */
-  maxRowid: 'SELECT coalesce(max(rowid), -1) FROM events',
-  events: `INSERT INTO events BY NAME
+      columns = ${columns})`;
+
+/** The statements that move staged records from `table` into events, failed_events and batches. */
+export function insertsFrom(table: string): string[] {
+  return [
+    `INSERT INTO events BY NAME
     SELECT j.mid AS mid, j.eid AS eid, CAST(round(j.ets) AS BIGINT) AS ets, epoch_ms(CAST(round(j.ets) AS BIGINT)) AS ts,
       CAST(round(j.ets) AS BIGINT) + clock_offset_ms AS ets_corrected,
       syncts, j.ver AS ver, j.actor.id AS actor_id, j.actor.type AS actor_type,
@@ -57,14 +56,33 @@ export const LOAD_SEGMENT_SQL = {
       j.edata.type AS edata_type, j.edata.subtype AS edata_subtype, j.edata.mode AS edata_mode, j.edata.id AS edata_id,
       j.edata.pageid AS edata_pageid, j.edata.uri AS edata_uri, j.edata.duration AS edata_duration,
       j.edata.rating AS edata_rating, j.edata.query AS edata_query, raw
-    FROM (SELECT *, json_transform(raw, '${EVENT_SHAPE}') AS j FROM spool_stage WHERE kind = 'e')`,
-  failed: `INSERT INTO failed_events
+    FROM (SELECT *, json_transform(raw, '${EVENT_SHAPE}') AS j FROM ${table} WHERE kind = 'e')`,
+    `INSERT INTO failed_events
     SELECT syncts, mid, eid, reason, CAST(json(errors) AS VARCHAR[]), msgid, raw
-    FROM spool_stage WHERE kind = 'f'`,
-  batches: `INSERT INTO batches SELECT msgid, syncts, n FROM spool_stage WHERE kind = 'b'`,
+    FROM ${table} WHERE kind = 'f'`,
+    `INSERT INTO batches SELECT msgid, syncts, n FROM ${table} WHERE kind = 'b'`,
+  ];
+}
+
+export const LOAD_SEGMENT_SQL = {
+  stage: `CREATE TEMP TABLE spool_stage AS SELECT * FROM ${READ_SEGMENTS}`,
+  /** The records numbered in file order, for finding the ones the store refuses (seq from 1). */
+  stageNumbered: `CREATE TEMP TABLE spool_stage AS SELECT row_number() OVER () AS seq, * FROM ${READ_SEGMENTS}`,
+  counts: `SELECT count(*) FILTER (kind = 'e'), count(*) FILTER (kind = 'f'), count(*) FILTER (kind = 'b') FROM spool_stage`,
+  /** Bounds the rows this load appends (rowids grow with appends; uncommitted rows sit above every committed one). */
+  maxRowid: 'SELECT coalesce(max(rowid), -1) FROM events',
+  inserts: insertsFrom('spool_stage'),
+  /** A subset of the numbered records, to try loading on its own (in a transaction rolled back). */
+  probe: 'CREATE TEMP TABLE spool_probe AS SELECT * FROM spool_stage WHERE seq BETWEEN $lo AND $hi',
+  probeInserts: insertsFrom('spool_probe'),
+  /** A record the store refuses goes to failed_events with the store's message, and out of the load. */
+  quarantine: `INSERT INTO failed_events
+    SELECT syncts, nullif(mid, ''), nullif(eid, ''), 'load_error', [$message], msgid, coalesce(raw, '')
+    FROM spool_stage WHERE seq = $seq`,
+  unstage: 'DELETE FROM spool_stage WHERE seq = $seq',
   /** Device streams the summarizer must redo, from the earliest event time this load touched. */
   summaryQueue: `INSERT INTO summary_queue
     SELECT did, channel, pdata_id, min(ets) FROM events
     WHERE rowid > $before AND eid NOT IN ('LOG', 'AUDIT', 'SEARCH') GROUP BY ALL`,
-  drop: ['DROP TABLE spool_stage'],
+  drop: 'DROP TABLE IF EXISTS spool_stage',
 };

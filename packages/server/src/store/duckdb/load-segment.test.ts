@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { batchLine, eventLine, eventLinePrefix, failedLine, frameGroup } from '../../spool/segment-format.js';
+import { openDuckDBStore } from './duckdb-store.js';
+
+const ctx = { syncts: 1_790_000_000_000, msgid: 'b-1' };
+const prefix = eventLinePrefix(ctx);
+
+function event(n: number, patch: Record<string, unknown> = {}): Record<string, unknown> {
+  return { eid: 'INTERACT', ets: 1_790_000_000_000 + n, ver: '3.0', mid: `m-${n}`, edata: { type: 'CLICK' }, ...patch };
+}
+
+/**
+ * Events the door may let through but DuckDB refuses, written straight into a segment: an ets in
+ * nanoseconds (beyond TIMESTAMP), a lone surrogate escape (strict JSON), no mid (NOT NULL).
+ */
+const poisons = [
+  JSON.stringify(event(1001)).replace(/"ets":\d+/, '"ets":1795950137564000000'),
+  JSON.stringify(event(1002, { edata: { type: 'x', query: 'PLACEHOLDER' } })).replace('PLACEHOLDER', 'x \\ud83d'),
+  JSON.stringify({ eid: 'INTERACT', ets: 1_790_000_000_000, ver: '3.0' }),
+];
+
+test('a segment with events the store refuses loads the rest; each refused one lands in failed_events once', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'load-bisect-'));
+  const store = await openDuckDBStore({ file: ':memory:', spoolDir: dir });
+  try {
+    const valid = Array.from({ length: 200 }, (_, i) => event(i));
+    const records = valid.map((e) => eventLine(prefix, JSON.stringify(e), e.mid as string));
+    // Poisons at the start, in the middle and at the end; a rejected event and a batch marker too.
+    records.splice(0, 0, eventLine(prefix, poisons[0], 'm-1001'));
+    records.splice(100, 0, eventLine(prefix, poisons[1], 'm-1002'));
+    records.push(eventLine(prefix, poisons[2]));
+    records.push(failedLine(ctx, { mid: 'bad', reason: 'schema', errors: ['no eid'], raw: '{"mid":"bad"}' }));
+    records.push(batchLine(ctx, 'b-1', 204));
+    const file = path.join(dir, '000000000001.seg');
+    fs.writeFileSync(
+      file,
+      Buffer.concat([frameGroup(records.slice(0, 150).join('')), frameGroup(records.slice(150).join(''))]),
+    );
+
+    const loaded = await store.loadSegment(file, 1);
+    assert.deepEqual(loaded, { segment: 1, events: 200, failed: 1, batches: 1, quarantined: 3 });
+    assert.deepEqual((await store.query('SELECT count(*), count(DISTINCT mid) FROM events')).rows, [[200, 200]]);
+    const failed = (
+      await store.query(
+        "SELECT mid, reason, errors[1], raw, batch_msgid FROM failed_events WHERE reason = 'load_error' ORDER BY raw",
+      )
+    ).rows;
+    assert.deepEqual(
+      failed.map((r) => [r[0], r[1], r[3], r[4]]),
+      [
+        [null, 'load_error', poisons[2], 'b-1'],
+        ['m-1001', 'load_error', poisons[0], 'b-1'],
+        ['m-1002', 'load_error', poisons[1], 'b-1'],
+      ].sort((a, b) => String(a[2]).localeCompare(String(b[2]))),
+    );
+    for (const row of failed) assert.match(String(row[2]), /Error/, 'the store message is the reason');
+    assert.equal(await store.checkpoint(), 1);
+
+    // Exactly once: loading the same segment again is a no-op; the next one loads normally.
+    assert.deepEqual(await store.loadSegment(file, 1), {
+      segment: 1,
+      events: 0,
+      failed: 0,
+      batches: 0,
+      quarantined: 0,
+    });
+    const next = path.join(dir, '000000000002.seg');
+    fs.writeFileSync(next, frameGroup(eventLine(prefix, JSON.stringify(event(500)), 'm-500')));
+    assert.equal((await store.loadSegment(next, 2)).events, 1);
+    assert.deepEqual((await store.query('SELECT count(*) FROM failed_events')).rows, [[4]]);
+    assert.deepEqual((await store.query('SELECT count(*) FROM events')).rows, [[201]]);
+  } finally {
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

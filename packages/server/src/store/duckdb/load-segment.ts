@@ -1,0 +1,129 @@
+/**
+ * Loading spool segments into DuckDB so that no event can block the loads after it. The segments
+ * are loaded in one transaction with the checkpoint. When DuckDB refuses the load for its data
+ * (a conversion, a malformed JSON text, a NOT NULL column), the records are numbered and bisected
+ * in transactions that are always rolled back, until each record the store refuses on its own is
+ * found; those go to failed_events (reason `load_error`, the store's message as their error) and
+ * the rest is loaded, in one transaction with the checkpoint again: exactly once across crashes.
+ * A store that cannot write at all (disk full, read-only or invalidated file) is not a data error:
+ * nothing is quarantined, a STORE_UNAVAILABLE error is thrown and the loader retries.
+ */
+import { type DuckDBConnection, listValue } from '@duckdb/node-api';
+import { type LoadedSegment, StoreError } from '../store.js';
+import { LOAD_SEGMENT_SQL } from './load-segment-sql.js';
+
+/** A record the store refused on its own: its number in the stage and the store's message. */
+export interface Refused {
+  seq: number;
+  message: string;
+}
+
+/** DuckDB's messages when it cannot write or read its files, whatever the data. */
+const STORE_DOWN =
+  /No space left|Could not write|Could not read|IO Error|Failed to commit|invalidated|Permission Error|read-only|Out of Memory|FATAL/i;
+
+function messageOf(error: unknown): string {
+  return String((error as Error)?.message ?? error).split('\n')[0];
+}
+
+/** True when `error` says the store cannot write (or read) at all, rather than refusing a value. */
+export function isStoreDown(error: unknown): boolean {
+  return (error instanceof StoreError && error.code === 'STORE_UNAVAILABLE') || STORE_DOWN.test(messageOf(error));
+}
+
+function storeDown(error: unknown): StoreError {
+  return new StoreError('STORE_UNAVAILABLE', `the store cannot write: ${messageOf(error)}`, { cause: error });
+}
+
+export interface LoadDeps {
+  writer: DuckDBConnection;
+  /** Runs `work` in one transaction (commit, or rollback and rethrow). */
+  inTransaction<T>(work: () => Promise<T>): Promise<T>;
+}
+
+/**
+ * Loads `files` (spool segments, in order) and sets the checkpoint to `segment`, in one
+ * transaction; a segment at or below the checkpoint is a no-op. Throws StoreError
+ * STORE_UNAVAILABLE when the store cannot write, STORE_QUERY_FAILED when the load fails but no
+ * single record is refused on its own.
+ */
+export async function loadSegments(deps: LoadDeps, files: string[], segment: number): Promise<LoadedSegment> {
+  const { writer } = deps;
+  try {
+    return await deps.inTransaction(async () => {
+      if (segment <= (await checkpoint(writer))) return nothingLoaded(segment);
+      await writer.run(LOAD_SEGMENT_SQL.stage, { files: listValue(files) });
+      return await loadStaged(writer, segment, []);
+    });
+  } catch (error) {
+    if (isStoreDown(error)) throw storeDown(error);
+    try {
+      await writer.run(LOAD_SEGMENT_SQL.drop);
+      await writer.run(LOAD_SEGMENT_SQL.stageNumbered, { files: listValue(files) });
+      const rows = Number((await writer.runAndReadAll('SELECT count(*) FROM spool_stage')).getRowsJS()[0][0]);
+      const refused = await bisect(writer, 1, rows);
+      if (refused.length === 0) throw error;
+      return await deps.inTransaction(async () =>
+        segment <= (await checkpoint(writer)) ? nothingLoaded(segment) : loadStaged(writer, segment, refused),
+      );
+    } catch (inner) {
+      throw isStoreDown(inner) ? storeDown(inner) : inner;
+    } finally {
+      await writer.run(LOAD_SEGMENT_SQL.drop).catch(() => {});
+    }
+  }
+}
+
+async function checkpoint(writer: DuckDBConnection): Promise<number> {
+  return Number((await writer.runAndReadAll('SELECT segment FROM loader_state')).getRowsJS()[0][0]);
+}
+
+function nothingLoaded(segment: number): LoadedSegment {
+  return { segment, events: 0, failed: 0, batches: 0, quarantined: 0 };
+}
+
+/** Inside a transaction: quarantines `refused`, inserts the rest of spool_stage, sets the checkpoint, drops the stage. */
+async function loadStaged(writer: DuckDBConnection, segment: number, refused: Refused[]): Promise<LoadedSegment> {
+  for (const { seq, message } of refused) {
+    await writer.run(LOAD_SEGMENT_SQL.quarantine, { seq, message });
+    await writer.run(LOAD_SEGMENT_SQL.unstage, { seq });
+  }
+  const c = (await writer.runAndReadAll(LOAD_SEGMENT_SQL.counts)).getRowsJS()[0];
+  const before = (await writer.runAndReadAll(LOAD_SEGMENT_SQL.maxRowid)).getRowsJS()[0][0];
+  for (const statement of LOAD_SEGMENT_SQL.inserts) await writer.run(statement);
+  await writer.run(LOAD_SEGMENT_SQL.summaryQueue, { before: before as bigint });
+  await writer.run('UPDATE loader_state SET segment = $segment', { segment });
+  await writer.run(LOAD_SEGMENT_SQL.drop);
+  return {
+    segment,
+    events: Number(c[0]),
+    failed: Number(c[1]),
+    batches: Number(c[2]),
+    quarantined: refused.length,
+  };
+}
+
+/** The store's message when records lo..hi cannot be inserted on their own, else undefined (nothing is kept). */
+async function probe(writer: DuckDBConnection, lo: number, hi: number): Promise<string | undefined> {
+  await writer.run('BEGIN TRANSACTION');
+  try {
+    await writer.run(LOAD_SEGMENT_SQL.probe, { lo, hi });
+    for (const statement of LOAD_SEGMENT_SQL.probeInserts) await writer.run(statement);
+    return undefined;
+  } catch (error) {
+    if (isStoreDown(error)) throw error;
+    return messageOf(error);
+  } finally {
+    await writer.run('ROLLBACK').catch(() => {});
+  }
+}
+
+/** Every record of lo..hi refused on its own, found by halving the ranges that fail. */
+async function bisect(writer: DuckDBConnection, lo: number, hi: number): Promise<Refused[]> {
+  if (lo > hi) return [];
+  const message = await probe(writer, lo, hi);
+  if (message === undefined) return [];
+  if (lo === hi) return [{ seq: lo, message }];
+  const middle = Math.floor((lo + hi) / 2);
+  return [...(await bisect(writer, lo, middle)), ...(await bisect(writer, middle + 1, hi))];
+}

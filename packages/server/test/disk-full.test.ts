@@ -1,0 +1,121 @@
+/**
+ * A full disk: the data directory on a small tmpfs this test mounts (as root) and fills. Every
+ * ingestion request is answered (200, or 503 with a JSON reason while the disk is full), /health
+ * says why while it is, every event answered 200 is stored exactly once when space returns, and
+ * ingestion recovers by itself.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { BatchFactory } from '../bench/batch.js';
+import { HEALTH_REASONS } from '../src/api/health.js';
+import { eventually, sql, startTestServer, tempDir } from './helpers.js';
+
+/** Why this test cannot run here, or undefined when it can (root, and mount permitted). */
+function cannotMount(): string | undefined {
+  if (process.getuid?.() !== 0) return 'needs root to mount a small tmpfs';
+  const probe = tempDir('mount-probe-');
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', probe], { stdio: 'ignore' });
+    execFileSync('umount', [probe], { stdio: 'ignore' });
+    return undefined;
+  } catch {
+    return 'mount is not permitted here (a container without CAP_SYS_ADMIN)';
+  } finally {
+    fs.rmSync(probe, { recursive: true, force: true });
+  }
+}
+
+/** Fills the file system of `dir` to its last byte with `file`. */
+function fill(file: string): void {
+  const fd = fs.openSync(file, 'a');
+  const chunk = Buffer.alloc(64 * 1024, 1);
+  try {
+    for (let i = 0; i < 100_000; i++) fs.writeSync(fd, chunk);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+  } finally {
+    fs.closeSync(fd);
+  }
+  // Byte by byte for the last partial chunk.
+  const small = Buffer.alloc(512, 1);
+  const tail = fs.openSync(file, 'a');
+  try {
+    for (let i = 0; i < 1000; i++) fs.writeSync(tail, small);
+  } catch {
+    // full
+  } finally {
+    fs.closeSync(tail);
+  }
+}
+
+const skip = cannotMount();
+
+test('disk full: 503 with a reason, /health says so, every 200 is stored once when space returns', {
+  skip,
+}, async (t) => {
+  const mount = tempDir('disk-full-');
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=24m', 'tmpfs', mount]);
+  const server = await startTestServer({ dataDir: mount });
+  const factory = new BatchFactory(100);
+  const acked: string[] = [];
+  const post = async () => {
+    const batch = factory.nextWithIds();
+    const response = await fetch(`${server.url}/v1/telemetry`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: batch.body,
+      signal: AbortSignal.timeout(30_000),
+    });
+    const body = (await response.json()) as { params: { err?: string }; result: { stored?: number } };
+    if (response.status === 200) {
+      assert.equal(body.result.stored, 100);
+      acked.push(...batch.mids);
+    } else {
+      assert.equal(response.status, 503, JSON.stringify(body));
+      assert.equal(body.params.err, 'INGEST_STORE_UNAVAILABLE');
+    }
+    return response.status;
+  };
+  try {
+    assert.equal(await post(), 200);
+    await eventually(async () => Number((await sql(server, 'SELECT count(*) FROM events'))[0][0]) === 100, 30_000);
+
+    // Full but for 256 kB: a few batches fit (one torn by a short write), then the spool and the store run out.
+    fs.writeFileSync(path.join(mount, 'slack'), Buffer.alloc(256 * 1024, 1));
+    fill(path.join(mount, 'filler'));
+    fs.rmSync(path.join(mount, 'slack'));
+    let refused = 0;
+    const healthReasons = new Set<string>();
+    for (let i = 0; i < 300 && (refused < 5 || healthReasons.size === 0); i++) {
+      if ((await post()) === 503) refused++;
+      const health = await fetch(`${server.url}/health`);
+      const body = (await health.json()) as { result: { reasons: string[] } };
+      if (health.status === 503) for (const reason of body.result.reasons) healthReasons.add(reason);
+      else assert.equal(health.status, 200);
+      if (i % 10 === 9) fill(path.join(mount, `filler-${i}`)); // what the loader freed is taken again
+    }
+    t.diagnostic(`${acked.length / 100} batches acknowledged, ${refused} refused; /health: ${[...healthReasons]}`);
+    assert.ok(refused >= 5, 'a full disk is answered with 503s');
+    assert.ok(healthReasons.size > 0, '/health answered 503 while the disk was full');
+    for (const reason of healthReasons) assert.ok((HEALTH_REASONS as readonly string[]).includes(reason), reason);
+
+    // Space returns: ingestion and loading recover by themselves.
+    for (const name of fs.readdirSync(mount)) if (name.startsWith('filler')) fs.rmSync(path.join(mount, name));
+    await eventually(async () => (await post()) === 200, 60_000);
+    await eventually(async () => (await fetch(`${server.url}/health`)).status === 200, 60_000);
+    const list = acked.map((mid) => `'${mid.replace(/[^A-Za-z0-9:]/g, '')}'`).join(',');
+    await eventually(
+      async () =>
+        Number((await sql(server, `SELECT count(*) FROM events WHERE mid IN (${list})`))[0][0]) === acked.length,
+      60_000,
+    );
+    assert.deepEqual(await sql(server, 'SELECT count(*) - count(DISTINCT mid) FROM events'), [[0]]);
+  } finally {
+    await server.close();
+    execFileSync('umount', [mount]);
+    fs.rmSync(mount, { recursive: true, force: true });
+  }
+});

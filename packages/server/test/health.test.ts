@@ -1,0 +1,65 @@
+/**
+ * Honest health: /health answers 503 with reason codes from a fixed set while the loader is
+ * further behind than TELEMETRY_HEALTH_MAX_LAG_MS, and 200 once it has caught up; /metrics shows
+ * the loader's lag (seconds, bytes), its last error time and the quarantined events.
+ * (A full disk's reasons are in disk-full.test.ts, a stop bounded in time in crash.test.ts.)
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { HEALTH_REASONS } from '../src/api/health.js';
+import { segmentFile } from '../src/spool/segment-recovery.js';
+import { eventually, startTestServer, tempDir } from './helpers.js';
+import { writePoisonSegment } from './poison-segment.js';
+
+interface Health {
+  status: number;
+  reasons: string[];
+  details: Record<string, unknown>;
+}
+
+async function health(url: string): Promise<Health> {
+  const response = await fetch(`${url}/health`);
+  const body = (await response.json()) as { result: { reasons: string[]; details: Record<string, unknown> } };
+  return { status: response.status, reasons: body.result.reasons, details: body.result.details };
+}
+
+function metric(text: string, name: string): number {
+  return Number(
+    text
+      .split('\n')
+      .find((line) => line.startsWith(`${name} `))
+      ?.split(' ')[1],
+  );
+}
+
+test('/health is 503 loader_behind while the loader is behind its bound, 200 once caught up; /metrics agree', async () => {
+  const dataDir = tempDir('health-');
+  fs.mkdirSync(path.join(dataDir, 'spool'));
+  const { poisonMids, bytes } = writePoisonSegment(segmentFile(path.join(dataDir, 'spool'), 1), 5000, 3);
+  const server = await startTestServer({ dataDir, healthMaxLagMs: 1 });
+  try {
+    const behind = await health(server.url);
+    assert.equal(behind.status, 503);
+    assert.ok(behind.reasons.includes('loader_behind'), JSON.stringify(behind));
+    for (const reason of behind.reasons) assert.ok((HEALTH_REASONS as readonly string[]).includes(reason));
+    assert.equal(behind.details.spool_backlog_bytes, bytes);
+    const during = await (await fetch(`${server.url}/metrics`)).text();
+    assert.equal(metric(during, 'telemetry_loader_backlog_bytes'), bytes);
+    assert.ok(metric(during, 'telemetry_loader_lag_seconds') > 0);
+
+    await eventually(async () => (await health(server.url)).status === 200, 120_000);
+    const caughtUp = await health(server.url);
+    assert.deepEqual(caughtUp.reasons, []);
+    assert.equal(caughtUp.details.spool_backlog_bytes, 0);
+    const after = await (await fetch(`${server.url}/metrics`)).text();
+    assert.equal(metric(after, 'telemetry_loader_lag_seconds'), 0);
+    assert.equal(metric(after, 'telemetry_loader_backlog_bytes'), 0);
+    assert.equal(metric(after, 'telemetry_events_quarantined_total'), poisonMids.length);
+    assert.equal(metric(after, 'telemetry_loader_last_error_timestamp_seconds'), 0, 'quarantine is not a failure');
+  } finally {
+    await server.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+});
