@@ -19,7 +19,7 @@ describe('clockOffsetMs', () => {
     assert.equal(clockOffsetMs(1_000_000, 1_000_000 - 60_001, 60_000), 60_001);
     assert.equal(clockOffsetMs(1_000_000, 1_000_000 + 60_001, 60_000), -60_001);
     assert.equal(clockOffsetMs(1_000_000, 999_999.4 - 60_000, 60_000), 60_001, 'whole ms');
-    for (const sent of [undefined, null, '1000', Number.NaN, Number.POSITIVE_INFINITY, 0, -5])
+    for (const sent of [undefined, null, '1000', Number.NaN, Number.POSITIVE_INFINITY, 0, -5, 1e20, 253402300800000])
       assert.equal(clockOffsetMs(1_000_000, sent, 60_000), 0, String(sent));
   });
 
