@@ -23,10 +23,11 @@ export interface FeedPage<T> {
   next?: string;
 }
 
+/** A stored event: receive time (epoch ms), `mid`, and the event's JSON text exactly as received, never re-parsed. */
 export interface StoredEvent {
   syncts: number;
   mid: string;
-  event: unknown;
+  raw: string;
 }
 
 /**
@@ -60,7 +61,7 @@ function where(filters: EventFilters, p: SqlParams): string {
 }
 
 function toEvent(row: unknown[]): StoredEvent {
-  return { syncts: Number(row[0]), mid: String(row[1]), event: JSON.parse(String(row[2])) };
+  return { syncts: Number(row[0]), mid: String(row[1]), raw: String(row[2]) };
 }
 
 export async function listEvents(

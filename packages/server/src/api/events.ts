@@ -1,6 +1,7 @@
 /**
  * Reading back what was stored: GET /api/events (newest first, filtered, paginated), GET
  * /api/events/live (a Server-Sent Events tail), GET /api/failed-events, GET /api/properties.
+ * Events are served with their `raw` text as received (docs/ingestion.md "Reading events back").
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
@@ -10,6 +11,7 @@ import {
   latestSyncts,
   listEvents,
   listFailedEvents,
+  type StoredEvent,
 } from '../analytics/events-feed.js';
 import { resolveProperty } from '../analytics/properties.js';
 import { discoverProperties, topValues } from '../analytics/property-discovery.js';
@@ -51,6 +53,15 @@ function cursorOf(q: Query, shape: RegExp): string | undefined {
 
 let openTails = 0;
 
+/**
+ * One stored event as the API's JSON item `{"syncts","mid","event"}`, with `raw` placed as the `event` value
+ * without parsing and writing it again: every stored event is served as received, whatever its depth (re-serialising
+ * a 6,000-level event overflowed the stack). Every stored raw is valid JSON: the store parsed it on load.
+ */
+function eventJson(e: StoredEvent): string {
+  return `{"syncts":${e.syncts},"mid":${JSON.stringify(e.mid)},"event":${e.raw}}`;
+}
+
 /** Streams events as they are loaded: the tail looks again on each loader notification. */
 async function liveTail(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<void> {
   const q = request.query as Query;
@@ -85,7 +96,8 @@ async function liveTail(ctx: AppContext, request: FastifyRequest, reply: Fastify
             sentAtSince = new Set();
           }
           sentAtSince.add(e.mid);
-          res.write(`id: ${e.syncts}:${e.mid}\nevent: event\ndata: ${JSON.stringify(e)}\n\n`);
+          // A line break in raw is whitespace between JSON tokens (never inside a string): one data line.
+          res.write(`id: ${e.syncts}:${e.mid}\nevent: event\ndata: ${eventJson(e).replace(/[\r\n]+/g, ' ')}\n\n`);
         }
         if (events.length === TAIL_BATCH) again = true; // more than one batch is waiting
       } while (again && !closed);
@@ -109,13 +121,16 @@ async function liveTail(ctx: AppContext, request: FastifyRequest, reply: Fastify
 export const eventsRoutes: RouteGroup = (app, ctx) => {
   const auth = { onRequest: requireAdmin(ctx.config.adminToken) };
 
-  app.get('/api/events', auth, async (request) => {
+  app.get('/api/events', auth, async (request, reply) => {
     const q = request.query as Query;
-    return listEvents(ctx.store, {
+    const page = await listEvents(ctx.store, {
       filters: filtersOf(q),
       before: cursorOf(q, CURSORS.events),
       limit: int(q, 'limit', 1, 500, 50),
     });
+    const next = page.next === undefined ? '' : `,"next":${JSON.stringify(page.next)}`;
+    reply.type('application/json; charset=utf-8');
+    return `{"items":[${page.items.map(eventJson).join(',')}]${next}}`;
   });
 
   app.get('/api/events/live', auth, (request, reply) => liveTail(ctx, request, reply));
