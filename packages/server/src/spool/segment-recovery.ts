@@ -3,6 +3,7 @@
  * after its last whole commit group (what a crash or a full disk tore was never acknowledged),
  * segments of the previous format are migrated once, and segments already loaded are deleted.
  */
+import { isUtf8 } from 'node:buffer';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -16,6 +17,7 @@ import {
   isFramed,
   parseRecords,
   type RequestContext,
+  SEGMENT_COLUMNS,
   wholeGroupEnd,
 } from './segment-format.js';
 
@@ -81,6 +83,66 @@ async function syncDir(dir: string): Promise<void> {
   await handle.sync().finally(() => handle.close());
 }
 
+/** Replaces `file` by `data`, durably (temporary file, fsync, rename, directory fsync). */
+async function replaceFile(file: string, data: Buffer): Promise<void> {
+  const temporary = `${file}.rewriting`;
+  const handle = await fsp.open(temporary, 'w');
+  await handle
+    .writeFile(data)
+    .then(() => handle.sync())
+    .finally(() => handle.close());
+  await fsp.rename(temporary, file);
+  await syncDir(path.dirname(file));
+}
+
+/**
+ * Rewrites a segment the store's reader cannot read (bytes that are not UTF-8, a record of the
+ * wrong shape): whole records of the right shape are kept byte for byte; every other one becomes
+ * a rejected-event record (reason `load_error`, the raw text with undecodable bytes replaced by
+ * U+FFFD), so the load goes on and nothing is dropped. Returns the new size in bytes and how many
+ * records were replaced (0: the file was left as it was).
+ */
+export async function sanitizeSegment(file: string, why: string): Promise<{ bytes: number; replaced: number }> {
+  const data = await fsp.readFile(file);
+  let records = '';
+  let replaced = 0;
+  let start = 0;
+  for (let offset = 0; offset < data.length; ) {
+    const end = wholeGroupEnd(data, offset);
+    if (end === undefined) break;
+    start = data.indexOf(10, offset) + 1;
+    parseRecords(data, start, end, (fields, recordEnd) => {
+      const bytes = data.subarray(start, recordEnd);
+      start = recordEnd;
+      if (fields[0] === 'c') return;
+      const shaped = fields.length === SEGMENT_COLUMNS.length;
+      const utf8 = isUtf8(bytes);
+      if (shaped && utf8) {
+        records += bytes.toString('utf8');
+        return;
+      }
+      replaced++;
+      const problem = utf8
+        ? `the spool record has ${fields.length} fields, not ${SEGMENT_COLUMNS.length}`
+        : 'the spool record is not valid UTF-8 (raw has U+FFFD for the bytes that are not)';
+      records += failedLine(
+        { syncts: Date.now() },
+        {
+          mid: shaped ? fields[F.mid] : undefined,
+          reason: 'load_error',
+          errors: [why, problem],
+          raw: fields.at(-1) ?? '',
+        },
+      );
+    });
+    offset = end;
+  }
+  if (replaced === 0) return { bytes: data.length, replaced };
+  const rewritten = frameGroup(records);
+  await replaceFile(file, rewritten);
+  return { bytes: rewritten.length, replaced };
+}
+
 /**
  * Segments on disk after `loadedUpTo`, in order, each cut after its last whole group (an empty one
  * is deleted); segments up to `loadedUpTo` are deleted (loaded before a stop or crash). Throws only
@@ -102,14 +164,7 @@ export async function recoverSegments(dir: string, loadedUpTo: number): Promise<
     let data: Buffer = await fsp.readFile(file);
     if (data.length > 0 && !isFramed(data)) {
       data = migrateLegacy(data);
-      const temporary = `${file}.migrating`;
-      const handle = await fsp.open(temporary, 'w');
-      await handle
-        .writeFile(data)
-        .then(() => handle.sync())
-        .finally(() => handle.close());
-      await fsp.rename(temporary, file);
-      await syncDir(dir);
+      await replaceFile(file, data);
     }
     const end = wholeLength(data);
     if (end === 0) {

@@ -78,3 +78,26 @@ test('a segment with events the store refuses loads the rest; each refused one l
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a segment the CSV reader cannot read (bytes that are not UTF-8) is rewritten: the unreadable record is quarantined, the rest loads', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'load-unreadable-'));
+  const store = await openDuckDBStore({ file: ':memory:', spoolDir: dir });
+  try {
+    const good = [event(1), event(2)].map((e) => eventLine(prefix, JSON.stringify(e), e.mid as string));
+    const bad = Buffer.from(eventLine(prefix, JSON.stringify(event(3, { x: 'QQ' })), 'm-3'));
+    bad.writeUInt16BE(0xfffe, bad.indexOf('QQ')); // not UTF-8
+    const file = path.join(dir, '000000000001.seg');
+    fs.writeFileSync(file, frameGroup(Buffer.concat([Buffer.from(good[0]), bad, Buffer.from(good[1])])));
+
+    const loaded = await store.loadSegment(file, 1);
+    assert.deepEqual([loaded.events, loaded.failed], [2, 1]);
+    assert.deepEqual((await store.query('SELECT mid FROM events ORDER BY mid')).rows, [['m-1'], ['m-2']]);
+    const [row] = (await store.query('SELECT mid, reason, errors[2], raw FROM failed_events')).rows;
+    assert.deepEqual(row.slice(0, 2), ['m-3', 'load_error']);
+    assert.match(String(row[2]), /not valid UTF-8/);
+    assert.match(String(row[3]), /"mid":"m-3"/);
+  } finally {
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

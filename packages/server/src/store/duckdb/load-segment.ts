@@ -6,9 +6,13 @@
  * found; those go to failed_events (reason `load_error`, the store's message as their error) and
  * the rest is loaded, in one transaction with the checkpoint again: exactly once across crashes.
  * A store that cannot write at all (disk full, read-only or invalidated file) is not a data error:
- * nothing is quarantined, a STORE_UNAVAILABLE error is thrown and the loader retries.
+ * nothing is quarantined, a STORE_UNAVAILABLE error is thrown and the loader retries. A file the
+ * CSV reader cannot read at all (bytes that are not UTF-8) is rewritten once by
+ * spool/segment-recovery.ts sanitizeSegment: each record it cannot read becomes a rejected-event
+ * record (`load_error`), the rest stays byte for byte.
  */
 import { type DuckDBConnection, listValue } from '@duckdb/node-api';
+import { sanitizeSegment } from '../../spool/segment-recovery.js';
 import { type LoadedSegment, StoreError } from '../store.js';
 import { LOAD_SEGMENT_SQL } from './load-segment-sql.js';
 
@@ -45,9 +49,14 @@ export interface LoadDeps {
  * Loads `files` (spool segments, in order) and sets the checkpoint to `segment`, in one
  * transaction; a segment at or below the checkpoint is a no-op. Throws StoreError
  * STORE_UNAVAILABLE when the store cannot write, STORE_QUERY_FAILED when the load fails but no
- * single record is refused on its own.
+ * single record is refused on its own (or the files stay unreadable).
  */
-export async function loadSegments(deps: LoadDeps, files: string[], segment: number): Promise<LoadedSegment> {
+export async function loadSegments(
+  deps: LoadDeps,
+  files: string[],
+  segment: number,
+  rewrite = true,
+): Promise<LoadedSegment> {
   const { writer } = deps;
   try {
     return await deps.inTransaction(async () => {
@@ -59,7 +68,20 @@ export async function loadSegments(deps: LoadDeps, files: string[], segment: num
     if (isStoreDown(error)) throw storeDown(error);
     try {
       await writer.run(LOAD_SEGMENT_SQL.drop);
-      await writer.run(LOAD_SEGMENT_SQL.stageNumbered, { files: listValue(files) });
+      const unreadable = await writer
+        .run(LOAD_SEGMENT_SQL.stageNumbered, { files: listValue(files) })
+        .then(() => undefined)
+        .catch((stageError) => {
+          if (isStoreDown(stageError) || !rewrite) throw stageError;
+          return messageOf(stageError);
+        });
+      if (unreadable !== undefined) {
+        // The reader cannot read the files at all: records it cannot read become rejected-event records, then again.
+        let replaced = 0;
+        for (const file of files) replaced += (await sanitizeSegment(file, unreadable)).replaced;
+        if (replaced === 0) throw error;
+        return await loadSegments(deps, files, segment, false);
+      }
       const rows = Number((await writer.runAndReadAll('SELECT count(*) FROM spool_stage')).getRowsJS()[0][0]);
       const refused = await bisect(writer, 1, rows);
       if (refused.length === 0) throw error;
