@@ -8,6 +8,8 @@ import {
   type DateRange,
   DEFAULT_FROM,
   type Interval,
+  localToUtc,
+  offsetAt,
   offsetSpans,
   parseInstant,
   type ResolvedRange,
@@ -27,9 +29,20 @@ export function resolveRange(range: DateRange, now: number): ResolvedRange {
   return { from, to, timezone };
 }
 
-/** The range of the same length just before `range`, for comparisons. */
+/**
+ * The period just before `range`, for comparisons: `range` moved back by its length rounded up
+ * to whole local days (whole hours when it starts off a local midnight; exactly its length when
+ * it starts off the hour). A relative range ("-7d": from a local midnight to now) compares with
+ * the period from the midnight 8 days earlier to the same time of day, bucket for bucket, instead
+ * of one starting mid-day; a range of whole days moves back by exactly its length.
+ */
 export function previousRange(range: ResolvedRange): ResolvedRange {
-  return { from: range.from - (range.to - range.from), to: range.from, timezone: range.timezone };
+  const tz = range.timezone;
+  const fromLocal = range.from + offsetAt(tz, range.from);
+  const toLocal = range.to + offsetAt(tz, range.to);
+  const unit = fromLocal % DAY === 0 ? DAY : fromLocal % HOUR === 0 ? HOUR : 1;
+  const shift = Math.ceil((toLocal - fromLocal) / unit) * unit;
+  return { from: localToUtc(tz, fromLocal - shift), to: localToUtc(tz, toLocal - shift), timezone: tz };
 }
 
 /** SQL for the local wall time (ms) of an epoch-ms expression, e.g. `ets`. */

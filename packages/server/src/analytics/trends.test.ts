@@ -123,6 +123,43 @@ test('trends: breakdown keeps the top N values and folds the rest into other; co
   });
 });
 
+test('trends: compare with a relative range starts the previous period at the same time of day', async () => {
+  const now = Date.parse('2024-01-08T10:30:00Z');
+  const utc = await runTrends(
+    f.store,
+    { dateRange: { from: '-7d' }, series: [{ eid: 'INTERACT' }], compare: true },
+    now,
+  );
+  assert.equal(utc.from, '2024-01-01T00:00:00.000Z');
+  // 7 days and 10.5 hours: moved back by 8 whole days, midnight to the same time of day.
+  assert.equal(utc.previous?.from, '2023-12-24T00:00:00.000Z');
+  assert.equal(utc.previous?.to, '2023-12-31T10:30:00.000Z');
+  assert.equal(utc.previous?.buckets.length, utc.buckets.length);
+  const kolkata = await runTrends(
+    f.store,
+    { dateRange: { from: '-7d', timezone: 'Asia/Kolkata' }, series: [{ eid: 'INTERACT' }], compare: true },
+    now,
+  );
+  assert.equal(kolkata.from, '2023-12-31T18:30:00.000Z', 'local midnight');
+  assert.equal(kolkata.previous?.from, '2023-12-23T18:30:00.000Z', 'a local midnight too');
+  assert.deepEqual(kolkata.previous?.buckets, [
+    '2023-12-24',
+    '2023-12-25',
+    '2023-12-26',
+    '2023-12-27',
+    '2023-12-28',
+    '2023-12-29',
+    '2023-12-30',
+    '2023-12-31',
+  ]);
+  const hours = await runTrends(
+    f.store,
+    { dateRange: { from: '-24h' }, interval: 'hour', series: [{ eid: 'INTERACT' }], compare: true },
+    now,
+  );
+  assert.equal(hours.previous?.from, '2024-01-06T09:00:00.000Z', 'on the hour');
+});
+
 test('trends: breakdown lines with equal totals come in value order, absent after, whatever order the rows arrive in', () => {
   const query: TrendsQuery = { dateRange: days, series: [{ eid: 'INTERACT' }], breakdown: { property: 'edata.id' } };
   const range = { from: Date.parse('2024-01-01T00:00:00Z'), to: Date.parse('2024-01-02T00:00:00Z'), timezone: 'UTC' };
