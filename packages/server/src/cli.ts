@@ -8,10 +8,10 @@ import { sqlCommand } from './commands/sql.js';
 type Command = (argv: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
-  serve: { run: serveCommand, summary: 'run the collector, API and dashboard (configured by environment, see README)' },
+  serve: { run: serveCommand, summary: 'run the collector and the HTTP API (configured by environment, see README)' },
   import: {
     run: importCommand,
-    summary: 'import FILE: NDJSON of V3 events or of Sunbird batches, through the same checks',
+    summary: 'import FILE: NDJSON of V3 events or of Sunbird batches, through the same checks (or to --url)',
   },
   simulate: { run: simulateCommand, summary: 'simulate seeded e-Samwad-like V3 traffic into the store or to --url' },
   sql: { run: sqlCommand, summary: 'sql "SELECT …": a read-only query against the store' },

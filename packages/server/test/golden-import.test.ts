@@ -18,7 +18,7 @@ const ORACLE = { skip: REFERENCE_SKIP };
 test('importing the golden data set recognises the repeated batch and keeps every event', ORACLE, async () => {
   const dataDir = tempDir();
   const goldenFile = path.join(referenceDir(), 'samples/sunbird-data-pipeline/flink_golden_dataset.json');
-  const summary = await importFile(goldenFile, dataDir);
+  const summary = await importFile(goldenFile, { dataDir });
   // Lines 1 and 3 are the same batch: the third line is answered from the msgid index.
   assert.equal(summary.batches, 3);
   assert.equal(summary.duplicateBatches, 1);

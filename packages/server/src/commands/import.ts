@@ -1,6 +1,7 @@
 /**
  * `telemetry import FILE`: NDJSON of Sunbird batches or of single V3 events, through the same
- * checks and de-duplication as the collector, straight into the store (no HTTP), with progress.
+ * checks and de-duplication as the collector — straight into the store (no HTTP), or to a running
+ * server with --url — with progress, line numbers for unreadable lines and a file to keep them.
  */
 import fs from 'node:fs';
 import readline from 'node:readline';
@@ -9,20 +10,40 @@ import { ApiError } from '../api/errors.js';
 import { loadConfig } from '../config.js';
 import type { IngestResult } from '../ingest/collector.js';
 import { openCollector } from '../server.js';
+import { postWithRetry, SendHttpError, writeKeyHeaders } from '../simulate/send-http.js';
 
-const HELP = `usage: telemetry import [--quiet] FILE
+const HELP = `usage: telemetry import [options] FILE
 
 FILE holds one JSON value per line: a Sunbird batch {"params":{"msgid"},"events":[…]} or one V3 event.
-Events are checked, de-duplicated and stored exactly as the collector does; invalid ones go to
-failed_events. Stop the server first (the store is one file, one process). TELEMETRY_DATA_DIR selects it.
+Events are checked, de-duplicated and stored exactly as the collector does; invalid events go to
+failed_events. Without --url the store in TELEMETRY_DATA_DIR (./data) is opened directly: stop the
+server first (the store is one file, one process).
+
+  --url URL         send to a running server instead (POST URL/v1/telemetry; sends the first key of
+                    TELEMETRY_WRITE_KEYS when set)
+  --rejects FILE    write every unreadable line to FILE, as it was, to fix and import again
+  -q, --quiet       no progress bar
+  -h, --help        this text
+
+Unreadable lines (not JSON, or a batch the collector refuses) are reported with their line numbers
+and skipped; every other line is imported.
+
+Exit codes: 0 every line was read; 2 some lines were unreadable (the rest is imported);
+1 the import could not run (bad arguments, missing file, store in use, server unreachable).
 `;
 
-/** Loose events are sent to the collector in groups of this many, as one synthetic batch. */
+/** Loose events are sent in groups of this many, as one synthetic batch (the collector's limit is 5000). */
 const GROUP = 1000;
+/** Over HTTP a group also stops at this many bytes, well under the server's 5 MB body limit. */
+const GROUP_BYTES = 1024 * 1024;
+/** Unreadable lines listed by number in the summary at most (all of them go to --rejects). */
+const LISTED = 20;
 
 export interface ImportSummary {
   lines: number;
   badLines: number;
+  /** The first unreadable lines, by number (1-based), with the reason. */
+  unreadable: { line: number; reason: string }[];
   batches: number;
   duplicateBatches: number;
   received: number;
@@ -31,16 +52,63 @@ export interface ImportSummary {
   rejected: number;
 }
 
-export async function importFile(
-  file: string,
-  dataDir?: string,
-  onProgress?: (bytes: number) => void,
-): Promise<ImportSummary> {
-  const config = loadConfig(process.env, dataDir ? { dataDir } : {});
+export interface ImportOptions {
+  /** Data directory of the store (default TELEMETRY_DATA_DIR). Ignored with `url`. */
+  dataDir?: string;
+  /** A running server's base URL: batches go to its /v1/telemetry instead of the store. */
+  url?: string;
+  /** Unreadable lines are written here, each as it was. */
+  rejectsFile?: string;
+  onProgress?: (bytes: number) => void;
+}
+
+/** Where batches go: a collector on the store, or a server. A refused batch throws `Refused`. */
+interface Sink {
+  ingest(batch: string): Promise<IngestResult>;
+  close(): Promise<void>;
+}
+
+class Refused extends Error {}
+
+async function openSink(options: ImportOptions): Promise<Sink> {
+  if (options.url) {
+    const endpoint = new URL('/v1/telemetry', options.url).toString();
+    const headers = writeKeyHeaders(loadConfig().writeKeys);
+    return {
+      async ingest(batch) {
+        try {
+          return (await postWithRetry(endpoint, batch, headers, 5)) as IngestResult;
+        } catch (error) {
+          // 400/413/415: this batch is refused, the next one may be fine; anything else stops the import.
+          if (error instanceof SendHttpError && [400, 413, 415].includes(error.status ?? 0)) {
+            throw new Refused(error.message);
+          }
+          throw error;
+        }
+      },
+      close: async () => {},
+    };
+  }
+  const config = loadConfig(process.env, options.dataDir ? { dataDir: options.dataDir } : {});
   const collector = await openCollector(config);
+  return {
+    async ingest(batch) {
+      try {
+        return await collector.collector.ingest(batch);
+      } catch (error) {
+        if (error instanceof ApiError) throw new Refused(error.message);
+        throw error;
+      }
+    },
+    close: () => collector.close(),
+  };
+}
+
+export async function importFile(file: string, options: ImportOptions = {}): Promise<ImportSummary> {
   const summary: ImportSummary = {
     lines: 0,
     badLines: 0,
+    unreadable: [],
     batches: 0,
     duplicateBatches: 0,
     received: 0,
@@ -48,53 +116,75 @@ export async function importFile(
     duplicates: 0,
     rejected: 0,
   };
+  const input = fs.createReadStream(file);
+  // Opened before the sink, so a missing file fails before the store is locked.
+  await new Promise<void>((resolve, reject) => input.once('open', () => resolve()).once('error', reject));
+  const rejects = options.rejectsFile ? fs.openSync(options.rejectsFile, 'w') : undefined;
+  const unreadable = (line: number, text: string, reason: string) => {
+    summary.badLines++;
+    if (summary.unreadable.length < LISTED) summary.unreadable.push({ line, reason });
+    if (rejects !== undefined) fs.writeSync(rejects, `${text}\n`);
+  };
   const add = (r: IngestResult) => {
-    summary.received += r.received;
-    summary.stored += r.stored;
-    summary.duplicates += r.duplicates;
-    summary.rejected += r.rejected;
+    summary.received += r.received ?? 0;
+    summary.stored += r.stored ?? 0;
+    summary.duplicates += r.duplicates ?? 0;
+    summary.rejected += r.rejected ?? 0;
     if (r.duplicate_batch) summary.duplicateBatches++;
   };
-  let loose: string[] = [];
+  const sink = await openSink(options);
+  let loose: { line: number; text: string }[] = [];
+  let looseBytes = 0;
   const flushLoose = async () => {
     if (loose.length === 0) return;
-    // Raw lines are spliced into the batch text, so each event keeps its exact bytes.
-    add(await collector.collector.ingest(`{"events":[${loose.join(',')}]}`));
+    const group = loose;
     loose = [];
+    looseBytes = 0;
+    try {
+      // Raw lines are spliced into the batch text, so each event keeps its exact bytes.
+      add(await sink.ingest(`{"events":[${group.map((l) => l.text).join(',')}]}`));
+    } catch (error) {
+      if (!(error instanceof Refused)) throw error;
+      for (const l of group) unreadable(l.line, l.text, error.message);
+    }
   };
   try {
-    const input = fs.createReadStream(file);
     let bytes = 0;
     input.on('data', (chunk) => {
       bytes += chunk.length;
-      onProgress?.(bytes);
+      options.onProgress?.(bytes);
     });
-    for await (const line of readline.createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) {
-      if (line.trim() === '') continue;
+    let number = 0;
+    for await (const text of readline.createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) {
+      number++;
+      if (text.trim() === '') continue;
       summary.lines++;
       let value: unknown;
       try {
-        value = JSON.parse(line);
-      } catch {
-        summary.badLines++;
+        value = JSON.parse(text);
+      } catch (error) {
+        unreadable(number, text, `not JSON: ${(error as Error).message}`);
         continue;
       }
       if (value !== null && typeof value === 'object' && Array.isArray((value as { events?: unknown }).events)) {
         summary.batches++;
         try {
-          add(await collector.collector.ingest(line));
+          add(await sink.ingest(text));
         } catch (error) {
-          if (!(error instanceof ApiError)) throw error;
-          summary.badLines++;
+          if (!(error instanceof Refused)) throw error;
+          unreadable(number, text, error.message);
         }
       } else {
-        loose.push(line);
-        if (loose.length >= GROUP) await flushLoose();
+        loose.push({ line: number, text });
+        looseBytes += text.length;
+        if (loose.length >= GROUP || (options.url && looseBytes >= GROUP_BYTES)) await flushLoose();
       }
     }
     await flushLoose();
   } finally {
-    await collector.close();
+    input.destroy();
+    if (rejects !== undefined) fs.closeSync(rejects);
+    await sink.close();
   }
   return summary;
 }
@@ -103,7 +193,12 @@ export async function importCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { quiet: { type: 'boolean', short: 'q' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      url: { type: 'string' },
+      rejects: { type: 'string' },
+      quiet: { type: 'boolean', short: 'q' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   const file = positionals[0];
   if (values.help || !file) {
@@ -113,16 +208,27 @@ export async function importCommand(argv: string[]): Promise<number> {
   const total = fs.statSync(file).size;
   const showProgress = !values.quiet && process.stderr.isTTY;
   const started = performance.now();
-  const summary = await importFile(file, undefined, (bytes) => {
-    if (!showProgress) return;
-    const ratio = total ? bytes / total : 1;
-    const bar = '█'.repeat(Math.round(ratio * 30)).padEnd(30, '░');
-    process.stderr.write(`\r${bar} ${(ratio * 100).toFixed(0).padStart(3)}%  ${(bytes / 1e6).toFixed(1)} MB`);
+  const summary = await importFile(file, {
+    url: values.url,
+    rejectsFile: values.rejects,
+    onProgress: (bytes) => {
+      if (!showProgress) return;
+      const ratio = total ? bytes / total : 1;
+      const bar = '█'.repeat(Math.round(ratio * 30)).padEnd(30, '░');
+      process.stderr.write(`\r${bar} ${(ratio * 100).toFixed(0).padStart(3)}%  ${(bytes / 1e6).toFixed(1)} MB`);
+    },
   });
   if (showProgress) process.stderr.write('\n');
   const seconds = (performance.now() - started) / 1000;
+  for (const { line, reason } of summary.unreadable) process.stderr.write(`${file}:${line}: ${reason}\n`);
+  if (summary.badLines > summary.unreadable.length) {
+    process.stderr.write(`… and ${summary.badLines - summary.unreadable.length} more unreadable lines\n`);
+  }
+  if (summary.badLines > 0 && values.rejects) {
+    process.stderr.write(`unreadable lines written to ${values.rejects}\n`);
+  }
   process.stdout.write(
-    `imported ${file} in ${seconds.toFixed(1)} s: ${summary.lines} lines (${summary.batches} batches, ${summary.duplicateBatches} duplicate batches, ${summary.badLines} unreadable), ` +
+    `imported ${file}${values.url ? ` to ${values.url}` : ''} in ${seconds.toFixed(1)} s: ${summary.lines} lines (${summary.batches} batches, ${summary.duplicateBatches} duplicate batches, ${summary.badLines} unreadable), ` +
       `${summary.received} events: ${summary.stored} stored, ${summary.duplicates} duplicates, ${summary.rejected} rejected (see failed_events)\n`,
   );
   return summary.badLines > 0 ? 2 : 0;

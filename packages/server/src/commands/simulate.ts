@@ -8,7 +8,7 @@ import { DATABASE_FILE } from '../server.js';
 import { simulate, startMidPrefix } from '../simulate/generate.js';
 import { resolveParams, type SimulationParams } from '../simulate/params.js';
 import { createProgress } from '../simulate/progress.js';
-import { sendOverHttp } from '../simulate/send-http.js';
+import { sendOverHttp, writeKeyHeaders } from '../simulate/send-http.js';
 import { GroundTruth } from '../simulate/truth.js';
 import { receivedBy, spoolDirOf, writeToStore } from '../simulate/write-store.js';
 import { openDuckDBStore } from '../store/duckdb/duckdb-store.js';
@@ -92,13 +92,12 @@ export async function simulateCommand(argv: string[]): Promise<number> {
   const events = simulate(params, truth);
   let line: string;
   if (values.url) {
-    // The server's own variable: a key that opens its door opens it for the simulator too.
-    const writeKey = loadConfig().writeKeys[0];
     const sent = await sendOverHttp(events, {
       url: values.url,
       concurrency: numbers.concurrency,
       msgidPrefix: `sim-${params.seed}`,
-      headers: writeKey ? { authorization: `Bearer ${writeKey}` } : {},
+      // The server's own variable: a key that opens its door opens it for the simulator too.
+      headers: writeKeyHeaders(loadConfig().writeKeys),
       onProgress: (n) => progress.update(n),
     });
     progress.finish();

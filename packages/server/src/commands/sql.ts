@@ -51,14 +51,23 @@ export async function sqlCommand(argv: string[]): Promise<number> {
   const config = loadConfig();
   let result: QueryResult;
   if (url) {
-    const response = await fetch(`${url.replace(/\/$/, '')}/api/sql`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        ...(config.adminToken ? { authorization: `Bearer ${config.adminToken}` } : {}),
-      },
-      body: JSON.stringify({ query }),
-    });
+    const endpoint = `${url.replace(/\/$/, '')}/api/sql`;
+    let response: Response;
+    try {
+      response = await fetch(endpoint, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(config.adminToken ? { authorization: `Bearer ${config.adminToken}` } : {}),
+        },
+        body: JSON.stringify({ query }),
+      });
+    } catch (error) {
+      // fetch says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND …) is its cause.
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      const why = cause?.code ?? cause?.message ?? (error as Error).message;
+      throw new Error(`could not reach ${endpoint} (${why}); is the server running there?`);
+    }
     const body = (await response.json()) as QueryResult & { params?: { errmsg?: string } };
     if (!response.ok) throw new Error(body.params?.errmsg ?? `HTTP ${response.status}`);
     result = body;

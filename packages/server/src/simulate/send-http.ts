@@ -75,7 +75,7 @@ export async function sendOverHttp(events: Iterable<SimEvent>, options: SendHttp
         events: batch,
       });
       try {
-        const result = await post(endpoint, body, options.headers ?? {}, attempts);
+        const result = await postWithRetry(endpoint, body, options.headers ?? {}, attempts);
         totals.events += batch.length;
         totals.stored += result?.stored ?? 0;
         totals.duplicates += result?.duplicates ?? 0;
@@ -92,14 +92,28 @@ export async function sendOverHttp(events: Iterable<SimEvent>, options: SendHttp
   return { ...totals, seconds, eventsPerSecond: totals.events / seconds };
 }
 
-interface IngestCounts {
+/** The collector's answer counts (Sunbird envelope `result`), as far as it gives them. */
+export interface IngestCounts {
+  received?: number;
   stored?: number;
   duplicates?: number;
   rejected?: number;
+  duplicate_batch?: boolean;
 }
 
-/** One batch; network errors, 429 and 5xx are retried with backoff (the SDK's rule), other statuses are final. */
-async function post(
+/**
+ * The write key header for a collector configured with `writeKeys` (the server's
+ * TELEMETRY_WRITE_KEYS): its first key, so one variable serves the server and its clients.
+ */
+export function writeKeyHeaders(writeKeys: string[]): Record<string, string> {
+  return writeKeys[0] ? { authorization: `Bearer ${writeKeys[0]}` } : {};
+}
+
+/**
+ * Posts one batch body; network errors, 429 and 5xx are retried with backoff (the SDK's rule),
+ * up to `attempts` times. Other statuses are final: a SendHttpError with the status.
+ */
+export async function postWithRetry(
   endpoint: string,
   body: string,
   headers: Record<string, string>,
@@ -121,7 +135,9 @@ async function post(
       retryable = `${endpoint} answered ${response.status}`;
     } catch (error) {
       if (error instanceof SendHttpError) throw error;
-      retryable = `${endpoint}: ${(error as Error).message}`;
+      // fetch says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND …) is its cause.
+      const cause = (error as { cause?: { code?: string } }).cause;
+      retryable = `could not reach ${endpoint}: ${cause?.code ?? (error as Error).message}`;
     }
     if (attempt >= attempts) throw new SendHttpError(`${retryable} (gave up after ${attempts} attempts)`);
     await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
