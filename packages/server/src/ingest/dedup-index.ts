@@ -7,7 +7,8 @@
 const EMPTY_LO = 0;
 const DELETED_LO = 1;
 
-function hash(value: string): [number, number] {
+/** The 64-bit hash of an id as two unsigned 32-bit halves [hi, lo]; lo is never 0 or 1 (slot markers). */
+export function dedupHash(value: string): [number, number] {
   // Two independent 32-bit FNV-1a style hashes.
   let h1 = 0x811c9dc5;
   let h2 = 0x01000193 ^ value.length;
@@ -37,13 +38,13 @@ export class DedupIndex {
   }
 
   has(value: string): boolean {
-    const [h1, h2] = hash(value);
+    const [h1, h2] = dedupHash(value);
     return this.find(h1, h2) >= 0;
   }
 
   /** Adds `value`; false when it was already present. */
   add(value: string): boolean {
-    const [h1, h2] = hash(value);
+    const [h1, h2] = dedupHash(value);
     if (this.find(h1, h2) >= 0) return false;
     if ((this.used + 1) * 2 > this.hi.length) this.resize(this.hi.length * 2);
     this.insert(h1, h2);
@@ -52,7 +53,7 @@ export class DedupIndex {
   }
 
   delete(value: string): void {
-    const [h1, h2] = hash(value);
+    const [h1, h2] = dedupHash(value);
     const slot = this.find(h1, h2);
     if (slot < 0) return;
     this.lo[slot] = DELETED_LO;

@@ -1,0 +1,76 @@
+// Funnel rules a one-line change could break unnoticed (issue 10): a step at the same millisecond as the previous
+// one counts; the conversion window runs from step 1, not from the previous step; a breakdown past its limit adds
+// the remaining groups up into one "other" entry.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { runFunnels } from './funnels.js';
+import type { FunnelsQuery } from './model.js';
+import { type Fixture, fixtureStore } from './test-fixture.js';
+
+let f: Fixture;
+before(async () => {
+  f = await fixtureStore([
+    // same: all three steps in one millisecond.
+    { eid: 'START', at: '2024-02-01T08:00:00.000Z', actor: 'same', channel: 'a' },
+    { eid: 'INTERACT', at: '2024-02-01T08:00:00.000Z', actor: 'same', channel: 'a' },
+    { eid: 'END', at: '2024-02-01T08:00:00.000Z', actor: 'same', channel: 'a' },
+    // late: step 2 after 20 h, step 3 after 30 h: 10 h after step 2, but outside 24 h from step 1.
+    { eid: 'START', at: '2024-02-01T00:00:00Z', actor: 'late', channel: 'b' },
+    { eid: 'INTERACT', at: '2024-02-01T20:00:00Z', actor: 'late', channel: 'b' },
+    { eid: 'END', at: '2024-02-02T06:00:00Z', actor: 'late', channel: 'b' },
+    // in: all three within 24 h of step 1.
+    { eid: 'START', at: '2024-02-01T01:00:00Z', actor: 'in', channel: 'c' },
+    { eid: 'INTERACT', at: '2024-02-01T02:00:00Z', actor: 'in', channel: 'c' },
+    { eid: 'END', at: '2024-02-01T03:00:00Z', actor: 'in', channel: 'c' },
+    // Two more entrants on channel a, which makes it the largest group.
+    { eid: 'START', at: '2024-02-01T04:00:00Z', actor: 'a2', channel: 'a' },
+    { eid: 'START', at: '2024-02-01T05:00:00Z', actor: 'a3', channel: 'a' },
+  ]);
+});
+after(() => f.close());
+
+const steps: FunnelsQuery['steps'] = [{ eid: 'START' }, { eid: 'INTERACT' }, { eid: 'END' }];
+const dateRange = { from: '2024-02-01', to: '2024-02-01' };
+
+test('funnels: a step in the same millisecond as the previous one counts, with 0 s between them', async () => {
+  const result = await runFunnels(f.store, { steps, dateRange, windowSeconds: 86400, dropOff: { step: 3 } });
+  assert.deepEqual(
+    result.steps.map((s) => s.count),
+    [5, 3, 2],
+  );
+  // "late" reached step 2 but its step 3 came 30 h after step 1: it is the one drop-off at step 3.
+  assert.deepEqual(result.dropOff, { step: 3, entities: ['late'] });
+});
+
+test('funnels: the conversion window is measured from step 1, not from the previous step', async () => {
+  const within = await runFunnels(f.store, { steps, dateRange, windowSeconds: 24 * 3600 });
+  assert.equal(within.steps[2].count, 2, '"late" ended 30 h after its start: outside a 24 h window');
+  const wide = await runFunnels(f.store, { steps, dateRange, windowSeconds: 31 * 3600 });
+  assert.equal(wide.steps[2].count, 3, 'inside a 31 h window it converts');
+});
+
+test('funnels: groups past the breakdown limit add up into one "other" entry, without medians', async () => {
+  const result = await runFunnels(f.store, {
+    steps,
+    dateRange,
+    windowSeconds: 86400,
+    breakdown: { property: 'context.channel', limit: 1 },
+  });
+  const breakdown = result.breakdown ?? [];
+  assert.deepEqual(
+    breakdown.map((b) => [b.value, b.other ?? false, b.steps.map((s) => s.count)]),
+    [
+      ['a', false, [3, 1, 1]],
+      [null, true, [2, 2, 1]],
+    ],
+  );
+  assert.deepEqual(
+    breakdown[1].steps.map((s) => [s.conversionRate, s.stepConversionRate, s.medianSecondsFromPrevious]),
+    [
+      [1, 1, null],
+      [1, 1, null],
+      [0.5, 0.5, null],
+    ],
+  );
+  assert.equal(breakdown[0].steps[1].medianSecondsFromPrevious, 0, 'same-millisecond steps are 0 s apart');
+});

@@ -1,0 +1,49 @@
+// The folders `npm run test:mutation` mutates, each with the test files that can notice its mutants.
+// A narrow test subset per folder keeps a run affordable on a shared 2-core machine: with per-test-file
+// coverage, StrykerJS runs for each mutant only the files (of this subset) that executed its code.
+
+/** @type {Record<string, { mutate: string[], testFiles: string[] }>} */
+export const FOLDERS = {
+  ingest: {
+    mutate: ['packages/server/src/ingest/**/*.ts', '!packages/server/src/ingest/dedup-index.ts', '!**/*.test.ts'],
+    testFiles: [
+      'packages/server/src/ingest/*.test.ts',
+      'packages/server/test/bad-input.test.ts',
+      'packages/server/test/ingest-*.test.ts',
+    ],
+  },
+  dedup: {
+    mutate: ['packages/server/src/ingest/dedup-index.ts'],
+    testFiles: ['packages/server/src/ingest/dedup-index*.test.ts'],
+  },
+  spool: {
+    mutate: ['packages/server/src/spool/**/*.ts', '!**/*.test.ts'],
+    testFiles: ['packages/server/src/spool/*.test.ts', 'packages/server/test/spool-*.test.ts'],
+  },
+  insights: {
+    mutate: ['packages/server/src/analytics/*.ts', '!**/*.test.ts', '!packages/server/src/analytics/test-fixture.ts'],
+    testFiles: ['packages/server/src/analytics/*.test.ts', 'packages/server/src/api/insights*.test.ts'],
+  },
+  // A slice of `insights`, small enough to compare before and after quickly.
+  funnels: {
+    mutate: ['packages/server/src/analytics/funnels.ts'],
+    testFiles: ['packages/server/src/analytics/funnels*.test.ts', 'packages/server/src/api/insights*.test.ts'],
+  },
+  summarizer: {
+    mutate: ['packages/server/src/analytics/sessions/**/*.ts', '!**/*.test.ts'],
+    testFiles: ['packages/server/src/analytics/sessions/*.test.ts'],
+  },
+  'sdk-delivery': {
+    mutate: [
+      'packages/sdk/src/queue.ts',
+      'packages/sdk/src/retry.ts',
+      'packages/sdk/src/transport.ts',
+      'packages/sdk/src/sender.ts',
+    ],
+    testFiles: [
+      'packages/sdk/test/*.test.ts',
+      '!packages/sdk/test/browser.e2e.test.ts',
+      '!packages/sdk/test/size.test.ts',
+    ],
+  },
+};
