@@ -12,6 +12,7 @@ import type { Collector } from './ingest/collector.js';
 import { telemetryRoutes } from './ingest/routes.js';
 import type { MetricsRegistry } from './metrics/registry.js';
 import type { Loader } from './spool/loader.js';
+import type { ReadGate } from './store/read-gate.js';
 import type { Store } from './store/store.js';
 
 /** What every route group may use. Routes never build SQL themselves: they call analytics or the store. */
@@ -24,6 +25,8 @@ export interface AppContext {
   /** The spool's state for /health (`lastError`: the last commit failed). */
   spool: { readonly lastError: string | undefined };
   metrics: MetricsRegistry;
+  /** The gate of user-facing reads (api/read-bounds.ts); ingestion and /health never pass it. */
+  reads: ReadGate;
 }
 
 export type RouteGroup = (app: FastifyInstance, ctx: AppContext) => Promise<void> | void;

@@ -37,8 +37,20 @@ export interface Config {
   summarizeIntervalMs: number;
   /** Rows /api/sql returns at most. Env TELEMETRY_SQL_MAX_ROWS. Default 10000. */
   sqlMaxRows: number;
-  /** /api/sql statement timeout. Env TELEMETRY_SQL_TIMEOUT_MS. Default 10000. */
+  /**
+   * Time limit of every user-facing query (/api/sql, insights, events feeds), counted from the request's
+   * arrival: a query still queued then never starts, a running one is interrupted. Env TELEMETRY_SQL_TIMEOUT_MS. Default 10000.
+   */
   sqlTimeoutMs: number;
+  /**
+   * Bytes of JSON rows a query may produce: /api/sql cuts its rows there (`truncated: true`), an insight or a
+   * feed page past it is refused (QUERY_RESULT_TOO_LARGE). Env TELEMETRY_QUERY_MAX_BYTES. Default 32 MB.
+   */
+  queryMaxBytes: number;
+  /** User-facing queries running at once; each holds a libuv thread. Env TELEMETRY_QUERY_CONCURRENCY. Default 2. */
+  queryConcurrency: number;
+  /** User-facing queries waiting for a slot; one more is a 503 QUERY_BUSY. Env TELEMETRY_QUERY_QUEUE. Default 32. */
+  queryQueue: number;
   /** DuckDB threads. Env TELEMETRY_DUCKDB_THREADS. Default 2. */
   duckdbThreads: number;
   /** DuckDB memory limit. Env TELEMETRY_DUCKDB_MEMORY. Default 512MB. */
@@ -84,6 +96,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     summarizeIntervalMs: int('TELEMETRY_SUMMARIZE_INTERVAL_MS', 2000),
     sqlMaxRows: int('TELEMETRY_SQL_MAX_ROWS', 10000),
     sqlTimeoutMs: int('TELEMETRY_SQL_TIMEOUT_MS', 10000),
+    queryMaxBytes: int('TELEMETRY_QUERY_MAX_BYTES', 32 * MB),
+    queryConcurrency: Math.max(1, int('TELEMETRY_QUERY_CONCURRENCY', 2)),
+    queryQueue: int('TELEMETRY_QUERY_QUEUE', 32),
     duckdbThreads: int('TELEMETRY_DUCKDB_THREADS', 2),
     duckdbMemory: env.TELEMETRY_DUCKDB_MEMORY || '512MB',
     maxLevel: env.TELEMETRY_MAX_LEVEL || 'full',

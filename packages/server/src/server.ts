@@ -16,6 +16,7 @@ import { Loader } from './spool/loader.js';
 import { SegmentLog } from './spool/segment-log.js';
 import { recoverSegments, scanSegmentIds } from './spool/segment-recovery.js';
 import { openDuckDBStore } from './store/duckdb/duckdb-store.js';
+import { ReadGate } from './store/read-gate.js';
 import type { Store } from './store/store.js';
 
 export interface RunningServer {
@@ -160,6 +161,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     loader: opened.loader,
     spool: opened.spool,
     metrics: opened.metrics,
+    reads: new ReadGate({ concurrency: config.queryConcurrency, queue: config.queryQueue }),
   };
   const app = await buildApp(ctx);
   try {

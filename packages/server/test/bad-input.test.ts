@@ -176,7 +176,7 @@ describe('/api/sql', () => {
     "SELECT * FROM 'https://example.com/data.parquet'",
   ]) {
     test(`refuses a SELECT that reads outside the store: ${statement}`, async () => {
-      await expectError(await query(statement), 400, 'SQL_NOT_READ_ONLY');
+      await expectError(await query(statement), 400, 'SQL_FILE_ACCESS_DISABLED');
     });
   }
 

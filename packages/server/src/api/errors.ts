@@ -3,6 +3,7 @@
  * they all take (Sunbird's response envelope). 400/413/415 mean "do not retry", 503 "retry".
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { StoreError, type StoreErrorCode } from '../store/store.js';
 
 export const ERRORS = {
   INGEST_INVALID_JSON: 400,
@@ -17,7 +18,17 @@ export const ERRORS = {
   SQL_INVALID: 400,
   SQL_NOT_READ_ONLY: 400,
   SQL_TIMEOUT: 400,
+  /** The SQL tried to read a file or URL (read_csv, FROM 'x.parquet', …): file access is off for queries. */
+  SQL_FILE_ACCESS_DISABLED: 400,
+  /** The SQL called a function or catalog view outside the sandbox's allowlist (settings, checkpoint, …). */
+  SQL_FUNCTION_NOT_ALLOWED: 400,
   QUERY_INVALID: 400,
+  /** An insight or feed query ran past TELEMETRY_SQL_TIMEOUT_MS (counted from the request's arrival). */
+  QUERY_TIMEOUT: 400,
+  /** An insight or feed answer is larger than TELEMETRY_QUERY_MAX_BYTES. */
+  QUERY_RESULT_TOO_LARGE: 400,
+  /** Every query slot is taken and the queue is full: retry later. */
+  QUERY_BUSY: 503,
   NOT_FOUND: 404,
   STORE_UNAVAILABLE: 503,
   UNHEALTHY: 503,
@@ -52,6 +63,25 @@ export function errorBody(apiId: string, code: string, message: string, status: 
   );
 }
 
+/** Store failures as the API names them; /api/sql speaks of SQL, every other route of queries. */
+const STORE_CODES: Record<StoreErrorCode, { sql: ErrorCode; other: ErrorCode }> = {
+  STORE_LOCKED: { sql: 'STORE_UNAVAILABLE', other: 'STORE_UNAVAILABLE' },
+  STORE_UNAVAILABLE: { sql: 'STORE_UNAVAILABLE', other: 'STORE_UNAVAILABLE' },
+  STORE_QUERY_FAILED: { sql: 'SQL_INVALID', other: 'INTERNAL' },
+  STORE_READ_ONLY_VIOLATION: { sql: 'SQL_NOT_READ_ONLY', other: 'INTERNAL' },
+  STORE_FILE_ACCESS_DISABLED: { sql: 'SQL_FILE_ACCESS_DISABLED', other: 'INTERNAL' },
+  STORE_FUNCTION_NOT_ALLOWED: { sql: 'SQL_FUNCTION_NOT_ALLOWED', other: 'INTERNAL' },
+  STORE_TIMEOUT: { sql: 'SQL_TIMEOUT', other: 'QUERY_TIMEOUT' },
+  STORE_RESULT_TOO_LARGE: { sql: 'QUERY_RESULT_TOO_LARGE', other: 'QUERY_RESULT_TOO_LARGE' },
+  STORE_BUSY: { sql: 'QUERY_BUSY', other: 'QUERY_BUSY' },
+};
+
+/** The ApiError for a StoreError met while serving `url`; an internal failure keeps its 500 (logged, not shown). */
+export function apiErrorOf(error: StoreError, url: string): ApiError | undefined {
+  const code = STORE_CODES[error.code][url.startsWith('/api/sql') ? 'sql' : 'other'];
+  return code === 'INTERNAL' ? undefined : new ApiError(code, error.message);
+}
+
 /** Maps a route URL to the API id in the envelope. */
 function apiIdFor(url: string): string {
   if (url.includes('telemetry')) return 'api.telemetry';
@@ -61,9 +91,11 @@ function apiIdFor(url: string): string {
 
 /** The one error handler: known errors keep their status; Fastify's own (body limit, parse) are translated; the rest is a 500 without a stack. */
 export function installErrorHandler(app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError | ApiError, request: FastifyRequest, reply: FastifyReply) => {
+  app.setErrorHandler((caught: FastifyError | ApiError | StoreError, request: FastifyRequest, reply: FastifyReply) => {
     const apiId = apiIdFor(request.url);
+    const error = caught instanceof StoreError ? (apiErrorOf(caught, request.url) ?? caught) : caught;
     if (error instanceof ApiError) {
+      if (error.code === 'QUERY_BUSY') reply.header('retry-after', '1');
       reply.code(error.status).send(errorBody(apiId, error.code, error.message, error.status));
       return;
     }

@@ -18,6 +18,8 @@ import { discoverProperties, topValues } from '../analytics/property-discovery.j
 import type { AppContext, RouteGroup } from '../app.js';
 import { requireAdmin } from './auth.js';
 import { ApiError } from './errors.js';
+import { readStore } from './read-bounds.js';
+import { eventMessageId, sseMessage } from './sse.js';
 
 type Query = Record<string, string | undefined>;
 
@@ -67,7 +69,7 @@ async function liveTail(ctx: AppContext, request: FastifyRequest, reply: Fastify
   const q = request.query as Query;
   const filters = filtersOf(q);
   if (openTails >= MAX_TAILS) throw new ApiError('STORE_UNAVAILABLE', 'too many live tails open; retry later');
-  let since = q.since ? int(q, 'since', 0, Number.MAX_SAFE_INTEGER, 0) : await latestSyncts(ctx.store);
+  let since = q.since ? int(q, 'since', 0, Number.MAX_SAFE_INTEGER, 0) : await latestSyncts(readStore(ctx, reply));
   // Events sharing the newest syncts may arrive in a later load: remember which were sent.
   let sentAtSince = new Set<string>();
   openTails++;
@@ -88,7 +90,8 @@ async function liveTail(ctx: AppContext, request: FastifyRequest, reply: Fastify
     try {
       do {
         again = false;
-        const events = await eventsSince(ctx.store, since, filters, TAIL_BATCH);
+        // Each look is a bounded read of its own, through the same gate as every user query.
+        const events = await eventsSince(readStore(ctx), since, filters, TAIL_BATCH);
         for (const e of events) {
           if (e.syncts === since && sentAtSince.has(e.mid)) continue;
           if (e.syncts > since) {
@@ -96,8 +99,9 @@ async function liveTail(ctx: AppContext, request: FastifyRequest, reply: Fastify
             sentAtSince = new Set();
           }
           sentAtSince.add(e.mid);
-          // A line break in raw is whitespace between JSON tokens (never inside a string): one data line.
-          res.write(`id: ${e.syncts}:${e.mid}\nevent: event\ndata: ${eventJson(e).replace(/[\r\n]+/g, ' ')}\n\n`);
+          // A line break in raw is whitespace between JSON tokens (never inside a string): sseMessage puts each
+          // line on a data line of its own and the client joins them back with LF, the same JSON.
+          res.write(sseMessage({ id: eventMessageId(e.syncts, e.mid), event: 'event', data: eventJson(e) }));
         }
         if (events.length === TAIL_BATCH) again = true; // more than one batch is waiting
       } while (again && !closed);
@@ -123,7 +127,7 @@ export const eventsRoutes: RouteGroup = (app, ctx) => {
 
   app.get('/api/events', auth, async (request, reply) => {
     const q = request.query as Query;
-    const page = await listEvents(ctx.store, {
+    const page = await listEvents(readStore(ctx, reply), {
       filters: filtersOf(q),
       before: cursorOf(q, CURSORS.events),
       limit: int(q, 'limit', 1, 500, 50),
@@ -135,22 +139,23 @@ export const eventsRoutes: RouteGroup = (app, ctx) => {
 
   app.get('/api/events/live', auth, (request, reply) => liveTail(ctx, request, reply));
 
-  app.get('/api/failed-events', auth, async (request) => {
+  app.get('/api/failed-events', auth, async (request, reply) => {
     const q = request.query as Query;
-    return listFailedEvents(ctx.store, {
+    return listFailedEvents(readStore(ctx, reply), {
       reason: q.reason,
       before: cursorOf(q, CURSORS.failed),
       limit: int(q, 'limit', 1, 500, 50),
     });
   });
 
-  app.get('/api/properties', auth, async (request) => {
+  app.get('/api/properties', auth, async (request, reply) => {
     const q = request.query as Query;
     const days = int(q, 'days', 1, 3660, 30);
-    if (!q.property) return discoverProperties(ctx.store, { days });
+    const store = readStore(ctx, reply);
+    if (!q.property) return discoverProperties(store, { days });
     const ref = resolveProperty(q.property);
     if (typeof ref === 'string') throw new ApiError('QUERY_INVALID', ref);
-    const values = await topValues(ctx.store, q.property, { days, eid: q.eid, limit: int(q, 'limit', 1, 200, 20) });
+    const values = await topValues(store, q.property, { days, eid: q.eid, limit: int(q, 'limit', 1, 200, 20) });
     return { property: q.property, values };
   });
 };

@@ -5,6 +5,7 @@ import { type Fixture, fixtureStore } from '../analytics/test-fixture.js';
 import { buildApp } from '../app.js';
 import { loadConfig } from '../config.js';
 import { MetricsRegistry } from '../metrics/registry.js';
+import { ReadGate } from '../store/read-gate.js';
 
 // Hostile names and values: they must be stored and matched literally, never run as SQL.
 const EVIL_ID = "x'; DROP TABLE events; --";
@@ -34,6 +35,7 @@ before(async () => {
     config: loadConfig({}, { adminToken: TOKEN, logLevel: 'silent' }),
     store: f.store,
     metrics: new MetricsRegistry(),
+    reads: new ReadGate({ concurrency: 2, queue: 8 }),
   };
   app = await buildApp(ctx as never);
 });

@@ -8,9 +8,8 @@ import { runStickiness } from '../analytics/stickiness.js';
 import { runTrends } from '../analytics/trends.js';
 import type { RouteGroup } from '../app.js';
 import type { Store } from '../store/store.js';
-import { StoreError } from '../store/store.js';
-import { ApiError } from './errors.js';
 import { insightRoute, parsedBody } from './insight-route.js';
+import { readStore } from './read-bounds.js';
 
 type EventInsight = Exclude<InsightKind, 'sessions'>;
 
@@ -28,16 +27,10 @@ export const insightsRoutes: RouteGroup = (app, ctx) => {
     EventInsight,
     (s: Store, q: unknown, n: number) => Promise<unknown>,
   ][]) {
-    app.post(`/api/insights/${kind}`, insightRoute(kind, ctx.config.adminToken), async (request) => {
+    app.post(`/api/insights/${kind}`, insightRoute(kind, ctx.config.adminToken), async (request, reply) => {
       const { query, now } = parsedBody(request, kind);
-      try {
-        return await run(ctx.store, query, now);
-      } catch (error) {
-        if (error instanceof StoreError && (error.code === 'STORE_UNAVAILABLE' || error.code === 'STORE_LOCKED')) {
-          throw new ApiError('STORE_UNAVAILABLE', error.message);
-        }
-        throw error;
-      }
+      // Store errors (timeout, busy, too large, unavailable) become API errors in api/errors.ts.
+      return run(readStore(ctx, reply), query, now);
     });
   }
 };

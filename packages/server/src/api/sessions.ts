@@ -6,11 +6,12 @@
 import { legacySessionsAnswer, runSessions } from '../analytics/sessions-insight.js';
 import type { RouteGroup } from '../app.js';
 import { insightRoute, parsedBody } from './insight-route.js';
+import { readStore } from './read-bounds.js';
 
 export const sessionsRoutes: RouteGroup = (app, ctx) => {
   app.post('/api/insights/sessions', insightRoute('sessions', ctx.config.adminToken), async (request, reply) => {
     const parsed = parsedBody(request, 'sessions');
-    const answer = await runSessions(ctx.store, parsed.query, parsed.now, parsed.range);
+    const answer = await runSessions(readStore(ctx, reply), parsed.query, parsed.now, parsed.range);
     if (parsed.deprecated.length || parsed.legacyAnswer) {
       reply.header('deprecation', 'true');
       reply.header(

@@ -74,7 +74,11 @@ export async function sqlCommand(argv: string[]): Promise<number> {
   } else {
     const store = await openDuckDBStore({ file: path.join(config.dataDir, DATABASE_FILE) });
     try {
-      result = await store.readOnlyQuery(query, { maxRows: config.sqlMaxRows, timeoutMs: config.sqlTimeoutMs });
+      result = await store.readOnlyQuery(query, {
+        maxRows: config.sqlMaxRows,
+        maxBytes: config.queryMaxBytes,
+        deadline: Date.now() + config.sqlTimeoutMs,
+      });
     } finally {
       await store.close();
     }

@@ -11,15 +11,27 @@ export interface QueryResult {
   rows: unknown[][];
 }
 
-export interface ReadOnlyQueryOptions {
+/**
+ * Limits on one read, enforced by the adapter while the result is produced (not after it is built).
+ * Both optional: internal reads (loader, summarizer) run unbounded.
+ */
+export interface QueryBounds {
+  /** Epoch ms (UTC) after which the statement is interrupted; a read not started by then never starts. */
+  deadline?: number;
+  /** Bytes of the JSON rows at most (measured as each row is read); past it the read stops. */
+  maxBytes?: number;
+}
+
+export interface ReadOnlyQueryOptions extends QueryBounds {
   /** Rows returned at most; the answer says when more existed. */
   maxRows: number;
-  /** The statement is interrupted after this many milliseconds. */
-  timeoutMs: number;
 }
 
 export interface ReadOnlyQueryResult extends QueryResult {
+  /** True when rows were cut off; `truncatedReason` says which limit cut them. */
   truncated: boolean;
+  /** 'rows' (maxRows reached) or 'bytes' (maxBytes reached); absent when not truncated. */
+  truncatedReason?: 'rows' | 'bytes';
 }
 
 /** What one load brought in. */
@@ -44,11 +56,17 @@ export interface Store {
   loadSegment(files: string | string[], segment: number): Promise<LoadedSegment>;
   /** The last segment number committed by loadSegment (0 when none). */
   checkpoint(): Promise<number>;
-  /** Internal, trusted SQL with bound parameters (analytics, API). */
-  query(sql: string, params?: QueryParams): Promise<QueryResult>;
+  /**
+   * Internal, trusted SQL with bound parameters (analytics, API). With `bounds`, a read past its deadline
+   * throws STORE_TIMEOUT and one past `maxBytes` throws STORE_RESULT_TOO_LARGE (never a partial answer).
+   */
+  query(sql: string, params?: QueryParams, bounds?: QueryBounds): Promise<QueryResult>;
   /** Streams one column of strings (for rebuilding in-memory indexes at start-up). */
   scanStrings(sql: string, onValue: (value: string) => void): Promise<void>;
-  /** User SQL: one SELECT/WITH statement, no writes, no file or network access, bounded rows and time. */
+  /**
+   * User SQL: one SELECT/WITH statement, no writes, no file or network access, only allow-listed table
+   * functions; rows and bytes cut off with `truncated`, time bounded by `deadline` (STORE_TIMEOUT).
+   */
   readOnlyQuery(sql: string, options: ReadOnlyQueryOptions): Promise<ReadOnlyQueryResult>;
   /** Cheap liveness check: the engine answers a trivial query. */
   ping(): Promise<void>;
@@ -60,7 +78,15 @@ export type StoreErrorCode =
   | 'STORE_UNAVAILABLE'
   | 'STORE_QUERY_FAILED'
   | 'STORE_READ_ONLY_VIOLATION'
-  | 'STORE_TIMEOUT';
+  /** User SQL tried to read a file or URL: file access is off for user queries. */
+  | 'STORE_FILE_ACCESS_DISABLED'
+  /** User SQL named a function outside the sandbox's allowlist (settings, catalog internals, checkpoint). */
+  | 'STORE_FUNCTION_NOT_ALLOWED'
+  | 'STORE_TIMEOUT'
+  /** A bounded internal read produced more than its maxBytes. */
+  | 'STORE_RESULT_TOO_LARGE'
+  /** The read queue is full (see store/read-gate.ts): retry later. */
+  | 'STORE_BUSY';
 
 /** The one error type that leaves a store adapter; driver errors are wrapped, never re-thrown raw. */
 export class StoreError extends Error {

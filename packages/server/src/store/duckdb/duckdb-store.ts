@@ -4,6 +4,7 @@ import path from 'node:path';
 import { type DuckDBConnection, DuckDBInstance, StatementType } from '@duckdb/node-api';
 import {
   type LoadedSegment,
+  type QueryBounds,
   type QueryParams,
   type QueryResult,
   type ReadOnlyQueryOptions,
@@ -11,9 +12,11 @@ import {
   type Store,
   StoreError,
 } from '../store.js';
+import { readBounded } from './bounded-read.js';
 import { loadSegments } from './load-segment.js';
 import { MIGRATIONS } from './migrations.js';
 import { readRows } from './read-rows.js';
+import { checkSandbox } from './sql-sandbox.js';
 
 export interface DuckDBStoreOptions {
   /** Database file; ':memory:' for tests. */
@@ -37,6 +40,9 @@ export async function openDuckDBStore(options: DuckDBStoreOptions): Promise<Duck
       // At the default 16 MB every 16 MB spool segment's load checkpoints, and each checkpoint costs more
       // as the table grows (loads fell behind ingestion); 64 MB keeps loading near 8 µs per event.
       checkpoint_threshold: '64MB',
+      // Memory freed by a large result goes back to the system within seconds instead of staying in the
+      // allocator's caches (bounded-read.ts collects the result's chunks so that they are freed at all).
+      allocator_background_threads: 'true',
       autoinstall_known_extensions: 'false',
       autoload_known_extensions: 'false',
     });
@@ -52,8 +58,8 @@ export async function openDuckDBStore(options: DuckDBStoreOptions): Promise<Duck
   const writer = await instance.connect();
   const store = new DuckDBStore(instance, writer);
   await store.migrate();
-  // User SQL must not read /etc/passwd or URLs: only the spool stays readable, for the loader.
-  // Once external access is off it cannot be switched back on, by us or by a query.
+  // A second wall behind sql-sandbox.ts: nothing outside the spool is readable (the loader reads it), and once
+  // external access is off it cannot be switched back on, by us or by a query.
   await writer.run(`SET allowed_directories = [${allowed.map((d) => `'${d.replaceAll("'", "''")}'`).join(',')}]`);
   await writer.run('SET enable_external_access = false');
   return store;
@@ -99,12 +105,19 @@ export class DuckDBStore implements Store {
     return Number(result.rows[0][0]);
   }
 
-  async query(sql: string, params?: QueryParams): Promise<QueryResult> {
+  async query(sql: string, params?: QueryParams, bounds?: QueryBounds): Promise<QueryResult> {
     const connection = await this.instance.connect();
     try {
-      const result = await connection.run(sql, params as never);
-      const { rows } = await readRows(result);
-      return { columns: result.columnNames(), rows };
+      if (!bounds) {
+        const result = await connection.run(sql, params as never);
+        const { rows } = await readRows(result);
+        return { columns: result.columnNames(), rows };
+      }
+      const read = await readBounded(connection, () => connection.stream(sql, params as never), bounds);
+      if (read.cutBy) {
+        throw new StoreError('STORE_RESULT_TOO_LARGE', `the answer is larger than ${bounds.maxBytes} bytes`);
+      }
+      return { columns: read.columns, rows: read.rows };
     } catch (error) {
       throw wrap(error);
     } finally {
@@ -134,27 +147,38 @@ export class DuckDBStore implements Store {
 
   async readOnlyQuery(sql: string, options: ReadOnlyQueryOptions): Promise<ReadOnlyQueryResult> {
     const connection = await this.instance.connect();
-    const timer = setTimeout(() => connection.interrupt(), options.timeoutMs);
     try {
-      const extracted = await connection.extractStatements(sql).catch((error) => {
-        throw new StoreError('STORE_QUERY_FAILED', cleanMessage(error));
-      });
-      if (extracted.count !== 1) {
-        throw new StoreError('STORE_READ_ONLY_VIOLATION', `exactly one statement is allowed, got ${extracted.count}`);
-      }
-      const prepared = await extracted.prepare(0).catch((error) => {
-        throw wrap(error);
-      });
-      if (prepared.statementType !== StatementType.SELECT) {
-        throw new StoreError('STORE_READ_ONLY_VIOLATION', 'only a SELECT or WITH … SELECT statement is allowed');
-      }
-      const result = await prepared.stream();
-      const { rows, more } = await readRows(result, options.maxRows);
-      return { columns: result.columnNames(), rows, truncated: more };
+      const read = await readBounded(
+        connection,
+        async () => {
+          const extracted = await connection.extractStatements(sql).catch((error) => {
+            throw new StoreError('STORE_QUERY_FAILED', cleanMessage(error));
+          });
+          if (extracted.count !== 1) {
+            throw new StoreError(
+              'STORE_READ_ONLY_VIOLATION',
+              `exactly one statement is allowed, got ${extracted.count}`,
+            );
+          }
+          // Before binding: binding a file reader already opens the file.
+          await checkSandbox(connection, sql);
+          const prepared = await extracted.prepare(0);
+          if (prepared.statementType !== StatementType.SELECT) {
+            throw new StoreError('STORE_READ_ONLY_VIOLATION', 'only a SELECT or WITH … SELECT statement is allowed');
+          }
+          return prepared.stream();
+        },
+        options,
+      );
+      return {
+        columns: read.columns,
+        rows: read.rows,
+        truncated: read.cutBy !== undefined,
+        ...(read.cutBy ? { truncatedReason: read.cutBy } : {}),
+      };
     } catch (error) {
       throw wrap(error);
     } finally {
-      clearTimeout(timer);
       connection.closeSync();
     }
   }
@@ -203,8 +227,10 @@ function wrap(error: unknown): StoreError {
   const message = cleanMessage(error);
   if (/interrupt/i.test(message))
     return new StoreError('STORE_TIMEOUT', 'the query ran past its time limit', { cause: error });
-  if (/Permission Error|disabled|external access/i.test(message)) {
-    return new StoreError('STORE_READ_ONLY_VIOLATION', message, { cause: error });
+  if (/Permission Error|external access/i.test(message)) {
+    return new StoreError('STORE_FILE_ACCESS_DISABLED', `file access is disabled for SQL queries: ${message}`, {
+      cause: error,
+    });
   }
   return new StoreError('STORE_QUERY_FAILED', message, { cause: error });
 }
