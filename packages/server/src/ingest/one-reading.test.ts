@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { checkColumnValues, MAX_ETS } from './column-values.js';
 import { findEventSpans } from './event-spans.js';
 import { checkReading } from './one-reading.js';
@@ -84,4 +85,135 @@ test('ets: whole ms from 1970 to 9999; numeric edata columns bounded; typed edat
   assert.equal(checkColumnValues({ ets: 1, edata: { duration: '12' } })?.reason, 'invalid_schema');
   assert.equal(checkColumnValues({ ets: 1, edata: { pageid: { a: 1 } } })?.reason, 'invalid_schema');
   assert.equal(checkColumnValues({ ets: 1, edata: { pageid: null, duration: -0 } }), undefined);
+});
+
+// ---- property: the scanner against a slow, obviously correct reference ----------------------------
+
+type Problem = 'too_deep' | 'duplicate_key' | 'invalid_unicode' | 'nul_character' | 'invalid_number';
+
+/** Every problem of `text`, by a recursive parse that decodes each string and key with JSON.parse. */
+function referenceProblems(text: string, maxDepth: number): Set<Problem> {
+  const found = new Set<Problem>();
+  let i = 0;
+  const ws = () => {
+    while (/\s/.test(text[i] ?? '')) i++;
+  };
+  const stringAt = (): string => {
+    const start = i;
+    i++;
+    while (text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
+    i++;
+    const value = JSON.parse(text.slice(start, i)) as string;
+    if (value.includes('\u0000')) found.add('nul_character');
+    if (/\p{Cs}/u.test(value)) found.add('invalid_unicode');
+    return value;
+  };
+  const value = (depth: number): void => {
+    ws();
+    const c = text[i];
+    if (c === '{' || c === '[') {
+      if (depth + 1 > maxDepth) found.add('too_deep');
+      i++;
+      const keys = new Set<string>();
+      for (;;) {
+        ws();
+        if (text[i] === '}' || text[i] === ']') break;
+        if (c === '{') {
+          const key = stringAt();
+          if (keys.has(key)) found.add('duplicate_key');
+          keys.add(key);
+          ws();
+          i++; // the colon
+        }
+        value(depth + 1);
+        ws();
+        if (text[i] === ',') i++;
+      }
+      i++;
+    } else if (c === '"') {
+      stringAt();
+    } else if (c === 't' || c === 'n') i += 4;
+    else if (c === 'f') i += 5;
+    else {
+      const literal = /^-?[\d.eE+-]+/.exec(text.slice(i))?.[0] ?? '';
+      i += literal.length;
+      const n = Number(literal);
+      if (!Number.isFinite(n)) found.add('invalid_number');
+      else if (/^-?\d+$/.test(literal) && BigInt(literal) !== BigInt(n)) found.add('invalid_number');
+    }
+  };
+  value(0);
+  return found;
+}
+
+const codeUnit = fc.oneof(
+  fc.constantFrom('a', 'mid', '"', '\\', '/', '\n', '\u0000', '\u001f', '\ud83d', '\udc00', '😀', 'é', '\u2028'),
+  fc.integer({ min: 0, max: 0xffff }).map((u) => String.fromCharCode(u)),
+);
+const jsString = fc.array(codeUnit, { maxLength: 4 }).map((units) => units.join(''));
+/** A string literal as JSON.stringify writes it, or with every character as a \uXXXX escape. */
+const stringLiteral = fc
+  .tuple(jsString, fc.boolean())
+  .map(([s, escapeAll]) =>
+    escapeAll
+      ? `"${[...Array(s.length).keys()].map((k) => `\\u${s.charCodeAt(k).toString(16).padStart(4, '0')}`).join('')}"`
+      : JSON.stringify(s),
+  );
+const keyLiteral = fc.oneof(stringLiteral, fc.constantFrom('"a"', '"b"', '"mid"', '"m\\u0069d"', '"\\u0061"'));
+const numberLiteral = fc.oneof(
+  fc.double({ noNaN: true, noDefaultInfinity: true }).map(String),
+  fc.bigInt({ min: -(2n ** 70n), max: 2n ** 70n }).map(String),
+  fc.constantFrom(
+    '1e400',
+    '-1E400',
+    '-0',
+    '9007199254740993',
+    '9007199254740992',
+    '1e-400',
+    '0.5e3',
+    '123456789012345678',
+  ),
+);
+const space = fc.constantFrom('', ' ', '\n  ', '\t');
+const { json } = fc.letrec<{ json: string }>((tie) => ({
+  json: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    stringLiteral,
+    numberLiteral,
+    fc.constantFrom('true', 'false', 'null'),
+    fc
+      .array(fc.tuple(space, tie('json')), { maxLength: 4 })
+      .map((items) => `[${items.map(([s, v]) => `${s}${v}${s}`).join(',')}]`),
+    fc
+      .array(fc.tuple(keyLiteral, space, tie('json')), { maxLength: 4 })
+      .map((entries) => `{${entries.map(([k, s, v]) => `${s}${k}${s}:${v}`).join(',')}}`),
+  ),
+}));
+
+test('property: checkReading finds a problem exactly when the reference does, and one the reference found', () => {
+  fc.assert(
+    fc.property(json, fc.integer({ min: 1, max: 6 }), (text, maxDepth) => {
+      JSON.parse(text); // the generator writes valid JSON only
+      const expected = referenceProblems(text, maxDepth);
+      const verdict = checkReading(text, maxDepth);
+      if (expected.size === 0) assert.equal(verdict, undefined, text);
+      else assert.ok(verdict && expected.has(verdict.reason), `${text}: ${verdict?.reason} not in ${[...expected]}`);
+    }),
+    { numRuns: 3000 },
+  );
+});
+
+test('property: findEventSpans finds every event of a batch and reads each as checkReading does', () => {
+  fc.assert(
+    fc.property(fc.array(fc.tuple(space, json), { maxLength: 5 }), (items) => {
+      const text = `{"id":"x", "events" : [${items.map(([s, v]) => `${s}${v}${s}`).join(',')}]}`;
+      const spans = findEventSpans(text, 4) ?? [];
+      assert.equal(spans.length, items.length);
+      spans.forEach(([start, end, problem], k) => {
+        assert.equal(text.slice(start, end), items[k][1]);
+        assert.deepEqual(problem, checkReading(items[k][1], 4));
+      });
+    }),
+    { numRuns: 1000 },
+  );
 });

@@ -92,18 +92,18 @@ export function checkReading(raw: string, maxDepth: number): ReadingVerdict | un
 }
 
 /**
- * Reads the JSON value that starts at `text[start]` (not whitespace) as checkReading does: the
+ * Reads the JSON value that starts at `raw[origin]` (not whitespace) as checkReading does: the
  * index just past its end when it has one reading, else the first problem. The collector runs it
  * on each event in place, while finding the events in the body (ingest/event-spans.ts).
  */
-export function readValue(raw: string, start: number, maxDepth: number): number | ReadingVerdict {
-  const scalar = LITERAL_LENGTH[raw.charCodeAt(start)];
-  if (scalar !== undefined) return start + scalar; // true, false, null
+export function readValue(raw: string, origin: number, maxDepth: number): number | ReadingVerdict {
+  const scalar = LITERAL_LENGTH[raw.charCodeAt(origin)];
+  if (scalar !== undefined) return origin + scalar; // true, false, null
   let depth = 0; // open containers
   let keys = 0; // entries of keyStart/keyEnd in use
-  let nextBackslash = raw.indexOf('\\', start);
+  let nextBackslash = raw.indexOf('\\', origin);
   const length = raw.length;
-  let i = start;
+  let i = origin;
   while (i < length) {
     const c = raw.charCodeAt(i);
     if (c === QUOTE) {
@@ -116,7 +116,7 @@ export function readValue(raw: string, start: number, maxDepth: number): number 
         end = quote;
       } else {
         escaped = true;
-        const problem = checkEscapes(raw, start);
+        const problem = checkEscapes(raw, start, origin);
         if (typeof problem !== 'number') return problem;
         end = problem;
         nextBackslash = raw.indexOf('\\', end);
@@ -196,7 +196,7 @@ export function readValue(raw: string, start: number, maxDepth: number): number 
  * Walks a string with escapes from `start` (just past its opening quote): the index of its closing
  * quote, or the problem with one of its \\u escapes.
  */
-function checkEscapes(raw: string, start: number): number | ReadingVerdict {
+function checkEscapes(raw: string, start: number, origin: number): number | ReadingVerdict {
   let j = start;
   for (;;) {
     const d = raw.charCodeAt(j);
@@ -210,14 +210,15 @@ function checkEscapes(raw: string, start: number): number | ReadingVerdict {
       continue;
     }
     const unit = hex4(raw, j + 2);
-    if (unit === 0) return { reason: 'nul_character', error: `a string or key holds \\u0000 at character ${j}` };
+    if (unit === 0)
+      return { reason: 'nul_character', error: `a string or key holds \\u0000 at character ${j - origin}` };
     if (unit >= 0xd800 && unit <= 0xdbff) {
       const low = raw.charCodeAt(j + 6) === BACKSLASH && raw.charCodeAt(j + 7) === U ? hex4(raw, j + 8) : -1;
-      if (low < 0xdc00 || low > 0xdfff) return loneSurrogate(raw, j);
+      if (low < 0xdc00 || low > 0xdfff) return loneSurrogate(raw, j, origin);
       j += 12;
       continue;
     }
-    if (unit >= 0xdc00 && unit <= 0xdfff) return loneSurrogate(raw, j);
+    if (unit >= 0xdc00 && unit <= 0xdfff) return loneSurrogate(raw, j, origin);
     j += 6;
   }
 }
@@ -232,9 +233,9 @@ function duplicateKey(key: string): ReadingVerdict {
   return { reason: 'duplicate_key', error: `the key ${JSON.stringify(shorten(key))} appears twice in one object` };
 }
 
-function loneSurrogate(raw: string, at: number): ReadingVerdict {
+function loneSurrogate(raw: string, at: number, origin: number): ReadingVerdict {
   return {
     reason: 'invalid_unicode',
-    error: `${raw.slice(at, at + 6)} at character ${at} is half of a UTF-16 surrogate pair (an emoji cut in two?)`,
+    error: `${raw.slice(at, at + 6)} at character ${at - origin} is half of a UTF-16 surrogate pair (an emoji cut in two?)`,
   };
 }
