@@ -11,6 +11,9 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { BatchFactory } from '../bench/batch.js';
 import { HEALTH_REASONS } from '../src/api/health.js';
+import { parseRecords } from '../src/spool/segment-format.js';
+import { SegmentLog } from '../src/spool/segment-log.js';
+import { segmentFile, wholeLength } from '../src/spool/segment-recovery.js';
 import { eventually, sql, startTestServer, tempDir } from './helpers.js';
 
 /** Why this test cannot run here, or undefined when it can (root, and mount permitted). */
@@ -52,6 +55,40 @@ function fill(file: string): void {
 }
 
 const skip = cannotMount();
+
+test('the spool on a full disk: a short or failed write is cut off, never merged; appends work again once space returns', {
+  skip,
+}, async () => {
+  const mount = tempDir('spool-full-');
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mount]);
+  try {
+    const dir = path.join(mount, 'spool');
+    fs.mkdirSync(dir);
+    const log = new SegmentLog({ dir, rotateMs: 60_000, onSealed: () => {} }, 1);
+    const record = (n: number, size: number) => `e\x1f${n}\x1f0${'\x1f'.repeat(10)}\x02${'x'.repeat(size)}\x02\n`;
+    await log.append(record(1, 100));
+    fs.writeFileSync(path.join(mount, 'slack'), Buffer.alloc(64 * 1024, 1));
+    fill(path.join(mount, 'filler'));
+    fs.rmSync(path.join(mount, 'slack'));
+    // 64 kB free: a 200 kB group is written in part (a short write), then fails: rejected and cut off.
+    await assert.rejects(log.append(record(2, 200 * 1024)), /ENOSPC|no space/i);
+    const file = segmentFile(dir, 1);
+    const afterFailure = fs.readFileSync(file);
+    assert.equal(wholeLength(afterFailure), afterFailure.length, 'only whole groups are on disk');
+    await log.append(record(3, 100)); // fits into the space the cut gave back
+    fs.rmSync(path.join(mount, 'filler'));
+    await log.append(record(4, 200 * 1024));
+    await log.close();
+    const data = fs.readFileSync(file);
+    assert.equal(wholeLength(data), data.length);
+    const syncts: string[] = [];
+    parseRecords(data, 0, data.length, (fields) => fields[0] === 'e' && syncts.push(fields[1]));
+    assert.deepEqual(syncts, ['1', '3', '4'], 'the acknowledged records, none merged with the failed one');
+  } finally {
+    execFileSync('umount', [mount]);
+    fs.rmSync(mount, { recursive: true, force: true });
+  }
+});
 
 test('disk full: 503 with a reason, /health says so, every 200 is stored once when space returns', {
   skip,
