@@ -45,7 +45,7 @@ export const SEGMENT_COLUMNS = [
 ] as const;
 
 /** Index of each field in a record, by name. */
-export const F = Object.fromEntries(SEGMENT_COLUMNS.map(([name], i) => [name, i])) as {
+export const FIELD_INDEX = Object.fromEntries(SEGMENT_COLUMNS.map(([name], i) => [name, i])) as {
   [K in (typeof SEGMENT_COLUMNS)[number][0]]: number;
 };
 
@@ -117,9 +117,9 @@ export function wholeGroupEnd(data: Buffer, offset: number): number | undefined 
   if (newline < 0 || newline - offset > MAX_HEADER_BYTES) return undefined;
   const fields = data.toString('latin1', offset, newline).split(FIELD);
   if (fields.length !== SEGMENT_COLUMNS.length || fields[0] !== 'c') return undefined;
-  const bytes = Number(fields[F.syncts]);
-  const crc = Number(fields[F.n]);
-  if (!Number.isSafeInteger(bytes) || bytes < 0 || !/^\d+$/.test(fields[F.n])) return undefined;
+  const bytes = Number(fields[FIELD_INDEX.syncts]);
+  const crc = Number(fields[FIELD_INDEX.n]);
+  if (!Number.isSafeInteger(bytes) || bytes < 0 || !/^\d+$/.test(fields[FIELD_INDEX.n])) return undefined;
   const start = newline + 1;
   const end = start + bytes;
   if (end > data.length || crc32(data.subarray(start, end)) !== crc) return undefined;

@@ -11,7 +11,7 @@ import {
   batchLine,
   eventLine,
   eventLinePrefix,
-  F,
+  FIELD_INDEX,
   failedLine,
   frameGroup,
   isFramed,
@@ -47,11 +47,16 @@ export function wholeLength(data: Buffer): number {
  * A version-1 segment (no group headers, 12 fields) rewritten in version 2 as one group: the whole
  * records are kept (a quoted raw event may span lines, so a torn last record is found by its open
  * quote, not by the last newline), the torn rest is dropped, `mid` is filled from the raw event.
+ * A whole record of another shape becomes a rejected-event record (`load_error`): nothing is dropped.
  */
 export function migrateLegacy(data: Buffer): Buffer {
   let records = '';
   parseRecords(data, 0, data.length, (v) => {
-    if (v.length !== 12) return;
+    if (v.length !== 12 || !['e', 'f', 'b'].includes(v[0])) {
+      const errors = [`a version-1 spool record of ${v.length} fields could not be migrated`];
+      records += failedLine({ syncts: Date.now() }, { reason: 'load_error', errors, raw: v.at(-1) ?? '' });
+      return;
+    }
     const opt = (s: string) => (s === '' ? undefined : s);
     const ctx: RequestContext = {
       syncts: Number(v[1]),
@@ -62,11 +67,20 @@ export function migrateLegacy(data: Buffer): Buffer {
     };
     if (v[0] === 'e') records += eventLine(eventLinePrefix(ctx), v[11], midOf(v[11]));
     else if (v[0] === 'f') {
-      const errors = v[9] === '' ? [] : (JSON.parse(v[9]) as string[]);
+      const errors = v[9] === '' ? [] : parseErrors(v[9]);
       records += failedLine(ctx, { mid: opt(v[6]), eid: opt(v[7]), reason: v[8], errors, raw: v[11] });
     } else if (v[0] === 'b') records += batchLine(ctx, v[5], Number(v[10]));
   });
   return records === '' ? Buffer.alloc(0) : frameGroup(records);
+}
+
+function parseErrors(text: string): string[] {
+  try {
+    const errors = JSON.parse(text) as unknown;
+    return Array.isArray(errors) ? errors.map(String) : [text];
+  } catch {
+    return [text];
+  }
 }
 
 function midOf(raw: string): string | undefined {
@@ -128,7 +142,7 @@ export async function sanitizeSegment(file: string, why: string): Promise<{ byte
       records += failedLine(
         { syncts: Date.now() },
         {
-          mid: shaped ? fields[F.mid] : undefined,
+          mid: shaped ? fields[FIELD_INDEX.mid] : undefined,
           reason: 'load_error',
           errors: [why, problem],
           raw: fields.at(-1) ?? '',
@@ -190,8 +204,8 @@ export function scanSegmentIds(
   for (const { file, bytes } of segments) {
     const data = fs.readFileSync(file).subarray(0, bytes);
     parseRecords(data, 0, data.length, (fields) => {
-      if (fields[0] === 'e' && fields[F.mid] !== '') onMid(fields[F.mid]);
-      else if (fields[0] === 'b' && fields[F.msgid] !== '') onMsgid(fields[F.msgid]);
+      if (fields[0] === 'e' && fields[FIELD_INDEX.mid] !== '') onMid(fields[FIELD_INDEX.mid]);
+      else if (fields[0] === 'b' && fields[FIELD_INDEX.msgid] !== '') onMsgid(fields[FIELD_INDEX.msgid]);
     });
   }
 }
