@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { simulateCommand } from '../src/commands/simulate.js';
-import { startTestServer, tempDir } from './helpers.js';
+import { sql, startTestServer, tempDir } from './helpers.js';
 import { type Answer, INSIGHT_KINDS as KINDS, nonZero, README, readmeInsightExamples } from './readme-insights.js';
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
@@ -185,6 +185,16 @@ describe("e-Samwad's questions get non-zero answers from the demo data", () => {
       breakdown: { property: 'edata.type' },
     });
     assert.deepEqual(values(a).sort(), ['background', 'resume']);
+  });
+
+  test('did the last release break telemetry: rejected events by app version, with reasons', async () => {
+    const rows = await sql(
+      server,
+      `SELECT json_extract_string(raw, '$.context.pdata.ver') AS ver, reason, count(*) FROM failed_events GROUP BY ALL`,
+    );
+    assert.equal(rows.length, 1, JSON.stringify(rows));
+    assert.deepEqual(rows[0].slice(0, 2), ['3.4.1', 'invalid_schema']);
+    assert.ok(Number(rows[0][2]) > 0);
   });
 
   test('did the last release break something: errors by app version', async () => {

@@ -133,7 +133,7 @@ export async function simulateCommand(argv: string[]): Promise<number> {
       });
       progress.finish();
       line =
-        `loaded ${written.events} events into ${dataDir} in ${written.seconds.toFixed(1)} s ` +
+        `loaded ${written.events} events (${written.rejected} invalid, kept in failed_events) into ${dataDir} in ${written.seconds.toFixed(1)} s ` +
         `(${Math.round(written.eventsPerSecond)} events/s, ${written.segments} segments); ` +
         `of which summarizing ${streams} device streams took ${summarizeSeconds.toFixed(1)} s`;
     } finally {

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { validateEvent } from '@telemetry/spec';
 import { generateUser, simulate } from './generate.js';
 import { expectedFunnel, expectedRetention, resolveParams } from './params.js';
-import type { SimEvent } from './session.js';
+import { INVALID_EVENTS, type SimEvent } from './session.js';
 import { assertRate } from './test-support.js';
 import { GroundTruth } from './truth.js';
 
@@ -37,11 +37,14 @@ test('a user depends only on the seed and its index, so --events and --users run
   assert.equal(digest(events), digest(same));
 });
 
-test('every simulated event is a valid V3 event', () => {
+test("every simulated event is valid V3, but for the broken release's invalid IMPRESSIONs", () => {
   const counts: Record<string, number> = {};
+  let invalid = 0;
   for (const event of simulate(resolveParams({ users: 60 }, NOW))) {
     const result = validateEvent(JSON.parse(JSON.stringify(event)));
-    assert.ok(result.valid, `${event.eid} ${JSON.stringify(result)}`);
+    // The broken release's IMPRESSIONs are invalid on purpose, and only they.
+    assert.equal(result.valid, !INVALID_EVENTS.has(event), `${event.eid} ${JSON.stringify(result)}`);
+    if (!result.valid) invalid++;
     counts[event.eid] = (counts[event.eid] ?? 0) + 1;
   }
   for (const eid of [
@@ -58,6 +61,7 @@ test('every simulated event is a valid V3 event', () => {
   ]) {
     assert.ok(counts[eid] > 0, `no ${eid} in the sample`);
   }
+  assert.ok(invalid > 0, 'the release after releaseDay sends some invalid IMPRESSIONs');
 });
 
 test('sessions are START … END in time order, one sid each, mids unique, within the simulated days', () => {

@@ -6,7 +6,7 @@
 import { ROLES, SCHOOLS } from './app-model.js';
 import { DAY_MS, expectedRetention, type SimulationParams, startMs, weekOfDay } from './params.js';
 import { Random } from './random.js';
-import { type SessionUser, SessionWriter, type SimEvent } from './session.js';
+import { INVALID_EVENTS, type SessionUser, SessionWriter, type SimEvent } from './session.js';
 import { GroundTruth, type UserTruth } from './truth.js';
 
 /** Sessions start between 02:30 and 16:30 UTC (08:00–22:00 IST) and never cross midnight. */
@@ -119,7 +119,7 @@ export function* simulate(p: SimulationParams, truth: GroundTruth = new GroundTr
     const { events, truth: userTruth } = generateUser(p, index);
     // A user whose only sessions fell after `until` sent nothing: not a user of this traffic.
     if (userTruth.sessions === 0) continue;
-    for (const event of events) truth.countEvent(event.eid, event.ets);
+    for (const event of events) truth.countEvent(event.eid, event.ets, INVALID_EVENTS.has(event));
     truth.addUser(userTruth);
     yield* events;
   }

@@ -51,6 +51,10 @@ test('every generated event is stored once, by eid', async () => {
   const stored = Object.fromEntries(rows.map(([eid, n, _mids]) => [eid, Number(n)]));
   assert.deepEqual(stored, truth.eventsByEid);
   for (const [eid, n, mids] of rows) assert.equal(mids, n, `${eid}: duplicate mids`);
+  const failed = (await store.query("SELECT count(*) FILTER (reason = 'invalid_schema'), count(*) FROM failed_events"))
+    .rows[0];
+  assert.deepEqual(failed.map(Number), [truth.invalid, truth.invalid]);
+  assert.ok(truth.invalid > 0);
   assert.equal(await store.checkpoint(), Math.ceil(truth.events / 60_000));
   assert.deepEqual(fs.readdirSync(path.join(dir, 'spool')), [], 'segment files are removed once loaded');
 });

@@ -66,6 +66,12 @@ export interface SimulationParams {
   errorRate: number;
   /** The same on the current version, from its release on: a release that broke something. Default 0.05. */
   releaseErrorRate: number;
+  /**
+   * Probability that the current version sends a learning screen's IMPRESSION (env `content`)
+   * without `edata.type`: invalid V3, so the collector keeps it in failed_events (the data-quality
+   * view by app version). Default 0.03.
+   */
+  releaseInvalidRate: number;
   /** Probability that a session is interrupted (app sent to background, then resumed). Default 0.15. */
   interruptRate: number;
   /** Mean seconds between events in a session. Default 12. */
@@ -108,6 +114,7 @@ export const DEFAULT_PARAMS: Omit<SimulationParams, 'start' | 'until' | 'release
   assignmentSubmitRate: 0.6,
   errorRate: 0.01,
   releaseErrorRate: 0.05,
+  releaseInvalidRate: 0.03,
   interruptRate: 0.15,
   thinkSeconds: 12,
   channel: 'eSamwad-android-app',
@@ -162,6 +169,7 @@ export function resolveParams(overrides: Partial<SimulationParams> = {}, now = D
     'assignmentSubmitRate',
     'errorRate',
     'releaseErrorRate',
+    'releaseInvalidRate',
     'interruptRate',
   ] as const)
     probability(name, p[name]);

@@ -37,6 +37,12 @@ export interface SimEvent {
   edata: Record<string, unknown>;
 }
 
+/**
+ * Events emitted invalid on purpose (the broken release's IMPRESSIONs): a collector rejects them
+ * into failed_events, and the fast path writes them there too. Every other event is valid V3.
+ */
+export const INVALID_EVENTS = new WeakSet<SimEvent>();
+
 /** The user a session belongs to; `seq` numbers the user's events so every mid is unique. */
 export interface SessionUser {
   index: number;
@@ -97,7 +103,12 @@ export class SessionWriter {
     this.object = page.content ? { id: rng.pick(CONTENT_IDS), type: 'Content', ver: '1.0' } : undefined;
     const shownAt = this.t;
     const edata: Record<string, unknown> = { type: page.type, pageid: page.id, uri: page.uri };
-    this.emit('IMPRESSION', page.id, page.env, edata);
+    const impression = this.emit('IMPRESSION', page.id, page.env, edata);
+    // The release broke the library screens' instrumentation (home stays intact, so paths still open there).
+    if (this.ver === p.pdataVer && page.env === 'content' && rng.chance(p.releaseInvalidRate)) {
+      delete edata.type;
+      INVALID_EVENTS.add(impression);
+    }
     const clicks = rng.poisson(p.interactsPerPage);
     for (let i = 0; i < clicks; i++) {
       this.gap();
@@ -188,7 +199,7 @@ export class SessionWriter {
     this.t += Math.min(MAX_GAP_MS, 1000 + Math.round(this.rng.exponential(this.p.thinkSeconds * 1000)));
   }
 
-  private emit(eid: string, pageid: string, env: string, edata: Record<string, unknown>): void {
+  private emit(eid: string, pageid: string, env: string, edata: Record<string, unknown>): SimEvent {
     const { p, user } = this;
     const event: SimEvent = {
       eid,
@@ -213,5 +224,6 @@ export class SessionWriter {
     };
     if (this.object) event.object = this.object;
     this.out.push(event);
+    return event;
   }
 }

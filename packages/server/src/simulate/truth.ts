@@ -28,7 +28,10 @@ export interface TruthSummary {
   users: number;
   events: number;
   sessions: number;
+  /** Valid events by eid: what the store's events table holds. */
   eventsByEid: Record<string, number>;
+  /** Events emitted invalid on purpose (session.ts INVALID_EVENTS), kept in failed_events; counted in `events`. */
+  invalid: number;
   /** funnelReached[i]: users who did funnel steps 1..i+1 in order, within one session. */
   funnelReached: number[];
   cohorts: CohortTruth[];
@@ -42,6 +45,7 @@ export class GroundTruth {
   events = 0;
   sessions = 0;
   eventsByEid: Record<string, number> = {};
+  invalid = 0;
   funnelReached: number[];
   firstEts = Number.POSITIVE_INFINITY;
   lastEts = Number.NEGATIVE_INFINITY;
@@ -57,9 +61,10 @@ export class GroundTruth {
     this.lastWeek = weekOfDay(startMs(params) / DAY_MS + params.days - 1);
   }
 
-  countEvent(eid: string, ets: number): void {
+  countEvent(eid: string, ets: number, invalid = false): void {
     this.events++;
-    this.eventsByEid[eid] = (this.eventsByEid[eid] ?? 0) + 1;
+    if (invalid) this.invalid++;
+    else this.eventsByEid[eid] = (this.eventsByEid[eid] ?? 0) + 1;
     if (ets < this.firstEts) this.firstEts = ets;
     if (ets > this.lastEts) this.lastEts = ets;
   }
@@ -95,6 +100,7 @@ export class GroundTruth {
       events: this.events,
       sessions: this.sessions,
       eventsByEid: { ...this.eventsByEid },
+      invalid: this.invalid,
       funnelReached: [...this.funnelReached],
       cohorts,
       firstEts: this.firstEts,

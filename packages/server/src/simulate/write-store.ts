@@ -5,10 +5,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { eventLine, eventLinePrefix, frameGroup } from '../spool/segment-format.js';
+import { validateEvent } from '@telemetry/spec';
+import { eventLine, eventLinePrefix, failedLine, frameGroup } from '../spool/segment-format.js';
 import { segmentFile } from '../spool/segment-recovery.js';
 import type { Store } from '../store/store.js';
-import type { SimEvent } from './session.js';
+import { INVALID_EVENTS, type SimEvent } from './session.js';
 
 export interface WriteStoreOptions {
   store: Store;
@@ -28,7 +29,10 @@ export interface WriteStoreOptions {
 }
 
 export interface WriteStoreResult {
+  /** Events written, the invalid ones included. */
   events: number;
+  /** Of which written as rejected events (session.ts INVALID_EVENTS), into failed_events. */
+  rejected: number;
   segments: number;
   seconds: number;
   eventsPerSecond: number;
@@ -55,14 +59,18 @@ export async function writeToStore(events: Iterable<SimEvent>, options: WriteSto
   let prefix = '';
   let segment = checkpoint;
   let total = 0;
+  let totalRejected = 0;
   let inFlight: Promise<void> | undefined;
 
-  const load = async (file: string, number: number, written: number) => {
+  const load = async (file: string, number: number, written: number, rejected: number) => {
     try {
       const loaded = await store.loadSegment(file, number);
-      // Nothing is dropped silently: every line written must come back as a stored event.
-      if (loaded.events !== written || loaded.failed !== 0) {
-        throw new Error(`segment ${number}: wrote ${written} events, store loaded ${loaded.events}`);
+      // Nothing is dropped silently: every line written must come back as a stored or failed event.
+      if (loaded.events !== written - rejected || loaded.failed !== rejected) {
+        throw new Error(
+          `segment ${number}: wrote ${written - rejected} events and ${rejected} rejected, ` +
+            `store loaded ${loaded.events} and ${loaded.failed}`,
+        );
       }
       await options.afterLoad?.();
     } finally {
@@ -77,6 +85,7 @@ export async function writeToStore(events: Iterable<SimEvent>, options: WriteSto
     const file = segmentFile(spoolDir, segment);
     const fd = fs.openSync(file, 'w');
     let written = 0;
+    let rejected = 0;
     try {
       // Async so the event loop turns between chunks: the load in flight is a chain of statements,
       // and each next statement is issued only when this thread lets its promise continue.
@@ -87,7 +96,17 @@ export async function writeToStore(events: Iterable<SimEvent>, options: WriteSto
           syncts = received;
           prefix = eventLinePrefix({ syncts });
         }
-        buffer += eventLine(prefix, JSON.stringify(next.value));
+        const raw = JSON.stringify(next.value);
+        if (INVALID_EVENTS.has(next.value)) {
+          // As the collector would: the schema's verdict, kept in failed_events.
+          const verdict = validateEvent(next.value);
+          if (verdict.valid) throw new Error(`${next.value.mid} was meant to be invalid`);
+          const { mid, eid } = next.value;
+          buffer += failedLine({ syncts }, { mid, eid, reason: verdict.reason, errors: verdict.errors, raw });
+          rejected++;
+        } else {
+          buffer += eventLine(prefix, raw);
+        }
         written++;
         if (buffer.length >= WRITE_CHUNK) {
           fs.writeSync(fd, frameGroup(buffer));
@@ -111,14 +130,21 @@ export async function writeToStore(events: Iterable<SimEvent>, options: WriteSto
       }
     }
     total += written;
-    inFlight = load(file, segment, written);
+    totalRejected += rejected;
+    inFlight = load(file, segment, written, rejected);
     // Handled here for Node's bookkeeping; the error itself surfaces at the next await.
     inFlight.catch(() => {});
     options.onProgress?.(total);
   }
   if (inFlight) await inFlight;
   const seconds = (performance.now() - started) / 1000;
-  return { events: total, segments: segment - checkpoint, seconds, eventsPerSecond: total / seconds };
+  return {
+    events: total,
+    rejected: totalRejected,
+    segments: segment - checkpoint,
+    seconds,
+    eventsPerSecond: total / seconds,
+  };
 }
 
 /** How long after its event time a simulated event is received (an SDK's batch flush), in ms. */
