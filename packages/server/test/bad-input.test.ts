@@ -90,6 +90,26 @@ describe('ingestion', () => {
     assert.match(body.params.errmsg, /10000 events; at most 5000/);
   });
 
+  test('a body opening with a UTF-8 byte-order mark is read as JSON, plain or gzipped (RFC 8259 §8.1)', async () => {
+    const plain = [interact(), interact()];
+    const gzipped = [interact()];
+    const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+    const plainBody = Buffer.concat([bom, Buffer.from(JSON.stringify({ events: plain }))]);
+    const gzipBody = zlib.gzipSync(Buffer.concat([bom, Buffer.from(JSON.stringify({ events: gzipped }))]));
+    for (const [body, headers, count] of [
+      [plainBody, {}, 2],
+      [gzipBody, { 'content-encoding': 'gzip' }, 1],
+    ] as const) {
+      const response = await postBatch(server, body, headers);
+      assert.equal(response.status, 200);
+      assert.equal(((await response.json()) as { result: { stored: number } }).result.stored, count);
+    }
+    const mids = [...plain, ...gzipped].map((e) => `'${e.mid}'`).join(',');
+    await eventually(
+      async () => (await sql(server, `SELECT count(*) FROM events WHERE mid IN (${mids})`, 'tok'))[0][0] === 3,
+    );
+  });
+
   test('a mixed batch stores its valid events and keeps the rest in failed_events with reasons', async () => {
     const good = [interact(), interact({ eid: 'IMPRESSION', edata: { type: 'view', pageid: 'home', uri: '/home' } })];
     const twoMb = interact({ edata: { type: 'CLICK', id: 'y'.repeat(2 * 1024 * 1024) } });

@@ -1,6 +1,7 @@
 /** GET /api/events/live streams newly stored events over Server-Sent Events, each once, behind the admin token. */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { interact, postBatch, startTestServer } from './helpers.js';
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
@@ -66,4 +67,41 @@ test('the live tail requires the admin token', async () => {
   const response = await fetch(`${server.url}/api/events/live`);
   assert.equal(response.status, 401);
   await response.body?.cancel();
+});
+
+test('an event whose values hold SSE control lines cannot forge a frame in the tail', async () => {
+  const forge = '\n\nevent: admin\ndata: {"forged":true}\nid: 1\r\n\r\nevent: admin\rdata: x\r\r';
+  const evil = interact({
+    mid: `INTERACT:evil-${Date.now()}${forge}`,
+    edata: { type: forge, id: forge, pageid: forge },
+  });
+  const controller = new AbortController();
+  const response = await fetch(`${server.url}/api/events/live`, {
+    headers: { authorization: 'Bearer tok' },
+    signal: controller.signal,
+  });
+  assert.equal(response.status, 200);
+  const messages: EventSourceMessage[] = [];
+  const parser = createParser({ onEvent: (message) => messages.push(message) });
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  const deadline = setTimeout(() => controller.abort(), 10_000);
+  const stored = await postBatch(server, { events: [evil] });
+  assert.equal(stored.status, 200);
+  try {
+    while (!messages.some((m) => JSON.parse(m.data).mid === evil.mid)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      parser.feed(decoder.decode(value, { stream: true }));
+    }
+  } finally {
+    clearTimeout(deadline);
+    controller.abort();
+  }
+  assert.deepEqual(
+    messages.map((m) => m.event),
+    messages.map(() => 'event'),
+  );
+  const received = messages.find((m) => JSON.parse(m.data).mid === evil.mid);
+  assert.deepEqual(JSON.parse(received!.data).event, evil);
 });

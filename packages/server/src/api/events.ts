@@ -60,7 +60,7 @@ let openTails = 0;
  * without parsing and writing it again: every stored event is served as received, whatever its depth (re-serialising
  * a 6,000-level event overflowed the stack). Every stored raw is valid JSON: the store parsed it on load.
  */
-function eventJson(e: StoredEvent): string {
+export function eventJson(e: Pick<StoredEvent, 'syncts' | 'mid' | 'raw'>): string {
   return `{"syncts":${e.syncts},"mid":${JSON.stringify(e.mid)},"event":${e.raw}}`;
 }
 

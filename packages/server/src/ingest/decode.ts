@@ -31,15 +31,20 @@ async function inflateWith(encoding: string, body: Buffer, maxOutputLength: numb
   }
 }
 
+/** A UTF-8 byte-order mark opening the text is not part of the JSON: RFC 8259 §8.1 lets a parser ignore it. */
+function withoutBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
 export async function decodeBody(
   body: Buffer,
   contentEncoding: string | undefined,
   maxInflatedBytes: number,
 ): Promise<string> {
   const encoding = (contentEncoding ?? 'identity').trim().toLowerCase();
-  if (encoding === '' || encoding === 'identity') return body.toString('utf8');
+  if (encoding === '' || encoding === 'identity') return withoutBom(body.toString('utf8'));
   try {
-    return (await inflateWith(encoding, body, maxInflatedBytes)).toString('utf8');
+    return withoutBom((await inflateWith(encoding, body, maxInflatedBytes)).toString('utf8'));
   } catch (error) {
     if (error instanceof ApiError) throw error;
     if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
