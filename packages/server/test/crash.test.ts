@@ -199,6 +199,7 @@ test('every acknowledged event survives kill -9 mid-load, exactly once, and re-s
       assert.equal(again.status, 200);
       assert.equal(again.result?.stored, 0);
       assert.equal(again.result?.duplicates, 100);
+      assert.equal(again.result?.duplicate_batch, true, 'answered from the batch index rebuilt at restart');
     }
     // And it takes new events.
     const fresh = await post(second, new BatchFactory(100).next());

@@ -107,11 +107,23 @@ test('api: every insight answers through its route', async () => {
     stickiness: { series: [{ eid: 'INTERACT' }], dateRange },
     lifecycle: { event: { eid: 'INTERACT' }, dateRange },
   };
+  // biome-ignore lint/suspicious/noExplicitAny: answers of five shapes, each read by its own assertion below
+  const answers: Record<string, any> = {};
   for (const [kind, body] of Object.entries(bodies)) {
     const res = await post(`/api/insights/${kind}`, body);
     assert.equal(res.status, 200, `${kind}: ${JSON.stringify(res.body)}`);
+    answers[kind] = res.body;
   }
-  assert.deepEqual((await post('/api/insights/lifecycle', bodies.lifecycle)).body.series.new, [2]);
+  // Two devices enter; only one has a submit (the same event, 0 s later).
+  assert.deepEqual(
+    answers.funnels.steps.map((s: { count: number }) => s.count),
+    [2, 1],
+  );
+  assert.deepEqual(answers.retention.cohorts, [{ cohort: '2024-01-01', size: 2, values: [2], rates: [1] }]);
+  // No page is named like the hostile id: matched literally, nothing found (and nothing run).
+  assert.deepEqual(answers.paths, { nodes: [], links: [] });
+  assert.deepEqual(answers.stickiness.series[0].data, [2]);
+  assert.deepEqual(answers.lifecycle.series.new, [2]);
 });
 
 test('api: a bad query gets 400 QUERY_INVALID naming every wrong path', async () => {

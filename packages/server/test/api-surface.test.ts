@@ -1,0 +1,87 @@
+// Read-side behaviours no test reached before (issue 10), checked through HTTP: /api/sql reaching its row limit,
+// `?token=` for clients that cannot set headers (EventSource), /metrics counting what ingestion did, /health
+// answering 503 with a reason while the loader falls behind.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { DuckDBStore } from '../src/store/duckdb/duckdb-store.js';
+import { eventually, interact, postBatch, startTestServer } from './helpers.js';
+
+const TOKEN = 'admin-tok';
+const auth = { authorization: `Bearer ${TOKEN}` };
+
+describe('a collector with an admin token and a 3-row SQL limit', () => {
+  let server: Awaited<ReturnType<typeof startTestServer>>;
+  before(async () => {
+    server = await startTestServer({ adminToken: TOKEN, sqlMaxRows: 3 });
+  });
+  after(() => server.close());
+
+  async function sqlAnswer(query: string) {
+    const response = await fetch(`${server.url}/api/sql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...auth },
+      body: JSON.stringify({ query }),
+    });
+    return { status: response.status, body: (await response.json()) as { rows: unknown[][]; truncated: boolean } };
+  }
+
+  test('/api/sql stops at its row limit and says truncated; exactly the limit is not truncated', async () => {
+    const over = await sqlAnswer('SELECT range AS n FROM range(10)');
+    assert.equal(over.status, 200);
+    assert.deepEqual([over.body.rows, over.body.truncated], [[[0], [1], [2]], true]);
+    const exact = await sqlAnswer('SELECT range AS n FROM range(3)');
+    assert.deepEqual([exact.body.rows, exact.body.truncated], [[[0], [1], [2]], false]);
+  });
+
+  test('?token= authenticates reads like the Authorization header; a wrong one is refused', async () => {
+    assert.equal((await fetch(`${server.url}/api/events`)).status, 401);
+    assert.equal((await fetch(`${server.url}/api/events?token=${TOKEN}`)).status, 200);
+    assert.equal((await fetch(`${server.url}/api/events?token=nope`)).status, 403);
+  });
+
+  test('/metrics counts received, stored, duplicate and rejected events and duplicate batches', async () => {
+    const events = [interact({ mid: 'met-1' }), interact({ mid: 'met-1' }), { eid: 'INTERACT', mid: 'met-bad' }];
+    const batch = { id: 'api.sunbird.telemetry', ver: '3.0', params: { msgid: 'met-batch' }, events };
+    assert.equal((await postBatch(server, batch)).status, 200);
+    assert.equal((await postBatch(server, batch)).status, 200);
+    const text = await (await fetch(`${server.url}/metrics`, { headers: auth })).text();
+    const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
+    assert.equal(value('telemetry_events_received_total'), 6);
+    assert.equal(value('telemetry_events_stored_total'), 1);
+    assert.equal(value('telemetry_events_duplicate_total'), 4, 'one inside the batch, three from the re-sent batch');
+    assert.equal(value('telemetry_batches_duplicate_total'), 1);
+    assert.match(text, /^telemetry_events_rejected_total\{reason="invalid_schema"\} 1$/m);
+  });
+
+  test('/health is 200 and healthy while the pipeline keeps up', async () => {
+    const response = await fetch(`${server.url}/health`, { headers: auth });
+    assert.equal(response.status, 200);
+    assert.deepEqual(((await response.json()) as { result: { reasons: string[] } }).result.reasons, []);
+  });
+});
+
+test('/health answers 503 naming loader_behind while loads wait past the lag limit, and 200 once they catch up', async () => {
+  const server = await startTestServer({ healthMaxLagMs: 200 });
+  const store = server.store as DuckDBStore;
+  // Hold the store's write queue, as a long load or checkpoint would: sealed segments wait behind it.
+  let release = () => {};
+  const held = store.serialised(() => new Promise<void>((resolve) => (release = resolve)));
+  try {
+    assert.equal((await postBatch(server, { events: [interact({ mid: 'lag-1' })] })).status, 200);
+    const health = async () => {
+      const response = await fetch(`${server.url}/health`);
+      const body = (await response.json()) as { result: { reasons: string[] } };
+      return { status: response.status, reasons: body.result.reasons };
+    };
+    let answer = await health();
+    await eventually(async () => (answer = await health()).status === 503);
+    assert.deepEqual(answer, { status: 503, reasons: ['loader_behind'] });
+    release();
+    await eventually(async () => (answer = await health()).status === 200);
+    assert.deepEqual(answer, { status: 200, reasons: [] });
+  } finally {
+    release();
+    await held;
+    await server.close();
+  }
+});
