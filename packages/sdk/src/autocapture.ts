@@ -19,19 +19,46 @@ const MAX_ERRORS = 25;
 
 const text = (el: Element) => (el.textContent || '').trim().replace(/\s+/g, ' ').slice(0, 40);
 
-/** Starts the chosen captures on `client`; returns a function that stops them all. */
-export function autocapture(client: TelemetryClient, o: AutocaptureOptions = {}): () => void {
-  const w = globalThis as unknown as Window & typeof globalThis;
-  if (!w.document || !w.addEventListener) return () => {};
-  const doc = w.document;
+/** Runs `fn`, swallowing what it throws: a capture must never throw into the page it observes. */
+function quiet<A extends unknown[]>(fn: (...a: A) => void): (...a: A) => void {
+  return (...a) => {
+    try {
+      fn(...a);
+    } catch {}
+  };
+}
+
+/** Starts the chosen captures on `client`; returns a function that stops them all. Never throws. */
+export function autocapture(client: TelemetryClient, options?: AutocaptureOptions): () => void {
   const off: Array<() => void> = [];
+  const stop = () => {
+    for (const fn of off) quiet(fn)();
+  };
+  try {
+    start(client, { ...options }, off);
+  } catch {
+    stop();
+  }
+  return stop;
+}
+
+function start(client: TelemetryClient, o: AutocaptureOptions, off: Array<() => void>): void {
+  const w = globalThis as unknown as Window & typeof globalThis;
+  if (!w.document || !w.addEventListener) return;
+  const doc = w.document;
   const on = (target: EventTarget, type: string, fn: (e: Event) => void, capture = false) => {
-    target.addEventListener(type, fn, capture);
-    off.push(() => target.removeEventListener(type, fn, capture));
+    const safe = quiet(fn);
+    target.addEventListener(type, safe, capture);
+    off.push(() => target.removeEventListener(type, safe, capture));
   };
   const pageId = () => {
     const l = w.location;
-    return o.pageId ? o.pageId(l) : l.pathname + (l.hash.startsWith('#/') ? l.hash : '');
+    const path = l.pathname + (l.hash.startsWith('#/') ? l.hash : '');
+    try {
+      return o.pageId ? String(o.pageId(l)) : path;
+    } catch {
+      return path;
+    }
   };
   let page = { id: pageId(), uri: w.location.href, at: Date.now(), open: true };
 
@@ -130,9 +157,6 @@ export function autocapture(client: TelemetryClient, o: AutocaptureOptions = {})
     });
     on(w, 'unhandledrejection', (e) => report((e as PromiseRejectionEvent).reason, 'unhandled rejection'));
   }
-  return () => {
-    for (const fn of off) fn();
-  };
 }
 
 /** React Native: INTERRUPT on AppState background/active, and a flush when the app leaves the foreground. */
@@ -141,14 +165,21 @@ export function trackAppState(
   appState: { addEventListener(type: 'change', fn: (state: string) => void): { remove(): void } },
 ): () => void {
   let last = 'active';
-  const sub = appState.addEventListener('change', (state) => {
-    if (state === 'background' && last !== 'background') {
-      client.track('INTERRUPT', { type: 'background' });
-      client.flush();
-    } else if (state === 'active' && last === 'background') {
-      client.track('INTERRUPT', { type: 'resume' });
-    }
-    last = state;
-  });
-  return () => sub.remove();
+  try {
+    const sub = appState.addEventListener(
+      'change',
+      quiet((state: string) => {
+        if (state === 'background' && last !== 'background') {
+          client.track('INTERRUPT', { type: 'background' });
+          client.flush();
+        } else if (state === 'active' && last === 'background') {
+          client.track('INTERRUPT', { type: 'resume' });
+        }
+        last = state;
+      }),
+    );
+    return quiet(() => sub.remove());
+  } catch {
+    return () => {};
+  }
 }

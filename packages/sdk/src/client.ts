@@ -71,8 +71,19 @@ function seq(steps: Array<() => unknown>, log: (...a: unknown[]) => void): Promi
   return undefined;
 }
 
+/**
+ * A client for `config` (see TelemetryConfig). Never throws: a config that cannot even be read (a throwing getter or
+ * proxy) gives a client with the defaults, which keeps its events queued until it can send them.
+ */
 export function createTelemetry(config: TelemetryConfig): TelemetryClient {
-  const c: TelemetryConfig = config && typeof config === 'object' ? config : {};
+  try {
+    return build({ ...config });
+  } catch {
+    return build({});
+  }
+}
+
+function build(c: TelemetryConfig): TelemetryClient {
   const log = makeLogger(c.debug);
   const prefix = c.storageKey || 'telemetry';
   const stats: TelemetryStats = {

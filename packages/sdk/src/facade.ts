@@ -202,6 +202,19 @@ export function createFacade() {
     const name = eid.toLowerCase();
     if (!t[name]) t[name] = (data: Data, o?: Options) => emit(eid, data, o);
   }
+  // No call throws into the page, whatever it is given (start() and syncEvents() still return their promise).
+  for (const [name, d] of Object.entries(Object.getOwnPropertyDescriptors(t))) {
+    const fn = d.value;
+    if (typeof fn === 'function')
+      t[name] = (...a: unknown[]) => {
+        try {
+          return fn(...a);
+        } catch (err) {
+          if (config.debug) console.debug('[telemetry] ' + name + ' failed', err);
+          return name === 'start' || name === 'syncEvents' ? Promise.resolve() : undefined;
+        }
+      };
+  }
   return t as ReturnType<typeof createFacadeShape>;
 }
 
