@@ -105,3 +105,73 @@ test('an event whose values hold SSE control lines cannot forge a frame in the t
   const received = messages.find((m) => JSON.parse(m.data).mid === evil.mid);
   assert.deepEqual(JSON.parse(received!.data).event, evil);
 });
+
+/** Opens a tail with `query`, e.g. `?eid=START`. */
+function openTail(query: string, signal?: AbortSignal): Promise<Response> {
+  return fetch(`${server.url}/api/events/live${query}`, { headers: { authorization: 'Bearer tok' }, signal });
+}
+
+test('the live tail sends only events matching its filters (eid, actor, pageid)', async () => {
+  const controller = new AbortController();
+  const response = await openTail('?eid=IMPRESSION&actor=tail-9&pageid=home', controller.signal);
+  assert.equal(response.status, 200);
+  const reading = readEvents(response, 2, 10_000);
+  const view = (actor: string, pageid: string) =>
+    interact({ eid: 'IMPRESSION', actor: { id: actor, type: 'User' }, edata: { type: 'view', pageid, uri: '/' } });
+  const wanted = [view('tail-9', 'home'), view('tail-9', 'home')];
+  const others = [
+    view('tail-8', 'home'),
+    view('tail-9', 'quiz'),
+    interact({ actor: { id: 'tail-9', type: 'User' }, edata: { type: 'CLICK', pageid: 'home' } }),
+  ];
+  // The others first, in an earlier load: had the filter let them through, they would arrive first.
+  assert.equal((await postBatch(server, { events: others })).status, 200);
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  assert.equal((await postBatch(server, { events: wanted })).status, 200);
+  const received = await reading;
+  controller.abort();
+  assert.deepEqual(received.map((e) => e.mid).sort(), wanted.map((e) => e.mid as string).sort());
+});
+
+test('since= replays stored events, more than one 500-event look of them', async () => {
+  const actor = { id: `replay-${Date.now()}`, type: 'User' };
+  const events = Array.from({ length: 1_200 }, () => interact({ actor }));
+  const since = Date.now() - 1;
+  for (let i = 0; i < events.length; i += 400) {
+    assert.equal((await postBatch(server, { events: events.slice(i, i + 400) })).status, 200);
+  }
+  const controller = new AbortController();
+  // Once all 1,200 are loaded, a tail from `since` sends every one, across three looks.
+  let received: { mid: string }[] = [];
+  for (let attempt = 0; attempt < 20 && received.length < events.length; attempt++) {
+    const response = await openTail(`?since=${since}&actor=${actor.id}`, controller.signal);
+    received = await readEvents(response, events.length, 3_000);
+  }
+  controller.abort();
+  assert.equal(new Set(received.map((e) => e.mid)).size, events.length);
+});
+
+test('at most 32 tails are open at once: the next is a 503 until one closes', async () => {
+  const controllers = Array.from({ length: 32 }, () => new AbortController());
+  const open = await Promise.all(controllers.map((c) => openTail('', c.signal)));
+  try {
+    assert.deepEqual(
+      open.map((r) => r.status),
+      open.map(() => 200),
+    );
+    const refused = await openTail('');
+    assert.equal(refused.status, 503);
+    await refused.body?.cancel();
+    controllers[0].abort();
+    let reopened = 0;
+    for (let attempt = 0; attempt < 50 && reopened !== 200; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const again = await openTail('', controllers[1].signal);
+      reopened = again.status;
+      if (reopened !== 200) await again.body?.cancel();
+    }
+    assert.equal(reopened, 200, 'a freed place takes a new tail');
+  } finally {
+    for (const c of controllers) c.abort();
+  }
+});
