@@ -74,10 +74,14 @@ test('/health answers 503 naming loader_behind while loads wait past the lag lim
       return { status: response.status, reasons: body.result.reasons };
     };
     let answer = await health();
-    await eventually(async () => (answer = await health()).status === 503);
+    const until = (status: number) => async () => {
+      answer = await health();
+      return answer.status === status;
+    };
+    await eventually(until(503));
     assert.deepEqual(answer, { status: 503, reasons: ['loader_behind'] });
     release();
-    await eventually(async () => (answer = await health()).status === 200);
+    await eventually(until(200));
     assert.deepEqual(answer, { status: 200, reasons: [] });
   } finally {
     release();
