@@ -74,3 +74,36 @@ test('funnels: groups past the breakdown limit add up into one "other" entry, wi
   );
   assert.equal(breakdown[0].steps[1].medianSecondsFromPrevious, 0, 'same-millisecond steps are 0 s apart');
 });
+
+test('funnels: a range without events gives zero counts and no medians', async () => {
+  const result = await runFunnels(f.store, { steps, dateRange: { from: '2023-06-01', to: '2023-06-02' } });
+  assert.deepEqual(
+    result.steps.map((s) => [s.count, s.conversionRate, s.stepConversionRate, s.medianSecondsFromPrevious]),
+    [
+      [0, 0, 0, null],
+      [0, 0, 0, null],
+      [0, 0, 0, null],
+    ],
+  );
+});
+
+test('funnels: drop-offs are listed in id order up to their limit', async () => {
+  // Step 2 drop-offs: a2 and a3 (entered, never interacted).
+  const result = await runFunnels(f.store, { steps, dateRange, dropOff: { step: 2, limit: 1 } });
+  assert.deepEqual(result.dropOff, { step: 2, entities: ['a2'] });
+});
+
+test('funnels: breakdown groups with equal entry counts come in value order', async () => {
+  const result = await runFunnels(f.store, {
+    steps,
+    dateRange,
+    windowSeconds: 86400,
+    aggregateBy: 'actor',
+    breakdown: { property: 'actor.id' },
+  });
+  // Every actor is a group of one: equal counts, so in id order.
+  assert.deepEqual(
+    result.breakdown?.map((b) => b.value),
+    ['a2', 'a3', 'in', 'late', 'same'],
+  );
+});

@@ -1,0 +1,81 @@
+// The sql and simulate commands (as child processes) and import of loose events, on a data directory (issue 10).
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { importFile } from '../src/commands/import.js';
+import { interact, tempDir } from './helpers.js';
+
+const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/cli.ts');
+
+/** Runs `telemetry …args` in a child process on `dataDir`: the commands write to the process's stdout. */
+function run(dataDir: string, ...args: string[]): { code: number; out: string; err: string } {
+  const child = spawnSync(process.execPath, ['--conditions=development', '--import', 'tsx', CLI, ...args], {
+    env: { ...process.env, TELEMETRY_DATA_DIR: dataDir },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  return { code: child.status ?? -1, out: child.stdout, err: child.stderr };
+}
+
+test('import: loose events one per line are stored like a batch, duplicates across lines counted once', async () => {
+  const dir = tempDir('import-loose-');
+  const file = path.join(dir, 'loose.ndjson');
+  const [a, b, c] = [interact(), interact(), interact()];
+  const batch = { id: 'api.sunbird.telemetry', ver: '3.0', params: { msgid: 'loose-batch' }, events: [c] };
+  fs.writeFileSync(file, [a, b, a, batch, { eid: 'INTERACT', mid: 'bad' }].map((v) => JSON.stringify(v)).join('\n'));
+  const dataDir = path.join(dir, 'data');
+  const summary = await importFile(file, { dataDir });
+  assert.deepEqual(
+    [summary.lines, summary.batches, summary.badLines, summary.stored, summary.duplicates, summary.rejected],
+    [5, 1, 0, 3, 1, 1],
+  );
+  const { code, out } = run(
+    dataDir,
+    'sql',
+    '--json',
+    'SELECT mid FROM events UNION ALL SELECT mid FROM failed_events ORDER BY mid',
+  );
+  assert.equal(code, 0);
+  assert.deepEqual(JSON.parse(out).rows, [[a.mid], [b.mid], ['bad'], [c.mid]].sort());
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('sql: a table on the store file, the read-only rules, and --help', async () => {
+  const dataDir = tempDir('sql-cmd-');
+  const file = path.join(dataDir, 'one.ndjson');
+  fs.writeFileSync(file, JSON.stringify(interact({ mid: 'sql-cmd-1' })));
+  await importFile(file, { dataDir });
+  const table = run(dataDir, 'sql', 'SELECT mid, eid FROM events');
+  assert.equal(table.code, 0);
+  assert.match(table.out, /^mid\s+│ eid\s*\n/);
+  assert.match(table.out, /sql-cmd-1 │ INTERACT/);
+  assert.match(table.out, /\(1 rows\)\n$/);
+  const write = run(dataDir, 'sql', 'DELETE FROM events');
+  assert.notEqual(write.code, 0);
+  assert.match(write.err, /SELECT/);
+  assert.match(run(dataDir, 'sql', '--json', 'SELECT count(*) AS n FROM events').out, /"rows":\[\[1\]\]/);
+  const help = run(dataDir, 'sql', '--help');
+  assert.deepEqual([help.code, /^usage: telemetry sql/.test(help.out)], [0, true]);
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+test('simulate --data-dir loads what its ground truth counts', async () => {
+  const dir = tempDir('simulate-cmd-');
+  const dataDir = path.join(dir, 'data');
+  const truthFile = path.join(dir, 'truth.json');
+  const { code } = run(dataDir, 'simulate', '--events', '300', '--days', '3', '--seed', '7', '--truth', truthFile);
+  assert.equal(code, 0);
+  const { truth } = JSON.parse(fs.readFileSync(truthFile, 'utf8')) as { truth: { events: number; invalid: number } };
+  assert.ok(truth.events >= 300);
+  const { out } = run(
+    dataDir,
+    'sql',
+    '--json',
+    'SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM failed_events)',
+  );
+  assert.deepEqual(JSON.parse(out).rows, [[truth.events - truth.invalid, truth.invalid]]);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
