@@ -1,0 +1,119 @@
+// The collector without HTTP (issue 10): a failed spool commit rolls its event ids back, so a retry is stored and
+// not answered "duplicate"; duplicates inside a batch and of a whole batch; refusals before anything is spooled.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ApiError } from '../api/errors.js';
+import { Collector, type CollectorCounters } from './collector.js';
+import { DedupIndex } from './dedup-index.js';
+
+let n = 0;
+function event(mid = `c-${++n}`): Record<string, unknown> {
+  return {
+    eid: 'INTERACT',
+    ets: 1_790_000_000_000,
+    ver: '3.0',
+    mid,
+    actor: { id: 'u1', type: 'User' },
+    context: { channel: 'ch', pdata: { id: 'app', ver: '1', pid: 'web' }, env: 'home', sid: 's', did: 'd' },
+    edata: { type: 'CLICK', id: 'submit' },
+  };
+}
+
+/** A collector over a spool that fails while `failing` is set; `spooled` holds what it committed. */
+function setup(options: { refuse?: string } = {}) {
+  const spooled: string[] = [];
+  const state = { failing: false };
+  const counts: Record<string, number> = {};
+  const bump = (key: string, by: number) => {
+    counts[key] = (counts[key] ?? 0) + by;
+  };
+  const counters: CollectorCounters = {
+    received: (k) => bump('received', k),
+    stored: (k) => bump('stored', k),
+    duplicates: (k) => bump('duplicates', k),
+    rejected: (k, reason) => bump(`rejected:${reason}`, k),
+    duplicateBatch: () => bump('duplicateBatch', 1),
+  };
+  const collector = new Collector({
+    spool: {
+      append: async (text) => {
+        if (state.failing) throw new Error('ENOSPC: no space left on device');
+        spooled.push(text);
+      },
+    },
+    refuse: () => options.refuse,
+    mids: new DedupIndex(),
+    batches: new DedupIndex(),
+    limits: { maxEventBytes: 10_000, maxDepth: 32, levelFor: () => 'full', maxBatchEvents: 3 },
+    counters,
+    clock: () => 1_790_000_000_000,
+  });
+  return { collector, spooled, state, counts };
+}
+
+const batch = (events: unknown[], msgid?: string) =>
+  JSON.stringify({ id: 'api.sunbird.telemetry', ver: '3.0', params: msgid ? { msgid } : {}, events });
+
+test('a failed spool commit rolls back its event ids and its batch id: the retry is stored, not a duplicate', async () => {
+  const { collector, spooled, state } = setup();
+  const text = batch([event('r-1'), event('r-2')], 'retry-batch');
+  state.failing = true;
+  await assert.rejects(
+    collector.ingest(text),
+    (error: unknown) =>
+      error instanceof ApiError && error.code === 'INGEST_STORE_UNAVAILABLE' && /ENOSPC/.test(error.message),
+  );
+  state.failing = false;
+  const retry = await collector.ingest(text);
+  assert.deepEqual([retry.stored, retry.duplicates, retry.duplicate_batch], [2, 0, false]);
+  assert.equal(spooled.length, 1);
+  // Only ids of the failed commit are rolled back: ids stored earlier stay known.
+  const again = await collector.ingest(batch([event('r-1'), event('r-3')]));
+  assert.deepEqual([again.stored, again.duplicates], [1, 1]);
+});
+
+test('a mid twice in one batch is stored once; a re-sent batch is answered from the batch index', async () => {
+  const { collector, spooled, counts } = setup();
+  const text = batch([event('d-1'), event('d-1'), event('d-2')], 'dup-batch');
+  const first = await collector.ingest(text);
+  assert.deepEqual([first.received, first.stored, first.duplicates, first.duplicate_batch], [3, 2, 1, false]);
+  const second = await collector.ingest(text);
+  assert.deepEqual([second.stored, second.duplicates, second.duplicate_batch], [0, 3, true]);
+  assert.equal(spooled.length, 1, 'a duplicate batch spools nothing');
+  assert.deepEqual(counts, { received: 6, stored: 2, duplicates: 4, duplicateBatch: 1 });
+});
+
+test('rejected events are spooled to failed events with their reason and listed with their index and mid', async () => {
+  const { collector, spooled, counts } = setup();
+  const result = await collector.ingest(batch([{ eid: 'INTERACT', mid: 'bad-1' }, event('ok-1')]));
+  assert.deepEqual([result.stored, result.rejected], [1, 1]);
+  assert.deepEqual(
+    result.errors.map((e) => [e.index, e.mid, e.code]),
+    [[0, 'bad-1', 'invalid_schema']],
+  );
+  assert.equal(counts['rejected:invalid_schema'], 1);
+  assert.match(spooled[0], /bad-1/);
+  assert.match(spooled[0], /ok-1/);
+});
+
+test('a refusing store, too many events, a body that is not a batch: errors before anything is spooled', async () => {
+  const refused = setup({ refuse: 'the store cannot write' });
+  await assert.rejects(refused.collector.ingest(batch([event()])), { code: 'INGEST_STORE_UNAVAILABLE' });
+  assert.equal(refused.spooled.length, 0);
+  const { collector, spooled } = setup();
+  await assert.rejects(collector.ingest(batch([event(), event(), event(), event()])), {
+    code: 'INGEST_TOO_MANY_EVENTS',
+  });
+  await assert.rejects(collector.ingest('{"events":'), { code: 'INGEST_INVALID_JSON' });
+  await assert.rejects(collector.ingest('[1]'), { code: 'INGEST_NOT_A_BATCH' });
+  await assert.rejects(collector.ingest('{"events":{}}'), { code: 'INGEST_NOT_A_BATCH' });
+  assert.equal(spooled.length, 0);
+});
+
+test('an empty msgid is no batch id: the same batch sent twice is checked event by event', async () => {
+  const { collector } = setup();
+  const text = batch([event('e-1')], '');
+  assert.equal((await collector.ingest(text)).msgid, null);
+  const again = await collector.ingest(text);
+  assert.deepEqual([again.duplicate_batch, again.duplicates], [false, 1]);
+});
