@@ -200,7 +200,7 @@ describe('/api/sql', () => {
     });
   }
 
-  test('answers a SELECT with columns and rows, limited, and the store is unchanged', async () => {
+  test('answers a SELECT with columns and rows (under the row limit: not truncated), and the store is unchanged', async () => {
     const response = await query('SELECT range AS n FROM range(5)');
     assert.equal(response.status, 200);
     assert.deepEqual(await response.json(), { columns: ['n'], rows: [[0], [1], [2], [3], [4]], truncated: false });
