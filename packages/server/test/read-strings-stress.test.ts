@@ -1,6 +1,8 @@
 /**
  * Strings read back through /api/sql stay whole while the collector loads, summarizes and checkpoints (issue 10:
- * about one run in twenty once read every string of a result as one garbled character).
+ * about one run in twenty once read every string of a result as one garbled character). Fixed rows and the rows
+ * loaded meanwhile are read and compared while the churn goes on; at the end every loaded row is checked inside
+ * the store too, which tells a string stored wrong from one read wrong.
  *
  * Bounded: READ_STRINGS_STRESS_MS (default 6 s) of concurrent ingestion, checkpoints and reads;
  * `npm run stress:read-strings` runs it for longer.
@@ -11,6 +13,19 @@ import type { DuckDBStore } from '../src/store/duckdb/duckdb-store.js';
 import { eventually, interact, postBatch, sql, startTestServer } from './helpers.js';
 
 const durationMs = Number(process.env.READ_STRINGS_STRESS_MS ?? 6_000);
+
+/** The actor of churn event i of batch n: lengths 6 to 35, inline and not. */
+function churnActor(n: number, i: number): string {
+  return `churn-${'y'.repeat((n + i) % 30)}`;
+}
+
+/** The churn rows whose strings differ from what was sent: stored (or read) wrong. */
+function wrongChurnRows(rows: unknown[][]): unknown[][] {
+  return rows.filter(([mid, actor, type, eid]) => {
+    const [, n, i] = String(mid).split('-').map(Number);
+    return actor !== churnActor(n, i) || type !== 'User' || eid !== 'INTERACT';
+  });
+}
 
 /** Values of every length around DuckDB's 12-byte inline limit, so both string layouts are read. */
 function actorFor(i: number): string {
@@ -36,7 +51,7 @@ test('strings read through /api/sql stay whole under concurrent loads, summaries
     const writer = async () => {
       for (let n = 0; Date.now() < deadline; n++) {
         const events = Array.from({ length: 50 }, (_, i) =>
-          interact({ mid: `churn-${n}-${i}`, actor: { id: `churn-${'y'.repeat((n + i) % 30)}`, type: 'User' } }),
+          interact({ mid: `churn-${n}-${i}`, actor: { id: churnActor(n, i), type: 'User' } }),
         );
         const response = await postBatch(server, { id: 'api.sunbird.telemetry', ver: '3.0', events });
         assert.equal(response.status, 200);
@@ -72,7 +87,30 @@ test('strings read through /api/sql stay whole under concurrent loads, summaries
         );
       }
     };
-    await Promise.all([writer(), checkpointer(), reader(), reader(), reader()]);
+    // Rows loaded during the churn, read while more load: a string garbled when loaded or when read shows here.
+    const churnReader = async () => {
+      while (Date.now() < deadline) {
+        const rows = await sql(
+          server,
+          "SELECT mid, actor_id, actor_type, eid FROM events WHERE mid LIKE 'churn-%' ORDER BY syncts DESC LIMIT 500",
+        );
+        reads++;
+        assert.deepEqual(wrongChurnRows(rows), [], `read ${reads}: churn rows came back changed`);
+      }
+    };
+    await Promise.all([writer(), checkpointer(), reader(), reader(), churnReader()]);
+    // Every churn row, once all are loaded.
+    await eventually(
+      async () => (await sql(server, "SELECT count(*) FROM events WHERE mid LIKE 'churn-%'"))[0][0] === batches * 50,
+      30_000,
+    );
+    // Checked inside the store, so a string stored wrong is told apart from one read wrong.
+    const storedWrong = await sql(
+      server,
+      `SELECT count(*) FROM events WHERE mid LIKE 'churn-%' AND (actor_type <> 'User' OR eid <> 'INTERACT' OR
+         actor_id <> 'churn-' || repeat('y', (CAST(split_part(mid, '-', 2) AS INT) + CAST(split_part(mid, '-', 3) AS INT)) % 30))`,
+    );
+    assert.deepEqual(storedWrong, [[0]], 'every churn row is stored as sent');
     // The churn really ran alongside the reads.
     assert.ok(batches > 0 && checkpoints > 0 && reads > 0, JSON.stringify({ batches, checkpoints, reads }));
   } finally {
