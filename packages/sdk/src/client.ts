@@ -114,7 +114,8 @@ function build(c: TelemetryConfig): TelemetryClient {
     () => !optedOut,
     (err) => {
       stats.storageErrors++;
-      report('STORAGE', 'storage write failed, queue kept in memory: ' + err);
+      log('storage write failed', err);
+      report('STORAGE', 'a storage write failed: the queue is kept in memory');
     },
   );
   const level = c.level || 'full';
@@ -170,7 +171,6 @@ function build(c: TelemetryConfig): TelemetryClient {
 
   function enqueue(eid: Eid, edata: unknown, o: CallOptions | undefined, now: number): void {
     let event: TelemetryEvent | null | false | undefined = buildEvent(d, eid, edata, o, now);
-    const mid = event.mid;
     if (c.beforeSend) {
       try {
         event = c.beforeSend(event);
@@ -191,7 +191,7 @@ function build(c: TelemetryConfig): TelemetryClient {
       stats.replaced++;
       report('UNSERIALIZABLE', eid + ': a cycle or BigInt was replaced by a marker');
     }
-    queue.push({ mid, json: s.json });
+    queue.push({ mid: String((event as TelemetryEvent).mid), json: s.json });
     stats.queued++;
     if (eid === 'START') starts.push({ type: (edata as { type?: unknown } | undefined)?.type, ets: now + d.skewMs });
     sender.schedule(eid === 'END');

@@ -98,8 +98,11 @@ export async function collector() {
   return {
     url: server.url,
     endpoint: server.url + '/v1/telemetry',
-    /** Waits until every mid is in the events table, then returns how often each one is there, in order. */
-    async counts(mids: string[], ms = 20_000): Promise<number[]> {
+    /**
+     * Waits until every mid is in the events table, then returns how often each one is there, in order. The bound is
+     * generous: on a loaded shared machine a load into the store can take many seconds.
+     */
+    async counts(mids: string[], ms = 60_000): Promise<number[]> {
       const list = mids.map((m) => `'${m.replace(/'/g, '')}'`).join(',');
       const rows = await until(async () => {
         const r = await sql(
