@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, mock, test } from 'node:test';
 import { createTelemetry } from '../src/index.js';
 import { EventQueue } from '../src/queue.js';
-import { nextDelay, parseRetryAfter, shouldRetry } from '../src/retry.js';
+import { isSuccess, nextDelay, parseRetryAfter, shouldRetry } from '../src/retry.js';
 import { Sender } from '../src/sender.js';
 import { asyncStorage, memoryStorage } from '../src/storage.js';
 import { KEEPALIVE_MAX_BYTES } from '../src/transport.js';
@@ -36,6 +36,29 @@ describe('retry rule', () => {
       assert.equal(shouldRetry(s), true, String(s));
     for (const s of [400, 401, 403, 404, 407, 409, 413, 415, 422, 451, 499])
       assert.equal(shouldRetry(s), false, String(s));
+  });
+  test('only 2xx is success', () => {
+    for (const s of [200, 201, 202, 204, 299]) assert.equal(isSuccess(s), true, String(s));
+    for (const s of [0, 199, 300, 304, 400, 500]) assert.equal(isSuccess(s), false, String(s));
+  });
+  test('the delay is rounded, grows per attempt from the first, and a shorter Retry-After does not shorten it', () => {
+    assert.equal(
+      nextDelay(1, undefined, () => 1 / 3),
+      667,
+    );
+    assert.equal(
+      nextDelay(2, undefined, () => 0),
+      1000,
+    );
+    assert.equal(
+      nextDelay(0, undefined, () => 0),
+      500,
+      'attempt 0 is treated as the first',
+    );
+    assert.equal(
+      nextDelay(1, 100, () => 1),
+      1000,
+    );
   });
   test('Retry-After is obeyed up to 10 minutes, never longer, never negative', () => {
     assert.equal(parseRetryAfter('86400', 0), 600_000, 'a day is capped at 10 minutes');
@@ -146,6 +169,77 @@ describe('delivery', () => {
     assert.deepEqual(
       rec.requests.map((r) => r.events.length),
       [5, 1],
+    );
+  });
+
+  test('a success resets the backoff: the next failure waits as a first retry again', async () => {
+    const rec = recorder([503, 503, 200, 503]);
+    const t = client(rec);
+    for (let i = 0; i < 5; i++) click(t);
+    await tick(0);
+    await tick(1000); // first retry: at most 1 s
+    await tick(2000); // second retry: at most 2 s → success
+    assert.equal(rec.requests.length, 3);
+    for (let i = 0; i < 5; i++) click(t);
+    await tick(0);
+    assert.equal(rec.requests.length, 4);
+    await tick(1000); // a first retry again, not a third (up to 4 s)
+    assert.equal(rec.requests.length, 5);
+    assert.equal(t.stats().sent, 10);
+  });
+
+  test('storage is written once per burst of calls, and never for a volatile storage', async () => {
+    const writes: string[] = [];
+    const counting = { ...mapStorage(), setItem: (k: string) => void writes.push(k) };
+    const t = client(recorder(Array(10).fill(0)), { storage: counting, flushIntervalMs: 600_000, batchSize: 1000 });
+    for (let i = 0; i < 500; i++) click(t, String(i));
+    await settle();
+    assert.deepEqual(
+      writes.filter((k) => k === 'telemetry:queue'),
+      ['telemetry:queue'],
+    );
+    const mem = memoryStorage();
+    const v = client(recorder(), { storage: mem, flushIntervalMs: 600_000, batchSize: 1000 });
+    click(v);
+    await settle();
+    assert.equal(mem.data.has('telemetry:queue'), false);
+  });
+
+  test('a stored queue with garbage keeps only events with a mid; unreadable JSON is an empty queue', async () => {
+    const storage = mapStorage();
+    storage.data.set(
+      'telemetry:queue',
+      JSON.stringify([1, null, 'x', { mid: 5 }, { eid: 'INTERACT', mid: 'INTERACT:ok', edata: { id: 'ok' } }]),
+    );
+    const rec = recorder();
+    const t = client(rec, { storage });
+    await t.flush();
+    assert.deepEqual(
+      rec.events().map((e) => e.mid),
+      ['INTERACT:ok'],
+    );
+    storage.data.set('telemetry:queue', '{not json');
+    const rec2 = recorder();
+    const u = client(rec2, { storage });
+    click(u, 'fresh');
+    await u.flush();
+    assert.deepEqual(
+      rec2.events().map((e) => e.edata.id),
+      ['fresh'],
+    );
+  });
+
+  test('a stored queue longer than maxQueueSize is trimmed on load, oldest evicted and counted', async () => {
+    const storage = mapStorage();
+    const events = Array.from({ length: 8 }, (_, i) => ({ eid: 'INTERACT', mid: 'm' + i, edata: { id: String(i) } }));
+    storage.data.set('telemetry:queue', JSON.stringify(events));
+    const rec = recorder();
+    const t = client(rec, { storage, maxQueueSize: 5, batchSize: 100 });
+    assert.equal(t.stats().evicted, 3);
+    await t.flush();
+    assert.deepEqual(
+      rec.events().map((e) => e.mid),
+      ['m3', 'm4', 'm5', 'm6', 'm7'],
     );
   });
 
@@ -500,6 +594,42 @@ describe('the queue shared by tabs, the unload path, AsyncStorage', () => {
     assert.equal(sentMids[0], 'm1', 'the oversized event is skipped, not a wall');
     assert.equal(queue.size, 41 - sentMids.length);
     assert.equal(stats.sent, sentMids.length);
+  });
+
+  test('unload while paused (opted out) sends nothing, but still writes what is queued', async () => {
+    const storage = mapStorage();
+    const queue = new EventQueue(storage, 'q', 2000, () => {}, false);
+    let sent = 0;
+    const stats = {
+      queued: 0,
+      sent: 0,
+      evicted: 0,
+      rejected: 0,
+      dropped: 0,
+      retries: 0,
+      replaced: 0,
+      storageErrors: 0,
+    };
+    const sender = new Sender(queue, {
+      url: 'u',
+      headers: () => ({}),
+      batchSize: 10,
+      intervalMs: 3000,
+      gzip: true,
+      timeoutMs: 10_000,
+      skewMs: 0,
+      transport: async () => {
+        sent++;
+        return { status: 200 };
+      },
+      log: () => {},
+      stats,
+    });
+    queue.push({ mid: 'm', json: '{"mid":"m"}' });
+    sender.paused = true;
+    sender.flushUnload();
+    await settle();
+    assert.deepEqual([sent, queue.size, storage.data.get('q')], [0, 1, '[{"mid":"m"}]']);
   });
 
   test('unload: a failed keepalive is not a rejection: the batch stays queued', async () => {

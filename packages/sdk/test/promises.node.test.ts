@@ -99,6 +99,15 @@ describe('the SDK keeps its promise in Node (real collector)', { timeout: 600_00
       });
       assert.equal(r.status, 0, 'not delivered');
       assert.deepEqual(beacons, ['http://127.0.0.1:9/v1/telemetry'], 'the beacon was still tried');
+      // Not on a regular send: a beacon is only for a page going away.
+      await fetchTransport({
+        url: 'http://127.0.0.1:9/v1/telemetry',
+        headers: {},
+        body: '{}',
+        unload: false,
+        gzip: true,
+      });
+      assert.equal(beacons.length, 1);
     } finally {
       if (had) Object.defineProperty(globalThis, 'navigator', had);
       else delete nav.navigator;

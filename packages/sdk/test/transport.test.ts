@@ -112,3 +112,45 @@ test('an aborted request resolves as status 0 instead of waiting', async () => {
     await server.close();
   }
 });
+
+test('fetch options: POST without credentials; keepalive only on unload and only within 60,000 bytes; beacons are text/plain', async () => {
+  const calls: RequestInit[] = [];
+  const beacons: Array<{ url: string; type: string; text: string }> = [];
+  const realFetch = globalThis.fetch;
+  const had = Object.getOwnPropertyDescriptor(globalThis, 'navigator');
+  globalThis.fetch = async (_url, init) => {
+    calls.push(init!);
+    if (init?.keepalive === false && (init.body as string).length > 60_000) throw new TypeError('network');
+    return new Response('{}', { status: 202 });
+  };
+  Object.defineProperty(globalThis, 'navigator', {
+    configurable: true,
+    value: {
+      sendBeacon(url: string, blob: Blob) {
+        blob.text().then((text) => beacons.push({ url, type: blob.type, text }));
+        return true;
+      },
+    },
+  });
+  try {
+    const send = (body: string, unload: boolean) =>
+      fetchTransport({ url: 'http://x/v1/telemetry', headers: { a: 'b' }, body, unload, gzip: false });
+    assert.equal((await send('{}', false)).status, 202);
+    assert.equal((await send('x'.repeat(60_000), true)).status, 202);
+    assert.equal((await send('y'.repeat(60_001), true)).status, 0, 'too big for keepalive, and it failed');
+    assert.deepEqual(
+      calls.map((c) => [c.method, c.credentials, c.keepalive, (c.headers as Record<string, string>).a]),
+      [
+        ['POST', 'omit', false, 'b'],
+        ['POST', 'omit', true, 'b'],
+        ['POST', 'omit', false, 'b'],
+      ],
+    );
+    await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(beacons, [{ url: 'http://x/v1/telemetry', type: 'text/plain', text: 'y'.repeat(60_001) }]);
+  } finally {
+    globalThis.fetch = realFetch;
+    if (had) Object.defineProperty(globalThis, 'navigator', had);
+    else delete (globalThis as { navigator?: unknown }).navigator;
+  }
+});
