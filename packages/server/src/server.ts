@@ -123,8 +123,10 @@ export async function openCollector(config: Config) {
   );
   const collector = new Collector({
     spool,
-    // A store that cannot write is answered with a 503 (clients retry) until a load succeeds again.
-    refuse: () => (loader.status().storeDown ? `the store cannot write: ${loader.lastError}` : undefined),
+    // A store that cannot write is answered with a 503 (clients retry) until a load succeeds again;
+    // the store's own message (file paths) is for /health's details, not for every client.
+    refuse: () =>
+      loader.status().storeDown ? 'the store cannot write (disk full or unwritable); retry later' : undefined,
     mids,
     batches,
     clockSkewMs: config.clockSkewMs,
