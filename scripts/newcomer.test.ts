@@ -6,12 +6,13 @@
  * true. `npm ci` in the clone prefers the npm cache (npm_config_prefer_offline) to keep CI time down.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { promisify } from 'node:util';
 import { nonZero, readmeInsightExamples } from '../packages/server/test/readme-insights.js';
 import { type ShellCommand, shellCommands } from './test/shell-commands.js';
 
@@ -142,10 +143,10 @@ test("the README's demo data command loads, and every insight example then answe
   assert.ok(url, 'the server is up');
   const simulate = sectionCommands('## Quick start').find((c) => c.text.startsWith('npx telemetry simulate'));
   assert.ok(simulate, 'the Quick start says how to load demo data');
-  execFileSync('bash', ['-c', simulate.text.replaceAll(DOCUMENTED, url)], {
+  // Asynchronously: a blocked event loop would keep fetch's idle sockets past the server's keep-alive timeout.
+  await promisify(execFile)('bash', ['-c', simulate.text.replaceAll(DOCUMENTED, url)], {
     cwd: clone,
     env: newcomerEnv(0),
-    stdio: 'pipe',
     timeout: 600_000,
   });
   const examples = readmeInsightExamples(readme);
@@ -161,7 +162,7 @@ test("the README's demo data command loads, and every insight example then answe
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify(body),
         }).catch((error: Error) => error);
-        // A connection closed under load is asked again (and named if it is the last answer).
+        // A connection closed under (the server's or the machine's) load is asked again, and named if it is last.
         if (response instanceof Error) {
           answer = `${response.message}: ${(response.cause as Error | undefined)?.message}`;
           return undefined;
