@@ -56,6 +56,10 @@ function validEvent(kind: number): Json {
   return { eid, mid: `${eid}:${RUN}-${n}`, ...envelope, edata };
 }
 
+function isObject(value: unknown): value is Json {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
 /** Every object inside `value` with the path to it, the event itself first. */
 function objectsOf(value: unknown, out: Json[] = []): Json[] {
   if (value !== null && typeof value === 'object') {
@@ -130,9 +134,10 @@ const MUTATIONS: Mutation[] = [
       [[], 'eid'],
     ];
     const [path, key] = places[a % places.length];
-    let at = event;
-    for (const p of path) at = at[p];
-    at[key] = [1, 'x', true, null, { a: 1 }, [], 2.5, ''][b % 8];
+    let at: unknown = event;
+    for (const p of path) at = isObject(at) ? at[p] : undefined;
+    // Only where the target exists: an earlier mutation may have removed edata, actor or context.
+    if (isObject(at)) at[key] = [1, 'x', true, null, { a: 1 }, [], 2.5, ''][b % 8];
     return { event };
   },
   // a required key removed
