@@ -1,7 +1,7 @@
 /**
- * One simulated session as valid V3 events: START, a walk over the app's pages (IMPRESSION,
- * INTERACT, SEARCH, FEEDBACK, SHARE, ERROR, an assignment's ASSESS), maybe an INTERRUPT pair and
- * the user's funnel steps, then END.
+ * One simulated session as V3 events (all valid but the INVALID_EVENTS): START, a walk over the
+ * app's pages (IMPRESSION, INTERACT, SEARCH, FEEDBACK, SHARE, ERROR, an assignment's ASSESS),
+ * maybe an INTERRUPT pair and the user's funnel steps, then END.
  */
 import {
   APP_ERRORS,
