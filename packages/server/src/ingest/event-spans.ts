@@ -4,17 +4,20 @@
  * for what the store would read differently (ingest/one-reading.ts). Runs only on text JSON.parse
  * has already accepted, so it can assume well-formed JSON and stay a tight loop.
  */
-import { type ReadingVerdict, readValue } from './one-reading.js';
+import {
+  BACKSLASH,
+  CLOSE_ARRAY,
+  CLOSE_OBJECT,
+  OPEN_ARRAY,
+  OPEN_OBJECT,
+  QUOTE,
+  type ReadingVerdict,
+  readValue,
+} from './one-reading.js';
 
 /** `[start, end)` of one event in the body, and why it has no single reading, if so. */
 export type EventSpan = [start: number, end: number, problem?: ReadingVerdict];
 
-const QUOTE = 34; // "
-const BACKSLASH = 92;
-const OPEN_OBJECT = 123; // {
-const CLOSE_OBJECT = 125;
-const OPEN_ARRAY = 91; // [
-const CLOSE_ARRAY = 93;
 const COMMA = 44;
 
 function skipWhitespace(text: string, i: number): number {

@@ -14,12 +14,13 @@ export interface ReadingVerdict {
   error: string;
 }
 
-const QUOTE = 34; // "
-const BACKSLASH = 92;
-const OPEN_OBJECT = 123; // {
-const CLOSE_OBJECT = 125;
-const OPEN_ARRAY = 91; // [
-const CLOSE_ARRAY = 93;
+/** JSON's structural characters as char codes (also for ingest/event-spans.ts). */
+export const QUOTE = 34; // "
+export const BACKSLASH = 92;
+export const OPEN_OBJECT = 123; // {
+export const CLOSE_OBJECT = 125;
+export const OPEN_ARRAY = 91; // [
+export const CLOSE_ARRAY = 93;
 const COLON = 58;
 const MINUS = 45;
 const ZERO = 48;
