@@ -2,7 +2,7 @@
  * The answer of each insight, as the API sends it (camelCase keys) and the dashboard reads it.
  * Worked examples are in docs/analytics.md and docs/sessions.md.
  */
-import type { Aggregation, TrendsMath } from './schemas.js';
+import type { Aggregation, InsightKind, TrendsMath } from './schemas.js';
 import type { Interval } from './time.js';
 
 export interface TrendsLine {
@@ -128,3 +128,27 @@ export interface LegacySessionsAnswer {
   by_content: (LegacyTimeStats & { object_id: string })[];
 }
 type LegacyTimeStats = Omit<TimeStats, 'timeSpent'> & { time_spent: number };
+
+/** The data-quality answer: rejected events counted by reason, eid, channel, app version and day. */
+export interface FailedSummary {
+  /** Epoch ms bounds of the receive times counted, `[from, to)`. */
+  from: number;
+  to: number;
+  total: number;
+  byReason: { value: string; count: number }[];
+  byEid: { value: string | null; count: number }[];
+  byChannel: { value: string | null; count: number }[];
+  /** `context.pdata.id@context.pdata.ver` of the rejected event, when it could be read. */
+  byAppVersion: { value: string | null; count: number }[];
+  /** Rejections per UTC day (`2024-05-01`) and reason. */
+  byDay: { day: string; reason: string; count: number }[];
+}
+
+/** A saved dashboard with its insights, in their order (GET /api/dashboards). */
+export interface Dashboard {
+  id: string;
+  name: string;
+  /** Epoch ms. */
+  createdAt: number;
+  insights: { id: string; name: string; kind: InsightKind; query: unknown }[];
+}

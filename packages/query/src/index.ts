@@ -3,6 +3,8 @@
  * (schemas.ts), answers (answers.ts), the date-range and property-path grammars (time.ts,
  * properties.ts) and the parser that resolves a body into a query (parse.ts).
  */
+
+export type { Static, TSchema } from '@sinclair/typebox';
 export * from './answers.js';
 export * from './parse.js';
 export * from './properties.js';

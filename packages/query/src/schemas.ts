@@ -306,3 +306,30 @@ export const INSIGHT_SCHEMAS = {
 export type InsightKind = keyof typeof INSIGHT_SCHEMAS;
 export const INSIGHT_KINDS = Object.keys(INSIGHT_SCHEMAS) as InsightKind[];
 export type InsightQuery<K extends InsightKind> = Static<(typeof INSIGHT_SCHEMAS)[K]>;
+
+const Name = Type.String({ minLength: 1, maxLength: 200 });
+
+/** POST /api/dashboards and PATCH /api/dashboards/:id (and a saved insight's rename). */
+export const NameBody = Type.Object({ name: Name }, closed);
+export type NameBody = Static<typeof NameBody>;
+
+/** POST /api/dashboards/:id/insights: an insight query saved under a name (the query is parsed by its kind). */
+export const SavedInsightBody = Type.Object(
+  {
+    name: Name,
+    kind: oneOf(['trends', 'funnels', 'retention', 'paths', 'stickiness', 'lifecycle', 'sessions'] as const),
+    query: Type.Unknown(),
+  },
+  closed,
+);
+export type SavedInsightBody = Static<typeof SavedInsightBody>;
+
+/** GET /api/failed-events/summary: receive-time bounds as epoch ms; default the last 7 days. */
+export const FailedSummaryParams = Type.Object(
+  {
+    from: Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$', description: 'epoch ms' })),
+    to: Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$', description: 'epoch ms' })),
+  },
+  closed,
+);
+export type FailedSummaryParams = Static<typeof FailedSummaryParams>;

@@ -1,5 +1,7 @@
 /** Builds the HTTP application: error handling, CORS, and every route group, with dependencies injected. */
 import Fastify, { type FastifyInstance } from 'fastify';
+import { dashboardRoutes } from './api/dashboard.js';
+import { dashboardApiRoutes } from './api/dashboard-api.js';
 import { installErrorHandler } from './api/errors.js';
 import { eventsRoutes } from './api/events.js';
 import { examplesRoutes } from './api/examples.js';
@@ -40,6 +42,9 @@ const ROUTE_GROUPS: RouteGroup[] = [
   insightsRoutes,
   eventsRoutes,
   examplesRoutes,
+  dashboardApiRoutes,
+  // Last: the dashboard's files at /.
+  dashboardRoutes,
 ];
 
 export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {

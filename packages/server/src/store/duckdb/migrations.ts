@@ -136,4 +136,24 @@ export const MIGRATIONS: Migration[] = [
       'UPDATE events SET ets_corrected = ets',
     ],
   },
+  {
+    version: 5,
+    name: 'dashboards and their saved insights (the dashboard UI)',
+    sql: [
+      `CREATE TABLE dashboards (
+        id VARCHAR NOT NULL,          -- random UUID
+        name VARCHAR NOT NULL,
+        created_at BIGINT NOT NULL    -- epoch ms
+      )`,
+      `CREATE TABLE saved_insights (
+        id VARCHAR NOT NULL,          -- random UUID
+        dashboard_id VARCHAR NOT NULL,
+        name VARCHAR NOT NULL,
+        kind VARCHAR NOT NULL,        -- trends, funnels, … (the /api/insights/<kind>)
+        query VARCHAR NOT NULL,       -- the insight query, JSON, as checked by @telemetry/query
+        position INTEGER NOT NULL,    -- order on its dashboard
+        created_at BIGINT NOT NULL
+      )`,
+    ],
+  },
 ];

@@ -1,0 +1,55 @@
+/** A table as CSV (RFC 4180 quoting), downloaded as a file. */
+export type Table = { columns: string[]; rows: (string | number | null)[][] };
+
+export function toCsv(t: Table): string {
+  const cell = (v: unknown) => {
+    const s = v === null || v === undefined ? '' : String(v);
+    return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+  };
+  return [t.columns, ...t.rows].map((r) => r.map(cell).join(',')).join('\r\n');
+}
+
+export function download(name: string, t: Table): void {
+  const url = URL.createObjectURL(new Blob([toCsv(t)], { type: 'text/csv' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+export function TableView({ table, caption }: { table: Table; caption: string }) {
+  return (
+    <div className="table-wrap">
+      <table>
+        <caption>{caption}</caption>
+        <thead>
+          <tr>
+            {table.columns.map((c) => (
+              <th key={c} scope="col">
+                {c}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {table.rows.map((r, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: rows have no identity but their place
+            <tr key={i}>
+              {r.map((v, j) => (
+                // biome-ignore lint/suspicious/noArrayIndexKey: cells have no identity but their place
+                <td key={j}>
+                  {v === null
+                    ? '–'
+                    : typeof v === 'number'
+                      ? v.toLocaleString('en-US', { maximumFractionDigits: 4 })
+                      : v}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,285 @@
+/**
+ * The dashboard in real Chromium against a real server loaded with simulated traffic: figures on
+ * screen equal the API's answers, the URL reproduces a view, dashboards persist, a funnel step
+ * drills to actors and a timeline, live events arrive, rejected events show on the data-quality
+ * page, the admin token is required. Every page is screenshotted at desktop and phone size into
+ * .screenshots/ (README) and checked with axe-core (no serious or critical violations).
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+import { simulateCommand } from '../../server/src/commands/simulate.js';
+import { CHROMIUM_SKIP, launchChromium } from '../../server/test/chromium.js';
+import { interact, postBatch, startTestServer, tempDir } from '../../server/test/helpers.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const SHOTS = path.join(ROOT, '.screenshots');
+const BUILT = fs.existsSync(path.join(ROOT, 'packages/dashboard/dist/index.html'));
+const TOKEN = 'dash-admin-token';
+const SKIP = CHROMIUM_SKIP || (BUILT ? false : 'dashboard suite: packages/dashboard/dist missing (npm run build)');
+const AXE = fs.readFileSync(path.join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
+
+let server: Awaited<ReturnType<typeof startTestServer>>;
+let browser: Browser;
+let dataDir: string;
+
+async function api<T>(p: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${server.url}${p}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  assert.equal(res.status, 200, `${p}: ${res.status}`);
+  return (await res.json()) as T;
+}
+
+/** A page already logged in (the token in this tab's session storage, as the login form leaves it). */
+async function open(hash: string, viewport = { width: 1280, height: 900 }): Promise<Page> {
+  const page = await browser.newPage({ viewport });
+  await page.addInitScript((t) => sessionStorage.setItem('telemetry.adminToken', t), TOKEN);
+  await page.goto(`${server.url}/${hash}`);
+  return page;
+}
+
+const text = async (page: Page, testid: string) =>
+  (await page.getByTestId(testid).first().innerText({ timeout: 60_000 })).trim();
+const num = (s: string) => Number(s.replace(/,/g, ''));
+
+before(async () => {
+  if (SKIP) return;
+  dataDir = tempDir('dashboard-e2e-');
+  assert.equal(await simulateCommand(['--data-dir', dataDir, '--users', '80', '--days', '21', '--seed', '3']), 0);
+  server = await startTestServer({ dataDir, adminToken: TOKEN });
+  browser = await launchChromium();
+  fs.mkdirSync(SHOTS, { recursive: true });
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('dashboard', { skip: SKIP }, () => {
+  test('the admin token: refused without it, refused when wrong, let in when right', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}/`);
+    await page.getByLabel('Admin token').fill('wrong');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByText('That token was refused').waitFor();
+    await page.getByLabel('Admin token').fill(TOKEN);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByTestId('home').waitFor();
+    assert.equal(await page.evaluate(() => document.cookie), '', 'no cookie holds the token');
+    assert.ok(!page.url().includes(TOKEN), 'the token is not in the URL');
+    const bare = await fetch(`${server.url}/api/dashboards`);
+    assert.equal(bare.status, 401);
+    await page.close();
+  });
+
+  test('home: every figure equals the API answer to the query it links to', async () => {
+    const page = await open('#/home?range=-30d');
+    const query = async (id: string) => JSON.parse((await page.getByTestId(id).getAttribute('data-query')) as string);
+    await page.getByTestId('active-dau').waitFor({ timeout: 60_000 });
+    const active = await api<{ series: { data: (number | null)[] }[] }>(
+      '/api/insights/trends',
+      await query('fig-active'),
+    );
+    const lastOf = (d: (number | null)[]) => d.filter((v) => v !== null).at(-1) as number;
+    assert.equal(num(await text(page, 'active-dau')), lastOf(active.series[0].data));
+    assert.equal(num(await text(page, 'active-mau')), lastOf(active.series[2].data));
+    assert.ok(lastOf(active.series[2].data) > 0, 'the demo data has active users');
+    const sessions = await api<{ sessions: { count: number } }>('/api/insights/sessions', await query('fig-sessions'));
+    assert.equal(num(await text(page, 'sessions-count')), sessions.sessions.count);
+    const funnel = await api<{ steps: { count: number }[] }>('/api/insights/funnels', await query('fig-funnel'));
+    for (const [i, s] of funnel.steps.entries()) assert.equal(num(await text(page, `funnel-step-${i + 1}`)), s.count);
+    const signals = await api<{ series: { data: number[] }[] }>('/api/insights/trends', await query('fig-signals'));
+    const total = (d: number[]) => d.reduce((a, b) => a + b, 0);
+    assert.equal(num(await text(page, 'signal-interrupt')), total(signals.series[0].data));
+    assert.equal(num(await text(page, 'signal-share')), total(signals.series[1].data));
+    // Each figure's title links to its insight in the builder.
+    assert.match(
+      (await page.getByTestId('fig-funnel').getByRole('link').first().getAttribute('href')) as string,
+      /^#\/insights\?kind=funnels&q=/,
+    );
+    await page.close();
+  });
+
+  test('insight builder: trends, funnel and retention tables equal the API; a copied URL gives the same view', async () => {
+    const queries = {
+      trends: { series: [{ eid: 'IMPRESSION', math: 'unique_actors' }], interval: 'day', dateRange: { from: '-14d' } },
+      funnels: {
+        steps: [
+          { eid: 'IMPRESSION', filters: [{ property: 'edata.pageid', operator: 'eq', value: 'home' }] },
+          { eid: 'IMPRESSION', filters: [{ property: 'edata.pageid', operator: 'eq', value: 'assignment' }] },
+        ],
+        dateRange: { from: '-21d' },
+      },
+      retention: {
+        startEvent: { eid: 'START' },
+        returnEvent: { eid: 'INTERACT' },
+        period: 'week',
+        periods: 3,
+        dateRange: { from: '-3w' },
+      },
+    };
+    for (const [kind, q] of Object.entries(queries)) {
+      const page = await open(`#/insights?kind=${kind}&q=${encodeURIComponent(JSON.stringify(q))}`);
+      const table = page.getByTestId('insight-result').locator('table');
+      await table.waitFor({ timeout: 60_000 });
+      const cells = await table
+        .locator('tbody tr')
+        .evaluateAll((rows) =>
+          rows.map((r) => [...r.querySelectorAll('td')].map((td) => (td.textContent ?? '').trim())),
+        );
+      const answer = await api<Record<string, never>>(`/api/insights/${kind}`, q);
+      const n = (v: number | null) => (v === null ? '–' : v.toLocaleString('en-US', { maximumFractionDigits: 4 }));
+      if (kind === 'trends')
+        assert.deepEqual(cells[0].slice(1, -1), (answer.series as { data: number[] }[])[0].data.map(n));
+      if (kind === 'funnels')
+        assert.deepEqual(
+          cells.map((r) => r[2]),
+          (answer.steps as { count: number }[]).map((s) => n(s.count)),
+        );
+      if (kind === 'retention') {
+        const cohorts = answer.cohorts as { size: number; values: number[] }[];
+        assert.ok(cohorts.length > 0);
+        assert.deepEqual(
+          cells.map((r) => r.slice(1, 2 + cohorts[0].values.length).filter((c) => c !== '')),
+          cohorts.map((c) => [c.size, ...c.values].map(n)),
+        );
+      }
+      // The URL is the whole view: open it in a fresh tab and read the same table.
+      const again = await open(new URL(page.url()).hash);
+      const table2 = again.getByTestId('insight-result').locator('table');
+      await table2.waitFor({ timeout: 60_000 });
+      assert.equal(await table2.innerText(), await table.innerText(), `${kind}: same view from the URL`);
+      await page.close();
+      await again.close();
+    }
+  });
+
+  test('dashboards: save an insight, reload, find it; drill from a funnel step to actors and a timeline', async () => {
+    const q = {
+      steps: [
+        { eid: 'IMPRESSION', filters: [{ property: 'edata.pageid', operator: 'eq', value: 'home' }] },
+        { eid: 'IMPRESSION', filters: [{ property: 'edata.pageid', operator: 'eq', value: 'assignment' }] },
+      ],
+      dateRange: { from: '-21d' },
+    };
+    const page = await open(`#/insights?kind=funnels&q=${encodeURIComponent(JSON.stringify(q))}`);
+    await page.getByLabel('Insight name').fill('Home to assignment');
+    await page.getByRole('button', { name: 'Save to dashboard' }).click();
+    await page.getByText('Saved.').waitFor();
+    await page.goto(`${server.url}/#/dashboards`);
+    await page.reload();
+    await page.getByRole('link', { name: 'Home to assignment' }).waitFor({ timeout: 30_000 });
+    // Drill down: the actors who reached step 1 but not step 2, then one actor's timeline.
+    await page.goto(`${server.url}/#/insights?kind=funnels&q=${encodeURIComponent(JSON.stringify(q))}`);
+    await page.getByTestId('drill-step-2').click();
+    const first = page.getByTestId('actor-list').getByRole('link').first();
+    await first.waitFor({ timeout: 60_000 });
+    const actor = await first.innerText();
+    await first.click();
+    await page.getByTestId('timeline').waitFor({ timeout: 60_000 });
+    assert.match(await page.locator('h1').innerText(), new RegExp(actor));
+    assert.match(await page.getByTestId('timeline').innerText(), /IMPRESSION/);
+    await page.close();
+  });
+
+  test('live events: an event sent over HTTP appears, and the inspector shows it as received', async () => {
+    const page = await open('#/live');
+    await page.getByText('Listening').waitFor({ timeout: 30_000 });
+    const mid = `live-${Date.now()}`;
+    const res = await postBatch(server, {
+      id: 'api.sunbird.telemetry',
+      ver: '3.0',
+      params: { msgid: mid },
+      ets: Date.now(),
+      events: [interact({ mid, ets: Date.now(), actor: { id: 'live-actor', type: 'User' } })],
+    });
+    assert.equal(res.status, 200);
+    const item = page.getByTestId('live-events').getByText('live-actor');
+    await item.waitFor({ timeout: 30_000 });
+    await item.click();
+    assert.match(await page.getByTestId('inspector').innerText(), new RegExp(`"mid":\\s*"${mid}"`));
+    await page.close();
+  });
+
+  test('data quality: a rejected event shows with its reason and messages', async () => {
+    const bad = `bad-${Date.now()}`;
+    const res = await postBatch(server, {
+      id: 'api.sunbird.telemetry',
+      ver: '3.0',
+      params: { msgid: bad },
+      ets: Date.now(),
+      events: [interact({ mid: bad, ets: 'yesterday' })],
+    });
+    assert.equal(res.status, 200);
+    const page = await open('#/quality');
+    const list = page.getByTestId('failed-list');
+    await list.waitFor({ timeout: 30_000 });
+    const shown = await list.innerText();
+    const latest = await api<{ items: { reason: string; errors: string[] }[] }>('/api/failed-events?limit=1');
+    assert.ok(shown.includes(latest.items[0].reason), shown.slice(0, 200));
+    assert.ok(shown.includes(latest.items[0].errors[0]));
+    assert.match(await text(page, 'failed-total'), /[1-9][\d,]* events rejected/);
+    await page.close();
+  });
+
+  test('every page: screenshots at desktop and phone size, and no serious or critical accessibility violations', async () => {
+    const pages = [
+      'home',
+      'insights',
+      'insights?kind=funnels',
+      'insights?kind=paths',
+      'insights?kind=retention',
+      'dashboards',
+      'live',
+      'quality',
+      'sql',
+      'setup',
+      'actors',
+    ];
+    const problems: string[] = [];
+    for (const [size, viewport] of [
+      ['desktop', { width: 1280, height: 900 }],
+      ['phone', { width: 390, height: 844 }],
+    ] as const) {
+      for (const p of pages) {
+        const page = await open(`#/${p}`, viewport);
+        await page.locator('main h1').first().waitFor({ timeout: 30_000 });
+        await page.waitForLoadState('networkidle', { timeout: 30_000 }).catch(() => {});
+        await page
+          .waitForFunction(() => !document.querySelector('[role=status]')?.textContent?.startsWith('Loading'), null, {
+            timeout: 60_000,
+          })
+          .catch(() => {});
+        const name = p.replace(/[^a-z]+/g, '-');
+        await page.screenshot({ path: path.join(SHOTS, `${name}-${size}.png`), fullPage: true });
+        if (size === 'phone') {
+          const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+          if (overflow > 1) problems.push(`${p}: ${overflow}px wider than a 390px phone`);
+        }
+        await page.addScriptTag({ content: AXE });
+        const violations = (await page.evaluate(async () => {
+          // biome-ignore lint/suspicious/noExplicitAny: axe is injected as a global
+          const r = await (window as any).axe.run(document, { resultTypes: ['violations'] });
+          return r.violations.map((v: { id: string; impact: string; nodes: unknown[] }) => ({
+            id: v.id,
+            impact: v.impact,
+            n: v.nodes.length,
+          }));
+        })) as { id: string; impact: string; n: number }[];
+        for (const v of violations)
+          if (v.impact === 'serious' || v.impact === 'critical')
+            problems.push(`${p} (${size}): ${v.impact} ${v.id} ×${v.n}`);
+        await page.close();
+      }
+    }
+    assert.deepEqual(problems, []);
+    assert.ok(fs.readdirSync(SHOTS).length >= pages.length * 2);
+  });
+});

@@ -1,0 +1,49 @@
+/**
+ * Data quality: rejected events (failed_events) counted by reason, eid, channel, app version and
+ * UTC day over a receive-time range. Channel and app version are read from the rejected event's
+ * JSON when it parses (a rejection for bad JSON has neither). Bound parameters only.
+ */
+import type { FailedSummary } from '@telemetry/query';
+import type { Store } from '../store/store.js';
+
+const TOP = 20;
+
+/** Counts over `[from, to)` (epoch ms of receive time, `syncts`). DuckDB only, like the sessions insight. */
+export async function failedSummary(store: Store, from: number, to: number): Promise<FailedSummary> {
+  if (store.dialect !== 'duckdb') throw new TypeError('the data-quality summary is kept for DuckDB only');
+  const field = (path: string) => `CASE WHEN json_valid(raw) THEN json_extract_string(raw, '${path}') END`;
+  const sql = `WITH f AS (
+    SELECT reason, eid, ${field('$.context.channel')} AS channel,
+      ${field('$.context.pdata.id')} || '@' || coalesce(${field('$.context.pdata.ver')}, '?') AS app,
+      strftime(epoch_ms(syncts), '%Y-%m-%d') AS day
+    FROM failed_events WHERE syncts >= $from AND syncts < $to)
+  SELECT 'reason' AS k, reason AS v, NULL AS r, count(*) AS n FROM f GROUP BY reason
+  UNION ALL SELECT 'eid', eid, NULL, count(*) FROM f GROUP BY eid
+  UNION ALL SELECT 'channel', channel, NULL, count(*) FROM f GROUP BY channel
+  UNION ALL SELECT 'app', app, NULL, count(*) FROM f GROUP BY app
+  UNION ALL SELECT 'day', day, reason, count(*) FROM f GROUP BY day, reason`;
+  const rows = (await store.query(sql, { from, to })).rows;
+  const answer: FailedSummary = {
+    from,
+    to,
+    total: 0,
+    byReason: [],
+    byEid: [],
+    byChannel: [],
+    byAppVersion: [],
+    byDay: [],
+  };
+  const lists = { reason: answer.byReason, eid: answer.byEid, channel: answer.byChannel, app: answer.byAppVersion };
+  for (const [k, v, r, n] of rows) {
+    const value = v === null ? null : String(v);
+    const count = Number(n);
+    if (k === 'day') answer.byDay.push({ day: String(v), reason: String(r), count });
+    else lists[k as keyof typeof lists].push({ value: value as string, count });
+    if (k === 'reason') answer.total += count;
+  }
+  const order = (a: { value: string | null; count: number }, b: { value: string | null; count: number }) =>
+    b.count - a.count || String(a.value).localeCompare(String(b.value));
+  for (const list of Object.values(lists)) list.sort(order).splice(TOP);
+  answer.byDay.sort((a, b) => a.day.localeCompare(b.day) || a.reason.localeCompare(b.reason));
+  return answer;
+}

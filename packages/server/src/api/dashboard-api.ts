@@ -1,0 +1,89 @@
+/**
+ * The dashboard's own API: GET /api/failed-events/summary (data quality) and the saved
+ * dashboards, /api/dashboards (list, create, rename, delete; add, rename, remove an insight).
+ * Bodies and parameters are checked with @telemetry/query's schemas; errors use the one catalog.
+ */
+import {
+  FailedSummaryParams,
+  formatQueryErrors,
+  NameBody,
+  parseInsight,
+  SavedInsightBody,
+  schemaErrors,
+  type TSchema,
+} from '@telemetry/query';
+import type { FastifyRequest } from 'fastify';
+import { failedSummary } from '../analytics/failed-summary.js';
+import {
+  addInsight,
+  createDashboard,
+  deleteDashboard,
+  listDashboards,
+  removeInsight,
+  renameDashboard,
+  renameInsight,
+} from '../analytics/saved-dashboards.js';
+import type { RouteGroup } from '../app.js';
+import { requireAdmin } from './auth.js';
+import { ApiError } from './errors.js';
+
+const DAY = 86_400_000;
+
+function checked<T>(schema: TSchema, value: unknown): T {
+  const errors = schemaErrors(schema, value ?? null);
+  if (errors.length) throw new ApiError('QUERY_INVALID', formatQueryErrors(errors));
+  return value as T;
+}
+
+const params = (request: FastifyRequest) => request.params as { id: string; insight?: string };
+const found = (ok: boolean, what: string) => {
+  if (!ok) throw new ApiError('NOT_FOUND', `no such ${what}`);
+  return { ok: true };
+};
+
+export const dashboardApiRoutes: RouteGroup = (app, ctx) => {
+  const auth = { onRequest: requireAdmin(ctx.config.adminToken) };
+  const store = ctx.store;
+
+  app.get('/api/failed-events/summary', auth, async (request) => {
+    const q = checked<FailedSummaryParams>(FailedSummaryParams, request.query);
+    const to = q.to ? Number(q.to) : Date.now();
+    const from = q.from ? Number(q.from) : to - 7 * DAY;
+    if (from >= to) throw new ApiError('QUERY_INVALID', 'from: must be before to');
+    return failedSummary(store, from, to);
+  });
+
+  app.get('/api/dashboards', auth, async () => ({ dashboards: await listDashboards(store) }));
+  app.post('/api/dashboards', auth, async (request) => {
+    const { name } = checked<NameBody>(NameBody, request.body);
+    return { id: await createDashboard(store, name) };
+  });
+  app.patch('/api/dashboards/:id', auth, async (request) => {
+    const { name } = checked<NameBody>(NameBody, request.body);
+    return found(await renameDashboard(store, params(request).id, name), 'dashboard');
+  });
+  app.delete('/api/dashboards/:id', auth, async (request) =>
+    found(await deleteDashboard(store, params(request).id), 'dashboard'),
+  );
+  app.post('/api/dashboards/:id/insights', auth, async (request) => {
+    const body = checked<SavedInsightBody>(SavedInsightBody, request.body);
+    const parsed = parseInsight(body.kind, body.query);
+    if (!parsed.ok)
+      throw new ApiError(
+        'QUERY_INVALID',
+        formatQueryErrors(parsed.errors.map((e) => ({ ...e, path: `query.${e.path}` }))),
+      );
+    const id = await addInsight(store, params(request).id, body);
+    if (!id) throw new ApiError('NOT_FOUND', 'no such dashboard');
+    return { id };
+  });
+  app.patch('/api/dashboards/:id/insights/:insight', auth, async (request) => {
+    const { name } = checked<NameBody>(NameBody, request.body);
+    const { id, insight } = params(request);
+    return found(await renameInsight(store, id, String(insight), name), 'saved insight');
+  });
+  app.delete('/api/dashboards/:id/insights/:insight', auth, async (request) => {
+    const { id, insight } = params(request);
+    return found(await removeInsight(store, id, String(insight)), 'saved insight');
+  });
+};
