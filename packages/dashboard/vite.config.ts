@@ -6,6 +6,16 @@ import { defineConfig } from 'vite';
 export default defineConfig({
   resolve: { alias: { '@telemetry/query': fileURLToPath(new URL('../query/src/index.ts', import.meta.url)) } },
   oxc: { jsx: { runtime: 'automatic' } },
-  build: { outDir: 'dist', emptyOutDir: true, chunkSizeWarningLimit: 1200 },
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    chunkSizeWarningLimit: 1200,
+    rollupOptions: {
+      // TanStack Query marks its modules "use client" (for React Server Components): meaningless in a plain SPA.
+      onwarn(warning, warn) {
+        if (warning.code !== 'MODULE_LEVEL_DIRECTIVE') warn(warning);
+      },
+    },
+  },
   logLevel: 'warn',
 });

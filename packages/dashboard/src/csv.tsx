@@ -20,7 +20,8 @@ export function download(name: string, t: Table): void {
 
 export function TableView({ table, caption }: { table: Table; caption: string }) {
   return (
-    <div className="table-wrap">
+    // A focusable region, so a keyboard can scroll a wide table.
+    <div className="table-wrap" role="region" aria-label={caption} tabIndex={0}>
       <table>
         <caption>{caption}</caption>
         <thead>

@@ -2,7 +2,8 @@
  * A small line chart in plain SVG for the home page, so its first load carries no chart library
  * (ECharts loads with the pages that need its chart types). Lines share one y scale from 0.
  */
-const COLOURS = ['#2f6fad', '#c0571b', '#3c8d2f', '#7a3fa0'];
+// Dark enough for text on white (WCAG AA 4.5:1): the legend is written in these colours.
+const COLOURS = ['#1f5f99', '#a4430f', '#2b6b1f', '#6b2f91'];
 
 export function Sparkline(props: {
   label: string;

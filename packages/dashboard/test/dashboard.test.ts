@@ -79,6 +79,20 @@ describe('dashboard', { skip: SKIP }, () => {
     await page.close();
   });
 
+  test('a fresh install: the home page says there is no data and shows the command that loads demo data', async () => {
+    const fresh = await startTestServer();
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${fresh.url}/`);
+      const command = await page.getByTestId('demo-command').innerText({ timeout: 60_000 });
+      assert.equal(command, `npx telemetry simulate --users 200 --url ${fresh.url}`);
+      await page.close();
+    } finally {
+      await fresh.close();
+      fs.rmSync(fresh.dataDir, { recursive: true, force: true });
+    }
+  });
+
   test('home: every figure equals the API answer to the query it links to', async () => {
     const page = await open('#/home?range=-30d');
     const query = async (id: string) => JSON.parse((await page.getByTestId(id).getAttribute('data-query')) as string);
@@ -99,6 +113,7 @@ describe('dashboard', { skip: SKIP }, () => {
     const total = (d: number[]) => d.reduce((a, b) => a + b, 0);
     assert.equal(num(await text(page, 'signal-interrupt')), total(signals.series[0].data));
     assert.equal(num(await text(page, 'signal-share')), total(signals.series[1].data));
+    assert.match(await text(page, 'failed-count'), /^\d[\d,]*$/);
     // Each figure's title links to its insight in the builder.
     assert.match(
       (await page.getByTestId('fig-funnel').getByRole('link').first().getAttribute('href')) as string,

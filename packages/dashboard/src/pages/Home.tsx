@@ -192,7 +192,7 @@ export function Home({ params }: { params: URLSearchParams }) {
   const searches = useInsight<TrendsResult>('trends', q.searches);
   const signals = useInsight<TrendsResult>('trends', q.signals);
   const failed = useApi<FailedSummary>(failedPath);
-  const empty = active.data && active.data.series.every((s) => sum(s.data) === 0);
+  const empty = active.data?.series.every((s) => sum(s.data) === 0);
 
   return (
     <div className="home" data-testid="home">
