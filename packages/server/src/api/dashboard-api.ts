@@ -26,6 +26,7 @@ import {
 import type { RouteGroup } from '../app.js';
 import { requireAdmin } from './auth.js';
 import { ApiError } from './errors.js';
+import { readStore } from './read-bounds.js';
 
 const DAY = 86_400_000;
 
@@ -45,12 +46,12 @@ export const dashboardApiRoutes: RouteGroup = (app, ctx) => {
   const auth = { onRequest: requireAdmin(ctx.config.adminToken) };
   const store = ctx.store;
 
-  app.get('/api/failed-events/summary', auth, async (request) => {
+  app.get('/api/failed-events/summary', auth, async (request, reply) => {
     const q = checked<FailedSummaryParams>(FailedSummaryParams, request.query);
     const to = q.to ? Number(q.to) : Date.now();
     const from = q.from ? Number(q.from) : to - 7 * DAY;
     if (from >= to) throw new ApiError('QUERY_INVALID', 'from: must be before to');
-    return failedSummary(store, from, to);
+    return failedSummary(readStore(ctx, reply), from, to);
   });
 
   app.get('/api/dashboards', auth, async () => ({ dashboards: await listDashboards(store) }));
