@@ -244,6 +244,15 @@ describe('dashboard', { skip: SKIP }, () => {
     await page.close();
   });
 
+  test('setup: the test-event button sends an event and sees it arrive in the store', async () => {
+    const page = await open('#/setup');
+    await page.getByRole('button', { name: 'Send a test event' }).click();
+    await page.getByText(/^Arrived: dashboard-test-\d+ is stored and readable\.$/).waitFor({ timeout: 30_000 });
+    const stored = await api<{ items: { mid: string }[] }>('/api/events?actor=dashboard-setup&limit=1');
+    assert.match(stored.items[0].mid, /^dashboard-test-\d+$/);
+    await page.close();
+  });
+
   test('every page: screenshots at desktop and phone size, and no serious or critical accessibility violations', async () => {
     const pages = [
       'home',
