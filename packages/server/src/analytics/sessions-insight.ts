@@ -4,6 +4,7 @@
  * summarizer keeps (analytics/sessions). SQL stays minimal; the answer is shaped in TypeScript.
  */
 import {
+  formatQueryErrors,
   type LegacySessionsAnswer,
   parseInsight,
   type ResolvedBounds,
@@ -137,7 +138,7 @@ export async function runSessions(
   let bounds = range;
   if (!bounds) {
     const parsed = parseInsight('sessions', query, now);
-    if (!parsed.ok) throw new TypeError(parsed.errors.map((e) => `${e.path}: ${e.message}`).join('; '));
+    if (!parsed.ok) throw new TypeError(formatQueryErrors(parsed.errors));
     bounds = parsed.value.range;
   }
   const { sql, params } = build(query, store.dialect, bounds);
