@@ -106,6 +106,11 @@ test('plain reads work: tables, CTEs, subqueries, joins, allow-listed table func
   );
 });
 
+test('a constant DuckDB serialises as Infinity or NaN is a plain read, not a parse error of the sandbox', async () => {
+  const { rows } = await run("SELECT 1e400 > 0 AS a, 'x:Infinity}' AS b, -1e400 < 0 AS c");
+  assert.deepEqual(rows, [[true, 'x:Infinity}', true]]);
+});
+
 test('rows and bytes are cut off with truncated and the reason', async () => {
   const rows = await store.readOnlyQuery('SELECT * FROM range(10)', { maxRows: 3 });
   assert.deepEqual(rows, { columns: ['range'], rows: [[0], [1], [2]], truncated: true, truncatedReason: 'rows' });

@@ -40,7 +40,7 @@ interface Node {
 export async function checkSandbox(connection: DuckDBConnection, sql: string): Promise<void> {
   const reader = await connection.runAndReadAll('SELECT json_serialize_sql($sql::VARCHAR)', { sql });
   // String(...) copies the value out of the result before it is parsed.
-  const tree = JSON.parse(String(reader.getRowsJS()[0][0])) as Node;
+  const tree = JSON.parse(finiteJson(String(reader.getRowsJS()[0][0]))) as Node;
   if (tree.error) {
     if (tree.error_type === 'not implemented') {
       throw new StoreError('STORE_READ_ONLY_VIOLATION', 'only a SELECT or WITH … SELECT statement is allowed');
@@ -48,6 +48,14 @@ export async function checkSandbox(connection: DuckDBConnection, sql: string): P
     throw new StoreError('STORE_QUERY_FAILED', String(tree.error_message).split('\n')[0]);
   }
   visit(tree, checkNode);
+}
+
+/**
+ * DuckDB's tree writes a non-finite constant (`SELECT 1e400`) as a bare Infinity, -Infinity or NaN, which JSON.parse
+ * refuses; outside strings they become null (the sandbox never looks at a constant's value).
+ */
+function finiteJson(text: string): string {
+  return text.replace(/"(?:[^"\\]|\\.)*"|-?Infinity|NaN/g, (token) => (token.startsWith('"') ? token : 'null'));
 }
 
 function checkNode(node: Node): void {
