@@ -17,6 +17,8 @@ test('remembers what was added across growth, forgets what was deleted', () => {
   );
   assert.equal(index.add('INTERACT:7'), true);
   assert.equal(index.size, 50_000);
+  index.delete('INTERACT:never-added');
+  assert.equal(index.size, 50_000, 'deleting an absent id changes nothing');
 });
 
 test('distinguishes near-identical ids (no false duplicates on a million sequential mids)', () => {
