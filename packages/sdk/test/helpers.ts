@@ -58,8 +58,8 @@ export async function captureServer(
   };
 }
 
-/** Polls `check` until it returns truthy or `ms` pass. */
-export async function until<T>(check: () => T | Promise<T>, ms = 5000): Promise<T> {
+/** Polls `check` until it returns truthy or `ms` pass (30 s by default, generous for a loaded machine). */
+export async function until<T>(check: () => T | Promise<T>, ms = 30_000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = await check();

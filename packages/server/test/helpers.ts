@@ -33,8 +33,8 @@ export async function sql(server: { url: string }, query: string, token?: string
   return body.rows;
 }
 
-/** Waits until `check` returns true (polling, bounded). */
-export async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+/** Waits until `check` returns true (polling, bounded: 60 s by default, generous for a loaded machine). */
+export async function eventually(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;
