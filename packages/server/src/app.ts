@@ -6,7 +6,9 @@ import { installErrorHandler } from './api/errors.js';
 import { eventsRoutes } from './api/events.js';
 import { examplesRoutes } from './api/examples.js';
 import { healthRoutes } from './api/health.js';
+import { requireAllowedHost } from './api/host-check.js';
 import { insightsRoutes } from './api/insights.js';
+import { serializeRequest } from './api/request-log.js';
 import { sessionsRoutes } from './api/sessions.js';
 import { sqlRoutes } from './api/sql.js';
 import type { Config } from './config.js';
@@ -33,6 +35,12 @@ export interface AppContext {
 
 export type RouteGroup = (app: FastifyInstance, ctx: AppContext) => Promise<void> | void;
 
+/**
+ * Groups answered under any Host name: ingestion (SDKs post from anywhere) and /health, /metrics (probes and
+ * scrapers address the machine by IP; both have their own protection). Every other group checks the Host.
+ */
+const ANY_HOST = new Set<RouteGroup>([telemetryRoutes, healthRoutes]);
+
 /** Route groups in registration order. Add a group here, one line, one file under api/ (or ingest/). */
 const ROUTE_GROUPS: RouteGroup[] = [
   telemetryRoutes,
@@ -48,8 +56,17 @@ const ROUTE_GROUPS: RouteGroup[] = [
 ];
 
 export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
+  const { config } = ctx;
   const app = Fastify({
-    logger: ctx.config.logLevel === 'silent' ? false : { level: ctx.config.logLevel },
+    logger: config.logLevel === 'silent' ? false : { level: config.logLevel, serializers: { req: serializeRequest } },
+    // A request must arrive whole within requestTimeout (a body sent at 1 byte/s is cut off with a 408), and
+    // Node checks that every connectionsCheckingInterval; an idle connection is closed after connectionTimeout.
+    requestTimeout: config.requestTimeoutMs,
+    connectionTimeout: config.idleTimeoutMs,
+    http: {
+      headersTimeout: Math.min(60_000, config.requestTimeoutMs || 60_000),
+      connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.floor(config.requestTimeoutMs / 4))),
+    },
     // JSON bodies of the API routes; ingestion sets its own limit (TELEMETRY_MAX_BODY_BYTES).
     bodyLimit: 1024 * 1024,
     // While closing, requests get a 503 so clients retry elsewhere or later.
@@ -58,8 +75,12 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     routerOptions: { ignoreDuplicateSlashes: true },
   });
   installErrorHandler(app);
+  const hostCheck = requireAllowedHost(config.allowedHosts);
   for (const group of ROUTE_GROUPS) {
-    await app.register(async (scope) => group(scope, ctx));
+    await app.register(async (scope) => {
+      if (!ANY_HOST.has(group)) scope.addHook('onRequest', hostCheck);
+      await group(scope, ctx);
+    });
   }
   return app;
 }

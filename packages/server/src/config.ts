@@ -63,6 +63,32 @@ export interface Config {
   healthMaxLagMs: number;
   /** Access log on stdout. Env TELEMETRY_LOG (info|warn|silent). Default warn. */
   logLevel: string;
+  /**
+   * Start on a non-loopback HOST without an admin token (then warn at every start). Env TELEMETRY_ALLOW_OPEN=1.
+   * Default off: such a start is refused (docs/security.md).
+   */
+  allowOpen: boolean;
+  /**
+   * Host header names (no port) the admin API and dashboard answer; anything else is a 403 HOST_NOT_ALLOWED
+   * (DNS rebinding). `*` turns the check off. Ingestion, /health and /metrics are not checked.
+   * Env TELEMETRY_ALLOWED_HOSTS (comma-separated). Default localhost, 127.0.0.1, ::1 and HOST unless a wildcard.
+   */
+  allowedHosts: string[];
+  /** Bearer token for /metrics besides the admin token. Env TELEMETRY_METRICS_TOKEN. Default unset. */
+  metricsToken?: string;
+  /** A request (headers and body) must arrive within this, else 408 and the connection closed. Env TELEMETRY_REQUEST_TIMEOUT_MS. Default 60000. */
+  requestTimeoutMs: number;
+  /** A connection idle this long is closed. Env TELEMETRY_IDLE_TIMEOUT_MS. Default 120000. */
+  idleTimeoutMs: number;
+}
+
+/** Loopback names and addresses: the hosts a default configuration answers. */
+export const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '::1'];
+
+/** True for an address that only this machine can reach: 127.0.0.0/8, ::1, localhost. */
+export function isLoopback(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h) || h === '::ffff:127.0.0.1';
 }
 
 const MB = 1024 * 1024;
@@ -105,8 +131,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     logLevel: env.TELEMETRY_LOG || 'warn',
     shutdownTimeoutMs: int('TELEMETRY_SHUTDOWN_TIMEOUT_MS', 10_000),
     healthMaxLagMs: int('TELEMETRY_HEALTH_MAX_LAG_MS', 60_000),
+    allowOpen: env.TELEMETRY_ALLOW_OPEN === '1' || env.TELEMETRY_ALLOW_OPEN === 'true',
+    allowedHosts: [],
+    metricsToken: env.TELEMETRY_METRICS_TOKEN || undefined,
+    requestTimeoutMs: int('TELEMETRY_REQUEST_TIMEOUT_MS', 60_000),
+    idleTimeoutMs: int('TELEMETRY_IDLE_TIMEOUT_MS', 120_000),
     ...overrides,
   };
+  if (!overrides.allowedHosts) {
+    const listed = (env.TELEMETRY_ALLOWED_HOSTS ?? '')
+      .split(',')
+      .map((h) => h.trim())
+      .filter(Boolean);
+    const bound = ['0.0.0.0', '::', '[::]'].includes(config.host) ? [] : [config.host];
+    config.allowedHosts = listed.length > 0 ? listed : [...new Set([...LOOPBACK_HOSTS, ...bound])];
+  }
   // A rejected event is spooled whole; the loader reads spool lines of at most 17 MB.
   if (config.maxInflatedBytes > MAX_INFLATED_BYTES) {
     throw new Error(`TELEMETRY_MAX_INFLATED_BYTES may be at most ${MAX_INFLATED_BYTES} (16 MB)`);

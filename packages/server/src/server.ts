@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { drainSummaryQueue } from './analytics/sessions/index.js';
 import { type AppContext, buildApp } from './app.js';
 import { type Config, loadConfig } from './config.js';
+import { checkExposure } from './exposure.js';
 import { Collector } from './ingest/collector.js';
 import { DedupIndex } from './ingest/dedup-index.js';
 import { parseLevelCeiling } from './ingest/levels-config.js';
@@ -21,6 +22,8 @@ import type { Store } from './store/store.js';
 
 export interface RunningServer {
   url: string;
+  /** Risky settings this server started with (exposure.ts); `telemetry serve` prints them at every start. */
+  warnings: string[];
   app: FastifyInstance;
   store: Store;
   loader: Loader;
@@ -155,6 +158,9 @@ export async function openCollector(config: Config) {
 
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const config = loadConfig(process.env, options);
+  // Before anything is opened or bound: an exposed server without a token does not start at all.
+  const exposure = checkExposure(config);
+  if (exposure.refusal) throw new Error(exposure.refusal);
   const opened = await openCollector(config);
   const ctx: AppContext = {
     config,
@@ -176,6 +182,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const port = typeof address === 'object' && address ? address.port : config.port;
   return {
     url: `http://${config.host}:${port}`,
+    warnings: exposure.warnings,
     app,
     store: opened.store,
     loader: opened.loader,

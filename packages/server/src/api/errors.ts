@@ -15,6 +15,8 @@ export const ERRORS = {
   INGEST_STORE_UNAVAILABLE: 503,
   AUTH_REQUIRED: 401,
   AUTH_INVALID: 403,
+  /** The Host header names no host of TELEMETRY_ALLOWED_HOSTS (DNS rebinding protection). */
+  HOST_NOT_ALLOWED: 403,
   SQL_INVALID: 400,
   SQL_NOT_READ_ONLY: 400,
   SQL_TIMEOUT: 400,

@@ -1,9 +1,11 @@
 /**
  * GET /health and GET /metrics (Prometheus text). /health answers 503 with `reasons`, a list from
  * a fixed set of codes (HEALTH_REASONS), whenever the pipeline is not keeping its promise; the
- * numbers behind them are in a separate `details` object.
+ * numbers behind them are in a separate `details` object. Without the admin token (when one is set) a caller sees
+ * only the status, the reason codes and counts: the details' messages can quote paths and stored values.
  */
 import type { RouteGroup } from '../app.js';
+import { isAdmin, requireToken } from './auth.js';
 import { envelope } from './errors.js';
 
 /**
@@ -24,7 +26,7 @@ export const HEALTH_REASONS = [
 export type HealthReason = (typeof HEALTH_REASONS)[number];
 
 export const healthRoutes: RouteGroup = (app, ctx) => {
-  app.get('/health', async (_request, reply) => {
+  app.get('/health', async (request, reply) => {
     const reasons: HealthReason[] = [];
     const loader = ctx.loader.status();
     let store = 'ok';
@@ -49,20 +51,30 @@ export const healthRoutes: RouteGroup = (app, ctx) => {
       loader_error: loader.lastError ?? null,
       loader_error_at: loader.lastErrorAt === undefined ? null : new Date(loader.lastErrorAt).toISOString(),
     };
+    const shown = isAdmin(request, ctx.config.adminToken) ? details : countsOf(details);
     if (reasons.length === 0) {
-      return envelope('api.health', { status: 'successful' }, 'SUCCESS', { healthy: true, reasons, details });
+      return envelope('api.health', { status: 'successful' }, 'SUCCESS', { healthy: true, reasons, details: shown });
     }
     return reply.code(503).send(
       envelope('api.health', { status: 'failed', err: 'UNHEALTHY', errmsg: reasons.join(', ') }, 'SERVER_ERROR', {
         healthy: false,
         reasons,
-        details,
+        details: shown,
       }),
     );
   });
 
-  app.get('/metrics', async (_request, reply) => {
+  // The scrape token or the admin token; open only when neither is configured.
+  const metricsAuth = { onRequest: requireToken([ctx.config.metricsToken, ctx.config.adminToken], 'metrics token') };
+  app.get('/metrics', metricsAuth, async (_request, reply) => {
     reply.type('text/plain; version=0.0.4; charset=utf-8');
     return ctx.metrics.render();
   });
 };
+
+/** The numbers of /health's details, without any message (store, spool or loader errors may quote paths or data). */
+function countsOf(details: Record<string, unknown>): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const [key, value] of Object.entries(details)) if (typeof value === 'number') counts[key] = value;
+  return counts;
+}

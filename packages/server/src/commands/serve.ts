@@ -5,6 +5,9 @@ const HELP = `usage: telemetry serve
 
 Configured by environment variables (see the README's configuration table):
   PORT (8080), HOST (127.0.0.1), TELEMETRY_DATA_DIR (./data), TELEMETRY_ADMIN_TOKEN, TELEMETRY_WRITE_KEYS, …
+
+A HOST other than loopback without TELEMETRY_ADMIN_TOKEN is refused unless TELEMETRY_ALLOW_OPEN=1
+(docs/security.md).
 `;
 
 export async function serveCommand(argv: string[]): Promise<number> {
@@ -13,6 +16,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const server = await startServer();
+  for (const warning of server.warnings) process.stderr.write(`telemetry: warning: ${warning}\n`);
   process.stdout.write(`telemetry: collecting on ${server.url}/v1/telemetry (data in ${server.config.dataDir})\n`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();

@@ -1,0 +1,216 @@
+/**
+ * Safe when exposed (issue 8): a networked start without an admin token is refused; the Host header is checked
+ * for the API and dashboard but not for ingestion; a slow-body client is cut off; /health shows only counts
+ * without the admin token; /metrics needs a token when one is set; a `?token=` never reaches the log.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { children, freePort, HOST, startChild, stopChild, waitReady } from '../bench/child-process.js';
+import { LAUNCHER } from '../bench/sql-load-run.js';
+import { checkWriteKey } from '../src/api/auth.js';
+import { loadConfig } from '../src/config.js';
+import { checkExposure } from '../src/exposure.js';
+import { interact, startTestServer } from './helpers.js';
+
+const dirs: string[] = [];
+after(() => {
+  for (const child of children) child.kill('SIGKILL');
+  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+function tempDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'telemetry-safe-'));
+  dirs.push(dir);
+  return dir;
+}
+
+/** A request with a Host header of our choosing (fetch does not let a caller set Host). */
+function request(
+  url: string,
+  options: { path: string; host?: string; method?: string; body?: string; headers?: Record<string, string> },
+): Promise<{ status: number; body: string }> {
+  const target = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: target.hostname,
+        port: target.port,
+        path: options.path,
+        method: options.method ?? 'GET',
+        headers: { ...(options.host === undefined ? {} : { host: options.host }), ...options.headers },
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk) => {
+          body += chunk;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+describe('start-up', () => {
+  test('a networked HOST without an admin token is refused before anything is bound, unless TELEMETRY_ALLOW_OPEN=1', async () => {
+    await assert.rejects(
+      startTestServer({ host: '0.0.0.0', dataDir: tempDir() }),
+      /TELEMETRY_ADMIN_TOKEN.*TELEMETRY_ALLOW_OPEN=1/s,
+    );
+    const open = checkExposure(loadConfig({ HOST: '0.0.0.0', TELEMETRY_ALLOW_OPEN: '1' }));
+    assert.equal(open.refusal, undefined);
+    assert.match(open.warnings.join('\n'), /TELEMETRY_ALLOW_OPEN=1: the API and SQL are open/);
+    const guarded = checkExposure(
+      loadConfig({ HOST: '0.0.0.0', TELEMETRY_ADMIN_TOKEN: 't', TELEMETRY_WRITE_KEYS: 'k' }),
+    );
+    assert.deepEqual(guarded, { warnings: [] });
+    assert.equal(checkExposure(loadConfig({ HOST: '127.0.0.1' })).refusal, undefined);
+  });
+
+  test('`telemetry serve` on 0.0.0.0 without a token exits 1 saying why; on loopback it warns of open ingestion', async () => {
+    const port = await freePort();
+    const refused = startChild(
+      'serve',
+      [LAUNCHER, 'serve'],
+      { PORT: String(port), HOST: '0.0.0.0', TELEMETRY_DATA_DIR: tempDir() },
+      port,
+    );
+    assert.equal(await refused.exited, 1);
+    assert.match(refused.output(), /HOST=0\.0\.0\.0 serves the network.*TELEMETRY_ALLOW_OPEN=1/s);
+
+    const okPort = await freePort();
+    const started = startChild(
+      'serve',
+      [LAUNCHER, 'serve'],
+      {
+        PORT: String(okPort),
+        HOST,
+        TELEMETRY_DATA_DIR: tempDir(),
+        TELEMETRY_LOG: 'info',
+        TELEMETRY_ADMIN_TOKEN: 'sekrit-admin-token',
+      },
+      okPort,
+    );
+    try {
+      await waitReady(started, '/health', 60_000, (status) => status === 200);
+      assert.match(started.output(), /warning: no TELEMETRY_WRITE_KEYS/);
+      // The access log at info level: the admin token in ?token= is redacted, the request is still logged.
+      const answer = await fetch(`${started.url}/api/events?limit=1&token=sekrit-admin-token`);
+      assert.equal(answer.status, 200);
+      await answer.text();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      assert.match(started.output(), /\/api\/events\?limit=1&token=\[redacted\]/);
+      assert.doesNotMatch(started.output(), /sekrit-admin-token/);
+    } finally {
+      await stopChild(started, 30_000);
+    }
+  });
+});
+
+describe('a running server', async () => {
+  const server = await startTestServer({ adminToken: 'tok', metricsToken: 'scrape', requestTimeoutMs: 1000 });
+  after(() => server.close());
+  const port = new URL(server.url).port;
+
+  test('the API and dashboard answer only configured Host names; ingestion and /health answer any', async () => {
+    const auth = { authorization: 'Bearer tok' };
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, 'LOCALHOST']) {
+      assert.equal((await request(server.url, { path: '/api/events?limit=1', host, headers: auth })).status, 200, host);
+    }
+    for (const host of [`evil.example:${port}`, 'evil.example', `127.0.0.1.evil.example:${port}`]) {
+      const answer = await request(server.url, { path: '/api/events?limit=1', host, headers: auth });
+      assert.equal(answer.status, 403, host);
+      assert.equal(JSON.parse(answer.body).params.err, 'HOST_NOT_ALLOWED');
+    }
+    assert.equal((await request(server.url, { path: '/examples/quiz/', host: 'evil.example' })).status, 403);
+    const ingest = await request(server.url, {
+      path: '/v1/telemetry',
+      method: 'POST',
+      host: 'evil.example',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ events: [interact()] }),
+    });
+    assert.equal(ingest.status, 200);
+    assert.equal((await request(server.url, { path: '/health', host: 'evil.example' })).status, 200);
+  });
+
+  test('a client sending its body at a crawl is cut off with a 408, and the server keeps serving', async () => {
+    const socket = net.connect(Number(port), '127.0.0.1');
+    let received = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk) => {
+      received += chunk;
+    });
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    socket.write(
+      `POST /v1/telemetry HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{`,
+    );
+    let sent = 0;
+    const drip = setInterval(() => {
+      if (!socket.destroyed) socket.write(' ');
+      sent++;
+    }, 200);
+    // Generous: the drip would go on for 20,000 s; the server cuts it within its check interval.
+    const cut = await Promise.race([closed.then(() => true), new Promise((r) => setTimeout(() => r(false), 60_000))]);
+    clearInterval(drip);
+    socket.destroy();
+    assert.equal(cut, true, 'the slow client was never cut off');
+    assert.ok(sent < 100_000);
+    assert.match(received, /^HTTP\/1\.1 408/);
+    assert.equal((await fetch(`${server.url}/health`)).status, 200);
+  });
+
+  test('/health without the admin token shows status, reason codes and counts only; with it, the details', async () => {
+    const open = (await (await fetch(`${server.url}/health`)).json()) as { result: Record<string, unknown> };
+    const { details, ...rest } = open.result as { details: Record<string, unknown> };
+    assert.deepEqual(Object.keys(rest).sort(), ['healthy', 'reasons']);
+    assert.ok(Object.keys(details).length > 0);
+    for (const [key, value] of Object.entries(details)) assert.equal(typeof value, 'number', key);
+    const full = (await (await fetch(`${server.url}/health`, { headers: { authorization: 'Bearer tok' } })).json()) as {
+      result: { details: Record<string, unknown> };
+    };
+    assert.equal(full.result.details.store, 'ok');
+    assert.ok('loader_error' in full.result.details && 'spool_error' in full.result.details);
+  });
+
+  test('/metrics needs the scrape token or the admin token when either is set', async () => {
+    const metrics = (token?: string) =>
+      fetch(`${server.url}/metrics`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+    assert.equal((await metrics()).status, 401);
+    assert.equal((await metrics('wrong')).status, 403);
+    for (const token of ['scrape', 'tok']) {
+      const answer = await metrics(token);
+      assert.equal(answer.status, 200);
+      assert.match(await answer.text(), /telemetry_events_received_total/);
+    }
+  });
+});
+
+test('a write key is accepted from any place a client puts it, and refused clearly when wrong or missing', async () => {
+  assert.doesNotThrow(() => checkWriteKey([], undefined));
+  assert.doesNotThrow(() => checkWriteKey(['k1', 'k2'], 'k2'));
+  assert.throws(() => checkWriteKey(['k1'], undefined), { code: 'AUTH_REQUIRED' });
+  assert.throws(() => checkWriteKey(['k1'], 'k3'), { code: 'AUTH_INVALID' });
+  const server = await startTestServer({ writeKeys: ['app-key'] });
+  try {
+    const post = (headers: Record<string, string>) =>
+      fetch(`${server.url}/v1/telemetry`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ events: [interact()] }),
+      });
+    // The Sunbird SDK sends its authtoken as a Bearer header.
+    assert.equal((await post({ authorization: 'Bearer app-key' })).status, 200);
+    assert.equal((await post({ 'x-api-key': 'app-key' })).status, 200);
+    assert.equal((await post({})).status, 401);
+    assert.equal((await post({ authorization: 'Bearer other' })).status, 403);
+  } finally {
+    await server.close();
+  }
+});
