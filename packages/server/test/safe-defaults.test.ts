@@ -81,7 +81,12 @@ describe('start-up', () => {
       { PORT: String(port), HOST: '0.0.0.0', TELEMETRY_DATA_DIR: tempDir() },
       port,
     );
-    assert.equal(await refused.exited, 1);
+    // Bounded: a server that starts anyway would otherwise keep this test waiting forever instead of failing.
+    const exited = await Promise.race([
+      refused.exited,
+      new Promise<string>((resolve) => setTimeout(() => resolve('still running after 60 s'), 60_000).unref()),
+    ]);
+    assert.equal(exited, 1);
     assert.match(refused.output(), /HOST=0\.0\.0\.0 serves the network.*TELEMETRY_ALLOW_OPEN=1/s);
 
     const okPort = await freePort();
@@ -104,8 +109,11 @@ describe('start-up', () => {
       const answer = await fetch(`${started.url}/api/events?limit=1&token=sekrit-admin-token`);
       assert.equal(answer.status, 200);
       await answer.text();
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      assert.match(started.output(), /\/api\/events\?limit=1&token=\[redacted\]/);
+      // The log line arrives through the child's stdout pipe when it arrives: polled (bounded), not a fixed wait.
+      const logged = /\/api\/events\?limit=1&token=\[redacted\]/;
+      for (let waited = 0; !logged.test(started.output()) && waited < 30_000; waited += 100)
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.match(started.output(), logged);
       assert.doesNotMatch(started.output(), /sekrit-admin-token/);
     } finally {
       await stopChild(started, 30_000);
