@@ -5,20 +5,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startServer } from '@telemetry/server';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { CHROMIUM_SKIP, launchChromium } from '../../server/test/chromium.js';
 import { sql, until } from './helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skip = fs.existsSync(CHROMIUM) ? false : 'Debian chromium not installed (bash scripts/install-system-deps.sh)';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
+const skip = CHROMIUM_SKIP;
 
 describe('SDK in a real browser', { skip, timeout: 120_000 }, () => {
   let dir: string;
@@ -30,7 +21,7 @@ describe('SDK in a real browser', { skip, timeout: 120_000 }, () => {
       throw new Error('run npm run build first');
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sdk-e2e-'));
     server = await startServer({ port: 0, dataDir: dir, logLevel: 'silent' });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: 30_000 });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();

@@ -7,20 +7,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { CHROMIUM_SKIP, launchChromium } from '../../server/test/chromium.js';
 import { collector, until } from './helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skip = fs.existsSync(CHROMIUM) ? false : 'Debian chromium not installed (bash scripts/install-system-deps.sh)';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
+const skip = CHROMIUM_SKIP;
 const PAGE = '/sdk-test-page';
 const DAY = 86_400_000;
 
@@ -47,7 +38,7 @@ describe('the SDK keeps its promise in Chromium (real collector)', { skip, timeo
     if (!fs.existsSync(path.resolve(import.meta.dirname, '../dist/telemetry-autocapture.min.js')))
       throw new Error('run npm run build first');
     c = await collector();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: 30_000 });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
