@@ -40,7 +40,12 @@ const READ_SEGMENTS = `read_csv($files, delim = '\x1f', quote = '\x02', escape =
       auto_detect = false, strict_mode = false, null_padding = false, max_line_size = ${MAX_LINE_BYTES}, buffer_size = ${MAX_LINE_BYTES},
       columns = ${columns})`;
 
-/** The statements that move staged records from `table` into events, failed_events and batches. */
+/**
+ * The statements that move staged records from `table` into events, failed_events and batches.
+ * `arrival_seq` (derived): the store's arrival order, increasing across loads and unique: one past the
+ * largest already loaded, plus the event's position in the stage, which holds the segments' records in
+ * spool order (a table created from a query keeps its rows' order, so its `rowid`s follow that order).
+ */
 export function insertsFrom(table: string): string[] {
   return [
     `INSERT INTO events BY NAME
@@ -55,8 +60,9 @@ export function insertsFrom(table: string): string[] {
       j.tags AS tags, j.object.id AS object_id, j.object.type AS object_type, j.object.ver AS object_ver,
       j.edata.type AS edata_type, j.edata.subtype AS edata_subtype, j.edata.mode AS edata_mode, j.edata.id AS edata_id,
       j.edata.pageid AS edata_pageid, j.edata.uri AS edata_uri, j.edata.duration AS edata_duration,
-      j.edata.rating AS edata_rating, j.edata.query AS edata_query, raw
-    FROM (SELECT *, json_transform(raw, '${EVENT_SHAPE}') AS j FROM ${table} WHERE kind = 'e')`,
+      j.edata.rating AS edata_rating, j.edata.query AS edata_query, raw,
+      (SELECT coalesce(max(arrival_seq), 0) FROM events) + stage_row AS arrival_seq
+    FROM (SELECT *, row_number() OVER (ORDER BY rowid) AS stage_row, json_transform(raw, '${EVENT_SHAPE}') AS j FROM ${table} WHERE kind = 'e')`,
     `INSERT INTO failed_events
     SELECT syncts, mid, eid, reason, CAST(json(errors) AS VARCHAR[]), msgid, raw
     FROM ${table} WHERE kind = 'f'`,

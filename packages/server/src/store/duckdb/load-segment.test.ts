@@ -101,3 +101,38 @@ test('a segment the CSV reader cannot read (bytes that are not UTF-8) is rewritt
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('arrival_seq numbers events in spool order, across segments, whatever their ets', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'load-arrival-'));
+  const store = await openDuckDBStore({ file: ':memory:', spoolDir: dir });
+  try {
+    // Times run backwards and repeat, so neither ets nor mid gives the file order; enough records for a parallel read.
+    const lines = (from: number, count: number) =>
+      Array.from({ length: count }, (_, i) => {
+        const e = event(0, { ets: 1_790_000_000_000 - Math.floor((from + i) / 3), mid: `a-${from + i}` });
+        return eventLine(prefix, JSON.stringify(e), e.mid as string);
+      });
+    const first = lines(0, 30_000);
+    const segments = [
+      Buffer.concat([frameGroup(first.slice(0, 12_000).join('')), frameGroup(first.slice(12_000).join(''))]),
+      frameGroup(lines(30_000, 500).join('')),
+    ];
+    for (const [i, bytes] of segments.entries()) {
+      const file = path.join(dir, `00000000000${i + 1}.seg`);
+      fs.writeFileSync(file, bytes);
+      await store.loadSegment(file, i + 1);
+    }
+    const rows = (await store.query('SELECT mid FROM events ORDER BY arrival_seq')).rows.map((r) => r[0]);
+    assert.equal(rows.length, 30_500);
+    assert.deepEqual(
+      rows,
+      Array.from({ length: 30_500 }, (_, i) => `a-${i}`),
+    );
+    const [[distinct, min]] = (await store.query('SELECT count(DISTINCT arrival_seq), min(arrival_seq) FROM events'))
+      .rows;
+    assert.deepEqual([distinct, min], [30_500, 1]);
+  } finally {
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -30,8 +30,8 @@ test('a version-1 database is migrated to the latest version with its events kep
       applied.rows.map((r) => r[0]),
       MIGRATIONS.map((m) => m.version),
     );
-    const events = await store.query('SELECT mid, eid, ets, ets_corrected FROM events');
-    assert.deepEqual(events.rows, [['old-1', 'START', 1700000000000, 1700000000000]]);
+    const events = await store.query('SELECT mid, eid, ets, ets_corrected, arrival_seq FROM events');
+    assert.deepEqual(events.rows, [['old-1', 'START', 1700000000000, 1700000000000, 1]]);
     const tables = await store.query(
       "SELECT count(*) FROM information_schema.tables WHERE table_name IN ('summaries', 'page_time', 'summary_state')",
     );

@@ -156,4 +156,13 @@ export const MIGRATIONS: Migration[] = [
       )`,
     ],
   },
+  {
+    version: 6,
+    name: 'events.arrival_seq: the order events reached the store (derived; docs/analytics.md)',
+    sql: [
+      // Loaded rows keep their append order; rowid is that order for the rows already there.
+      'ALTER TABLE events ADD COLUMN arrival_seq BIGINT',
+      'UPDATE events SET arrival_seq = rowid + 1',
+    ],
+  },
 ];
