@@ -36,3 +36,24 @@ test('a file is served as it is, without a redirect', async () => {
   assert.match(file.headers.get('content-type') ?? '', /javascript/);
   await file.body?.cancel();
 });
+
+test('/examples and /sdk: the bare prefix redirects to its folder; a bundle is served; a path out of the root is refused', async () => {
+  const bare = await fetch(`${server.url}/examples`, { redirect: 'manual' });
+  assert.equal(bare.status, 301);
+  assert.equal(bare.headers.get('location'), '/examples/');
+  await bare.body?.cancel();
+  const sdk = await fetch(`${server.url}/sdk/telemetry-autocapture.min.js`);
+  assert.equal(sdk.status, 200);
+  assert.match(sdk.headers.get('content-type') ?? '', /javascript/);
+  assert.equal(sdk.headers.get('cache-control'), 'no-store');
+  await sdk.body?.cancel();
+  for (const outside of [
+    '/examples/%2e%2e/package.json',
+    '/examples/..%2f..%2fpackage.json',
+    '/sdk/%2e%2e/package.json',
+  ]) {
+    const res = await fetch(`${server.url}${outside}`, { redirect: 'manual' });
+    assert.ok(res.status === 404 || res.status === 403 || res.status === 400, `${outside}: ${res.status}`);
+    assert.doesNotMatch(await res.text(), /"workspaces"|"name": "@telemetry/);
+  }
+});
