@@ -1,10 +1,15 @@
-// StrykerJS for `npm run test:mutation` (scripts/mutation/run.mjs picks the folder through MUTATION_FOLDER).
+// StrykerJS for `npm run test:mutation` (scripts/mutation/run.mjs picks the folder through MUTATION_FOLDER and one
+// source file of it at a time through MUTATION_MUTATE, with MUTATION_REPORT naming that chunk's report).
 // The tap runner runs each test file as `node … file.test.ts`; Node's test runner prints TAP when piped.
+// Cost: a mutant costs the test files that executed its code (per-file coverage), fastest-first order of
+// folders.mjs, each a fresh process; a run is bounded by timeouts, so they are kept low (a hang costs
+// 1.5 × the files' dry-run time + 3 s + the measured spawn overhead, and is counted as detected).
 import { FOLDERS } from './scripts/mutation/folders.mjs';
 
 const name = process.env.MUTATION_FOLDER ?? 'ingest';
 const folder = FOLDERS[name];
 if (!folder) throw new Error(`unknown MUTATION_FOLDER ${name}: one of ${Object.keys(FOLDERS).join(', ')}`);
+const report = process.env.MUTATION_REPORT ?? name;
 
 export default {
   testRunner: 'tap',
@@ -16,6 +21,8 @@ export default {
       '{{hookFile}}',
       '-r',
       './scripts/mutation/watchdog.cjs',
+      // A mutant that allocates without end fails fast instead of taking the shared machine's memory.
+      '--max-old-space-size=1024',
       '--conditions=development',
       '--import',
       'tsx',
@@ -26,11 +33,14 @@ export default {
   // MUTATION_MUTATE (comma-separated globs or file:line ranges) narrows a folder to part of it.
   mutate: process.env.MUTATION_MUTATE ? process.env.MUTATION_MUTATE.split(',') : folder.mutate,
   coverageAnalysis: 'perTest',
+  // Results are kept per chunk: a rerun tests only mutants whose code or covering test files changed.
+  incremental: true,
+  incrementalFile: `reports/mutation/${report}.incremental.json`,
   concurrency: Number(process.env.MUTATION_CONCURRENCY ?? 2),
-  timeoutMS: 20_000,
-  timeoutFactor: 2,
+  timeoutMS: 3_000,
+  timeoutFactor: 1.5,
   reporters: ['clear-text', 'json', 'progress-append-only'],
-  jsonReporter: { fileName: `reports/mutation/${name}.json` },
+  jsonReporter: { fileName: `reports/mutation/${report}.json` },
   clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true, reportMutants: false },
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',
