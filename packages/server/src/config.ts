@@ -95,6 +95,13 @@ const MB = 1024 * 1024;
 export const MAX_INFLATED_BYTES = 16 * MB;
 export const MAX_DEPTH = 1000;
 
+/** A TCP port from text: a whole number 0–65535 (0 lets the system choose). Throws naming `source` otherwise. */
+export function parsePort(raw: string, source: string): number {
+  const port = /^\d+$/.test(raw.trim()) ? Number(raw) : Number.NaN;
+  if (!(port >= 0 && port <= 65535)) throw new Error(`${source} must be a whole number from 0 to 65535, got "${raw}"`);
+  return port;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
   const int = (name: string, fallback: number): number => {
     const raw = env[name];
@@ -104,7 +111,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     return value;
   };
   const config: Config = {
-    port: int('PORT', 8080),
+    port: env.PORT ? parsePort(env.PORT, 'PORT') : 8080,
     host: env.HOST || '127.0.0.1',
     dataDir: path.resolve(env.TELEMETRY_DATA_DIR || './data'),
     adminToken: env.TELEMETRY_ADMIN_TOKEN || undefined,

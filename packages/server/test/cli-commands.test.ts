@@ -1,11 +1,12 @@
 // The sql and simulate commands (as child processes) and import of loose events, on a data directory (issue 10).
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { importFile } from '../src/commands/import.js';
+import { serveOptions } from '../src/commands/serve.js';
 import { interact, tempDir } from './helpers.js';
 
 const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/cli.ts');
@@ -77,5 +78,60 @@ test('simulate --data-dir loads what its ground truth counts', async () => {
     'SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM failed_events)',
   );
   assert.deepEqual(JSON.parse(out).rows, [[truth.events - truth.invalid, truth.invalid]]);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('serve: --port, --host and --data-dir override the environment; a bad port or an unknown flag is refused', async () => {
+  assert.deepEqual(serveOptions(['--port', '0', '--host', '127.0.0.2', '--data-dir', 'x']), {
+    port: 0,
+    host: '127.0.0.2',
+    dataDir: path.resolve('x'),
+  });
+  assert.deepEqual(serveOptions(['-h']), { help: true });
+  for (const bad of ['abc', '65536', '-1', '8080.5', '']) {
+    assert.throws(() => serveOptions([`--port=${bad}`]), /--port must be a whole number from 0 to 65535/, bad);
+  }
+  assert.throws(() => serveOptions(['--prot', '9000']), /--prot/);
+  assert.throws(() => serveOptions(['9000']), /argument/);
+
+  const dir = tempDir('serve-cmd-');
+  const refused = run(dir, 'serve', '--port', 'abc');
+  assert.deepEqual(
+    [refused.code, refused.err],
+    [1, 'telemetry: --port must be a whole number from 0 to 65535, got "abc"\n'],
+  );
+  const badEnv = spawnSync(process.execPath, ['--conditions=development', '--import', 'tsx', CLI, 'serve'], {
+    env: { ...process.env, TELEMETRY_DATA_DIR: dir, PORT: '80a' },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  assert.match(badEnv.stderr, /PORT must be a whole number from 0 to 65535, got "80a"/);
+
+  // Started for real on a free port and the flag's data directory: it answers /health there, then stops on SIGTERM.
+  const dataDir = path.join(dir, 'flag-data');
+  const child = spawn(
+    process.execPath,
+    ['--conditions=development', '--import', 'tsx', CLI, 'serve', '--port', '0', '--data-dir', dataDir],
+    { env: { ...process.env, TELEMETRY_DATA_DIR: path.join(dir, 'env-data') }, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let out = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve did not start: ${out}`)), 120_000);
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk;
+      const found = /collecting on (http:\/\/127\.0\.0\.1:\d+)\/v1\/telemetry \(data in (.*)\)/.exec(out);
+      if (found) {
+        clearTimeout(timer);
+        assert.equal(found[2], dataDir);
+        resolve(found[1]);
+      }
+    });
+  });
+  assert.equal((await fetch(`${url}/health`)).status, 200);
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  assert.equal(await exited, 0);
+  assert.ok(fs.existsSync(dataDir));
+  assert.ok(!fs.existsSync(path.join(dir, 'env-data')));
   fs.rmSync(dir, { recursive: true, force: true });
 });
