@@ -151,17 +151,12 @@ export class DuckDBStore implements Store {
       const read = await readBounded(
         connection,
         async () => {
+          // Before binding: binding a file reader already opens the file. It also counts the statements, which
+          // extractStatements cannot do for none (it fails with a bare "Error in native callback").
+          await checkSandbox(connection, sql);
           const extracted = await connection.extractStatements(sql).catch((error) => {
             throw new StoreError('STORE_QUERY_FAILED', cleanMessage(error));
           });
-          if (extracted.count !== 1) {
-            throw new StoreError(
-              'STORE_READ_ONLY_VIOLATION',
-              `exactly one statement is allowed, got ${extracted.count}`,
-            );
-          }
-          // Before binding: binding a file reader already opens the file.
-          await checkSandbox(connection, sql);
           const prepared = await extracted.prepare(0);
           if (prepared.statementType !== StatementType.SELECT) {
             throw new StoreError('STORE_READ_ONLY_VIOLATION', 'only a SELECT or WITH … SELECT statement is allowed');

@@ -138,3 +138,13 @@ test('a bounded internal query refuses an answer over its byte limit instead of 
     (error: StoreError) => error.code === 'STORE_RESULT_TOO_LARGE',
   );
 });
+
+test('a query of only comments or whitespace, or of two statements, is refused with a reason', async () => {
+  for (const sql of ['-- only a comment', '/* nothing */', '  \n ']) {
+    const error = await refused(sql, 'STORE_QUERY_FAILED');
+    assert.equal(error.message, 'the query has no statement, only whitespace or comments');
+  }
+  const two = await refused('SELECT 1; SELECT 2', 'STORE_READ_ONLY_VIOLATION');
+  assert.equal(two.message, 'exactly one statement is allowed, got 2');
+  assert.deepEqual((await run('SELECT 1 AS one -- trailing comment')).rows, [[1]]);
+});

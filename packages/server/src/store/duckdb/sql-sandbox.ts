@@ -34,8 +34,9 @@ interface Node {
 
 /**
  * Parses `sql` with DuckDB's own parser and refuses what the sandbox does not allow.
- * @throws StoreError STORE_READ_ONLY_VIOLATION (not a SELECT), STORE_FILE_ACCESS_DISABLED (a file or URL read),
- *   STORE_FUNCTION_NOT_ALLOWED (a function or catalog view outside the allowlist), STORE_QUERY_FAILED (syntax).
+ * @throws StoreError STORE_READ_ONLY_VIOLATION (not a SELECT, or more than one statement), STORE_FILE_ACCESS_DISABLED
+ *   (a file or URL read), STORE_FUNCTION_NOT_ALLOWED (a function or catalog view outside the allowlist),
+ *   STORE_QUERY_FAILED (syntax, or no statement at all).
  */
 export async function checkSandbox(connection: DuckDBConnection, sql: string): Promise<void> {
   const reader = await connection.runAndReadAll('SELECT json_serialize_sql($sql::VARCHAR)', { sql });
@@ -46,6 +47,12 @@ export async function checkSandbox(connection: DuckDBConnection, sql: string): P
       throw new StoreError('STORE_READ_ONLY_VIOLATION', 'only a SELECT or WITH … SELECT statement is allowed');
     }
     throw new StoreError('STORE_QUERY_FAILED', String(tree.error_message).split('\n')[0]);
+  }
+  const statements = Array.isArray(tree.statements) ? tree.statements.length : 0;
+  if (statements === 0)
+    throw new StoreError('STORE_QUERY_FAILED', 'the query has no statement, only whitespace or comments');
+  if (statements > 1) {
+    throw new StoreError('STORE_READ_ONLY_VIOLATION', `exactly one statement is allowed, got ${statements}`);
   }
   visit(tree, checkNode);
 }
