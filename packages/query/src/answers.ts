@@ -48,6 +48,14 @@ export interface FunnelsResult {
   steps: FunnelStep[];
   breakdown?: { value: string | null; other?: boolean; steps: FunnelStep[] }[];
   dropOff?: { step: number; entities: string[] };
+  /** Who reached step `step` (query `stepActors`), in id order. */
+  stepActors?: { step: number; entities: string[] };
+  /** Query `conversionTime`: entities by seconds from `fromStep` to `toStep`, in equal bins from the fastest to the slowest. */
+  conversionTime?: {
+    fromStep: number;
+    toStep: number;
+    bins: { fromSeconds: number; toSeconds: number; count: number }[];
+  };
 }
 
 export interface RetentionCohort {

@@ -67,6 +67,33 @@ test('unknown keys, wrong types and bad ranges are refused with their paths, nev
   );
 });
 
+test('funnel options that do not fit the steps or the order are refused with their paths', () => {
+  const steps = [{ eid: 'A' }, { eid: 'B' }];
+  const funnel = (extra: Record<string, unknown>) => {
+    const parsed = parseInsight('funnels', { steps, dateRange: {}, ...extra }, NOW);
+    return parsed.ok ? 'accepted' : formatQueryErrors(parsed.errors);
+  };
+  assert.equal(
+    funnel({ stepOrder: 'any', exclusions: [{ eid: 'X', fromStep: 1, toStep: 2 }] }),
+    'exclusions[0]: exclusions need stepOrder ordered or strict',
+  );
+  assert.equal(
+    funnel({ exclusions: [{ eid: 'X', fromStep: 1, toStep: 3 }] }),
+    'exclusions[0].toStep: must be an integer from 2 to 2',
+  );
+  assert.equal(
+    funnel({ breakdownAttribution: 'step' }),
+    'breakdownAttributionStep: is required with breakdownAttribution step',
+  );
+  assert.equal(funnel({ breakdownAttributionStep: 1 }), 'breakdownAttributionStep: needs breakdownAttribution step');
+  assert.equal(funnel({ conversionTime: { fromStep: 2 } }), 'conversionTime.fromStep: must be below toStep');
+  assert.equal(funnel({ stepActors: { step: 3 } }), 'stepActors.step: must be an integer from 1 to 2');
+  assert.equal(funnel({ stepOrder: 'random' }), 'stepOrder: must be one of ordered, strict, any');
+  const parsed = parseInsight('funnels', { steps, dateRange: {} }, NOW);
+  assert.ok(parsed.ok);
+  assert.equal(parsed.value.query.stepOrder, 'ordered');
+});
+
 test('the sessions insight shares the grammar and leaves an absent end open', () => {
   const parsed = parseInsight('sessions', { dateRange: { to: '2024-05-14' } }, NOW);
   assert.ok(parsed.ok);

@@ -242,8 +242,38 @@ const trends: Resolver<'trends'> = (q, c) => {
 
 const funnels: Resolver<'funnels'> = (q, c) => {
   const steps = q.steps.map((s, i) => c.selector(s, `steps[${i}]`));
-  if (q.dropOff && q.dropOff.step > steps.length)
-    c.fail('dropOff.step', `must be an integer from 2 to ${steps.length}`);
+  const n = steps.length;
+  const stepOrder = q.stepOrder ?? 'ordered';
+  const stepIn = (value: number | undefined, where: string, min: number, max = n) => {
+    if (value !== undefined && (value < min || value > max)) c.fail(where, `must be an integer from ${min} to ${max}`);
+  };
+  stepIn(q.dropOff?.step, 'dropOff.step', 2);
+  stepIn(q.stepActors?.step, 'stepActors.step', 1);
+  const exclusions = q.exclusions?.map((x, i) => {
+    const where = `exclusions[${i}]`;
+    if (stepOrder === 'any') c.fail(where, 'exclusions need stepOrder ordered or strict');
+    stepIn(x.toStep, `${where}.toStep`, 2);
+    if (x.fromStep >= x.toStep) c.fail(`${where}.fromStep`, 'must be below toStep');
+    return { ...c.selector(x, where), fromStep: x.fromStep, toStep: x.toStep };
+  });
+  const attribution = q.breakdownAttribution ?? 'first_touch';
+  if (attribution === 'step') {
+    if (q.breakdownAttributionStep === undefined)
+      c.fail('breakdownAttributionStep', 'is required with breakdownAttribution step');
+    stepIn(q.breakdownAttributionStep, 'breakdownAttributionStep', 1);
+  } else if (q.breakdownAttributionStep !== undefined)
+    c.fail('breakdownAttributionStep', 'needs breakdownAttribution step');
+  if (stepOrder === 'any' && attribution !== 'first_touch')
+    c.fail('breakdownAttribution', 'must be first_touch with stepOrder any');
+  let conversionTime: FunnelsQuery['conversionTime'];
+  if (q.conversionTime) {
+    const fromStep = q.conversionTime.fromStep ?? 1;
+    const toStep = q.conversionTime.toStep ?? n;
+    if (stepOrder === 'any') c.fail('conversionTime', 'needs stepOrder ordered or strict');
+    stepIn(toStep, 'conversionTime.toStep', 2);
+    if (fromStep >= toStep) c.fail('conversionTime.fromStep', 'must be below toStep');
+    conversionTime = { fromStep, toStep, bins: q.conversionTime.bins ?? 10 };
+  }
   const { dateRange, range } = c.range(q.dateRange, 'dateRange');
   const query: FunnelsQuery = {
     steps,
@@ -253,6 +283,12 @@ const funnels: Resolver<'funnels'> = (q, c) => {
     filters: c.filters(q.filters, 'filters'),
     breakdown: c.breakdown(q.breakdown, 'breakdown'),
     dropOff: q.dropOff ? { step: q.dropOff.step, limit: q.dropOff.limit ?? 100 } : undefined,
+    stepOrder,
+    ...(exclusions?.length ? { exclusions } : {}),
+    ...(q.breakdown ? { breakdownAttribution: attribution } : {}),
+    ...(attribution === 'step' ? { breakdownAttributionStep: q.breakdownAttributionStep } : {}),
+    ...(conversionTime ? { conversionTime } : {}),
+    ...(q.stepActors ? { stepActors: { step: q.stepActors.step, limit: q.stepActors.limit ?? 100 } } : {}),
   };
   return { kind: 'funnels', query, range };
 };

@@ -132,18 +132,65 @@ export const TrendsQuery = Type.Object(
 );
 export type TrendsQuery = Static<typeof TrendsQuery>;
 
+/** How a funnel's steps must follow each other (docs/analytics.md, Funnels). */
+export const FUNNEL_ORDERS = ['ordered', 'strict', 'any'] as const;
+export type FunnelOrder = (typeof FUNNEL_ORDERS)[number];
+/** Which step's event gives an entity its breakdown value. */
+export const FUNNEL_ATTRIBUTIONS = ['first_touch', 'last_touch', 'step'] as const;
+export type FunnelAttribution = (typeof FUNNEL_ATTRIBUTIONS)[number];
+
+/** An event that voids an attempt when it happens between two of its steps. */
+export const FunnelExclusion = Type.Object(
+  {
+    ...selectorFields,
+    /** The attempt is void if the event happens after its `fromStep` event and before its `toStep` event. */
+    fromStep: Type.Integer({ minimum: 1, maximum: 9 }),
+    toStep: Type.Integer({ minimum: 2, maximum: 10 }),
+  },
+  closed,
+);
+export type FunnelExclusion = Static<typeof FunnelExclusion>;
+
 export const FunnelsQuery = Type.Object(
   {
     /** 2 to 10 ordered steps. */
     steps: Type.Array(EventSelector, { minItems: 2, maxItems: 10 }),
+    /** Default `ordered`: later steps in order, other events between allowed; `strict`: nothing between; `any`: any order. */
+    stepOrder: Type.Optional(oneOf(FUNNEL_ORDERS)),
+    /** Events that void an attempt between two of its steps (not with `stepOrder: any`). */
+    exclusions: Type.Optional(Type.Array(FunnelExclusion, { maxItems: 5 })),
     dateRange: DateRange,
     /** From the first step, in seconds. Default 14 days. */
     windowSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 366 * 86400 })),
     /** Default `actor`. */
     aggregateBy: Type.Optional(oneOf(AGGREGATIONS)),
     filters: Type.Optional(Filters),
-    /** A property of the first-step event (first-touch attribution). */
+    /** A property of the event that `breakdownAttribution` names (default the first step's). */
     breakdown: Type.Optional(Breakdown),
+    /** Default `first_touch` (step 1's event); `last_touch` (the furthest step reached); `step` (step `breakdownAttributionStep`). */
+    breakdownAttribution: Type.Optional(oneOf(FUNNEL_ATTRIBUTIONS)),
+    breakdownAttributionStep: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })),
+    /** The distribution of times from `fromStep` (default 1) to `toStep` (default the last), in `bins` (default 10) equal bins. */
+    conversionTime: Type.Optional(
+      Type.Object(
+        {
+          fromStep: Type.Optional(Type.Integer({ minimum: 1, maximum: 9 })),
+          toStep: Type.Optional(Type.Integer({ minimum: 2, maximum: 10 })),
+          bins: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+        },
+        closed,
+      ),
+    ),
+    /** List who reached step n (n ≥ 1), for a drill-down. */
+    stepActors: Type.Optional(
+      Type.Object(
+        {
+          step: Type.Integer({ minimum: 1, maximum: 10 }),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+        },
+        closed,
+      ),
+    ),
     /** List who reached step n-1 but not step n (n ≥ 2). */
     dropOff: Type.Optional(
       Type.Object(

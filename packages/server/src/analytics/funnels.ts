@@ -1,8 +1,20 @@
 /**
- * Funnels: ordered steps counted per actor, device or session. An entity enters at its first
- * step-1 event in the date range; each later step is its first matching event at or after the
- * previous step, within the conversion window from step 1. Per entity, the step times are found
- * with list functions over one grouped scan (no self-joins), so the SQL reads each event once.
+ * Funnels as PostHog (and ClickHouse's windowFunnel) define them; docs/analytics.md, Funnels.
+ *
+ * Each entity's events (those matching a step or an exclusion, or all of them for `strict`) are put
+ * in one order: by `ets`, then `arrival_seq`, and numbered 1, 2, … (their rank). Every step-1 event
+ * inside the date range starts an attempt. Step k of an attempt is matched by a different, later
+ * event than step k−1 (a higher rank; two events in the same millisecond still follow each other)
+ * within `windowSeconds` of the attempt's start:
+ *   - `ordered`: the earliest such event matching step k (earliest is never worse for later steps);
+ *   - `strict`: the very next event of the entity, which must match step k;
+ *   - `any`: steps in any order; an attempt from event s reaches k steps when k different events
+ *     in [s, s + window] can be given to k different steps (a maximum matching, by Hall's theorem:
+ *     min over step subsets S of n − |S| + min(|S|, events matching a step of S)).
+ * An attempt is void when an exclusion event lies strictly between its `fromStep` event and its
+ * `toStep` event (or the end of its window when it never reached `toStep`). Each entity counts
+ * once, with its attempt reaching the furthest step (the earliest such); its times and breakdown
+ * value come from that attempt. All of it is list functions over one grouped scan: no self-joins.
  */
 import type { FunnelStep, FunnelsQuery, FunnelsResult, ResolvedRange } from '@telemetry/query';
 import type { Store } from '../store/store.js';
@@ -11,49 +23,99 @@ import { filtersSql, selectorSql } from './filters.js';
 import { ENTITY_COLUMNS, propertyText, validatedProperty } from './properties.js';
 import { resolveRange } from './sql-time.js';
 
-/** The per-entity step times: columns e, g, t1..tn (NULL where a step was not reached). */
-function perEntity(query: FunnelsQuery, range: ResolvedRange, p: SqlParams): string {
-  const d = p.dialect;
-  const entity = ENTITY_COLUMNS[query.aggregateBy ?? 'actor'];
-  const window = p.int((query.windowSeconds ?? 14 * 86400) * 1000);
-  const to = p.int(range.to);
-  const conds = query.steps.map((s) => selectorSql(s, p));
-  const enter = `${conds[0]} AND ets < ${to}`;
-  const g = query.breakdown ? `coalesce(${propertyText(validatedProperty(query.breakdown.property), p)}, '')` : `''`;
-  const lists = conds.slice(1).map((c, i) => `${d.listIf('ets', c)} AS a${i + 2}`);
-  let sql = `SELECT ${entity} AS e, ${d.minIf('ets', enter)} AS t1, ${d.argMinIf(g, 'ets', enter)} AS g, ${lists.join(', ')}
-    FROM events
-    WHERE ${entity} IS NOT NULL AND ets >= ${p.int(range.from)} AND ets < ${to} + ${window}
-      AND (${conds.join(' OR ')}) AND ${filtersSql(query.filters, p)}
-    GROUP BY ${entity}`;
-  sql = `SELECT * FROM (${sql}) AS entered WHERE t1 IS NOT NULL`;
-  // One nesting level per step, since step k's time depends on step k-1's.
-  const n = query.steps.length;
-  for (let k = 2; k <= n; k++) {
-    const keep = [
-      'e',
-      'g',
-      ...Array.from({ length: k - 1 }, (_, i) => `t${i + 1}`),
-      ...Array.from({ length: n - k }, (_, i) => `a${k + i + 1}`),
-    ];
-    const tk = d.listMinWhere(`a${k}`, `x >= t${k - 1} AND x <= t1 + ${window}`);
-    sql = `SELECT ${keep.join(', ')}, ${tk} AS t${k} FROM (${sql}) AS step${k - 1}`;
+/** One attempt's score: the steps it reached, 0 when an exclusion voids it (`p`: its step ranks, NULL past the last). */
+function scoreOf(query: FunnelsQuery): string {
+  const reached = 'len(list_filter(p, x -> x IS NOT NULL))';
+  const voids = (query.exclusions ?? []).map((x, j) => {
+    const until = `CASE WHEN p[${x.toStep}] IS NULL THEN T[y] <= T[p[1]] + w ELSE y < p[${x.toStep}] END`;
+    return `(p[${x.fromStep}] IS NOT NULL AND len(list_filter(X${j + 1}, y -> y > p[${x.fromStep}] AND ${until})) > 0)`;
+  });
+  return voids.length ? `CASE WHEN ${voids.join(' OR ')} THEN 0 ELSE ${reached} END` : reached;
+}
+
+/** The attempts of `ordered`/`strict` funnels: a list of step-rank lists, one per start (NULL past the last step reached). */
+function attemptsOf(query: FunnelsQuery): string {
+  let attempts = 'list_transform(a1, s -> [s])';
+  for (let k = 2; k <= query.steps.length; k++) {
+    const prev = `p[${k - 1}]`;
+    const next =
+      query.stepOrder === 'strict'
+        ? `CASE WHEN list_contains(a${k}, ${prev} + 1) AND T[${prev} + 1] <= T[p[1]] + w THEN ${prev} + 1 END`
+        : `list_min(list_filter(a${k}, x -> x > ${prev} AND T[x] <= T[p[1]] + w))`;
+    attempts = `list_transform(${attempts}, p -> list_append(p, CASE WHEN ${prev} IS NULL THEN NULL ELSE ${next} END))`;
   }
-  return sql;
+  return attempts;
+}
+
+/** `any` order: per start s, the steps a maximum matching reaches among the events of [s, s + window]. */
+function anyOrderScores(n: number): string {
+  const inWindow = 'list_transform(list_filter(range(s, len(T) + 1), x -> T[x] <= T[s] + w), x -> M[x])';
+  const subsets = `range(1, ${2 ** n})`;
+  const matched = `list_min(list_transform(${subsets}, b -> ${n} - bit_count(b) + least(bit_count(b), len(list_filter(mw, m -> (m & b) != 0)))))`;
+  return `list_transform(list_transform(a1, s -> ${inWindow}), mw -> ${matched})`;
+}
+
+/**
+ * The per-entity SQL: columns e (the entity), reached (steps reached, ≥ 1), g (breakdown value as
+ * text, '' when absent) and t1..tn (each step's ets, NULL where not reached; only t1 for `any`).
+ */
+function perEntity(query: FunnelsQuery, range: ResolvedRange, p: SqlParams): string {
+  const n = query.steps.length;
+  const order = query.stepOrder ?? 'ordered';
+  const entity = ENTITY_COLUMNS[query.aggregateBy ?? 'actor'];
+  const w = p.int((query.windowSeconds ?? 14 * 86400) * 1000);
+  const to = p.int(range.to);
+  const steps = query.steps.map((s) => selectorSql(s, p));
+  const exclusions = (query.exclusions ?? []).map((x) => selectorSql(x, p));
+  const g = query.breakdown ? `coalesce(${propertyText(validatedProperty(query.breakdown.property), p)}, '')` : `''`;
+  const matches = [...steps.map((c, i) => `${c} AS m${i + 1}`), ...exclusions.map((c, j) => `${c} AS x${j + 1}`)];
+  const relevant = order === 'strict' ? 'TRUE' : `(${[...steps, ...exclusions].join(' OR ')})`;
+  const ranked = `SELECT *, row_number() OVER (PARTITION BY e ORDER BY ets, q) AS k FROM (
+      SELECT ${entity} AS e, ets, arrival_seq AS q, ${g} AS g, ${matches.join(', ')}
+      FROM events
+      WHERE ${entity} IS NOT NULL AND ets >= ${p.int(range.from)} AND ets < ${to} + ${w}
+        AND ${relevant} AND ${filtersSql(query.filters, p)}) AS matched`;
+  const anyStep = steps.map((_, i) => `m${i + 1}`).join(' OR ');
+  const starts = order === 'any' ? `(${anyStep})` : 'm1';
+  const lists = [
+    'list(ets ORDER BY k) AS T',
+    query.breakdown ? 'list(g ORDER BY k) AS G' : "[''] AS G",
+    `list(k ORDER BY k) FILTER (WHERE ${starts} AND ets < ${to}) AS a1`,
+    ...(order === 'any'
+      ? [`list(${steps.map((_, i) => `CASE WHEN m${i + 1} THEN ${2 ** i} ELSE 0 END`).join(' + ')} ORDER BY k) AS M`]
+      : steps.slice(1).map((_, i) => `list(k) FILTER (WHERE m${i + 2}) AS a${i + 2}`)),
+    ...exclusions.map((_, j) => `list(k) FILTER (WHERE x${j + 1}) AS X${j + 1}`),
+  ];
+  const grouped = `SELECT e, ${w} AS w, ${lists.join(', ')} FROM (${ranked}) AS ranked GROUP BY e`;
+  if (order === 'any') {
+    // Equal scores keep the earliest start: list_position finds the first.
+    const scored = `SELECT e, T, G, a1, ${anyOrderScores(n)} AS S FROM (${grouped}) AS per WHERE a1 IS NOT NULL`;
+    const best = `SELECT e, T, G, list_max(S) AS reached, a1[list_position(S, list_max(S))] AS s FROM (${scored}) AS scored`;
+    const times = Array.from({ length: n }, (_, i) => (i === 0 ? 'T[s] AS t1' : `NULL::BIGINT AS t${i + 1}`));
+    return `SELECT e, reached, G[s] AS g, ${times.join(', ')} FROM (${best}) AS best`;
+  }
+  const attempts = `SELECT e, T, G, list_transform(A, p -> ${scoreOf(query)}) AS S, A FROM (
+      SELECT *, ${attemptsOf(query)} AS A FROM (${grouped}) AS per WHERE a1 IS NOT NULL) AS tried`;
+  const best = `SELECT e, T, G, list_max(S) AS reached, A[list_position(S, list_max(S))] AS p FROM (${attempts}) AS attempts`;
+  const attributed =
+    query.breakdownAttribution === 'last_touch'
+      ? 'G[p[reached]]'
+      : `G[p[${query.breakdownAttribution === 'step' ? (query.breakdownAttributionStep ?? 1) : 1}]]`;
+  const times = Array.from({ length: n }, (_, i) => `T[p[${i + 1}]] AS t${i + 1}`);
+  return `SELECT e, reached, coalesce(${attributed}, '') AS g, ${times.join(', ')} FROM (${best}) AS best WHERE reached > 0`;
 }
 
 /** Rows: (all = 1 for the overall row / 0 per breakdown value, g, n1..nk, m2..mk median ms between steps). */
 export function buildFor(query: FunnelsQuery, range: ResolvedRange, dialect: SqlDialect): CompiledQuery {
   const p = new SqlParams(dialect);
   const n = query.steps.length;
-  const counts = Array.from({ length: n }, (_, i) => `count(t${i + 1}) AS n${i + 1}`);
+  const counts = Array.from({ length: n }, (_, i) => `count(*) FILTER (WHERE reached >= ${i + 1}) AS n${i + 1}`);
   const medians = Array.from(
     { length: n - 1 },
     (_, i) => `${dialect.quantile(`t${i + 2} - t${i + 1}`, 0.5)} AS m${i + 2}`,
   );
   const cols = [...counts, ...medians].join(', ');
-  const perEntitySql = perEntity(query, range, p);
-  let sql = `WITH f AS (${perEntitySql})\nSELECT 1 AS overall, '' AS g, ${cols} FROM f`;
+  let sql = `WITH f AS (${perEntity(query, range, p)})\nSELECT 1 AS overall, '' AS g, ${cols} FROM f`;
   if (query.breakdown) sql += `\nUNION ALL\nSELECT 0 AS overall, g, ${cols} FROM f GROUP BY g`;
   return { sql, params: p.values };
 }
@@ -66,9 +128,33 @@ export function build(query: FunnelsQuery, dialect: SqlDialect, now = Date.now()
 export function buildDropOff(query: FunnelsQuery, range: ResolvedRange, dialect: SqlDialect): CompiledQuery {
   const p = new SqlParams(dialect);
   const step = query.dropOff?.step ?? 2;
-  const inner = perEntity(query, range, p);
-  const sql = `SELECT e FROM (${inner}) AS f WHERE t${step - 1} IS NOT NULL AND t${step} IS NULL
+  const sql = `SELECT e FROM (${perEntity(query, range, p)}) AS f WHERE reached = ${step - 1}
     ORDER BY e LIMIT ${p.int(query.dropOff?.limit ?? 100)}`;
+  return { sql, params: p.values };
+}
+
+/** The entities that reached step `stepActors.step`, in id order. */
+export function buildStepActors(query: FunnelsQuery, range: ResolvedRange, dialect: SqlDialect): CompiledQuery {
+  const p = new SqlParams(dialect);
+  const sql = `SELECT e FROM (${perEntity(query, range, p)}) AS f WHERE reached >= ${p.int(query.stepActors?.step ?? 1)}
+    ORDER BY e LIMIT ${p.int(query.stepActors?.limit ?? 100)}`;
+  return { sql, params: p.values };
+}
+
+/**
+ * Rows (bin, lo, hi, count): ms from `fromStep` to `toStep` of the entities that reached `toStep`,
+ * in `bins` equal bins from the fastest (lo) to the slowest (hi); the slowest falls in the last bin.
+ */
+export function buildConversionTime(query: FunnelsQuery, range: ResolvedRange, dialect: SqlDialect): CompiledQuery {
+  const p = new SqlParams(dialect);
+  const ct = query.conversionTime ?? {};
+  const from = ct.fromStep ?? 1;
+  const to = ct.toStep ?? query.steps.length;
+  const bins = p.int(ct.bins ?? 10);
+  const sql = `WITH d AS (SELECT t${to} - t${from} AS d FROM (${perEntity(query, range, p)}) AS f WHERE reached >= ${to}),
+    b AS (SELECT min(d) AS lo, max(d) AS hi FROM d)
+    SELECT least(CAST(floor((d - lo) * ${bins} / greatest(hi - lo, 1)) AS BIGINT), ${bins} - 1) AS bin, lo, hi, count(*)
+    FROM d, b GROUP BY ALL ORDER BY bin`;
   return { sql, params: p.values };
 }
 
@@ -124,17 +210,38 @@ export function shape(rows: unknown[][], query: FunnelsQuery): FunnelsResult {
   return result;
 }
 
+/** Equal bins from the conversion-time rows; empty bins included, so the bins cover fastest to slowest. */
+function conversionTimeOf(rows: unknown[][], query: FunnelsQuery): NonNullable<FunnelsResult['conversionTime']> {
+  const ct = query.conversionTime ?? {};
+  const fromStep = ct.fromStep ?? 1;
+  const toStep = ct.toStep ?? query.steps.length;
+  if (rows.length === 0) return { fromStep, toStep, bins: [] };
+  const count = ct.bins ?? 10;
+  const lo = Number(rows[0][1]);
+  const width = Math.max(Number(rows[0][2]) - lo, 1) / count;
+  const byBin = new Map(rows.map((r) => [Number(r[0]), Number(r[3])]));
+  const bins = Array.from({ length: count }, (_, i) => ({
+    fromSeconds: (lo + i * width) / 1000,
+    toSeconds: (lo + (i + 1) * width) / 1000,
+    count: byBin.get(i) ?? 0,
+  }));
+  return { fromStep, toStep, bins };
+}
+
 export async function runFunnels(store: Store, query: FunnelsQuery, now = Date.now()): Promise<FunnelsResult> {
   const dialect = dialectFor(store.dialect);
   const range = resolveRange(query.dateRange, now);
-  const main = buildFor(query, range, dialect);
-  const drop = query.dropOff ? buildDropOff(query, range, dialect) : undefined;
-  const [rows, dropped] = await Promise.all([
-    store.query(main.sql, main.params),
-    drop ? store.query(drop.sql, drop.params) : Promise.resolve(undefined),
+  const run = (q: CompiledQuery | undefined) => (q ? store.query(q.sql, q.params) : Promise.resolve(undefined));
+  const [rows, dropped, reached, times] = await Promise.all([
+    run(buildFor(query, range, dialect)),
+    run(query.dropOff ? buildDropOff(query, range, dialect) : undefined),
+    run(query.stepActors ? buildStepActors(query, range, dialect) : undefined),
+    run(query.conversionTime ? buildConversionTime(query, range, dialect) : undefined),
   ]);
-  const result = shape(rows.rows, query);
-  if (query.dropOff && dropped)
-    result.dropOff = { step: query.dropOff.step, entities: dropped.rows.map((r) => String(r[0])) };
+  const result = shape(rows?.rows ?? [], query);
+  const ids = (r: { rows: unknown[][] }) => r.rows.map((row) => String(row[0]));
+  if (query.dropOff && dropped) result.dropOff = { step: query.dropOff.step, entities: ids(dropped) };
+  if (query.stepActors && reached) result.stepActors = { step: query.stepActors.step, entities: ids(reached) };
+  if (times) result.conversionTime = conversionTimeOf(times.rows, query);
   return result;
 }
