@@ -71,6 +71,10 @@ export interface RetentionCohort {
 export interface RetentionResult {
   period: 'day' | 'week' | 'month';
   cohorts: RetentionCohort[];
+  /** Query `breakdown`: the same table per value of the property (largest total cohort size first, then "other"). */
+  breakdown?: { value: string | null; other?: boolean; cohorts: RetentionCohort[] }[];
+  /** Query `actors`: the entities of one cell, in id order. */
+  actors?: { cohort: string; period: number; entities: string[] };
 }
 
 export interface PathNode {

@@ -306,7 +306,11 @@ const retention: Resolver<'retention'> = (q, c) => {
     dateRange,
     aggregateBy: q.aggregateBy ?? 'actor',
     filters: c.filters(q.filters, 'filters'),
+    retentionType: q.retentionType ?? 'first_time',
+    ...(q.breakdown ? { breakdown: c.breakdown(q.breakdown, 'breakdown') } : {}),
+    ...(q.actors ? { actors: { ...q.actors, limit: q.actors.limit ?? 100 } } : {}),
   };
+  if (q.actors && q.actors.period >= (q.periods ?? 8)) c.fail('actors.period', 'must be below periods');
   return { kind: 'retention', query, range };
 };
 

@@ -206,10 +206,28 @@ export const FunnelsQuery = Type.Object(
 );
 export type FunnelsQuery = Static<typeof FunnelsQuery>;
 
+/** `first_time`: an entity's cohort is the period of its first-ever start event; `recurring`: every period it did it. */
+export const RETENTION_TYPES = ['first_time', 'recurring'] as const;
+
 export const RetentionQuery = Type.Object(
   {
-    /** The cohort is formed by each entity's first occurrence of this event. */
+    /** The cohort is formed by each entity's first occurrence of this event (`recurring`: by every period with one). */
     startEvent: EventSelector,
+    /** Default `first_time`. */
+    retentionType: Type.Optional(oneOf(RETENTION_TYPES)),
+    /** A property of the start event that puts the entity in its cohort; one table per value. */
+    breakdown: Type.Optional(Breakdown),
+    /** List the entities of one cell: cohort `cohort` (its index in the answer's cohorts, 0 first), period `period`. */
+    actors: Type.Optional(
+      Type.Object(
+        {
+          cohort: Type.Integer({ minimum: 0, maximum: 2000 }),
+          period: Type.Integer({ minimum: 0, maximum: 59 }),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+        },
+        closed,
+      ),
+    ),
     /** Returning means doing this event in a later period. */
     returnEvent: EventSelector,
     /** Default `day`. */

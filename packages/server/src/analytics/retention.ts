@@ -1,7 +1,10 @@
 /**
- * Retention: each entity joins the cohort of the period of its first-ever start event (if that falls
- * in the date range); it is retained in period k when it did the return event k periods later.
- * Period 0 is the cohort's size. Periods are local calendar days, ISO weeks or months.
+ * Retention (docs/analytics.md, Retention). `first_time` (default): each entity joins the cohort of
+ * the period of its first-ever start event (if that falls in the date range); `recurring` (PostHog's
+ * recurring retention): an entity joins the cohort of every period in the range in which it did the
+ * start event. Either way it is retained in period k when it did the return event k periods after
+ * its cohort's period, inside the range. Period 0 is the cohort's size. Periods are local calendar
+ * days, ISO weeks or months.
  */
 import {
   bucketLabel,
@@ -14,29 +17,59 @@ import {
 import type { Store } from '../store/store.js';
 import { type CompiledQuery, dialectFor, type SqlDialect, SqlParams } from './dialect/index.js';
 import { filtersSql, selectorSql } from './filters.js';
-import { ENTITY_COLUMNS } from './properties.js';
+import { ENTITY_COLUMNS, propertyText, validatedProperty } from './properties.js';
 import { bucketOfSql, rangeSql, resolveRange } from './sql-time.js';
 
-/** Rows: (cohort bucket, period index k, entities). k = 0 is the cohort size. */
-export function buildFor(query: RetentionQuery, range: ResolvedRange, dialect: SqlDialect): CompiledQuery {
-  const p = new SqlParams(dialect);
+/**
+ * The cells: one row (e, g, c, k) per entity in cohort period c that is counted in period k (k = 0:
+ * in the cohort; k > 0: did the return event k periods later, inside the range). g: the breakdown
+ * value on the start event that put it in the cohort ('' when absent or no breakdown).
+ */
+function cellsSql(query: RetentionQuery, range: ResolvedRange, p: SqlParams): string {
+  const d = p.dialect;
   const period = query.period ?? 'day';
   const entity = ENTITY_COLUMNS[query.aggregateBy ?? 'actor'];
   const global = filtersSql(query.filters, p);
-  // First occurrence over all history up to the range end, so "first" means first ever.
-  const first = `SELECT ${entity} AS e, min(ets) AS t0 FROM events
-    WHERE ${selectorSql(query.startEvent, p)} AND ${global} AND ${entity} IS NOT NULL AND ets < ${p.int(range.to)}
-    GROUP BY ${entity}`;
-  const cohorts = `SELECT e, ${bucketOfSql(period, 't0', range, p)} AS c FROM (${first}) AS firsts WHERE t0 >= ${p.int(range.from)}`;
+  const g = query.breakdown ? `coalesce(${propertyText(validatedProperty(query.breakdown.property), p)}, '')` : `''`;
+  const starts = `${selectorSql(query.startEvent, p)} AND ${global} AND ${entity} IS NOT NULL`;
+  let entries: string;
+  if (query.retentionType === 'recurring') {
+    // Every period with a start event in the range; the value on the period's first one (by ets, then arrival).
+    const c = bucketOfSql(period, 'ets', range, p);
+    entries = `SELECT ${entity} AS e, ${c} AS c, ${d.argMinIf(g, d.sortKey('ets', 'arrival_seq'), 'TRUE')} AS g FROM events
+      WHERE ${starts} AND ${rangeSql(range, p)} GROUP BY ${entity}, ${c}`;
+  } else {
+    // First occurrence over all history up to the range end, so "first" means first ever.
+    const first = `SELECT ${entity} AS e, min(ets) AS t0, ${d.argMinIf(g, d.sortKey('ets', 'arrival_seq'), 'TRUE')} AS g FROM events
+      WHERE ${starts} AND ets < ${p.int(range.to)} GROUP BY ${entity}`;
+    entries = `SELECT e, ${bucketOfSql(period, 't0', range, p)} AS c, g FROM (${first}) AS firsts WHERE t0 >= ${p.int(range.from)}`;
+  }
   const returns = `SELECT DISTINCT ${entity} AS e, ${bucketOfSql(period, 'ets', range, p)} AS r FROM events
     WHERE ${selectorSql(query.returnEvent, p)} AND ${global} AND ${entity} IS NOT NULL AND ${rangeSql(range, p)}`;
-  const sql = `WITH cohorts AS (${cohorts}), returns AS (${returns})
-    SELECT c, 0 AS k, count(*) AS n FROM cohorts GROUP BY c
+  return `WITH entries AS (${entries}), returns AS (${returns})
+    SELECT e, g, c, 0 AS k FROM entries
     UNION ALL
-    SELECT cohorts.c AS c, returns.r - cohorts.c AS k, count(*) AS n
-    FROM cohorts JOIN returns ON returns.e = cohorts.e
-    WHERE returns.r > cohorts.c AND returns.r - cohorts.c < ${p.int(query.periods ?? 8)}
-    GROUP BY cohorts.c, returns.r - cohorts.c`;
+    SELECT entries.e, entries.g, entries.c, returns.r - entries.c AS k
+    FROM entries JOIN returns ON returns.e = entries.e
+    WHERE returns.r > entries.c AND returns.r - entries.c < ${p.int(query.periods ?? 8)}`;
+}
+
+/** Rows: (overall = 1 / 0 per breakdown value, g, cohort bucket, period index k, entities). k = 0 is the cohort size. */
+export function buildFor(query: RetentionQuery, range: ResolvedRange, dialect: SqlDialect): CompiledQuery {
+  const p = new SqlParams(dialect);
+  let sql = `WITH cells AS (${cellsSql(query, range, p)})
+    SELECT 1 AS overall, '' AS g, c, k, count(*) AS n FROM cells GROUP BY c, k`;
+  if (query.breakdown) sql += `\n    UNION ALL SELECT 0 AS overall, g, c, k, count(*) AS n FROM cells GROUP BY g, c, k`;
+  return { sql, params: p.values };
+}
+
+/** The entities of cell (`actors.cohort`, `actors.period`), in id order. */
+export function buildActors(query: RetentionQuery, range: ResolvedRange, dialect: SqlDialect): CompiledQuery {
+  const p = new SqlParams(dialect);
+  const cell = query.actors ?? { cohort: 0, period: 0 };
+  const bucket = bucketsOf(query.period ?? 'day', range)[cell.cohort] ?? Number.MIN_SAFE_INTEGER;
+  const sql = `SELECT DISTINCT e FROM (${cellsSql(query, range, p)}) AS cells
+    WHERE c = ${p.int(bucket)} AND k = ${p.int(cell.period)} ORDER BY e LIMIT ${p.int(cell.limit ?? 100)}`;
   return { sql, params: p.values };
 }
 
@@ -44,7 +77,8 @@ export function build(query: RetentionQuery, dialect: SqlDialect, now = Date.now
   return buildFor(query, resolveRange(query.dateRange, now), dialect);
 }
 
-export function shape(rows: unknown[][], query: RetentionQuery, range: ResolvedRange): RetentionResult {
+/** One table from (c, k, n) rows. */
+function tableOf(rows: unknown[][], query: RetentionQuery, range: ResolvedRange): RetentionCohort[] {
   const period = query.period ?? 'day';
   const periods = query.periods ?? 8;
   const buckets = bucketsOf(period, range);
@@ -59,11 +93,58 @@ export function shape(rows: unknown[][], query: RetentionQuery, range: ResolvedR
     const values = Array.from({ length: shown }, (_, k) => counts.get(`${c}:${k}`) ?? 0);
     cohorts.push({ cohort: bucketLabel(period, c), size, values, rates: values.map((v) => (size ? v / size : 0)) });
   }
-  return { period, cohorts };
+  return cohorts;
+}
+
+export function shape(rows: unknown[][], query: RetentionQuery, range: ResolvedRange): RetentionResult {
+  const result: RetentionResult = {
+    period: query.period ?? 'day',
+    cohorts: tableOf(
+      rows.filter((r) => Number(r[0]) === 1).map((r) => r.slice(2)),
+      query,
+      range,
+    ),
+  };
+  if (query.breakdown) {
+    // Largest total cohort size first; past the limit, the rest add up into "other" (each cell entity has one value).
+    const byValue = new Map<string, unknown[][]>();
+    for (const r of rows.filter((x) => Number(x[0]) === 0)) {
+      const g = String(r[1]);
+      byValue.set(g, [...(byValue.get(g) ?? []), r.slice(2)]);
+    }
+    const size = (cells: unknown[][]) => cells.reduce((sum, r) => sum + (Number(r[1]) === 0 ? Number(r[2]) : 0), 0);
+    const groups = [...byValue].sort((a, b) => size(b[1]) - size(a[1]) || a[0].localeCompare(b[0]));
+    const limit = query.breakdown.limit ?? 10;
+    result.breakdown = groups
+      .slice(0, limit)
+      .map(([g, cells]) => ({ value: g === '' ? null : g, cohorts: tableOf(cells, query, range) }));
+    const rest = groups.slice(limit).flatMap(([, cells]) => cells);
+    if (rest.length) {
+      const summed = new Map<string, unknown[]>();
+      for (const [c, k, n] of rest) {
+        const key = `${c}:${k}`;
+        const prev = summed.get(key);
+        summed.set(key, [c, k, Number(prev?.[2] ?? 0) + Number(n)]);
+      }
+      result.breakdown.push({ value: null, other: true, cohorts: tableOf([...summed.values()], query, range) });
+    }
+  }
+  return result;
 }
 
 export async function runRetention(store: Store, query: RetentionQuery, now = Date.now()): Promise<RetentionResult> {
   const range = resolveRange(query.dateRange, now);
-  const { sql, params } = buildFor(query, range, dialectFor(store.dialect));
-  return shape((await store.query(sql, params)).rows, query, range);
+  const dialect = dialectFor(store.dialect);
+  const main = buildFor(query, range, dialect);
+  const cell = query.actors ? buildActors(query, range, dialect) : undefined;
+  const [rows, actors] = await Promise.all([
+    store.query(main.sql, main.params),
+    cell ? store.query(cell.sql, cell.params) : Promise.resolve(undefined),
+  ]);
+  const result = shape(rows.rows, query, range);
+  if (query.actors && actors) {
+    const cohort = result.cohorts[query.actors.cohort]?.cohort ?? '';
+    result.actors = { cohort, period: query.actors.period, entities: actors.rows.map((r) => String(r[0])) };
+  }
+  return result;
 }

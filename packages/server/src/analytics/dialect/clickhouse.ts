@@ -28,6 +28,7 @@ export const clickhouse: SqlDialect = {
   minIf: (expr, cond) => `if(countIf(${cond}) = 0, NULL, minIf(${expr}, ${cond}))`,
   argMinIf: (value, by, cond) => `argMinIf(${value}, ${by}, ${cond})`,
   countIf: (cond) => `countIf(${cond})`,
+  sortKey: (...exprs) => `tuple(${exprs.join(', ')})`,
   listMinWhere: (list, cond) =>
     `if(length(arrayFilter(x -> ${cond}, ${list})) = 0, NULL, arrayReduce('min', arrayFilter(x -> ${cond}, ${list})))`,
   expandRange: (n) => `arrayJoin(range(toUInt64(${n})))`,

@@ -42,6 +42,8 @@ export interface SqlDialect {
   /** Aggregate: `value` on the row with the smallest `by` among rows where `cond` holds. */
   argMinIf(value: string, by: string, cond: string): string;
   countIf(cond: string): string;
+  /** A sort key of several expressions, compared left to right (for argMinIf's `by`). */
+  sortKey(...exprs: string[]): string;
   /** Smallest element of `list` satisfying `cond` (written in terms of `x`), else NULL. */
   listMinWhere(list: string, cond: string): string;
   /** In a SELECT list: one output row per k in 0..n-1 (n a parameter placeholder or integer). */

@@ -28,6 +28,7 @@ export const duckdb: SqlDialect = {
   minIf: (expr, cond) => `min(${expr}) FILTER (WHERE ${cond})`,
   argMinIf: (value, by, cond) => `arg_min(${value}, ${by}) FILTER (WHERE ${cond})`,
   countIf: (cond) => `count(*) FILTER (WHERE ${cond})`,
+  sortKey: (...exprs) => `[${exprs.join(', ')}]`,
   listMinWhere: (list, cond) => `list_min(list_filter(${list}, x -> ${cond}))`,
   expandRange: (n) => `unnest(range(${n}))`,
   expandList: (list) => `unnest(${list})`,
