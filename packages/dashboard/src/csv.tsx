@@ -18,7 +18,16 @@ export function download(name: string, t: Table): void {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
-export function TableView({ table, caption }: { table: Table; caption: string }) {
+/** `link(row, column)`: where a cell leads (its actors), or undefined for a plain cell. */
+export function TableView({
+  table,
+  caption,
+  link,
+}: {
+  table: Table;
+  caption: string;
+  link?: (row: number, column: number) => string | undefined;
+}) {
   return (
     // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be focusable to scroll by keyboard (axe scrollable-region-focusable)
     <section className="table-wrap" aria-label={caption} tabIndex={0}>
@@ -37,16 +46,19 @@ export function TableView({ table, caption }: { table: Table; caption: string })
           {table.rows.map((r, i) => (
             // biome-ignore lint/suspicious/noArrayIndexKey: rows have no identity but their place
             <tr key={i}>
-              {r.map((v, j) => (
-                // biome-ignore lint/suspicious/noArrayIndexKey: cells have no identity but their place
-                <td key={j}>
-                  {v === null
+              {r.map((v, j) => {
+                const text =
+                  v === null
                     ? '–'
                     : typeof v === 'number'
                       ? v.toLocaleString('en-US', { maximumFractionDigits: 4 })
-                      : v}
-                </td>
-              ))}
+                      : v;
+                const to = v === null ? undefined : link?.(i, j);
+                return (
+                  // biome-ignore lint/suspicious/noArrayIndexKey: cells have no identity but their place
+                  <td key={j}>{to ? <a href={to}>{text}</a> : text}</td>
+                );
+              })}
             </tr>
           ))}
         </tbody>

@@ -176,6 +176,109 @@ describe('dashboard', { skip: SKIP }, () => {
     }
   });
 
+  test('builder: a trend, a funnel and a retention query built from the form land in the URL and equal the API', async () => {
+    const page = await open('#/insights?kind=trends');
+    const query = () => JSON.parse(new URLSearchParams(new URL(page.url()).hash.split('?')[1]).get('q') as string);
+    await page.getByLabel('Series 1 event').selectOption('IMPRESSION');
+    await page.getByLabel('Math').selectOption('unique_actors');
+    await page.getByRole('button', { name: '+ Series 1 filter' }).click();
+    await page.getByLabel('Series 1 filter 1 property').selectOption('edata.pageid');
+    await page.getByLabel('Series 1 filter 1 operator').selectOption('eq');
+    await page.getByLabel('Series 1 filter 1 value').fill('home');
+    await page.getByLabel('Series 1 filter 1 value').press('Enter');
+    await page.getByLabel('From').fill('-10d');
+    await page.getByLabel('From').press('Enter');
+    await page.getByLabel('Time zone').selectOption('Asia/Kolkata');
+    await page.getByLabel('Compare to previous period').check();
+    const trend = query();
+    assert.deepEqual(trend.series, [
+      {
+        eid: 'IMPRESSION',
+        math: 'unique_actors',
+        filters: [{ property: 'edata.pageid', operator: 'eq', value: 'home' }],
+      },
+    ]);
+    assert.deepEqual(trend.dateRange, { from: '-10d', timezone: 'Asia/Kolkata' });
+    assert.equal(trend.compare, true);
+    const rows = page.getByTestId('insight-result').locator('tbody tr');
+    await rows.first().waitFor({ timeout: 60_000 });
+    const answer = await api<{ series: { data: number[] }[]; previous?: unknown }>('/api/insights/trends', trend);
+    assert.ok(answer.previous, 'the previous period is answered');
+    const first = await rows.first().locator('td').allInnerTexts();
+    assert.deepEqual(
+      first.slice(1, -1),
+      answer.series[0].data.map((v) => v.toLocaleString('en-US')),
+    );
+
+    await page.getByRole('link', { name: 'funnels', exact: true }).click();
+    await page.getByRole('button', { name: '+ Add step' }).click();
+    await page.getByLabel('Step 4 event').selectOption('END');
+    await page.getByLabel('Count by').selectOption('device');
+    const funnel = query();
+    assert.equal(funnel.steps.length, 4);
+    assert.deepEqual(funnel.steps[3], { eid: 'END' });
+    assert.equal(funnel.aggregateBy, 'device');
+    await page.getByTestId('insight-result').locator('tbody tr').nth(3).waitFor({ timeout: 60_000 });
+    const funnelAnswer = await api<{ steps: { count: number }[] }>('/api/insights/funnels', funnel);
+    const counts = await page
+      .getByTestId('insight-result')
+      .locator('tbody tr')
+      .evaluateAll((trs) => trs.map((r) => (r.querySelectorAll('td')[2]?.textContent ?? '').trim()));
+    assert.deepEqual(
+      counts,
+      funnelAnswer.steps.map((s) => s.count.toLocaleString('en-US')),
+    );
+
+    await page.getByRole('link', { name: 'retention', exact: true }).click();
+    await page.getByLabel('Return event event').selectOption('IMPRESSION');
+    await page.getByLabel('Period', { exact: true }).selectOption('day');
+    assert.equal(query().returnEvent.eid, 'IMPRESSION');
+    assert.equal(query().period, 'day');
+    await page.close();
+  });
+
+  test('drill-down: a trend point and a retention cell open the actors behind them, as many as the figure counts', async () => {
+    const trend = {
+      series: [{ eid: 'INTERACT', math: 'unique_actors' }],
+      interval: 'day',
+      dateRange: { from: '-14d' },
+    };
+    const page = await open(`#/insights?kind=trends&q=${encodeURIComponent(JSON.stringify(trend))}`);
+    const point = page.getByTestId('insight-result').locator('tbody tr').first().locator('td a').last();
+    await point.waitFor({ timeout: 60_000 });
+    const value = num(await point.innerText());
+    assert.ok(value > 0);
+    await point.click();
+    assert.equal(num(await text(page, 'actor-count')), value);
+    assert.equal(await page.getByTestId('actor-list').getByRole('link').count(), Math.min(value, 100));
+    const actor = page.getByTestId('actor-list').getByRole('link').first();
+    const id = await actor.innerText();
+    await actor.click();
+    await page.getByTestId('timeline').waitFor({ timeout: 60_000 });
+    assert.match(await page.locator('h1').innerText(), new RegExp(id));
+    assert.match(await page.getByTestId('timeline').innerText(), /Session .* s\n/);
+
+    const retention = {
+      startEvent: { eid: 'START' },
+      returnEvent: { eid: 'INTERACT' },
+      period: 'day',
+      periods: 5,
+      dateRange: { from: '-21d' },
+    };
+    await page.goto(`${server.url}/#/insights?kind=retention&q=${encodeURIComponent(JSON.stringify(retention))}`);
+    const cells = page.getByTestId('insight-result').locator('tbody td:nth-child(4) a');
+    await page.getByTestId('insight-result').locator('tbody tr').first().waitFor({ timeout: 60_000 });
+    const texts = await cells.allInnerTexts();
+    const at = texts.findIndex((t) => num(t) > 0);
+    assert.ok(at >= 0, 'some cohort came back on day 1');
+    const cellValue = num(texts[at]);
+    await cells.nth(at).click();
+    assert.equal(num(await text(page, 'actor-count')), cellValue);
+    const answer = await api<{ cohorts: { values: number[] }[] }>('/api/insights/retention', retention);
+    assert.ok(answer.cohorts.some((c) => c.values[1] === cellValue));
+    await page.close();
+  });
+
   test('dashboards: save an insight, reload, find it; drill from a funnel step to actors and a timeline', async () => {
     const q = {
       steps: [

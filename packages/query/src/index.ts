@@ -5,6 +5,7 @@
  */
 
 export type { Static, TSchema } from '@sinclair/typebox';
+export * from './actors.js';
 export * from './answers.js';
 export * from './parse.js';
 export * from './properties.js';

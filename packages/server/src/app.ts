@@ -7,6 +7,7 @@ import { eventsRoutes } from './api/events.js';
 import { examplesRoutes } from './api/examples.js';
 import { healthRoutes } from './api/health.js';
 import { requireAllowedHost } from './api/host-check.js';
+import { insightActorsRoutes } from './api/insight-actors.js';
 import { insightsRoutes } from './api/insights.js';
 import { serializeRequest } from './api/request-log.js';
 import { sessionsRoutes } from './api/sessions.js';
@@ -48,6 +49,7 @@ const ROUTE_GROUPS: RouteGroup[] = [
   sqlRoutes,
   sessionsRoutes,
   insightsRoutes,
+  insightActorsRoutes,
   eventsRoutes,
   examplesRoutes,
   dashboardApiRoutes,

@@ -1,10 +1,13 @@
 /**
  * Actors: the actors behind a funnel step (those who reached the step before it but not it,
- * the funnel's `dropOff`), and one actor's timeline — their events by session, with pages and
- * the time between the first and last event of each session.
+ * the funnel's `dropOff`), a trend's point or a retention cell (POST /api/insights/actors), and
+ * one actor's timeline — their events by session, with pages and the time between the first and
+ * last event of each session.
  */
-import type { FunnelsResult } from '@telemetry/query';
-import { useApi, useInsight } from '../insight';
+import { useQuery } from '@tanstack/react-query';
+import type { ActorsBehind, FunnelsResult } from '@telemetry/query';
+import { api } from '../api';
+import { fmt, useApi, useInsight } from '../insight';
 import { href } from '../router';
 import { Show } from '../states';
 
@@ -65,13 +68,60 @@ function DropOff({ query, step }: { query: Record<string, unknown>; step: number
           <p>
             Reached step {step - 1} but not step {step} ({a.dropOff?.entities.length ?? 0} shown, at most 100):
           </p>
-          <ul data-testid="actor-list" className="columns">
-            {a.dropOff?.entities.map((id) => (
-              <li key={id}>
-                <a href={href('actors', { actor: id })}>{id}</a>
-              </li>
-            ))}
-          </ul>
+          <ActorList ids={a.dropOff?.entities ?? []} />
+        </>
+      )}
+    </Show>
+  );
+}
+
+function ActorList({ ids }: { ids: string[] }) {
+  return (
+    <ul data-testid="actor-list" className="columns">
+      {ids.map((id) => (
+        <li key={id}>
+          <a href={href('actors', { actor: id })}>{id}</a>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** The actors behind a trend's point or a retention cell, as the page's params name it. */
+function Behind({ params }: { params: URLSearchParams }) {
+  const kind = params.get('kind');
+  const n = (k: string) => Number(params.get(k) ?? 0);
+  const bv = params.get('breakdownValue');
+  const body =
+    kind === 'trends'
+      ? {
+          kind,
+          query: JSON.parse(params.get('q') ?? '{}'),
+          series: n('series'),
+          bucket: n('bucket'),
+          ...(bv !== null ? { breakdownValue: JSON.parse(bv) } : {}),
+        }
+      : { kind, query: JSON.parse(params.get('q') ?? '{}'), cohort: n('cohort'), period: n('period') };
+  const answer = useQuery({
+    queryKey: ['actors-behind', body],
+    queryFn: () => api<ActorsBehind>('/api/insights/actors', { body }),
+  });
+  return (
+    <Show q={answer} what="the actors">
+      {(a) => (
+        <>
+          <p>
+            <span data-testid="actor-count">{fmt(a.count)}</span>{' '}
+            {kind === 'trends'
+              ? `actors did series ${n('series') + 1} in this interval`
+              : `actors of cohort ${n('cohort') + 1} ${n('period') === 0 ? 'started' : `came back in period ${n('period')}`}`}{' '}
+            ({a.actors.length} shown, most events first).
+          </p>
+          {a.count === 0 ? (
+            <p className="state">No actors behind this figure.</p>
+          ) : (
+            <ActorList ids={a.actors.map((x) => x.id)} />
+          )}
         </>
       )}
     </Show>
@@ -86,10 +136,14 @@ export default function Actors({ params }: { params: URLSearchParams }) {
       <h1>{actor ? `Actor ${actor}` : 'Actors'}</h1>
       {actor ? (
         <Timeline actor={actor} />
-      ) : q ? (
+      ) : q && params.get('kind') === 'funnels' ? (
         <DropOff query={JSON.parse(q)} step={Number(params.get('step') ?? 2)} />
+      ) : q ? (
+        <Behind params={params} />
       ) : (
-        <p className="state">Open a funnel in Insights and pick a step to see its actors.</p>
+        <p className="state">
+          Open a trend, a funnel or a retention table in Insights and pick a point, a step or a cell to see its actors.
+        </p>
       )}
     </div>
   );

@@ -15,15 +15,16 @@ import {
   type RetentionResult,
   type SessionsAnswer,
   type StickinessResult,
-  TRENDS_MATH,
+  type TrendsQuery,
   type TrendsResult,
 } from '@telemetry/query';
 import { FunnelChart, HeatmapChart, SankeyChart } from 'echarts/charts';
 import { VisualMapComponent } from 'echarts/components';
 import { useEffect, useMemo, useState } from 'react';
+import { Builder } from '../builder';
 import { Chart, type ChartOption, echarts } from '../chart';
 import { download, type Table, TableView } from '../csv';
-import { useApi, useInsight } from '../insight';
+import { useInsight } from '../insight';
 import { href, insightHref, navigate } from '../router';
 import { Show } from '../states';
 import { SaveToDashboard } from './Dashboards';
@@ -56,9 +57,30 @@ export const DEFAULTS: Record<InsightKind, unknown> = {
   lifecycle: { event: { eid: 'START' }, interval: 'day', dateRange: { from: '-30d' } },
 };
 
-type Shown = { option?: ChartOption; table: Table; label: string };
+/**
+ * `drill(row, column)`: the actors page params behind a table cell (a trend's point, a retention
+ * cell); `pick` maps a chart click to that cell.
+ */
+type Shown = {
+  option?: ChartOption;
+  table: Table;
+  label: string;
+  drill?: (row: number, column: number) => Record<string, string> | undefined;
+  pick?: (p: { seriesIndex: number; dataIndex: number; data: unknown }) => [number, number] | undefined;
+};
 
-function show(kind: InsightKind, a: unknown): Shown {
+/** The query series of each trend line: lines come grouped by series, in order (one per breakdown value). */
+function seriesOfLines(t: TrendsResult, query: { series: { eid: string; label?: string }[] }): number[] {
+  let at = 0;
+  return t.series.map((line, i) => {
+    const s = query.series[at];
+    const same = s && line.eid === s.eid && line.label === (s.label ?? s.eid);
+    if (i > 0 && !(same && t.series[i - 1].breakdownValue !== undefined)) at++;
+    return Math.min(at, query.series.length - 1);
+  });
+}
+
+function show(kind: InsightKind, a: unknown, query: unknown): Shown {
   switch (kind) {
     case 'trends': {
       const t = a as TrendsResult;
@@ -86,6 +108,17 @@ function show(kind: InsightKind, a: unknown): Shown {
           columns: ['series', ...t.buckets, 'total'],
           rows: t.series.map((s) => [name(s), ...s.data, s.total ?? null]),
         },
+        drill: (row, column) => {
+          const line = t.series[row];
+          if (column < 1 || column > t.buckets.length || !line || line.other) return undefined;
+          const series = seriesOfLines(t, query as TrendsQuery)[row];
+          return {
+            series: String(series),
+            bucket: String(column - 1),
+            ...(line.breakdownValue !== undefined ? { breakdownValue: JSON.stringify(line.breakdownValue) } : {}),
+          };
+        },
+        pick: (p) => (p.seriesIndex < t.series.length ? [p.seriesIndex, p.dataIndex + 1] : undefined),
       };
     }
     case 'funnels': {
@@ -143,6 +176,14 @@ function show(kind: InsightKind, a: unknown): Shown {
         table: {
           columns: ['cohort', 'size', ...Array.from({ length: periods }, (_, i) => `${r.period} ${i}`)],
           rows: r.cohorts.map((c) => [c.cohort, c.size, ...c.values]),
+        },
+        drill: (row, column) =>
+          column >= 2 && column - 2 < (r.cohorts[row]?.values.length ?? 0)
+            ? { cohort: String(row), period: String(column - 2) }
+            : undefined,
+        pick: (p) => {
+          const [x, y] = p.data as [number, number];
+          return [y, x + 2];
         },
       };
     }
@@ -224,19 +265,46 @@ function show(kind: InsightKind, a: unknown): Shown {
   }
 }
 
+/** An insight's chart alone, for a dashboard tile. */
+export function InsightChart({ kind, query, height }: { kind: InsightKind; query: unknown; height: number }) {
+  const answer = useInsight<unknown>(kind, query);
+  return (
+    <Show q={answer} what="the insight">
+      {(a) => {
+        const shown = show(kind, a, query);
+        return shown.option ? (
+          <Chart option={shown.option} label={shown.label} height={height} />
+        ) : (
+          <TableView table={shown.table} caption={shown.label} />
+        );
+      }}
+    </Show>
+  );
+}
+
 function Result({ kind, query }: { kind: InsightKind; query: unknown }) {
   const answer = useInsight<unknown>(kind, query);
   return (
     <Show q={answer} what="the insight">
       {(a) => {
-        const shown = show(kind, a);
+        const shown = show(kind, a, query);
+        const drillHref = (row: number, column: number) => {
+          const at = shown.drill?.(row, column);
+          return at && href('actors', { kind, q: JSON.stringify(query), ...at });
+        };
         const onPick =
           kind === 'funnels'
             ? (p: { dataIndex: number }) => {
                 const step = p.dataIndex + 1;
                 if (step >= 2) navigate(href('actors', { kind, step: String(step), q: JSON.stringify(query) }));
               }
-            : undefined;
+            : shown.pick
+              ? (p: { seriesIndex: number; dataIndex: number; data: unknown }) => {
+                  const cell = shown.pick?.(p);
+                  const to = cell && drillHref(...cell);
+                  if (to) navigate(to);
+                }
+              : undefined;
         return (
           <div data-testid="insight-result">
             {shown.option && (
@@ -259,96 +327,12 @@ function Result({ kind, query }: { kind: InsightKind; query: unknown }) {
             <button type="button" onClick={() => download(`${kind}.csv`, shown.table)}>
               Download CSV
             </button>
-            <TableView table={shown.table} caption={shown.label} />
+            {shown.drill && <p className="hint">Click a point or a number in the table to see the actors behind it.</p>}
+            <TableView table={shown.table} caption={shown.label} link={shown.drill ? drillHref : undefined} />
           </div>
         );
       }}
     </Show>
-  );
-}
-
-/** The fields most queries change, over the JSON; the JSON stays editable for everything else. */
-function QuickFields({
-  kind,
-  query,
-  set,
-}: {
-  kind: InsightKind;
-  query: Record<string, unknown>;
-  set: (q: unknown) => void;
-}) {
-  const events = useApi<{ events: { eid: string }[]; properties: { path: string }[] }>('/api/properties?days=3660');
-  const range = (query.dateRange ?? {}) as Record<string, string>;
-  const setRange = (k: string, v: string) => set({ ...query, dateRange: { ...range, [k]: v || undefined } });
-  const series = (query.series ?? []) as Record<string, unknown>[];
-  return (
-    <div className="toolbar">
-      <label>
-        From <input value={range.from ?? ''} onChange={(e) => setRange('from', e.target.value)} size={10} />
-      </label>
-      <label>
-        To <input value={range.to ?? ''} placeholder="now" onChange={(e) => setRange('to', e.target.value)} size={10} />
-      </label>
-      <label>
-        Time zone{' '}
-        <input
-          value={range.timezone ?? ''}
-          placeholder="UTC"
-          onChange={(e) => setRange('timezone', e.target.value)}
-          size={12}
-        />
-      </label>
-      {kind === 'trends' && series[0] && (
-        <>
-          <label>
-            Event{' '}
-            <select
-              value={String(series[0].eid)}
-              onChange={(e) => set({ ...query, series: [{ ...series[0], eid: e.target.value }, ...series.slice(1)] })}
-            >
-              {[String(series[0].eid), ...(events.data?.events.map((x) => x.eid) ?? [])]
-                .filter((v, i, all) => all.indexOf(v) === i)
-                .map((eid) => (
-                  <option key={eid}>{eid}</option>
-                ))}
-            </select>
-          </label>
-          <label>
-            Math{' '}
-            <select
-              value={String(series[0].math ?? 'total')}
-              onChange={(e) => set({ ...query, series: [{ ...series[0], math: e.target.value }, ...series.slice(1)] })}
-            >
-              {TRENDS_MATH.map((m) => (
-                <option key={m}>{m}</option>
-              ))}
-            </select>
-          </label>
-          <label>
-            Breakdown{' '}
-            <select
-              value={String((query.breakdown as { property?: string })?.property ?? '')}
-              onChange={(e) =>
-                set({ ...query, breakdown: e.target.value ? { property: e.target.value, limit: 10 } : undefined })
-              }
-            >
-              <option value="">none</option>
-              {events.data?.properties.map((p) => (
-                <option key={p.path}>{p.path}</option>
-              ))}
-            </select>
-          </label>
-          <label>
-            <input
-              type="checkbox"
-              checked={query.compare === true}
-              onChange={(e) => set({ ...query, compare: e.target.checked })}
-            />{' '}
-            Compare to previous period
-          </label>
-        </>
-      )}
-    </div>
   );
 }
 
@@ -384,7 +368,7 @@ export default function Insights({ params }: { params: URLSearchParams }) {
           </a>
         ))}
       </nav>
-      <QuickFields kind={kind} query={query as Record<string, unknown>} set={set} />
+      <Builder kind={kind} query={query as Record<string, unknown>} set={set} />
       <details>
         <summary>Query (JSON)</summary>
         <label htmlFor="query-json" className="sr-only">

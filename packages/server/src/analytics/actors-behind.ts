@@ -1,0 +1,95 @@
+/**
+ * The actors behind one figure: a trend's point (series, bucket, breakdown value) or a retention
+ * cell (cohort, period). The conditions mirror trends.ts and retention.ts, so the number of actors
+ * of a trend point counted by `unique_actors` (or `dau`/`wau`/`mau`) equals its value, and that of a
+ * retention cell equals the cell (with `aggregateBy: 'actor'`).
+ */
+import { type ActorsBehind, bucketsOf, type RetentionQuery, type TrendsQuery } from '@telemetry/query';
+import type { Store } from '../store/store.js';
+import { dialectFor, SqlParams } from './dialect/index.js';
+import { filtersSql, selectorSql } from './filters.js';
+import { ENTITY_COLUMNS, propertyText, validatedProperty } from './properties.js';
+import { bucketOfSql, rangeSql, resolveRange } from './sql-time.js';
+
+const DAY = 86_400_000;
+const ROLLING_DAYS: Record<string, number> = { wau: 7, mau: 30 };
+
+/** Thrown for a figure the query does not have (an index past its end, "other"); the route answers 400. */
+export class NoSuchFigure extends Error {}
+
+/** Rows `(e, n, total)` → the answer. */
+async function listed(store: Store, sql: string, p: SqlParams, limit: number): Promise<ActorsBehind> {
+  const ranked = `SELECT e, n, count(*) OVER () AS total FROM (${sql}) AS figure ORDER BY n DESC, e LIMIT ${p.int(limit)}`;
+  const rows = (await store.query(ranked, p.values)).rows as [string, number, number][];
+  return { count: Number(rows[0]?.[2] ?? 0), actors: rows.map(([e, n]) => ({ id: String(e), events: Number(n) })) };
+}
+
+function bucketAt(buckets: number[], index: number, what: string): number {
+  const b = buckets[index];
+  if (b === undefined) throw new NoSuchFigure(`${what} ${index} is past the last (${buckets.length - 1})`);
+  return b;
+}
+
+/** The actors who did series `series` in bucket `bucket` (its index in the answer's `buckets`). */
+export async function trendActors(
+  store: Store,
+  query: TrendsQuery,
+  at: { series: number; bucket: number; breakdownValue?: string | null; limit?: number },
+  now = Date.now(),
+): Promise<ActorsBehind> {
+  const s = query.series[at.series];
+  if (!s) throw new NoSuchFigure(`series ${at.series} is past the last (${query.series.length - 1})`);
+  const p = new SqlParams(dialectFor(store.dialect));
+  const range = resolveRange(query.dateRange, now);
+  const interval = query.interval ?? 'day';
+  const rolling = ROLLING_DAYS[s.math ?? 'total'];
+  const b = bucketAt(bucketsOf(rolling ? 'day' : interval, range), at.bucket, 'bucket');
+  let when: string;
+  if (rolling) {
+    // Active on any of the `rolling` days ending with this one, as trends counts wau/mau.
+    const from = range.from - rolling * DAY;
+    const day = bucketOfSql('day', 'ets', range, p);
+    when = `ets >= ${p.int(from)} AND ets < ${p.int(range.to)} AND ${day} > ${p.int(b - rolling)} AND ${day} <= ${p.int(b)}`;
+  } else {
+    when = `${rangeSql(range, p)} AND ${bucketOfSql(interval, 'ets', range, p)} = ${p.int(b)}`;
+  }
+  let breakdown = '';
+  if (query.breakdown && at.breakdownValue !== undefined) {
+    const g = `coalesce(${propertyText(validatedProperty(query.breakdown.property), p)}, '')`;
+    breakdown = ` AND ${g} = ${p.str(at.breakdownValue ?? '')}`;
+  }
+  const sql = `SELECT actor_id AS e, count(*) AS n FROM events
+    WHERE ${selectorSql(s, p)} AND ${filtersSql(query.filters, p)} AND actor_id IS NOT NULL AND ${when}${breakdown}
+    GROUP BY actor_id`;
+  return listed(store, sql, p, at.limit ?? 100);
+}
+
+/** The entities of cohort `cohort` (its index in the answer) that returned in period `period` (0: all of it). */
+export async function retentionActors(
+  store: Store,
+  query: RetentionQuery,
+  at: { cohort: number; period: number; limit?: number },
+  now = Date.now(),
+): Promise<ActorsBehind> {
+  if (at.period >= (query.periods ?? 8)) throw new NoSuchFigure(`period ${at.period} is past the last shown`);
+  const p = new SqlParams(dialectFor(store.dialect));
+  const range = resolveRange(query.dateRange, now);
+  const period = query.period ?? 'day';
+  const c = bucketAt(bucketsOf(period, range), at.cohort, 'cohort');
+  const entity = ENTITY_COLUMNS[query.aggregateBy ?? 'actor'];
+  const global = filtersSql(query.filters, p);
+  // The same cohorts and returns as retention.ts.
+  const first = `SELECT ${entity} AS e, min(ets) AS t0 FROM events
+    WHERE ${selectorSql(query.startEvent, p)} AND ${global} AND ${entity} IS NOT NULL AND ets < ${p.int(range.to)}
+    GROUP BY ${entity}`;
+  const cohort = `SELECT e FROM (${first}) AS firsts
+    WHERE t0 >= ${p.int(range.from)} AND ${bucketOfSql(period, 't0', range, p)} = ${p.int(c)}`;
+  if (at.period === 0) return listed(store, `SELECT e, 1 AS n FROM (${cohort}) AS cohort`, p, at.limit ?? 100);
+  // Built only when used: every bound parameter must appear in the SQL.
+  const returns = `SELECT ${entity} AS e, count(*) AS n FROM events
+    WHERE ${selectorSql(query.returnEvent, p)} AND ${global} AND ${entity} IS NOT NULL AND ${rangeSql(range, p)}
+      AND ${bucketOfSql(period, 'ets', range, p)} = ${p.int(c + at.period)}
+    GROUP BY ${entity}`;
+  const sql = `SELECT cohort.e AS e, returns.n AS n FROM (${cohort}) AS cohort JOIN (${returns}) AS returns ON returns.e = cohort.e`;
+  return listed(store, sql, p, at.limit ?? 100);
+}
