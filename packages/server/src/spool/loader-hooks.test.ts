@@ -1,0 +1,289 @@
+// The loader's after-load hook (the summarizer), its byte budget per load, stop(), status() and listeners (issue 10:
+// mutants of loader.ts these behaviours had no test for). A fake store records each load; the hook is a promise the
+// test settles.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import type { LoadedSegment, Store } from '../store/store.js';
+import { Loader } from './loader.js';
+
+/** A store whose loads each wait for `gate()` (default: resolve at once); records the files of each load. */
+function recordingStore(gate: () => Promise<void> = async () => {}) {
+  const loads: string[][] = [];
+  const store = {
+    loadSegment: async (files: string[], segment: number): Promise<LoadedSegment> => {
+      loads.push(files.map((f) => path.basename(f)));
+      await gate();
+      return { segment, events: files.length, failed: 0, batches: 0, quarantined: 0 };
+    },
+  } as unknown as Store;
+  return { store, loads };
+}
+
+/** Sealed segments 1..n with the given byte sizes, as files in a fresh directory. */
+function segments(...bytes: number[]) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'loader-hooks-'));
+  return bytes.map((b, i) => {
+    const file = path.join(dir, `segment-${i + 1}.log`);
+    fs.writeFileSync(file, 'x');
+    return { segment: i + 1, file, bytes: b };
+  });
+}
+
+/** A promise with its resolve function. */
+function deferred() {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+const until = async (condition: () => boolean) => {
+  for (let waited = 0; !condition() && waited < 30_000; waited += 5) await new Promise((r) => setTimeout(r, 5));
+  assert.ok(condition(), 'condition not reached within 30 s');
+};
+
+test('a fresh loader: empty status, and idle() neither runs the after-load hook nor waits', async () => {
+  let runs = 0;
+  const { store } = recordingStore();
+  const loader = new Loader({
+    store,
+    afterLoad: async () => {
+      runs++;
+    },
+  });
+  assert.deepEqual(loader.status(), {
+    backlogSegments: 0,
+    backlogBytes: 0,
+    lagSeconds: 0,
+    failing: false,
+    storeDown: false,
+    lastError: undefined,
+    lastErrorAt: undefined,
+    failures: 0,
+  });
+  assert.equal(loader.backlog, 0);
+  await loader.idle();
+  assert.equal(runs, 0, 'no load, no after-load run');
+  assert.equal(loader.afterLoadRunningLongerThan(0, Date.now() + 1000), false);
+});
+
+test('status counts the backlog in segments and bytes, and its lag from the oldest segment', async () => {
+  const gate = deferred();
+  const { store } = recordingStore(() => gate.promise);
+  const loader = new Loader({ store });
+  const before = Date.now();
+  const sealed = segments(10, 20, 30);
+  for (const s of sealed) loader.enqueue(s);
+  assert.equal(loader.backlog, 3, 'the load in flight keeps its segments queued until it commits');
+  const status = loader.status(before + 60_000);
+  assert.deepEqual([status.backlogSegments, status.backlogBytes], [3, 60]);
+  // Enqueued at or after `before` and no later than now, so the lag at before + 60 s is at most 60 s, at least 59 s
+  // unless this took a minute.
+  assert.ok(status.lagSeconds <= 60 && status.lagSeconds > 30, String(status.lagSeconds));
+  assert.equal(loader.status(before - 60_000).lagSeconds, 0, 'a clock that went back reports no negative lag');
+  gate.resolve();
+  await loader.idle();
+  assert.deepEqual([loader.status().backlogSegments, loader.status().backlogBytes, loader.backlog], [0, 0, 0]);
+});
+
+test('a backlog is loaded in batches of at most maxBytesPerLoad, oldest first, at least one segment each', async () => {
+  let gate = deferred();
+  const { store, loads } = recordingStore(() => gate.promise);
+  const loader = new Loader({ store, maxBytesPerLoad: 25 });
+  const sealed = segments(10, 10, 5, 10, 40, 10);
+  loader.enqueue(sealed[0]);
+  await until(() => loads.length === 1);
+  for (const s of sealed.slice(1)) loader.enqueue(s);
+  for (let i = 0; i < 5 && !(loads.length === 4 && loader.backlog === 0); i++) {
+    const open = gate;
+    gate = deferred();
+    open.resolve();
+    await until(() => loads.length > i + 1 || loader.backlog === 0);
+  }
+  gate.resolve();
+  await loader.idle();
+  // 10+10+5 = 25 fits (<=); 10 then 40 does not; 40 alone is over the budget but still goes; then 10.
+  assert.deepEqual(loads, [
+    ['segment-1.log'],
+    ['segment-2.log', 'segment-3.log', 'segment-4.log'],
+    ['segment-5.log'],
+    ['segment-6.log'],
+  ]);
+});
+
+test('the after-load hook runs after a load, and a load during a run asks for one more run, after the interval', async () => {
+  const starts: number[] = [];
+  let hook = deferred();
+  const { store } = recordingStore();
+  const loader = new Loader({
+    store,
+    afterLoadIntervalMs: 300,
+    afterLoad: () => {
+      starts.push(performance.now());
+      return hook.promise;
+    },
+  });
+  const [first, second] = segments(1, 1);
+  loader.enqueue(first);
+  await until(() => starts.length === 1);
+  assert.equal(loader.afterLoadRunningLongerThan(60_000), false, 'running, but not for a minute yet');
+  assert.equal(loader.afterLoadRunningLongerThan(60_000, Date.now() + 61_000), true);
+  loader.enqueue(second);
+  await until(() => loader.backlog === 0);
+  assert.equal(starts.length, 1, 'never two runs at once');
+  const open = hook;
+  hook = deferred();
+  open.resolve();
+  hook.resolve();
+  await until(() => starts.length === 2);
+  assert.ok(starts[1] - starts[0] >= 299, `the second run waited for the interval: ${starts[1] - starts[0]} ms`);
+  await loader.idle();
+  assert.equal(starts.length, 2);
+  assert.equal(loader.afterLoadRunningLongerThan(0, Date.now() + 1000), false, 'no run in flight');
+});
+
+test('idle() runs a pending after-load run at once instead of waiting for the interval', async () => {
+  const starts: number[] = [];
+  let hook = deferred();
+  const { store } = recordingStore();
+  const loader = new Loader({
+    store,
+    afterLoadIntervalMs: 600_000,
+    afterLoad: () => {
+      starts.push(performance.now());
+      return hook.promise;
+    },
+  });
+  const [first, second] = segments(1, 1);
+  loader.enqueue(first);
+  await until(() => starts.length === 1);
+  loader.enqueue(second);
+  await until(() => loader.backlog === 0);
+  const open = hook;
+  hook = deferred();
+  hook.resolve();
+  open.resolve();
+  await loader.idle();
+  assert.equal(starts.length, 2, 'the run the second load asked for, not 10 minutes later');
+});
+
+test('idle() waits for an after-load run in flight when no load is', async () => {
+  let finished = false;
+  const { store } = recordingStore();
+  const loader = new Loader({
+    store,
+    afterLoad: () =>
+      new Promise<void>((resolve) =>
+        setTimeout(() => {
+          finished = true;
+          resolve();
+        }, 100),
+      ),
+  });
+  loader.enqueue(segments(1)[0]);
+  await until(() => loader.backlog === 0);
+  await loader.idle();
+  assert.equal(finished, true);
+});
+
+test('a failing after-load hook is logged, and runs again after the next load', async () => {
+  const logged: string[] = [];
+  let runs = 0;
+  const { store } = recordingStore();
+  const loader = new Loader({
+    store,
+    afterLoadIntervalMs: 0,
+    log: (message) => logged.push(message),
+    afterLoad: async () => {
+      runs++;
+      if (runs === 1) throw new Error('summaries table locked');
+    },
+  });
+  const [first, second] = segments(1, 1);
+  loader.enqueue(first);
+  await loader.idle();
+  assert.equal(runs, 1);
+  assert.deepEqual(logged, ['after-load hook failed; it runs again after the next load']);
+  loader.enqueue(second);
+  await loader.idle();
+  assert.equal(runs, 2);
+});
+
+test('requestAfterLoad() without a hook does nothing; with one, it runs at once when the interval has passed', async () => {
+  const { store } = recordingStore();
+  const bare = new Loader({ store });
+  bare.requestAfterLoad();
+  await bare.idle();
+  let runs = 0;
+  const loader = new Loader({
+    store,
+    afterLoad: async () => {
+      runs++;
+    },
+  });
+  loader.requestAfterLoad();
+  assert.equal(runs, 1, 'ran synchronously: no run before, so no interval to wait for');
+  await loader.idle();
+});
+
+test('stop(drainMs) stops after the load in flight and leaves the rest queued; no hook runs after stop', async () => {
+  let hookRuns = 0;
+  let gate = deferred();
+  const { store, loads } = recordingStore(() => gate.promise);
+  const loader = new Loader({
+    store,
+    maxBytesPerLoad: 1,
+    afterLoad: async () => {
+      hookRuns++;
+    },
+  });
+  const sealed = segments(1, 1, 1);
+  for (const s of sealed) loader.enqueue(s);
+  await until(() => loads.length === 1);
+  const stopping = loader.stop(10);
+  // The deadline passes while the first load is still in flight; stop() then waits for that load only.
+  await new Promise((r) => setTimeout(r, 50));
+  const open = gate;
+  gate = deferred();
+  open.resolve();
+  await stopping;
+  assert.equal(loads.length, 1, 'no load started after stop');
+  assert.equal(loader.backlog, 2, 'the rest stays queued (and in the spool) for the next start');
+  const runsAtStop = hookRuns;
+  loader.requestAfterLoad();
+  loader.enqueue(segments(1)[0]);
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(hookRuns, runsAtStop, 'a stopped loader runs no hook');
+  assert.equal(loads.length, 1, 'a stopped loader loads nothing');
+  gate.resolve();
+});
+
+test('stop() without a deadline loads everything queued first', async () => {
+  const { store, loads } = recordingStore(() => new Promise((r) => setTimeout(r, 20)));
+  const loader = new Loader({ store, maxBytesPerLoad: 1 });
+  for (const s of segments(1, 1, 1)) loader.enqueue(s);
+  await loader.stop();
+  assert.equal(loads.length, 3);
+  assert.equal(loader.backlog, 0);
+});
+
+test('listeners get each load with its duration in seconds, until they unsubscribe', async () => {
+  const { store } = recordingStore(() => new Promise((r) => setTimeout(r, 30)));
+  const loader = new Loader({ store });
+  const heard: [number, number][] = [];
+  const unsubscribe = loader.onLoaded((loaded, seconds) => heard.push([loaded.segment, seconds]));
+  const [first, second] = segments(1, 1);
+  loader.enqueue(first);
+  await loader.idle();
+  assert.equal(heard.length, 1);
+  assert.equal(heard[0][0], 1);
+  assert.ok(heard[0][1] >= 0.029 && heard[0][1] < 600, `seconds, not ms: ${heard[0][1]}`);
+  unsubscribe();
+  loader.enqueue(second);
+  await loader.idle();
+  assert.equal(heard.length, 1, 'an unsubscribed listener hears nothing');
+});
