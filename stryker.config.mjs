@@ -2,8 +2,9 @@
 // source file of it at a time through MUTATION_MUTATE, with MUTATION_REPORT naming that chunk's report).
 // The tap runner runs each test file as `node … file.test.ts`; Node's test runner prints TAP when piped.
 // Cost: a mutant costs the test files that executed its code (per-file coverage), fastest-first order of
-// folders.mjs, each a fresh process; a run is bounded by timeouts, so they are kept low (a hang costs
-// 1.5 × the files' dry-run time + 3 s + the measured spawn overhead, and is counted as detected).
+// folders.mjs, each a fresh process. A hang costs 2 × the files' dry-run time + 15 s + the measured spawn overhead
+// and counts as detected: lower timeouts were tried and, on a machine shared five ways, turned slow test runs of
+// surviving mutants into false timeouts (a mutant of a status field no test reads "timed out").
 import { FOLDERS } from './scripts/mutation/folders.mjs';
 
 const name = process.env.MUTATION_FOLDER ?? 'ingest';
@@ -37,8 +38,8 @@ export default {
   incremental: true,
   incrementalFile: `reports/mutation/${report}.incremental.json`,
   concurrency: Number(process.env.MUTATION_CONCURRENCY ?? 2),
-  timeoutMS: 3_000,
-  timeoutFactor: 1.5,
+  timeoutMS: 15_000,
+  timeoutFactor: 2,
   reporters: ['clear-text', 'json', 'progress-append-only'],
   jsonReporter: { fileName: `reports/mutation/${report}.json` },
   clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true, reportMutants: false },
