@@ -1,10 +1,11 @@
-// StrykerJS for `npm run test:mutation` (scripts/mutation/run.mjs picks the folder through MUTATION_FOLDER and one
-// source file of it at a time through MUTATION_MUTATE, with MUTATION_REPORT naming that chunk's report).
+// StrykerJS for `npm run test:mutation` (scripts/mutation/run.mjs picks the folder through MUTATION_FOLDER and a
+// chunk of its source files through MUTATION_MUTATE, with MUTATION_REPORT naming that chunk's report).
 // The tap runner runs each test file as `node … file.test.ts`; Node's test runner prints TAP when piped.
 // Cost: a mutant costs the test files that executed its code (per-file coverage), fastest-first order of
-// folders.mjs, each a fresh process. A hang costs 2 × the files' dry-run time + 15 s + the measured spawn overhead
-// and counts as detected: lower timeouts were tried and, on a machine shared five ways, turned slow test runs of
-// surviving mutants into false timeouts (a mutant of a status field no test reads "timed out").
+// folders.mjs, each a fresh process. A hang costs 3 × the files' dry-run time + 60 s + the measured spawn overhead
+// and counts as detected. Lower timeouts were tried: on a 2-core machine shared five ways (load 20-28), a test
+// process took a minute at 15% of a core, so surviving mutants, which run every covering file, were reported as
+// timeouts (a mutant of a status field no test reads "timed out"), inflating the score and hiding survivors.
 import { FOLDERS } from './scripts/mutation/folders.mjs';
 
 const name = process.env.MUTATION_FOLDER ?? 'ingest';
@@ -38,8 +39,8 @@ export default {
   incremental: true,
   incrementalFile: `reports/mutation/${report}.incremental.json`,
   concurrency: Number(process.env.MUTATION_CONCURRENCY ?? 2),
-  timeoutMS: 15_000,
-  timeoutFactor: 2,
+  timeoutMS: 60_000,
+  timeoutFactor: 3,
   reporters: ['clear-text', 'json', 'progress-append-only'],
   jsonReporter: { fileName: `reports/mutation/${report}.json` },
   clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true, reportMutants: false },
