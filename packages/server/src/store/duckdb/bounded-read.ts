@@ -3,9 +3,9 @@
  * is cut off while it is produced instead of after it filled memory.
  *
  * Values are copied out of each chunk into plain JSON-safe JS values (strings, numbers, arrays) right after its
- * fetch, while the chunk and its result are held, never after the next fetch (the rule of read-rows.ts: rows read
- * after their memory was released came back garbled). Unlike readRows it converts row by row, so a chunk of
- * huge values is cut at the byte limit instead of being converted whole.
+ * fetch, while the chunk and its result are held, never after the next fetch (the rule of read-rows.ts). Unlike
+ * readRows it converts row by row, so a chunk of huge values is cut at the byte limit instead of being converted
+ * whole.
  */
 
 import v8 from 'node:v8';

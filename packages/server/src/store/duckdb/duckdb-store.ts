@@ -105,9 +105,9 @@ export class DuckDBStore implements Store {
     return Number(result.rows[0][0]);
   }
 
-  async query(sql: string, params?: QueryParams, bounds?: QueryBounds): Promise<QueryResult> {
-    const connection = await this.instance.connect();
-    try {
+  query(sql: string, params?: QueryParams, bounds?: QueryBounds): Promise<QueryResult> {
+    // Not read-only: saved dashboards write through query().
+    return this.inOwnTransaction('BEGIN TRANSACTION', async (connection) => {
       if (!bounds) {
         const result = await connection.run(sql, params as never);
         const { rows } = await readRows(result);
@@ -118,16 +118,11 @@ export class DuckDBStore implements Store {
         throw new StoreError('STORE_RESULT_TOO_LARGE', `the answer is larger than ${bounds.maxBytes} bytes`);
       }
       return { columns: read.columns, rows: read.rows };
-    } catch (error) {
-      throw wrap(error);
-    } finally {
-      connection.closeSync();
-    }
+    });
   }
 
-  async scanStrings(sql: string, onValue: (value: string) => void): Promise<void> {
-    const connection = await this.instance.connect();
-    try {
+  scanStrings(sql: string, onValue: (value: string) => void): Promise<void> {
+    return this.inOwnTransaction(READ_ONLY, async (connection) => {
       const result = await connection.stream(sql);
       for (;;) {
         const chunk = await result.fetchChunk();
@@ -138,16 +133,11 @@ export class DuckDBStore implements Store {
           if (typeof value === 'string') onValue(value);
         }
       }
-    } catch (error) {
-      throw wrap(error);
-    } finally {
-      connection.closeSync();
-    }
+    });
   }
 
-  async readOnlyQuery(sql: string, options: ReadOnlyQueryOptions): Promise<ReadOnlyQueryResult> {
-    const connection = await this.instance.connect();
-    try {
+  readOnlyQuery(sql: string, options: ReadOnlyQueryOptions): Promise<ReadOnlyQueryResult> {
+    return this.inOwnTransaction(READ_ONLY, async (connection) => {
       const read = await readBounded(
         connection,
         async () => {
@@ -171,7 +161,32 @@ export class DuckDBStore implements Store {
         truncated: read.cutBy !== undefined,
         ...(read.cutBy ? { truncatedReason: read.cutBy } : {}),
       };
+    });
+  }
+
+  /**
+   * Runs `work` on a connection of its own, inside one transaction begun by `begin`, then closes the connection.
+   *
+   * Why a transaction: the driver prepares a statement and executes it in two calls, and on their own each call is
+   * an auto-commit transaction of its own. DuckDB (1.5.6) keeps the plan made at prepare time for a statement
+   * without parameters, and that plan trusts the table statistics of that moment: with `events` still empty, the
+   * ORDER BY's compressed materialization packed every VARCHAR into one byte and every BIGINT into a small integer.
+   * A load committed between the two calls was then read through that plan: every string came back as one
+   * character, chr(first byte + length - 1), and ets as garbage (issue 10; the same cause as duckdb/duckdb#23704,
+   * whose fix #24696 covers SQL PREPARE only and is in no 1.5 release). In one transaction, the plan is made and
+   * run on one snapshot, so the statistics it trusts cover every row it reads.
+   * @throws StoreError as `wrap` maps the driver's errors.
+   */
+  private async inOwnTransaction<T>(begin: string, work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+    const connection = await this.instance.connect();
+    try {
+      await connection.run(begin);
+      const result = await work(connection);
+      await connection.run('COMMIT');
+      return result;
     } catch (error) {
+      // Closing the connection would roll back too; an interrupted or failed transaction may refuse this.
+      await connection.run('ROLLBACK').catch(() => {});
       throw wrap(error);
     } finally {
       connection.closeSync();
@@ -212,6 +227,9 @@ export class DuckDBStore implements Store {
     }
   }
 }
+
+/** Reads that never write: a second wall behind sql-sandbox.ts for user SQL. */
+const READ_ONLY = 'BEGIN TRANSACTION READ ONLY';
 
 function cleanMessage(error: unknown): string {
   return String((error as Error)?.message ?? error).split('\n')[0];

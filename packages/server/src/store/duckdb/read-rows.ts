@@ -4,8 +4,8 @@
  * A chunk's vectors are views onto native memory (`vector_get_data` wraps it without owning it), and a streamed
  * result's later fetches let DuckDB move on: each chunk's values are copied into JS (strings decoded) right after
  * its own fetch, before the next fetch and while the chunk and its result are both held, never from a list of chunks
- * read earlier. Rows read after their memory was released came back with every string garbled into one character
- * (issue 10).
+ * read earlier. (Issue 10's garbled strings were not this but a plan made before a load and run after it: see
+ * DuckDBStore.inOwnTransaction.)
  */
 import { type DuckDBDataChunk, type DuckDBResult, JSDuckDBValueConverter } from '@duckdb/node-api';
 import { toJsonRows } from './values.js';
