@@ -62,24 +62,25 @@ type Read = (store: DuckDBStore) => Promise<unknown[][]>;
 const READS: [string, Read][] = [
   // /api/sql
   ['readOnlyQuery', async (store) => (await store.readOnlyQuery(SQL, { maxRows: 100, maxBytes: 1e6 })).rows],
-  // insights and the other APIs with bounds
+  // A bounded read without parameters (read-gate.ts)
   ['query with bounds', async (store) => (await store.query(SQL, undefined, { maxBytes: 1e6 })).rows],
+  // With parameters: DuckDB re-plans these at each execution, so they never read through a stale plan
   [
     'query with params',
-    async (store) => (await store.query(`${SQL.replace('ORDER', 'WHERE ets > $t ORDER')}`, { t: 0 })).rows,
+    async (store) => (await store.query(SQL.replace('ORDER', 'WHERE ets > $t ORDER'), { t: 0 })).rows,
   ],
   [
     'scanStrings',
     async (store) => {
       const values: string[] = [];
-      await store.scanStrings(SQL.replace(COLUMNS, 'actor_id || eid'), (value) => values.push(value));
-      return values.map((value, i) => [value, i]);
+      await store.scanStrings(SQL.replace(COLUMNS, 'eid'), (value) => values.push(value));
+      return values.map((value) => [value]);
     },
   ],
 ];
 
 function expectedFor(name: string): unknown[][] {
-  return name === 'scanStrings' ? EXPECTED.map((row, i) => [`teacher-7${row[0]}`, i]) : EXPECTED;
+  return name === 'scanStrings' ? EXPECTED.map((row) => [row[0]]) : EXPECTED;
 }
 
 test('reads racing a load and a checkpoint of a fresh table see no rows or every row whole, on every read path', async (t) => {
