@@ -14,6 +14,7 @@ import { sessionsRoutes } from './api/sessions.js';
 import { sqlRoutes } from './api/sql.js';
 import type { Config } from './config.js';
 import type { Collector } from './ingest/collector.js';
+import { posthogRoutes } from './ingest/posthog/routes.js';
 import { telemetryRoutes } from './ingest/routes.js';
 import type { MetricsRegistry } from './metrics/registry.js';
 import type { Loader } from './spool/loader.js';
@@ -40,11 +41,12 @@ export type RouteGroup = (app: FastifyInstance, ctx: AppContext) => Promise<void
  * Groups answered under any Host name: ingestion (SDKs post from anywhere) and /health, /metrics (probes and
  * scrapers address the machine by IP; both have their own protection). Every other group checks the Host.
  */
-const ANY_HOST = new Set<RouteGroup>([telemetryRoutes, healthRoutes]);
+const ANY_HOST = new Set<RouteGroup>([telemetryRoutes, posthogRoutes, healthRoutes]);
 
 /** Route groups in registration order. Add a group here, one line, one file under api/ (or ingest/). */
 const ROUTE_GROUPS: RouteGroup[] = [
   telemetryRoutes,
+  posthogRoutes,
   healthRoutes,
   sqlRoutes,
   sessionsRoutes,

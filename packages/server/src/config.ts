@@ -13,6 +13,12 @@ export interface Config {
   adminToken?: string;
   /** Comma-separated write keys for ingestion. Env TELEMETRY_WRITE_KEYS. Default unset: ingestion is open. */
   writeKeys: string[];
+  /**
+   * PostHog project API keys and the channel each maps to, for the PostHog capture endpoints (docs/posthog.md); each
+   * is also accepted as a write key. Env TELEMETRY_POSTHOG_KEYS, `key=channel` pairs, comma-separated. Default none:
+   * with no keys and no write keys, any token is accepted and its events have no channel.
+   */
+  posthogKeys: Record<string, string>;
   /** Largest request body as sent (compressed or not). Env TELEMETRY_MAX_BODY_BYTES. Default 5 MB (Sunbird's). */
   maxBodyBytes: number;
   /** Largest body after gzip/deflate/br inflation; a bomb is cut off here. Env TELEMETRY_MAX_INFLATED_BYTES. Default 16 MB. */
@@ -102,6 +108,25 @@ export function parsePort(raw: string, source: string): number {
   return port;
 }
 
+/**
+ * `phc_a=channel1,phc_b=channel2` → `{phc_a: 'channel1', …}`.
+ * @throws Error on a pair without a key or a channel
+ */
+export function parsePostHogKeys(text: string): Record<string, string> {
+  const keys: Record<string, string> = {};
+  for (const pair of text.split(',').map((p) => p.trim())) {
+    if (pair === '') continue;
+    const at = pair.indexOf('=');
+    const key = pair.slice(0, at).trim();
+    const channel = pair.slice(at + 1).trim();
+    if (at < 1 || key === '' || channel === '') {
+      throw new Error(`TELEMETRY_POSTHOG_KEYS holds "${pair}"; write key=channel pairs, comma-separated`);
+    }
+    keys[key] = channel;
+  }
+  return keys;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
   const int = (name: string, fallback: number): number => {
     const raw = env[name];
@@ -119,6 +144,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       .split(',')
       .map((k) => k.trim())
       .filter(Boolean),
+    posthogKeys: parsePostHogKeys(env.TELEMETRY_POSTHOG_KEYS ?? ''),
     maxBodyBytes: int('TELEMETRY_MAX_BODY_BYTES', 5 * MB),
     maxInflatedBytes: int('TELEMETRY_MAX_INFLATED_BYTES', 16 * MB),
     maxBatchEvents: int('TELEMETRY_MAX_BATCH_EVENTS', 5000),

@@ -5,6 +5,7 @@
  */
 
 import type { EventSelector, PropertyFilter } from '@telemetry/query';
+import { eidsMatching } from '../sinks/posthog/map.js';
 import type { SqlParams } from './dialect/index.js';
 import { type PropertyRef, propertyNumber, propertyText, validatedProperty } from './properties.js';
 
@@ -64,8 +65,10 @@ export function filtersSql(filters: PropertyFilter[] | undefined, p: SqlParams):
   return filters.map((f) => filterSql(f, p)).join(' AND ');
 }
 
-/** The condition for one event selector: its eid and its own filters. */
+/** The condition for one event selector: its eid (with its PostHog equivalents, sinks/posthog/map.ts) and its own filters. */
 export function selectorSql(selector: EventSelector, p: SqlParams): string {
   const own = selector.filters?.length ? ` AND ${filtersSql(selector.filters, p)}` : '';
-  return `(eid = ${p.str(selector.eid)}${own})`;
+  const eids = eidsMatching(selector.eid);
+  const eid = eids.length === 1 ? `eid = ${p.str(eids[0])}` : `eid IN (${eids.map((e) => p.str(e)).join(', ')})`;
+  return `(${eid}${own})`;
 }

@@ -13,6 +13,12 @@ export const ERRORS = {
   INGEST_BAD_ENCODING: 400,
   INGEST_UNSUPPORTED_ENCODING: 415,
   INGEST_STORE_UNAVAILABLE: 503,
+  /** A PostHog capture request without a project API key (`api_key`, `token`, `$token`, `properties.token`). */
+  INGEST_TOKEN_REQUIRED: 401,
+  /** A project API key not configured, a personal `phx_` key, or different keys in one request (PostHog's 401s). */
+  INGEST_TOKEN_INVALID: 401,
+  /** Some events of a PostHog request broke PostHog's rules: they are in failed_events, the valid ones stored. */
+  INGEST_EVENTS_REJECTED: 400,
   AUTH_REQUIRED: 401,
   AUTH_INVALID: 403,
   /** The Host header names no host of TELEMETRY_ALLOWED_HOSTS (DNS rebinding protection). */

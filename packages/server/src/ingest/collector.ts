@@ -3,12 +3,21 @@
  * `mid` and batch `msgid`, spool valid and rejected events, and resolve only once they are durable.
  */
 import { ApiError } from '../api/errors.js';
-import { batchLine, eventLine, eventLinePrefix, failedLine, type RequestContext } from '../spool/segment-format.js';
+import {
+  batchLine,
+  eventLine,
+  eventLinePrefix,
+  failedLine,
+  foreignEventLine,
+  type RequestContext,
+} from '../spool/segment-format.js';
 import { clockOffsetMs, DEFAULT_CLOCK_SKEW_MS } from './clock-skew.js';
 import type { DedupIndex } from './dedup-index.js';
 import { findEventSpans } from './event-spans.js';
 import { checkReading } from './one-reading.js';
-import { checkEvent, type IngestRejection, type StepLimits } from './steps.js';
+import { checkPostHogEvent, type PostHogVerdict } from './posthog/event-rules.js';
+import type { PostHogRequest } from './posthog/request.js';
+import { checkEvent, type IngestRejection, type StepLimits, tooLarge } from './steps.js';
 
 export interface EventError {
   index: number;
@@ -164,8 +173,72 @@ export class Collector {
     // Once every event of the batch is durable (in events or failed_events), a re-send is answered from the index.
     if (msgid !== null) lines += batchLine(ctx, msgid, events.length);
 
+    await this.commit(lines, added, result);
+    if (msgid !== null) batches.add(msgid);
+    return result;
+  }
+
+  /**
+   * Ingests a parsed PostHog capture request (ingest/posthog/request.ts): each event goes through the door's size
+   * and one-reading rules, then PostHog's own (ingest/posthog/event-rules.ts, not V3's eid list); valid events are
+   * de-duplicated by uuid and spooled with their typed values (kind 'p'), rejected ones go to failed_events.
+   * `channel` is the channel the request's project API key maps to; `engage` marks the `/engage` path.
+   */
+  async ingestPostHog(request: PostHogRequest, options: { channel?: string; engage?: boolean } = {}) {
+    const { limits, counters, mids } = this.deps;
+    const refusal = this.deps.refuse?.();
+    if (refusal !== undefined) throw new ApiError('INGEST_STORE_UNAVAILABLE', refusal);
+    const { items } = request;
+    counters.received(items.length);
+    const result: IngestResult = {
+      msgid: null,
+      received: items.length,
+      stored: 0,
+      duplicates: 0,
+      rejected: 0,
+      duplicate_batch: false,
+      errors: [],
+    };
+    const now = this.clock();
+    const ctx: RequestContext = { syncts: now, channel: options.channel };
+    const added: string[] = [];
+    let lines = '';
+    for (let i = 0; i < items.length; i++) {
+      const { value, raw, reading } = items[i];
+      const verdict: PostHogVerdict = tooLarge(raw, limits.maxEventBytes)
+        ? { ok: false, reason: 'too_large', errors: [`event is larger than ${limits.maxEventBytes} bytes`] }
+        : reading
+          ? { ok: false, reason: reading.reason, errors: [reading.error] }
+          : checkPostHogEvent(value, { now, sentAt: request.sentAt }, options.engage);
+      if (!verdict.ok) {
+        const { mid, eid } = verdict;
+        result.rejected++;
+        counters.rejected(1, verdict.reason);
+        if (result.errors.length < MAX_LISTED_ERRORS) {
+          result.errors.push({ index: i, mid: mid ?? null, code: verdict.reason, reasons: verdict.errors });
+        }
+        lines += failedLine(ctx, { mid, eid, reason: verdict.reason, errors: verdict.errors.map(wellFormed), raw });
+        continue;
+      }
+      if (!mids.add(verdict.mid)) {
+        result.duplicates++;
+        continue;
+      }
+      added.push(verdict.mid);
+      const columns = JSON.stringify(verdict.columns);
+      lines += foreignEventLine(
+        { ...ctx, clockOffsetMs: verdict.clockOffsetMs },
+        { eid: verdict.eid, mid: verdict.mid, columns, raw },
+      );
+    }
+    await this.commit(lines, added, result);
+    return result;
+  }
+
+  /** Makes `lines` durable (even an all-duplicate request waits for the commit in flight: its events may be the ones being written). */
+  private async commit(lines: string, added: string[], result: IngestResult): Promise<void> {
+    const { mids, counters } = this.deps;
     try {
-      // Even an all-duplicate batch waits for the commit in flight: its events may be the ones being written.
       await this.deps.spool.append(lines);
     } catch (error) {
       for (const mid of added) mids.delete(mid);
@@ -174,11 +247,9 @@ export class Collector {
         `the events could not be made durable: ${(error as Error).message}`,
       );
     }
-    if (msgid !== null) batches.add(msgid);
     result.stored = added.length;
     counters.stored(added.length);
     counters.duplicates(result.duplicates);
-    return result;
   }
 }
 

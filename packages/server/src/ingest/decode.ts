@@ -1,4 +1,8 @@
-/** Turns a request body into text: Content-Encoding handled with a cap on the inflated size, so a gzip bomb is cut off while inflating. */
+/**
+ * Turns a request body into text: Content-Encoding handled with a cap on the inflated size, so a gzip bomb is cut off
+ * while inflating. A body that starts with gzip's magic bytes is gunzipped even without Content-Encoding: a beacon
+ * cannot set headers, and PostHog's capture sniffs the same bytes (`has_gzip_magic_header`, docs/posthog.md).
+ */
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { ApiError } from '../api/errors.js';
@@ -36,12 +40,18 @@ function withoutBom(text: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
+/** gzip's magic bytes and its only compression method, deflate: `1f 8b 08` (RFC 1952 §2.3.1). */
+export function hasGzipMagic(body: Buffer): boolean {
+  return body.length >= 3 && body[0] === 0x1f && body[1] === 0x8b && body[2] === 0x08;
+}
+
 export async function decodeBody(
   body: Buffer,
   contentEncoding: string | undefined,
   maxInflatedBytes: number,
 ): Promise<string> {
-  const encoding = (contentEncoding ?? 'identity').trim().toLowerCase();
+  let encoding = (contentEncoding ?? 'identity').trim().toLowerCase();
+  if ((encoding === '' || encoding === 'identity') && hasGzipMagic(body)) encoding = 'gzip';
   if (encoding === '' || encoding === 'identity') return withoutBom(body.toString('utf8'));
   try {
     return withoutBom((await inflateWith(encoding, body, maxInflatedBytes)).toString('utf8'));

@@ -80,12 +80,45 @@ function skipValue(text: string, i: number): number {
   }
 }
 
+/** `i` is at an array's `[`: pushes the span of each element (read once) and returns the index past its `]`. */
+function readElements(text: string, i: number, maxDepth: number, spans: EventSpan[]): number {
+  i = skipWhitespace(text, i + 1);
+  while (text.charCodeAt(i) !== CLOSE_ARRAY) {
+    const start = i;
+    const read = readValue(text, i, maxDepth);
+    if (typeof read === 'number') {
+      i = read;
+      spans.push([start, i]);
+    } else {
+      i = skipValue(text, i);
+      spans.push([start, i, read]);
+    }
+    i = skipWhitespace(text, i);
+    if (text.charCodeAt(i) === COMMA) i = skipWhitespace(text, i + 1);
+  }
+  return i + 1;
+}
+
+/** The spans of the elements of a body that is a JSON array (PostHog's posthog-js batches), else undefined. */
+export function findArraySpans(text: string, maxDepth = Number.POSITIVE_INFINITY): EventSpan[] | undefined {
+  const i = skipWhitespace(text, 0);
+  if (text.charCodeAt(i) !== OPEN_ARRAY) return undefined;
+  const spans: EventSpan[] = [];
+  readElements(text, i, maxDepth, spans);
+  return spans;
+}
+
 /**
  * `[start, end, problem?)` of each element of the top-level `events` array (the last `events` key
  * wins, as in JSON.parse), or undefined when the body is not an object with an `events` array.
- * `maxDepth` bounds the nesting of each event (the event itself is level 1).
+ * `maxDepth` bounds the nesting of each event (the event itself is level 1). `arrayKey` names
+ * another array (PostHog's `batch`).
  */
-export function findEventSpans(text: string, maxDepth = Number.POSITIVE_INFINITY): EventSpan[] | undefined {
+export function findEventSpans(
+  text: string,
+  maxDepth = Number.POSITIVE_INFINITY,
+  arrayKey = 'events',
+): EventSpan[] | undefined {
   let i = skipWhitespace(text, 0);
   if (text.charCodeAt(i) !== OPEN_OBJECT) return undefined;
   i = skipWhitespace(text, i + 1);
@@ -97,24 +130,10 @@ export function findEventSpans(text: string, maxDepth = Number.POSITIVE_INFINITY
     const key = rawKey.includes('\\') ? (JSON.parse(text.slice(keyStart, i)) as string) : rawKey;
     i = skipWhitespace(text, i) + 1; // the colon
     i = skipWhitespace(text, i);
-    if (key === 'events') {
+    if (key === arrayKey) {
       if (text.charCodeAt(i) === OPEN_ARRAY) {
         spans = [];
-        i = skipWhitespace(text, i + 1);
-        while (text.charCodeAt(i) !== CLOSE_ARRAY) {
-          const start = i;
-          const read = readValue(text, i, maxDepth);
-          if (typeof read === 'number') {
-            i = read;
-            spans.push([start, i]);
-          } else {
-            i = skipValue(text, i);
-            spans.push([start, i, read]);
-          }
-          i = skipWhitespace(text, i);
-          if (text.charCodeAt(i) === COMMA) i = skipWhitespace(text, i + 1);
-        }
-        i++;
+        i = readElements(text, i, maxDepth, spans);
       } else {
         spans = undefined;
         i = skipValue(text, i);

@@ -61,7 +61,7 @@ export const ALLOWED_HEADERS = [
 /** Response headers a cross-origin caller may read: when to retry after a 429 or 503. */
 const EXPOSED_HEADERS = ['Retry-After'];
 
-function header(request: FastifyRequest, name: string): string | undefined {
+export function header(request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name];
   const text = Array.isArray(value) ? value[0] : value;
   return text ? text : undefined;
@@ -71,7 +71,7 @@ function header(request: FastifyRequest, name: string): string | undefined {
  * CORS on every answer of the ingestion routes, errors included (set at onRequest, before any check can fail), so a
  * browser shows the collector's JSON error instead of a misleading CORS failure.
  */
-function cors(request: FastifyRequest, reply: FastifyReply): void {
+export function cors(request: FastifyRequest, reply: FastifyReply): void {
   reply.header('Access-Control-Allow-Origin', request.headers.origin ?? '*');
   reply.header('Vary', 'Origin');
   reply.header('Access-Control-Allow-Methods', 'POST, OPTIONS');
@@ -102,7 +102,10 @@ export const telemetryRoutes: RouteGroup = (app, ctx) => {
   });
   app.addHook('onRequest', async (request, reply) => cors(request, reply));
 
-  const writeKey = requireWriteKey(config.writeKeys);
+  // A PostHog project API key is a write key too, once write keys are required at all.
+  const writeKey = requireWriteKey(
+    config.writeKeys.length > 0 ? [...config.writeKeys, ...Object.keys(config.posthogKeys)] : [],
+  );
   for (const path of TELEMETRY_PATHS) {
     app.options(path, async (_request, reply) => reply.code(204).send());
     app.post(path, { bodyLimit: config.maxBodyBytes, onRequest: writeKey }, async (request) => {

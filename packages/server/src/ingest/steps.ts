@@ -11,10 +11,12 @@ import {
 } from '@telemetry/spec';
 import { checkColumnValues } from './column-values.js';
 import type { ReadingVerdict } from './one-reading.js';
+import { POSTHOG_REJECTIONS } from './posthog/event-rules.js';
 
 /**
  * The validator's reasons, plus the collector's own: size, one reading of the bytes (ingest/one-reading.ts),
- * values the typed columns hold exactly (ingest/column-values.ts) and the level ceiling. docs/ingestion.md.
+ * values the typed columns hold exactly (ingest/column-values.ts), the level ceiling, and PostHog's rules for
+ * PostHog events (ingest/posthog/event-rules.ts). docs/ingestion.md, docs/posthog.md.
  */
 export const REJECTION_REASONS = [
   'too_large',
@@ -26,6 +28,7 @@ export const REJECTION_REASONS = [
   ...SCHEMA_REJECTIONS,
   'invalid_ets',
   'above_level',
+  ...POSTHOG_REJECTIONS,
 ] as const;
 export type IngestRejection = (typeof REJECTION_REASONS)[number];
 
@@ -43,7 +46,7 @@ export interface StepLimits {
 }
 
 /** Byte length without allocating: a UTF-16 length bounds the UTF-8 length from below and by 3x from above. */
-function tooLarge(raw: string, max: number): boolean {
+export function tooLarge(raw: string, max: number): boolean {
   if (raw.length > max) return true;
   if (raw.length * 3 <= max) return false;
   return Buffer.byteLength(raw, 'utf8') > max;

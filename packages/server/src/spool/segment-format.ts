@@ -16,6 +16,9 @@
  *
  * Fields: kind, syncts, clock_offset_ms, hdr_did, hdr_channel, hdr_pid, msgid, reason, errors, n, eid, mid, raw
  *   kind 'e' valid event · 'f' rejected event · 'b' batch marker (every event of it is durable) · 'c' group header
+ *   · 'p' valid event of another ingest format (PostHog's): its typed values do not sit where the V3 envelope has
+ *   them, so the collector writes what it read from `raw` as a V3-shaped JSON object in the `errors` field (unused by
+ *   events) and the loader fills the typed columns from that instead of from `raw` (ingest/posthog/event-rules.ts)
  *   clock_offset_ms: the batch's clock correction in ms (0 until the collector estimates one); ets_corrected = ets + it
  *   header: syncts holds the group's byte length and n its CRC-32 (zlib.crc32, unsigned)
  *
@@ -81,6 +84,17 @@ export function eventLinePrefix(ctx: RequestContext): string {
 /** A valid event: prefix + its mid (when known) + the raw bytes as received. */
 export function eventLine(prefix: string, raw: string, mid?: string): string {
   return `${prefix}${quoted(mid)}${FIELD}${QUOTE}${raw}${QUOTE}\n`;
+}
+
+/**
+ * A valid event of another ingest format (kind 'p'): `columns` is the V3-shaped JSON of its typed values (eid, ets,
+ * mid, actor, context, edata), `raw` the event exactly as received. JSON.stringify never writes a control byte.
+ */
+export function foreignEventLine(
+  ctx: RequestContext,
+  event: { eid: string; mid: string; columns: string; raw: string },
+) {
+  return `${head('p', ctx)}${FIELD}${FIELD}${quoted(event.columns)}${FIELD}${FIELD}${quoted(event.eid)}${FIELD}${quoted(event.mid)}${FIELD}${QUOTE}${event.raw}${QUOTE}\n`;
 }
 
 export function failedLine(

@@ -204,7 +204,7 @@ export function scanSegmentIds(
   for (const { file, bytes } of segments) {
     const data = fs.readFileSync(file).subarray(0, bytes);
     parseRecords(data, 0, data.length, (fields) => {
-      if (fields[0] === 'e' && fields[FIELD_INDEX.mid] !== '') onMid(fields[FIELD_INDEX.mid]);
+      if ((fields[0] === 'e' || fields[0] === 'p') && fields[FIELD_INDEX.mid] !== '') onMid(fields[FIELD_INDEX.mid]);
       else if (fields[0] === 'b' && fields[FIELD_INDEX.msgid] !== '') onMsgid(fields[FIELD_INDEX.msgid]);
     });
   }

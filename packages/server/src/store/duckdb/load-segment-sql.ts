@@ -45,6 +45,8 @@ const READ_SEGMENTS = `read_csv($files, delim = '\x1f', quote = '\x02', escape =
  * `arrival_seq` (derived): the store's arrival order, increasing across loads and unique: one past the
  * largest already loaded, plus the event's position in the stage, which holds the segments' records in
  * spool order (a table created from a query keeps its rows' order, so its `rowid`s follow that order).
+ * A Sunbird event's typed columns are read from `raw`; a PostHog event's (kind 'p') from the V3-shaped values
+ * the collector wrote beside it (spool/segment-format.ts), and `ingest_format` records which.
  */
 export function insertsFrom(table: string): string[] {
   return [
@@ -61,8 +63,11 @@ export function insertsFrom(table: string): string[] {
       j.edata.type AS edata_type, j.edata.subtype AS edata_subtype, j.edata.mode AS edata_mode, j.edata.id AS edata_id,
       j.edata.pageid AS edata_pageid, j.edata.uri AS edata_uri, j.edata.duration AS edata_duration,
       j.edata.rating AS edata_rating, j.edata.query AS edata_query, raw,
-      (SELECT coalesce(max(arrival_seq), 0) FROM events) + stage_row AS arrival_seq
-    FROM (SELECT *, row_number() OVER (ORDER BY rowid) AS stage_row, json_transform(raw, '${EVENT_SHAPE}') AS j FROM ${table} WHERE kind = 'e')`,
+      (SELECT coalesce(max(arrival_seq), 0) FROM events) + stage_row AS arrival_seq,
+      CASE kind WHEN 'p' THEN 'posthog' ELSE 'sunbird' END AS ingest_format
+    FROM (SELECT *, row_number() OVER (ORDER BY rowid) AS stage_row,
+      json_transform(CASE kind WHEN 'p' THEN errors ELSE raw END, '${EVENT_SHAPE}') AS j
+      FROM ${table} WHERE kind IN ('e', 'p'))`,
     `INSERT INTO failed_events
     SELECT syncts, mid, eid, reason, CAST(json(errors) AS VARCHAR[]), msgid, raw
     FROM ${table} WHERE kind = 'f'`,
@@ -74,7 +79,7 @@ export const LOAD_SEGMENT_SQL = {
   stage: `CREATE TEMP TABLE spool_stage AS SELECT * FROM ${READ_SEGMENTS}`,
   /** The records numbered in file order, for finding the ones the store refuses (seq from 1). */
   stageNumbered: `CREATE TEMP TABLE spool_stage AS SELECT row_number() OVER () AS seq, * FROM ${READ_SEGMENTS}`,
-  counts: `SELECT count(*) FILTER (kind = 'e'), count(*) FILTER (kind = 'f'), count(*) FILTER (kind = 'b') FROM spool_stage`,
+  counts: `SELECT count(*) FILTER (kind IN ('e', 'p')), count(*) FILTER (kind = 'f'), count(*) FILTER (kind = 'b') FROM spool_stage`,
   /** Bounds the rows this load appends (rowids grow with appends; uncommitted rows sit above every committed one). */
   maxRowid: 'SELECT coalesce(max(rowid), -1) FROM events',
   inserts: insertsFrom('spool_stage'),
@@ -86,9 +91,9 @@ export const LOAD_SEGMENT_SQL = {
     SELECT syncts, nullif(mid, ''), nullif(eid, ''), 'load_error', [$message], msgid, coalesce(raw, '')
     FROM spool_stage WHERE seq = $seq`,
   unstage: 'DELETE FROM spool_stage WHERE seq = $seq',
-  /** Device streams the summarizer must redo, from the earliest event time this load touched. */
+  /** Device streams the summarizer must redo, from the earliest event time this load touched (V3 events: sessions follow Sunbird's rules). */
   summaryQueue: `INSERT INTO summary_queue
     SELECT did, channel, pdata_id, min(ets) FROM events
-    WHERE rowid > $before AND eid NOT IN ('LOG', 'AUDIT', 'SEARCH') GROUP BY ALL`,
+    WHERE rowid > $before AND eid NOT IN ('LOG', 'AUDIT', 'SEARCH') AND ingest_format = 'sunbird' GROUP BY ALL`,
   drop: 'DROP TABLE IF EXISTS spool_stage',
 };

@@ -165,4 +165,12 @@ export const MIGRATIONS: Migration[] = [
       'UPDATE events SET arrival_seq = rowid + 1',
     ],
   },
+  {
+    version: 7,
+    name: 'events.ingest_format: the wire format an event came in (derived; docs/posthog.md)',
+    sql: [
+      // 'sunbird' (a V3 batch) or 'posthog' (PostHog's capture API); what was sent stays in raw.
+      "ALTER TABLE events ADD COLUMN ingest_format VARCHAR DEFAULT 'sunbird'",
+    ],
+  },
 ];
