@@ -1,0 +1,143 @@
+// The spool's commit failure paths called directly (issue 10: only whole-server tests reached them): a short write
+// is continued, a write that makes no progress or an fsync that fails rejects the group's appends, sets lastError and
+// cuts the torn bytes off before anything else is appended; the next commit clears lastError. The file handles are
+// real ones with write/datasync wrapped (node:test's mock of fs/promises' open).
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, mock, test } from 'node:test';
+import { wholeGroupEnd } from './segment-format.js';
+import { SegmentLog } from './segment-log.js';
+import { type SealedSegment, segmentFile } from './segment-recovery.js';
+
+afterEach(() => mock.restoreAll());
+
+/** How writes and fsyncs of segment files behave: `write(len)` returns the bytes to write (0: none), or throws. */
+interface Faults {
+  write?: (length: number) => number;
+  datasync?: () => Promise<void>;
+}
+
+/** Wraps fsp.open so that segment files' handles obey `faults` (which the test may change between commits). */
+function faultyOpen(faults: Faults) {
+  const open = fsp.open.bind(fsp);
+  const wrapped = async (file: fs.PathLike, flags?: string | number) => {
+    const handle = await open(file, flags);
+    if (!String(file).endsWith('.seg')) return handle;
+    const write = handle.write.bind(handle) as (b: Buffer, o: number, l: number) => Promise<{ bytesWritten: number }>;
+    const datasync = handle.datasync.bind(handle);
+    return Object.assign(Object.create(handle), {
+      write: async (buffer: Buffer, offset: number, length: number) => {
+        const allowed = faults.write ? faults.write(length) : length;
+        if (allowed <= 0) return { bytesWritten: 0, buffer };
+        return write(buffer, offset, Math.min(allowed, length));
+      },
+      datasync: async () => {
+        await faults.datasync?.();
+        return datasync();
+      },
+      truncate: handle.truncate.bind(handle),
+      close: handle.close.bind(handle),
+    });
+  };
+  mock.method(fsp, 'open', wrapped);
+}
+
+/** The texts of the whole groups of a segment; fails on bytes that are not whole groups. */
+function groups(file: string): string[] {
+  const data = fs.readFileSync(file);
+  const out: string[] = [];
+  for (let offset = 0; offset < data.length; ) {
+    const end = wholeGroupEnd(data, offset);
+    assert.ok(end !== undefined, `a whole group at byte ${offset}`);
+    out.push(data.toString('utf8', data.indexOf(10, offset) + 1, end));
+    offset = end;
+  }
+  return out;
+}
+
+const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'segment-log-failures-'));
+
+test('short writes (a filling disk) are continued until every byte is written', async () => {
+  faultyOpen({ write: () => 7 });
+  const dir = tempDir();
+  const log = new SegmentLog({ dir, rotateMs: 3_600_000, onSealed: () => {} }, 1);
+  await log.append(`${'x'.repeat(100)}\n`);
+  await log.close();
+  assert.deepEqual(groups(segmentFile(dir, 1)), [`${'x'.repeat(100)}\n`]);
+});
+
+test('a write that makes no progress rejects its appends, tears nothing, and the next commit goes on', async () => {
+  const faults: Faults = {};
+  faultyOpen(faults);
+  const dir = tempDir();
+  const sealed: SealedSegment[] = [];
+  const log = new SegmentLog({ dir, rotateMs: 3_600_000, onSealed: (s) => sealed.push(s) }, 1);
+  await log.append('first\n');
+  // Half of the next group gets written, then the disk is full.
+  let budget = 20;
+  faults.write = (length) => {
+    const n = Math.min(budget, length);
+    budget -= n;
+    return n;
+  };
+  await assert.rejects(log.append('second, lost\n'), /the spool write made no progress/);
+  assert.equal(log.lastError, 'the spool write made no progress');
+  assert.deepEqual(groups(segmentFile(dir, 1)), ['first\n'], 'the torn half-group is cut off');
+  faults.write = undefined;
+  await log.append('third\n');
+  assert.equal(log.lastError, undefined, 'a commit that succeeds clears the error');
+  await log.close();
+  assert.deepEqual(groups(segmentFile(dir, 1)), ['first\n', 'third\n']);
+  assert.deepEqual(
+    sealed.map((s) => [s.segment, s.bytes]),
+    [[1, fs.statSync(segmentFile(dir, 1)).size]],
+    'sealed with the committed bytes only',
+  );
+});
+
+test('a failing fsync rejects every append of its group, and their bytes are not kept', async () => {
+  const faults: Faults = {};
+  faultyOpen(faults);
+  const dir = tempDir();
+  const log = new SegmentLog({ dir, rotateMs: 3_600_000, onSealed: () => {} }, 1);
+  await log.append('kept\n');
+  faults.datasync = async () => {
+    faults.datasync = undefined;
+    throw Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' });
+  };
+  const results = await Promise.allSettled([log.append('a\n'), log.append('b\n')]);
+  // The first append may commit alone before b joins: then only b's group meets the failing fsync.
+  const rejected = results.filter((r) => r.status === 'rejected');
+  assert.ok(rejected.length >= 1, JSON.stringify(results));
+  for (const r of rejected) assert.match(String((r as PromiseRejectedResult).reason), /EIO/);
+  await log.append('after\n');
+  await log.close();
+  const text = groups(segmentFile(dir, 1)).join('');
+  const acknowledged = ['a\n', 'b\n'].filter((_, i) => results[i].status === 'fulfilled');
+  assert.equal(text, `kept\n${acknowledged.join('')}after\n`, 'exactly the acknowledged appends, in order');
+});
+
+test('each commit reports its write+fsync duration in seconds', async () => {
+  faultyOpen({ datasync: () => new Promise((r) => setTimeout(r, 30)) });
+  const dir = tempDir();
+  const durations: number[] = [];
+  const log = new SegmentLog({ dir, rotateMs: 3_600_000, onSealed: () => {}, onCommit: (s) => durations.push(s) }, 1);
+  await log.append('a\n');
+  await log.append('b\n');
+  await log.close();
+  assert.equal(durations.length, 2);
+  for (const seconds of durations) assert.ok(seconds >= 0.029 && seconds < 600, `${seconds} s, not ms`);
+});
+
+test('a segment that cannot be opened rejects the append and says why; an empty append writes no segment', async () => {
+  const dir = path.join(tempDir(), 'missing');
+  const log = new SegmentLog({ dir, rotateMs: 3_600_000, onSealed: () => {} }, 1);
+  await log.append('');
+  assert.equal(fs.existsSync(dir), false);
+  await assert.rejects(log.append('x\n'), /ENOENT/);
+  assert.match(log.lastError ?? '', /ENOENT/);
+  await log.close();
+});
