@@ -141,3 +141,46 @@ test('a segment that cannot be opened rejects the append and says why; an empty 
   assert.match(log.lastError ?? '', /ENOENT/);
   await log.close();
 });
+
+test('appends that arrive during a commit go together in the next group, in order', async () => {
+  let release: (() => void) | undefined;
+  const faults: Faults = {
+    datasync: () =>
+      new Promise<void>((r) => {
+        release = r;
+      }),
+  };
+  faultyOpen(faults);
+  const dir = tempDir();
+  const log = new SegmentLog({ dir, rotateMs: 3_600_000, onSealed: () => {} }, 1);
+  const first = log.append('a\n');
+  // Wait until the first group is being fsynced.
+  for (let waited = 0; !release && waited < 30_000; waited += 5) await new Promise((r) => setTimeout(r, 5));
+  assert.ok(release, 'the first commit reached its fsync');
+  const rest = [log.append('b\n'), log.append(''), log.append('c\n')];
+  faults.datasync = undefined;
+  release?.();
+  await Promise.all([first, ...rest]);
+  await log.close();
+  assert.deepEqual(groups(segmentFile(dir, 1)), ['a\n', 'b\nc\n']);
+});
+
+test('close() waits for the commit in flight; a segment whose only commit failed is not handed to the loader', async () => {
+  const faults: Faults = { write: () => 0 };
+  faultyOpen(faults);
+  const dir = tempDir();
+  const sealed: SealedSegment[] = [];
+  const log = new SegmentLog({ dir, rotateMs: 3_600_000, onSealed: (s) => sealed.push(s) }, 1);
+  await assert.rejects(log.append('lost\n'), /no progress/);
+  await log.close();
+  assert.deepEqual(sealed, [], 'an empty segment is not sealed');
+  faults.write = undefined;
+  const other = new SegmentLog({ dir: tempDir(), rotateMs: 3_600_000, onSealed: (s) => sealed.push(s) }, 5);
+  const pending = other.append('x\n');
+  await other.close();
+  await pending;
+  assert.deepEqual(
+    sealed.map((s) => [s.segment, groups(s.file)]),
+    [[5, ['x\n']]],
+  );
+});
