@@ -5,6 +5,7 @@ import { dashboardApiRoutes } from './api/dashboard-api.js';
 import { installErrorHandler } from './api/errors.js';
 import { eventsRoutes } from './api/events.js';
 import { examplesRoutes } from './api/examples.js';
+import { forwardRoutes } from './api/forward.js';
 import { healthRoutes } from './api/health.js';
 import { requireAllowedHost } from './api/host-check.js';
 import { insightActorsRoutes } from './api/insight-actors.js';
@@ -17,6 +18,7 @@ import type { Collector } from './ingest/collector.js';
 import { posthogRoutes } from './ingest/posthog/routes.js';
 import { telemetryRoutes } from './ingest/routes.js';
 import type { MetricsRegistry } from './metrics/registry.js';
+import type { Forwarder } from './sinks/posthog/forwarder.js';
 import type { Loader } from './spool/loader.js';
 import type { ReadGate } from './store/read-gate.js';
 import type { Store } from './store/store.js';
@@ -31,6 +33,8 @@ export interface AppContext {
   /** The spool's state for /health (`lastError`: the last commit failed). */
   spool: { readonly lastError: string | undefined };
   metrics: MetricsRegistry;
+  /** The PostHog forwarder when configured (sinks/posthog). */
+  forwarder?: Forwarder;
   /** The gate of user-facing reads (api/read-bounds.ts); ingestion and /health never pass it. */
   reads: ReadGate;
 }
@@ -53,6 +57,7 @@ const ROUTE_GROUPS: RouteGroup[] = [
   insightsRoutes,
   insightActorsRoutes,
   eventsRoutes,
+  forwardRoutes,
   examplesRoutes,
   dashboardApiRoutes,
   // Last: the dashboard's files at /.

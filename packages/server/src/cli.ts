@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** The `telemetry` command: one sub-command per file under commands/. */
+import { forwardRetryCommand } from './commands/forward-retry.js';
 import { importCommand } from './commands/import.js';
 import { serveCommand } from './commands/serve.js';
 import { simulateCommand } from './commands/simulate.js';
@@ -15,6 +16,10 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   },
   simulate: { run: simulateCommand, summary: 'simulate seeded e-Samwad-like V3 traffic into the store or to --url' },
   sql: { run: sqlCommand, summary: 'sql "SELECT …": a read-only query against the store' },
+  'forward-retry': {
+    run: forwardRetryCommand,
+    summary: "send the PostHog forwarder's dead letters again (to the store, or a server at --url)",
+  },
 };
 
 function usage(): string {

@@ -19,6 +19,15 @@ export interface Config {
    * with no keys and no write keys, any token is accepted and its events have no channel.
    */
   posthogKeys: Record<string, string>;
+  /**
+   * The PostHog forwarder (sinks/posthog, docs/posthog.md): on when host and key are both set.
+   * Env TELEMETRY_FORWARD_POSTHOG_HOST (e.g. https://us.i.posthog.com), TELEMETRY_FORWARD_POSTHOG_KEY (the project
+   * API key), TELEMETRY_FORWARD_POSTHOG_CHANNELS and _EIDS (comma-separated filters; default all),
+   * TELEMETRY_FORWARD_POSTHOG_EVENT_NAME (`eid`, default, or `eid:edata.type`), TELEMETRY_FORWARD_POSTHOG_BATCH
+   * (events per request, default 1000), TELEMETRY_FORWARD_POSTHOG_RETRY_MS (first retry delay, default 1000; at
+   * most 60 s). Default off.
+   */
+  forwardPostHog?: ForwardPostHogConfig;
   /** Largest request body as sent (compressed or not). Env TELEMETRY_MAX_BODY_BYTES. Default 5 MB (Sunbird's). */
   maxBodyBytes: number;
   /** Largest body after gzip/deflate/br inflation; a bomb is cut off here. Env TELEMETRY_MAX_INFLATED_BYTES. Default 16 MB. */
@@ -88,6 +97,16 @@ export interface Config {
   idleTimeoutMs: number;
 }
 
+export interface ForwardPostHogConfig {
+  host: string;
+  apiKey: string;
+  channels: string[];
+  eids: string[];
+  naming: 'eid' | 'eid:edata.type';
+  batchSize: number;
+  retryMs: number;
+}
+
 /** Loopback names and addresses: the hosts a default configuration answers. */
 export const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '::1'];
 
@@ -127,6 +146,37 @@ export function parsePostHogKeys(text: string): Record<string, string> {
   return keys;
 }
 
+const list = (text: string | undefined) =>
+  (text ?? '')
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
+
+function forwardConfig(
+  env: NodeJS.ProcessEnv,
+  int: (name: string, fallback: number) => number,
+): ForwardPostHogConfig | undefined {
+  const host = env.TELEMETRY_FORWARD_POSTHOG_HOST;
+  const apiKey = env.TELEMETRY_FORWARD_POSTHOG_KEY;
+  if (!host && !apiKey) return undefined;
+  if (!host || !apiKey) {
+    throw new Error('TELEMETRY_FORWARD_POSTHOG_HOST and TELEMETRY_FORWARD_POSTHOG_KEY are set together, or neither');
+  }
+  const naming = env.TELEMETRY_FORWARD_POSTHOG_EVENT_NAME || 'eid';
+  if (naming !== 'eid' && naming !== 'eid:edata.type') {
+    throw new Error(`TELEMETRY_FORWARD_POSTHOG_EVENT_NAME must be eid or eid:edata.type, got "${naming}"`);
+  }
+  return {
+    host,
+    apiKey,
+    channels: list(env.TELEMETRY_FORWARD_POSTHOG_CHANNELS),
+    eids: list(env.TELEMETRY_FORWARD_POSTHOG_EIDS),
+    naming,
+    batchSize: Math.max(1, int('TELEMETRY_FORWARD_POSTHOG_BATCH', 1000)),
+    retryMs: int('TELEMETRY_FORWARD_POSTHOG_RETRY_MS', 1000),
+  };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
   const int = (name: string, fallback: number): number => {
     const raw = env[name];
@@ -145,6 +195,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       .map((k) => k.trim())
       .filter(Boolean),
     posthogKeys: parsePostHogKeys(env.TELEMETRY_POSTHOG_KEYS ?? ''),
+    forwardPostHog: forwardConfig(env, int),
     maxBodyBytes: int('TELEMETRY_MAX_BODY_BYTES', 5 * MB),
     maxInflatedBytes: int('TELEMETRY_MAX_INFLATED_BYTES', 16 * MB),
     maxBatchEvents: int('TELEMETRY_MAX_BATCH_EVENTS', 5000),

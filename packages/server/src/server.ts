@@ -13,6 +13,7 @@ import { DedupIndex } from './ingest/dedup-index.js';
 import { parseLevelCeiling } from './ingest/levels-config.js';
 import { REJECTION_REASONS } from './ingest/steps.js';
 import { MetricsRegistry } from './metrics/registry.js';
+import { Forwarder } from './sinks/posthog/forwarder.js';
 import { Loader } from './spool/loader.js';
 import { SegmentLog } from './spool/segment-log.js';
 import { recoverSegments, scanSegmentIds } from './spool/segment-recovery.js';
@@ -147,13 +148,54 @@ export async function openCollector(config: Config) {
       duplicateBatch: () => counters.duplicateBatches.inc(),
     },
   });
+  const forwarder = config.forwardPostHog ? startForwarder(config, store, metrics, loader) : undefined;
   const close = async () => {
+    await forwarder?.stop();
     await spool.close();
     // Half of the shutdown bound for loading what is queued; the rest stays in the spool for the next start.
     await loader.stop(config.shutdownTimeoutMs / 2);
     await store.close();
   };
-  return { store, spool, loader, collector, metrics, close };
+  return { store, spool, loader, collector, metrics, forwarder, close };
+}
+
+/** The PostHog forwarder (sinks/posthog), its metrics, woken by every load. */
+function startForwarder(config: Config, store: Store, metrics: MetricsRegistry, loader: Loader): Forwarder {
+  const settings = config.forwardPostHog as NonNullable<Config['forwardPostHog']>;
+  const counters = {
+    sent: metrics.counter('telemetry_forward_sent_total', 'Events PostHog took from the forwarder'),
+    failed: metrics.counter('telemetry_forward_failed_total', 'Events PostHog refused (400/413), dead-lettered'),
+    resent: metrics.counter(
+      'telemetry_forward_resent_total',
+      'Events sent again after a failed attempt (429, 5xx, network)',
+    ),
+  };
+  const forwarder = new Forwarder(store, {
+    ...settings,
+    pollMs: 1000,
+    maxRetryMs: 60_000,
+    timeoutMs: 30_000,
+    log: (message) => console.error(`telemetry: ${message}`),
+    onCount: (what, n) => counters[what].inc(n),
+  });
+  metrics.gauge(
+    'telemetry_forward_lag_events',
+    'Stored events the forwarder has not sent yet',
+    () => forwarder.status().lagEvents,
+  );
+  metrics.gauge(
+    'telemetry_forward_lag_seconds',
+    'Age of the oldest stored event not forwarded yet, s (0 when none)',
+    () => Number(forwarder.status().lagSeconds.toFixed(3)),
+  );
+  metrics.gauge(
+    'telemetry_forward_dead_letters',
+    'Events in forward_dead_letters',
+    () => forwarder.status().deadLetters,
+  );
+  loader.onLoaded(() => forwarder.notify());
+  forwarder.start();
+  return forwarder;
 }
 
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
@@ -169,6 +211,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     loader: opened.loader,
     spool: opened.spool,
     metrics: opened.metrics,
+    forwarder: opened.forwarder,
     reads: new ReadGate({ concurrency: config.queryConcurrency, queue: config.queryQueue }),
   };
   const app = await buildApp(ctx);

@@ -17,3 +17,83 @@ export function eidsMatching(eid: string): readonly string[] {
   const equivalents = POSTHOG_EQUIVALENTS[eid];
   return equivalents ? [eid, ...equivalents] : [eid];
 }
+
+/**
+ * The namespace of the UUIDv5 the forwarder makes from each event's `mid` (PostHog rejects a request whose `uuid` is
+ * not a UUID, and de-duplicates by it, so a re-sent event must get the same one). Fixed forever: changing it would
+ * make every event already forwarded look new to PostHog. Generated once for this project (a random UUIDv4).
+ */
+export const MID_NAMESPACE = '0c3a5e8e-5b8f-4a57-9d0e-7f1f6a2b9c41';
+
+/** How the forwarded event is named: the eid (default), or `eid:edata.type` (Samagra's names, e.g. `INTERACT:CLICK`). */
+export type EventNaming = 'eid' | 'eid:edata.type';
+
+/** The columns of `events` the forwarder reads (sinks/posthog/forward-sql.ts). */
+export interface StoredEvent {
+  arrivalSeq: number;
+  mid: string;
+  eid: string;
+  ets: number;
+  actorId: string | null;
+  sid: string | null;
+  did: string | null;
+  ingestFormat: string;
+  raw: string;
+}
+
+/** One message of PostHog's `/batch/` body (https://posthog.com/docs/api/capture). */
+export interface PostHogMessage {
+  event: string;
+  distinct_id: string;
+  uuid: string;
+  timestamp: string;
+  properties: Record<string, unknown>;
+}
+
+/** Dotted keys for every leaf of `value` under `prefix` (`context.pdata.id`); arrays are kept whole, as values. */
+function flatten(prefix: string, value: unknown, into: Record<string, unknown>): void {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    for (const [key, child] of Object.entries(value)) flatten(`${prefix}.${key}`, child, into);
+  } else if (value !== undefined) {
+    into[prefix] = value;
+  }
+}
+
+/**
+ * A stored event as PostHog receives it. V3 events: `distinct_id` = `actor.id` (else `context.did`), `uuid` =
+ * UUIDv5(mid, MID_NAMESPACE), `timestamp` = `ets` as ISO, properties `$session_id` (context.sid), `$device_id`
+ * (context.did), `$lib`, `eid`, `mid`, `ver`, `actor.type`, `tags` and `context.*`, `object.*`, `edata.*` flattened
+ * into dotted keys (Samagra's shape). Events that came in PostHog's format go back as they came: their name, uuid
+ * and properties. `uuidv5` is injected (the `uuid` package's v5).
+ */
+export function toPostHogMessage(
+  row: StoredEvent,
+  naming: EventNaming,
+  uuidv5: (name: string, namespace: string) => string,
+): PostHogMessage {
+  const event = JSON.parse(row.raw) as Record<string, unknown>;
+  const timestamp = new Date(row.ets).toISOString();
+  const distinctId = row.actorId ?? row.did ?? row.mid;
+  if (row.ingestFormat === 'posthog') {
+    const properties = (event.properties ?? {}) as Record<string, unknown>;
+    return { event: row.eid, distinct_id: distinctId, uuid: row.mid, timestamp, properties };
+  }
+  const properties: Record<string, unknown> = {
+    eid: row.eid,
+    mid: row.mid,
+    ver: event.ver,
+    $lib: FORWARDER_LIB,
+  };
+  if (row.sid) properties.$session_id = row.sid;
+  if (row.did) properties.$device_id = row.did;
+  const actor = event.actor as Record<string, unknown> | undefined;
+  if (actor?.type !== undefined) properties['actor.type'] = actor.type;
+  if (event.tags !== undefined) properties.tags = event.tags;
+  for (const part of ['context', 'object', 'edata']) flatten(part, event[part], properties);
+  const type = properties['edata.type'];
+  const name = naming === 'eid:edata.type' && typeof type === 'string' && type !== '' ? `${row.eid}:${type}` : row.eid;
+  return { event: name, distinct_id: distinctId, uuid: uuidv5(row.mid, MID_NAMESPACE), timestamp, properties };
+}
+
+/** `$lib` of forwarded V3 events. */
+export const FORWARDER_LIB = 'telemetry-forwarder';

@@ -173,4 +173,25 @@ export const MIGRATIONS: Migration[] = [
       "ALTER TABLE events ADD COLUMN ingest_format VARCHAR DEFAULT 'sunbird'",
     ],
   },
+  {
+    version: 8,
+    name: 'the PostHog forwarder: its cursor and dead letters (sinks/posthog, docs/posthog.md)',
+    sql: [
+      `CREATE TABLE forward_state (
+        sink VARCHAR PRIMARY KEY,     -- 'posthog'
+        arrival_seq BIGINT NOT NULL,  -- events up to this arrival_seq are forwarded (or dead-lettered)
+        updated_at BIGINT NOT NULL    -- epoch ms of the last commit
+      )`,
+      `CREATE TABLE forward_dead_letters (
+        sink VARCHAR NOT NULL,
+        mid VARCHAR NOT NULL,         -- the refused event (events.mid)
+        arrival_seq BIGINT NOT NULL,
+        status INTEGER NOT NULL,      -- PostHog's HTTP status (400, 413)
+        answer VARCHAR NOT NULL,      -- PostHog's answer, at most 2000 characters
+        failed_at BIGINT NOT NULL,    -- epoch ms of the last refusal
+        attempts INTEGER NOT NULL,    -- refusals so far (telemetry forward-retry adds one each)
+        PRIMARY KEY (sink, mid)
+      )`,
+    ],
+  },
 ];

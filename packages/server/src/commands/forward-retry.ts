@@ -1,0 +1,53 @@
+/** `telemetry forward-retry`: sends the PostHog forwarder's dead letters again, to the store file or a running server. */
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config.js';
+import { DATABASE_FILE } from '../server.js';
+import { Forwarder } from '../sinks/posthog/forwarder.js';
+import { openDuckDBStore } from '../store/duckdb/duckdb-store.js';
+
+const HELP = `usage: telemetry forward-retry [--url http://127.0.0.1:8080]
+
+Sends the events PostHog refused (the forward_dead_letters table) to PostHog again: those it takes now leave the
+table, the others stay with its new answer. Prints {"retried","delivered","refused"}.
+Without --url the store in TELEMETRY_DATA_DIR is opened directly (stop the server first) and the forwarder's
+settings come from the environment (TELEMETRY_FORWARD_POSTHOG_*). With --url the running server does it
+(POST /api/forward/dead-letters/retry; TELEMETRY_ADMIN_TOKEN is sent when set).
+`;
+
+export async function forwardRetryCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { url: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const config = loadConfig();
+  let result: unknown;
+  if (values.url) {
+    const response = await fetch(`${values.url.replace(/\/$/, '')}/api/forward/dead-letters/retry`, {
+      method: 'POST',
+      headers: config.adminToken ? { authorization: `Bearer ${config.adminToken}` } : {},
+    });
+    result = await response.json();
+    if (!response.ok) throw new Error(`HTTP ${response.status}: ${JSON.stringify(result)}`);
+  } else {
+    if (!config.forwardPostHog) throw new Error('set TELEMETRY_FORWARD_POSTHOG_HOST and _KEY to say where to send');
+    const store = await openDuckDBStore({ file: path.join(config.dataDir, DATABASE_FILE) });
+    try {
+      const forwarder = new Forwarder(store, {
+        ...config.forwardPostHog,
+        pollMs: 1000,
+        maxRetryMs: 60_000,
+        timeoutMs: 30_000,
+      });
+      result = await forwarder.retryDeadLetters();
+    } finally {
+      await store.close();
+    }
+  }
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  return 0;
+}

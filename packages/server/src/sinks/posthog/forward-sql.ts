@@ -1,0 +1,48 @@
+/**
+ * The forwarder's statements (DuckDB SQL through the Store port; every value bound). Its state lives in the store:
+ * `forward_state` holds the cursor over `events.arrival_seq` (migration 8), `forward_dead_letters` the events
+ * PostHog refused, keyed by (sink, mid) so that recording one twice (a crash before the cursor moved) is harmless.
+ */
+
+export const SINK = 'posthog';
+
+/** `channel IN ($c0, …) AND eid IN ($e0, …)` for the configured filters, with their parameters. */
+export function filterSql(filter: { channels: string[]; eids: string[] }): {
+  sql: string;
+  params: Record<string, unknown>;
+} {
+  const params: Record<string, unknown> = {};
+  const parts: string[] = [];
+  for (const [column, values, prefix] of [
+    ['channel', filter.channels, 'c'],
+    ['eid', filter.eids, 'e'],
+  ] as const) {
+    if (values.length === 0) continue;
+    const names = values.map((value, i) => {
+      params[`${prefix}${i}`] = value;
+      return `$${prefix}${i}`;
+    });
+    parts.push(`${column} IN (${names.join(', ')})`);
+  }
+  return { sql: parts.length ? ` AND ${parts.join(' AND ')}` : '', params };
+}
+
+export const FORWARD_SQL = {
+  cursor: 'SELECT arrival_seq FROM forward_state WHERE sink = $sink',
+  /** The next events after the cursor, in arrival order; `${filter}` from filterSql. */
+  next: (filter: string) =>
+    `SELECT arrival_seq, mid, eid, ets, actor_id, sid, did, ingest_format, raw FROM events
+     WHERE arrival_seq > $after${filter} ORDER BY arrival_seq LIMIT $limit`,
+  commit: `INSERT INTO forward_state VALUES ($sink, $seq, $now)
+     ON CONFLICT (sink) DO UPDATE SET arrival_seq = excluded.arrival_seq, updated_at = excluded.updated_at`,
+  deadLetter: `INSERT INTO forward_dead_letters VALUES ($sink, $mid, $seq, $status, $answer, $now, 1)
+     ON CONFLICT (sink, mid) DO UPDATE SET status = excluded.status, answer = excluded.answer,
+       failed_at = excluded.failed_at, attempts = forward_dead_letters.attempts + 1`,
+  /** Events not forwarded yet, and the receive time of the oldest (epoch ms). */
+  lag: (filter: string) => `SELECT count(*), min(syncts) FROM events WHERE arrival_seq > $after${filter}`,
+  deadLetterCount: 'SELECT count(*) FROM forward_dead_letters WHERE sink = $sink',
+  /** Dead letters with their stored events, oldest first. */
+  deadLetters: `SELECT e.arrival_seq, e.mid, e.eid, e.ets, e.actor_id, e.sid, e.did, e.ingest_format, e.raw
+     FROM forward_dead_letters d JOIN events e ON e.mid = d.mid WHERE d.sink = $sink ORDER BY d.arrival_seq LIMIT $limit`,
+  forget: 'DELETE FROM forward_dead_letters WHERE sink = $sink AND mid = $mid',
+};

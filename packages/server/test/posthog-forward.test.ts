@@ -1,0 +1,189 @@
+/**
+ * The PostHog forwarder against a local server checking PostHog's documented `/batch/` format: exactly the stored
+ * events arrive, mapped (distinct_id, UUIDv5 of mid, timestamp, $session_id, dotted properties); with 503s and 429s
+ * injected every event arrives and the resends are counted; a refused event is found by splitting its batch,
+ * dead-lettered with PostHog's answer and sent again on request; the channel/eid filters hold.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, test } from 'node:test';
+import { v5 as uuidv5 } from 'uuid';
+import { forwardRetryCommand } from '../src/commands/forward-retry.js';
+import type { ForwardPostHogConfig } from '../src/config.js';
+import { MID_NAMESPACE } from '../src/sinks/posthog/map.js';
+import { eventually, interact, postBatch, sql, startTestServer } from './helpers.js';
+import { type Answer, type BatchMessage, startBatchServer } from './posthog-batch-server.js';
+
+const KEY = 'phc_forward_target';
+const closers: Array<() => Promise<void>> = [];
+after(async () => {
+  for (const close of closers.reverse()) await close();
+});
+
+function forwardConfig(host: string, extra: Partial<ForwardPostHogConfig> = {}): ForwardPostHogConfig {
+  return { host, apiKey: KEY, channels: [], eids: [], naming: 'eid', batchSize: 10, retryMs: 20, ...extra };
+}
+
+async function setup(answer?: (i: number, batch: BatchMessage[]) => Answer, extra: Partial<ForwardPostHogConfig> = {}) {
+  const posthog = await startBatchServer(KEY, answer);
+  closers.push(posthog.close);
+  const server = await startTestServer({ forwardPostHog: forwardConfig(posthog.url, extra) });
+  closers.push(server.close);
+  return { posthog, server };
+}
+
+function events(n: number, overrides: (i: number) => Record<string, unknown> = () => ({})) {
+  return Array.from({ length: n }, (_, i) =>
+    interact({ mid: `INTERACT:${randomUUID()}`, ets: 1_790_000_000_000 + i, ...overrides(i) }),
+  );
+}
+
+async function send(server: { url: string }, list: Record<string, unknown>[]) {
+  const response = await postBatch(server, {
+    id: 'api.sunbird.telemetry',
+    ver: '3.0',
+    params: { msgid: randomUUID() },
+    events: list,
+  });
+  assert.equal(response.status, 200);
+}
+
+async function metric(server: { url: string }, name: string): Promise<number> {
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return Number(line?.split(' ')[1]);
+}
+
+test('exactly the stored events arrive in PostHog format, mapped as documented', async () => {
+  const { posthog, server } = await setup();
+  const list = events(25, (i) => ({
+    object: { id: `content-${i}`, type: 'Content', ver: '1' },
+    context: { channel: 'ch', env: 'home', sid: `s-${i}`, did: 'd-1', pdata: { id: 'app', ver: '2', pid: 'web' } },
+  }));
+  await send(server, list);
+  await eventually(async () => posthog.distinctUuids().size === 25);
+  assert.deepEqual(posthog.state.violations, []);
+  const expected = new Set(list.map((e) => uuidv5(e.mid as string, MID_NAMESPACE)));
+  assert.deepEqual(posthog.distinctUuids(), expected);
+  const first = posthog.state.accepted.find((m) => m.uuid === uuidv5(list[0].mid as string, MID_NAMESPACE));
+  assert.deepEqual(first, {
+    event: 'INTERACT',
+    distinct_id: 'user-1',
+    uuid: uuidv5(list[0].mid as string, MID_NAMESPACE),
+    timestamp: new Date(list[0].ets as number).toISOString(),
+    properties: {
+      eid: 'INTERACT',
+      mid: list[0].mid,
+      ver: '3.0',
+      $lib: 'telemetry-forwarder',
+      $session_id: 's-0',
+      $device_id: 'd-1',
+      'actor.type': 'User',
+      'context.channel': 'ch',
+      'context.env': 'home',
+      'context.sid': 's-0',
+      'context.did': 'd-1',
+      'context.pdata.id': 'app',
+      'context.pdata.ver': '2',
+      'context.pdata.pid': 'web',
+      'object.id': 'content-0',
+      'object.type': 'Content',
+      'object.ver': '1',
+      'edata.type': 'CLICK',
+      'edata.id': 'submit',
+      'edata.pageid': 'quiz',
+    },
+  });
+  await eventually(async () => (await metric(server, 'telemetry_forward_sent_total')) === 25);
+  await eventually(async () => (await metric(server, 'telemetry_forward_lag_events')) === 0);
+  const status = (await (await fetch(`${server.url}/api/forward/status`)).json()) as Record<string, unknown>;
+  assert.equal(status.enabled, true);
+  assert.equal(status.sent, 25);
+  assert.equal(status.lagEvents, 0);
+  // Nothing more arrives: no event was sent twice.
+  assert.equal(posthog.state.accepted.length, 25);
+});
+
+test('with 503s and 429s injected, every event arrives and the resends are reported', async () => {
+  const plan = (i: number): Answer =>
+    i % 3 === 0 ? { status: 503 } : i % 3 === 1 ? { status: 429, retryAfter: '0' } : { status: 200 };
+  const { posthog, server } = await setup(plan);
+  const list = events(60);
+  await send(server, list);
+  await eventually(async () => posthog.distinctUuids().size === 60);
+  assert.deepEqual(posthog.distinctUuids(), new Set(list.map((e) => uuidv5(e.mid as string, MID_NAMESPACE))));
+  assert.ok(posthog.state.statuses.includes(503) && posthog.state.statuses.includes(429));
+  await eventually(async () => (await metric(server, 'telemetry_forward_sent_total')) === 60);
+  // Each batch of 10 failed twice before it was taken: 2 × 60 events sent again.
+  assert.equal(await metric(server, 'telemetry_forward_resent_total'), 120);
+});
+
+test('an event PostHog refuses is found by splitting its batch, dead-lettered with the answer, and retried on request', async () => {
+  let refuse = true;
+  const poison = (m: BatchMessage) => m.properties['edata.id'] === 'poison';
+  const { posthog, server } = await setup((_i, batch) => ({ status: refuse && batch.some(poison) ? 400 : 200 }));
+  const list = events(10, (i) => (i === 6 ? { edata: { type: 'CLICK', id: 'poison' } } : {}));
+  await send(server, list);
+  await eventually(async () => posthog.distinctUuids().size === 9);
+  await eventually(async () => (await sql(server, 'SELECT count(*) FROM forward_dead_letters'))[0][0] === 1);
+  const [dead] = await sql(server, 'SELECT mid, status, answer, attempts FROM forward_dead_letters');
+  assert.deepEqual(dead.slice(0, 2), [list[6].mid, 400]);
+  assert.match(String(dead[2]), /"code":400/);
+  assert.equal(await metric(server, 'telemetry_forward_failed_total'), 1);
+  refuse = false;
+  const retried = await (await fetch(`${server.url}/api/forward/dead-letters/retry`, { method: 'POST' })).json();
+  assert.deepEqual(retried, { enabled: true, retried: 1, delivered: 1, refused: 0 });
+  assert.equal(posthog.distinctUuids().size, 10);
+  assert.deepEqual(await sql(server, 'SELECT count(*) FROM forward_dead_letters'), [[0]]);
+});
+
+test('filters: only the configured channels and eids are forwarded, named eid:edata.type when asked', async () => {
+  const { posthog, server } = await setup(undefined, {
+    channels: ['keep'],
+    eids: ['INTERACT'],
+    naming: 'eid:edata.type',
+  });
+  const kept = events(3, () => ({ context: { channel: 'keep', pdata: { id: 'a', ver: '1', pid: 'w' }, env: 'e' } }));
+  const otherChannel = events(3, () => ({
+    context: { channel: 'drop', pdata: { id: 'a', ver: '1', pid: 'w' }, env: 'e' },
+  }));
+  await send(server, [...otherChannel, ...kept]);
+  await eventually(async () => posthog.distinctUuids().size === 3);
+  await eventually(async () => (await metric(server, 'telemetry_forward_lag_events')) === 0);
+  assert.deepEqual(posthog.distinctUuids(), new Set(kept.map((e) => uuidv5(e.mid as string, MID_NAMESPACE))));
+  assert.deepEqual(new Set(posthog.state.accepted.map((m) => m.event)), new Set(['INTERACT:CLICK']));
+});
+
+test('telemetry forward-retry sends the dead letters again from the store file (server stopped)', async () => {
+  let refuse = true;
+  const posthog = await startBatchServer(KEY, (_i, batch) => ({
+    status: refuse && batch.some((m) => m.properties['edata.id'] === 'poison') ? 400 : 200,
+  }));
+  closers.push(posthog.close);
+  const server = await startTestServer({ forwardPostHog: forwardConfig(posthog.url) });
+  const list = events(3, (i) => (i === 1 ? { edata: { type: 'CLICK', id: 'poison' } } : {}));
+  await send(server, list);
+  await eventually(async () => (await sql(server, 'SELECT count(*) FROM forward_dead_letters'))[0][0] === 1);
+  await server.close();
+  refuse = false;
+  const saved = { ...process.env };
+  Object.assign(process.env, {
+    TELEMETRY_DATA_DIR: server.dataDir,
+    TELEMETRY_FORWARD_POSTHOG_HOST: posthog.url,
+    TELEMETRY_FORWARD_POSTHOG_KEY: KEY,
+  });
+  const write = process.stdout.write;
+  let out = '';
+  process.stdout.write = ((chunk: string) => {
+    out += chunk;
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    assert.equal(await forwardRetryCommand([]), 0);
+  } finally {
+    process.stdout.write = write;
+    process.env = saved;
+  }
+  assert.deepEqual(JSON.parse(out), { retried: 1, delivered: 1, refused: 0 });
+  assert.ok(posthog.distinctUuids().has(uuidv5(list[1].mid as string, MID_NAMESPACE)));
+});
