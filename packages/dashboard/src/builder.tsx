@@ -8,11 +8,14 @@ import {
   AGGREGATIONS,
   FILTER_OPERATORS,
   type FilterOperator,
+  FUNNEL_ATTRIBUTIONS,
+  FUNNEL_ORDERS,
   INTERVALS,
   type InsightKind,
   PERIODS,
   PROPERTY_MATH,
   type PropertyFilter,
+  RETENTION_TYPES,
   TRENDS_MATH,
 } from '@telemetry/query';
 import { type ReactNode, useEffect, useId, useState } from 'react';
@@ -397,9 +400,66 @@ function KindFields({ kind, q, set, d }: { kind: InsightKind; q: Q; set: (patch:
               placeholder="336"
               onCommit={(v) => set({ windowSeconds: v === '' ? undefined : Math.max(1, Math.round(Number(v) * 3600)) })}
             />
+            <Select
+              label="Step order"
+              value={String(q.stepOrder ?? 'ordered')}
+              options={FUNNEL_ORDERS}
+              onChange={(v) => set({ stepOrder: v === 'ordered' ? undefined : v })}
+            />
             {aggregate(AGGREGATIONS)}
             {breakdown}
+            {q.breakdown !== undefined && (
+              <Select
+                label="Attributed to"
+                value={String(q.breakdownAttribution ?? 'first_touch')}
+                options={FUNNEL_ATTRIBUTIONS}
+                onChange={(v) =>
+                  set({
+                    breakdownAttribution: v === 'first_touch' ? undefined : v,
+                    breakdownAttributionStep: v === 'step' ? 1 : undefined,
+                  })
+                }
+              />
+            )}
+            {q.breakdownAttribution === 'step' && (
+              <Text
+                label="Attribution step"
+                type="number"
+                value={String(q.breakdownAttributionStep ?? 1)}
+                onCommit={(v) => set({ breakdownAttributionStep: int(v) })}
+              />
+            )}
           </div>
+          <SelectorList
+            name="Exclusion"
+            items={(q.exclusions as Selector[] | undefined) ?? []}
+            min={0}
+            max={5}
+            discovery={d}
+            onChange={(exclusions) =>
+              set({
+                exclusions: exclusions.length
+                  ? exclusions.map((x) => ({ fromStep: 1, toStep: (q.steps as unknown[]).length, ...x }))
+                  : undefined,
+              })
+            }
+            extra={(x, put) => (
+              <>
+                <Text
+                  label="Between step"
+                  type="number"
+                  value={String(x.fromStep ?? 1)}
+                  onCommit={(v) => put({ ...x, fromStep: int(v) ?? 1 })}
+                />
+                <Text
+                  label="and step"
+                  type="number"
+                  value={String(x.toStep ?? (q.steps as unknown[]).length)}
+                  onCommit={(v) => put({ ...x, toStep: int(v) ?? 2 })}
+                />
+              </>
+            )}
+          />
         </>
       );
     case 'retention':
@@ -418,6 +478,13 @@ function KindFields({ kind, q, set, d }: { kind: InsightKind; q: Q; set: (patch:
             onChange={(returnEvent) => set({ returnEvent })}
           />
           <div className="toolbar">
+            <Select
+              label="Retention type"
+              value={String(q.retentionType ?? 'first_time')}
+              options={RETENTION_TYPES}
+              onChange={(v) => set({ retentionType: v === 'first_time' ? undefined : v })}
+            />
+            {breakdown}
             <Select
               label="Period"
               value={String(q.period ?? 'day')}

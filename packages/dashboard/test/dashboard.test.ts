@@ -214,7 +214,11 @@ describe('dashboard', { skip: SKIP }, () => {
     await page.getByRole('button', { name: '+ Add step' }).click();
     await page.getByLabel('Step 4 event').selectOption('END');
     await page.getByLabel('Count by').selectOption('device');
+    await page.getByLabel('Step order').selectOption('strict');
+    await page.getByRole('button', { name: '+ Add exclusion' }).click();
     const funnel = query();
+    assert.equal(funnel.stepOrder, 'strict');
+    assert.deepEqual(funnel.exclusions, [{ eid: 'START', fromStep: 1, toStep: 4 }]);
     assert.equal(funnel.steps.length, 4);
     assert.deepEqual(funnel.steps[3], { eid: 'END' });
     assert.equal(funnel.aggregateBy, 'device');
@@ -232,6 +236,8 @@ describe('dashboard', { skip: SKIP }, () => {
     await page.getByRole('link', { name: 'retention', exact: true }).click();
     await page.getByLabel('Return event event').selectOption('IMPRESSION');
     await page.getByLabel('Period', { exact: true }).selectOption('day');
+    await page.getByLabel('Retention type').selectOption('recurring');
+    assert.equal(query().retentionType, 'recurring');
     assert.equal(query().returnEvent.eid, 'IMPRESSION');
     assert.equal(query().period, 'day');
     await page.close();
@@ -276,6 +282,16 @@ describe('dashboard', { skip: SKIP }, () => {
     assert.equal(num(await text(page, 'actor-count')), cellValue);
     const answer = await api<{ cohorts: { values: number[] }[] }>('/api/insights/retention', retention);
     assert.ok(answer.cohorts.some((c) => c.values[1] === cellValue));
+
+    // A funnel step: who reached it.
+    const funnel = {
+      steps: [{ eid: 'START' }, { eid: 'INTERACT' }],
+      dateRange: { from: '-21d' },
+    };
+    await page.goto(`${server.url}/#/insights?kind=funnels&q=${encodeURIComponent(JSON.stringify(funnel))}`);
+    await page.getByTestId('reached-step-2').click();
+    const funnelAnswer = await api<{ steps: { count: number }[] }>('/api/insights/funnels', funnel);
+    assert.equal(num(await text(page, 'actor-count')), Math.min(funnelAnswer.steps[1].count, 1000));
     await page.close();
   });
 
@@ -304,6 +320,63 @@ describe('dashboard', { skip: SKIP }, () => {
     await page.getByTestId('timeline').waitFor({ timeout: 60_000 });
     assert.match(await page.locator('h1').innerText(), new RegExp(actor));
     assert.match(await page.getByTestId('timeline').innerText(), /IMPRESSION/);
+    await page.close();
+  });
+
+  test('dashboards: tiles dragged and resized on the grid keep their places across a reload', async () => {
+    const board = (await api<{ id: string }>('/api/dashboards', { name: 'Arranged' })).id;
+    const query = { series: [{ eid: 'START' }], dateRange: { from: '-7d' } };
+    for (const name of ['Tile A', 'Tile B'])
+      await api(`/api/dashboards/${board}/insights`, { name, kind: 'trends', query });
+    // Tall enough that the tiles stay in view whatever other tests saved above them.
+    const page = await open('#/dashboards', { width: 1280, height: 2400 });
+    const section = page.getByTestId('dashboard').filter({ has: page.getByRole('heading', { name: 'Arranged' }) });
+    const tile = (name: string) => section.getByTestId('tile').filter({ has: page.getByRole('link', { name }) });
+    await tile('Tile B').waitFor({ timeout: 60_000 });
+    await section.scrollIntoViewIfNeeded();
+    const a0 = (await tile('Tile A').boundingBox())!;
+    const b0 = (await tile('Tile B').boundingBox())!;
+    assert.ok(b0.x > a0.x + 50, 'B starts to the right of A');
+    // Drag B by its handle to below A, then widen A from its corner.
+    const handle = (await tile('Tile B').locator('.handle').boundingBox())!;
+    await page.mouse.move(handle.x + 4, handle.y + 4);
+    await page.mouse.down();
+    for (let i = 1; i <= 10; i++)
+      await page.mouse.move(handle.x + 4 - ((b0.x - a0.x) * i) / 10, handle.y + 4 + (a0.height + 40) * (i / 10));
+    await page.mouse.up();
+    const layoutOf = async () => {
+      const { dashboards } = await api<{
+        dashboards: { id: string; insights: { name: string; layout?: { x: number; y: number; w: number } }[] }[];
+      }>('/api/dashboards');
+      return Object.fromEntries(dashboards.find((d) => d.id === board)!.insights.map((i) => [i.name, i.layout]));
+    };
+    let saved: Awaited<ReturnType<typeof layoutOf>> = {};
+    for (let i = 0; i < 120 && saved['Tile B']?.x !== 0; i++) {
+      saved = await layoutOf();
+      await page.waitForTimeout(250);
+    }
+    assert.equal(saved['Tile B']?.x, 0, JSON.stringify(saved));
+    assert.ok((saved['Tile B']?.y ?? 0) > (saved['Tile A']?.y ?? 0));
+    // A fresh page (the drag's save re-renders the grid), then widen A from its corner.
+    await page.reload();
+    await tile('Tile B').waitFor({ timeout: 60_000 });
+    await tile('Tile B').scrollIntoViewIfNeeded();
+    const corner = (await tile('Tile A').locator('xpath=..').locator('.react-resizable-handle').boundingBox())!;
+    await page.mouse.move(corner.x + corner.width / 2, corner.y + corner.height / 2);
+    await page.mouse.down();
+    for (let i = 1; i <= 10; i++) await page.mouse.move(corner.x + (a0.width * i) / 10, corner.y + corner.height / 2);
+    await page.mouse.up();
+    for (let i = 0; i < 120 && (saved['Tile A']?.w ?? 6) <= 6; i++) {
+      saved = await layoutOf();
+      await page.waitForTimeout(250);
+    }
+    assert.ok((saved['Tile A']?.w ?? 0) > 6, JSON.stringify(saved));
+    await page.reload();
+    await tile('Tile B').waitFor({ timeout: 60_000 });
+    const a1 = (await tile('Tile A').boundingBox())!;
+    const b1 = (await tile('Tile B').boundingBox())!;
+    assert.ok(b1.y > a1.y + a1.height - 5, 'B stays below A after a reload');
+    assert.ok(a1.width > a0.width * 1.3, 'A stays wider after a reload');
     await page.close();
   });
 

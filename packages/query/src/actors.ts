@@ -1,7 +1,7 @@
 /**
- * POST /api/insights/actors: who is behind one figure of an insight — a trend's point or a
- * retention cell (a funnel step's drop-off is the funnel's own `dropOff`). The inner `query` is the
- * insight's query as sent to POST /api/insights/<kind>, parsed by that kind's schema.
+ * POST /api/insights/actors: who is behind a trend's point (a retention cell's and a funnel step's
+ * actors are those insights' own `actors`, `stepActors`, `dropOff` options). The inner `query` is
+ * the trend's query as sent to POST /api/insights/trends, parsed by its schema.
  */
 import { type Static, Type } from '@sinclair/typebox';
 
@@ -10,34 +10,20 @@ const Index = Type.Integer({ minimum: 0, maximum: 10_000 });
 /** Actors listed, default 100, at most 1000; `count` always says how many there are in all. */
 const Limit = Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 }));
 
-export const ActorsBehindBody = Type.Union([
-  Type.Object(
-    {
-      kind: Type.Literal('trends'),
-      query: Type.Unknown(),
-      /** Index into the query's `series`. */
-      series: Index,
-      /** Index into the answer's `buckets`. */
-      bucket: Index,
-      /** With a breakdown: the line's `breakdownValue` (null: the property absent). "Other" is not drillable. */
-      breakdownValue: Type.Optional(Type.Union([Type.String({ maxLength: 1000 }), Type.Null()])),
-      limit: Limit,
-    },
-    closed,
-  ),
-  Type.Object(
-    {
-      kind: Type.Literal('retention'),
-      query: Type.Unknown(),
-      /** Index into the answer's `cohorts`. */
-      cohort: Index,
-      /** The period within the cohort: 0 is the cohort itself. */
-      period: Index,
-      limit: Limit,
-    },
-    closed,
-  ),
-]);
+export const ActorsBehindBody = Type.Object(
+  {
+    kind: Type.Literal('trends'),
+    query: Type.Unknown(),
+    /** Index into the query's `series`. */
+    series: Index,
+    /** Index into the answer's `buckets`. */
+    bucket: Index,
+    /** With a breakdown: the line's `breakdownValue` (null: the property absent). "Other" is not drillable. */
+    breakdownValue: Type.Optional(Type.Union([Type.String({ maxLength: 1000 }), Type.Null()])),
+    limit: Limit,
+  },
+  closed,
+);
 export type ActorsBehindBody = Static<typeof ActorsBehindBody>;
 
 /** The answer: actor ids (most events first, then by id) and how many there are in all. */

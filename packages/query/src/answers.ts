@@ -162,5 +162,13 @@ export interface Dashboard {
   name: string;
   /** Epoch ms. */
   createdAt: number;
-  insights: { id: string; name: string; kind: InsightKind; query: unknown }[];
+  insights: { id: string; name: string; kind: InsightKind; query: unknown; layout?: TileLayout }[];
+}
+
+/** Where a saved insight sits on its dashboard's grid: column, row, width, height in grid cells (12 columns). */
+export interface TileLayout {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
 }

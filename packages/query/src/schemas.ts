@@ -389,6 +389,29 @@ export const SavedInsightBody = Type.Object(
 );
 export type SavedInsightBody = Static<typeof SavedInsightBody>;
 
+const Cell = (maximum: number) => Type.Integer({ minimum: 0, maximum });
+
+/** PUT /api/dashboards/:id/layout: every tile's place on the 12-column grid (drag to arrange, resize). */
+export const DashboardLayoutBody = Type.Object(
+  {
+    tiles: Type.Array(
+      Type.Object(
+        {
+          id: Type.String({ minLength: 1, maxLength: 100 }),
+          x: Cell(11),
+          y: Cell(10_000),
+          w: Type.Integer({ minimum: 1, maximum: 12 }),
+          h: Type.Integer({ minimum: 1, maximum: 100 }),
+        },
+        closed,
+      ),
+      { maxItems: 500 },
+    ),
+  },
+  closed,
+);
+export type DashboardLayoutBody = Static<typeof DashboardLayoutBody>;
+
 /** GET /api/failed-events/summary: receive-time bounds as epoch ms; default the last 7 days. */
 export const FailedSummaryParams = Type.Object(
   {

@@ -1,11 +1,11 @@
 /**
- * Actors: the actors behind a funnel step (those who reached the step before it but not it,
- * the funnel's `dropOff`), a trend's point or a retention cell (POST /api/insights/actors), and
+ * Actors: the actors behind a trend's point (POST /api/insights/actors), a funnel step (who reached
+ * it, or reached the step before it but not it) or a retention cell (the insights' own options), and
  * one actor's timeline — their events by session, with pages and the time between the first and
  * last event of each session.
  */
 import { useQuery } from '@tanstack/react-query';
-import type { ActorsBehind, FunnelsResult } from '@telemetry/query';
+import type { ActorsBehind, FunnelsResult, RetentionResult } from '@telemetry/query';
 import { api } from '../api';
 import { fmt, useApi, useInsight } from '../insight';
 import { href } from '../router';
@@ -59,18 +59,52 @@ function Timeline({ actor }: { actor: string }) {
   );
 }
 
-function DropOff({ query, step }: { query: Record<string, unknown>; step: number }) {
-  const answer = useInsight<FunnelsResult>('funnels', { ...query, dropOff: { step, limit: 100 } });
+/**
+ * The entities behind a funnel step or a retention cell: the insight asked again with its own
+ * drill-down option (funnels `dropOff`/`stepActors`, retention `actors`), at most 1000 listed.
+ */
+function FromInsight({ params }: { params: URLSearchParams }) {
+  const query = JSON.parse(params.get('q') ?? '{}') as Record<string, unknown>;
+  const n = (k: string) => Number(params.get(k) ?? 0);
+  const limit = 1000;
+  let ask: { kind: 'funnels' | 'retention'; query: Record<string, unknown>; what: string };
+  if (params.get('kind') === 'retention')
+    ask = {
+      kind: 'retention',
+      query: { ...query, actors: { cohort: n('cohort'), period: n('period'), limit } },
+      what:
+        n('period') === 0
+          ? `started in cohort ${n('cohort') + 1}`
+          : `of cohort ${n('cohort') + 1} came back in period ${n('period')}`,
+    };
+  else if (params.get('reached'))
+    ask = {
+      kind: 'funnels',
+      query: { ...query, stepActors: { step: n('step'), limit } },
+      what: `reached step ${n('step')}`,
+    };
+  else
+    ask = {
+      kind: 'funnels',
+      query: { ...query, dropOff: { step: n('step'), limit } },
+      what: `reached step ${n('step') - 1} but not step ${n('step')}`,
+    };
+  const answer = useInsight<FunnelsResult & RetentionResult>(ask.kind, ask.query);
   return (
     <Show q={answer} what="the actors">
-      {(a) => (
-        <>
-          <p>
-            Reached step {step - 1} but not step {step} ({a.dropOff?.entities.length ?? 0} shown, at most 100):
-          </p>
-          <ActorList ids={a.dropOff?.entities ?? []} />
-        </>
-      )}
+      {(a) => {
+        const ids =
+          (ask.kind === 'retention' ? a.actors : params.get('reached') ? a.stepActors : a.dropOff)?.entities ?? [];
+        return (
+          <>
+            <p>
+              <span data-testid="actor-count">{fmt(ids.length)}</span> {ask.what}
+              {ids.length === limit ? ` (the first ${limit} by id)` : ''}.
+            </p>
+            {ids.length === 0 ? <p className="state">No actors behind this figure.</p> : <ActorList ids={ids} />}
+          </>
+        );
+      }}
     </Show>
   );
 }
@@ -87,21 +121,17 @@ function ActorList({ ids }: { ids: string[] }) {
   );
 }
 
-/** The actors behind a trend's point or a retention cell, as the page's params name it. */
-function Behind({ params }: { params: URLSearchParams }) {
-  const kind = params.get('kind');
+/** The actors behind a trend's point (POST /api/insights/actors), as the page's params name it. */
+function TrendPoint({ params }: { params: URLSearchParams }) {
   const n = (k: string) => Number(params.get(k) ?? 0);
   const bv = params.get('breakdownValue');
-  const body =
-    kind === 'trends'
-      ? {
-          kind,
-          query: JSON.parse(params.get('q') ?? '{}'),
-          series: n('series'),
-          bucket: n('bucket'),
-          ...(bv !== null ? { breakdownValue: JSON.parse(bv) } : {}),
-        }
-      : { kind, query: JSON.parse(params.get('q') ?? '{}'), cohort: n('cohort'), period: n('period') };
+  const body = {
+    kind: 'trends',
+    query: JSON.parse(params.get('q') ?? '{}'),
+    series: n('series'),
+    bucket: n('bucket'),
+    ...(bv !== null ? { breakdownValue: JSON.parse(bv) } : {}),
+  };
   const answer = useQuery({
     queryKey: ['actors-behind', body],
     queryFn: () => api<ActorsBehind>('/api/insights/actors', { body }),
@@ -111,11 +141,8 @@ function Behind({ params }: { params: URLSearchParams }) {
       {(a) => (
         <>
           <p>
-            <span data-testid="actor-count">{fmt(a.count)}</span>{' '}
-            {kind === 'trends'
-              ? `actors did series ${n('series') + 1} in this interval`
-              : `actors of cohort ${n('cohort') + 1} ${n('period') === 0 ? 'started' : `came back in period ${n('period')}`}`}{' '}
-            ({a.actors.length} shown, most events first).
+            <span data-testid="actor-count">{fmt(a.count)}</span> actors did series {n('series') + 1} in this interval (
+            {a.actors.length} shown, most events first).
           </p>
           {a.count === 0 ? (
             <p className="state">No actors behind this figure.</p>
@@ -136,10 +163,10 @@ export default function Actors({ params }: { params: URLSearchParams }) {
       <h1>{actor ? `Actor ${actor}` : 'Actors'}</h1>
       {actor ? (
         <Timeline actor={actor} />
-      ) : q && params.get('kind') === 'funnels' ? (
-        <DropOff query={JSON.parse(q)} step={Number(params.get('step') ?? 2)} />
+      ) : q && params.get('kind') === 'trends' ? (
+        <TrendPoint params={params} />
       ) : q ? (
-        <Behind params={params} />
+        <FromInsight params={params} />
       ) : (
         <p className="state">
           Open a trend, a funnel or a retention table in Insights and pick a point, a step or a cell to see its actors.

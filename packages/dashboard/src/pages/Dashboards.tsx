@@ -1,11 +1,19 @@
-/** Saved dashboards (persisted by the server in the store): create, rename, delete; each insight opens in the builder. */
+/**
+ * Saved dashboards (persisted by the server in the store): create, rename, delete; each insight is
+ * a tile with its chart, arranged on a 12-column grid by dragging its handle and resizing its
+ * corner (react-grid-layout); the arrangement is saved with PUT /api/dashboards/:id/layout. On a
+ * phone-sized screen the tiles stack in the saved reading order.
+ */
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { Dashboard, InsightKind } from '@telemetry/query';
+import type { Dashboard, InsightKind, TileLayout } from '@telemetry/query';
 import { useState } from 'react';
+import ReactGridLayout, { type Layout, useContainerWidth } from 'react-grid-layout';
+import 'react-grid-layout/css/styles.css';
 import { api } from '../api';
 import { insightHref } from '../router';
 import { ErrorPanel, Show } from '../states';
+import { InsightChart } from './Insights';
 
 const useDashboards = () =>
   useQuery({ queryKey: ['dashboards'], queryFn: () => api<{ dashboards: Dashboard[] }>('/api/dashboards') });
@@ -65,6 +73,94 @@ export function SaveToDashboard({ kind, query }: { kind: InsightKind; query: unk
   );
 }
 
+const ROW_PX = 80;
+/** Where a tile without a saved place goes: two per row, in saved order. */
+const placeOf = (i: number, saved?: TileLayout): TileLayout =>
+  saved ?? { x: (i % 2) * 6, y: Math.floor(i / 2) * 4, w: 6, h: 4 };
+
+type Change = ReturnType<typeof useChange>;
+
+function Tile({
+  d,
+  insight,
+  change,
+  height,
+}: {
+  d: Dashboard;
+  insight: Dashboard['insights'][number];
+  change: Change;
+  height: number;
+}) {
+  return (
+    <section className="card tile" data-testid="tile" aria-label={insight.name}>
+      <div className="tile-head">
+        <span className="handle" title="Drag to move" aria-hidden="true">
+          ⠿
+        </span>
+        <a href={insightHref(insight.kind, insight.query)}>{insight.name}</a> <small>({insight.kind})</small>
+        <button
+          type="button"
+          className="link"
+          onClick={() => {
+            const next = prompt('New name', insight.name);
+            if (next)
+              change.mutate({
+                path: `/api/dashboards/${d.id}/insights/${insight.id}`,
+                method: 'PATCH',
+                body: { name: next },
+              });
+          }}
+        >
+          rename
+        </button>
+        <button
+          type="button"
+          className="link"
+          onClick={() => change.mutate({ path: `/api/dashboards/${d.id}/insights/${insight.id}`, method: 'DELETE' })}
+        >
+          remove
+        </button>
+      </div>
+      <InsightChart kind={insight.kind} query={insight.query} height={height} />
+    </section>
+  );
+}
+
+/** One dashboard's tiles on the grid (or stacked, on a narrow screen). */
+function Board({ d, change }: { d: Dashboard; change: Change }) {
+  const { width, containerRef, mounted } = useContainerWidth();
+  const layout: Layout = d.insights.map((i, n) => ({ i: i.id, ...placeOf(n, i.layout) }));
+  const narrow = width < 640;
+  const save = (next: Layout) =>
+    change.mutate({
+      path: `/api/dashboards/${d.id}/layout`,
+      method: 'PUT',
+      body: { tiles: next.map(({ i, x, y, w, h }) => ({ id: i, x, y, w, h })) },
+    });
+  return (
+    <div ref={containerRef} data-testid="board">
+      {mounted && narrow && d.insights.map((i) => <Tile key={i.id} d={d} insight={i} change={change} height={220} />)}
+      {mounted && !narrow && (
+        <ReactGridLayout
+          width={width}
+          layout={layout}
+          gridConfig={{ cols: 12, rowHeight: ROW_PX, margin: [12, 12] }}
+          dragConfig={{ enabled: true, handle: '.handle' }}
+          resizeConfig={{ enabled: true, handles: ['se'] }}
+          onDragStop={(next) => save(next)}
+          onResizeStop={(next) => save(next)}
+        >
+          {d.insights.map((i, n) => (
+            <div key={i.id}>
+              <Tile d={d} insight={i} change={change} height={placeOf(n, i.layout).h * (ROW_PX + 12) - 70} />
+            </div>
+          ))}
+        </ReactGridLayout>
+      )}
+    </div>
+  );
+}
+
 export default function Dashboards(_: { params: URLSearchParams }) {
   const boards = useDashboards();
   const change = useChange();
@@ -115,22 +211,11 @@ export default function Dashboards(_: { params: URLSearchParams }) {
                     Delete
                   </button>
                 </div>
-                <ul>
-                  {d.insights.map((i) => (
-                    <li key={i.id}>
-                      <a href={insightHref(i.kind, i.query)}>{i.name}</a> ({i.kind}){' '}
-                      <button
-                        type="button"
-                        className="link"
-                        onClick={() =>
-                          change.mutate({ path: `/api/dashboards/${d.id}/insights/${i.id}`, method: 'DELETE' })
-                        }
-                      >
-                        remove
-                      </button>
-                    </li>
-                  ))}
-                </ul>
+                {d.insights.length === 0 ? (
+                  <p className="state">No insights on this dashboard yet.</p>
+                ) : (
+                  <Board d={d} change={change} />
+                )}
               </section>
             ))
           )

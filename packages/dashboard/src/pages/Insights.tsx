@@ -312,7 +312,17 @@ function Result({ kind, query }: { kind: InsightKind; query: unknown }) {
             )}
             {kind === 'funnels' && (
               <p className="hint">
-                Dropped off at:{' '}
+                Reached:{' '}
+                {(a as FunnelsResult).steps.map((s) => (
+                  <a
+                    key={s.step}
+                    data-testid={`reached-step-${s.step}`}
+                    href={href('actors', { kind, step: String(s.step), reached: '1', q: JSON.stringify(query) })}
+                  >
+                    step {s.step}{' '}
+                  </a>
+                ))}
+                · Dropped off at:{' '}
                 {(a as FunnelsResult).steps.slice(1).map((s) => (
                   <a
                     key={s.step}

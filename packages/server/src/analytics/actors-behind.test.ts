@@ -1,13 +1,12 @@
 /**
- * The actors behind a figure agree with the figure: over seeded random traffic, every trend point
- * (unique actors per day, with a filter, a breakdown, wau) and every retention cell lists as many
- * actors as the insight counts, and a daily point's ids equal a plain reading of the events.
+ * The actors behind a trend's point agree with it: over seeded random traffic, every point (unique
+ * actors per day, with a filter, a breakdown, wau) lists as many actors as the trend counts, and a
+ * daily point's ids equal a plain reading of the events.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { RetentionQuery, TrendsQuery } from '@telemetry/query';
-import { NoSuchFigure, retentionActors, trendActors } from './actors-behind.js';
-import { runRetention } from './retention.js';
+import type { TrendsQuery } from '@telemetry/query';
+import { NoSuchFigure, trendActors } from './actors-behind.js';
 import { type Fixture, type FixtureEvent, fixtureStore } from './test-fixture.js';
 import { runTrends } from './trends.js';
 
@@ -78,25 +77,6 @@ test('filtered, broken-down and rolling (wau) points agree with the trend', asyn
       const at = { series: 0, bucket: j, breakdownValue: line.breakdownValue };
       assert.equal((await trendActors(f.store, broken, at, NOW)).count, value, `${line.breakdownValue} ${j}`);
     }
-});
-
-test('every retention cell lists as many actors as it counts; a cell past the answer is refused', async () => {
-  const query: RetentionQuery = {
-    startEvent: { eid: 'START' },
-    returnEvent: { eid: 'INTERACT' },
-    period: 'day',
-    periods: 5,
-    dateRange: { from: '-21d' },
-  };
-  const answer = await runRetention(f.store, query, NOW);
-  let nonZero = 0;
-  for (const [c, cohort] of answer.cohorts.entries())
-    for (const [k, value] of cohort.values.entries()) {
-      const behind = await retentionActors(f.store, query, { cohort: c, period: k }, NOW);
-      assert.equal(behind.count, value, `cohort ${cohort.cohort} period ${k}`);
-      if (value > 0 && k > 0) nonZero++;
-    }
-  assert.ok(nonZero > 0, 'the fixture has returning actors');
-  await assert.rejects(retentionActors(f.store, query, { cohort: 99, period: 0 }, NOW), NoSuchFigure);
-  await assert.rejects(retentionActors(f.store, query, { cohort: 0, period: 5 }, NOW), NoSuchFigure);
+  await assert.rejects(trendActors(f.store, broken, { series: 1, bucket: 0 }, NOW), NoSuchFigure);
+  await assert.rejects(trendActors(f.store, broken, { series: 0, bucket: 99 }, NOW), NoSuchFigure);
 });

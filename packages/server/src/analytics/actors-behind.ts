@@ -1,20 +1,20 @@
 /**
- * The actors behind one figure: a trend's point (series, bucket, breakdown value) or a retention
- * cell (cohort, period). The conditions mirror trends.ts and retention.ts, so the number of actors
- * of a trend point counted by `unique_actors` (or `dau`/`wau`/`mau`) equals its value, and that of a
- * retention cell equals the cell (with `aggregateBy: 'actor'`).
+ * The actors behind a trend's point (series, bucket, breakdown value). The conditions mirror
+ * trends.ts, so the number of actors of a point counted by `unique_actors` (or `dau`/`wau`/`mau`)
+ * equals its value. (A retention cell's and a funnel step's actors are their insights' own
+ * `actors`, `stepActors` and `dropOff` options.)
  */
 import { type ActorsBehind, bucketsOf, type RetentionQuery, type TrendsQuery } from '@telemetry/query';
 import type { Store } from '../store/store.js';
 import { dialectFor, SqlParams } from './dialect/index.js';
 import { filtersSql, selectorSql } from './filters.js';
-import { ENTITY_COLUMNS, propertyText, validatedProperty } from './properties.js';
+import { propertyText, validatedProperty } from './properties.js';
 import { bucketOfSql, rangeSql, resolveRange } from './sql-time.js';
 
 const DAY = 86_400_000;
 const ROLLING_DAYS: Record<string, number> = { wau: 7, mau: 30 };
 
-/** Thrown for a figure the query does not have (an index past its end, "other"); the route answers 400. */
+/** Thrown for a figure the query does not have (an index past its end); the route answers 400. */
 export class NoSuchFigure extends Error {}
 
 /** Rows `(e, n, total)` → the answer. */
@@ -61,35 +61,5 @@ export async function trendActors(
   const sql = `SELECT actor_id AS e, count(*) AS n FROM events
     WHERE ${selectorSql(s, p)} AND ${filtersSql(query.filters, p)} AND actor_id IS NOT NULL AND ${when}${breakdown}
     GROUP BY actor_id`;
-  return listed(store, sql, p, at.limit ?? 100);
-}
-
-/** The entities of cohort `cohort` (its index in the answer) that returned in period `period` (0: all of it). */
-export async function retentionActors(
-  store: Store,
-  query: RetentionQuery,
-  at: { cohort: number; period: number; limit?: number },
-  now = Date.now(),
-): Promise<ActorsBehind> {
-  if (at.period >= (query.periods ?? 8)) throw new NoSuchFigure(`period ${at.period} is past the last shown`);
-  const p = new SqlParams(dialectFor(store.dialect));
-  const range = resolveRange(query.dateRange, now);
-  const period = query.period ?? 'day';
-  const c = bucketAt(bucketsOf(period, range), at.cohort, 'cohort');
-  const entity = ENTITY_COLUMNS[query.aggregateBy ?? 'actor'];
-  const global = filtersSql(query.filters, p);
-  // The same cohorts and returns as retention.ts.
-  const first = `SELECT ${entity} AS e, min(ets) AS t0 FROM events
-    WHERE ${selectorSql(query.startEvent, p)} AND ${global} AND ${entity} IS NOT NULL AND ets < ${p.int(range.to)}
-    GROUP BY ${entity}`;
-  const cohort = `SELECT e FROM (${first}) AS firsts
-    WHERE t0 >= ${p.int(range.from)} AND ${bucketOfSql(period, 't0', range, p)} = ${p.int(c)}`;
-  if (at.period === 0) return listed(store, `SELECT e, 1 AS n FROM (${cohort}) AS cohort`, p, at.limit ?? 100);
-  // Built only when used: every bound parameter must appear in the SQL.
-  const returns = `SELECT ${entity} AS e, count(*) AS n FROM events
-    WHERE ${selectorSql(query.returnEvent, p)} AND ${global} AND ${entity} IS NOT NULL AND ${rangeSql(range, p)}
-      AND ${bucketOfSql(period, 'ets', range, p)} = ${p.int(c + at.period)}
-    GROUP BY ${entity}`;
-  const sql = `SELECT cohort.e AS e, returns.n AS n FROM (${cohort}) AS cohort JOIN (${returns}) AS returns ON returns.e = cohort.e`;
   return listed(store, sql, p, at.limit ?? 100);
 }

@@ -1,25 +1,27 @@
 /**
  * Dashboards and the insights saved on them (tables `dashboards`, `saved_insights`, migration 5):
- * list, create, rename, delete, and add / rename / move / remove an insight. Values are bound;
+ * list, create, rename, delete, and add / rename / remove an insight, and arrange them (`layout`,
+ * migration 9). Values are bound;
  * queries are stored as the JSON the caller checked with @telemetry/query.
  */
 import { randomUUID } from 'node:crypto';
-import type { Dashboard, InsightKind } from '@telemetry/query';
+import type { Dashboard, InsightKind, TileLayout } from '@telemetry/query';
 import type { Store } from '../store/store.js';
 
 export async function listDashboards(store: Store): Promise<Dashboard[]> {
   const boards = await store.query('SELECT id, name, created_at FROM dashboards ORDER BY created_at, id');
   const insights = await store.query(
-    'SELECT id, dashboard_id, name, kind, query FROM saved_insights ORDER BY dashboard_id, position, created_at, id',
+    'SELECT id, dashboard_id, name, kind, query, layout FROM saved_insights ORDER BY dashboard_id, position, created_at, id',
   );
   const byBoard = new Map<string, Dashboard['insights']>();
-  for (const [id, board, name, kind, query] of insights.rows) {
+  for (const [id, board, name, kind, query, layout] of insights.rows) {
     const list = byBoard.get(String(board)) ?? [];
     list.push({
       id: String(id),
       name: String(name),
       kind: String(kind) as InsightKind,
       query: JSON.parse(String(query)),
+      ...(layout === null || layout === undefined ? {} : { layout: JSON.parse(String(layout)) as TileLayout }),
     });
     byBoard.set(String(board), list);
   }
@@ -59,7 +61,7 @@ export async function addInsight(
   if (Number(exists.rows[0][0]) === 0) return undefined;
   const id = randomUUID();
   await store.query(
-    `INSERT INTO saved_insights SELECT $id, $board, $name, $kind, $query,
+    `INSERT INTO saved_insights (id, dashboard_id, name, kind, query, position, created_at) SELECT $id, $board, $name, $kind, $query,
        (SELECT coalesce(max(position), -1) + 1 FROM saved_insights WHERE dashboard_id = $board), $now`,
     {
       id,
@@ -87,4 +89,25 @@ export async function removeInsight(store: Store, dashboardId: string, id: strin
     board: dashboardId,
   });
   return r.rows.length > 0;
+}
+
+/**
+ * Places a dashboard's tiles; a tile not named keeps its place. The reading order (row, then
+ * column) becomes `position`, so a list of the insights follows the grid. False when there is no
+ * such dashboard; an id that is not one of its insights is ignored.
+ */
+export async function arrangeDashboard(
+  store: Store,
+  dashboardId: string,
+  tiles: (TileLayout & { id: string })[],
+): Promise<boolean> {
+  const exists = await store.query('SELECT count(*) FROM dashboards WHERE id = $id', { id: dashboardId });
+  if (Number(exists.rows[0][0]) === 0) return false;
+  const ordered = [...tiles].sort((a, b) => a.y - b.y || a.x - b.x);
+  for (const [position, t] of ordered.entries())
+    await store.query(
+      'UPDATE saved_insights SET layout = $layout, position = $position WHERE id = $id AND dashboard_id = $board',
+      { id: t.id, board: dashboardId, position, layout: JSON.stringify({ x: t.x, y: t.y, w: t.w, h: t.h }) },
+    );
+  return true;
 }

@@ -1,9 +1,11 @@
 /**
  * The dashboard's own API: GET /api/failed-events/summary (data quality) and the saved
- * dashboards, /api/dashboards (list, create, rename, delete; add, rename, remove an insight).
+ * dashboards, /api/dashboards (list, create, rename, delete; add, rename, remove an insight;
+ * PUT …/layout arranges the tiles).
  * Bodies and parameters are checked with @telemetry/query's schemas; errors use the one catalog.
  */
 import {
+  DashboardLayoutBody,
   FailedSummaryParams,
   formatQueryErrors,
   NameBody,
@@ -16,6 +18,7 @@ import type { FastifyRequest } from 'fastify';
 import { failedSummary } from '../analytics/failed-summary.js';
 import {
   addInsight,
+  arrangeDashboard,
   createDashboard,
   deleteDashboard,
   listDashboards,
@@ -66,6 +69,10 @@ export const dashboardApiRoutes: RouteGroup = (app, ctx) => {
   app.delete('/api/dashboards/:id', auth, async (request) =>
     found(await deleteDashboard(store, params(request).id), 'dashboard'),
   );
+  app.put('/api/dashboards/:id/layout', auth, async (request) => {
+    const { tiles } = checked<DashboardLayoutBody>(DashboardLayoutBody, request.body);
+    return found(await arrangeDashboard(store, params(request).id, tiles), 'dashboard');
+  });
   app.post('/api/dashboards/:id/insights', auth, async (request) => {
     const body = checked<SavedInsightBody>(SavedInsightBody, request.body);
     const parsed = parseInsight(body.kind, body.query);

@@ -1,17 +1,10 @@
 /**
- * POST /api/insights/actors: the actors behind a trend's point or a retention cell
- * (@telemetry/query ActorsBehindBody → ActorsBehind). The inner query is parsed by its kind's
- * schema, as POST /api/insights/<kind> does; a figure the query does not have is a 400.
+ * POST /api/insights/actors: the actors behind a trend's point (@telemetry/query ActorsBehindBody →
+ * ActorsBehind). The inner query is parsed by the trends schema, as POST /api/insights/trends does;
+ * a figure the query does not have is a 400.
  */
-import {
-  ActorsBehindBody,
-  formatQueryErrors,
-  parseInsight,
-  type RetentionQuery,
-  schemaErrors,
-  type TrendsQuery,
-} from '@telemetry/query';
-import { NoSuchFigure, retentionActors, trendActors } from '../analytics/actors-behind.js';
+import { ActorsBehindBody, formatQueryErrors, parseInsight, schemaErrors, type TrendsQuery } from '@telemetry/query';
+import { NoSuchFigure, trendActors } from '../analytics/actors-behind.js';
 import type { RouteGroup } from '../app.js';
 import { requireAdmin } from './auth.js';
 import { ApiError } from './errors.js';
@@ -41,9 +34,7 @@ export const insightActorsRoutes: RouteGroup = (app, ctx) => {
         );
       const store = readStore(ctx, reply);
       try {
-        return body.kind === 'trends'
-          ? await trendActors(store, parsed.value.query as TrendsQuery, body, now)
-          : await retentionActors(store, parsed.value.query as RetentionQuery, body, now);
+        return await trendActors(store, parsed.value.query as TrendsQuery, body, now);
       } catch (e) {
         if (e instanceof NoSuchFigure) throw new ApiError('QUERY_INVALID', e.message);
         throw e;

@@ -194,4 +194,10 @@ export const MIGRATIONS: Migration[] = [
       )`,
     ],
   },
+  {
+    version: 9,
+    name: 'saved_insights.layout: where an insight sits on its dashboard grid (the dashboard UI)',
+    // JSON {"x","y","w","h"} in grid cells (12 columns); NULL: placed in order by `position`.
+    sql: ['ALTER TABLE saved_insights ADD COLUMN layout VARCHAR'],
+  },
 ];

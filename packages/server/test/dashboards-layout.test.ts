@@ -1,0 +1,50 @@
+/** Arranging a dashboard (PUT /api/dashboards/:id/layout) survives a restart and orders its insights. */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { test } from 'node:test';
+import { startTestServer } from './helpers.js';
+
+async function call(url: string, method: string, body?: unknown): Promise<{ status: number; json: any }> {
+  const res = await fetch(url, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, json: await res.json() };
+}
+
+test('a layout is kept across a restart, orders the insights, and a bad one is refused with its path', async () => {
+  let server = await startTestServer();
+  const dataDir = server.dataDir;
+  try {
+    const board = (await call(`${server.url}/api/dashboards`, 'POST', { name: 'Arranged' })).json.id as string;
+    const query = { series: [{ eid: 'START' }], dateRange: { from: '-7d' } };
+    const ids: string[] = [];
+    for (const name of ['first', 'second'])
+      ids.push(
+        (await call(`${server.url}/api/dashboards/${board}/insights`, 'POST', { name, kind: 'trends', query })).json.id,
+      );
+    const tiles = [
+      { id: ids[0], x: 6, y: 4, w: 6, h: 3 },
+      { id: ids[1], x: 0, y: 0, w: 12, h: 5 },
+    ];
+    assert.equal((await call(`${server.url}/api/dashboards/${board}/layout`, 'PUT', { tiles })).status, 200);
+    const bad = await call(`${server.url}/api/dashboards/${board}/layout`, 'PUT', { tiles: [{ ...tiles[0], w: 13 }] });
+    assert.equal(bad.status, 400);
+    assert.match(bad.json.params.errmsg, /tiles\[0\]\.w/);
+    assert.equal((await call(`${server.url}/api/dashboards/nope/layout`, 'PUT', { tiles })).status, 404);
+    await server.close();
+    server = await startTestServer({ dataDir });
+    const listed = (await call(`${server.url}/api/dashboards`, 'GET')).json.dashboards[0];
+    assert.deepEqual(
+      listed.insights.map((i: { name: string; layout: unknown }) => [i.name, i.layout]),
+      [
+        ['second', { x: 0, y: 0, w: 12, h: 5 }],
+        ['first', { x: 6, y: 4, w: 6, h: 3 }],
+      ],
+    );
+  } finally {
+    await server.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+});
