@@ -16,6 +16,8 @@ export interface TrendsLine {
   data: (number | null)[];
   /** Sum of `data`, for total and sum math (distinct counts do not add up across buckets). */
   total?: number;
+  /** Query `aggregate: "range"`: the math over the whole range at once (null: none, or wau/mau). */
+  aggregated?: number | null;
 }
 
 export interface TrendsPeriod {
@@ -23,6 +25,8 @@ export interface TrendsPeriod {
   from: string;
   to: string;
   series: TrendsLine[];
+  /** Query `formula`: its value per bucket from the series' values (null where a divisor is 0 or a value missing). */
+  formula?: { expression: string; data: (number | null)[]; aggregated?: number | null };
 }
 
 export interface TrendsResult extends TrendsPeriod {

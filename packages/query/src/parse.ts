@@ -6,6 +6,7 @@
  */
 import type { TSchema } from '@sinclair/typebox';
 import { Value, type ValueError, ValueErrorType } from '@sinclair/typebox/value';
+import { parseFormula } from './formula.js';
 import { type PropertyRef, resolveProperty } from './properties.js';
 import {
   type Breakdown,
@@ -236,7 +237,14 @@ const trends: Resolver<'trends'> = (q, c) => {
     filters: c.filters(q.filters, 'filters'),
     breakdown: c.breakdown(q.breakdown, 'breakdown'),
     compare: q.compare === true,
+    ...(q.formula !== undefined ? { formula: q.formula } : {}),
+    ...(q.aggregate ? { aggregate: q.aggregate } : {}),
   };
+  if (q.formula !== undefined) {
+    const parsed = parseFormula(q.formula, series.length);
+    if (typeof parsed === 'string') c.fail('formula', parsed);
+    if (q.breakdown) c.fail('formula', 'cannot be combined with a breakdown');
+  }
   return { kind: 'trends', query, range };
 };
 

@@ -49,10 +49,23 @@ export const TRENDS_MATH = [
   'dau',
   'wau',
   'mau',
+  'min',
+  'max',
+  'p95',
+  'p99',
+  'avg_count_per_actor',
+  'min_count_per_actor',
+  'max_count_per_actor',
+  'median_count_per_actor',
+  'p90_count_per_actor',
+  'p95_count_per_actor',
+  'p99_count_per_actor',
 ] as const;
 export type TrendsMath = (typeof TRENDS_MATH)[number];
 /** Math that needs a numeric `property`. */
-export const PROPERTY_MATH: readonly TrendsMath[] = ['sum', 'avg', 'median', 'p90'];
+export const PROPERTY_MATH: readonly TrendsMath[] = ['sum', 'avg', 'median', 'p90', 'min', 'max', 'p95', 'p99'];
+/** The eid that matches every event (an "all events" series or step). */
+export const ALL_EVENTS = '$all';
 
 export const INTERVALS = ['hour', 'day', 'week', 'month'] as const;
 export const PERIODS = ['day', 'week', 'month'] as const;
@@ -127,6 +140,10 @@ export const TrendsQuery = Type.Object(
     breakdown: Type.Optional(Breakdown),
     /** Also answer the same-length period just before. */
     compare: Type.Optional(Type.Boolean()),
+    /** Arithmetic over the series by letter (A = the first), e.g. `A / B * 100`: adds a `formula` line. */
+    formula: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    /** `range`: each line also gets `aggregated`, its value over the whole range (e.g. unique actors of the month). */
+    aggregate: Type.Optional(oneOf(['range'] as const)),
   },
   closed,
 );

@@ -81,9 +81,42 @@ try {
   const kinds: Record<string, () => Promise<unknown>> = {
     trends: () =>
       runTrends(store, { series: [{ eid: 'IMPRESSION', math: 'unique_actors' }], interval: 'day', dateRange }),
+    trends_all: () =>
+      runTrends(store, {
+        series: [
+          { eid: '$all', math: 'unique_actors' },
+          { eid: 'INTERACT', math: 'avg_count_per_actor' },
+          { eid: 'END', math: 'p95', property: 'edata.duration' },
+        ],
+        formula: 'B / A',
+        aggregate: 'range',
+        interval: 'day',
+        dateRange,
+      }),
     funnels: () => runFunnels(store, { steps, dateRange }),
+    funnels_strict: () => runFunnels(store, { steps, dateRange, stepOrder: 'strict' }),
+    funnels_any: () => runFunnels(store, { steps, dateRange, stepOrder: 'any' }),
+    funnels_breakdown: () =>
+      runFunnels(store, {
+        steps,
+        dateRange,
+        breakdown: { property: 'context.channel' },
+        breakdownAttribution: 'last_touch',
+        exclusions: [{ eid: 'INTERRUPT', fromStep: 1, toStep: steps.length }],
+        conversionTime: {},
+        dropOff: { step: 2 },
+      }),
     retention: () =>
       runRetention(store, { startEvent: { eid: 'START' }, returnEvent: { eid: 'START' }, period: 'week', dateRange }),
+    retention_recurring: () =>
+      runRetention(store, {
+        startEvent: { eid: 'START' },
+        returnEvent: { eid: '$all' },
+        retentionType: 'recurring',
+        breakdown: { property: 'context.channel' },
+        period: 'week',
+        dateRange,
+      }),
     paths: () => runPaths(store, { dateRange }),
     sessions: () => runSessions(store, { dateRange }),
     baseline: () => store.query('SELECT eid, count(*) FROM events GROUP BY eid'),
@@ -98,7 +131,7 @@ try {
     }
     times.sort((a, b) => a - b);
     medians[kind] = Math.round(times[Math.floor(times.length / 2)]);
-    log(`${kind.padEnd(10)} median ${medians[kind]} ms (runs: ${times.map(Math.round).join(', ')} ms)`);
+    log(`${kind.padEnd(20)} median ${medians[kind]} ms (runs: ${times.map(Math.round).join(', ')} ms)`);
   }
 
   const summary = {
@@ -106,8 +139,13 @@ try {
     events: loaded.events,
     load_s: Number(loaded.seconds.toFixed(1)),
     trends_ms: medians.trends,
+    trends_all_ms: medians.trends_all,
     funnels_ms: medians.funnels,
+    funnels_strict_ms: medians.funnels_strict,
+    funnels_any_ms: medians.funnels_any,
+    funnels_breakdown_ms: medians.funnels_breakdown,
     retention_ms: medians.retention,
+    retention_recurring_ms: medians.retention_recurring,
     paths_ms: medians.paths,
     sessions_ms: medians.sessions,
     baseline_ms: medians.baseline,

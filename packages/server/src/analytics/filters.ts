@@ -4,7 +4,7 @@
  * (`neq`, `not_in`, `not_contains`) also match events where the property is absent, as PostHog's do.
  */
 
-import type { EventSelector, PropertyFilter } from '@telemetry/query';
+import { ALL_EVENTS, type EventSelector, type PropertyFilter } from '@telemetry/query';
 import { eidsMatching } from '../sinks/posthog/map.js';
 import type { SqlParams } from './dialect/index.js';
 import { type PropertyRef, propertyNumber, propertyText, validatedProperty } from './properties.js';
@@ -65,9 +65,13 @@ export function filtersSql(filters: PropertyFilter[] | undefined, p: SqlParams):
   return filters.map((f) => filterSql(f, p)).join(' AND ');
 }
 
-/** The condition for one event selector: its eid (with its PostHog equivalents, sinks/posthog/map.ts) and its own filters. */
+/**
+ * The condition for one event selector: its eid (with its PostHog equivalents, sinks/posthog/map.ts;
+ * `$all`: every event) and its own filters.
+ */
 export function selectorSql(selector: EventSelector, p: SqlParams): string {
   const own = selector.filters?.length ? ` AND ${filtersSql(selector.filters, p)}` : '';
+  if (selector.eid === ALL_EVENTS) return `(TRUE${own})`;
   const eids = eidsMatching(selector.eid);
   const eid = eids.length === 1 ? `eid = ${p.str(eids[0])}` : `eid IN (${eids.map((e) => p.str(e)).join(', ')})`;
   return `(${eid}${own})`;

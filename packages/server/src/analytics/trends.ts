@@ -1,11 +1,16 @@
 /**
- * Trends: per series, a value per interval bucket (count, unique actors/devices/sessions, a
- * property's sum/avg/median/p90, DAU/WAU/MAU), optionally broken down by a property's top values
- * with the rest folded into "other", and optionally the previous period too.
+ * Trends: per series (an eid, or `$all` for every event), a value per interval bucket (count,
+ * unique actors/devices/sessions, a property's sum/avg/min/max/median/p90/p95/p99, each actor's
+ * event count's avg/min/max/median/p90/p95/p99, DAU/WAU/MAU), optionally broken down by a
+ * property's top values with the rest folded into "other", optionally the previous period too,
+ * a formula over the series and each line's value over the whole range (`aggregate: "range"`).
  */
 import {
   bucketLabel,
   bucketsOf,
+  evaluateFormula,
+  type Formula,
+  parseFormula,
   type ResolvedRange,
   type TrendsLine,
   type TrendsMath,
@@ -34,7 +39,20 @@ const ZERO_WHEN_EMPTY: TrendsMath[] = [
   'mau',
 ];
 
+/** Count-per-actor math: the aggregate over each actor's event count `c` in the bucket. */
+const PER_ACTOR: Partial<Record<TrendsMath, (d: SqlDialect) => string>> = {
+  avg_count_per_actor: () => 'avg(c)',
+  min_count_per_actor: () => 'min(c)',
+  max_count_per_actor: () => 'max(c)',
+  median_count_per_actor: (d) => d.quantile('c', 0.5),
+  p90_count_per_actor: (d) => d.quantile('c', 0.9),
+  p95_count_per_actor: (d) => d.quantile('c', 0.95),
+  p99_count_per_actor: (d) => d.quantile('c', 0.99),
+};
+
 function aggregate(series: TrendsSeries, d: SqlDialect): string {
+  const perActor = PER_ACTOR[series.math ?? 'total'];
+  if (perActor) return perActor(d);
   switch (series.math ?? 'total') {
     case 'total':
       return 'count(*)';
@@ -53,22 +71,34 @@ function aggregate(series: TrendsSeries, d: SqlDialect): string {
       return d.quantile('x', 0.5);
     case 'p90':
       return d.quantile('x', 0.9);
+    case 'p95':
+      return d.quantile('x', 0.95);
+    case 'p99':
+      return d.quantile('x', 0.99);
+    case 'min':
+      return 'min(x)';
+    case 'max':
+      return 'max(x)';
     default:
       throw new Error(`no aggregate for ${series.math}`);
   }
 }
 
+/** `whole`: one bucket (0) for the whole range, for `aggregate: "range"`. */
 function seriesSql(
   query: TrendsQuery,
   i: number,
   range: ResolvedRange,
   p: SqlParams,
+  whole: boolean,
 ): { ctes: string[]; select: string } {
   const d = p.dialect;
   const s = query.series[i];
   const interval = query.interval ?? 'day';
-  const where = `${selectorSql(s, p)} AND ${filtersSql(query.filters, p)}`;
   const rolling = ROLLING_DAYS[s.math ?? 'total'];
+  // A rolling window has no single value over a range.
+  if (rolling && whole) return { ctes: [], select: `SELECT ${i} AS s, 0 AS b, '' AS k, NULL AS v WHERE FALSE` };
+  const where = `${selectorSql(s, p)} AND ${filtersSql(query.filters, p)}`;
   if (rolling) {
     // Each (actor, active day) counts toward that day and the rolling-1 days after it.
     const buckets = bucketsOf('day', range);
@@ -81,33 +111,41 @@ function seriesSql(
         WHERE b >= ${p.int(buckets[0])} AND b <= ${p.int(buckets[buckets.length - 1])} GROUP BY b`,
     };
   }
-  const bucket = bucketOfSql(interval, 'ets', range, p);
+  const bucket = whole ? '0' : bucketOfSql(interval, 'ets', range, p);
   const x = s.property ? propertyNumber(validatedProperty(s.property), p) : 'NULL';
   const base = `SELECT ${bucket} AS b, actor_id, did, sid, ${x} AS x`;
   const from = `FROM events WHERE ${where} AND ${rangeSql(range, p)}`;
+  // Count per actor: first each actor's events per bucket (and value), then the math over those counts.
+  const perActor = (rows: string, k: string) =>
+    PER_ACTOR[s.math ?? 'total']
+      ? `(SELECT b, ${k} AS k, count(*) AS c FROM ${rows} AS events WHERE actor_id IS NOT NULL GROUP BY b, ${k}, actor_id)`
+      : undefined;
   if (!query.breakdown) {
+    const rows = perActor(`(${base} ${from})`, "''") ?? `(${base} ${from})`;
     return {
       ctes: [],
-      select: `SELECT ${i} AS s, b, '' AS k, ${aggregate(s, d)} AS v FROM (${base} ${from}) AS base GROUP BY b`,
+      select: `SELECT ${i} AS s, b, '' AS k, ${aggregate(s, d)} AS v FROM ${rows} AS base GROUP BY b`,
     };
   }
   // Top N breakdown values by event count; an absent value is '' here and null in the answer.
   const g = `coalesce(${propertyText(validatedProperty(query.breakdown.property), p)}, '')`;
   const limit = p.int(query.breakdown.limit ?? 10);
+  const kept = `CASE WHEN g IN (SELECT g FROM top${i}) THEN g ELSE NULL END`;
   return {
     ctes: [
       `base${i} AS (${base}, ${g} AS g ${from})`,
       `top${i} AS (SELECT g FROM base${i} GROUP BY g ORDER BY count(*) DESC, g LIMIT ${limit})`,
     ],
-    select: `SELECT ${i} AS s, b, CASE WHEN g IN (SELECT g FROM top${i}) THEN g ELSE NULL END AS k, ${aggregate(s, d)} AS v
-      FROM base${i} GROUP BY b, k`,
+    select: perActor(`base${i}`, kept)
+      ? `SELECT ${i} AS s, b, k, ${aggregate(s, d)} AS v FROM ${perActor(`base${i}`, kept)} AS counts GROUP BY b, k`
+      : `SELECT ${i} AS s, b, ${kept} AS k, ${aggregate(s, d)} AS v FROM base${i} GROUP BY b, k`,
   };
 }
 
 /** The SQL for one period: rows (s = series index, b = bucket number, k = breakdown value, v = value). */
-export function buildFor(query: TrendsQuery, range: ResolvedRange, dialect: SqlDialect): CompiledQuery {
+export function buildFor(query: TrendsQuery, range: ResolvedRange, dialect: SqlDialect, whole = false): CompiledQuery {
   const p = new SqlParams(dialect);
-  const parts = query.series.map((_, i) => seriesSql(query, i, range, p));
+  const parts = query.series.map((_, i) => seriesSql(query, i, range, p, whole));
   const ctes = parts.flatMap((part) => part.ctes);
   const union = parts.map((part) => part.select).join('\nUNION ALL\n');
   return { sql: `${ctes.length ? `WITH ${ctes.join(',\n')}\n` : ''}${union}`, params: p.values };
@@ -117,8 +155,16 @@ export function build(query: TrendsQuery, dialect: SqlDialect, now = Date.now())
   return buildFor(query, resolveRange(query.dateRange, now), dialect);
 }
 
-/** Rows to lines: one per series (per kept breakdown value, then "other"), zero-filled over every bucket. */
-export function shape(rows: unknown[][], query: TrendsQuery, range: ResolvedRange): TrendsPeriod {
+/**
+ * Rows to lines: one per series (per kept breakdown value, then "other"), zero-filled over every
+ * bucket; `wholeRows` (the same SQL over one whole-range bucket) give each line its `aggregated`.
+ */
+export function shape(
+  rows: unknown[][],
+  query: TrendsQuery,
+  range: ResolvedRange,
+  wholeRows?: unknown[][],
+): TrendsPeriod {
   const interval = query.interval ?? 'day';
   const buckets = bucketsOf(interval, range);
   const index = new Map(buckets.map((b, i) => [b, i]));
@@ -142,6 +188,11 @@ export function shape(rows: unknown[][], query: TrendsQuery, range: ResolvedRang
       line.data[index.get(Number(b)) as number] = v === null ? empty : Number(v);
     }
     if (lines.size === 0) lines.set('', { label: s.label ?? s.eid, eid: s.eid, math, data: buckets.map(() => empty) });
+    if (wholeRows)
+      for (const [k, line] of lines) {
+        const row = wholeRows.find((r) => Number(r[0]) === i && r[2] === k);
+        line.aggregated = row && row[3] !== null ? Number(row[3]) : ROLLING_DAYS[math] ? null : empty;
+      }
     const sum = (l: TrendsLine) => l.data.reduce<number>((a, x) => a + (x ?? 0), 0);
     // Kept values by their total, largest first, ties by value with "absent" after; "other" last.
     const ordered = [...lines.values()].sort(
@@ -153,20 +204,49 @@ export function shape(rows: unknown[][], query: TrendsQuery, range: ResolvedRang
     );
     for (const line of ordered) series.push(math === 'total' || math === 'sum' ? { ...line, total: sum(line) } : line);
   });
-  return {
+  const period: TrendsPeriod = {
     buckets: buckets.map((b) => bucketLabel(interval, b)),
     from: new Date(range.from).toISOString(),
     to: new Date(range.to).toISOString(),
     series,
   };
+  if (query.formula) {
+    // The parser accepted it and refused a breakdown with it: one line per series, in series order.
+    const tree = parseFormula(query.formula, series.length) as Formula;
+    period.formula = {
+      expression: query.formula,
+      data: buckets.map((_, b) =>
+        evaluateFormula(
+          tree,
+          series.map((line) => line.data[b]),
+        ),
+      ),
+      ...(wholeRows
+        ? {
+            aggregated: evaluateFormula(
+              tree,
+              series.map((line) => line.aggregated ?? null),
+            ),
+          }
+        : {}),
+    };
+  }
+  return period;
 }
 
 export async function runTrends(store: Store, query: TrendsQuery, now = Date.now()): Promise<TrendsResult> {
   const dialect = dialectFor(store.dialect);
   const range = resolveRange(query.dateRange, now);
+  const rowsOf = async (r: ResolvedRange, whole: boolean) => {
+    const { sql, params } = buildFor(query, r, dialect, whole);
+    return (await store.query(sql, params)).rows;
+  };
   const periodOf = async (r: ResolvedRange) => {
-    const { sql, params } = buildFor(query, r, dialect);
-    return shape((await store.query(sql, params)).rows, query, r);
+    const [rows, wholeRows] = await Promise.all([
+      rowsOf(r, false),
+      query.aggregate === 'range' ? rowsOf(r, true) : Promise.resolve(undefined),
+    ]);
+    return shape(rows, query, r, wholeRows);
   };
   const [current, previous] = await Promise.all([
     periodOf(range),
