@@ -8,6 +8,7 @@ import { runStickiness } from '../analytics/stickiness.js';
 import { runTrends } from '../analytics/trends.js';
 import type { RouteGroup } from '../app.js';
 import type { Store } from '../store/store.js';
+import { cacheAnswers } from './answer-cache.js';
 import { insightRoute, parsedBody } from './insight-route.js';
 import { readStore } from './read-bounds.js';
 
@@ -23,6 +24,7 @@ const RUN: Record<EventInsight, (store: Store, query: never, now: number) => Pro
 };
 
 export const insightsRoutes: RouteGroup = (app, ctx) => {
+  cacheAnswers(app, ctx);
   for (const [kind, run] of Object.entries(RUN) as [
     EventInsight,
     (s: Store, q: unknown, n: number) => Promise<unknown>,

@@ -1,0 +1,81 @@
+/**
+ * Insight answers reused while the data they read has not changed: an answer is kept under its
+ * route, its parsed query, its resolved range (`from`, the zone, and `to` to the minute) and the
+ * store's data version — the number of spool loads so far (AppContext.loader.onLoaded). A load
+ * makes every older answer unreachable, so a dashboard opened by many people, or reloaded, runs
+ * its queries once per load and minute instead of once per view. Only 200 answers are kept, least
+ * recently used dropped first. Answers say `x-answer-cache: hit` when they come from here.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AppContext } from '../app.js';
+
+const MAX_ENTRIES = 200;
+const MINUTE = 60_000;
+
+interface AnswerCache {
+  version: number;
+  answers: Map<string, string>;
+}
+
+const caches = new WeakMap<AppContext, AnswerCache>();
+
+function cacheOf(ctx: AppContext): AnswerCache {
+  let cache = caches.get(ctx);
+  if (!cache) {
+    const made: AnswerCache = { version: 0, answers: new Map() };
+    ctx.loader.onLoaded(() => {
+      made.version++;
+      made.answers.clear();
+    });
+    caches.set(ctx, made);
+    cache = made;
+  }
+  return cache;
+}
+
+const KEY = Symbol('answer-cache-key');
+type Keyed = FastifyRequest & { [KEY]?: string };
+
+/** The key of a parsed insight body (`{query, range, now}`, insight-route.ts), or undefined for another body. */
+function keyOf(request: FastifyRequest, version: number): string | undefined {
+  const body = request.body as {
+    query?: unknown;
+    range?: { from: number | null; to: number | null; timezone: string };
+  };
+  if (!body?.query || !body.range) return undefined;
+  const { from, to, timezone } = body.range;
+  const minute = to === null ? null : Math.floor(to / MINUTE);
+  return JSON.stringify([version, request.url, body.query, from, timezone, minute]);
+}
+
+/** Installs the cache on the insight routes of `app` (one route group's scope). */
+export function cacheAnswers(app: FastifyInstance, ctx: AppContext): void {
+  // Without a loader (an app built around a bare store) nothing says when data changes: no cache.
+  if (!ctx.loader) return;
+  const cache = cacheOf(ctx);
+  app.addHook('preHandler', async (request: Keyed, reply) => {
+    const key = keyOf(request, cache.version);
+    if (key === undefined) return;
+    const hit = cache.answers.get(key);
+    if (hit !== undefined) {
+      // Most recently used last.
+      cache.answers.delete(key);
+      cache.answers.set(key, hit);
+      return reply.header('x-answer-cache', 'hit').type('application/json; charset=utf-8').send(hit);
+    }
+    request[KEY] = key;
+  });
+  app.addHook('onSend', async (request: Keyed, reply, payload) => {
+    const key = request[KEY];
+    if (
+      key !== undefined &&
+      reply.statusCode === 200 &&
+      typeof payload === 'string' &&
+      key.startsWith(`[${cache.version},`)
+    ) {
+      cache.answers.set(key, payload);
+      if (cache.answers.size > MAX_ENTRIES) cache.answers.delete(cache.answers.keys().next().value as string);
+    }
+    return payload;
+  });
+}
