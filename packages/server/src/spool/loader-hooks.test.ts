@@ -46,6 +46,17 @@ const until = async (condition: () => boolean) => {
   assert.ok(condition(), 'condition not reached within 30 s');
 };
 
+/**
+ * How many loads have committed. Listeners are called just before the load asks for an after-load run, in the same
+ * turn: waiting for the count (not for an empty backlog, which comes before the files are deleted) means the
+ * request was made.
+ */
+function countLoads(loader: Loader): () => number {
+  let n = 0;
+  loader.onLoaded(() => n++);
+  return () => n;
+}
+
 test('a fresh loader: empty status, and idle() neither runs the after-load hook nor waits', async () => {
   let runs = 0;
   const { store } = recordingStore();
@@ -128,12 +139,13 @@ test('the after-load hook runs after a load, and a load during a run asks for on
     },
   });
   const [first, second] = segments(1, 1);
+  const loads = countLoads(loader);
   loader.enqueue(first);
   await until(() => starts.length === 1);
   assert.equal(loader.afterLoadRunningLongerThan(60_000), false, 'running, but not for a minute yet');
   assert.equal(loader.afterLoadRunningLongerThan(60_000, Date.now() + 61_000), true);
   loader.enqueue(second);
-  await until(() => loader.backlog === 0);
+  await until(() => loads() === 2);
   assert.equal(starts.length, 1, 'never two runs at once');
   const open = hook;
   hook = deferred();
@@ -159,10 +171,11 @@ test('idle() runs a pending after-load run at once instead of waiting for the in
     },
   });
   const [first, second] = segments(1, 1);
+  const loads = countLoads(loader);
   loader.enqueue(first);
   await until(() => starts.length === 1);
   loader.enqueue(second);
-  await until(() => loader.backlog === 0);
+  await until(() => loads() === 2);
   const open = hook;
   hook = deferred();
   hook.resolve();
@@ -237,6 +250,7 @@ test('stop(drainMs) stops after the load in flight and leaves the rest queued; n
   const loader = new Loader({
     store,
     maxBytesPerLoad: 1,
+    afterLoadIntervalMs: 0,
     afterLoad: async () => {
       hookRuns++;
     },
@@ -251,6 +265,7 @@ test('stop(drainMs) stops after the load in flight and leaves the rest queued; n
   gate = deferred();
   open.resolve();
   await stopping;
+  assert.equal(hookRuns, 0, 'the load that finished after the deadline runs no hook');
   assert.equal(loads.length, 1, 'no load started after stop');
   assert.equal(loader.backlog, 2, 'the rest stays queued (and in the spool) for the next start');
   const runsAtStop = hookRuns;
@@ -286,4 +301,81 @@ test('listeners get each load with its duration in seconds, until they unsubscri
   loader.enqueue(second);
   await loader.idle();
   assert.equal(heard.length, 1, 'an unsubscribed listener hears nothing');
+});
+
+test('a load that commits while a run outlasts the interval still gets its own run afterwards', async () => {
+  let runs = 0;
+  let hook = deferred();
+  const { store } = recordingStore();
+  const loader = new Loader({
+    store,
+    afterLoadIntervalMs: 0,
+    afterLoad: () => {
+      runs++;
+      return hook.promise;
+    },
+  });
+  const [first, second] = segments(1, 1);
+  const loads = countLoads(loader);
+  loader.enqueue(first);
+  await until(() => runs === 1);
+  // The interval (0 ms) has passed, but a run is in flight: the request must wait for it, not be dropped.
+  loader.enqueue(second);
+  await until(() => loads() === 2);
+  const open = hook;
+  hook = deferred();
+  hook.resolve();
+  open.resolve();
+  await loader.idle();
+  assert.equal(runs, 2);
+});
+
+test('a failing after-load hook without a log function is not an unhandled rejection', async () => {
+  let runs = 0;
+  const { store } = recordingStore();
+  const loader = new Loader({
+    store,
+    afterLoad: async () => {
+      runs++;
+      throw new Error('summaries table locked');
+    },
+  });
+  loader.enqueue(segments(1)[0]);
+  await loader.idle();
+  await loader.stop();
+  assert.equal(runs, 1);
+});
+
+test('a load failure says whether the store is down: only StoreError STORE_UNAVAILABLE is', async () => {
+  const { StoreError } = await import('../store/store.js');
+  for (const [error, down] of [
+    [new StoreError('STORE_UNAVAILABLE', 'disk full'), true],
+    [new StoreError('STORE_LOCKED', 'database is locked'), false],
+    [Object.assign(new Error('disk full'), { code: 'STORE_UNAVAILABLE' }), false],
+  ] as const) {
+    let calls = 0;
+    const store = {
+      loadSegment: async () => {
+        calls++;
+        throw error;
+      },
+    } as unknown as Store;
+    const loader = new Loader({ store, maxBackoffMs: 600_000 });
+    loader.enqueue(segments(1)[0]);
+    await until(() => calls === 1 && loader.status().failing);
+    assert.equal(loader.status().storeDown, down, error.message);
+    await loader.stop(0);
+  }
+});
+
+test('a loaded segment file is deleted, also when it is already gone', async () => {
+  const { store } = recordingStore();
+  const loader = new Loader({ store });
+  const [kept, gone] = segments(1, 1);
+  fs.rmSync(gone.file);
+  loader.enqueue(kept);
+  loader.enqueue(gone);
+  await loader.idle();
+  assert.equal(fs.existsSync(kept.file), false);
+  assert.equal(loader.status().failing, false, 'a missing file is not a load failure');
 });
