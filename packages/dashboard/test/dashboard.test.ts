@@ -436,6 +436,10 @@ describe('dashboard', { skip: SKIP }, () => {
       'insights?kind=funnels',
       'insights?kind=paths',
       'insights?kind=retention',
+      'insights?kind=sessions',
+      'insights?kind=stickiness',
+      'insights?kind=lifecycle',
+      `actors?kind=trends&series=0&bucket=0&q=${encodeURIComponent(JSON.stringify({ series: [{ eid: 'START', math: 'unique_actors' }], dateRange: { from: '-7d' } }))}`,
       'dashboards',
       'live',
       'quality',
@@ -457,7 +461,7 @@ describe('dashboard', { skip: SKIP }, () => {
             timeout: 60_000,
           })
           .catch(() => {});
-        const name = p.replace(/[^a-z]+/g, '-');
+        const name = p.replace(/&q=.*/, '').replace(/[^a-z]+/g, '-');
         await page.screenshot({ path: path.join(SHOTS, `${name}-${size}.png`), fullPage: true });
         if (size === 'phone') {
           const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
