@@ -42,9 +42,11 @@ test('loads segments above the checkpoint, stored byte for byte', async () => {
 });
 
 test('receive times are real: a moment after each event, never after the wall clock', async () => {
-  // A range that runs past the wall clock: events of the last days are later than `now`.
+  // A range that runs a week past the wall clock: events of its last days are later than `now` at any time of
+  // day (a range ending today has none after `now` once today's school hours are over).
   const now = Date.now();
-  const params = resolveParams({ users: 30, seed: 11, days: 14, acquisitionDays: 7 }, now);
+  const start = new Date(now - 6 * 86_400_000).toISOString().slice(0, 10);
+  const params = resolveParams({ users: 30, seed: 11, days: 14, acquisitionDays: 7, start }, now);
   const events = [...simulate({ ...params, until: now + 7 * 86_400_000 })];
   assert.ok(events.some((e) => e.ets > now));
   await writeToStore(events, { store, spoolDir, receivedAt: receivedBy(now) });
