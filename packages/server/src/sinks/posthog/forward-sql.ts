@@ -29,10 +29,15 @@ export function filterSql(filter: { channels: string[]; eids: string[] }): {
 
 export const FORWARD_SQL = {
   cursor: 'SELECT arrival_seq FROM forward_state WHERE sink = $sink',
-  /** The next events after the cursor, in arrival order; `${filter}` from filterSql. */
-  next: (filter: string) =>
+  /**
+   * The largest arrival_seq stored. Loads are serialised and number their events contiguously in one transaction,
+   * so every event up to it is visible: the forwarder reads ranges below it and never skips a later commit.
+   */
+  last: 'SELECT coalesce(max(arrival_seq), 0) FROM events',
+  /** The events of the range (after, upTo], in arrival order (a range scan: min/max pruning, no sort of the table). */
+  range: (filter: string) =>
     `SELECT arrival_seq, mid, eid, ets, actor_id, sid, did, ingest_format, raw FROM events
-     WHERE arrival_seq > $after${filter} ORDER BY arrival_seq LIMIT $limit`,
+     WHERE arrival_seq > $after AND arrival_seq <= $upTo${filter} ORDER BY arrival_seq`,
   commit: `INSERT INTO forward_state VALUES ($sink, $seq, $now)
      ON CONFLICT (sink) DO UPDATE SET arrival_seq = excluded.arrival_seq, updated_at = excluded.updated_at`,
   deadLetter: `INSERT INTO forward_dead_letters VALUES ($sink, $mid, $seq, $status, $answer, $now, 1)

@@ -147,21 +147,25 @@ export class Forwarder {
     this.lastError = { message, at: Date.now() };
   }
 
-  /** Forwards the next batch after the cursor; returns how many events it moved past (0: caught up or stopping). */
+  /** Forwards the next window after the cursor; returns how many arrival_seq values it moved past (0: caught up or stopping). */
   async forwardNext(): Promise<number> {
     const { store, options } = this;
     if (this.cursor === undefined) {
       const saved = await store.query(FORWARD_SQL.cursor, { sink: SINK });
       this.cursor = saved.rows.length ? Number(saved.rows[0][0]) : 0;
     }
-    const result = await store.query(FORWARD_SQL.next(this.filter.sql), {
+    const last = Number((await store.query(FORWARD_SQL.last)).rows[0][0]);
+    if (last <= this.cursor) return 0;
+    // A window of arrival_seq, not a LIMIT: with filters it may hold fewer events (or none), and is passed all the same.
+    const from = this.cursor;
+    const upTo = Math.min(last, from + options.batchSize);
+    const result = await store.query(FORWARD_SQL.range(this.filter.sql), {
       ...this.filter.params,
-      after: this.cursor,
-      limit: options.batchSize,
+      after: from,
+      upTo,
     });
-    if (result.rows.length === 0) return 0;
     const events = result.rows.map(rowToEvent);
-    const refused = await this.deliver(events);
+    const refused = events.length ? await this.deliver(events) : [];
     if (refused === undefined) return 0; // stopping: the batch stays after the cursor
     const now = Date.now();
     // Dead letters first, then the cursor: a crash between the two re-sends the batch and re-records the same
@@ -176,14 +180,13 @@ export class Forwarder {
         now,
       });
     }
-    const last = events[events.length - 1].arrivalSeq;
-    await store.query(FORWARD_SQL.commit, { sink: SINK, seq: last, now });
-    this.cursor = last;
+    await store.query(FORWARD_SQL.commit, { sink: SINK, seq: upTo, now });
+    this.cursor = upTo;
     this.counts.failed += refused.length;
     this.counts.sent += events.length - refused.length;
     options.onCount?.('failed', refused.length);
     options.onCount?.('sent', events.length - refused.length);
-    return events.length;
+    return upTo - from;
   }
 
   /**

@@ -1,0 +1,102 @@
+/**
+ * `npm run bench:forward`: how fast the PostHog forwarder sends stored events to a local PostHog-format `/batch/`
+ * server (bench/posthog-sink.ts, its own process), gzipped, and the forwarder's CPU share (CPU time of this process
+ * over wall time, 1.0 = one core busy). The store is filled first (Sunbird-shaped INTERACT events, ~440 bytes, bulk
+ * loaded); then the forwarder runs from cursor 0 until nothing is left. Bounded: FORWARD_BENCH_EVENTS (default
+ * 200000) events, at most 120 s of forwarding. The last line is one JSON object.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Forwarder } from '../src/sinks/posthog/forwarder.js';
+import { eventLine, eventLinePrefix, frameGroup } from '../src/spool/segment-format.js';
+import { segmentFile } from '../src/spool/segment-recovery.js';
+import { openDuckDBStore } from '../src/store/duckdb/duckdb-store.js';
+import { BatchFactory } from './batch.js';
+import { freePort, startChild, stopChild, waitReady } from './child-process.js';
+
+const EVENTS = Number(process.env.FORWARD_BENCH_EVENTS ?? 200_000);
+const BATCH = Number(process.env.FORWARD_BENCH_BATCH ?? 2000);
+const LIMIT_MS = 120_000;
+const SEGMENT_EVENTS = 50_000;
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'telemetry-bench-forward-'));
+const spoolDir = path.join(dir, 'spool');
+fs.mkdirSync(spoolDir);
+const port = await freePort();
+const sink = startChild(
+  'posthog-sink',
+  ['--import', 'tsx', 'packages/server/bench/posthog-sink.ts'],
+  { PORT: String(port) },
+  port,
+);
+try {
+  await waitReady(sink, '/count', 30_000);
+  const store = await openDuckDBStore({
+    file: path.join(dir, 'bench.duckdb'),
+    spoolDir,
+    threads: 2,
+    memoryLimit: '512MB',
+  });
+  // Fill: segments of Sunbird-shaped events, bulk-loaded as the loader does.
+  const factory = new BatchFactory(100);
+  const prefix = eventLinePrefix({ syncts: Date.now() });
+  let segment = 0;
+  for (let done = 0; done < EVENTS; ) {
+    let records = '';
+    const until = Math.min(EVENTS, done + SEGMENT_EVENTS);
+    while (done < until) {
+      for (const event of (JSON.parse(factory.next()) as { events: { mid: string }[] }).events) {
+        if (done >= until) break;
+        records += eventLine(prefix, JSON.stringify(event), event.mid);
+        done++;
+      }
+    }
+    const file = segmentFile(spoolDir, ++segment);
+    fs.writeFileSync(file, frameGroup(records));
+    await store.loadSegment(file, segment);
+    fs.rmSync(file);
+  }
+  process.stderr.write(`bench:forward: ${EVENTS} events stored; forwarding in batches of ${BATCH}\n`);
+
+  const forwarder = new Forwarder(store, {
+    host: `http://127.0.0.1:${port}`,
+    apiKey: 'phc_bench',
+    channels: [],
+    eids: [],
+    naming: 'eid',
+    batchSize: BATCH,
+    pollMs: 1000,
+    retryMs: 100,
+    maxRetryMs: 1000,
+    timeoutMs: 30_000,
+  });
+  const started = performance.now();
+  const cpu = process.cpuUsage();
+  let forwarded = 0;
+  while (performance.now() - started < LIMIT_MS) {
+    const n = await forwarder.forwardNext();
+    if (n === 0) break;
+    forwarded += n;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  const received = (await (await fetch(`http://127.0.0.1:${port}/count`)).json()) as { events: number; bad: number };
+  await store.close();
+  const result = {
+    bench: 'forward',
+    events_per_s: Math.round(forwarded / seconds),
+    events: forwarded,
+    received: received.events,
+    malformed: received.bad,
+    batch: BATCH,
+    gzip: true,
+    seconds: Number(seconds.toFixed(2)),
+    forwarder_cpu_share: Number(((used.user + used.system) / 1e6 / seconds).toFixed(2)),
+    target_events_per_s: 50_000,
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+} finally {
+  await stopChild(sink, 5000);
+  fs.rmSync(dir, { recursive: true, force: true });
+}
