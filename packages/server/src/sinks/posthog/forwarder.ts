@@ -6,7 +6,6 @@
  * (400/413) is split until the events at fault are found, and those go to the dead-letter table with the answer.
  * Off unless configured (docs/posthog.md).
  */
-import { v5 as uuidv5 } from 'uuid';
 import type { Store } from '../../store/store.js';
 import { type Outcome, sendBatch } from './client.js';
 import { FORWARD_SQL, filterSql, SINK } from './forward-sql.js';
@@ -196,7 +195,7 @@ export class Forwarder {
   private async deliver(
     events: StoredEvent[],
   ): Promise<Array<{ event: StoredEvent; status: number; answer: string }> | undefined> {
-    const messages: PostHogMessage[] = events.map((e) => toPostHogMessage(e, this.options.naming, uuidv5));
+    const messages: PostHogMessage[] = events.map((e) => toPostHogMessage(e, this.options.naming));
     const outcome = await this.sendWithRetries(messages);
     if (outcome === undefined) return undefined;
     if (outcome.kind === 'delivered') return [];
