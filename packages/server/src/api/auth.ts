@@ -10,7 +10,8 @@ function bearer(request: FastifyRequest): string | undefined {
   return match?.[1].trim();
 }
 
-function same(a: string, b: string): boolean {
+/** Compares two secrets in constant time (for their length). */
+export function same(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);

@@ -4,8 +4,9 @@
  * answering "no flags" so the clients start cleanly. Decoding, parsing and the per-event rules live beside this
  * file; the collector stores the events (ingest/collector.ts `ingestPostHog`).
  */
-import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { same } from '../../api/auth.js';
 import { ApiError } from '../../api/errors.js';
 import type { RouteGroup } from '../../app.js';
 import type { Config } from '../../config.js';
@@ -17,12 +18,6 @@ import { parsePostHogRequest } from './request.js';
 /** Paths answered `{"status":"Ok"}` (PostHog's Rust capture) and the Django-era paths answered `{"status":1}`. */
 const CURRENT_PATHS = ['/e', '/i/v0/e', '/batch'];
 const LEGACY_PATHS = ['/capture', '/track', '/engage'];
-
-function same(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
 
 /**
  * The channel a request's token maps to: a configured project API key gives its channel, a write key none; with no

@@ -166,20 +166,10 @@ export class Forwarder {
     const events = result.rows.map(rowToEvent);
     const refused = events.length ? await this.deliver(events) : [];
     if (refused === undefined) return 0; // stopping: the batch stays after the cursor
-    const now = Date.now();
     // Dead letters first, then the cursor: a crash between the two re-sends the batch and re-records the same
     // dead letters (keyed by mid), never loses one.
-    for (const { event, status, answer } of refused) {
-      await store.query(FORWARD_SQL.deadLetter, {
-        sink: SINK,
-        mid: event.mid,
-        seq: event.arrivalSeq,
-        status,
-        answer,
-        now,
-      });
-    }
-    await store.query(FORWARD_SQL.commit, { sink: SINK, seq: upTo, now });
+    await this.recordDeadLetters(refused);
+    await store.query(FORWARD_SQL.commit, { sink: SINK, seq: upTo, now: Date.now() });
     this.cursor = upTo;
     this.counts.failed += refused.length;
     this.counts.sent += events.length - refused.length;
@@ -227,6 +217,15 @@ export class Forwarder {
     return undefined;
   }
 
+  /** Records events PostHog refused, with its status and answer (again: one row per mid, attempts counted). */
+  private async recordDeadLetters(refused: Array<{ event: StoredEvent; status: number; answer: string }>) {
+    const now = Date.now();
+    for (const { event, status, answer } of refused) {
+      const values = { sink: SINK, mid: event.mid, seq: event.arrivalSeq, status, answer, now };
+      await this.store.query(FORWARD_SQL.deadLetter, values);
+    }
+  }
+
   private async refreshLag(): Promise<void> {
     const { store } = this;
     const lag = await store.query(FORWARD_SQL.lag(this.filter.sql), { ...this.filter.params, after: this.cursor ?? 0 });
@@ -252,17 +251,7 @@ export class Forwarder {
       const refused = await this.deliver(batch);
       if (refused === undefined) break;
       const still = new Set(refused.map((r) => r.event.mid));
-      const now = Date.now();
-      for (const { event, status, answer } of refused) {
-        await store.query(FORWARD_SQL.deadLetter, {
-          sink: SINK,
-          mid: event.mid,
-          seq: event.arrivalSeq,
-          status,
-          answer,
-          now,
-        });
-      }
+      await this.recordDeadLetters(refused);
       for (const event of batch) {
         if (still.has(event.mid)) continue;
         await store.query(FORWARD_SQL.forget, { sink: SINK, mid: event.mid });
