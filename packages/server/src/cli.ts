@@ -23,7 +23,8 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
 };
 
 function usage(): string {
-  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length)) + 1;
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)} ${c.summary}`);
   return `usage: telemetry <command> [options]\n\n${lines.join('\n')}\n\nRun "telemetry <command> --help" for a command's options.\n`;
 }
 
