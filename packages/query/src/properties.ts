@@ -6,7 +6,7 @@
 
 export type PropertyType = 'string' | 'number' | 'list';
 
-/** Paths stored as typed columns of `events` (migration 1): cheap to filter, group and aggregate. */
+/** Paths stored as typed columns of `events` (migrations 1 and 10): cheap to filter, group and aggregate. */
 export const COLUMN_PROPERTIES: Record<string, { column: string; type: 'string' | 'number' }> = {
   eid: { column: 'eid', type: 'string' },
   mid: { column: 'mid', type: 'string' },
@@ -32,6 +32,15 @@ export const COLUMN_PROPERTIES: Record<string, { column: string; type: 'string' 
   'edata.duration': { column: 'edata_duration', type: 'number' },
   'edata.rating': { column: 'edata_rating', type: 'number' },
   'edata.query': { column: 'edata_query', type: 'string' },
+  // Migration 10: the organisation hierarchy (state, district, block, cluster in Sunbird's deployments).
+  'context.rollup.l1': { column: 'rollup_l1', type: 'string' },
+  'context.rollup.l2': { column: 'rollup_l2', type: 'string' },
+  'context.rollup.l3': { column: 'rollup_l3', type: 'string' },
+  'context.rollup.l4': { column: 'rollup_l4', type: 'string' },
+  'object.rollup.l1': { column: 'object_rollup_l1', type: 'string' },
+  'object.rollup.l2': { column: 'object_rollup_l2', type: 'string' },
+  'object.rollup.l3': { column: 'object_rollup_l3', type: 'string' },
+  'object.rollup.l4': { column: 'object_rollup_l4', type: 'string' },
 };
 
 /** `tags`: the event's tag list; filters use `contains` / `not_contains` / `is_set` / `is_not_set`. */
@@ -49,7 +58,7 @@ const MAX_PATH = 200;
 
 /**
  * What a path means, or why it is refused. Any other dotted path (`edata.extra.pos`,
- * `context.rollup.l1`) reads the raw JSON: slower, and compared as text unless used as a number.
+ * `context.rollup.l5`) reads the raw JSON: slower, and compared as text unless used as a number.
  */
 export function resolveProperty(path: unknown): PropertyRef | string {
   if (typeof path !== 'string' || path.length === 0) return 'a property path must be a non-empty string';

@@ -17,6 +17,8 @@ export interface FixtureEvent {
   edata?: Record<string, unknown>;
   object?: Record<string, unknown>;
   cdata?: { type: string; id: string }[];
+  /** `context.rollup` (the organisation hierarchy: l1…l4). */
+  rollup?: Record<string, unknown>;
   tags?: string[];
   /** Receive time, epoch ms; default the event time. */
   syncts?: number;
@@ -39,6 +41,7 @@ export function toEvent(e: FixtureEvent): Record<string, unknown> {
       did: e.did ?? `d-${e.actor ?? 'u1'}`,
       sid: e.sid ?? `s-${e.actor ?? 'u1'}`,
       ...(e.cdata ? { cdata: e.cdata } : {}),
+      ...(e.rollup ? { rollup: e.rollup } : {}),
     },
     ...(e.object ? { object: e.object } : {}),
     ...(e.tags ? { tags: e.tags } : {}),

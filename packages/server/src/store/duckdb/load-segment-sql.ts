@@ -20,8 +20,14 @@ const EVENT_SHAPE = JSON.stringify({
     sid: 'VARCHAR',
     did: 'VARCHAR',
     cdata: [{ type: 'VARCHAR', id: 'VARCHAR' }],
+    rollup: 'JSON',
   },
-  object: { id: 'VARCHAR', type: 'VARCHAR', ver: 'VARCHAR' },
+  object: {
+    id: 'VARCHAR',
+    type: 'VARCHAR',
+    ver: 'VARCHAR',
+    rollup: 'JSON',
+  },
   tags: ['VARCHAR'],
   edata: {
     type: 'VARCHAR',
@@ -35,6 +41,18 @@ const EVENT_SHAPE = JSON.stringify({
     query: 'VARCHAR',
   },
 });
+
+/**
+ * rollup_l1…l4, object_rollup_l1…l4 from the rollup objects kept as JSON: json_extract_string reads them as the
+ * raw JSON reading of `context.rollup.l1` does (any JSON value sent there as its text; a number as DuckDB writes it,
+ * which a VARCHAR json_transform would write differently), and a rollup that is not an object gives NULLs.
+ */
+const ROLLUP_COLUMNS = [1, 2, 3, 4]
+  .flatMap((l) => [
+    `json_extract_string(j.context.rollup, '$.l${l}') AS rollup_l${l}`,
+    `json_extract_string(j.object.rollup, '$.l${l}') AS object_rollup_l${l}`,
+  ])
+  .join(', ');
 
 const READ_SEGMENTS = `read_csv($files, delim = '\x1f', quote = '\x02', escape = '\x02', header = false,
       auto_detect = false, strict_mode = false, null_padding = false, max_line_size = ${MAX_LINE_BYTES}, buffer_size = ${MAX_LINE_BYTES},
@@ -63,6 +81,7 @@ export function insertsFrom(table: string): string[] {
       j.edata.type AS edata_type, j.edata.subtype AS edata_subtype, j.edata.mode AS edata_mode, j.edata.id AS edata_id,
       j.edata.pageid AS edata_pageid, j.edata.uri AS edata_uri, j.edata.duration AS edata_duration,
       j.edata.rating AS edata_rating, j.edata.query AS edata_query, raw,
+      ${ROLLUP_COLUMNS},
       (SELECT coalesce(max(arrival_seq), 0) FROM events) + stage_row AS arrival_seq,
       CASE kind WHEN 'p' THEN 'posthog' ELSE 'sunbird' END AS ingest_format
     FROM (SELECT *, row_number() OVER (ORDER BY rowid) AS stage_row,

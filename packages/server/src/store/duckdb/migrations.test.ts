@@ -48,3 +48,40 @@ test('a version-1 database is migrated to the latest version with its events kep
     await again.close();
   }
 });
+
+test('migration 10 fills rollup_l1…l4 and object_rollup_l1…l4 of older rows from raw (a PostHog row keeps NULLs)', async () => {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'migrate-')), 'v9.duckdb');
+  const instance = await DuckDBInstance.create(file);
+  const c = await instance.connect();
+  await c.run('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)');
+  for (const m of MIGRATIONS.filter((m) => m.version <= 9)) {
+    for (const statement of m.sql) await c.run(statement);
+    await c.run(`INSERT INTO schema_migrations VALUES (${m.version}, 'old', now())`);
+  }
+  const sunbird = JSON.stringify({
+    context: { rollup: { l1: 'KA', l2: 'Bengaluru', l4: 7 } },
+    object: { id: 'c1', rollup: { l1: 'course-A', l3: 'unit-3' } },
+  });
+  const posthog = JSON.stringify({ event: 'x', context: { rollup: { l1: 'not read' } } });
+  await c.run(`INSERT INTO events (mid, eid, ets, ts, syncts, raw, ingest_format) VALUES
+    ('s', 'START', 1, make_timestamp(1000), 1, '${sunbird}', 'sunbird'),
+    ('p', 'x', 1, make_timestamp(1000), 1, '${posthog}', 'posthog'),
+    ('n', 'END', 1, make_timestamp(1000), 1, '{}', 'sunbird')`);
+  c.closeSync();
+  instance.closeSync();
+
+  const store = await openDuckDBStore({ file });
+  try {
+    const rows = await store.query(
+      `SELECT mid, rollup_l1, rollup_l2, rollup_l3, rollup_l4, object_rollup_l1, object_rollup_l2, object_rollup_l3,
+        object_rollup_l4 FROM events ORDER BY mid`,
+    );
+    assert.deepEqual(rows.rows, [
+      ['n', null, null, null, null, null, null, null, null],
+      ['p', null, null, null, null, null, null, null, null],
+      ['s', 'KA', 'Bengaluru', null, '7', 'course-A', null, 'unit-3', null],
+    ]);
+  } finally {
+    await store.close();
+  }
+});

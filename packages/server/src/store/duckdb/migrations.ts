@@ -200,4 +200,22 @@ export const MIGRATIONS: Migration[] = [
     // JSON {"x","y","w","h"} in grid cells (12 columns); NULL: placed in order by `position`.
     sql: ['ALTER TABLE saved_insights ADD COLUMN layout VARCHAR'],
   },
+  {
+    version: 10,
+    name: 'events.rollup_l1…l4, object_rollup_l1…l4: the organisation hierarchy as typed columns (docs/analytics.md)',
+    // What was sent (context.rollup.*, object.rollup.*), read as the JSON reading of a path reads it
+    // (json_extract_string); a PostHog event has no rollup (its raw is PostHog's JSON), as the loader gives it.
+    sql: [
+      ...[1, 2, 3, 4].flatMap((l) => [
+        `ALTER TABLE events ADD COLUMN rollup_l${l} VARCHAR`,
+        `ALTER TABLE events ADD COLUMN object_rollup_l${l} VARCHAR`,
+      ]),
+      `UPDATE events SET ${[1, 2, 3, 4]
+        .flatMap((l) => [
+          `rollup_l${l} = json_extract_string(raw, '$.context.rollup.l${l}')`,
+          `object_rollup_l${l} = json_extract_string(raw, '$.object.rollup.l${l}')`,
+        ])
+        .join(', ')} WHERE ingest_format = 'sunbird'`,
+    ],
+  },
 ];
