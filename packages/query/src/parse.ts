@@ -174,10 +174,12 @@ class Checker {
     return { eid: s.eid, ...(s.label ? { label: s.label } : {}), ...(filters ? { filters } : {}) };
   }
 
-  breakdown(b: Breakdown | undefined, where: string): Breakdown | undefined {
+  /** `lists`: a list (tags) may be broken down by, one group per element (trends only: an event counts in each). */
+  breakdown(b: Breakdown | undefined, where: string, lists = false): Breakdown | undefined {
     if (!b) return undefined;
     const ref = this.property(b.property, `${where}.property`);
-    if (ref?.type === 'list') this.fail(`${where}.property`, 'breaking down by a list (tags) is not supported');
+    if (ref?.type === 'list' && !lists)
+      this.fail(`${where}.property`, 'breaking down by a list (tags) is only supported in trends');
     return { property: b.property, limit: b.limit ?? 10 };
   }
 
@@ -235,7 +237,7 @@ const trends: Resolver<'trends'> = (q, c) => {
     dateRange,
     interval,
     filters: c.filters(q.filters, 'filters'),
-    breakdown: c.breakdown(q.breakdown, 'breakdown'),
+    breakdown: c.breakdown(q.breakdown, 'breakdown', true),
     compare: q.compare === true,
     ...(q.formula !== undefined ? { formula: q.formula } : {}),
     ...(q.aggregate ? { aggregate: q.aggregate } : {}),

@@ -8,7 +8,7 @@ import { type ActorsBehind, bucketsOf, type RetentionQuery, type TrendsQuery } f
 import type { Store } from '../store/store.js';
 import { dialectFor, SqlParams } from './dialect/index.js';
 import { filtersSql, selectorSql } from './filters.js';
-import { propertyText, validatedProperty } from './properties.js';
+import { inBreakdownGroup, validatedProperty } from './properties.js';
 import { bucketOfSql, rangeSql, resolveRange } from './sql-time.js';
 
 const DAY = 86_400_000;
@@ -55,8 +55,7 @@ export async function trendActors(
   }
   let breakdown = '';
   if (query.breakdown && at.breakdownValue !== undefined) {
-    const g = `coalesce(${propertyText(validatedProperty(query.breakdown.property), p)}, '')`;
-    breakdown = ` AND ${g} = ${p.str(at.breakdownValue ?? '')}`;
+    breakdown = ` AND ${inBreakdownGroup(validatedProperty(query.breakdown.property), at.breakdownValue ?? '', p)}`;
   }
   const sql = `SELECT actor_id AS e, count(*) AS n FROM events
     WHERE ${selectorSql(s, p)} AND ${filtersSql(query.filters, p)} AND actor_id IS NOT NULL AND ${when}${breakdown}

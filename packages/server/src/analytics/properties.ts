@@ -32,6 +32,23 @@ export function propertyText(ref: PropertyRef, p: SqlParams): string {
   }
 }
 
+/**
+ * A breakdown's group of an event as text, '' when absent. Tags (trends only, @telemetry/query) give one row per
+ * distinct tag, so an event with two tags counts in both groups, and one without tags (or only NULLs) in ''.
+ */
+export function breakdownGroup(ref: PropertyRef, p: SqlParams): string {
+  const d = p.dialect;
+  return ref.kind === 'tags' ? d.unnestOrEmpty(d.listDistinct(ref.path)) : `coalesce(${propertyText(ref, p)}, '')`;
+}
+
+/** The condition that an event is in breakdown group `value` ('' = absent), as `breakdownGroup` groups it. */
+export function inBreakdownGroup(ref: PropertyRef, value: string, p: SqlParams): string {
+  const d = p.dialect;
+  if (ref.kind !== 'tags') return `${breakdownGroup(ref, p)} = ${p.str(value)}`;
+  if (value !== '') return d.listHas(ref.path, p.str(value));
+  return `coalesce(${d.listLength(d.listDistinct(ref.path))}, 0) = 0`;
+}
+
 /** The SQL expression for a property as a number (NULL when absent or not numeric). */
 export function propertyNumber(ref: PropertyRef, p: SqlParams): string {
   const d = p.dialect;

@@ -22,7 +22,7 @@ import {
 import type { Store } from '../store/store.js';
 import { type CompiledQuery, dialectFor, type SqlDialect, SqlParams } from './dialect/index.js';
 import { filtersSql, selectorSql } from './filters.js';
-import { propertyNumber, propertyText, validatedProperty } from './properties.js';
+import { breakdownGroup, propertyNumber, validatedProperty } from './properties.js';
 import { bucketOfSql, previousRange, rangeSql, resolveRange } from './sql-time.js';
 
 const DAY = 86_400_000;
@@ -128,7 +128,7 @@ function seriesSql(
     };
   }
   // Top N breakdown values by event count; an absent value is '' here and null in the answer.
-  const g = `coalesce(${propertyText(validatedProperty(query.breakdown.property), p)}, '')`;
+  const g = breakdownGroup(validatedProperty(query.breakdown.property), p);
   const limit = p.int(query.breakdown.limit ?? 10);
   const kept = `CASE WHEN g IN (SELECT g FROM top${i}) THEN g ELSE NULL END`;
   return {

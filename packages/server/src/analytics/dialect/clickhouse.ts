@@ -23,6 +23,8 @@ export const clickhouse: SqlDialect = {
   containsText: (text, needle) => `(position(${text}, ${needle}) > 0)`,
   toText: (expr) => `toString(${expr})`,
   toNumber: (expr) => `toFloat64OrNull(${expr})`,
+  unnestOrEmpty: (list) => `arrayJoin(if(length(${list}) > 0, ${list}, ['']))`,
+  listDistinct: (list) => `arrayDistinct(arrayFilter(t -> isNotNull(t), ${list}))`,
   listLength: (list) => `length(${list})`,
   listIf: (expr, cond) => `groupArrayIf(${expr}, ${cond})`,
   minIf: (expr, cond) => `if(countIf(${cond}) = 0, NULL, minIf(${expr}, ${cond}))`,

@@ -34,6 +34,10 @@ export interface SqlDialect {
   toText(expr: string): string;
   /** A number from text, NULL when it is not one. */
   toNumber(expr: string): string;
+  /** `list` without repeated or NULL elements. */
+  listDistinct(list: string): string;
+  /** One row per element of `list` (in a SELECT list), and one row of '' for an empty or NULL list. */
+  unnestOrEmpty(list: string): string;
   listLength(list: string): string;
   /** Aggregate: the list of `expr` over rows where `cond` holds. */
   listIf(expr: string, cond: string): string;
