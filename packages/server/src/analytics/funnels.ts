@@ -20,7 +20,7 @@ import type { FunnelStep, FunnelsQuery, FunnelsResult, ResolvedRange } from '@te
 import type { Store } from '../store/store.js';
 import { type CompiledQuery, dialectFor, type SqlDialect, SqlParams } from './dialect/index.js';
 import { filtersSql, selectorSql } from './filters.js';
-import { ENTITY_COLUMNS, propertyText, validatedProperty } from './properties.js';
+import { breakdownGroup, ENTITY_COLUMNS, validatedProperty } from './properties.js';
 import { resolveRange } from './sql-time.js';
 
 /** One attempt's score: the steps it reached, 0 when an exclusion voids it (`p`: its step ranks, NULL past the last). */
@@ -67,7 +67,7 @@ function perEntity(query: FunnelsQuery, range: ResolvedRange, p: SqlParams): str
   const to = p.int(range.to);
   const steps = query.steps.map((s) => selectorSql(s, p));
   const exclusions = (query.exclusions ?? []).map((x) => selectorSql(x, p));
-  const g = query.breakdown ? `coalesce(${propertyText(validatedProperty(query.breakdown.property), p)}, '')` : `''`;
+  const g = query.breakdown ? breakdownGroup(validatedProperty(query.breakdown.property), p) : `''`;
   const matches = [...steps.map((c, i) => `${c} AS m${i + 1}`), ...exclusions.map((c, j) => `${c} AS x${j + 1}`)];
   const relevant = order === 'strict' ? 'TRUE' : `(${[...steps, ...exclusions].join(' OR ')})`;
   const ranked = `SELECT *, row_number() OVER (PARTITION BY e ORDER BY ets, q) AS k FROM (

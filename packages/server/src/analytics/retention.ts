@@ -17,7 +17,7 @@ import {
 import type { Store } from '../store/store.js';
 import { type CompiledQuery, dialectFor, type SqlDialect, SqlParams } from './dialect/index.js';
 import { filtersSql, selectorSql } from './filters.js';
-import { ENTITY_COLUMNS, propertyText, validatedProperty } from './properties.js';
+import { breakdownGroup, ENTITY_COLUMNS, validatedProperty } from './properties.js';
 import { bucketOfSql, rangeSql, resolveRange } from './sql-time.js';
 
 /**
@@ -30,7 +30,7 @@ function cellsSql(query: RetentionQuery, range: ResolvedRange, p: SqlParams): st
   const period = query.period ?? 'day';
   const entity = ENTITY_COLUMNS[query.aggregateBy ?? 'actor'];
   const global = filtersSql(query.filters, p);
-  const g = query.breakdown ? `coalesce(${propertyText(validatedProperty(query.breakdown.property), p)}, '')` : `''`;
+  const g = query.breakdown ? breakdownGroup(validatedProperty(query.breakdown.property), p) : `''`;
   const starts = `${selectorSql(query.startEvent, p)} AND ${global} AND ${entity} IS NOT NULL`;
   let entries: string;
   if (query.retentionType === 'recurring') {
