@@ -16,6 +16,7 @@ import {
   PROPERTY_MATH,
   type PropertyFilter,
   RETENTION_TYPES,
+  TAGS_PROPERTY,
   TRENDS_MATH,
 } from '@telemetry/query';
 import { type ReactNode, useEffect, useId, useState } from 'react';
@@ -311,11 +312,13 @@ const int = (v: string) => (v === '' ? undefined : Math.trunc(Number(v)));
 /** The kind's own fields (events, steps, periods, breakdown…) over its query. */
 function KindFields({ kind, q, set, d }: { kind: InsightKind; q: Q; set: (patch: Q) => void; d?: Discovery }) {
   const properties = d?.properties.map((p) => p.path) ?? [];
+  // A list (tags) breaks down only trends: in a funnel or a retention table an event belongs to one group.
+  const breakdowns = kind === 'trends' ? properties : properties.filter((p) => p !== TAGS_PROPERTY);
   const breakdown = (
     <Select
       label="Breakdown"
       value={String((q.breakdown as { property?: string } | undefined)?.property ?? '')}
-      options={properties}
+      options={breakdowns}
       none="none"
       onChange={(v) => set({ breakdown: v ? { property: v, limit: 10 } : undefined })}
     />

@@ -190,6 +190,13 @@ describe('dashboard', { skip: SKIP }, () => {
     await page.getByLabel('From').press('Enter');
     await page.getByLabel('Time zone').selectOption('Asia/Kolkata');
     await page.getByLabel('Compare to previous period').check();
+    // tags breaks down trends (one line per tag) but not funnels or retention, where the server refuses it.
+    const breakdownChoices = () =>
+      page
+        .getByLabel('Breakdown', { exact: true })
+        .locator('option')
+        .evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value));
+    assert.ok((await breakdownChoices()).includes('tags'));
     const trend = query();
     assert.deepEqual(trend.series, [
       {
@@ -217,6 +224,8 @@ describe('dashboard', { skip: SKIP }, () => {
     await page.getByLabel('Step order').selectOption('strict');
     await page.getByRole('button', { name: '+ Add exclusion' }).click();
     const funnel = query();
+    assert.ok(!(await breakdownChoices()).includes('tags'));
+    assert.ok((await breakdownChoices()).includes('context.rollup.l1'));
     assert.equal(funnel.stepOrder, 'strict');
     assert.deepEqual(funnel.exclusions, [{ eid: 'START', fromStep: 1, toStep: 4 }]);
     assert.equal(funnel.steps.length, 4);
@@ -238,6 +247,7 @@ describe('dashboard', { skip: SKIP }, () => {
     await page.getByLabel('Period', { exact: true }).selectOption('day');
     await page.getByLabel('Retention type').selectOption('recurring');
     assert.equal(query().retentionType, 'recurring');
+    assert.ok(!(await breakdownChoices()).includes('tags'));
     assert.equal(query().returnEvent.eid, 'IMPRESSION');
     assert.equal(query().period, 'day');
     await page.close();
