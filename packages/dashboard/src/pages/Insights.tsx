@@ -131,8 +131,8 @@ function show(kind: InsightKind, a: unknown, query: unknown): Shown {
             {
               type: 'funnel',
               sort: 'none',
-              left: '10%',
-              width: '80%',
+              left: '5%',
+              width: '55%', // the step labels sit to the right: room for them in a dashboard tile and on a phone
               label: { formatter: '{b}: {c}' },
               data: f.steps.map((s) => ({ name: `${s.step}. ${s.label}`, value: s.count })),
             },
