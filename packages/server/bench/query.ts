@@ -5,16 +5,21 @@
  * baseline `SELECT eid, count(*) FROM events GROUP BY eid`. The last line printed is one JSON object.
  *
  * Flags: --events N (10000000) --runs N (5) --seed N (42) --dir DIR (a fresh temp dir) --keep
+ * --only a,b (time only these kinds). A --dir whose store already holds events (a run kept with
+ * --keep, or a copy of a `telemetry simulate` store) is not loaded again: the queries run over the
+ * whole days its events span, and `load_s` is null.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { runFunnels } from '../src/analytics/funnels.js';
+import { runLifecycle } from '../src/analytics/lifecycle.js';
 import { runPaths } from '../src/analytics/paths.js';
 import { runRetention } from '../src/analytics/retention.js';
 import { drainSummaryQueue } from '../src/analytics/sessions/index.js';
 import { runSessions } from '../src/analytics/sessions-insight.js';
+import { runStickiness } from '../src/analytics/stickiness.js';
 import { runTrends } from '../src/analytics/trends.js';
 import { loadConfig } from '../src/config.js';
 import { simulate } from '../src/simulate/generate.js';
@@ -31,6 +36,7 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '42' },
     dir: { type: 'string' },
     keep: { type: 'boolean' },
+    only: { type: 'string' },
   },
 });
 const targetEvents = Number(values.events.replaceAll('_', ''));
@@ -51,33 +57,45 @@ const store = await openDuckDBStore({
 });
 log(`duckdb: ${config.duckdbThreads} threads, memory limit ${config.duckdbMemory}`);
 try {
-  // 1. Load.
-  const truth = new GroundTruth(params);
-  let summarizeSeconds = 0;
-  const progress = createProgress({ unit: 'events', total: targetEvents, enabled: true });
-  const loaded = await writeToStore(simulate(params, truth), {
-    store,
-    spoolDir,
-    receivedAt: receivedBy(Date.now()),
-    afterLoad: async () => {
-      const t = performance.now();
-      await drainSummaryQueue(store);
-      summarizeSeconds += (performance.now() - t) / 1000;
-    },
-    onProgress: (n) => progress.update(n),
-  });
-  progress.finish();
-  log(
-    `loaded ${loaded.events} events (${truth.users} users, ${truth.sessions} sessions) in ${loaded.seconds.toFixed(1)} s: ` +
-      `${Math.round(loaded.eventsPerSecond)} events/s including ${summarizeSeconds.toFixed(1)} s summarizing`,
+  // 1. Load, unless the store holds events already (a kept run, a copy of a simulated store).
+  const [held, first, last] = (await store.query('SELECT count(*), min(ets), max(ets) FROM events')).rows[0].map(
+    Number,
   );
+  let loaded: { events: number; seconds: number | null } = { events: held, seconds: null };
+  let summarizeSeconds: number | null = null;
+  const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+  let dateRange = held > 0 ? { from: day(first), to: day(last) } : { from: '', to: '' };
+  if (held > 0) {
+    log(`reusing ${held} events of ${dir}, ${dateRange.from} to ${dateRange.to}`);
+  } else {
+    const truth = new GroundTruth(params);
+    let summarizing = 0;
+    const progress = createProgress({ unit: 'events', total: targetEvents, enabled: true });
+    const written = await writeToStore(simulate(params, truth), {
+      store,
+      spoolDir,
+      receivedAt: receivedBy(Date.now()),
+      afterLoad: async () => {
+        const t = performance.now();
+        await drainSummaryQueue(store);
+        summarizing += (performance.now() - t) / 1000;
+      },
+      onProgress: (n) => progress.update(n),
+    });
+    progress.finish();
+    log(
+      `loaded ${written.events} events (${truth.users} users, ${truth.sessions} sessions) in ${written.seconds.toFixed(1)} s: ` +
+        `${Math.round(written.eventsPerSecond)} events/s including ${summarizing.toFixed(1)} s summarizing`,
+    );
+    loaded = written;
+    summarizeSeconds = summarizing;
+    // The whole simulated range.
+    dateRange = { from: params.start, to: day(startMs(params) + (params.days - 1) * DAY_MS) };
+  }
 
-  // 2. Queries: the kind of question each insight answers on a dashboard, over the whole simulated range.
-  const dateRange = {
-    from: params.start,
-    to: new Date(startMs(params) + (params.days - 1) * DAY_MS).toISOString().slice(0, 10),
-  };
+  // 2. Queries: the kind of question each insight answers on a dashboard, over the whole range.
   const steps = funnelQuerySteps(params);
+  const home = { eid: 'IMPRESSION', filters: [{ property: 'edata.pageid', operator: 'eq' as const, value: 'home' }] };
   const kinds: Record<string, () => Promise<unknown>> = {
     trends: () =>
       runTrends(store, { series: [{ eid: 'IMPRESSION', math: 'unique_actors' }], interval: 'day', dateRange }),
@@ -90,6 +108,23 @@ try {
         ],
         formula: 'B / A',
         aggregate: 'range',
+        interval: 'day',
+        dateRange,
+      }),
+    trends_percentiles: () =>
+      runTrends(store, {
+        series: [
+          { eid: 'END', math: 'p99', property: 'edata.duration' },
+          { eid: 'INTERACT', math: 'p90_count_per_actor' },
+          { eid: 'START', math: 'wau' },
+        ],
+        interval: 'day',
+        dateRange,
+      }),
+    trends_breakdown: () =>
+      runTrends(store, {
+        series: [{ eid: 'IMPRESSION', math: 'unique_actors' }],
+        breakdown: { property: 'edata.pageid' },
         interval: 'day',
         dateRange,
       }),
@@ -118,11 +153,17 @@ try {
         dateRange,
       }),
     paths: () => runPaths(store, { dateRange }),
+    paths_start: () => runPaths(store, { dateRange, startPage: 'home' }),
+    paths_end: () => runPaths(store, { dateRange, endPage: 'home' }),
+    stickiness: () => runStickiness(store, { series: [{ eid: 'START' }, home], interval: 'day', dateRange }),
+    lifecycle: () => runLifecycle(store, { event: { eid: 'START' }, interval: 'week', dateRange }),
     sessions: () => runSessions(store, { dateRange }),
     baseline: () => store.query('SELECT eid, count(*) FROM events GROUP BY eid'),
   };
+  const only = values.only?.split(',');
   const medians: Record<string, number> = {};
   for (const [kind, run] of Object.entries(kinds)) {
+    if (only && !only.includes(kind)) continue;
     const times: number[] = [];
     for (let i = 0; i < runs; i++) {
       const t = performance.now();
@@ -130,28 +171,19 @@ try {
       times.push(performance.now() - t);
     }
     times.sort((a, b) => a - b);
-    medians[kind] = Math.round(times[Math.floor(times.length / 2)]);
-    log(`${kind.padEnd(20)} median ${medians[kind]} ms (runs: ${times.map(Math.round).join(', ')} ms)`);
+    medians[`${kind}_ms`] = Math.round(times[Math.floor(times.length / 2)]);
+    log(`${kind.padEnd(20)} median ${medians[`${kind}_ms`]} ms (runs: ${times.map(Math.round).join(', ')} ms)`);
   }
 
   const summary = {
     bench: 'query',
     events: loaded.events,
-    load_s: Number(loaded.seconds.toFixed(1)),
-    trends_ms: medians.trends,
-    trends_all_ms: medians.trends_all,
-    funnels_ms: medians.funnels,
-    funnels_strict_ms: medians.funnels_strict,
-    funnels_any_ms: medians.funnels_any,
-    funnels_breakdown_ms: medians.funnels_breakdown,
-    retention_ms: medians.retention,
-    retention_recurring_ms: medians.retention_recurring,
-    paths_ms: medians.paths,
-    sessions_ms: medians.sessions,
-    baseline_ms: medians.baseline,
+    load_s: loaded.seconds === null ? null : Number(loaded.seconds.toFixed(1)),
+    ...medians,
     // Peak resident set of this process over the whole run: generator, DuckDB and queries share it.
     rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
-    summarize_s: Number(summarizeSeconds.toFixed(1)),
+    summarize_s: summarizeSeconds === null ? null : Number(summarizeSeconds.toFixed(1)),
+    load_avg_1m: Number(os.loadavg()[0].toFixed(1)),
   };
   process.stdout.write(`${JSON.stringify(summary)}\n`);
 } finally {
