@@ -82,10 +82,13 @@ export interface RetentionResult {
 }
 
 export interface PathNode {
-  /** `<step>_<page>`. */
+  /** `<step>_<page>` (`<step>_event:<label>` for an event node). */
   id: string;
   step: number;
+  /** The page id, or for an event node (a `startPoint`/`endPoint` event) its label. */
   page: string;
+  /** An event node only: the eid of the start or end point's event. */
+  event?: string;
 }
 
 export interface PathLink {

@@ -18,6 +18,7 @@ import {
   type InsightKind,
   type InsightQuery,
   type LifecycleQuery,
+  type PathPoint,
   type PathsQuery,
   PROPERTY_MATH,
   type PropertyFilter,
@@ -325,12 +326,23 @@ const retention: Resolver<'retention'> = (q, c) => {
 };
 
 const paths: Resolver<'paths'> = (q, c) => {
-  if (q.startPage && q.endPage) c.fail('endPage', 'give startPage or endPage, not both');
+  const given = (['startPage', 'startPoint', 'endPage', 'endPoint'] as const).filter((k) => q[k] !== undefined);
+  if (given.length > 1)
+    c.fail(given[1], `give one of startPage, startPoint, endPage, endPoint (also ${given[0]} given)`);
+  const point = (x: PathPoint | undefined, where: string): PathPoint | undefined => {
+    if (!x) return undefined;
+    if ((x.page === undefined) === (x.event === undefined)) return c.fail(where, 'give page or event, exactly one');
+    return x.page !== undefined ? { page: x.page } : { event: c.selector(x.event as EventSelector, `${where}.event`) };
+  };
+  const startPoint = point(q.startPoint, 'startPoint');
+  const endPoint = point(q.endPoint, 'endPoint');
   const { dateRange, range } = c.range(q.dateRange, 'dateRange');
   const query: PathsQuery = {
     dateRange,
     ...(q.startPage ? { startPage: q.startPage } : {}),
     ...(q.endPage ? { endPage: q.endPage } : {}),
+    ...(startPoint ? { startPoint } : {}),
+    ...(endPoint ? { endPoint } : {}),
     maxSteps: q.maxSteps ?? 5,
     limit: q.limit ?? 50,
     filters: c.filters(q.filters, 'filters'),

@@ -260,13 +260,31 @@ export const RetentionQuery = Type.Object(
 );
 export type RetentionQuery = Static<typeof RetentionQuery>;
 
+/**
+ * Where a path starts or ends: a page (`{ "page": "home" }`, its IMPRESSION `edata.pageid`) or an event
+ * (`{ "event": { "eid": "START" } }`, an event selector; the event is a node of the path, labelled by the
+ * selector's label or eid). Exactly one of the two.
+ */
+export const PathPoint = Type.Object(
+  {
+    page: Type.Optional(Text),
+    event: Type.Optional(EventSelector),
+  },
+  closed,
+);
+export type PathPoint = Static<typeof PathPoint>;
+
 export const PathsQuery = Type.Object(
   {
     dateRange: DateRange,
-    /** Paths start at the first view of this page in each session. */
+    /** Paths start at the first view of this page in each session (the same as `startPoint: { page }`). */
     startPage: Type.Optional(Text),
-    /** Paths end at the first view of this page in each session. */
+    /** Paths end at the first view of this page in each session (the same as `endPoint: { page }`). */
     endPage: Type.Optional(Text),
+    /** Paths start at the first occurrence of this page or event in each session. */
+    startPoint: Type.Optional(PathPoint),
+    /** Paths end at the first occurrence of this page or event in each session, which is step `maxSteps`. */
+    endPoint: Type.Optional(PathPoint),
     /** Steps per path. Default 5, at most 10. */
     maxSteps: Type.Optional(Type.Integer({ minimum: 2, maximum: 10 })),
     /** Links kept, strongest first. Default 50, at most 500. */

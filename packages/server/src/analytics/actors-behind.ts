@@ -2,7 +2,7 @@
  * The actors behind a trend's point (series, bucket, breakdown value). The conditions mirror
  * trends.ts, so the number of actors of a point counted by `unique_actors` (or `dau`/`wau`/`mau`)
  * equals its value. (A retention cell's and a funnel step's actors are their insights' own
- * `actors`, `stepActors` and `dropOff` options.)
+ * `actors`, `stepActors` and `dropOff` options; the actors along a path are paths.ts `pathActors`.)
  */
 import { type ActorsBehind, bucketsOf, type RetentionQuery, type TrendsQuery } from '@telemetry/query';
 import type { Store } from '../store/store.js';
@@ -17,8 +17,8 @@ const ROLLING_DAYS: Record<string, number> = { wau: 7, mau: 30 };
 /** Thrown for a figure the query does not have (an index past its end); the route answers 400. */
 export class NoSuchFigure extends Error {}
 
-/** Rows `(e, n, total)` → the answer. */
-async function listed(store: Store, sql: string, p: SqlParams, limit: number): Promise<ActorsBehind> {
+/** The answer from SQL giving rows `(e, n)`: the first `limit` by n descending, then e, and how many in all. */
+export async function listed(store: Store, sql: string, p: SqlParams, limit: number): Promise<ActorsBehind> {
   const ranked = `SELECT e, n, count(*) OVER () AS total FROM (${sql}) AS figure ORDER BY n DESC, e LIMIT ${p.int(limit)}`;
   const rows = (await store.query(ranked, p.values)).rows as [string, number, number][];
   return { count: Number(rows[0]?.[2] ?? 0), actors: rows.map(([e, n]) => ({ id: String(e), events: Number(n) })) };

@@ -1,10 +1,20 @@
 /**
- * POST /api/insights/actors: the actors behind a trend's point (@telemetry/query ActorsBehindBody →
- * ActorsBehind). The inner query is parsed by the trends schema, as POST /api/insights/trends does;
- * a figure the query does not have is a 400.
+ * POST /api/insights/actors: the actors behind a trend's point or along a path's link (@telemetry/query
+ * ActorsBehindBody → ActorsBehind). The inner query is parsed by its kind's schema, as POST
+ * /api/insights/<kind> does; a figure the query does not have is a 400.
  */
-import { ActorsBehindBody, formatQueryErrors, parseInsight, schemaErrors, type TrendsQuery } from '@telemetry/query';
+import {
+  ActorsBehindBody,
+  formatQueryErrors,
+  PathActorsBody,
+  type PathsQuery,
+  parseInsight,
+  schemaErrors,
+  TrendActorsBody,
+  type TrendsQuery,
+} from '@telemetry/query';
 import { NoSuchFigure, trendActors } from '../analytics/actors-behind.js';
+import { pathActors } from '../analytics/paths.js';
 import type { RouteGroup } from '../app.js';
 import { requireAdmin } from './auth.js';
 import { ApiError } from './errors.js';
@@ -17,7 +27,9 @@ export const insightActorsRoutes: RouteGroup = (app, ctx) => {
       onRequest: requireAdmin(ctx.config.adminToken),
       schema: { body: ActorsBehindBody },
       validatorCompiler: () => (body: unknown) => {
-        const errors = schemaErrors(ActorsBehindBody, body);
+        // Checked against its kind's own schema, so an error names the wrong field, not the union.
+        const kind = (body as { kind?: unknown } | null)?.kind;
+        const errors = schemaErrors(kind === 'paths' ? PathActorsBody : TrendActorsBody, body);
         return errors.length ? { error: new ApiError('QUERY_INVALID', formatQueryErrors(errors)) } : { value: body };
       },
     },
@@ -34,6 +46,7 @@ export const insightActorsRoutes: RouteGroup = (app, ctx) => {
         );
       const store = readStore(ctx, reply);
       try {
+        if (body.kind === 'paths') return await pathActors(store, parsed.value.query as PathsQuery, body, now);
         return await trendActors(store, parsed.value.query as TrendsQuery, body, now);
       } catch (e) {
         if (e instanceof NoSuchFigure) throw new ApiError('QUERY_INVALID', e.message);
