@@ -1,6 +1,7 @@
 /** Server configuration: every setting, its environment variable and its default, in one place. */
 import path from 'node:path';
 import { DEFAULT_CLOCK_SKEW_MS } from './ingest/clock-skew.js';
+import { ACTOR_KEY_RULES, type ActorKeyRule } from './store/store.js';
 
 export interface Config {
   /** HTTP port. Env PORT. Default 8080. */
@@ -70,6 +71,12 @@ export interface Config {
   duckdbThreads: number;
   /** DuckDB memory limit. Env TELEMETRY_DUCKDB_MEMORY. Default 512MB. */
   duckdbMemory: string;
+  /**
+   * Who insights count as one actor (events.actor_key, store/duckdb/actor-key.ts): `federated` strips Sunbird's
+   * federated-id prefix `f:<org-id>:` from actor.id, `as-sent` counts actor.id unchanged. Env TELEMETRY_ACTOR_KEY.
+   * Default federated. Changing it recomputes the stored keys at the next start.
+   */
+  actorKey: ActorKeyRule;
   /** Highest telemetry level accepted; events above it are rejected with reason 'level'. Env TELEMETRY_MAX_LEVEL. Default full. */
   maxLevel: string;
   /** SIGTERM/SIGINT: the process exits within this bound, loading what it can meanwhile. Env TELEMETRY_SHUTDOWN_TIMEOUT_MS. Default 10000. */
@@ -211,6 +218,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     queryQueue: int('TELEMETRY_QUERY_QUEUE', 32),
     duckdbThreads: int('TELEMETRY_DUCKDB_THREADS', 2),
     duckdbMemory: env.TELEMETRY_DUCKDB_MEMORY || '512MB',
+    actorKey: (env.TELEMETRY_ACTOR_KEY || 'federated') as ActorKeyRule,
     maxLevel: env.TELEMETRY_MAX_LEVEL || 'full',
     logLevel: env.TELEMETRY_LOG || 'warn',
     shutdownTimeoutMs: int('TELEMETRY_SHUTDOWN_TIMEOUT_MS', 10_000),
@@ -233,6 +241,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   // A rejected event is spooled whole; the loader reads spool lines of at most 17 MB.
   if (config.maxInflatedBytes > MAX_INFLATED_BYTES) {
     throw new Error(`TELEMETRY_MAX_INFLATED_BYTES may be at most ${MAX_INFLATED_BYTES} (16 MB)`);
+  }
+  if (!ACTOR_KEY_RULES.includes(config.actorKey)) {
+    throw new Error(`TELEMETRY_ACTOR_KEY must be ${ACTOR_KEY_RULES.join(' or ')}, got "${config.actorKey}"`);
   }
   // Readers that recurse (JSON.stringify in a client, a browser's dev tools) stay well within their stacks.
   if (!Number.isInteger(config.maxDepth) || config.maxDepth < 1 || config.maxDepth > MAX_DEPTH) {

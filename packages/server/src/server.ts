@@ -44,6 +44,7 @@ export async function openCollector(config: Config) {
     spoolDir,
     threads: config.duckdbThreads,
     memoryLimit: config.duckdbMemory,
+    actorKey: config.actorKey,
   });
   const metrics = new MetricsRegistry();
   const counters = {

@@ -57,8 +57,8 @@ export async function trendActors(
   if (query.breakdown && at.breakdownValue !== undefined) {
     breakdown = ` AND ${inBreakdownGroup(validatedProperty(query.breakdown.property), at.breakdownValue ?? '', p)}`;
   }
-  const sql = `SELECT actor_id AS e, count(*) AS n FROM events
-    WHERE ${selectorSql(s, p)} AND ${filtersSql(query.filters, p)} AND actor_id IS NOT NULL AND ${when}${breakdown}
-    GROUP BY actor_id`;
+  const sql = `SELECT actor_key AS e, count(*) AS n FROM events
+    WHERE ${selectorSql(s, p)} AND ${filtersSql(query.filters, p)} AND actor_key IS NOT NULL AND ${when}${breakdown}
+    GROUP BY actor_key`;
   return listed(store, sql, p, at.limit ?? 100);
 }

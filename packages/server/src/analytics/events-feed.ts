@@ -8,7 +8,7 @@ import { dialectFor, SqlParams } from './dialect/index.js';
 /** Filters the events listing accepts, each a typed column compared for equality. */
 export const EVENT_FILTERS = {
   eid: 'eid',
-  actor: 'actor_id',
+  actor: 'actor_key', // the actor as insights count it (the drill-down's ids)
   did: 'did',
   sid: 'sid',
   channel: 'channel',

@@ -26,8 +26,8 @@ export function buildFor(query: LifecycleQuery, range: ResolvedRange, dialect: S
   const buckets = bucketsOf(interval, range);
   const [b0, b1] = [p.int(buckets[0]), p.int(buckets[buckets.length - 1])];
   // All history up to the range end: "new" needs the first-ever interval, "resurrecting" any earlier one.
-  const active = `SELECT DISTINCT actor_id AS e, ${bucketOfSql(interval, 'ets', range, p)} AS b FROM events
-    WHERE ${selectorSql(query.event, p)} AND ${filtersSql(query.filters, p)} AND actor_id IS NOT NULL AND ets < ${p.int(range.to)}`;
+  const active = `SELECT DISTINCT actor_key AS e, ${bucketOfSql(interval, 'ets', range, p)} AS b FROM events
+    WHERE ${selectorSql(query.event, p)} AND ${filtersSql(query.filters, p)} AND actor_key IS NOT NULL AND ets < ${p.int(range.to)}`;
   // Neighbour buckets as columns, so the joins are plain equi-joins on both engines.
   const sql = `WITH active AS (SELECT e, b, b - 1 AS prev, b + 1 AS next FROM (${active}) AS a),
     firsts AS (SELECT e, min(b) AS first FROM active GROUP BY e)

@@ -62,5 +62,5 @@ export function propertyNumber(ref: PropertyRef, p: SqlParams): string {
   }
 }
 
-/** The column that identifies who is counted, per aggregation. */
-export const ENTITY_COLUMNS = { actor: 'actor_id', device: 'did', session: 'sid' } as const;
+/** The column that identifies who is counted, per aggregation (an actor by its key: docs/analytics.md, the actor key). */
+export const ENTITY_COLUMNS = { actor: 'actor_key', device: 'did', session: 'sid' } as const;

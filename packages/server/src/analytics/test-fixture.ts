@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { eventLine, eventLinePrefix } from '../spool/segment-format.js';
 import { openDuckDBStore } from '../store/duckdb/duckdb-store.js';
-import type { Store } from '../store/store.js';
+import type { ActorKeyRule, Store } from '../store/store.js';
 
 export interface FixtureEvent {
   eid: string;
@@ -54,8 +54,11 @@ export interface Fixture {
   close(): Promise<void>;
 }
 
-/** Opens a fresh store holding `events` (loaded as one spool segment). */
-export async function fixtureStore(events: FixtureEvent[]): Promise<Fixture> {
+/** Opens a fresh store holding `events` (loaded as one spool segment); `actorKey`: the store's actor-key rule. */
+export async function fixtureStore(
+  events: FixtureEvent[],
+  options: { actorKey?: ActorKeyRule } = {},
+): Promise<Fixture> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'insights-'));
   const file = path.join(dir, 'segment-1.log');
   const lines = events.map((e) => {
@@ -63,7 +66,7 @@ export async function fixtureStore(events: FixtureEvent[]): Promise<Fixture> {
     return eventLine(eventLinePrefix({ syncts: e.syncts ?? (event.ets as number) }), JSON.stringify(event));
   });
   fs.writeFileSync(file, lines.join(''));
-  const store = await openDuckDBStore({ file: ':memory:', spoolDir: dir });
+  const store = await openDuckDBStore({ file: ':memory:', spoolDir: dir, ...options });
   await store.loadSegment(file, 1);
   return {
     store,

@@ -58,7 +58,7 @@ function aggregate(series: TrendsSeries, d: SqlDialect): string {
       return 'count(*)';
     case 'unique_actors':
     case 'dau':
-      return d.uniq('actor_id');
+      return d.uniq('actor_key');
     case 'unique_devices':
       return d.uniq('did');
     case 'unique_sessions':
@@ -102,8 +102,8 @@ function seriesSql(
   if (rolling) {
     // Each (actor, active day) counts toward that day and the rolling-1 days after it.
     const buckets = bucketsOf('day', range);
-    const inner = `SELECT DISTINCT actor_id AS e, ${bucketOfSql('day', 'ets', range, p)} AS d FROM events
-      WHERE ${where} AND actor_id IS NOT NULL AND ets >= ${p.int(range.from - rolling * DAY)} AND ets < ${p.int(range.to)}`;
+    const inner = `SELECT DISTINCT actor_key AS e, ${bucketOfSql('day', 'ets', range, p)} AS d FROM events
+      WHERE ${where} AND actor_key IS NOT NULL AND ets >= ${p.int(range.from - rolling * DAY)} AND ets < ${p.int(range.to)}`;
     const expanded = `SELECT e, d + ${d.expandRange(p.int(rolling))} AS b FROM (${inner}) AS active`;
     return {
       ctes: [],
@@ -113,12 +113,12 @@ function seriesSql(
   }
   const bucket = whole ? '0' : bucketOfSql(interval, 'ets', range, p);
   const x = s.property ? propertyNumber(validatedProperty(s.property), p) : 'NULL';
-  const base = `SELECT ${bucket} AS b, actor_id, did, sid, ${x} AS x`;
+  const base = `SELECT ${bucket} AS b, actor_key, did, sid, ${x} AS x`;
   const from = `FROM events WHERE ${where} AND ${rangeSql(range, p)}`;
   // Count per actor: first each actor's events per bucket (and value), then the math over those counts.
   const perActor = (rows: string, k: string) =>
     PER_ACTOR[s.math ?? 'total']
-      ? `(SELECT b, ${k} AS k, count(*) AS c FROM ${rows} AS events WHERE actor_id IS NOT NULL GROUP BY b, ${k}, actor_id)`
+      ? `(SELECT b, ${k} AS k, count(*) AS c FROM ${rows} AS events WHERE actor_key IS NOT NULL GROUP BY b, ${k}, actor_key)`
       : undefined;
   if (!query.breakdown) {
     const rows = perActor(`(${base} ${from})`, "''") ?? `(${base} ${from})`;

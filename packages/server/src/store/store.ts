@@ -2,6 +2,13 @@
 
 export type Dialect = 'duckdb' | 'clickhouse';
 
+/**
+ * Who insights count as one actor (events.actor_key; the rule in docs/analytics.md): `federated` strips Sunbird's
+ * federated-id prefix (`f:<org-id>:`) from actor.id, `as-sent` keeps actor.id. TELEMETRY_ACTOR_KEY's values.
+ */
+export const ACTOR_KEY_RULES = ['federated', 'as-sent'] as const;
+export type ActorKeyRule = (typeof ACTOR_KEY_RULES)[number];
+
 /** Named query parameters: `$name` in DuckDB SQL, `{name:Type}` in ClickHouse SQL. */
 export type QueryParams = Record<string, unknown>;
 

@@ -23,7 +23,9 @@ export const DRAIN_SQL = {
    * stable). `bound` is a constant lower limit on ets when every stream resumes, which lets DuckDB
    * skip old row groups by their min/max instead of scanning the whole history.
    */
-  events: (bound: number | null) => `SELECT k.idx, e.eid, e.ets::DOUBLE, e.actor_id, e.sid, e.env, e.edata_type,
+  events: (
+    bound: number | null,
+  ) => `SELECT k.idx, e.eid, e.ets::DOUBLE, e.actor_key AS actor_id, e.sid, e.env, e.edata_type,
       e.edata_mode, e.edata_pageid, e.object_id, e.object_type
     FROM events e JOIN drain_keys k
       ON coalesce(e.did, '') = k.did AND coalesce(e.channel, '') = k.channel AND coalesce(e.pdata_id, '') = k.pdata_id

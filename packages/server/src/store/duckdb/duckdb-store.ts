@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { type DuckDBConnection, DuckDBInstance, StatementType } from '@duckdb/node-api';
 import {
+  type ActorKeyRule,
   type LoadedSegment,
   type QueryBounds,
   type QueryParams,
@@ -12,6 +13,7 @@ import {
   type Store,
   StoreError,
 } from '../store.js';
+import { actorKeyChangeSql } from './actor-key.js';
 import { readBounded } from './bounded-read.js';
 import { loadSegments } from './load-segment.js';
 import { MIGRATIONS } from './migrations.js';
@@ -27,6 +29,11 @@ export interface DuckDBStoreOptions {
   threads?: number;
   /** DuckDB memory limit, e.g. '1GB'. Default: '512MB'. */
   memoryLimit?: string;
+  /**
+   * Who insights count (events.actor_key, actor-key.ts). A change from the stored setting recomputes every key and
+   * queues every device stream for summarizing again. Default: the stored setting (`federated` in a new store).
+   */
+  actorKey?: ActorKeyRule;
 }
 
 export async function openDuckDBStore(options: DuckDBStoreOptions): Promise<DuckDBStore> {
@@ -58,6 +65,7 @@ export async function openDuckDBStore(options: DuckDBStoreOptions): Promise<Duck
   const writer = await instance.connect();
   const store = new DuckDBStore(instance, writer);
   await store.migrate();
+  if (options.actorKey) await store.setActorKey(options.actorKey);
   // A second wall behind sql-sandbox.ts: nothing outside the spool is readable (the loader reads it), and once
   // external access is off it cannot be switched back on, by us or by a query.
   await writer.run(`SET allowed_directories = [${allowed.map((d) => `'${d.replaceAll("'", "''")}'`).join(',')}]`);
@@ -91,6 +99,20 @@ export class DuckDBStore implements Store {
         });
       });
     }
+  }
+
+  /** Sets the actor-key rule; when it changes, recomputes the stored keys in one transaction. */
+  async setActorKey(rule: ActorKeyRule): Promise<void> {
+    await this.serialised(() =>
+      this.inTransaction(async () => {
+        const changed = await this.writer.runAndReadAll(
+          "UPDATE store_settings SET value = $rule WHERE name = 'actor_key' AND value <> $rule RETURNING value",
+          { rule },
+        );
+        if (changed.getRowsJS().length === 0) return;
+        for (const statement of actorKeyChangeSql()) await this.writer.run(statement);
+      }),
+    );
   }
 
   loadSegment(files: string | string[], segment: number): Promise<LoadedSegment> {

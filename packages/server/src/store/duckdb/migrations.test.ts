@@ -85,3 +85,38 @@ test('migration 10 fills rollup_l1…l4 and object_rollup_l1…l4 of older rows 
     await store.close();
   }
 });
+
+test('migration 11 fills actor_key of older rows by the federated rule and keeps actor_id as sent', async () => {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'migrate-')), 'v10.duckdb');
+  const instance = await DuckDBInstance.create(file);
+  const c = await instance.connect();
+  await c.run('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)');
+  for (const m of MIGRATIONS.filter((m) => m.version <= 10)) {
+    for (const statement of m.sql) await c.run(statement);
+    await c.run(`INSERT INTO schema_migrations VALUES (${m.version}, 'old', now())`);
+  }
+  await c.run(`INSERT INTO events (mid, eid, ets, ts, syncts, actor_id, raw) VALUES
+    ('a', 'START', 1, make_timestamp(1000), 1, 'f:org1:u1', '{}'),
+    ('b', 'START', 1, make_timestamp(1000), 1, 'u1', '{}'),
+    ('c', 'START', 1, make_timestamp(1000), 1, 'F:org1:u2', '{}'),
+    ('d', 'START', 1, make_timestamp(1000), 1, NULL, '{}')`);
+  await c.run(`INSERT INTO page_time VALUES ('d1', '', '', 'f:org9:u7', 's', 'home', 'app', 1, 2, make_timestamp(1000),
+    1.0, 1, false)`);
+  c.closeSync();
+  instance.closeSync();
+
+  const store = await openDuckDBStore({ file });
+  try {
+    const rows = await store.query('SELECT mid, actor_id, actor_key FROM events ORDER BY mid');
+    assert.deepEqual(rows.rows, [
+      ['a', 'f:org1:u1', 'u1'],
+      ['b', 'u1', 'u1'],
+      ['c', 'F:org1:u2', 'F:org1:u2'],
+      ['d', null, null],
+    ]);
+    const pages = await store.query('SELECT actor_id FROM page_time');
+    assert.deepEqual(pages.rows, [['u7']], 'a summarized page names its actor by the key');
+  } finally {
+    await store.close();
+  }
+});

@@ -1,3 +1,5 @@
+import { actorKeySql } from './actor-key.js';
+
 /**
  * Versioned schema migrations for the DuckDB store. Append only: a released migration is never
  * edited, a change is a new entry. Column names are public (users write them in SQL; see README).
@@ -216,6 +218,20 @@ export const MIGRATIONS: Migration[] = [
           `object_rollup_l${l} = json_extract_string(raw, '$.object.rollup.l${l}')`,
         ])
         .join(', ')} WHERE ingest_format = 'sunbird'`,
+    ],
+  },
+  {
+    version: 11,
+    name: 'events.actor_key: the actor insights count, by the store setting actor_key (derived; docs/analytics.md)',
+    sql: [
+      // Store-wide settings that decide derived columns; the server sets them from its configuration (config.ts).
+      'CREATE TABLE store_settings (name VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)',
+      "INSERT INTO store_settings VALUES ('actor_key', 'federated')",
+      'ALTER TABLE events ADD COLUMN actor_key VARCHAR',
+      `UPDATE events SET actor_key = ${actorKeySql('actor_id')}`,
+      // Sessions summarized before this name their actor by the key from now on (the rule leaves a key unchanged).
+      `UPDATE summaries SET actor_id = ${actorKeySql('actor_id')}`,
+      `UPDATE page_time SET actor_id = ${actorKeySql('actor_id')}`,
     ],
   },
 ];
