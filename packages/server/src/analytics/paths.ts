@@ -59,7 +59,7 @@ function transitionsSql(query: PathsQuery, range: ResolvedRange, p: SqlParams, a
   const relevant = `(eid = ${p.str('IMPRESSION')} AND edata_pageid IS NOT NULL)${isEvent ? ` OR ${isEvent}` : ''}`;
   const order = 'ORDER BY ets, mid';
   // Node list l (and actor list a) per session; k: the positions kept, each the first of a run of equal nodes.
-  const lists = `SELECT list(${node} ${order}) AS l${actors ? `, list(actor_id ${order}) AS a` : ''} FROM events
+  const lists = `SELECT list(${node} ${order}) AS l${actors ? `, list(actor_key ${order}) AS a` : ''} FROM events
     WHERE (${relevant}) AND ${rangeSql(range, p)} AND sid IS NOT NULL AND ${filtersSql(query.filters, p)}
     GROUP BY sid`;
   const kept = `SELECT l, ${actors ? 'a, ' : ''}list_filter(range(1, len(l) + 1), i -> i = 1 OR l[i] <> l[i - 1]) AS k FROM (${lists}) AS lists`;
