@@ -6,9 +6,13 @@
  * each in a fresh browser context: no HTTP or query cache). Also prints the live view's delay from
  * an HTTP POST to the event on screen. The first run is also printed alone (`home_render_cold_ms`):
  * later runs may be answered from the server's answer cache (api/answer-cache.ts), as a second
- * viewer of the same dashboard would be. The last line printed is one JSON object.
+ * viewer of the same dashboard would be. Each run's API requests are printed with their time
+ * (request sent to response read, from Chromium) and whether the answer cache answered. The load
+ * average (1 minute) is read when the runs start and end: the machine's other work slows every figure.
+ * The last line printed is one JSON object.
  *
- * Flags: --events N (10000000) --runs N (5) --dir DIR (reuse a data dir loaded before) --keep
+ * Flags: --events N (10000000) --runs N (5) --dir DIR (a data dir loaded before, e.g. by
+ * `telemetry simulate --data-dir DIR`: used as it is, nothing simulated; it must hold events) --keep
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -47,6 +51,14 @@ try {
     })
   ).json()) as { rows: number[][] };
   const stored = Number(count.rows[0][0]);
+  if (stored === 0) throw new Error(`${dir} holds no events: simulate into it first, or leave out --dir`);
+  log(
+    `${stored} events stored; load average ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
+  const loadBefore = os.loadavg()[0];
   browser = await launchChromium();
   const FIGURES = [
     'active-dau',
@@ -61,12 +73,23 @@ try {
   ];
   const times: number[] = [];
   let jsGzipBytes = 0;
+  let requests = 0;
   for (let run = 0; run < Number(values.runs); run++) {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     const scripts: Promise<number>[] = [];
+    const calls: Promise<string>[] = [];
     page.on('response', (r) => {
       if (r.request().resourceType() === 'script') scripts.push(r.body().then((b) => gzipSync(b, { level: 9 }).length));
+      const url = new URL(r.url());
+      if (url.pathname.startsWith('/api/'))
+        calls.push(
+          r.finished().then(() => {
+            const t = r.request().timing();
+            const ms = Math.round(t.responseEnd - t.requestStart);
+            return `${url.pathname} ${ms} ms${r.headers()['x-answer-cache'] === 'hit' ? ' (cached)' : ''}`;
+          }),
+        );
     });
     const t0 = Date.now();
     await page.goto(`${server.url}/#/home?range=-30d`);
@@ -76,7 +99,9 @@ try {
     });
     times.push(Date.now() - t0);
     if (run === 0) jsGzipBytes = (await Promise.all(scripts)).reduce((a, b) => a + b, 0);
-    log(`run ${run + 1}: home rendered in ${times.at(-1)} ms`);
+    const asked = await Promise.all(calls);
+    requests = asked.length;
+    log(`run ${run + 1}: home rendered in ${times.at(-1)} ms; requests: ${asked.join(', ')}`);
     await context.close();
   }
   // The live view's delay: POST one event, time until it shows (informational, one sample).
@@ -118,6 +143,10 @@ try {
       home_render_cold_ms: times[0],
       events: stored,
       runs: times.length,
+      // API requests of the last run until every figure showed (the pickers' lists come after).
+      home_requests: requests,
+      load_avg_1m_start: Math.round(loadBefore * 100) / 100,
+      load_avg_1m_end: Math.round(os.loadavg()[0] * 100) / 100,
       live_delay_ms: liveMs,
     }),
   );

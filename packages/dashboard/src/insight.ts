@@ -12,10 +12,10 @@ export function useApi<T>(path: string, enabled = true) {
   return useQuery({ queryKey: ['api', path], queryFn: () => api<T>(path), enabled });
 }
 
-/** Top values of a property (for pickers). */
-export function useValues(property: string, eid?: string) {
+/** Top values of a property (for pickers); `enabled` false: not asked yet. */
+export function useValues(property: string, eid?: string, enabled = true) {
   const q = new URLSearchParams({ property, days: '3660', limit: '100', ...(eid ? { eid } : {}) });
-  return useApi<{ values: { value: string; count: number }[] }>(`/api/properties?${q}`);
+  return useApi<{ values: { value: string; count: number }[] }>(`/api/properties?${q}`, enabled);
 }
 
 export const fmt = (n: number | null | undefined, digits = 0) =>

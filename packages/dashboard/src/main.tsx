@@ -100,7 +100,8 @@ function App() {
   const route = useRoute();
   const [access, login, logout] = useAccess();
   const [menu, setMenu] = useState(false);
-  if (access === 'checking') return <Loading what="the dashboard" />;
+  // While access is being checked the page already asks for its data (one round trip, not two);
+  // a refusal of either request shows the login.
   if (access === 'needed' || access === 'refused') return <Login refused={access === 'refused'} onLogin={login} />;
   const page = (() => {
     switch (route.page) {

@@ -94,9 +94,19 @@ describe('dashboard', { skip: SKIP }, () => {
   });
 
   test('home: every figure equals the API answer to the query it links to', async () => {
-    const page = await open('#/home?range=-30d');
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.addInitScript((t) => sessionStorage.setItem('telemetry.adminToken', t), TOKEN);
+    const asked: string[] = [];
+    page.on('request', (r) => {
+      const url = new URL(r.url());
+      if (url.pathname.startsWith('/api/')) asked.push(url.pathname);
+    });
+    await page.goto(`${server.url}/#/home?range=-30d`);
     const query = async (id: string) => JSON.parse((await page.getByTestId(id).getAttribute('data-query')) as string);
     await page.getByTestId('active-dau').waitFor({ timeout: 60_000 });
+    // Every figure from one request (GET /api/home), sent beside the access check.
+    assert.deepEqual(asked.slice(0, 2).sort(), ['/api/dashboards', '/api/home'], asked.join(' '));
+    assert.equal(asked.filter((p) => p.startsWith('/api/insights/')).length, 0, asked.join(' '));
     const active = await api<{ series: { data: (number | null)[] }[] }>(
       '/api/insights/trends',
       await query('fig-active'),
@@ -113,6 +123,22 @@ describe('dashboard', { skip: SKIP }, () => {
     const total = (d: number[]) => d.reduce((a, b) => a + b, 0);
     assert.equal(num(await text(page, 'signal-interrupt')), total(signals.series[0].data));
     assert.equal(num(await text(page, 'signal-share')), total(signals.series[1].data));
+    const feedback = await api<{ series: { data: number[] }[] }>('/api/insights/trends', await query('fig-feedback'));
+    assert.equal(num(await text(page, 'feedback-count')), total(feedback.series[1].data));
+    const searches = await api<{ series: { data: number[] }[] }>('/api/insights/trends', await query('fig-searches'));
+    assert.equal(num(await text(page, 'searches-count')), total(searches.series[0].data));
+    const pages = await api<{ series: { total: number; other?: boolean }[] }>(
+      '/api/insights/trends',
+      await query('fig-pages'),
+    );
+    const bars = await page
+      .getByTestId('top-pages')
+      .locator('.n')
+      .evaluateAll((els) => els.map((e) => (e.textContent ?? '').trim()));
+    assert.deepEqual(
+      bars.map(num),
+      pages.series.filter((l) => !l.other).map((l) => l.total),
+    );
     assert.match(await text(page, 'failed-count'), /^\d[\d,]*$/);
     // Each figure's title links to its insight in the builder.
     assert.match(

@@ -8,6 +8,7 @@ export type { Static, TSchema } from '@sinclair/typebox';
 export * from './actors.js';
 export * from './answers.js';
 export * from './formula.js';
+export * from './home.js';
 export * from './parse.js';
 export * from './properties.js';
 export * from './schemas.js';

@@ -456,3 +456,21 @@ export const FailedSummaryParams = Type.Object(
   closed,
 );
 export type FailedSummaryParams = Static<typeof FailedSummaryParams>;
+
+/** GET /api/home's query string: every field optional; `from` default `-7d`, `flow` default `attendance`. */
+export const HomeParams = Type.Object(
+  {
+    /** `context.channel`; absent: every channel. */
+    channel: Type.Optional(Text),
+    /** `context.pdata.id`; absent: every app. */
+    app: Type.Optional(Text),
+    /** The date-range grammar of every insight (`-30d`, a date, …); `to` default now. */
+    from: Type.Optional(Text),
+    to: Type.Optional(Text),
+    timezone: Type.Optional(Text),
+    /** One of HOME_FLOWS' keys: the funnel the Key flow figure shows. */
+    flow: Type.Optional(Text),
+  },
+  closed,
+);
+export type HomeParams = Static<typeof HomeParams>;

@@ -7,6 +7,7 @@ import { eventsRoutes } from './api/events.js';
 import { examplesRoutes } from './api/examples.js';
 import { forwardRoutes } from './api/forward.js';
 import { healthRoutes } from './api/health.js';
+import { homeRoutes } from './api/home.js';
 import { requireAllowedHost } from './api/host-check.js';
 import { insightActorsRoutes } from './api/insight-actors.js';
 import { insightsRoutes } from './api/insights.js';
@@ -60,6 +61,7 @@ const ROUTE_GROUPS: RouteGroup[] = [
   forwardRoutes,
   examplesRoutes,
   dashboardApiRoutes,
+  homeRoutes,
   // Last: the dashboard's files at /.
   dashboardRoutes,
 ];

@@ -36,9 +36,12 @@ function cacheOf(ctx: AppContext): AnswerCache {
 const KEY = Symbol('answer-cache-key');
 type Keyed = FastifyRequest & { [KEY]?: string };
 
-/** The key of a parsed insight body (`{query, range, now}`, insight-route.ts), or undefined for another body. */
+/**
+ * The key of a parsed insight body (`{query, range, now}`, insight-route.ts) or query string (GET
+ * /api/home, api/home.ts), or undefined for another request.
+ */
 function keyOf(request: FastifyRequest, version: number): string | undefined {
-  const body = request.body as {
+  const body = (request.body ?? request.query) as {
     query?: unknown;
     range?: { from: number | null; to: number | null; timezone: string };
   };
@@ -48,7 +51,7 @@ function keyOf(request: FastifyRequest, version: number): string | undefined {
   return JSON.stringify([version, request.url, body.query, from, timezone, minute]);
 }
 
-/** Installs the cache on the insight routes of `app` (one route group's scope). */
+/** Installs the cache on the insight (and home) routes of `app` (one route group's scope). */
 export function cacheAnswers(app: FastifyInstance, ctx: AppContext): void {
   // Without a loader (an app built around a bare store) nothing says when data changes: no cache.
   if (!ctx.loader) return;

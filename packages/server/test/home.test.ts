@@ -1,0 +1,159 @@
+/**
+ * GET /api/home against the insights it stands for: on a simulated store, every figure of the one
+ * answer equals the answer of the insight query it names (`queries`), for all channels and apps,
+ * one channel and app, and a time zone; a second request is answered from the answer cache; bad
+ * parameters are a 400 naming the parameter. A property test checks DAU/WAU/MAU (runs of active
+ * days in analytics/home.ts) against the trends insight on random actors and days.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import type { HomeAnswer, TrendsResult } from '@telemetry/query';
+import fc from 'fast-check';
+import { runHome } from '../src/analytics/home.js';
+import { fixtureStore } from '../src/analytics/test-fixture.js';
+import { runTrends } from '../src/analytics/trends.js';
+import { simulateCommand } from '../src/commands/simulate.js';
+import { startTestServer, tempDir } from './helpers.js';
+
+let server: Awaited<ReturnType<typeof startTestServer>>;
+let dataDir: string;
+
+async function call<T>(path: string, body?: unknown): Promise<{ status: number; cache: string | null; json: T }> {
+  const res = await fetch(`${server.url}${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(60_000),
+  });
+  return { status: res.status, cache: res.headers.get('x-answer-cache'), json: (await res.json()) as T };
+}
+const ok = async <T>(path: string, body?: unknown) => {
+  const r = await call<T>(path, body);
+  assert.equal(r.status, 200, `${path}: ${JSON.stringify(r.json)}`);
+  return r.json;
+};
+const total = (d: (number | null)[]) => d.reduce<number>((a, v) => a + (v ?? 0), 0);
+
+before(async () => {
+  dataDir = tempDir('home-');
+  assert.equal(await simulateCommand(['--data-dir', dataDir, '--users', '60', '--days', '45', '--seed', '11']), 0);
+  server = await startTestServer({ dataDir });
+});
+after(async () => {
+  await server?.close();
+  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** Every figure of `home` equals the insight answer of the query it names. */
+async function assertEqualsInsights(home: HomeAnswer): Promise<void> {
+  const q = home.queries;
+  const active = await ok<TrendsResult>('/api/insights/trends', q.active);
+  assert.deepEqual(active.buckets, home.active.buckets);
+  assert.deepEqual(
+    active.series.map((s) => s.data),
+    [home.active.dau, home.active.wau, home.active.mau],
+  );
+  for (const [figure, query] of [
+    [home.pages, q.pages],
+    [home.interactions, q.interactions],
+  ] as const) {
+    const trend = await ok<TrendsResult>('/api/insights/trends', query);
+    assert.deepEqual(
+      figure,
+      trend.series.filter((l) => !l.other).map((l) => ({ value: l.breakdownValue ?? null, count: l.total })),
+    );
+  }
+  const feedback = await ok<TrendsResult>('/api/insights/trends', q.feedback);
+  assert.deepEqual(home.feedback, {
+    ratingSum: total(feedback.series[0].data),
+    ratings: total(feedback.series[1].data),
+  });
+  const searches = await ok<TrendsResult>('/api/insights/trends', q.searches);
+  assert.deepEqual(home.searches, {
+    searches: total(searches.series[0].data),
+    zeroResults: total(searches.series[1].data),
+  });
+  const signals = await ok<TrendsResult>('/api/insights/trends', q.signals);
+  assert.deepEqual(
+    [home.signals.interrupts, home.signals.shares, home.signals.errors],
+    signals.series.map((s) => total(s.data)),
+  );
+  assert.deepEqual(home.sessions, await ok('/api/insights/sessions', q.sessions));
+  assert.deepEqual(home.funnel, await ok('/api/insights/funnels', q.funnel));
+}
+
+describe('GET /api/home', () => {
+  test('every figure equals its insight: all channels, one channel and app, a time zone and a flow', async () => {
+    const all = await ok<HomeAnswer>('/api/home?from=-30d');
+    assert.ok(total(all.active.dau) > 0 && all.pages.length > 0 && all.sessions.sessions.count > 0, 'demo data');
+    assert.ok(all.searches.searches > 0 && all.feedback.ratings > 0, 'the demo has searches and ratings');
+    await assertEqualsInsights(all);
+    const [channel] = (await ok<{ values: { value: string }[] }>('/api/properties?property=context.channel')).values;
+    const [app] = (await ok<{ values: { value: string }[] }>('/api/properties?property=context.pdata.id')).values;
+    const one = await ok<HomeAnswer>(
+      `/api/home?from=-14d&channel=${encodeURIComponent(channel.value)}&app=${encodeURIComponent(app.value)}`,
+    );
+    assert.ok(total(one.active.dau) <= total(all.active.dau));
+    await assertEqualsInsights(one);
+    await assertEqualsInsights(await ok<HomeAnswer>('/api/home?from=-10d&timezone=Asia/Kolkata&flow=library'));
+  });
+
+  test('the same question again comes from the answer cache', async () => {
+    await ok('/api/home?from=-7d&flow=assignment');
+    const again = await call<HomeAnswer>('/api/home?from=-7d&flow=assignment');
+    assert.equal(again.status, 200);
+    assert.equal(again.cache, 'hit');
+  });
+
+  test('bad parameters: a 400 naming the parameter', async () => {
+    for (const [qs, path] of [
+      ['from=yesterday', 'from'],
+      ['flow=nope', 'flow'],
+      ['colour=red', 'colour'],
+      ['timezone=Mars/Base', 'timezone'],
+    ]) {
+      const r = await call<{ params: { err: string; errmsg: string } }>(`/api/home?${qs}`);
+      assert.equal(r.status, 400, qs);
+      assert.equal(r.json.params.err, 'QUERY_INVALID');
+      assert.match(r.json.params.errmsg, new RegExp(path), qs);
+    }
+  });
+});
+
+test('DAU/WAU/MAU from runs of active days equal the trends insight (random actors and days)', async () => {
+  const now = Date.parse('2024-03-31T12:00:00Z');
+  const visit = fc.record({
+    actor: fc.constantFrom('a', 'b', 'c', 'd'),
+    day: fc.integer({ min: 0, max: 75 }),
+    hour: fc.integer({ min: 0, max: 23 }),
+  });
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(visit, { minLength: 1, maxLength: 40 }),
+      fc.constantFrom('-7d', '-20d', '-45d'),
+      fc.constantFrom('UTC', 'Asia/Kolkata', 'America/New_York'),
+      async (visits, from, timezone) => {
+        const f = await fixtureStore(
+          visits.map((v) => ({
+            eid: 'IMPRESSION',
+            actor: v.actor,
+            at: new Date(now - v.day * 86_400_000 - v.hour * 3_600_000).toISOString(),
+            edata: { type: 'view', pageid: 'home' },
+          })),
+        );
+        try {
+          const home = await runHome(f.store, { from, timezone }, now);
+          const trend = await runTrends(f.store, home.queries.active, now);
+          assert.deepEqual(
+            [home.active.dau, home.active.wau, home.active.mau],
+            trend.series.map((s) => s.data),
+          );
+        } finally {
+          await f.close();
+        }
+      },
+    ),
+    { numRuns: 25 },
+  );
+});
