@@ -4,8 +4,9 @@
  * every event figure is read from those rows — counts and sums as conditional aggregates, the top
  * pages and interactions as one grouping, DAU/WAU/MAU as each actor's runs of active days. The
  * sessions figure reads the summaries table and the key flow runs the funnel insight, beside it.
- * Each figure equals the answer of the insight `homeQueries` names for it (the dashboard suite
- * checks that in a browser, home.test.ts against the insights' SQL). DuckDB only, like sessions.
+ * Actors are counted by events.actor_key, as the insights count them. Each figure equals the
+ * answer of the insight `homeQueries` names for it (test/home.test.ts against the insights, the
+ * dashboard suite in a browser). DuckDB only, like sessions.
  */
 import {
   bucketLabel,
@@ -22,7 +23,7 @@ import { dialectFor, SqlParams } from './dialect/index.js';
 import { failedSummary } from './failed-summary.js';
 import { filtersSql, selectorSql } from './filters.js';
 import { runFunnels } from './funnels.js';
-import { breakdownGroup, propertyNumber, validatedProperty } from './properties.js';
+import { breakdownGroup, ENTITY_COLUMNS, propertyNumber, validatedProperty } from './properties.js';
 import { runSessions } from './sessions-insight.js';
 import { bucketOfSql, resolveRange } from './sql-time.js';
 
@@ -50,14 +51,14 @@ export function buildHome(params: HomeParams, now: number): { sql: string; value
   // edata.size is read from the raw JSON: only of SEARCH events, in a scan of its own (the column is large).
   const zero = `${selectorSql({ eid: 'SEARCH', filters: [ZERO_RESULTS] }, p)} AND ets >= ${from} AND ets < ${to} AND ${filters}`;
   const sql = `WITH ev AS MATERIALIZED (
-    SELECT k, ets >= ${from} AS in_range, actor_id,
+    SELECT k, ets >= ${from} AS in_range, actor,
       CASE k WHEN 0 THEN ${bucketOfSql('day', 'ets', range, p)} END AS d,
       CASE k WHEN 0 THEN ${group('edata.pageid')} WHEN 1 THEN ${group('edata.id')} END AS g,
       CASE k WHEN 2 THEN ${propertyNumber(validatedProperty('edata.rating'), p)} END AS rating
-    FROM (SELECT ${kind} AS k, ets, actor_id, edata_pageid, edata_id, edata_rating FROM events
+    FROM (SELECT ${kind} AS k, ets, ${ENTITY_COLUMNS.actor} AS actor, edata_pageid, edata_id, edata_rating FROM events
       WHERE ets >= ${p.int(range.from - WINDOWS[2] * DAY)} AND ets < ${to} AND ${filters}) AS e
     WHERE k IS NOT NULL),
-  pairs AS (SELECT DISTINCT actor_id AS e, d FROM ev WHERE k = 0 AND actor_id IS NOT NULL),
+  pairs AS (SELECT DISTINCT actor AS e, d FROM ev WHERE k = 0 AND actor IS NOT NULL),
   gaps AS (SELECT e, d, d - lag(d) OVER (PARTITION BY e ORDER BY d) AS gap FROM pairs),
   marked AS (SELECT w, e, d, sum(CASE WHEN gap IS NULL OR gap > w THEN 1 ELSE 0 END)
       OVER (PARTITION BY w, e ORDER BY d) AS run
