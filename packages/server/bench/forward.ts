@@ -1,11 +1,13 @@
 /**
  * `npm run bench:forward`: how fast the PostHog forwarder sends stored events to a local PostHog-format `/batch/`
  * server (bench/posthog-sink.ts, its own process), gzipped, and the forwarder's CPU share (CPU time of this process
- * over wall time, 1.0 = one core busy). The store is filled first (Sunbird-shaped INTERACT events, ~440 bytes, bulk
+ * over wall time, 1.0 = one core busy; the fake PostHog's is reported beside it). The store is filled first (Sunbird-shaped INTERACT events, ~440 bytes, bulk
  * loaded); then the forwarder runs from cursor 0 until nothing is left. Bounded: FORWARD_BENCH_EVENTS (default
- * 200000) events, at most 120 s of forwarding. The last line is one JSON object.
+ * 200000) events, at most 120 s of forwarding. The last line is one JSON object. FORWARD_BENCH_CPU_PROF=FILE
+ * writes a V8 CPU profile of the forwarding alone (summarise it with bench/cpuprofile-top.ts).
  */
 import fs from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Forwarder } from '../src/sinks/posthog/forwarder.js';
@@ -19,6 +21,16 @@ const EVENTS = Number(process.env.FORWARD_BENCH_EVENTS ?? 200_000);
 const BATCH = Number(process.env.FORWARD_BENCH_BATCH ?? 2000);
 const LIMIT_MS = 120_000;
 const SEGMENT_EVENTS = 50_000;
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux; 0 elsewhere). */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return 0;
+  }
+}
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'telemetry-bench-forward-'));
 const spoolDir = path.join(dir, 'spool');
@@ -71,8 +83,17 @@ try {
     maxRetryMs: 1000,
     timeoutMs: 30_000,
   });
+  // FORWARD_BENCH_CPU_PROF=FILE: a V8 CPU profile of the forwarding alone (not the fill), for cpuprofile-top.ts.
+  const profFile = process.env.FORWARD_BENCH_CPU_PROF;
+  const inspector = profFile ? new Session() : undefined;
+  if (inspector) {
+    inspector.connect();
+    await inspector.post('Profiler.enable');
+    await inspector.post('Profiler.start');
+  }
   const started = performance.now();
   const cpu = process.cpuUsage();
+  const sinkCpu = cpuSeconds(sink.pid);
   let forwarded = 0;
   while (performance.now() - started < LIMIT_MS) {
     const n = await forwarder.forwardNext();
@@ -81,6 +102,12 @@ try {
   }
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
+  const sinkUsed = cpuSeconds(sink.pid) - sinkCpu;
+  if (inspector && profFile) {
+    const { profile } = await inspector.post('Profiler.stop');
+    fs.writeFileSync(profFile, JSON.stringify(profile));
+    inspector.disconnect();
+  }
   const received = (await (await fetch(`http://127.0.0.1:${port}/count`)).json()) as { events: number; bad: number };
   await store.close();
   const result = {
@@ -95,6 +122,8 @@ try {
     forwarder_cpu_share: Number(((used.user + used.system) / 1e6 / seconds).toFixed(2)),
     // CPU per event (store read, mapping, uuid, JSON, gzip): what a free core would allow, 1e6 / it events/s.
     cpu_us_per_event: Number(((used.user + used.system) / forwarded).toFixed(1)),
+    // The fake PostHog's own CPU (gunzip, JSON.parse, checks), in its process: not the forwarder's, but on this machine.
+    sink_cpu_share: Number((sinkUsed / seconds).toFixed(2)),
     load_average: Number(os.loadavg()[0].toFixed(1)),
     target_events_per_s: 50_000,
   };

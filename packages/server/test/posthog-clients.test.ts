@@ -56,6 +56,47 @@ test('posthog-node: its events are stored and an insight over $pageview returns 
   assert.equal(await pageviewsOf('node-user'), 2);
 });
 
+test('paths: posthog-node $pageviews are page views (IMPRESSION) by $pathname and $session_id, hand-computed', async () => {
+  const client = new PostHog(KEY, { host: server.url, flushAt: 20, flushInterval: 100 });
+  const base = Date.now() - 3_600_000;
+  // Session a: home → quiz → (a click) → home; session b: home → quiz → quiz (the same page again is one step).
+  const visits: Array<[string, string, string]> = [
+    ['a', '$pageview', '/p15-home'],
+    ['a', '$pageview', '/p15-quiz'],
+    ['a', '$autocapture', '/p15-quiz'],
+    ['a', '$pageview', '/p15-home'],
+    ['b', '$pageview', '/p15-home'],
+    ['b', '$pageview', '/p15-quiz'],
+    ['b', '$pageview', '/p15-quiz'],
+  ];
+  for (const [i, [session, event, page]] of visits.entries()) {
+    client.capture({
+      distinctId: `paths-${session}`,
+      event,
+      timestamp: new Date(base + i * 1000),
+      properties: { $session_id: `p15-session-${session}`, $pathname: page, $current_url: `https://x.org${page}` },
+    });
+  }
+  await client.shutdown(30_000);
+  await eventually(
+    async () => (await sql(server, "SELECT count(*) FROM events WHERE sid LIKE 'p15-session-%'"))[0][0] === 7,
+  );
+  const response = await fetch(`${server.url}/api/insights/paths`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ startPage: '/p15-home', dateRange: { from: '-1d' } }),
+  });
+  const body = (await response.json()) as { links: Array<{ source: string; target: string; value: number }> };
+  assert.equal(response.status, 200, JSON.stringify(body));
+  assert.deepEqual(
+    [...body.links].sort((x, y) => x.source.localeCompare(y.source)),
+    [
+      { source: '1_/p15-home', target: '2_/p15-quiz', value: 2 },
+      { source: '2_/p15-quiz', target: '3_/p15-home', value: 1 },
+    ],
+  );
+});
+
 describe('posthog-js in Chromium, on another origin', { skip: CHROMIUM_SKIP, timeout: 120_000 }, () => {
   let site: http.Server;
   let siteUrl: string;

@@ -132,7 +132,7 @@ test('an event PostHog refuses is found by splitting its batch, dead-lettered wi
   assert.equal(await metric(server, 'telemetry_forward_failed_total'), 1);
   refuse = false;
   const retried = await (await fetch(`${server.url}/api/forward/dead-letters/retry`, { method: 'POST' })).json();
-  assert.deepEqual(retried, { enabled: true, retried: 1, delivered: 1, refused: 0 });
+  assert.deepEqual(retried, { enabled: true, retried: 1, delivered: 1, refused: 0, untried: 0 });
   assert.equal(posthog.distinctUuids().size, 10);
   assert.deepEqual(await sql(server, 'SELECT count(*) FROM forward_dead_letters'), [[0]]);
 });
@@ -154,23 +154,14 @@ test('filters: only the configured channels and eids are forwarded, named eid:ed
   assert.deepEqual(new Set(posthog.state.accepted.map((m) => m.event)), new Set(['INTERACT:CLICK']));
 });
 
-test('telemetry forward-retry sends the dead letters again from the store file (server stopped)', async () => {
-  let refuse = true;
-  const posthog = await startBatchServer(KEY, (_i, batch) => ({
-    status: refuse && batch.some((m) => m.properties['edata.id'] === 'poison') ? 400 : 200,
-  }));
-  closers.push(posthog.close);
-  const server = await startTestServer({ forwardPostHog: forwardConfig(posthog.url) });
-  const list = events(3, (i) => (i === 1 ? { edata: { type: 'CLICK', id: 'poison' } } : {}));
-  await send(server, list);
-  await eventually(async () => (await sql(server, 'SELECT count(*) FROM forward_dead_letters'))[0][0] === 1);
-  await server.close();
-  refuse = false;
+/** Runs `telemetry forward-retry ARGS` in this process against `dataDir` and `host`; its printed JSON. */
+async function forwardRetry(dataDir: string, host: string, args: string[] = []): Promise<unknown> {
   const saved = { ...process.env };
   Object.assign(process.env, {
-    TELEMETRY_DATA_DIR: server.dataDir,
-    TELEMETRY_FORWARD_POSTHOG_HOST: posthog.url,
+    TELEMETRY_DATA_DIR: dataDir,
+    TELEMETRY_FORWARD_POSTHOG_HOST: host,
     TELEMETRY_FORWARD_POSTHOG_KEY: KEY,
+    TELEMETRY_FORWARD_POSTHOG_RETRY_MS: '20',
   });
   const write = process.stdout.write;
   let out = '';
@@ -179,11 +170,57 @@ test('telemetry forward-retry sends the dead letters again from the store file (
     return true;
   }) as typeof process.stdout.write;
   try {
-    assert.equal(await forwardRetryCommand([]), 0);
+    assert.equal(await forwardRetryCommand(args), 0);
   } finally {
     process.stdout.write = write;
     process.env = saved;
   }
-  assert.deepEqual(JSON.parse(out), { retried: 1, delivered: 1, refused: 0 });
-  assert.ok(posthog.distinctUuids().has(uuidv5(list[1].mid as string, MID_NAMESPACE)));
+  return JSON.parse(out);
+}
+
+/** A stopped server's data directory holding `n` dead letters (the events whose edata.id is poison). */
+async function deadLetters(n: number, refuse: () => boolean) {
+  const posthog = await startBatchServer(KEY, (_i, batch) => ({
+    status: refuse() && batch.some((m) => m.properties['edata.id'] === 'poison') ? 400 : 200,
+  }));
+  closers.push(posthog.close);
+  const server = await startTestServer({ forwardPostHog: forwardConfig(posthog.url) });
+  const list = events(n + 2, (i) => (i > 0 && i <= n ? { edata: { type: 'CLICK', id: 'poison' } } : {}));
+  await send(server, list);
+  await eventually(async () => (await sql(server, 'SELECT count(*) FROM forward_dead_letters'))[0][0] === n);
+  await server.close();
+  return { posthog, dataDir: server.dataDir, poisoned: list.slice(1, n + 1) };
+}
+
+test('telemetry forward-retry sends the dead letters again from the store file (server stopped)', async () => {
+  let refuse = true;
+  const { posthog, dataDir, poisoned } = await deadLetters(1, () => refuse);
+  refuse = false;
+  assert.deepEqual(await forwardRetry(dataDir, posthog.url), { retried: 1, delivered: 1, refused: 0, untried: 0 });
+  assert.ok(posthog.distinctUuids().has(uuidv5(poisoned[0].mid as string, MID_NAMESPACE)));
+});
+
+test('telemetry forward-retry is bounded: --limit events, --timeout seconds while PostHog answers 503', async () => {
+  let refuse = true;
+  const { posthog, dataDir, poisoned } = await deadLetters(3, () => refuse);
+  refuse = false;
+  const oldest = uuidv5(poisoned[0].mid as string, MID_NAMESPACE);
+  assert.deepEqual(await forwardRetry(dataDir, posthog.url, ['--limit', '1']), {
+    retried: 1,
+    delivered: 1,
+    refused: 0,
+    untried: 0,
+  });
+  assert.ok(posthog.distinctUuids().has(oldest), 'the oldest dead letter first');
+  const down = await startBatchServer(KEY, () => ({ status: 503 }));
+  closers.push(down.close);
+  const started = Date.now();
+  assert.deepEqual(await forwardRetry(dataDir, down.url, ['--timeout', '1']), {
+    retried: 0,
+    delivered: 0,
+    refused: 0,
+    untried: 2,
+  });
+  assert.ok(Date.now() - started < 60_000, 'it gave up instead of retrying forever');
+  assert.ok(down.state.requests > 1, 'it retried while it had time');
 });

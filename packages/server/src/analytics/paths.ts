@@ -1,5 +1,6 @@
 /**
- * Paths (docs/analytics.md, Paths): page-to-page transitions from IMPRESSION `edata.pageid`, per
+ * Paths (docs/analytics.md, Paths): page-to-page transitions from IMPRESSION `edata.pageid` (and PostHog's
+ * `$pageview` / `$screen` by `$pathname` / `$screen_name`, docs/posthog.md), per
  * session, ordered by event time (then `mid`); a node repeated right after itself is one step.
  * Steps are numbered along the path so the answer is acyclic (`2_home` ≠ `4_home`) and a Sankey
  * chart can draw it as nodes and links.
@@ -56,7 +57,8 @@ function transitionsSql(query: PathsQuery, range: ResolvedRange, p: SqlParams, a
   const cut = cutOf(query);
   const isEvent = cut?.event ? selectorSql(cut.event, p) : undefined;
   const node = isEvent ? `CASE WHEN ${isEvent} THEN ${p.str(EVENT_NODE)} ELSE edata_pageid END` : 'edata_pageid';
-  const relevant = `(eid = ${p.str('IMPRESSION')} AND edata_pageid IS NOT NULL)${isEvent ? ` OR ${isEvent}` : ''}`;
+  // A page view: an IMPRESSION, or PostHog's $pageview / $screen (selectorSql adds the equivalents, sinks/posthog/map.ts).
+  const relevant = `(${selectorSql({ eid: 'IMPRESSION' }, p)} AND edata_pageid IS NOT NULL)${isEvent ? ` OR ${isEvent}` : ''}`;
   const order = 'ORDER BY ets, mid';
   // Node list l (and actor list a) per session; k: the positions kept, each the first of a run of equal nodes.
   const lists = `SELECT list(${node} ${order}) AS l${actors ? `, list(actor_key ${order}) AS a` : ''} FROM events

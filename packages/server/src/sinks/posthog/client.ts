@@ -30,25 +30,27 @@ async function answerOf(response: Response): Promise<string> {
   return text.slice(0, 2000);
 }
 
+/** The gzipped `/batch/` body of `messages`: `{api_key, batch}`, level 1 (the fastest; PostHog takes any gzip). */
+export function encodeBatch(apiKey: string, messages: PostHogMessage[]): Promise<Buffer> {
+  return gzip(JSON.stringify({ api_key: apiKey, batch: messages }), { level: 1 });
+}
+
 /**
- * POSTs one batch; never throws for an answer or a network failure (both are outcomes). `timeoutMs` bounds the
- * request; `signal` aborts it (the forwarder stopping).
+ * POSTs one batch (`body` from encodeBatch); never throws for an answer or a network failure (both are outcomes).
+ * `timeoutMs` bounds the request; `signal` aborts it (the forwarder stopping).
  */
 export async function sendBatch(
-  target: { host: string; apiKey: string },
-  messages: PostHogMessage[],
-  options: { timeoutMs: number; signal?: AbortSignal; gzipLevel?: number },
+  host: string,
+  body: Buffer,
+  options: { timeoutMs: number; signal?: AbortSignal },
 ): Promise<Outcome> {
-  const body = await gzip(JSON.stringify({ api_key: target.apiKey, batch: messages }), {
-    level: options.gzipLevel ?? 1,
-  });
   const signals = [AbortSignal.timeout(options.timeoutMs), ...(options.signal ? [options.signal] : [])];
   let response: Response;
   try {
-    response = await fetch(`${target.host.replace(/\/+$/, '')}/batch/`, {
+    response = await fetch(`${host.replace(/\/+$/, '')}/batch/`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
-      body,
+      body: body as Uint8Array<ArrayBuffer>, // a Buffer from zlib, over a plain ArrayBuffer
       signal: AbortSignal.any(signals),
     });
   } catch (error) {

@@ -27,6 +27,11 @@ export function filterSql(filter: { channels: string[]; eids: string[] }): {
   return { sql: parts.length ? ` AND ${parts.join(' AND ')}` : '', params };
 }
 
+/** One event as the JSON text of `[arrival_seq, mid, eid, ets, actor_id, sid, did, ingest_format, raw]`. */
+const WIRE_ROW = `'[' || arrival_seq || ',' || to_json(mid) || ',' || to_json(eid) || ',' || ets || ','
+  || coalesce(to_json(actor_id), 'null') || ',' || coalesce(to_json(sid), 'null') || ','
+  || coalesce(to_json(did), 'null') || ',' || coalesce(to_json(ingest_format), 'null') || ',' || raw || ']'`;
+
 export const FORWARD_SQL = {
   cursor: 'SELECT arrival_seq FROM forward_state WHERE sink = $sink',
   /**
@@ -34,10 +39,15 @@ export const FORWARD_SQL = {
    * so every event up to it is visible: the forwarder reads ranges below it and never skips a later commit.
    */
   last: 'SELECT coalesce(max(arrival_seq), 0) FROM events',
-  /** The events of the range (after, upTo], in arrival order (a range scan: min/max pruning, no sort of the table). */
+  /**
+   * The events of the range (after, upTo], in arrival order (a range scan: min/max pruning, no sort of the table), as
+   * ONE text: `[arrival_seq, mid, eid, ets, actor_id, sid, did, ingest_format, raw]` arrays joined by commas (raw
+   * is stored JSON text, so the window is one JSON.parse away; NULL when the window holds none). One value for the
+   * whole window instead of nine per event: reading values one by one out of the driver cost more than the parse.
+   */
   range: (filter: string) =>
-    `SELECT arrival_seq, mid, eid, ets, actor_id, sid, did, ingest_format, raw FROM events
-     WHERE arrival_seq > $after AND arrival_seq <= $upTo${filter} ORDER BY arrival_seq`,
+    `SELECT string_agg(${WIRE_ROW}, ',' ORDER BY arrival_seq) FROM events
+     WHERE arrival_seq > $after AND arrival_seq <= $upTo${filter}`,
   commit: `INSERT INTO forward_state VALUES ($sink, $seq, $now)
      ON CONFLICT (sink) DO UPDATE SET arrival_seq = excluded.arrival_seq, updated_at = excluded.updated_at`,
   deadLetter: `INSERT INTO forward_dead_letters VALUES ($sink, $mid, $seq, $status, $answer, $now, 1)
@@ -47,7 +57,8 @@ export const FORWARD_SQL = {
   lag: (filter: string) => `SELECT count(*), min(syncts) FROM events WHERE arrival_seq > $after${filter}`,
   deadLetterCount: 'SELECT count(*) FROM forward_dead_letters WHERE sink = $sink',
   /** Dead letters with their stored events, oldest first. */
-  deadLetters: `SELECT e.arrival_seq, e.mid, e.eid, e.ets, e.actor_id, e.sid, e.did, e.ingest_format, e.raw
-     FROM forward_dead_letters d JOIN events e ON e.mid = d.mid WHERE d.sink = $sink ORDER BY d.arrival_seq LIMIT $limit`,
+  deadLetters: `SELECT string_agg(${WIRE_ROW}, ',' ORDER BY arrival_seq) FROM (
+       SELECT e.* FROM forward_dead_letters d JOIN events e ON e.mid = d.mid
+       WHERE d.sink = $sink ORDER BY d.arrival_seq LIMIT $limit)`,
   forget: 'DELETE FROM forward_dead_letters WHERE sink = $sink AND mid = $mid',
 };

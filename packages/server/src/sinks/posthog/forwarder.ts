@@ -7,7 +7,7 @@
  * Off unless configured (docs/posthog.md).
  */
 import type { Store } from '../../store/store.js';
-import { type Outcome, sendBatch } from './client.js';
+import { encodeBatch, type Outcome, sendBatch } from './client.js';
 import { FORWARD_SQL, filterSql, SINK } from './forward-sql.js';
 import { type EventNaming, type PostHogMessage, type StoredEvent, toPostHogMessage } from './map.js';
 
@@ -59,18 +59,43 @@ const sleep = (ms: number, signal: AbortSignal) =>
     signal.addEventListener('abort', done);
   });
 
-function rowToEvent(row: unknown[]): StoredEvent {
-  return {
-    arrivalSeq: Number(row[0]),
+/** An event ready to send: its message, and what a dead letter records. */
+interface Outgoing {
+  mid: string;
+  arrivalSeq: number;
+  message: PostHogMessage;
+}
+
+/** A window of arrival_seq (from, upTo] read, mapped and encoded, ready to send. */
+interface Window {
+  from: number;
+  upTo: number;
+  events: Outgoing[];
+  /** The gzipped body of all its events (undefined when the window holds none). */
+  body: Buffer | undefined;
+}
+
+type Refused = Array<{ event: Outgoing; status: number; answer: string }>;
+
+/** How often the lag is measured while forwarding (each measurement counts the events after the cursor), ms. */
+const LAG_EVERY_MS = 1000;
+
+/** The events of FORWARD_SQL's one-text answer (forward-sql.ts WIRE_ROW), in arrival order. */
+function storedEvents(result: { rows: unknown[][] }): StoredEvent[] {
+  const text = result.rows[0]?.[0];
+  if (typeof text !== 'string') return [];
+  const rows = JSON.parse(`[${text}]`) as unknown[][];
+  return rows.map((row) => ({
+    arrivalSeq: row[0] as number,
     mid: row[1] as string,
     eid: row[2] as string,
-    ets: Number(row[3]),
+    ets: row[3] as number,
     actorId: row[4] as string | null,
     sid: row[5] as string | null,
     did: row[6] as string | null,
     ingestFormat: (row[7] as string | null) ?? 'sunbird',
-    raw: row[8] as string,
-  };
+    event: row[8] as Record<string, unknown>,
+  }));
 }
 
 export class Forwarder {
@@ -82,6 +107,11 @@ export class Forwarder {
   private readonly counts = { sent: 0, failed: 0, resent: 0, retries: 0 };
   private lag = { events: 0, seconds: 0, deadLetters: 0 };
   private lastError: { message: string; at: number } | undefined;
+  private lagAt = 0;
+  /** The largest arrival_seq seen stored: windows below it are complete, so it is read again only when reached. */
+  private last = 0;
+  /** The window after the cursor, read while the previous one was being sent. */
+  private next: Promise<Window | undefined> | undefined;
 
   constructor(
     private readonly store: Store,
@@ -125,7 +155,7 @@ export class Forwarder {
       let forwarded = 0;
       try {
         forwarded = await this.forwardNext();
-        await this.refreshLag();
+        if (forwarded === 0 || Date.now() - this.lagAt >= LAG_EVERY_MS) await this.refreshLag();
       } catch (error) {
         if (signal.aborted) break;
         this.error(`store: ${(error as Error).message}`);
@@ -146,68 +176,104 @@ export class Forwarder {
     this.lastError = { message, at: Date.now() };
   }
 
-  /** Forwards the next window after the cursor; returns how many arrival_seq values it moved past (0: caught up or stopping). */
+  /**
+   * Forwards the next window after the cursor; returns how many arrival_seq values it moved past (0: caught up or
+   * stopping). While its batch is in flight the window after it is read and mapped (pipelining); the cursor still
+   * moves only after this batch's answer, one window at a time, in order.
+   */
   async forwardNext(): Promise<number> {
-    const { store, options } = this;
+    const { store } = this;
     if (this.cursor === undefined) {
       const saved = await store.query(FORWARD_SQL.cursor, { sink: SINK });
       this.cursor = saved.rows.length ? Number(saved.rows[0][0]) : 0;
     }
-    const last = Number((await store.query(FORWARD_SQL.last)).rows[0][0]);
-    if (last <= this.cursor) return 0;
-    // A window of arrival_seq, not a LIMIT: with filters it may hold fewer events (or none), and is passed all the same.
     const from = this.cursor;
-    const upTo = Math.min(last, from + options.batchSize);
-    const result = await store.query(FORWARD_SQL.range(this.filter.sql), {
-      ...this.filter.params,
-      after: from,
-      upTo,
-    });
-    const events = result.rows.map(rowToEvent);
-    const refused = events.length ? await this.deliver(events) : [];
-    if (refused === undefined) return 0; // stopping: the batch stays after the cursor
+    const pending = this.next;
+    this.next = undefined; // taken before awaiting: a read that failed is not awaited again
+    const prefetched = await pending;
+    const window = prefetched?.from === from ? prefetched : await this.read(from);
+    if (window === undefined) return 0;
+    if (window.upTo < this.last) {
+      const next = this.read(window.upTo);
+      next.catch(() => undefined); // awaited by the next call; a failure is thrown there
+      this.next = next;
+    }
+    const refused = window.body ? await this.deliver(window.events, this.stopping.signal, window.body) : [];
+    if (refused === undefined) {
+      this.next = undefined; // stopping: the batch stays after the cursor
+      return 0;
+    }
     // Dead letters first, then the cursor: a crash between the two re-sends the batch and re-records the same
     // dead letters (keyed by mid), never loses one.
     await this.recordDeadLetters(refused);
-    await store.query(FORWARD_SQL.commit, { sink: SINK, seq: upTo, now: Date.now() });
-    this.cursor = upTo;
+    await store.query(FORWARD_SQL.commit, { sink: SINK, seq: window.upTo, now: Date.now() });
+    this.cursor = window.upTo;
+    const sent = window.events.length - refused.length;
     this.counts.failed += refused.length;
-    this.counts.sent += events.length - refused.length;
-    options.onCount?.('failed', refused.length);
-    options.onCount?.('sent', events.length - refused.length);
-    return upTo - from;
+    this.counts.sent += sent;
+    this.options.onCount?.('failed', refused.length);
+    this.options.onCount?.('sent', sent);
+    return window.upTo - from;
+  }
+
+  /** The window (from, from + batchSize] of arrival_seq, mapped; undefined when nothing is stored after `from`. */
+  private async read(from: number): Promise<Window | undefined> {
+    const { store, options } = this;
+    if (from >= this.last) this.last = Number((await store.query(FORWARD_SQL.last)).rows[0][0]);
+    if (this.last <= from) return undefined;
+    // A window of arrival_seq, not a LIMIT: with filters it may hold fewer events (or none), and is passed all the same.
+    const upTo = Math.min(this.last, from + options.batchSize);
+    const result = await store.query(FORWARD_SQL.range(this.filter.sql), { ...this.filter.params, after: from, upTo });
+    const events = this.outgoing(result);
+    const body = events.length ? await this.encode(events) : undefined;
+    return { from, upTo, events, body };
+  }
+
+  private encode(events: Outgoing[]): Promise<Buffer> {
+    return encodeBatch(
+      this.options.apiKey,
+      events.map((e) => e.message),
+    );
+  }
+
+  private outgoing(result: { rows: unknown[][] }): Outgoing[] {
+    return storedEvents(result).map((event) => ({
+      mid: event.mid,
+      arrivalSeq: event.arrivalSeq,
+      message: toPostHogMessage(event, this.options.naming),
+    }));
   }
 
   /**
    * Sends `events` until PostHog has taken or refused each: retries the whole batch on a retryable outcome, splits a
-   * refused batch in halves down to single events. Returns the refused events, or undefined when stopping.
+   * refused batch in halves down to single events. Returns the refused events, or undefined when `signal` ends it.
    */
-  private async deliver(
-    events: StoredEvent[],
-  ): Promise<Array<{ event: StoredEvent; status: number; answer: string }> | undefined> {
-    const messages: PostHogMessage[] = events.map((e) => toPostHogMessage(e, this.options.naming));
-    const outcome = await this.sendWithRetries(messages);
+  private async deliver(events: Outgoing[], signal: AbortSignal, body?: Buffer): Promise<Refused | undefined> {
+    const outcome = await this.sendWithRetries(events.length, body ?? (await this.encode(events)), signal);
     if (outcome === undefined) return undefined;
     if (outcome.kind === 'delivered') return [];
     if (events.length === 1) return [{ event: events[0], status: outcome.status, answer: outcome.answer }];
     const half = Math.ceil(events.length / 2);
-    const first = await this.deliver(events.slice(0, half));
+    const first = await this.deliver(events.slice(0, half), signal);
     if (first === undefined) return undefined;
-    const second = await this.deliver(events.slice(half));
+    const second = await this.deliver(events.slice(half), signal);
     return second === undefined ? undefined : [...first, ...second];
   }
 
-  /** One batch until delivered or refused; undefined when stopping. Resent events are counted. */
-  private async sendWithRetries(messages: PostHogMessage[]): Promise<Exclude<Outcome, { kind: 'retry' }> | undefined> {
+  /** One batch (`events` events, encoded) until delivered or refused; undefined when `signal` ends it. Resent events are counted. */
+  private async sendWithRetries(
+    events: number,
+    body: Buffer,
+    signal: AbortSignal,
+  ): Promise<Exclude<Outcome, { kind: 'retry' }> | undefined> {
     const { options } = this;
-    const signal = this.stopping.signal;
     for (let attempt = 0; !signal.aborted; attempt++) {
       if (attempt > 0) {
-        this.counts.resent += messages.length;
+        this.counts.resent += events;
         this.counts.retries++;
-        options.onCount?.('resent', messages.length);
+        options.onCount?.('resent', events);
       }
-      const outcome = await sendBatch(options, messages, { timeoutMs: options.timeoutMs, signal });
+      const outcome = await sendBatch(options.host, body, { timeoutMs: options.timeoutMs, signal });
       if (outcome.kind !== 'retry') return outcome;
       if (signal.aborted) return undefined;
       this.error(`PostHog answered ${outcome.status ?? 'nothing'}: ${outcome.answer.slice(0, 200)}`);
@@ -218,7 +284,7 @@ export class Forwarder {
   }
 
   /** Records events PostHog refused, with its status and answer (again: one row per mid, attempts counted). */
-  private async recordDeadLetters(refused: Array<{ event: StoredEvent; status: number; answer: string }>) {
+  private async recordDeadLetters(refused: Refused) {
     const now = Date.now();
     for (const { event, status, answer } of refused) {
       const values = { sink: SINK, mid: event.mid, seq: event.arrivalSeq, status, answer, now };
@@ -228,6 +294,7 @@ export class Forwarder {
 
   private async refreshLag(): Promise<void> {
     const { store } = this;
+    this.lagAt = Date.now();
     const lag = await store.query(FORWARD_SQL.lag(this.filter.sql), { ...this.filter.params, after: this.cursor ?? 0 });
     const [count, oldest] = lag.rows[0] as [number, number | null];
     const dead = await store.query(FORWARD_SQL.deadLetterCount, { sink: SINK });
@@ -239,17 +306,26 @@ export class Forwarder {
   }
 
   /**
-   * Sends the dead letters again (at most `limit`, oldest first): those PostHog takes now leave the table, the
-   * others stay with its new answer. The forwarder's loop need not run (`telemetry forward-retry`).
+   * Sends the dead letters again (at most `limit`, oldest first, for at most `timeoutMs`): those PostHog takes now
+   * leave the table, the others stay with its new answer; those not tried in time (PostHog kept answering 429/5xx)
+   * stay as they were and count as `untried`. The forwarder's loop need not run (`telemetry forward-retry`).
    */
-  async retryDeadLetters(limit = 10_000): Promise<{ retried: number; delivered: number; refused: number }> {
+  async retryDeadLetters({ limit = 10_000, timeoutMs = 300_000 } = {}): Promise<{
+    retried: number;
+    delivered: number;
+    refused: number;
+    untried: number;
+  }> {
     const { store } = this;
-    const rows = (await store.query(FORWARD_SQL.deadLetters, { sink: SINK, limit })).rows.map(rowToEvent);
+    const signal = AbortSignal.any([this.stopping.signal, AbortSignal.timeout(timeoutMs)]);
+    const rows = this.outgoing(await store.query(FORWARD_SQL.deadLetters, { sink: SINK, limit }));
     let delivered = 0;
-    for (let i = 0; i < rows.length; i += this.options.batchSize) {
+    let tried = 0;
+    for (let i = 0; i < rows.length && !signal.aborted; i += this.options.batchSize) {
       const batch = rows.slice(i, i + this.options.batchSize);
-      const refused = await this.deliver(batch);
+      const refused = await this.deliver(batch, signal);
       if (refused === undefined) break;
+      tried += batch.length;
       const still = new Set(refused.map((r) => r.event.mid));
       await this.recordDeadLetters(refused);
       for (const event of batch) {
@@ -259,6 +335,6 @@ export class Forwarder {
       }
     }
     await this.refreshLag().catch(() => undefined);
-    return { retried: rows.length, delivered, refused: rows.length - delivered };
+    return { retried: tried, delivered, refused: tried - delivered, untried: rows.length - tried };
   }
 }

@@ -1,7 +1,7 @@
 /**
  * The one V3 ↔ PostHog mapping (docs/posthog.md), shared by the capture endpoints, the insights and the forwarder.
  */
-import { parse as parseUuid, v5 as uuidv5 } from 'uuid';
+import { createHash } from 'node:crypto';
 
 /**
  * PostHog events an insight counts as the V3 eid: a page or screen view is an IMPRESSION, an autocaptured click or
@@ -26,12 +26,20 @@ export function eidsMatching(eid: string): readonly string[] {
  */
 export const MID_NAMESPACE = '0c3a5e8e-5b8f-4a57-9d0e-7f1f6a2b9c41';
 
-/** The namespace as bytes, parsed once (half the cost of a UUIDv5 from its text form). */
-const NAMESPACE_BYTES = parseUuid(MID_NAMESPACE);
+/** The namespace as bytes, parsed once. */
+const NAMESPACE_BYTES = Buffer.from(MID_NAMESPACE.replaceAll('-', ''), 'hex');
 
-/** The uuid a V3 event has in PostHog: UUIDv5(mid, MID_NAMESPACE), the same every time it is sent. */
+/**
+ * The uuid a V3 event has in PostHog: UUIDv5(mid, MID_NAMESPACE) (RFC 9562 §5.5: SHA-1 of namespace and name, version
+ * and variant bits set), the same every time it is sent. One hash and one hex string per call (the `uuid` package
+ * copied the name into arrays first; the tests check against it).
+ */
 export function forwardedUuid(mid: string): string {
-  return uuidv5(mid, NAMESPACE_BYTES);
+  const hash = createHash('sha1').update(NAMESPACE_BYTES).update(mid, 'utf8').digest();
+  hash[6] = (hash[6] & 0x0f) | 0x50;
+  hash[8] = (hash[8] & 0x3f) | 0x80;
+  const x = hash.toString('hex', 0, 16);
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
 }
 
 /** How the forwarded event is named: the eid (default), or `eid:edata.type` (Samagra's names, e.g. `INTERACT:CLICK`). */
@@ -47,7 +55,8 @@ export interface StoredEvent {
   sid: string | null;
   did: string | null;
   ingestFormat: string;
-  raw: string;
+  /** The stored `raw` event, parsed. */
+  event: Record<string, unknown>;
 }
 
 /** One message of PostHog's `/batch/` body (https://posthog.com/docs/api/capture). */
@@ -62,7 +71,8 @@ export interface PostHogMessage {
 /** Dotted keys for every leaf of `value` under `prefix` (`context.pdata.id`); arrays are kept whole, as values. */
 function flatten(prefix: string, value: unknown, into: Record<string, unknown>): void {
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-    for (const [key, child] of Object.entries(value)) flatten(`${prefix}.${key}`, child, into);
+    // for…in, not Object.entries: no array per object (a parsed JSON object has no inherited keys).
+    for (const key in value) flatten(`${prefix}.${key}`, (value as Record<string, unknown>)[key], into);
   } else if (value !== undefined) {
     into[prefix] = value;
   }
@@ -76,7 +86,7 @@ function flatten(prefix: string, value: unknown, into: Record<string, unknown>):
  * and properties.
  */
 export function toPostHogMessage(row: StoredEvent, naming: EventNaming): PostHogMessage {
-  const event = JSON.parse(row.raw) as Record<string, unknown>;
+  const { event } = row;
   const timestamp = new Date(row.ets).toISOString();
   const distinctId = row.actorId ?? row.did ?? row.mid;
   if (row.ingestFormat === 'posthog') {
@@ -94,7 +104,9 @@ export function toPostHogMessage(row: StoredEvent, naming: EventNaming): PostHog
   const actor = event.actor as Record<string, unknown> | undefined;
   if (actor?.type !== undefined) properties['actor.type'] = actor.type;
   if (event.tags !== undefined) properties.tags = event.tags;
-  for (const part of ['context', 'object', 'edata']) flatten(part, event[part], properties);
+  flatten('context', event.context, properties);
+  flatten('object', event.object, properties);
+  flatten('edata', event.edata, properties);
   const type = properties['edata.type'];
   const name = naming === 'eid:edata.type' && typeof type === 'string' && type !== '' ? `${row.eid}:${type}` : row.eid;
   return { event: name, distinct_id: distinctId, uuid: forwardedUuid(row.mid), timestamp, properties };
