@@ -1,7 +1,8 @@
 /**
- * POST /api/insights/actors: who is behind a trend's point (a retention cell's and a funnel step's
- * actors are those insights' own `actors`, `stepActors`, `dropOff` options). The inner `query` is
- * the trend's query as sent to POST /api/insights/trends, parsed by its schema.
+ * POST /api/insights/actors: who is behind a trend's point, a path's link, a stickiness or a
+ * lifecycle bar (a retention cell's and a funnel step's actors are those insights' own `actors`,
+ * `stepActors`, `dropOff` options). The inner `query` is the query as sent to POST
+ * /api/insights/<kind>, parsed by that kind's schema.
  */
 import { type Static, Type } from '@sinclair/typebox';
 
@@ -41,7 +42,53 @@ export const PathActorsBody = Type.Object(
 );
 export type PathActorsBody = Static<typeof PathActorsBody>;
 
-export const ActorsBehindBody = Type.Union([TrendActorsBody, PathActorsBody]);
+/** The actors of a stickiness bar: those who did series `series` in exactly `intervals` of the range's intervals. */
+export const StickinessActorsBody = Type.Object(
+  {
+    kind: Type.Literal('stickiness'),
+    query: Type.Unknown(),
+    /** Index into the query's `series`. */
+    series: Index,
+    /** 1…N, as the answer's `intervals`. */
+    intervals: Type.Integer({ minimum: 1, maximum: 10_000 }),
+    limit: Limit,
+  },
+  closed,
+);
+export type StickinessActorsBody = Static<typeof StickinessActorsBody>;
+
+/** The actors of a lifecycle bar: those with status `status` in bucket `bucket` (its index in the answer's `buckets`). */
+export const LifecycleActorsBody = Type.Object(
+  {
+    kind: Type.Literal('lifecycle'),
+    query: Type.Unknown(),
+    status: Type.Union([
+      Type.Literal('new'),
+      Type.Literal('returning'),
+      Type.Literal('resurrecting'),
+      Type.Literal('dormant'),
+    ]),
+    bucket: Index,
+    limit: Limit,
+  },
+  closed,
+);
+export type LifecycleActorsBody = Static<typeof LifecycleActorsBody>;
+
+/** Each kind's body, by `kind`: the route checks a body against its own kind's schema. */
+export const ACTORS_BODIES = {
+  trends: TrendActorsBody,
+  paths: PathActorsBody,
+  stickiness: StickinessActorsBody,
+  lifecycle: LifecycleActorsBody,
+} as const;
+
+export const ActorsBehindBody = Type.Union([
+  TrendActorsBody,
+  PathActorsBody,
+  StickinessActorsBody,
+  LifecycleActorsBody,
+]);
 export type ActorsBehindBody = Static<typeof ActorsBehindBody>;
 
 /** The answer: actor ids (most events first, then by id) and how many there are in all. */

@@ -60,6 +60,8 @@ export interface FunnelsResult {
     toStep: number;
     bins: { fromSeconds: number; toSeconds: number; count: number }[];
   };
+  /** Query `compare`: the same query's answer over the period just before. */
+  previous?: Omit<FunnelsResult, 'previous'>;
 }
 
 export interface RetentionCohort {
@@ -79,6 +81,8 @@ export interface RetentionResult {
   breakdown?: { value: string | null; other?: boolean; cohorts: RetentionCohort[] }[];
   /** Query `actors`: the entities of one cell, in id order. */
   actors?: { cohort: string; period: number; entities: string[] };
+  /** Query `compare`: the same query's answer over the period just before. */
+  previous?: Omit<RetentionResult, 'previous'>;
 }
 
 export interface PathNode {
@@ -109,6 +113,8 @@ export interface StickinessResult {
   intervals: number[];
   /** data[i] = entities active in exactly intervals[i] intervals. */
   series: { label: string; eid: string; data: number[] }[];
+  /** Query `compare`: the same query's answer over the period just before. */
+  previous?: Omit<StickinessResult, 'previous'>;
 }
 
 export type LifecycleStatus = 'new' | 'returning' | 'resurrecting' | 'dormant';
@@ -117,6 +123,8 @@ export interface LifecycleResult {
   interval: Interval;
   buckets: string[];
   series: Record<LifecycleStatus, number[]>;
+  /** Query `compare`: the same query's answer over the period just before. */
+  previous?: Omit<LifecycleResult, 'previous'>;
 }
 
 /** Counts and seconds of time spent over a set of summaries. */

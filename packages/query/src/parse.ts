@@ -300,6 +300,7 @@ const funnels: Resolver<'funnels'> = (q, c) => {
     ...(attribution === 'step' ? { breakdownAttributionStep: q.breakdownAttributionStep } : {}),
     ...(conversionTime ? { conversionTime } : {}),
     ...(q.stepActors ? { stepActors: { step: q.stepActors.step, limit: q.stepActors.limit ?? 100 } } : {}),
+    ...(q.compare ? { compare: true } : {}),
   };
   return { kind: 'funnels', query, range };
 };
@@ -320,6 +321,7 @@ const retention: Resolver<'retention'> = (q, c) => {
     retentionType: q.retentionType ?? 'first_time',
     ...(q.breakdown ? { breakdown: c.breakdown(q.breakdown, 'breakdown') } : {}),
     ...(q.actors ? { actors: { ...q.actors, limit: q.actors.limit ?? 100 } } : {}),
+    ...(q.compare ? { compare: true } : {}),
   };
   if (q.actors && q.actors.period >= (q.periods ?? 8)) c.fail('actors.period', 'must be below periods');
   return { kind: 'retention', query, range };
@@ -360,6 +362,7 @@ const stickiness: Resolver<'stickiness'> = (q, c) => {
     interval,
     aggregateBy: q.aggregateBy ?? 'actor',
     filters: c.filters(q.filters, 'filters'),
+    ...(q.compare ? { compare: true } : {}),
   };
   return { kind: 'stickiness', query, range };
 };
@@ -368,7 +371,13 @@ const lifecycle: Resolver<'lifecycle'> = (q, c) => {
   const interval = q.interval ?? 'day';
   const event = c.selector(q.event, 'event');
   const { dateRange, range } = c.range(q.dateRange, 'dateRange', interval);
-  const query: LifecycleQuery = { event, dateRange, interval, filters: c.filters(q.filters, 'filters') };
+  const query: LifecycleQuery = {
+    event,
+    dateRange,
+    interval,
+    filters: c.filters(q.filters, 'filters'),
+    ...(q.compare ? { compare: true } : {}),
+  };
   return { kind: 'lifecycle', query, range };
 };
 

@@ -177,6 +177,8 @@ export const FunnelsQuery = Type.Object(
     /** Events that void an attempt between two of its steps (not with `stepOrder: any`). */
     exclusions: Type.Optional(Type.Array(FunnelExclusion, { maxItems: 5 })),
     dateRange: DateRange,
+    /** Also answer the same query over the period just before (`previous`, the same length; as trends' compare). */
+    compare: Type.Optional(Type.Boolean()),
     /** From the first step, in seconds. Default 14 days. */
     windowSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 366 * 86400 })),
     /** Default `actor`. */
@@ -252,6 +254,8 @@ export const RetentionQuery = Type.Object(
     /** Periods shown, including period 0. Default 8, at most 60. */
     periods: Type.Optional(Type.Integer({ minimum: 1, maximum: 60 })),
     dateRange: DateRange,
+    /** Also answer the same query over the period just before (`previous`, the same length; as trends' compare). */
+    compare: Type.Optional(Type.Boolean()),
     /** Default `actor`. */
     aggregateBy: Type.Optional(oneOf(['actor', 'device'] as const)),
     filters: Type.Optional(Filters),
@@ -299,6 +303,8 @@ export const StickinessQuery = Type.Object(
   {
     series: Type.Array(EventSelector, { minItems: 1, maxItems: 10 }),
     dateRange: DateRange,
+    /** Also answer the same query over the period just before (`previous`, the same length; as trends' compare). */
+    compare: Type.Optional(Type.Boolean()),
     /** Default `day`. */
     interval: Type.Optional(oneOf(PERIODS)),
     /** Default `actor`. */
@@ -313,6 +319,8 @@ export const LifecycleQuery = Type.Object(
   {
     event: EventSelector,
     dateRange: DateRange,
+    /** Also answer the same query over the period just before (`previous`, the same length; as trends' compare). */
+    compare: Type.Optional(Type.Boolean()),
     /** Default `day`. */
     interval: Type.Optional(oneOf(INTERVALS)),
     filters: Type.Optional(Filters),

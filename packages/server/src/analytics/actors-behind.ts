@@ -1,14 +1,22 @@
 /**
- * The actors behind a trend's point (series, bucket, breakdown value). The conditions mirror
- * trends.ts, so the number of actors of a point counted by `unique_actors` (or `dau`/`wau`/`mau`)
- * equals its value. (A retention cell's and a funnel step's actors are their insights' own
+ * The actors behind a trend's point (series, bucket, breakdown value), a stickiness bar (series,
+ * active intervals) and a lifecycle bar (status, bucket). The conditions mirror trends.ts,
+ * stickiness.ts and lifecycle.ts, so the number of actors of a point counted by `unique_actors`
+ * (or `dau`/`wau`/`mau`), and of a stickiness or lifecycle bar, equals its value. (A retention cell's and a funnel step's actors are their insights' own
  * `actors`, `stepActors` and `dropOff` options; the actors along a path are paths.ts `pathActors`.)
  */
-import { type ActorsBehind, bucketsOf, type RetentionQuery, type TrendsQuery } from '@telemetry/query';
+import {
+  type ActorsBehind,
+  bucketsOf,
+  type LifecycleActorsBody,
+  type LifecycleQuery,
+  type StickinessQuery,
+  type TrendsQuery,
+} from '@telemetry/query';
 import type { Store } from '../store/store.js';
 import { dialectFor, SqlParams } from './dialect/index.js';
 import { filtersSql, selectorSql } from './filters.js';
-import { inBreakdownGroup, validatedProperty } from './properties.js';
+import { ENTITY_COLUMNS, inBreakdownGroup, validatedProperty } from './properties.js';
 import { bucketOfSql, rangeSql, resolveRange } from './sql-time.js';
 
 const DAY = 86_400_000;
@@ -60,5 +68,60 @@ export async function trendActors(
   const sql = `SELECT actor_key AS e, count(*) AS n FROM events
     WHERE ${selectorSql(s, p)} AND ${filtersSql(query.filters, p)} AND actor_key IS NOT NULL AND ${when}${breakdown}
     GROUP BY actor_key`;
+  return listed(store, sql, p, at.limit ?? 100);
+}
+
+/** The entities who did series `series` in exactly `intervals` of the range's intervals (stickiness.ts). */
+export async function stickinessActors(
+  store: Store,
+  query: StickinessQuery,
+  at: { series: number; intervals: number; limit?: number },
+  now = Date.now(),
+): Promise<ActorsBehind> {
+  const s = query.series[at.series];
+  if (!s) throw new NoSuchFigure(`series ${at.series} is past the last (${query.series.length - 1})`);
+  const p = new SqlParams(dialectFor(store.dialect));
+  const range = resolveRange(query.dateRange, now);
+  const interval = query.interval ?? 'day';
+  const n = bucketsOf(interval, range).length;
+  if (at.intervals > n) throw new NoSuchFigure(`intervals ${at.intervals} is past the last (${n})`);
+  const entity = ENTITY_COLUMNS[query.aggregateBy ?? 'actor'];
+  const sql = `SELECT e, n FROM (SELECT ${entity} AS e, count(*) AS n,
+      count(DISTINCT ${bucketOfSql(interval, 'ets', range, p)}) AS active FROM events
+      WHERE ${selectorSql(s, p)} AND ${filtersSql(query.filters, p)} AND ${entity} IS NOT NULL AND ${rangeSql(range, p)}
+      GROUP BY ${entity}) AS per_entity WHERE active = ${p.int(at.intervals)}`;
+  return listed(store, sql, p, at.limit ?? 100);
+}
+
+/**
+ * The actors with `status` in bucket `bucket` (lifecycle.ts' definitions), with their events in
+ * that bucket (a dormant actor: in the bucket before, when they were last active).
+ */
+export async function lifecycleActors(
+  store: Store,
+  query: LifecycleQuery,
+  at: { status: LifecycleActorsBody['status']; bucket: number; limit?: number },
+  now = Date.now(),
+): Promise<ActorsBehind> {
+  const p = new SqlParams(dialectFor(store.dialect));
+  const range = resolveRange(query.dateRange, now);
+  const b = p.int(bucketAt(bucketsOf(query.interval ?? 'day', range), at.bucket, 'bucket'));
+  // All history up to the range end, as lifecycle.ts reads it.
+  const active = `WITH active AS (SELECT actor_key AS e, ${bucketOfSql(query.interval ?? 'day', 'ets', range, p)} AS b,
+      count(*) AS n FROM events
+      WHERE ${selectorSql(query.event, p)} AND ${filtersSql(query.filters, p)} AND actor_key IS NOT NULL
+        AND ets < ${p.int(range.to)} GROUP BY 1, 2)`;
+  const was = (bucket: string) => `EXISTS (SELECT 1 FROM active x WHERE x.e = cur.e AND x.b = ${bucket})`;
+  const before = `EXISTS (SELECT 1 FROM active x WHERE x.e = cur.e AND x.b < cur.b)`;
+  const sql =
+    at.status === 'dormant'
+      ? `${active} SELECT e, n FROM active cur WHERE cur.b = ${b} - 1 AND NOT ${was(`${b}`)}`
+      : `${active} SELECT e, n FROM active cur WHERE cur.b = ${b} AND ${
+          at.status === 'new'
+            ? `NOT ${before}`
+            : at.status === 'returning'
+              ? was('cur.b - 1')
+              : `NOT ${was('cur.b - 1')} AND ${before}`
+        }`;
   return listed(store, sql, p, at.limit ?? 100);
 }

@@ -1,19 +1,21 @@
 /**
- * POST /api/insights/actors: the actors behind a trend's point or along a path's link (@telemetry/query
+ * POST /api/insights/actors: the actors behind a trend's point, along a path's link, or behind a
+ * stickiness or lifecycle bar (@telemetry/query
  * ActorsBehindBody → ActorsBehind). The inner query is parsed by its kind's schema, as POST
  * /api/insights/<kind> does; a figure the query does not have is a 400.
  */
 import {
+  ACTORS_BODIES,
   ActorsBehindBody,
   formatQueryErrors,
-  PathActorsBody,
+  type LifecycleQuery,
   type PathsQuery,
   parseInsight,
+  type StickinessQuery,
   schemaErrors,
-  TrendActorsBody,
   type TrendsQuery,
 } from '@telemetry/query';
-import { NoSuchFigure, trendActors } from '../analytics/actors-behind.js';
+import { lifecycleActors, NoSuchFigure, stickinessActors, trendActors } from '../analytics/actors-behind.js';
 import { pathActors } from '../analytics/paths.js';
 import type { RouteGroup } from '../app.js';
 import { requireAdmin } from './auth.js';
@@ -28,8 +30,11 @@ export const insightActorsRoutes: RouteGroup = (app, ctx) => {
       schema: { body: ActorsBehindBody },
       validatorCompiler: () => (body: unknown) => {
         // Checked against its kind's own schema, so an error names the wrong field, not the union.
-        const kind = (body as { kind?: unknown } | null)?.kind;
-        const errors = schemaErrors(kind === 'paths' ? PathActorsBody : TrendActorsBody, body);
+        const kind = String((body as { kind?: unknown } | null)?.kind);
+        const errors = schemaErrors(
+          Object.hasOwn(ACTORS_BODIES, kind) ? ACTORS_BODIES[kind as 'trends'] : ActorsBehindBody,
+          body,
+        );
         return errors.length ? { error: new ApiError('QUERY_INVALID', formatQueryErrors(errors)) } : { value: body };
       },
     },
@@ -46,8 +51,11 @@ export const insightActorsRoutes: RouteGroup = (app, ctx) => {
         );
       const store = readStore(ctx, reply);
       try {
-        if (body.kind === 'paths') return await pathActors(store, parsed.value.query as PathsQuery, body, now);
-        return await trendActors(store, parsed.value.query as TrendsQuery, body, now);
+        const query = parsed.value.query;
+        if (body.kind === 'paths') return await pathActors(store, query as PathsQuery, body, now);
+        if (body.kind === 'stickiness') return await stickinessActors(store, query as StickinessQuery, body, now);
+        if (body.kind === 'lifecycle') return await lifecycleActors(store, query as LifecycleQuery, body, now);
+        return await trendActors(store, query as TrendsQuery, body, now);
       } catch (e) {
         if (e instanceof NoSuchFigure) throw new ApiError('QUERY_INVALID', e.message);
         throw e;

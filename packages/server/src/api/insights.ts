@@ -1,9 +1,14 @@
-/** POST /api/insights/<kind>: the insight query (parsed by its route schema, insight-route.ts) → run → reply. */
-import type { InsightKind } from '@telemetry/query';
+/**
+ * POST /api/insights/<kind>: the insight query (parsed by its route schema, insight-route.ts) → run → reply.
+ * `compare` on a funnel, retention, stickiness or lifecycle query adds `previous`: the same query over
+ * the period just before (sql-time.ts previousRange, as trends compares), without its drill-down options.
+ */
+import type { InsightKind, ResolvedRange } from '@telemetry/query';
 import { runFunnels } from '../analytics/funnels.js';
 import { runLifecycle } from '../analytics/lifecycle.js';
 import { runPaths } from '../analytics/paths.js';
 import { runRetention } from '../analytics/retention.js';
+import { previousRange } from '../analytics/sql-time.js';
 import { runStickiness } from '../analytics/stickiness.js';
 import { runTrends } from '../analytics/trends.js';
 import type { RouteGroup } from '../app.js';
@@ -13,8 +18,9 @@ import { insightRoute, parsedBody } from './insight-route.js';
 import { readStore } from './read-bounds.js';
 
 type EventInsight = Exclude<InsightKind, 'sessions'>;
+type Run = (store: Store, query: never, now: number) => Promise<unknown>;
 
-const RUN: Record<EventInsight, (store: Store, query: never, now: number) => Promise<unknown>> = {
+const RUN: Record<EventInsight, Run> = {
   trends: runTrends,
   funnels: runFunnels,
   retention: runRetention,
@@ -23,16 +29,37 @@ const RUN: Record<EventInsight, (store: Store, query: never, now: number) => Pro
   lifecycle: runLifecycle,
 };
 
+/** Drill-down options: they ask about the current period's cells, not the previous period's. */
+const DRILL = ['compare', 'stepActors', 'dropOff', 'conversionTime', 'actors'];
+
+/** The answer, with `previous` when a kind other than trends (which compares bucket by bucket itself) asks `compare`. */
+async function withPrevious(
+  kind: EventInsight,
+  run: Run,
+  store: Store,
+  query: Record<string, unknown>,
+  range: ResolvedRange,
+  now: number,
+): Promise<unknown> {
+  if (kind === 'trends' || query.compare !== true) return run(store, query as never, now);
+  const before = previousRange(range);
+  const earlier = Object.fromEntries(Object.entries(query).filter(([k]) => !DRILL.includes(k)));
+  earlier.dateRange = {
+    from: new Date(before.from).toISOString(),
+    to: new Date(before.to).toISOString(),
+    timezone: range.timezone,
+  };
+  const [answer, previous] = await Promise.all([run(store, query as never, now), run(store, earlier as never, now)]);
+  return { ...(answer as object), previous };
+}
+
 export const insightsRoutes: RouteGroup = (app, ctx) => {
   cacheAnswers(app, ctx);
-  for (const [kind, run] of Object.entries(RUN) as [
-    EventInsight,
-    (s: Store, q: unknown, n: number) => Promise<unknown>,
-  ][]) {
+  for (const [kind, run] of Object.entries(RUN) as [EventInsight, Run][]) {
     app.post(`/api/insights/${kind}`, insightRoute(kind, ctx.config.adminToken), async (request, reply) => {
-      const { query, now } = parsedBody(request, kind);
+      const { query, range, now } = parsedBody(request, kind);
       // Store errors (timeout, busy, too large, unavailable) become API errors in api/errors.ts.
-      return run(readStore(ctx, reply), query, now);
+      return withPrevious(kind, run, readStore(ctx, reply), query as Record<string, unknown>, range, now);
     });
   }
 };
