@@ -1,12 +1,14 @@
 /**
  * Data quality: rejected events by day and reason, by eid, channel and app version, and the
- * latest ones with the validator's messages (each naming the field path that was wrong).
+ * latest ones with the validator's messages (each naming the field path that was wrong); the PostHog forwarder's
+ * status when it is configured (ForwardStatus.tsx).
  */
 import type { FailedSummary } from '@telemetry/query';
 import { useState } from 'react';
 import { Chart } from '../chart';
 import { fmt, useApi } from '../insight';
 import { Show } from '../states';
+import ForwardStatus from './ForwardStatus';
 
 interface Failed {
   syncts: number;
@@ -47,6 +49,7 @@ export default function DataQuality() {
   return (
     <div>
       <h1>Data quality</h1>
+      <ForwardStatus />
       <label>
         Range{' '}
         <select value={days} onChange={(e) => setDays(Number(e.target.value))}>

@@ -1,0 +1,118 @@
+/**
+ * The data-quality page's PostHog forwarder panel in real Chromium: with the forwarder configured (pointed at a local
+ * PostHog-format `/batch/` server that answers 503 once) its figures equal GET /api/forward/status — lag, sent,
+ * refused, sent again, dead letters, the last error; without the forwarder the panel is absent.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+import { CHROMIUM_SKIP, launchChromium } from '../../server/test/chromium.js';
+import { eventually, interact, postBatch, startTestServer } from '../../server/test/helpers.js';
+import { startBatchServer } from '../../server/test/posthog-batch-server.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const BUILT = fs.existsSync(path.join(ROOT, 'packages/dashboard/dist/index.html'));
+const SKIP = CHROMIUM_SKIP || (BUILT ? false : 'forward-status suite: packages/dashboard/dist missing (npm run build)');
+const TOKEN = 'forward-status-token';
+const KEY = 'phc_forward_status';
+
+interface Status {
+  enabled: boolean;
+  lagEvents: number;
+  lagSeconds: number;
+  sent: number;
+  failed: number;
+  resent: number;
+  deadLetters: number;
+  lastError?: string;
+}
+
+let browser: Browser;
+const closers: Array<() => Promise<void>> = [];
+before(async () => {
+  if (!SKIP) browser = await launchChromium();
+});
+after(async () => {
+  for (const close of closers.reverse()) await close();
+  await browser?.close();
+});
+
+async function open(url: string): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await page.addInitScript((t) => sessionStorage.setItem('telemetry.adminToken', t), TOKEN);
+  await page.goto(`${url}/#/quality`);
+  return page;
+}
+
+const figure = async (page: Page, id: string) =>
+  Number((await page.getByTestId(id).innerText({ timeout: 60_000 })).replace(/,/g, ''));
+
+describe('data quality: the forwarder panel', { skip: SKIP }, () => {
+  test('shows the figures of /api/forward/status when the forwarder is configured', async () => {
+    // The first request is answered 503 (sent again after a backoff); the poison event is refused (dead letter).
+    const posthog = await startBatchServer(KEY, (i, batch) => ({
+      status: i === 0 ? 503 : batch.some((m) => m.properties['edata.id'] === 'poison') ? 400 : 200,
+    }));
+    closers.push(posthog.close);
+    const server = await startTestServer({
+      adminToken: TOKEN,
+      forwardPostHog: {
+        host: posthog.url,
+        apiKey: KEY,
+        channels: [],
+        eids: [],
+        naming: 'eid',
+        batchSize: 10,
+        retryMs: 20,
+      },
+    });
+    closers.push(server.close);
+    const events = Array.from({ length: 7 }, (_, i) =>
+      interact({
+        mid: `fs-${i}-${Date.now()}`,
+        ets: Date.now(),
+        ...(i === 3 ? { edata: { type: 'CLICK', id: 'poison' } } : {}),
+      }),
+    );
+    const res = await postBatch(server, {
+      id: 'api.sunbird.telemetry',
+      ver: '3.0',
+      params: { msgid: `fs-${Date.now()}` },
+      events,
+    });
+    assert.equal(res.status, 200);
+    const status = async () =>
+      (await (
+        await fetch(`${server.url}/api/forward/status`, { headers: { authorization: `Bearer ${TOKEN}` } })
+      ).json()) as Status;
+    await eventually(async () => {
+      const s = await status();
+      return s.sent === 6 && s.failed === 1 && s.lagEvents === 0 && s.deadLetters === 1;
+    });
+    const api = await status();
+    assert.ok(api.resent >= 7, `the 503'd batch was sent again (${api.resent})`);
+    const page = await open(server.url);
+    await page.getByTestId('forward-status').waitFor({ timeout: 60_000 });
+    assert.equal(await figure(page, 'forward-sent'), api.sent);
+    assert.equal(await figure(page, 'forward-failed'), api.failed);
+    assert.equal(await figure(page, 'forward-resent'), api.resent);
+    assert.equal(await figure(page, 'forward-lag-events'), api.lagEvents);
+    assert.equal(await figure(page, 'forward-lag-seconds'), api.lagSeconds);
+    assert.equal(await figure(page, 'forward-dead-letters'), api.deadLetters);
+    assert.ok(api.lastError);
+    assert.ok((await page.getByTestId('forward-last-error').innerText()).includes(api.lastError));
+    await page.close();
+  });
+
+  test('is absent when the forwarder is not configured', async () => {
+    const server = await startTestServer({ adminToken: TOKEN });
+    closers.push(server.close);
+    const page = await open(server.url);
+    await page.getByTestId('failed-total').waitFor({ timeout: 60_000 });
+    assert.equal(await page.getByTestId('forward-status').count(), 0);
+    await page.close();
+  });
+});
