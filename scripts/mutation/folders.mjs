@@ -10,6 +10,8 @@ export const FOLDERS = {
       'packages/server/src/ingest/*.test.ts',
       'packages/server/test/bad-input.test.ts',
       'packages/server/test/ingest-*.test.ts',
+      // ingest/posthog/ (PostHog's capture API, added after issue 10 began): its HTTP suite.
+      'packages/server/test/posthog-capture.test.ts',
     ],
   },
   dedup: {

@@ -1,4 +1,4 @@
-// `npm run test:mutation [-- folder…] [--summary] [--fresh]`: StrykerJS over each named folder (default: all of
+// `npm run test:mutation [-- folder…] [--summary] [--fresh] [--only=file,…]`: StrykerJS over each named folder (default: all of
 // scripts/mutation/folders.mjs), one source file (a chunk) at a time, then the score per folder and file and every
 // surviving mutant. Reports stay in reports/mutation/<folder>/ (git-ignored), one per chunk (a few neighbouring
 // files), so a run cut short keeps what it finished, and StrykerJS's incremental mode reruns only mutants whose code or covering test files
@@ -29,11 +29,19 @@ function sourceFiles(folder) {
 // A chunk is a run of neighbouring source files of about CHUNK_BYTES: StrykerJS's start-up (sandbox, dry run of
 // the folder's test files) costs about a minute on a busy machine, so one chunk per tiny file would waste it.
 const CHUNK_BYTES = 15_000;
+// `--only=a.ts,b.ts` (paths relative to the root) mutates just those files of the folders, one chunk per file:
+// on a busy machine a chunk that cannot finish loses all its results, so a run is narrowed to what fits.
+const only = args
+  .find((a) => a.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',');
 /** The folder's source files in chunks: [{ name: '<folder>/<first file's path with / as _>', files }]. */
 function chunks(name) {
   const result = [];
   let bytes = Number.POSITIVE_INFINITY;
   for (const file of sourceFiles(FOLDERS[name])) {
+    if (only && !only.includes(file)) continue;
+    if (only) bytes = Number.POSITIVE_INFINITY;
     const size = fs.statSync(path.join(root, file)).size;
     if (bytes + size > CHUNK_BYTES) {
       result.push({ name: `${name}/${file.replace(/\.ts$/, '').replace(/\//g, '_')}`, files: [] });

@@ -184,3 +184,30 @@ test('close() waits for the commit in flight; a segment whose only commit failed
     [[5, ['x\n']]],
   );
 });
+
+test('a rotation timer that fires during a commit seals the segment after that commit, in the same loop', async () => {
+  let release: (() => void) | undefined;
+  const faults: Faults = {
+    datasync: () =>
+      new Promise<void>((r) => {
+        release = r;
+      }),
+  };
+  faultyOpen(faults);
+  const dir = tempDir();
+  const sealed: SealedSegment[] = [];
+  const log = new SegmentLog({ dir, rotateMs: 1, onSealed: (s) => sealed.push(s) }, 1);
+  const first = log.append('a\n');
+  for (let waited = 0; !release && waited < 30_000; waited += 5) await new Promise((r) => setTimeout(r, 5));
+  assert.ok(release, 'the first commit reached its fsync');
+  // The 1 ms rotation timer fires while the fsync is held: a second flush loop would close the segment under it.
+  await new Promise((r) => setTimeout(r, 300));
+  faults.datasync = undefined;
+  release?.();
+  await first;
+  await log.close();
+  assert.deepEqual(
+    sealed.map((s) => [s.segment, groups(s.file)]),
+    [[1, ['a\n']]],
+  );
+});

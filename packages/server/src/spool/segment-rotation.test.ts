@@ -44,3 +44,23 @@ test('without rotateBytes a quiet segment is sealed by its timer', async () => {
   await log.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+test('by default a segment is sealed once it holds 8 MiB', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spool-rotate-'));
+  const sealed: SealedSegment[] = [];
+  const log = new SegmentLog({ dir, rotateMs: 3_600_000, onSealed: (s) => sealed.push(s) }, 1);
+  const half = `${'x'.repeat(4 * 1024 * 1024 - 1)}\n`;
+  await log.append(half);
+  assert.deepEqual(sealed, [], '4 MiB stay in the open segment');
+  await log.append(half);
+  // Sealed right after the commit's acknowledgement, in the same flush loop.
+  for (let waited = 0; sealed.length === 0 && waited < 30_000; waited += 10)
+    await new Promise((r) => setTimeout(r, 10));
+  assert.deepEqual(
+    sealed.map((s) => [s.segment, s.bytes > 8 * 1024 * 1024]),
+    [[1, true]],
+    'the commit that reaches 8 MiB seals the segment',
+  );
+  await log.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
