@@ -13,9 +13,11 @@ let batches: { msgid: string; events: { mid: string }[]; envelope: Record<string
 let inFlight = 0;
 let maxInFlight = 0;
 let statuses: number[] = [];
+let requests = 0;
 
 before(async () => {
   server = http.createServer((req, res) => {
+    requests++;
     inFlight++;
     maxInFlight = Math.max(maxInFlight, inFlight);
     let body = '';
@@ -69,13 +71,17 @@ test('retries 503 and 429, gives up at once on 400', async () => {
   statuses = [503, 429];
   const params = resolveParams({ users: 1 });
   const n = [...simulate(params)].length;
+  requests = 0;
   const result = await sendOverHttp(simulate(params), { url, concurrency: 1, msgidPrefix: 'r', batchSize: 1000 });
   assert.equal(result.events, n);
   assert.equal(batches.length, 1);
+  assert.equal(requests, 3, 'one batch: a 503, a 429, then the 200');
 
   statuses = [400];
+  requests = 0;
   await assert.rejects(
     sendOverHttp(simulate(params), { url, concurrency: 1, msgidPrefix: 'x', batchSize: 1000 }),
     /answered 400/,
   );
+  assert.equal(requests, 1, 'a 400 is not retried');
 });
