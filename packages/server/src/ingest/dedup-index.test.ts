@@ -73,3 +73,36 @@ for (const half of [0, 1] as const) {
     assert.equal(index.size, 2);
   });
 }
+
+test('the high half of the hash is 32-bit FNV-1a (its published test vectors)', () => {
+  // Test vectors of the FNV reference (Fowler/Noll/Vo, FNV-1a 32-bit): "" , "a", "foobar".
+  assert.deepEqual(
+    ['', 'a', 'foobar'].map((id) => dedupHash(id)[0]),
+    [0x811c9dc5, 0xe40c292c, 0xbf9cf968],
+  );
+});
+
+// Ids whose low hash half comes out of the mixing as 0 and 1 (the empty and deleted slot markers) and as the two
+// largest 32-bit values; found by inverting the last mixing step (the multiplier is odd, the xor-shift invertible).
+const MARKER_IDS = ['mid-250451-\u1241', 'mid-28949-\u27f5', 'mid-31645-\uf8c7', 'mid-25375-\ub0a4'];
+
+test('ids whose hash would equal a slot marker are moved off it; the largest low halves stay as they are', () => {
+  assert.deepEqual(
+    MARKER_IDS.map((id) => dedupHash(id)[1]),
+    [2, 3, 0xfffffffe, 0xffffffff],
+    'these ids were found for this hash: a changed hash needs new ones',
+  );
+  const index = new DedupIndex(4);
+  for (let i = 0; i < 20; i++) index.add(`other-${i}`);
+  for (const id of MARKER_IDS) assert.equal(index.add(id), true, id);
+  for (const id of MARKER_IDS) assert.equal(index.has(id), true, `${id} is found`);
+  for (const id of MARKER_IDS) assert.equal(index.add(id), false, `${id} is a duplicate`);
+  assert.equal(index.size, 24);
+  for (const id of MARKER_IDS) index.delete(id);
+  assert.deepEqual(
+    MARKER_IDS.filter((id) => index.has(id)),
+    [],
+  );
+  assert.equal(index.size, 20);
+  assert.ok(Array.from({ length: 20 }, (_, i) => `other-${i}`).every((id) => index.has(id)));
+});
