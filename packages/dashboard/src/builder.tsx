@@ -339,6 +339,16 @@ function KindFields({ kind, q, set, d }: { kind: InsightKind; q: Q; set: (patch:
       onChange={(v) => set({ interval: v })}
     />
   );
+  const compare = (
+    <label>
+      <input
+        type="checkbox"
+        checked={q.compare === true}
+        onChange={(e) => set({ compare: e.target.checked || undefined })}
+      />{' '}
+      Compare to previous period
+    </label>
+  );
   switch (kind) {
     case 'trends':
       return (
@@ -373,13 +383,23 @@ function KindFields({ kind, q, set, d }: { kind: InsightKind; q: Q; set: (patch:
           <div className="toolbar">
             {interval(INTERVALS)}
             {breakdown}
+            {compare}
+          </div>
+          <div className="toolbar">
+            <Text
+              label="Formula"
+              value={String(q.formula ?? '')}
+              placeholder="A / B * 100"
+              size={16}
+              onCommit={(v) => set({ formula: v || undefined })}
+            />
             <label>
               <input
                 type="checkbox"
-                checked={q.compare === true}
-                onChange={(e) => set({ compare: e.target.checked || undefined })}
+                checked={q.aggregate === 'range'}
+                onChange={(e) => set({ aggregate: e.target.checked ? 'range' : undefined })}
               />{' '}
-              Compare to previous period
+              Value over the whole range
             </label>
           </div>
         </>
@@ -411,6 +431,7 @@ function KindFields({ kind, q, set, d }: { kind: InsightKind; q: Q; set: (patch:
             />
             {aggregate(AGGREGATIONS)}
             {breakdown}
+            {compare}
             {q.breakdown !== undefined && (
               <Select
                 label="Attributed to"
@@ -433,6 +454,7 @@ function KindFields({ kind, q, set, d }: { kind: InsightKind; q: Q; set: (patch:
               />
             )}
           </div>
+          <ConversionTimeFields q={q} set={set} />
           <SelectorList
             name="Exclusion"
             items={(q.exclusions as Selector[] | undefined) ?? []}
@@ -502,6 +524,7 @@ function KindFields({ kind, q, set, d }: { kind: InsightKind; q: Q; set: (patch:
               onCommit={(v) => set({ periods: int(v) })}
             />
             {aggregate(['actor', 'device'])}
+            {compare}
           </div>
         </>
       );
@@ -546,6 +569,7 @@ function KindFields({ kind, q, set, d }: { kind: InsightKind; q: Q; set: (patch:
           <div className="toolbar">
             {interval(PERIODS)}
             {aggregate(['actor', 'device'])}
+            {compare}
           </div>
         </>
       );
@@ -558,10 +582,57 @@ function KindFields({ kind, q, set, d }: { kind: InsightKind; q: Q; set: (patch:
             discovery={d}
             onChange={(event) => set({ event })}
           />
-          <div className="toolbar">{interval(INTERVALS)}</div>
+          <div className="toolbar">
+            {interval(INTERVALS)}
+            {compare}
+          </div>
         </>
       );
   }
+}
+
+/** A funnel's time-to-convert distribution (`conversionTime`): from which step to which, in how many bins. */
+function ConversionTimeFields({ q, set }: { q: Q; set: (patch: Q) => void }) {
+  const ct = q.conversionTime as { fromStep?: number; toStep?: number; bins?: number } | undefined;
+  const steps = (q.steps as unknown[]).length;
+  const put = (patch: Q) => set({ conversionTime: clean({ ...ct, ...patch }) });
+  return (
+    <div className="toolbar">
+      <label>
+        <input
+          type="checkbox"
+          checked={ct !== undefined}
+          onChange={(e) => set({ conversionTime: e.target.checked ? {} : undefined })}
+        />{' '}
+        Time to convert
+      </label>
+      {ct && (
+        <>
+          <Text
+            label="From step"
+            type="number"
+            value={String(ct.fromStep ?? '')}
+            placeholder="1"
+            onCommit={(v) => put({ fromStep: int(v) })}
+          />
+          <Text
+            label="To step"
+            type="number"
+            value={String(ct.toStep ?? '')}
+            placeholder={String(steps)}
+            onCommit={(v) => put({ toStep: int(v) })}
+          />
+          <Text
+            label="Bins"
+            type="number"
+            value={String(ct.bins ?? '')}
+            placeholder="10"
+            onCommit={(v) => put({ bins: int(v) })}
+          />
+        </>
+      )}
+    </div>
+  );
 }
 
 function PathFields({ q, set }: { q: Q; set: (patch: Q) => void }) {

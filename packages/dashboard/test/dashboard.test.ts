@@ -279,6 +279,136 @@ describe('dashboard', { skip: SKIP }, () => {
     await page.close();
   });
 
+  test('builder additions: compare for funnels, retention, stickiness and lifecycle, time to convert, a formula and the whole-range value equal the API', async () => {
+    const n = (v: number | null) => (v === null ? '–' : v.toLocaleString('en-US', { maximumFractionDigits: 4 }));
+    const queryOf = (page: Page) =>
+      JSON.parse(new URLSearchParams(new URL(page.url()).hash.split('?')[1]).get('q') as string);
+    /** The view of `page`'s URL opened afresh (the URL is the whole view): its tables' cells once shown. */
+    const shown = async (page: Page, tables: string[]) => {
+      const again = await open(new URL(page.url()).hash);
+      const cells = [];
+      for (const id of tables) {
+        const table = again.getByTestId(id).locator('table').first();
+        await table.waitFor({ timeout: 60_000 });
+        cells.push(
+          await table
+            .locator('tbody tr')
+            .evaluateAll((rows) =>
+              rows.map((r) => [...r.querySelectorAll('td')].map((td) => (td.textContent ?? '').trim())),
+            ),
+        );
+      }
+      await again.close();
+      return cells;
+    };
+    const byLabel = (rows: string[][], label: string) => rows.find((r) => r[0] === label)?.slice(1);
+
+    // Funnels: compare and time to convert, from the form.
+    // The simulated traffic spans 21 days: a 10-day range has a previous period with data.
+    const page = await open('#/insights?kind=funnels');
+    await page.getByLabel('From').fill('-10d');
+    await page.getByLabel('From').press('Enter');
+    await page.getByLabel('Compare to previous period').check();
+    await page.getByLabel('Time to convert').check();
+    await page.getByLabel('Bins').fill('4');
+    await page.getByLabel('Bins').press('Enter');
+    const funnel = queryOf(page);
+    assert.equal(funnel.compare, true);
+    assert.deepEqual(funnel.conversionTime, { bins: 4 });
+    const [steps, times] = await shown(page, ['insight-result', 'insight-extra']);
+    const f = await api<{
+      steps: { count: number }[];
+      previous: { steps: { count: number }[] };
+      conversionTime: { bins: { count: number }[] };
+    }>('/api/insights/funnels', funnel);
+    assert.deepEqual(
+      steps.map((r) => r[6]),
+      f.previous.steps.map((s) => n(s.count)),
+    );
+    assert.ok(f.previous.steps[0].count > 0, 'the previous period has entries');
+    assert.deepEqual(
+      times.map((r) => r[2]),
+      f.conversionTime.bins.map((b) => n(b.count)),
+    );
+    assert.equal(times.length, 4);
+
+    // Retention, stickiness and lifecycle: compare from the form, the previous period's rows as answered.
+    for (const kind of ['retention', 'stickiness', 'lifecycle']) {
+      await page.goto(`${server.url}/#/insights?kind=${kind}`);
+      await page.getByLabel('From').fill(kind === 'retention' ? '-1w' : '-10d');
+      await page.getByLabel('From').press('Enter');
+      await page.getByLabel('Compare to previous period').check();
+      const q = queryOf(page);
+      assert.equal(q.compare, true, kind);
+      const [rows] = await shown(page, ['insight-result']);
+      const a = await api<Record<string, never>>(`/api/insights/${kind}`, q);
+      const previous = a.previous as Record<string, never>;
+      if (kind === 'retention') {
+        const cohorts = previous.cohorts as { cohort: string; size: number; values: number[] }[];
+        assert.ok(
+          cohorts.some((c) => c.size > 0),
+          'the previous period has cohorts',
+        );
+        for (const c of cohorts)
+          assert.deepEqual(byLabel(rows, `${c.cohort} (previous)`)?.slice(0, 1 + c.values.length), [
+            n(c.size),
+            ...c.values.map(n),
+          ]);
+      } else if (kind === 'stickiness') {
+        const line = (previous.series as { label: string; data: number[] }[])[0];
+        assert.ok(
+          line.data.some((v) => v > 0),
+          'the previous period has actors',
+        );
+        assert.deepEqual(byLabel(rows, `${line.label} (previous)`), line.data.map(n));
+      } else {
+        for (const [status, data] of Object.entries(previous.series as Record<string, number[]>))
+          assert.deepEqual(byLabel(rows, `${status} (previous)`), data.map(n), status);
+      }
+    }
+
+    // Trends: a formula and each line's value over the whole range, from the form.
+    const two = { series: [{ eid: 'IMPRESSION' }, { eid: 'INTERACT' }], interval: 'day', dateRange: { from: '-14d' } };
+    await page.goto(`${server.url}/#/insights?kind=trends&q=${encodeURIComponent(JSON.stringify(two))}`);
+    await page.getByLabel('Formula').fill('B / A * 100');
+    await page.getByLabel('Formula').press('Enter');
+    await page.getByLabel('Value over the whole range').check();
+    const trend = queryOf(page);
+    assert.equal(trend.formula, 'B / A * 100');
+    assert.equal(trend.aggregate, 'range');
+    const [lines] = await shown(page, ['insight-result']);
+    const t = await api<{
+      series: { aggregated: number }[];
+      formula: { data: (number | null)[]; aggregated: number };
+    }>('/api/insights/trends', trend);
+    assert.deepEqual(byLabel(lines, 'formula B / A * 100'), [...t.formula.data.map(n), '–', n(t.formula.aggregated)]);
+    assert.deepEqual(
+      lines.slice(0, 2).map((r) => r.at(-1)),
+      t.series.map((s) => n(s.aggregated)),
+    );
+    assert.ok(t.series[0].aggregated > 0);
+    await page.close();
+  });
+
+  test('drill-down: a stickiness bar and a lifecycle bar open their actors, as many as the bar counts', async () => {
+    const queries = {
+      stickiness: { series: [{ eid: 'START' }], interval: 'day', dateRange: { from: '-14d' } },
+      lifecycle: { event: { eid: 'START' }, interval: 'day', dateRange: { from: '-14d' } },
+    };
+    for (const [kind, q] of Object.entries(queries)) {
+      const page = await open(`#/insights?kind=${kind}&q=${encodeURIComponent(JSON.stringify(q))}`);
+      const cell = page.getByTestId('insight-result').locator('tbody td a').filter({ hasNotText: /^0$/ }).first();
+      await cell.waitFor({ timeout: 60_000 });
+      const value = num(await cell.innerText());
+      assert.ok(value > 0);
+      await cell.click();
+      assert.equal(num(await text(page, 'actor-count')), value, kind);
+      await page.getByTestId('actor-list').getByRole('link').first().click();
+      await page.getByTestId('timeline').waitFor({ timeout: 60_000 });
+      await page.close();
+    }
+  });
+
   test('drill-down: a trend point and a retention cell open the actors behind them, as many as the figure counts', async () => {
     const trend = {
       series: [{ eid: 'INTERACT', math: 'unique_actors' }],

@@ -1,5 +1,6 @@
 /**
- * Actors: the actors behind a trend's point (POST /api/insights/actors), a funnel step (who reached
+ * Actors: the actors behind a trend's point, a stickiness or a lifecycle bar (POST
+ * /api/insights/actors), a funnel step (who reached
  * it, or reached the step before it but not it) or a retention cell (the insights' own options), and
  * one actor's timeline — their events by session, with pages and the time between the first and
  * last event of each session.
@@ -121,17 +122,37 @@ function ActorList({ ids }: { ids: string[] }) {
   );
 }
 
-/** The actors behind a trend's point (POST /api/insights/actors), as the page's params name it. */
-function TrendPoint({ params }: { params: URLSearchParams }) {
+/** Kinds whose figures' actors come from POST /api/insights/actors (the others' from their own options). */
+const ASKED = ['trends', 'stickiness', 'lifecycle'];
+
+/**
+ * The actors behind a trend's point, a stickiness bar or a lifecycle bar (POST /api/insights/actors),
+ * as the page's params name it.
+ */
+function BehindFigure({ params }: { params: URLSearchParams }) {
   const n = (k: string) => Number(params.get(k) ?? 0);
+  const kind = params.get('kind') as string;
   const bv = params.get('breakdownValue');
-  const body = {
-    kind: 'trends',
-    query: JSON.parse(params.get('q') ?? '{}'),
-    series: n('series'),
-    bucket: n('bucket'),
-    ...(bv !== null ? { breakdownValue: JSON.parse(bv) } : {}),
-  };
+  const at =
+    kind === 'stickiness'
+      ? {
+          fields: { series: n('series'), intervals: n('intervals') },
+          what: `did series ${n('series') + 1} in exactly ${n('intervals')} intervals`,
+        }
+      : kind === 'lifecycle'
+        ? {
+            fields: { status: params.get('status'), bucket: n('bucket') },
+            what: `were ${params.get('status')} in this interval`,
+          }
+        : {
+            fields: {
+              series: n('series'),
+              bucket: n('bucket'),
+              ...(bv !== null ? { breakdownValue: JSON.parse(bv) } : {}),
+            },
+            what: `did series ${n('series') + 1} in this interval`,
+          };
+  const body = { kind, query: JSON.parse(params.get('q') ?? '{}'), ...at.fields };
   const answer = useQuery({
     queryKey: ['actors-behind', body],
     queryFn: () => api<ActorsBehind>('/api/insights/actors', { body }),
@@ -141,8 +162,8 @@ function TrendPoint({ params }: { params: URLSearchParams }) {
       {(a) => (
         <>
           <p>
-            <span data-testid="actor-count">{fmt(a.count)}</span> actors did series {n('series') + 1} in this interval (
-            {a.actors.length} shown, most events first).
+            <span data-testid="actor-count">{fmt(a.count)}</span> actors {at.what} ({a.actors.length} shown, most events
+            first).
           </p>
           {a.count === 0 ? (
             <p className="state">No actors behind this figure.</p>
@@ -163,13 +184,14 @@ export default function Actors({ params }: { params: URLSearchParams }) {
       <h1>{actor ? `Actor ${actor}` : 'Actors'}</h1>
       {actor ? (
         <Timeline actor={actor} />
-      ) : q && params.get('kind') === 'trends' ? (
-        <TrendPoint params={params} />
+      ) : q && ASKED.includes(params.get('kind') ?? '') ? (
+        <BehindFigure params={params} />
       ) : q ? (
         <FromInsight params={params} />
       ) : (
         <p className="state">
-          Open a trend, a funnel or a retention table in Insights and pick a point, a step or a cell to see its actors.
+          Open a trend, a funnel, a retention table, stickiness or lifecycle in Insights and pick a point, a step, a
+          cell or a bar to see its actors.
         </p>
       )}
     </div>

@@ -65,6 +65,8 @@ type Shown = {
   option?: ChartOption;
   table: Table;
   label: string;
+  /** A second table under the first (a funnel's time to convert). */
+  extra?: Table & { label: string };
   drill?: (row: number, column: number) => Record<string, string> | undefined;
   pick?: (p: { seriesIndex: number; dataIndex: number; data: unknown }) => [number, number] | undefined;
 };
@@ -86,6 +88,13 @@ function show(kind: InsightKind, a: unknown, query: unknown): Shown {
       const t = a as TrendsResult;
       const name = (s: TrendsResult['series'][number]) =>
         s.breakdownValue !== undefined ? `${s.label}: ${s.other ? 'other' : (s.breakdownValue ?? '(none)')}` : s.label;
+      const whole = (query as TrendsQuery).aggregate === 'range';
+      const formulaRow = (f: NonNullable<TrendsResult['formula']>, suffix = '') => [
+        `formula ${f.expression}${suffix}`,
+        ...f.data,
+        null,
+        ...(whole ? [f.aggregated ?? null] : []),
+      ];
       return {
         label: 'Trends per interval',
         option: {
@@ -96,6 +105,7 @@ function show(kind: InsightKind, a: unknown, query: unknown): Shown {
           yAxis: { type: 'value' },
           series: [
             ...t.series.map((s) => ({ type: 'line', name: name(s), data: s.data })),
+            ...(t.formula ? [{ type: 'line', name: `formula ${t.formula.expression}`, data: t.formula.data }] : []),
             ...(t.previous?.series ?? []).map((s) => ({
               type: 'line',
               name: `${name(s)} (previous)`,
@@ -105,8 +115,18 @@ function show(kind: InsightKind, a: unknown, query: unknown): Shown {
           ],
         },
         table: {
-          columns: ['series', ...t.buckets, 'total'],
-          rows: t.series.map((s) => [name(s), ...s.data, s.total ?? null]),
+          columns: ['series', ...t.buckets, 'total', ...(whole ? ['whole range'] : [])],
+          rows: [
+            ...t.series.map((s) => [name(s), ...s.data, s.total ?? null, ...(whole ? [s.aggregated ?? null] : [])]),
+            ...(t.formula ? [formulaRow(t.formula)] : []),
+            ...(t.previous?.series ?? []).map((s) => [
+              `${name(s)} (previous)`,
+              ...s.data,
+              s.total ?? null,
+              ...(whole ? [s.aggregated ?? null] : []),
+            ]),
+            ...(t.previous?.formula ? [formulaRow(t.previous.formula, ' (previous)')] : []),
+          ],
         },
         drill: (row, column) => {
           const line = t.series[row];
@@ -139,16 +159,36 @@ function show(kind: InsightKind, a: unknown, query: unknown): Shown {
           ],
         },
         table: {
-          columns: ['step', 'label', 'count', 'conversion %', 'from previous %', 'median seconds from previous'],
-          rows: f.steps.map((s) => [
+          columns: [
+            'step',
+            'label',
+            'count',
+            'conversion %',
+            'from previous %',
+            'median seconds from previous',
+            ...(f.previous ? ['previous period count', 'previous period conversion %'] : []),
+          ],
+          rows: f.steps.map((s, i) => [
             s.step,
             s.label,
             s.count,
             100 * s.conversionRate,
             100 * s.stepConversionRate,
             s.medianSecondsFromPrevious,
+            ...(f.previous
+              ? [f.previous.steps[i]?.count ?? null, 100 * (f.previous.steps[i]?.conversionRate ?? 0)]
+              : []),
           ]),
         },
+        ...(f.conversionTime
+          ? {
+              extra: {
+                label: `Time to convert from step ${f.conversionTime.fromStep} to step ${f.conversionTime.toStep}`,
+                columns: ['from seconds', 'to seconds', 'count'],
+                rows: f.conversionTime.bins.map((b) => [b.fromSeconds, b.toSeconds, b.count]),
+              },
+            }
+          : {}),
       };
     }
     case 'retention': {
@@ -175,7 +215,10 @@ function show(kind: InsightKind, a: unknown, query: unknown): Shown {
         },
         table: {
           columns: ['cohort', 'size', ...Array.from({ length: periods }, (_, i) => `${r.period} ${i}`)],
-          rows: r.cohorts.map((c) => [c.cohort, c.size, ...c.values]),
+          rows: [
+            ...r.cohorts.map((c) => [c.cohort, c.size, ...c.values]),
+            ...(r.previous?.cohorts ?? []).map((c) => [`${c.cohort} (previous)`, c.size, ...c.values]),
+          ],
         },
         drill: (row, column) =>
           column >= 2 && column - 2 < (r.cohorts[row]?.values.length ?? 0)
@@ -236,9 +279,23 @@ function show(kind: InsightKind, a: unknown, query: unknown): Shown {
           grid: { left: 50, right: 10, top: 10, bottom: 30 },
           xAxis: { type: 'category', data: s.intervals },
           yAxis: { type: 'value' },
-          series: s.series.map((x) => ({ type: 'bar', name: x.label, data: x.data })),
+          series: [
+            ...s.series.map((x) => ({ type: 'bar', name: x.label, data: x.data })),
+            ...(s.previous?.series ?? []).map((x) => ({ type: 'bar', name: `${x.label} (previous)`, data: x.data })),
+          ],
         },
-        table: { columns: ['series', ...s.intervals.map(String)], rows: s.series.map((x) => [x.label, ...x.data]) },
+        table: {
+          columns: ['series', ...s.intervals.map(String)],
+          rows: [
+            ...s.series.map((x) => [x.label, ...x.data]),
+            ...(s.previous?.series ?? []).map((x) => [`${x.label} (previous)`, ...x.data]),
+          ],
+        },
+        drill: (row, column) =>
+          row < s.series.length && column >= 1 && column <= s.intervals.length
+            ? { series: String(row), intervals: String(column) }
+            : undefined,
+        pick: (p) => (p.seriesIndex < s.series.length ? [p.seriesIndex, p.dataIndex + 1] : undefined),
       };
     }
     case 'lifecycle': {
@@ -259,7 +316,18 @@ function show(kind: InsightKind, a: unknown, query: unknown): Shown {
             data: l.series[s].map((v) => (s === 'dormant' ? -v : v)),
           })),
         },
-        table: { columns: ['status', ...l.buckets], rows: statuses.map((s) => [s, ...l.series[s]]) },
+        table: {
+          columns: ['status', ...l.buckets],
+          rows: [
+            ...statuses.map((s) => [s, ...l.series[s]]),
+            ...(l.previous ? statuses.map((s) => [`${s} (previous)`, ...(l.previous?.series[s] ?? [])]) : []),
+          ],
+        },
+        drill: (row, column) =>
+          row < statuses.length && column >= 1 && column <= l.buckets.length
+            ? { status: statuses[row], bucket: String(column - 1) }
+            : undefined,
+        pick: (p) => (p.seriesIndex < statuses.length ? [p.seriesIndex, p.dataIndex + 1] : undefined),
       };
     }
   }
@@ -339,6 +407,11 @@ function Result({ kind, query }: { kind: InsightKind; query: unknown }) {
             </button>
             {shown.drill && <p className="hint">Click a point or a number in the table to see the actors behind it.</p>}
             <TableView table={shown.table} caption={shown.label} link={shown.drill ? drillHref : undefined} />
+            {shown.extra && (
+              <div data-testid="insight-extra">
+                <TableView table={shown.extra} caption={shown.extra.label} />
+              </div>
+            )}
           </div>
         );
       }}
