@@ -11,6 +11,8 @@ export interface TrendsLine {
   math: TrendsMath;
   /** The breakdown value (null: the property is absent); only with a breakdown. */
   breakdownValue?: string | null;
+  /** With `breakdownCohorts`: the cohort's name (`breakdownValue` is its id). */
+  breakdownLabel?: string;
   /** True for the line folding every value outside the top N. */
   other?: boolean;
   data: (number | null)[];
@@ -50,7 +52,8 @@ export interface FunnelStep {
 export interface FunnelsResult {
   aggregateBy: Aggregation;
   steps: FunnelStep[];
-  breakdown?: { value: string | null; other?: boolean; steps: FunnelStep[] }[];
+  /** With `breakdownCohorts`: `value` is a cohort's id, `label` its name. */
+  breakdown?: { value: string | null; label?: string; other?: boolean; steps: FunnelStep[] }[];
   dropOff?: { step: number; entities: string[] };
   /** Who reached step `step` (query `stepActors`), in id order. */
   stepActors?: { step: number; entities: string[] };
@@ -78,7 +81,7 @@ export interface RetentionResult {
   period: 'day' | 'week' | 'month';
   cohorts: RetentionCohort[];
   /** Query `breakdown`: the same table per value of the property (largest total cohort size first, then "other"). */
-  breakdown?: { value: string | null; other?: boolean; cohorts: RetentionCohort[] }[];
+  breakdown?: { value: string | null; label?: string; other?: boolean; cohorts: RetentionCohort[] }[];
   /** Query `actors`: the entities of one cell, in id order. */
   actors?: { cohort: string; period: number; entities: string[] };
   /** Query `compare`: the same query's answer over the period just before. */

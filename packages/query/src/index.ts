@@ -7,6 +7,7 @@
 export type { Static, TSchema } from '@sinclair/typebox';
 export * from './actors.js';
 export * from './answers.js';
+export * from './cohorts.js';
 export * from './formula.js';
 export * from './home.js';
 export * from './parse.js';

@@ -12,6 +12,7 @@ import {
   type Breakdown,
   type DateRange,
   type EventSelector,
+  type Filter,
   type FilterOperator,
   type FunnelsQuery,
   INSIGHT_SCHEMAS,
@@ -121,9 +122,37 @@ export function schemaErrors(schema: TSchema, value: unknown): QueryError[] {
     // A wrong item inside a reported path adds nothing (e.g. a union's members).
     if ([...seen].some((p) => error.path === p || error.path.startsWith(`${p}/`))) continue;
     seen.add(error.path);
-    out.push(describe(error));
+    const member = error.type === ValueErrorType.Union ? objectMember(error.schema, error.value) : undefined;
+    if (!member) {
+      out.push(describe(error));
+      continue;
+    }
+    // A union of objects (a property or a cohort filter, a cohort criterion): the errors of the member it is meant as.
+    const at = jsPath(error.path);
+    for (const inner of schemaErrors(member, error.value)) {
+      const path =
+        inner.path === 'query' ? at : inner.path.startsWith('[') ? `${at}${inner.path}` : `${at}.${inner.path}`;
+      out.push({ path, message: inner.message });
+    }
   }
   return out;
+}
+
+/**
+ * The object member of a union that `value` is meant as: the first whose constants (`type: "behaviour"`) match and
+ * whose required keys are all present, else the first whose constants match, else the first object; undefined when
+ * the union is not of objects or `value` is not an object.
+ */
+function objectMember(union: TSchema, value: unknown): TSchema | undefined {
+  const members = ((union as { anyOf?: TSchema[] }).anyOf ?? []).filter((m) => m.type === 'object');
+  if (!members.length || typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const v = value as Record<string, unknown>;
+  const constants = (m: TSchema) =>
+    Object.entries((m.properties ?? {}) as Record<string, TSchema>).every(
+      ([k, p]) => p.const === undefined || v[k] === p.const,
+    );
+  const required = (m: TSchema) => ((m.required ?? []) as string[]).every((k) => k in v);
+  return members.find((m) => constants(m) && required(m)) ?? members.find(constants) ?? members[0];
 }
 
 /** The errors joined for the one-line message of a 400 answer: `path: message; path: message`. */
@@ -131,8 +160,8 @@ export function formatQueryErrors(errors: QueryError[]): string {
   return errors.map((e) => `${e.path}: ${e.message}`).join('; ');
 }
 
-/** Collects semantic errors while filling defaults. */
-class Checker {
+/** Collects semantic errors while filling defaults (also used by cohorts.ts). */
+export class Checker {
   readonly errors: QueryError[] = [];
   constructor(readonly now: number) {}
 
@@ -166,8 +195,20 @@ class Checker {
     return f;
   }
 
-  filters(list: PropertyFilter[] | undefined, where: string): PropertyFilter[] | undefined {
-    return list?.map((f, i) => this.filter(f, `${where}[${i}]`));
+  filters<F extends Filter>(list: F[] | undefined, where: string): F[] | undefined {
+    return list?.map((f, i) =>
+      'cohort' in f
+        ? ({ cohort: f.cohort, operator: f.operator ?? 'in' } as F)
+        : (this.filter(f, `${where}[${i}]`) as F),
+    );
+  }
+
+  /** One line or table per cohort; not with a property breakdown. */
+  breakdownCohorts(ids: string[] | undefined, breakdown: Breakdown | undefined): string[] | undefined {
+    if (!ids) return undefined;
+    if (breakdown) this.fail('breakdownCohorts', 'give breakdown or breakdownCohorts, not both');
+    if (new Set(ids).size < ids.length) this.fail('breakdownCohorts', 'names a cohort twice');
+    return ids;
   }
 
   selector(s: EventSelector, where: string): EventSelector {
@@ -239,6 +280,7 @@ const trends: Resolver<'trends'> = (q, c) => {
     interval,
     filters: c.filters(q.filters, 'filters'),
     breakdown: c.breakdown(q.breakdown, 'breakdown', true),
+    ...(q.breakdownCohorts ? { breakdownCohorts: c.breakdownCohorts(q.breakdownCohorts, q.breakdown) } : {}),
     compare: q.compare === true,
     ...(q.formula !== undefined ? { formula: q.formula } : {}),
     ...(q.aggregate ? { aggregate: q.aggregate } : {}),
@@ -246,7 +288,7 @@ const trends: Resolver<'trends'> = (q, c) => {
   if (q.formula !== undefined) {
     const parsed = parseFormula(q.formula, series.length);
     if (typeof parsed === 'string') c.fail('formula', parsed);
-    if (q.breakdown) c.fail('formula', 'cannot be combined with a breakdown');
+    if (q.breakdown || q.breakdownCohorts) c.fail('formula', 'cannot be combined with a breakdown');
   }
   return { kind: 'trends', query, range };
 };
@@ -293,6 +335,7 @@ const funnels: Resolver<'funnels'> = (q, c) => {
     aggregateBy: q.aggregateBy ?? 'actor',
     filters: c.filters(q.filters, 'filters'),
     breakdown: c.breakdown(q.breakdown, 'breakdown'),
+    ...(q.breakdownCohorts ? { breakdownCohorts: c.breakdownCohorts(q.breakdownCohorts, q.breakdown) } : {}),
     dropOff: q.dropOff ? { step: q.dropOff.step, limit: q.dropOff.limit ?? 100 } : undefined,
     stepOrder,
     ...(exclusions?.length ? { exclusions } : {}),
@@ -320,6 +363,7 @@ const retention: Resolver<'retention'> = (q, c) => {
     filters: c.filters(q.filters, 'filters'),
     retentionType: q.retentionType ?? 'first_time',
     ...(q.breakdown ? { breakdown: c.breakdown(q.breakdown, 'breakdown') } : {}),
+    ...(q.breakdownCohorts ? { breakdownCohorts: c.breakdownCohorts(q.breakdownCohorts, q.breakdown) } : {}),
     ...(q.actors ? { actors: { ...q.actors, limit: q.actors.limit ?? 100 } } : {}),
     ...(q.compare ? { compare: true } : {}),
   };

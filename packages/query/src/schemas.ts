@@ -84,6 +84,27 @@ export type PropertyFilter = Static<typeof PropertyFilter>;
 
 const Filters = Type.Array(PropertyFilter, { maxItems: 20 });
 
+/** A saved cohort's id (POST /api/cohorts answers it). */
+export const CohortId = Type.String({ minLength: 1, maxLength: 100 });
+
+/**
+ * Events whose actor (actor_key) is (`in`, default) or is not (`not_in`) in a saved cohort now, e.g.
+ * `{cohort: "…id…"}`; `not_in` also keeps events without an actor. In an insight's `filters` only.
+ */
+export const CohortFilter = Type.Object(
+  { cohort: CohortId, operator: Type.Optional(oneOf(['in', 'not_in'] as const)) },
+  closed,
+);
+export type CohortFilter = Static<typeof CohortFilter>;
+/** One filter of an insight's `filters`: on a property, or on cohort membership. */
+export type Filter = PropertyFilter | CohortFilter;
+const QueryFilters = Type.Array(Type.Union([PropertyFilter, CohortFilter]), { maxItems: 20 });
+/**
+ * One line (trends) or table (funnels, retention) per saved cohort, each the insight over that cohort's actors; an
+ * actor in two cohorts counts in both. Not with `breakdown`.
+ */
+const BreakdownCohorts = Type.Array(CohortId, { minItems: 1, maxItems: 10 });
+
 /**
  * The one date-range grammar of every insight. `from`/`to`: `-7d`, `-24h`, `-2w`, `-3m`, `-1y`,
  * `now`, a date `2024-01-31` (an end date is included), a local date-time `2024-01-31T13:00`, or
@@ -136,8 +157,9 @@ export const TrendsQuery = Type.Object(
     /** Default `day`. */
     interval: Type.Optional(oneOf(INTERVALS)),
     /** Applied to every series. */
-    filters: Type.Optional(Filters),
+    filters: Type.Optional(QueryFilters),
     breakdown: Type.Optional(Breakdown),
+    breakdownCohorts: Type.Optional(BreakdownCohorts),
     /** Also answer the same-length period just before. */
     compare: Type.Optional(Type.Boolean()),
     /** Arithmetic over the series by letter (A = the first), e.g. `A / B * 100`: adds a `formula` line. */
@@ -183,9 +205,10 @@ export const FunnelsQuery = Type.Object(
     windowSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 366 * 86400 })),
     /** Default `actor`. */
     aggregateBy: Type.Optional(oneOf(AGGREGATIONS)),
-    filters: Type.Optional(Filters),
+    filters: Type.Optional(QueryFilters),
     /** A property of the event that `breakdownAttribution` names (default the first step's). */
     breakdown: Type.Optional(Breakdown),
+    breakdownCohorts: Type.Optional(BreakdownCohorts),
     /** Default `first_touch` (step 1's event); `last_touch` (the furthest step reached); `step` (step `breakdownAttributionStep`). */
     breakdownAttribution: Type.Optional(oneOf(FUNNEL_ATTRIBUTIONS)),
     breakdownAttributionStep: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })),
@@ -236,6 +259,7 @@ export const RetentionQuery = Type.Object(
     retentionType: Type.Optional(oneOf(RETENTION_TYPES)),
     /** A property of the start event that puts the entity in its cohort; one table per value. */
     breakdown: Type.Optional(Breakdown),
+    breakdownCohorts: Type.Optional(BreakdownCohorts),
     /** List the entities of one cell: cohort `cohort` (its index in the answer's cohorts, 0 first), period `period`. */
     actors: Type.Optional(
       Type.Object(
@@ -258,7 +282,7 @@ export const RetentionQuery = Type.Object(
     compare: Type.Optional(Type.Boolean()),
     /** Default `actor`. */
     aggregateBy: Type.Optional(oneOf(['actor', 'device'] as const)),
-    filters: Type.Optional(Filters),
+    filters: Type.Optional(QueryFilters),
   },
   closed,
 );
@@ -293,7 +317,7 @@ export const PathsQuery = Type.Object(
     maxSteps: Type.Optional(Type.Integer({ minimum: 2, maximum: 10 })),
     /** Links kept, strongest first. Default 50, at most 500. */
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
-    filters: Type.Optional(Filters),
+    filters: Type.Optional(QueryFilters),
   },
   closed,
 );
@@ -309,7 +333,7 @@ export const StickinessQuery = Type.Object(
     interval: Type.Optional(oneOf(PERIODS)),
     /** Default `actor`. */
     aggregateBy: Type.Optional(oneOf(['actor', 'device'] as const)),
-    filters: Type.Optional(Filters),
+    filters: Type.Optional(QueryFilters),
   },
   closed,
 );
@@ -323,7 +347,7 @@ export const LifecycleQuery = Type.Object(
     compare: Type.Optional(Type.Boolean()),
     /** Default `day`. */
     interval: Type.Optional(oneOf(INTERVALS)),
-    filters: Type.Optional(Filters),
+    filters: Type.Optional(QueryFilters),
   },
   closed,
 );

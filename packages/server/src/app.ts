@@ -1,5 +1,6 @@
 /** Builds the HTTP application: error handling, CORS, and every route group, with dependencies injected. */
 import Fastify, { type FastifyInstance } from 'fastify';
+import { cohortsRoutes } from './api/cohorts.js';
 import { dashboardRoutes } from './api/dashboard.js';
 import { dashboardApiRoutes } from './api/dashboard-api.js';
 import { installErrorHandler } from './api/errors.js';
@@ -62,6 +63,7 @@ const ROUTE_GROUPS: RouteGroup[] = [
   examplesRoutes,
   dashboardApiRoutes,
   homeRoutes,
+  cohortsRoutes,
   // Last: the dashboard's files at /.
   dashboardRoutes,
 ];

@@ -2,12 +2,24 @@
  * Compiles validated property filters to one SQL condition. Every value is bound; a string value
  * compares the property as text, a number value compares it as a number. Negative operators
  * (`neq`, `not_in`, `not_contains`) also match events where the property is absent, as PostHog's do.
+ * A cohort filter (`{cohort, operator: in | not_in}`) is a semi-join on the event's actor key over the
+ * cohort's actors, compiled from its definition (resolved beforehand: analytics/cohorts-insights.ts).
  */
 
-import { ALL_EVENTS, type EventSelector, type PropertyFilter } from '@telemetry/query';
+import {
+  ALL_EVENTS,
+  type CohortFilter,
+  type EventSelector,
+  type PropertyFilter,
+  type ResolvedCohort,
+  type ResolvedCriterion,
+} from '@telemetry/query';
 import { eidsMatching } from '../sinks/posthog/map.js';
 import type { SqlParams } from './dialect/index.js';
-import { type PropertyRef, propertyNumber, propertyText, validatedProperty } from './properties.js';
+import { ENTITY_COLUMNS, type PropertyRef, propertyNumber, propertyText, validatedProperty } from './properties.js';
+
+/** A cohort filter with its cohort's definition read from the store and its periods resolved. */
+export type ResolvedCohortFilter = CohortFilter & { resolved?: ResolvedCohort };
 
 const COMPARE = { gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;
 
@@ -19,7 +31,8 @@ function expr(r: PropertyRef, value: unknown, p: SqlParams): string {
   return typeof value === 'number' ? propertyNumber(r, p) : propertyText(r, p);
 }
 
-export function filterSql(filter: PropertyFilter, p: SqlParams): string {
+export function filterSql(filter: PropertyFilter | ResolvedCohortFilter, p: SqlParams): string {
+  if ('cohort' in filter) return cohortFilterSql(filter, p);
   const r = validatedProperty(filter.property);
   const d = p.dialect;
   const { operator, value } = filter;
@@ -60,7 +73,7 @@ export function filterSql(filter: PropertyFilter, p: SqlParams): string {
 }
 
 /** All filters joined with AND; `TRUE` when there are none. */
-export function filtersSql(filters: PropertyFilter[] | undefined, p: SqlParams): string {
+export function filtersSql(filters: (PropertyFilter | ResolvedCohortFilter)[] | undefined, p: SqlParams): string {
   if (!filters || filters.length === 0) return 'TRUE';
   return filters.map((f) => filterSql(f, p)).join(' AND ');
 }
@@ -75,4 +88,38 @@ export function selectorSql(selector: EventSelector, p: SqlParams): string {
   const eids = eidsMatching(selector.eid);
   const eid = eids.length === 1 ? `eid = ${p.str(eids[0])}` : `eid IN (${eids.map((e) => p.str(e)).join(', ')})`;
   return `(${eid}${own})`;
+}
+
+const ACTOR = ENTITY_COLUMNS.actor;
+
+function cohortFilterSql(filter: ResolvedCohortFilter, p: SqlParams): string {
+  // The server resolves every cohort before compiling (cohorts-insights.ts); reaching here without is a bug.
+  if (!filter.resolved) throw new Error(`cohort ${filter.cohort} was not resolved`);
+  const members = `SELECT actor FROM (${cohortMembersSql(filter.resolved, p)}) AS members`;
+  return filter.operator === 'not_in'
+    ? `(${ACTOR} IS NULL OR ${ACTOR} NOT IN (${members}))`
+    : `(${ACTOR} IN (${members}))`;
+}
+
+function periodSql(c: ResolvedCriterion, p: SqlParams): string {
+  const parts = [c.from === null ? '' : `ets >= ${p.int(c.from)}`, c.to === null ? '' : `ets < ${p.int(c.to)}`];
+  return parts.filter(Boolean).join(' AND ') || 'TRUE';
+}
+
+/** did: at least `atLeast` matching events in the period; did not: none; property: one matching event or more. */
+function criterionSql(c: ResolvedCriterion, p: SqlParams): string {
+  const d = p.dialect;
+  if (c.type === 'property') return `${d.countIf(`${filterSql(c.filter, p)} AND ${periodSql(c, p)}`)} >= 1`;
+  const done = d.countIf(`${selectorSql(c, p)} AND ${periodSql(c, p)}`);
+  return c.did ? `${done} >= ${p.int(c.atLeast)}` : `${done} = 0`;
+}
+
+/**
+ * A cohort's actors: columns `actor` (the actor key, each once) and `n` (the actor's stored events). One grouped scan
+ * of every actor with an event in the store, kept when all (or any) criteria hold, each a conditional count.
+ */
+export function cohortMembersSql(cohort: ResolvedCohort, p: SqlParams): string {
+  const join = cohort.match === 'any' ? ' OR ' : ' AND ';
+  return `SELECT ${ACTOR} AS actor, count(*) AS n FROM events WHERE ${ACTOR} IS NOT NULL GROUP BY ${ACTOR}
+    HAVING ${cohort.criteria.map((c) => `(${criterionSql(c, p)})`).join(join)}`;
 }

@@ -82,3 +82,11 @@ export function cacheAnswers(app: FastifyInstance, ctx: AppContext): void {
     return payload;
   });
 }
+
+/** Drops every kept answer: something insights read besides the events changed (a cohort was saved or deleted). */
+export function forgetAnswers(ctx: AppContext): void {
+  const cache = caches.get(ctx);
+  if (!cache) return;
+  cache.version++;
+  cache.answers.clear();
+}

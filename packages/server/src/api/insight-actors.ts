@@ -7,6 +7,7 @@
 import {
   ACTORS_BODIES,
   ActorsBehindBody,
+  type Filter,
   formatQueryErrors,
   type LifecycleQuery,
   type PathsQuery,
@@ -16,6 +17,7 @@ import {
   type TrendsQuery,
 } from '@telemetry/query';
 import { lifecycleActors, NoSuchFigure, stickinessActors, trendActors } from '../analytics/actors-behind.js';
+import { NoSuchCohort, resolveCohortFilters, trendLineQuery } from '../analytics/cohorts-insights.js';
 import { pathActors } from '../analytics/paths.js';
 import type { RouteGroup } from '../app.js';
 import { requireAdmin } from './auth.js';
@@ -51,13 +53,17 @@ export const insightActorsRoutes: RouteGroup = (app, ctx) => {
         );
       const store = readStore(ctx, reply);
       try {
-        const query = parsed.value.query;
+        if (body.kind === 'trends') {
+          const line = await trendLineQuery(store, parsed.value.query as TrendsQuery, body, now);
+          return await trendActors(store, line.query, line.at, now);
+        }
+        const query = await resolveCohortFilters(store, parsed.value.query as { filters?: Filter[] }, now);
         if (body.kind === 'paths') return await pathActors(store, query as PathsQuery, body, now);
         if (body.kind === 'stickiness') return await stickinessActors(store, query as StickinessQuery, body, now);
-        if (body.kind === 'lifecycle') return await lifecycleActors(store, query as LifecycleQuery, body, now);
-        return await trendActors(store, query as TrendsQuery, body, now);
+        return await lifecycleActors(store, query as LifecycleQuery, body, now);
       } catch (e) {
         if (e instanceof NoSuchFigure) throw new ApiError('QUERY_INVALID', e.message);
+        if (e instanceof NoSuchCohort) throw new ApiError('QUERY_INVALID', `query.${e.message}`);
         throw e;
       }
     },

@@ -4,6 +4,7 @@
  * the period just before (sql-time.ts previousRange, as trends compares), without its drill-down options.
  */
 import type { InsightKind, ResolvedRange } from '@telemetry/query';
+import { NoSuchCohort, runWithCohorts } from '../analytics/cohorts-insights.js';
 import { runFunnels } from '../analytics/funnels.js';
 import { runLifecycle } from '../analytics/lifecycle.js';
 import { runPaths } from '../analytics/paths.js';
@@ -14,6 +15,7 @@ import { runTrends } from '../analytics/trends.js';
 import type { RouteGroup } from '../app.js';
 import type { Store } from '../store/store.js';
 import { cacheAnswers } from './answer-cache.js';
+import { ApiError } from './errors.js';
 import { insightRoute, parsedBody } from './insight-route.js';
 import { readStore } from './read-bounds.js';
 
@@ -59,7 +61,13 @@ export const insightsRoutes: RouteGroup = (app, ctx) => {
     app.post(`/api/insights/${kind}`, insightRoute(kind, ctx.config.adminToken), async (request, reply) => {
       const { query, range, now } = parsedBody(request, kind);
       // Store errors (timeout, busy, too large, unavailable) become API errors in api/errors.ts.
-      return withPrevious(kind, run, readStore(ctx, reply), query as Record<string, unknown>, range, now);
+      // Each run resolves the query's cohorts (filters, breakdownCohorts) first; an unknown one is a 400.
+      const withCohorts: Run = (s, q, n) => runWithCohorts(kind, run, s, q as never, n);
+      return withPrevious(kind, withCohorts, readStore(ctx, reply), query as Record<string, unknown>, range, now).catch(
+        (e) => {
+          throw e instanceof NoSuchCohort ? new ApiError('QUERY_INVALID', e.message) : e;
+        },
+      );
     });
   }
 };

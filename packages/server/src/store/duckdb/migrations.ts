@@ -234,4 +234,18 @@ export const MIGRATIONS: Migration[] = [
       `UPDATE page_time SET actor_id = ${actorKeySql('actor_id')}`,
     ],
   },
+  {
+    version: 12,
+    name: 'cohorts: saved sets of actors by behaviour or property (analytics/cohorts.ts, docs/analytics.md)',
+    sql: [
+      `CREATE TABLE cohorts (
+        id VARCHAR PRIMARY KEY,       -- random UUID
+        name VARCHAR NOT NULL,
+        description VARCHAR,
+        definition VARCHAR NOT NULL,  -- the definition, JSON, as checked by @telemetry/query (CohortDefinition)
+        created_at BIGINT NOT NULL,   -- epoch ms
+        updated_at BIGINT NOT NULL
+      )`,
+    ],
+  },
 ];

@@ -1,0 +1,125 @@
+/**
+ * Cohorts in insights: every cohort filter of a query gets its cohort's definition from the store, resolved against
+ * the query's clock reading (filters.ts compiles it), and `breakdownCohorts` runs the insight once per cohort with
+ * that cohort as a filter: one trends line, funnel or retention table per cohort. An actor in two cohorts counts in
+ * both (each line is the insight over that cohort's actors, as PostHog's cohort breakdown), so lines can add up to
+ * more than the whole.
+ */
+import type { Cohort, Filter, FunnelsResult, RetentionResult, TrendsLine, TrendsResult } from '@telemetry/query';
+import type { Store } from '../store/store.js';
+import { NoSuchFigure } from './actors-behind.js';
+import { getCohort, resolveCohort } from './cohorts.js';
+import type { ResolvedCohortFilter } from './filters.js';
+
+/** A query names a cohort the store does not hold; `path` as the query parser writes it (`filters[1].cohort`). */
+export class NoSuchCohort extends Error {
+  constructor(
+    readonly path: string,
+    id: string,
+  ) {
+    super(`${path}: no cohort with id ${id}`);
+  }
+}
+
+interface WithCohorts {
+  filters?: Filter[];
+  breakdownCohorts?: string[];
+}
+
+async function cohortAt(store: Store, id: string, path: string): Promise<Cohort> {
+  const cohort = await getCohort(store, id);
+  if (!cohort) throw new NoSuchCohort(path, id);
+  return cohort;
+}
+
+const filterOf = (cohort: Cohort, now: number, operator: 'in' | 'not_in' = 'in'): ResolvedCohortFilter => ({
+  cohort: cohort.id,
+  operator,
+  resolved: resolveCohort(cohort, now),
+});
+
+/** The query with each cohort filter resolved. @throws NoSuchCohort */
+export async function resolveCohortFilters<Q extends WithCohorts>(store: Store, query: Q, now: number): Promise<Q> {
+  if (!query.filters?.some((f) => 'cohort' in f)) return query;
+  const filters: Filter[] = [];
+  for (const [i, f] of query.filters.entries()) {
+    filters.push(
+      'cohort' in f ? filterOf(await cohortAt(store, f.cohort, `filters[${i}].cohort`), now, f.operator) : f,
+    );
+  }
+  return { ...query, filters };
+}
+
+/** Drill-down options answered by the whole insight, not per cohort line. */
+const DRILL_DOWNS = ['stepActors', 'dropOff', 'conversionTime', 'actors'];
+
+/**
+ * Runs an insight with its cohorts: filters resolved, and with `breakdownCohorts` one run per cohort merged into the
+ * kind's breakdown answer (trends: the lines per series then cohort, `breakdownValue` the cohort's id and
+ * `breakdownLabel` its name; funnels and retention: `breakdown` entries with `value` and `label`, beside the whole).
+ * @throws NoSuchCohort
+ */
+export async function runWithCohorts<Q extends WithCohorts>(
+  kind: string,
+  run: (store: Store, query: Q, now: number) => Promise<unknown>,
+  store: Store,
+  query: Q,
+  now: number,
+): Promise<unknown> {
+  const resolved = await resolveCohortFilters(store, query, now);
+  const { breakdownCohorts, ...whole } = resolved;
+  if (!breakdownCohorts) return run(store, resolved, now);
+  const cohorts: Cohort[] = [];
+  for (const [i, id] of breakdownCohorts.entries()) cohorts.push(await cohortAt(store, id, `breakdownCohorts[${i}]`));
+  const perCohort = Object.fromEntries(Object.entries(whole).filter(([k]) => !DRILL_DOWNS.includes(k)));
+  const answers: unknown[] = [];
+  for (const cohort of cohorts) {
+    const filters = [...(whole.filters ?? []), filterOf(cohort, now)];
+    answers.push(await run(store, { ...perCohort, filters } as Q, now));
+  }
+  const label = (i: number) => ({ value: cohorts[i].id, label: cohorts[i].name });
+  if (kind === 'trends') {
+    const lines = (pick: (r: TrendsResult) => TrendsLine[] | undefined) => {
+      const per = answers.map((a) => pick(a as TrendsResult) ?? []);
+      return per[0].flatMap((_, s) =>
+        per.map((lines, c) => ({ ...lines[s], breakdownValue: cohorts[c].id, breakdownLabel: cohorts[c].name })),
+      );
+    };
+    const first = answers[0] as TrendsResult;
+    return {
+      ...first,
+      series: lines((r) => r.series),
+      ...(first.previous ? { previous: { ...first.previous, series: lines((r) => r.previous?.series) } } : {}),
+    };
+  }
+  const base = await run(store, whole as Q, now);
+  if (kind === 'funnels')
+    return {
+      ...(base as FunnelsResult),
+      breakdown: answers.map((a, i) => ({ ...label(i), steps: (a as FunnelsResult).steps })),
+    };
+  return {
+    ...(base as RetentionResult),
+    breakdown: answers.map((a, i) => ({ ...label(i), cohorts: (a as RetentionResult).cohorts })),
+  };
+}
+
+/**
+ * A trend's query for the actors behind one of its lines: with `breakdownCohorts`, the line's `breakdownValue` (a
+ * cohort's id) becomes that cohort as a filter. @throws NoSuchCohort, NoSuchFigure (a value naming none of them)
+ */
+export async function trendLineQuery<Q extends WithCohorts, A extends { breakdownValue?: string | null }>(
+  store: Store,
+  query: Q,
+  at: A,
+  now: number,
+): Promise<{ query: Q; at: A }> {
+  const resolved = await resolveCohortFilters(store, query, now);
+  const { breakdownCohorts, ...rest } = resolved;
+  if (!breakdownCohorts) return { query: resolved, at };
+  const i = breakdownCohorts.indexOf(at.breakdownValue ?? '');
+  if (i < 0) throw new NoSuchFigure(`breakdownValue ${at.breakdownValue} is none of the query's breakdownCohorts`);
+  const cohort = await cohortAt(store, breakdownCohorts[i], `breakdownCohorts[${i}]`);
+  const filters = [...(rest.filters ?? []), filterOf(cohort, now)];
+  return { query: { ...rest, filters } as Q, at: { ...at, breakdownValue: undefined } };
+}
