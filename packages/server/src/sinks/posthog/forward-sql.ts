@@ -27,10 +27,15 @@ export function filterSql(filter: { channels: string[]; eids: string[] }): {
   return { sql: parts.length ? ` AND ${parts.join(' AND ')}` : '', params };
 }
 
-/** One event as the JSON text of `[arrival_seq, mid, eid, ets, actor_id, sid, did, ingest_format, raw]`. */
-const WIRE_ROW = `'[' || arrival_seq || ',' || to_json(mid) || ',' || to_json(eid) || ',' || ets || ','
-  || coalesce(to_json(actor_id), 'null') || ',' || coalesce(to_json(sid), 'null') || ','
-  || coalesce(to_json(did), 'null') || ',' || coalesce(to_json(ingest_format), 'null') || ',' || raw || ']'`;
+/**
+ * One event as the JSON text of `[arrival_seq, ets, did, posthog, raw]`: `posthog` is `[mid, eid, actor_id, sid]`
+ * for an event that came in PostHog's format, else null — a Sunbird event's mid, eid, actor.id and context.sid
+ * columns are its raw values (load-segment-sql.ts reads them from raw as they are), while `did` (the X-Device-ID
+ * header fills a missing one) and `ets` (rounded) may differ from raw and always come from their columns. Each
+ * to_json costs about as much as the rest of the row, hence only where a value may differ.
+ */
+const WIRE_ROW = `'[' || arrival_seq || ',' || ets || ',' || coalesce(to_json(did), 'null') || ','
+  || CASE WHEN ingest_format = 'posthog' THEN json_array(mid, eid, actor_id, sid) ELSE 'null' END || ',' || raw || ']'`;
 
 export const FORWARD_SQL = {
   cursor: 'SELECT arrival_seq FROM forward_state WHERE sink = $sink',
@@ -41,9 +46,9 @@ export const FORWARD_SQL = {
   last: 'SELECT coalesce(max(arrival_seq), 0) FROM events',
   /**
    * The events of the range (after, upTo], in arrival order (a range scan: min/max pruning, no sort of the table), as
-   * ONE text: `[arrival_seq, mid, eid, ets, actor_id, sid, did, ingest_format, raw]` arrays joined by commas (raw
-   * is stored JSON text, so the window is one JSON.parse away; NULL when the window holds none). One value for the
-   * whole window instead of nine per event: reading values one by one out of the driver cost more than the parse.
+   * ONE text: WIRE_ROW arrays joined by commas (raw is stored JSON text, so the window is one JSON.parse away; NULL
+   * when the window holds none). One value for the whole window instead of nine per event: reading values one by
+   * one out of the driver cost more than the parse.
    */
   range: (filter: string) =>
     `SELECT string_agg(${WIRE_ROW}, ',' ORDER BY arrival_seq) FROM events

@@ -77,25 +77,50 @@ interface Window {
 
 type Refused = Array<{ event: Outgoing; status: number; answer: string }>;
 
+/** Windows read ahead of the one being sent: enough to keep the store, the JavaScript thread and gzip all busy. */
+const READ_AHEAD = 3;
+
 /** How often the lag is measured while forwarding (each measurement counts the events after the cursor), ms. */
 const LAG_EVERY_MS = 1000;
+
+/** The fields of a stored V3 event read from it (valid V3: strings where present). */
+type RawV3 = Record<string, unknown> & {
+  mid: string;
+  eid: string;
+  actor?: { id?: string };
+  context?: { sid?: string };
+};
 
 /** The events of FORWARD_SQL's one-text answer (forward-sql.ts WIRE_ROW), in arrival order. */
 function storedEvents(result: { rows: unknown[][] }): StoredEvent[] {
   const text = result.rows[0]?.[0];
   if (typeof text !== 'string') return [];
-  const rows = JSON.parse(`[${text}]`) as unknown[][];
-  return rows.map((row) => ({
-    arrivalSeq: row[0] as number,
-    mid: row[1] as string,
-    eid: row[2] as string,
-    ets: row[3] as number,
-    actorId: row[4] as string | null,
-    sid: row[5] as string | null,
-    did: row[6] as string | null,
-    ingestFormat: (row[7] as string | null) ?? 'sunbird',
-    event: row[8] as Record<string, unknown>,
-  }));
+  const rows = JSON.parse(`[${text}]`) as Array<[number, number, string | null, string[] | null, RawV3]>;
+  return rows.map(([arrivalSeq, ets, did, posthog, event]) =>
+    posthog
+      ? {
+          arrivalSeq,
+          ets,
+          did,
+          mid: posthog[0],
+          eid: posthog[1],
+          actorId: posthog[2],
+          sid: posthog[3],
+          ingestFormat: 'posthog',
+          event,
+        }
+      : {
+          arrivalSeq,
+          ets,
+          did,
+          mid: event.mid,
+          eid: event.eid,
+          actorId: event.actor?.id ?? null,
+          sid: event.context?.sid ?? null,
+          ingestFormat: 'sunbird',
+          event,
+        },
+  );
 }
 
 export class Forwarder {
@@ -110,8 +135,8 @@ export class Forwarder {
   private lagAt = 0;
   /** The largest arrival_seq seen stored: windows below it are complete, so it is read again only when reached. */
   private last = 0;
-  /** The window after the cursor, read while the previous one was being sent. */
-  private next: Promise<Window | undefined> | undefined;
+  /** The windows after the cursor, in order, being read while earlier ones are sent. */
+  private ahead: Array<{ from: number; upTo: number; window: Promise<Window | undefined> }> = [];
 
   constructor(
     private readonly store: Store,
@@ -178,8 +203,8 @@ export class Forwarder {
 
   /**
    * Forwards the next window after the cursor; returns how many arrival_seq values it moved past (0: caught up or
-   * stopping). While its batch is in flight the window after it is read and mapped (pipelining); the cursor still
-   * moves only after this batch's answer, one window at a time, in order.
+   * stopping). While its batch is in flight the next READ_AHEAD windows are read, mapped and gzipped (pipelining);
+   * one batch is in flight at a time and the cursor moves only after its answer, window by window, in order.
    */
   async forwardNext(): Promise<number> {
     const { store } = this;
@@ -188,19 +213,25 @@ export class Forwarder {
       this.cursor = saved.rows.length ? Number(saved.rows[0][0]) : 0;
     }
     const from = this.cursor;
-    const pending = this.next;
-    this.next = undefined; // taken before awaiting: a read that failed is not awaited again
-    const prefetched = await pending;
-    const window = prefetched?.from === from ? prefetched : await this.read(from);
+    const ahead = this.ahead;
+    this.ahead = []; // taken before awaiting: a read that failed is not awaited again
+    const first = ahead.shift();
+    const prefetched = first?.from === from ? await first.window : undefined;
+    const window = prefetched ?? (await this.read(from));
     if (window === undefined) return 0;
-    if (window.upTo < this.last) {
-      const next = this.read(window.upTo);
-      next.catch(() => undefined); // awaited by the next call; a failure is thrown there
-      this.next = next;
+    // Keep READ_AHEAD windows being read (their queries, mapping and gzip overlap each other and this batch's send).
+    this.ahead = prefetched ? ahead : [];
+    let next = this.ahead.at(-1)?.upTo ?? window.upTo;
+    while (this.ahead.length < READ_AHEAD && next < this.last) {
+      const upTo = Math.min(this.last, next + this.options.batchSize);
+      const read = this.read(next, upTo);
+      read.catch(() => undefined); // awaited by a later call; a failure is thrown there
+      this.ahead.push({ from: next, upTo, window: read });
+      next = upTo;
     }
     const refused = window.body ? await this.deliver(window.events, this.stopping.signal, window.body) : [];
     if (refused === undefined) {
-      this.next = undefined; // stopping: the batch stays after the cursor
+      this.ahead = []; // stopping: the batch stays after the cursor
       return 0;
     }
     // Dead letters first, then the cursor: a crash between the two re-sends the batch and re-records the same
@@ -216,13 +247,16 @@ export class Forwarder {
     return window.upTo - from;
   }
 
-  /** The window (from, from + batchSize] of arrival_seq, mapped; undefined when nothing is stored after `from`. */
-  private async read(from: number): Promise<Window | undefined> {
+  /**
+   * The window (from, upTo] of arrival_seq (default: from + batchSize, at most the last stored), mapped and encoded;
+   * undefined when nothing is stored after `from`.
+   */
+  private async read(from: number, upToGiven?: number): Promise<Window | undefined> {
     const { store, options } = this;
     if (from >= this.last) this.last = Number((await store.query(FORWARD_SQL.last)).rows[0][0]);
     if (this.last <= from) return undefined;
     // A window of arrival_seq, not a LIMIT: with filters it may hold fewer events (or none), and is passed all the same.
-    const upTo = Math.min(this.last, from + options.batchSize);
+    const upTo = upToGiven ?? Math.min(this.last, from + options.batchSize);
     const result = await store.query(FORWARD_SQL.range(this.filter.sql), { ...this.filter.params, after: from, upTo });
     const events = this.outgoing(result);
     const body = events.length ? await this.encode(events) : undefined;
