@@ -12,10 +12,10 @@
  * sequence as a node of its own (`<step>_event:<label>`), in place of a page view when it is one.
  * Sessions without the point have no path.
  *
- * Computed as one grouped scan of the page views (and point events): each session's node list in
- * order (`list(… ORDER BY ets, mid)`), repeats dropped and cut with list functions, then one row per
- * transition — no window functions over the table, no self-join. (DuckDB's list functions, as
- * funnels.ts uses; ClickHouse has array equivalents.)
+ * Computed over a narrow projection of the page views (and point events) only: repeats dropped with
+ * lag(), then each node's place and the node after it with row_number() and lead() — window
+ * functions, whose sorts spill to disk, so a large range stays within the memory limit (per-session
+ * lists, `list(… ORDER BY …)`, ran out of 512 MB at 10 million events); no self-join.
  */
 import type { ActorsBehind, EventSelector, PathNode, PathsQuery, PathsResult, ResolvedRange } from '@telemetry/query';
 import type { Store } from '../store/store.js';
@@ -49,8 +49,8 @@ function eventLabel(query: PathsQuery): string {
 }
 
 /**
- * One row per (session, transition): columns sid, step, source, target (node names in SQL, the
- * event node as EVENT_NODE) and, with `actors`, actor (the actor of the target's event).
+ * One row per (session, transition): columns step, source, target (node names in SQL, the event
+ * node as EVENT_NODE) and, with `actors`, actor (the actor of the target's event).
  */
 function transitionsSql(query: PathsQuery, range: ResolvedRange, p: SqlParams, actors: boolean): string {
   const max = p.int(query.maxSteps ?? 5);
@@ -59,27 +59,28 @@ function transitionsSql(query: PathsQuery, range: ResolvedRange, p: SqlParams, a
   const node = isEvent ? `CASE WHEN ${isEvent} THEN ${p.str(EVENT_NODE)} ELSE edata_pageid END` : 'edata_pageid';
   // A page view: an IMPRESSION, or PostHog's $pageview / $screen (selectorSql adds the equivalents, sinks/posthog/map.ts).
   const relevant = `(${selectorSql({ eid: 'IMPRESSION' }, p)} AND edata_pageid IS NOT NULL)${isEvent ? ` OR ${isEvent}` : ''}`;
-  const order = 'ORDER BY ets, mid';
-  // Node list l (and actor list a) per session; k: the positions kept, each the first of a run of equal nodes.
-  const lists = `SELECT list(${node} ${order}) AS l${actors ? `, list(actor_key ${order}) AS a` : ''} FROM events
-    WHERE (${relevant}) AND ${rangeSql(range, p)} AND sid IS NOT NULL AND ${filtersSql(query.filters, p)}
-    GROUP BY sid`;
-  const kept = `SELECT l, ${actors ? 'a, ' : ''}list_filter(range(1, len(l) + 1), i -> i = 1 OR l[i] <> l[i - 1]) AS k FROM (${lists}) AS lists`;
-  const deduped = `SELECT list_transform(k, i -> l[i]) AS d${actors ? ', list_transform(k, i -> a[i]) AS a' : ''} FROM (${kept}) AS kept`;
-  // w: the window of the path drawn; s0: the step of its first node minus one.
-  let windowed: string;
-  if (!cut) {
-    windowed = `SELECT d[1:${max}] AS w, 0 AS s0${actors ? `, a[1:${max}] AS a` : ''} FROM (${deduped}) AS deduped`;
-  } else {
-    const at = p.str(cut.event ? EVENT_NODE : (cut.page as string));
-    const from = cut.at === 'start' ? 'o' : `greatest(1, o - ${max} + 1)`;
-    const to = cut.at === 'start' ? `o + ${max} - 1` : 'o';
-    const s0 = cut.at === 'start' ? '0' : `${max} - (o - ${from} + 1)`;
-    windowed = `SELECT d[${from}:${to}] AS w, ${s0} AS s0${actors ? `, a[${from}:${to}] AS a` : ''} FROM (
-      SELECT *, list_position(d, ${at}) AS o FROM (${deduped}) AS deduped) AS found WHERE o IS NOT NULL`;
-  }
-  return `SELECT s0 + i AS step, w[i] AS source, w[i + 1] AS target${actors ? ', a[i + 1] AS actor' : ''} FROM (
-    SELECT w, s0${actors ? ', a' : ''}, unnest(range(1, len(w))) AS i FROM (${windowed}) AS windowed) AS steps`;
+  const order = 'PARTITION BY sid ORDER BY ets, mid';
+  const actor = actors ? ', actor_key AS actor' : '';
+  // A narrow projection of the page views (and point events) only; then the first row of each run of equal nodes.
+  const views = `SELECT sid, ets, mid, ${node} AS node${actor} FROM events
+    WHERE (${relevant}) AND ${rangeSql(range, p)} AND sid IS NOT NULL AND ${filtersSql(query.filters, p)}`;
+  const runs = `SELECT sid, ets, mid, node${actors ? ', actor' : ''} FROM (
+    SELECT *, lag(node) OVER (${order}) AS prev FROM (${views}) AS views) AS changes
+    WHERE prev IS NULL OR prev <> node`;
+  // i: the node's place in the session's path; next (and its actor): the node after it.
+  const numbered = `SELECT sid, node, row_number() OVER (${order}) AS i, lead(node) OVER (${order}) AS next${
+    actors ? `, lead(actor) OVER (${order}) AS actor` : ''
+  } FROM (${runs}) AS runs`;
+  const columns = `node AS source, next AS target${actors ? ', actor' : ''}`;
+  if (!cut) return `SELECT i AS step, ${columns} FROM (${numbered}) AS numbered WHERE i < ${max} AND next IS NOT NULL`;
+  // o: the place of the point's first occurrence in the session.
+  const found = `SELECT *, min(CASE WHEN node = ${p.str(cut.event ? EVENT_NODE : (cut.page as string))} THEN i END)
+    OVER (PARTITION BY sid) AS o FROM (${numbered}) AS numbered`;
+  const kept =
+    cut.at === 'start'
+      ? `SELECT i - o + 1 AS step, ${columns} FROM found WHERE i >= o AND i - o + 1 < ${max} AND next IS NOT NULL`
+      : `SELECT ${max} - (o - i) AS step, ${columns} FROM found WHERE i < o AND o - i < ${max}`;
+  return `WITH found AS (${found}) ${kept}`;
 }
 
 /** Rows: (step of the source, source node, target node, sessions), strongest first. */
