@@ -20,6 +20,7 @@ import {
   TRENDS_MATH,
 } from '@telemetry/query';
 import { type ReactNode, useEffect, useId, useState } from 'react';
+import { CohortPickers, joinFilters, splitFilters } from './cohort-pickers';
 import { useApi, useValues } from './insight';
 
 type Q = Record<string, unknown>;
@@ -320,7 +321,9 @@ function KindFields({ kind, q, set, d }: { kind: InsightKind; q: Q; set: (patch:
       value={String((q.breakdown as { property?: string } | undefined)?.property ?? '')}
       options={breakdowns}
       none="none"
-      onChange={(v) => set({ breakdown: v ? { property: v, limit: 10 } : undefined })}
+      onChange={(v) =>
+        set({ breakdown: v ? { property: v, limit: 10 } : undefined, ...(v ? { breakdownCohorts: undefined } : {}) })
+      }
     />
   );
   const aggregate = (options: readonly string[]) => (
@@ -680,12 +683,15 @@ export function Builder({ kind, query, set }: { kind: InsightKind; query: Q; set
       <KindFields kind={kind} q={query} set={patch} d={discovery} />
       <DateRangeFields range={(query.dateRange ?? {}) as Q} onChange={(dateRange) => patch({ dateRange })} />
       {kind !== 'sessions' && (
-        <Filters
-          name="Global"
-          filters={query.filters as PropertyFilter[] | undefined}
-          discovery={discovery}
-          onChange={(filters) => patch({ filters })}
-        />
+        <>
+          <Filters
+            name="Global"
+            filters={splitFilters(query.filters).properties}
+            discovery={discovery}
+            onChange={(filters) => patch({ filters: joinFilters(filters, splitFilters(query.filters).cohorts) })}
+          />
+          <CohortPickers kind={kind} query={query} set={patch} />
+        </>
       )}
     </form>
   );

@@ -15,11 +15,13 @@ const Sql = lazy(() => import('./pages/Sql'));
 const Setup = lazy(() => import('./pages/Setup'));
 const Dashboards = lazy(() => import('./pages/Dashboards'));
 const Actors = lazy(() => import('./pages/Actors'));
+const Cohorts = lazy(() => import('./pages/Cohorts'));
 
 const PAGES: [string, string][] = [
   ['home', 'Home'],
   ['insights', 'Insights'],
   ['dashboards', 'Dashboards'],
+  ['cohorts', 'Cohorts'],
   ['live', 'Live events'],
   ['quality', 'Data quality'],
   ['sql', 'SQL'],
@@ -119,6 +121,8 @@ function App() {
         return <Dashboards params={route.params} />;
       case 'actors':
         return <Actors params={route.params} />;
+      case 'cohorts':
+        return <Cohorts params={route.params} />;
       default:
         return <Home params={route.params} />;
     }
