@@ -3,6 +3,7 @@
 // Every figure below is counted by hand from the events listed, once per rule (TELEMETRY_ACTOR_KEY).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { loadConfig } from '../config.js';
 import { trendActors } from './actors-behind.js';
 import { listEvents } from './events-feed.js';
 import { runFunnels } from './funnels.js';
@@ -141,4 +142,13 @@ test('changing the rule of an existing store recomputes its keys', async () => {
   } finally {
     await f.close();
   }
+});
+
+test('TELEMETRY_ACTOR_KEY: federated by default, as-sent when asked, anything else refused at start', () => {
+  assert.equal(loadConfig({}).actorKey, 'federated');
+  assert.equal(loadConfig({ TELEMETRY_ACTOR_KEY: 'as-sent' }).actorKey, 'as-sent');
+  assert.throws(
+    () => loadConfig({ TELEMETRY_ACTOR_KEY: 'Federated' }),
+    /TELEMETRY_ACTOR_KEY must be federated or as-sent/,
+  );
 });
