@@ -161,14 +161,23 @@ try {
     baseline: () => store.query('SELECT eid, count(*) FROM events GROUP BY eid'),
   };
   const only = values.only?.split(',');
-  const medians: Record<string, number> = {};
+  const medians: Record<string, number | null> = {};
+  const failures: Record<string, string> = {};
   for (const [kind, run] of Object.entries(kinds)) {
     if (only && !only.includes(kind)) continue;
     const times: number[] = [];
-    for (let i = 0; i < runs; i++) {
-      const t = performance.now();
-      await run();
-      times.push(performance.now() - t);
+    try {
+      for (let i = 0; i < runs; i++) {
+        const t = performance.now();
+        await run();
+        times.push(performance.now() - t);
+      }
+    } catch (error) {
+      // A kind that fails (e.g. out of memory at the default limit) is reported, and the others still run.
+      medians[`${kind}_ms`] = null;
+      failures[kind] = String((error as Error).message ?? error).split('\n')[0];
+      log(`${kind.padEnd(20)} FAILED: ${failures[kind]}`);
+      continue;
     }
     times.sort((a, b) => a - b);
     medians[`${kind}_ms`] = Math.round(times[Math.floor(times.length / 2)]);
@@ -180,6 +189,7 @@ try {
     events: loaded.events,
     load_s: loaded.seconds === null ? null : Number(loaded.seconds.toFixed(1)),
     ...medians,
+    ...(Object.keys(failures).length ? { failed: failures } : {}),
     // Peak resident set of this process over the whole run: generator, DuckDB and queries share it.
     rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
     summarize_s: summarizeSeconds === null ? null : Number(summarizeSeconds.toFixed(1)),

@@ -47,12 +47,17 @@ function attemptsOf(query: FunnelsQuery): string {
   return attempts;
 }
 
-/** `any` order: per start s, the steps a maximum matching reaches among the events of [s, s + window]. */
-function anyOrderScores(n: number): string {
-  const inWindow = 'list_transform(list_filter(range(s, len(T) + 1), x -> T[x] <= T[s] + w), x -> M[x])';
-  const subsets = `range(1, ${2 ** n})`;
-  const matched = `list_min(list_transform(${subsets}, b -> ${n} - bit_count(b) + least(bit_count(b), len(list_filter(mw, m -> (m & b) != 0)))))`;
-  return `list_transform(list_transform(a1, s -> ${inWindow}), mw -> ${matched})`;
+/**
+ * `any` order, one row per (entity, start s): the steps a maximum matching reaches among the events of
+ * [s, s + window] (ranks s to z, the last rank inside it: a slice of the entity's step masks M), Hall's minimum
+ * over the step subsets b taken as rows (a cross join). Starts are rows of `ranked`, not an unnested list, and no
+ * lambda nests in another: both ran out of 512 MB at 10 million events.
+ */
+function anyOrderStarts(n: number, isStart: string, to: string): string {
+  const starts = `SELECT r.e, r.k AS s, r.ets AS t1, r.g, masks.M[r.k:r.z] AS mw
+    FROM ranked AS r JOIN masks ON masks.e = r.e WHERE (${isStart}) AND r.ets < ${to}`;
+  return `SELECT e, s, t1, g, min(${n} - bit_count(b) + least(bit_count(b), len(list_filter(mw, m -> (m & b) != 0)))) AS reached
+    FROM (${starts}) AS starts, (SELECT unnest(range(1, ${2 ** n})) AS b) AS subsets GROUP BY e, s, t1, g`;
 }
 
 /**
@@ -70,30 +75,34 @@ function perEntity(query: FunnelsQuery, range: ResolvedRange, p: SqlParams): str
   const g = query.breakdown ? breakdownGroup(validatedProperty(query.breakdown.property), p) : `''`;
   const matches = [...steps.map((c, i) => `${c} AS m${i + 1}`), ...exclusions.map((c, j) => `${c} AS x${j + 1}`)];
   const relevant = order === 'strict' ? 'TRUE' : `(${[...steps, ...exclusions].join(' OR ')})`;
-  const ranked = `SELECT *, row_number() OVER (PARTITION BY e ORDER BY ets, q) AS k FROM (
+  // z (any order): the number of events up to the window's end from this one, which is the last rank inside it.
+  const last =
+    order === 'any'
+      ? `, count(*) OVER (PARTITION BY e ORDER BY ets RANGE BETWEEN UNBOUNDED PRECEDING AND ${w} FOLLOWING) AS z`
+      : '';
+  const ranked = `SELECT *, row_number() OVER (PARTITION BY e ORDER BY ets, q) AS k${last} FROM (
       SELECT ${entity} AS e, ets, arrival_seq AS q, ${g} AS g, ${matches.join(', ')}
       FROM events
       WHERE ${entity} IS NOT NULL AND ets >= ${p.int(range.from)} AND ets < ${to} + ${w}
         AND ${relevant} AND ${filtersSql(query.filters, p)}) AS matched`;
   const anyStep = steps.map((_, i) => `m${i + 1}`).join(' OR ');
-  const starts = order === 'any' ? `(${anyStep})` : 'm1';
+  if (order === 'any') {
+    const mask = steps.map((_, i) => `CASE WHEN m${i + 1} THEN ${2 ** i} ELSE 0 END`).join(' + ');
+    const masks = `SELECT e, list(${mask} ORDER BY k) AS M FROM ranked GROUP BY e`;
+    // Equal scores keep the earliest start.
+    const best = `SELECT *, row_number() OVER (PARTITION BY e ORDER BY reached DESC, s) AS r FROM (${anyOrderStarts(n, anyStep, to)}) AS scored`;
+    const times = Array.from({ length: n }, (_, i) => (i === 0 ? 't1' : `NULL::BIGINT AS t${i + 1}`));
+    return `WITH ranked AS (${ranked}), masks AS (${masks})
+      SELECT e, reached, g, ${times.join(', ')} FROM (${best}) AS best WHERE r = 1`;
+  }
   const lists = [
     'list(ets ORDER BY k) AS T',
     query.breakdown ? 'list(g ORDER BY k) AS G' : "[''] AS G",
-    `list(k ORDER BY k) FILTER (WHERE ${starts} AND ets < ${to}) AS a1`,
-    ...(order === 'any'
-      ? [`list(${steps.map((_, i) => `CASE WHEN m${i + 1} THEN ${2 ** i} ELSE 0 END`).join(' + ')} ORDER BY k) AS M`]
-      : steps.slice(1).map((_, i) => `list(k) FILTER (WHERE m${i + 2}) AS a${i + 2}`)),
+    `list(k ORDER BY k) FILTER (WHERE m1 AND ets < ${to}) AS a1`,
+    ...steps.slice(1).map((_, i) => `list(k) FILTER (WHERE m${i + 2}) AS a${i + 2}`),
     ...exclusions.map((_, j) => `list(k) FILTER (WHERE x${j + 1}) AS X${j + 1}`),
   ];
   const grouped = `SELECT e, ${w} AS w, ${lists.join(', ')} FROM (${ranked}) AS ranked GROUP BY e`;
-  if (order === 'any') {
-    // Equal scores keep the earliest start: list_position finds the first.
-    const scored = `SELECT e, T, G, a1, ${anyOrderScores(n)} AS S FROM (${grouped}) AS per WHERE a1 IS NOT NULL`;
-    const best = `SELECT e, T, G, list_max(S) AS reached, a1[list_position(S, list_max(S))] AS s FROM (${scored}) AS scored`;
-    const times = Array.from({ length: n }, (_, i) => (i === 0 ? 'T[s] AS t1' : `NULL::BIGINT AS t${i + 1}`));
-    return `SELECT e, reached, G[s] AS g, ${times.join(', ')} FROM (${best}) AS best`;
-  }
   const attempts = `SELECT e, T, G, list_transform(A, p -> ${scoreOf(query)}) AS S, A FROM (
       SELECT *, ${attemptsOf(query)} AS A FROM (${grouped}) AS per WHERE a1 IS NOT NULL) AS tried`;
   const best = `SELECT e, T, G, list_max(S) AS reached, A[list_position(S, list_max(S))] AS p FROM (${attempts}) AS attempts`;
