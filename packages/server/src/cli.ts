@@ -18,7 +18,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   sql: { run: sqlCommand, summary: 'sql "SELECT …": a read-only query against the store' },
   'forward-retry': {
     run: forwardRetryCommand,
-    summary: "send the PostHog forwarder's dead letters again (to the store, or a server at --url)",
+    summary: "send the PostHog forwarder's dead letters again, at most --limit for --timeout s (store, or --url)",
   },
 };
 

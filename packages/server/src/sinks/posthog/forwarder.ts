@@ -137,6 +137,8 @@ export class Forwarder {
   private last = 0;
   /** The windows after the cursor, in order, being read while earlier ones are sent. */
   private ahead: Array<{ from: number; upTo: number; window: Promise<Window | undefined> }> = [];
+  /** Reads ahead not settled yet, dropped or not: stop() waits for them, so none runs on a closed store. */
+  private readonly reading = new Set<Promise<Window | undefined>>();
 
   constructor(
     private readonly store: Store,
@@ -155,6 +157,7 @@ export class Forwarder {
     this.stopping.abort();
     this.wake?.();
     await this.running;
+    await Promise.allSettled([...this.reading]);
   }
 
   /** Called when the loader has stored events: forward them now instead of at the next poll. */
@@ -225,7 +228,9 @@ export class Forwarder {
     while (this.ahead.length < READ_AHEAD && next < this.last) {
       const upTo = Math.min(this.last, next + this.options.batchSize);
       const read = this.read(next, upTo);
-      read.catch(() => undefined); // awaited by a later call; a failure is thrown there
+      this.reading.add(read);
+      // Awaited by a later call (a failure is thrown there), or by stop() before the store closes.
+      read.catch(() => undefined).finally(() => this.reading.delete(read));
       this.ahead.push({ from: next, upTo, window: read });
       next = upTo;
     }
