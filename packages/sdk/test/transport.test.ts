@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createTelemetry, fetchTransport } from '../src/index.js';
 import { memoryStorage } from '../src/storage.js';
+import { gzip } from '../src/transport.js';
 import { captureServer } from './helpers.js';
 
 test('batches go gzipped with Sunbird headers; a 503 is counted as a retry and the re-sent batch is the same', async () => {
@@ -141,19 +142,51 @@ test('fetch options: POST without credentials; keepalive only on unload and only
     assert.equal((await send('{}', false)).status, 202);
     assert.equal((await send('x'.repeat(60_000), true)).status, 202);
     assert.equal((await send('y'.repeat(60_001), true)).status, 0, 'too big for keepalive, and it failed');
+    assert.equal((await send('z'.repeat(60_001), false)).status, 0, 'a failure while the page stays');
     assert.deepEqual(
       calls.map((c) => [c.method, c.credentials, c.keepalive, (c.headers as Record<string, string>).a]),
       [
         ['POST', 'omit', false, 'b'],
         ['POST', 'omit', true, 'b'],
         ['POST', 'omit', false, 'b'],
+        ['POST', 'omit', false, 'b'],
       ],
     );
     await new Promise((r) => setTimeout(r, 20));
-    assert.deepEqual(beacons, [{ url: 'http://x/v1/telemetry', type: 'text/plain', text: 'y'.repeat(60_001) }]);
+    assert.deepEqual(
+      beacons,
+      [{ url: 'http://x/v1/telemetry', type: 'text/plain', text: 'y'.repeat(60_001) }],
+      'a beacon only for a failure on unload',
+    );
   } finally {
     globalThis.fetch = realFetch;
     if (had) Object.defineProperty(globalThis, 'navigator', had);
     else delete (globalThis as { navigator?: unknown }).navigator;
+  }
+});
+
+test('without CompressionStream (or Response) gzip gives nothing and a large body goes as it is', async () => {
+  const server = await captureServer();
+  const had = { CompressionStream: globalThis.CompressionStream, Response: globalThis.Response };
+  try {
+    const body = JSON.stringify({ params: { msgid: 'm' }, events: [], pad: 'x'.repeat(2000) });
+    assert.ok(await gzip(body), 'with both, a gzip');
+    // @ts-expect-error: a platform without CompressionStream
+    delete globalThis.CompressionStream;
+    assert.equal(await gzip(body), undefined);
+    const r = await fetchTransport({ url: server.url, headers: {}, body, unload: false, gzip: true });
+    assert.deepEqual([r.status, r.gzipped], [200, false]);
+    globalThis.CompressionStream = had.CompressionStream;
+    // @ts-expect-error: a platform without Response (fetch itself needs none: it was captured above)
+    delete globalThis.Response;
+    assert.equal(await gzip(body), undefined);
+    globalThis.Response = had.Response;
+    assert.deepEqual(
+      server.requests.map((q) => [q.headers['content-encoding'] ?? 'identity', JSON.stringify(q.batch)]),
+      [['identity', body]],
+    );
+  } finally {
+    Object.assign(globalThis, had);
+    await server.close();
   }
 });
