@@ -14,7 +14,8 @@
  * An attempt is void when an exclusion event lies strictly between its `fromStep` event and its
  * `toStep` event (or the end of its window when it never reached `toStep`). Each entity counts
  * once, with its attempt reaching the furthest step (the earliest such); its times and breakdown
- * value come from that attempt. All of it is list functions over one grouped scan: no self-joins.
+ * value come from that attempt. Ordered and strict: list functions over one grouped scan; any: the ranked events
+ * as starts, each against a slice of its entity's step masks (anyOrderStarts). No self-joins.
  */
 import type { FunnelStep, FunnelsQuery, FunnelsResult, ResolvedRange } from '@telemetry/query';
 import type { Store } from '../store/store.js';
