@@ -68,6 +68,7 @@ try {
     'funnel-steps',
     'feedback-count',
     'searches-count',
+    'searches-zero',
     'signal-error',
     'failed-count',
   ];

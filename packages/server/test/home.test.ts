@@ -2,18 +2,22 @@
  * GET /api/home against the insights it stands for: on a simulated store, every figure of the one
  * answer equals the answer of the insight query it names (`queries`), for all channels and apps,
  * one channel and app, and a time zone; a second request is answered from the answer cache; bad
- * parameters are a 400 naming the parameter. A property test checks DAU/WAU/MAU (runs of active
- * days in analytics/home.ts) against the trends insight on random actors and days.
+ * parameters are a 400 naming the parameter. A property test checks DAU/WAU/MAU (active days'
+ * covers in analytics/home.ts) against the trends insight on random actors and days; the
+ * edata_size column (migration 13) equals the JSON reading of edata.size.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { HomeAnswer, TrendsResult } from '@telemetry/query';
 import fc from 'fast-check';
+import { dialectFor, SqlParams } from '../src/analytics/dialect/index.js';
 import { runHome } from '../src/analytics/home.js';
+import { propertyNumber, validatedProperty } from '../src/analytics/properties.js';
 import { fixtureStore } from '../src/analytics/test-fixture.js';
 import { runTrends } from '../src/analytics/trends.js';
 import { simulateCommand } from '../src/commands/simulate.js';
+import { MIGRATIONS } from '../src/store/duckdb/migrations.js';
 import { startTestServer, tempDir } from './helpers.js';
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
@@ -157,4 +161,28 @@ test('DAU/WAU/MAU from runs of active days equal the trends insight (random acto
     ),
     { numRuns: 25 },
   );
+});
+
+test('events.edata_size: loaded and migrated as the JSON reading of edata.size reads it, whatever was sent', async () => {
+  const sizes: unknown[] = [0, '0', 0.0, 3, '12', -1, 'x', '', true, null, { n: 1 }, [0], 1e21, '1e3', undefined];
+  const f = await fixtureStore(
+    sizes.map((size, i) => ({
+      eid: 'SEARCH',
+      at: new Date(Date.UTC(2024, 0, 1, 0, i)).toISOString(),
+      edata: size === undefined ? { query: 'q' } : { query: 'q', size },
+    })),
+  );
+  try {
+    const p = new SqlParams(dialectFor('duckdb'));
+    const reading = propertyNumber(validatedProperty('edata.size'), p);
+    const compare = `SELECT count(*), count(*) FILTER (edata_size IS NOT DISTINCT FROM ${reading}),
+      count(*) FILTER (edata_size = 0) FROM events`;
+    assert.deepEqual((await f.store.query(compare, p.values)).rows, [[sizes.length, sizes.length, 3]]);
+    const migration = MIGRATIONS.find((m) => m.sql.some((s) => s.includes('edata_size =')));
+    await f.store.query('UPDATE events SET edata_size = NULL');
+    for (const statement of migration?.sql.filter((s) => s.startsWith('UPDATE')) ?? []) await f.store.query(statement);
+    assert.deepEqual((await f.store.query(compare, p.values)).rows, [[sizes.length, sizes.length, 3]]);
+  } finally {
+    await f.close();
+  }
 });

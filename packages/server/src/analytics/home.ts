@@ -1,9 +1,11 @@
 /**
- * The home page's figures (GET /api/home, @telemetry/query home.ts) in one statement over events:
- * one scan keeps the rows of the seven eids the page counts (with a 30-day look-back for MAU), and
- * every event figure is read from those rows — counts and sums as conditional aggregates, the top
- * pages and interactions as one grouping, DAU/WAU/MAU as each actor's runs of active days. The
- * sessions figure reads the summaries table and the key flow runs the funnel insight, beside it.
+ * The home page's figures (GET /api/home, @telemetry/query home.ts) in one statement over events,
+ * of three narrow scans: the seven eids the page counts, grouped once (counts, the rating sum, the
+ * top pages and interactions); searches with no result (the edata_size column, never raw); and
+ * each actor's days with a page view (30 days further back for MAU), from which DAU/WAU/MAU are
+ * the days each active day covers until the next — one row per active day instead of one per day
+ * of each window. The sessions figure reads the summaries table and the key flow runs the funnel
+ * insight, beside it; the data-quality summary reads failed_events.
  * Actors are counted by events.actor_key, as the insights count them. Each figure equals the
  * answer of the insight `homeQueries` names for it (test/home.test.ts against the insights, the
  * dashboard suite in a browser). DuckDB only, like sessions.
@@ -16,7 +18,6 @@ import {
   type HomeParams,
   type HomeTop,
   homeQueries,
-  type PropertyFilter,
 } from '@telemetry/query';
 import type { Store } from '../store/store.js';
 import { dialectFor, SqlParams } from './dialect/index.js';
@@ -32,12 +33,12 @@ const DAY = 86_400_000;
 const KINDS = ['IMPRESSION', 'INTERACT', 'FEEDBACK', 'SEARCH', 'INTERRUPT', 'SHARE', 'ERROR'] as const;
 /** Rolling windows in days: DAU, WAU, MAU (trends' `dau`, `wau`, `mau`). */
 const WINDOWS = [1, 7, 30] as const;
-const ZERO_RESULTS: PropertyFilter = { property: 'edata.size', operator: 'eq', value: 0 };
 
 /**
- * The statement: rows `(section, key, group, n, x)` — `count` (key = kind: events n, rating sum x),
- * `zero` (searches with no result), `top` (key = kind, group = value, n = events) and `active`
- * (key = window in days, group = day bucket, n = change in active actors from that day on).
+ * The statement: rows `(section, key, group, n, x)` — `count` (key = kind, group = a top page or
+ * interaction or NULL, n = its events, x = the rating sum; `total` = the kind's events), `zero`
+ * (searches with no result) and `active` (key = window in days, group = day bucket, n = change in
+ * active actors from that day on).
  */
 export function buildHome(params: HomeParams, now: number): { sql: string; values: Record<string, unknown> } {
   const q = homeQueries(params);
@@ -48,32 +49,34 @@ export function buildHome(params: HomeParams, now: number): { sql: string; value
   const from = p.int(range.from);
   const to = p.int(range.to);
   const filters = filtersSql(q.active.filters, p);
-  // edata.size is read from the raw JSON: only of SEARCH events, in a scan of its own (the column is large).
-  const zero = `${selectorSql({ eid: 'SEARCH', filters: [ZERO_RESULTS] }, p)} AND ets >= ${from} AND ets < ${to} AND ${filters}`;
-  const sql = `WITH ev AS MATERIALIZED (
-    SELECT k, ets >= ${from} AS in_range, actor,
-      CASE k WHEN 0 THEN ${bucketOfSql('day', 'ets', range, p)} END AS d,
-      CASE k WHEN 0 THEN ${group('edata.pageid')} WHEN 1 THEN ${group('edata.id')} END AS g,
-      CASE k WHEN 2 THEN ${propertyNumber(validatedProperty('edata.rating'), p)} END AS rating
-    FROM (SELECT ${kind} AS k, ets, ${ENTITY_COLUMNS.actor} AS actor, edata_pageid, edata_id, edata_rating FROM events
-      WHERE ets >= ${p.int(range.from - WINDOWS[2] * DAY)} AND ets < ${to} AND ${filters}) AS e
-    WHERE k IS NOT NULL),
-  pairs AS (SELECT DISTINCT actor AS e, d FROM ev WHERE k = 0 AND actor IS NOT NULL),
-  gaps AS (SELECT e, d, d - lag(d) OVER (PARTITION BY e ORDER BY d) AS gap FROM pairs),
-  marked AS (SELECT w, e, d, sum(CASE WHEN gap IS NULL OR gap > w THEN 1 ELSE 0 END)
-      OVER (PARTITION BY w, e ORDER BY d) AS run
-    FROM gaps, (VALUES ${WINDOWS.map((w) => `(${w})`).join(', ')}) AS windows(w)),
-  runs AS (SELECT w, min(d) AS first, max(d) + w AS past FROM marked GROUP BY w, e, run)
-SELECT 'count' AS section, k AS key, NULL AS g, count(*) AS n, sum(rating) AS x FROM ev WHERE in_range GROUP BY k
-UNION ALL SELECT 'zero', 3, NULL, count(*), NULL FROM events WHERE ${zero}
-UNION ALL SELECT 'top', k, g, count(*), NULL FROM ev WHERE in_range AND k <= 1 GROUP BY k, g
-  QUALIFY row_number() OVER (PARTITION BY k ORDER BY count(*) DESC, g) <= ${p.int(HOME_TOP)}
-UNION ALL SELECT 'active', w, CAST(first AS VARCHAR), count(*), NULL FROM runs GROUP BY w, first
-UNION ALL SELECT 'active', w, CAST(past AS VARCHAR), -count(*), NULL FROM runs GROUP BY w, past`;
+  const inRange = `ets >= ${from} AND ets < ${to} AND ${filters}`;
+  // edata_size is the JSON reading of edata.size kept as a column (migration 13): the filter of the searches
+  // trend's zero-result series without reading raw.
+  const zero = `${selectorSql({ eid: 'SEARCH' }, p)} AND edata_size = 0 AND ${inRange}`;
+  const impression = `${selectorSql({ eid: 'IMPRESSION' }, p)} AND ${ENTITY_COLUMNS.actor} IS NOT NULL
+    AND ets >= ${p.int(range.from - WINDOWS[2] * DAY)} AND ets < ${to} AND ${filters}`;
+  // An actor counts on day b for window w when active on a day in (b - w, b]: each active day d covers
+  // [d, min(d + w, next active day)), so the covers of one actor never overlap and add up.
+  const sql = `WITH by_eid AS (SELECT eid, CASE WHEN ${selectorSql({ eid: 'IMPRESSION' }, p)} THEN ${group('edata.pageid')}
+      WHEN ${selectorSql({ eid: 'INTERACT' }, p)} THEN ${group('edata.id')} END AS g, count(*) AS n,
+      sum(${propertyNumber(validatedProperty('edata.rating'), p)}) AS x
+    FROM events WHERE (${KINDS.map((eid) => selectorSql({ eid }, p)).join(' OR ')}) AND ${inRange} GROUP BY eid, g),
+  groups AS (SELECT k, g, n, x, sum(n) OVER (PARTITION BY k) AS total
+    FROM (SELECT ${kind} AS k, g, sum(n) AS n, sum(x) AS x FROM by_eid GROUP BY 1, 2) AS kinds
+    QUALIFY k > 1 OR row_number() OVER (PARTITION BY k ORDER BY n DESC, g) <= ${p.int(HOME_TOP)}),
+  days AS (SELECT DISTINCT ${ENTITY_COLUMNS.actor} AS e, ${bucketOfSql('day', 'ets', range, p)} AS d
+    FROM events WHERE ${impression}),
+  covers AS (SELECT d, lead(d) OVER (PARTITION BY e ORDER BY d) AS next FROM days)
+SELECT 'count' AS section, k AS key, g, n, x, total FROM groups
+UNION ALL SELECT 'zero', 3, NULL, count(*), NULL, NULL FROM events WHERE ${zero}
+UNION ALL SELECT 'active', w, CAST(pos AS VARCHAR), sum(change), NULL, NULL
+  FROM (SELECT w, unnest([d, least(d + w, coalesce(next, d + w))]) AS pos, unnest([1, -1]) AS change
+    FROM covers, (VALUES ${WINDOWS.map((w) => `(${w})`).join(', ')}) AS windows(w)) AS ends
+  GROUP BY w, pos`;
   return { sql, values: p.values };
 }
 
-/** Actors active in the `window` days up to each bucket, from the run starts (+n) and ends (-n) of the statement. */
+/** Actors active in the window's days up to each bucket, from the covers' starts (+n) and ends (-n) of the statement. */
 function rolling(changes: Map<number, number>, buckets: number[]): number[] {
   const at = [...changes.entries()].sort((a, b) => a[0] - b[0]);
   let i = 0;
@@ -111,11 +114,12 @@ export async function runHome(store: Store, params: HomeParams, now = Date.now()
   const tops: { g: string; n: number }[][] = [[], []];
   const changes = WINDOWS.map(() => new Map<number, number>());
   let zeroResults = 0;
-  for (const [section, key, g, n, x] of events.rows) {
+  for (const [section, key, g, n, x, total] of events.rows) {
     const k = Number(key);
-    if (section === 'count') counts[k] = { n: Number(n), x: Number(x ?? 0) };
-    else if (section === 'zero') zeroResults = Number(n);
-    else if (section === 'top') tops[k].push({ g: String(g), n: Number(n) });
+    if (section === 'count') {
+      counts[k] = { n: Number(total), x: counts[k].x + Number(x ?? 0) };
+      if (k <= 1) tops[k].push({ g: String(g), n: Number(n) });
+    } else if (section === 'zero') zeroResults = Number(n);
     else {
       const w = changes[WINDOWS.indexOf(k as (typeof WINDOWS)[number])];
       w.set(Number(g), (w.get(Number(g)) ?? 0) + Number(n));

@@ -40,6 +40,9 @@ const EVENT_SHAPE = JSON.stringify({
     duration: 'DOUBLE',
     rating: 'DOUBLE',
     query: 'VARCHAR',
+    // Read as text, then as a number: as the JSON reading of the path `edata.size` on raw reads it (migration 13;
+    // a PostHog event's raw is PostHog's JSON, so its edata_size is read from raw).
+    size: 'VARCHAR',
   },
 });
 
@@ -82,7 +85,8 @@ export function insertsFrom(table: string): string[] {
       j.tags AS tags, j.object.id AS object_id, j.object.type AS object_type, j.object.ver AS object_ver,
       j.edata.type AS edata_type, j.edata.subtype AS edata_subtype, j.edata.mode AS edata_mode, j.edata.id AS edata_id,
       j.edata.pageid AS edata_pageid, j.edata.uri AS edata_uri, j.edata.duration AS edata_duration,
-      j.edata.rating AS edata_rating, j.edata.query AS edata_query, raw,
+      j.edata.rating AS edata_rating, j.edata.query AS edata_query, CASE kind WHEN 'p' THEN TRY_CAST(json_extract_string(raw, '$.edata.size') AS DOUBLE)
+        ELSE TRY_CAST(j.edata.size AS DOUBLE) END AS edata_size, raw,
       ${ROLLUP_COLUMNS},
       (SELECT coalesce(max(arrival_seq), 0) FROM events) + stage_row AS arrival_seq,
       CASE kind WHEN 'p' THEN 'posthog' ELSE 'sunbird' END AS ingest_format

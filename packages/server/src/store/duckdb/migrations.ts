@@ -248,4 +248,14 @@ export const MIGRATIONS: Migration[] = [
       )`,
     ],
   },
+  {
+    version: 13,
+    name: "events.edata_size: edata.size (a search's result count) as a typed column (derived; the home page)",
+    // The JSON reading of the path `edata.size` (a number, or text that reads as one; else NULL), kept beside
+    // raw: counting searches with no result read raw whole (its values are scattered through every block).
+    sql: [
+      'ALTER TABLE events ADD COLUMN edata_size DOUBLE',
+      "UPDATE events SET edata_size = TRY_CAST(json_extract_string(raw, '$.edata.size') AS DOUBLE)",
+    ],
+  },
 ];
