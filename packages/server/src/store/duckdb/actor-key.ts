@@ -1,3 +1,5 @@
+import type { ActorKeyRule } from '../store.js';
+
 /**
  * The actor key (events.actor_key, derived): who an insight counts, from `actor.id` as sent. The rule is a store
  * setting (`store_settings`, name 'actor_key'), chosen by TELEMETRY_ACTOR_KEY:
@@ -13,15 +15,18 @@
 export const federatedKeySql = (column: string) =>
   `CASE WHEN starts_with(${column}, 'f:') THEN string_split(${column}, ':')[-1] ELSE ${column} END`;
 
+/** `rule` applied to the SQL text expression `column`. */
+export const actorKeyRuleSql = (rule: ActorKeyRule, column: string) =>
+  rule === 'as-sent' ? column : federatedKeySql(column);
+
 /** The store's rule applied to `column`: reads the setting once per statement (an uncorrelated subquery). */
 export const actorKeySql = (column: string) =>
   `CASE WHEN (SELECT value FROM store_settings WHERE name = 'actor_key') = 'as-sent' THEN ${column}
     ELSE ${federatedKeySql(column)} END`;
 
-/** Statements that recompute every stored key after the setting changed to `rule` (run in one transaction). */
+/** What follows a change of the rule, once every events.actor_key is recomputed (duckdb-store.ts setActorKey). */
 export function actorKeyChangeSql(): string[] {
   return [
-    `UPDATE events SET actor_key = ${actorKeySql('actor_id')}`,
     // Sessions name their actor by the key too (analytics/sessions): each device stream is summarized again.
     `INSERT INTO summary_queue SELECT did, channel, pdata_id, min(ets) FROM events
       WHERE eid NOT IN ('LOG', 'AUDIT', 'SEARCH') AND ingest_format = 'sunbird' GROUP BY ALL`,

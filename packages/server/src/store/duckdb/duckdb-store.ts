@@ -13,10 +13,10 @@ import {
   type Store,
   StoreError,
 } from '../store.js';
-import { actorKeyChangeSql } from './actor-key.js';
+import { actorKeyChangeSql, actorKeyRuleSql } from './actor-key.js';
 import { readBounded } from './bounded-read.js';
 import { loadSegments } from './load-segment.js';
-import { MIGRATIONS } from './migrations.js';
+import { type Backfill, MIGRATIONS } from './migrations.js';
 import { readRows } from './read-rows.js';
 import { checkSandbox } from './sql-sandbox.js';
 
@@ -34,6 +34,8 @@ export interface DuckDBStoreOptions {
    * queues every device stream for summarizing again. Default: the stored setting (`federated` in a new store).
    */
   actorKey?: ActorKeyRule;
+  /** Rows per transaction when a migration or an actor-key change fills a column of every row. Default: 500,000. */
+  backfillRows?: number;
 }
 
 export async function openDuckDBStore(options: DuckDBStoreOptions): Promise<DuckDBStore> {
@@ -63,7 +65,7 @@ export async function openDuckDBStore(options: DuckDBStoreOptions): Promise<Duck
     throw new StoreError('STORE_UNAVAILABLE', `cannot open ${options.file}: ${message}`, { cause: error });
   }
   const writer = await instance.connect();
-  const store = new DuckDBStore(instance, writer);
+  const store = new DuckDBStore(instance, writer, options.backfillRows);
   await store.migrate();
   if (options.actorKey) await store.setActorKey(options.actorKey);
   // A second wall behind sql-sandbox.ts: nothing outside the spool is readable (the loader reads it), and once
@@ -81,6 +83,7 @@ export class DuckDBStore implements Store {
   constructor(
     private readonly instance: DuckDBInstance,
     private readonly writer: DuckDBConnection,
+    private readonly backfillRows = 500_000,
   ) {}
 
   async migrate(): Promise<void> {
@@ -91,28 +94,48 @@ export class DuckDBStore implements Store {
     const current = Number(applied.getRowsJS()[0][0]);
     for (const migration of MIGRATIONS) {
       if (migration.version <= current) continue;
-      await this.inTransaction(async () => {
-        for (const statement of migration.sql) await this.writer.run(statement);
-        await this.writer.run('INSERT INTO schema_migrations VALUES ($v, $n, now())', {
+      const record = () =>
+        this.writer.run('INSERT INTO schema_migrations VALUES ($v, $n, now())', {
           v: migration.version,
           n: migration.name,
         });
+      await this.inTransaction(async () => {
+        for (const statement of migration.sql) await this.writer.run(statement);
+        if (!migration.backfill) await record();
       });
+      if (!migration.backfill) continue;
+      for (const backfill of migration.backfill) await this.backfill(backfill);
+      await record();
     }
   }
 
-  /** Sets the actor-key rule; when it changes, recomputes the stored keys in one transaction. */
+  /**
+   * Runs `UPDATE table SET … WHERE …` over every row, `backfillRows` rowids per transaction, so that the memory an
+   * UPDATE holds until its commit stays bounded however large the table (migrations.ts, Backfill).
+   */
+  private async backfill({ table, set, where }: Backfill): Promise<void> {
+    const last = Number((await this.writer.runAndReadAll(`SELECT max(rowid) FROM ${table}`)).getRowsJS()[0][0] ?? -1);
+    const sql = `UPDATE ${table} SET ${set} WHERE rowid >= $from AND rowid < $to${where ? ` AND (${where})` : ''}`;
+    for (let from = 0; from <= last; from += this.backfillRows) {
+      await this.inTransaction(() => this.writer.run(sql, { from, to: from + this.backfillRows }));
+    }
+  }
+
+  /**
+   * Sets the actor-key rule. On a change, recomputes every stored key (a slice of rows per transaction, as a
+   * migration's backfill), then records the rule and queues every device stream for summarizing again in one
+   * transaction: a crash before that record recomputes again at the next open.
+   */
   async setActorKey(rule: ActorKeyRule): Promise<void> {
-    await this.serialised(() =>
-      this.inTransaction(async () => {
-        const changed = await this.writer.runAndReadAll(
-          "UPDATE store_settings SET value = $rule WHERE name = 'actor_key' AND value <> $rule RETURNING value",
-          { rule },
-        );
-        if (changed.getRowsJS().length === 0) return;
+    await this.serialised(async () => {
+      const stored = await this.writer.runAndReadAll("SELECT value FROM store_settings WHERE name = 'actor_key'");
+      if (stored.getRowsJS()[0]?.[0] === rule) return;
+      await this.backfill({ table: 'events', set: `actor_key = ${actorKeyRuleSql(rule, 'actor_id')}` });
+      await this.inTransaction(async () => {
+        await this.writer.run("UPDATE store_settings SET value = $rule WHERE name = 'actor_key'", { rule });
         for (const statement of actorKeyChangeSql()) await this.writer.run(statement);
-      }),
-    );
+      });
+    });
   }
 
   loadSegment(files: string | string[], segment: number): Promise<LoadedSegment> {

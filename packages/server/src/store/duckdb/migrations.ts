@@ -1,14 +1,29 @@
 import { actorKeySql } from './actor-key.js';
 
 /**
- * Versioned schema migrations for the DuckDB store. Append only: a released migration is never
- * edited, a change is a new entry. Column names are public (users write them in SQL; see README).
+ * Versioned schema migrations for the DuckDB store. Append only: what a released migration leaves is never
+ * changed, a change is a new entry. Column names are public (users write them in SQL; see README).
  */
 
 export interface Migration {
   version: number;
   name: string;
+  /** Run in one transaction. With a backfill, each statement must be idempotent (IF NOT EXISTS …). */
   sql: string[];
+  /**
+   * Fills a new column of every existing row after `sql`, a slice of rows per transaction (duckdb-store.ts'
+   * migrate), then the version is recorded. One UPDATE of every row keeps all the new values in memory until it
+   * commits: on a store of 10 million events it ran out of DuckDB's default 512 MB. A crash during the slices runs
+   * the whole migration again, so `sql` and the backfill are idempotent.
+   */
+  backfill?: Backfill[];
+}
+
+/** `UPDATE <table> SET <set> WHERE <where>`, run over slices of rowids. Code constants only, never user text. */
+export interface Backfill {
+  table: string;
+  set: string;
+  where?: string;
 }
 
 export const MIGRATIONS: Migration[] = [
@@ -134,9 +149,9 @@ export const MIGRATIONS: Migration[] = [
     version: 4,
     name: 'events.ets_corrected: ets + the batch clock offset (derived; spool format 2)',
     sql: [
-      'ALTER TABLE events ADD COLUMN ets_corrected BIGINT', // epoch ms: ets + the batch's clock_offset_ms
-      'UPDATE events SET ets_corrected = ets',
+      'ALTER TABLE events ADD COLUMN IF NOT EXISTS ets_corrected BIGINT', // epoch ms: ets + the batch's clock_offset_ms
     ],
+    backfill: [{ table: 'events', set: 'ets_corrected = ets' }],
   },
   {
     version: 5,
@@ -163,9 +178,9 @@ export const MIGRATIONS: Migration[] = [
     name: 'events.arrival_seq: the order events reached the store (derived; docs/analytics.md)',
     sql: [
       // Loaded rows keep their append order; rowid is that order for the rows already there.
-      'ALTER TABLE events ADD COLUMN arrival_seq BIGINT',
-      'UPDATE events SET arrival_seq = rowid + 1',
+      'ALTER TABLE events ADD COLUMN IF NOT EXISTS arrival_seq BIGINT',
     ],
+    backfill: [{ table: 'events', set: 'arrival_seq = rowid + 1' }],
   },
   {
     version: 7,
@@ -209,15 +224,21 @@ export const MIGRATIONS: Migration[] = [
     // (json_extract_string); a PostHog event has no rollup (its raw is PostHog's JSON), as the loader gives it.
     sql: [
       ...[1, 2, 3, 4].flatMap((l) => [
-        `ALTER TABLE events ADD COLUMN rollup_l${l} VARCHAR`,
-        `ALTER TABLE events ADD COLUMN object_rollup_l${l} VARCHAR`,
+        `ALTER TABLE events ADD COLUMN IF NOT EXISTS rollup_l${l} VARCHAR`,
+        `ALTER TABLE events ADD COLUMN IF NOT EXISTS object_rollup_l${l} VARCHAR`,
       ]),
-      `UPDATE events SET ${[1, 2, 3, 4]
-        .flatMap((l) => [
-          `rollup_l${l} = json_extract_string(raw, '$.context.rollup.l${l}')`,
-          `object_rollup_l${l} = json_extract_string(raw, '$.object.rollup.l${l}')`,
-        ])
-        .join(', ')} WHERE ingest_format = 'sunbird'`,
+    ],
+    backfill: [
+      {
+        table: 'events',
+        set: [1, 2, 3, 4]
+          .flatMap((l) => [
+            `rollup_l${l} = json_extract_string(raw, '$.context.rollup.l${l}')`,
+            `object_rollup_l${l} = json_extract_string(raw, '$.object.rollup.l${l}')`,
+          ])
+          .join(', '),
+        where: "ingest_format = 'sunbird'",
+      },
     ],
   },
   {
@@ -225,13 +246,15 @@ export const MIGRATIONS: Migration[] = [
     name: 'events.actor_key: the actor insights count, by the store setting actor_key (derived; docs/analytics.md)',
     sql: [
       // Store-wide settings that decide derived columns; the server sets them from its configuration (config.ts).
-      'CREATE TABLE store_settings (name VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)',
-      "INSERT INTO store_settings VALUES ('actor_key', 'federated')",
-      'ALTER TABLE events ADD COLUMN actor_key VARCHAR',
-      `UPDATE events SET actor_key = ${actorKeySql('actor_id')}`,
+      'CREATE TABLE IF NOT EXISTS store_settings (name VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)',
+      "INSERT OR IGNORE INTO store_settings VALUES ('actor_key', 'federated')",
+      'ALTER TABLE events ADD COLUMN IF NOT EXISTS actor_key VARCHAR',
+    ],
+    backfill: [
+      { table: 'events', set: `actor_key = ${actorKeySql('actor_id')}` },
       // Sessions summarized before this name their actor by the key from now on (the rule leaves a key unchanged).
-      `UPDATE summaries SET actor_id = ${actorKeySql('actor_id')}`,
-      `UPDATE page_time SET actor_id = ${actorKeySql('actor_id')}`,
+      { table: 'summaries', set: `actor_id = ${actorKeySql('actor_id')}` },
+      { table: 'page_time', set: `actor_id = ${actorKeySql('actor_id')}` },
     ],
   },
   {
@@ -253,9 +276,7 @@ export const MIGRATIONS: Migration[] = [
     name: "events.edata_size: edata.size (a search's result count) as a typed column (derived; the home page)",
     // The JSON reading of the path `edata.size` (a number, or text that reads as one; else NULL), kept beside
     // raw: counting searches with no result read raw whole (its values are scattered through every block).
-    sql: [
-      'ALTER TABLE events ADD COLUMN edata_size DOUBLE',
-      "UPDATE events SET edata_size = TRY_CAST(json_extract_string(raw, '$.edata.size') AS DOUBLE)",
-    ],
+    sql: ['ALTER TABLE events ADD COLUMN IF NOT EXISTS edata_size DOUBLE'],
+    backfill: [{ table: 'events', set: "edata_size = TRY_CAST(json_extract_string(raw, '$.edata.size') AS DOUBLE)" }],
   },
 ];
