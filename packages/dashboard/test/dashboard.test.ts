@@ -607,6 +607,7 @@ describe('dashboard', { skip: SKIP }, () => {
       'insights?kind=lifecycle',
       `actors?kind=trends&series=0&bucket=0&q=${encodeURIComponent(JSON.stringify({ series: [{ eid: 'START', math: 'unique_actors' }], dateRange: { from: '-7d' } }))}`,
       'dashboards',
+      'cohorts',
       'live',
       'quality',
       'sql',
