@@ -113,27 +113,29 @@ function NewCohort() {
   return (
     <form className="card builder" aria-label="New cohort" onSubmit={submit}>
       <h2>New cohort</h2>
-      {field('name', 'Name', { required: true })}
-      <span className="field">
-        <label htmlFor="cohort-kind">Actors who</label>{' '}
-        <select id="cohort-kind" value={f.kind} onChange={(e) => setF({ ...f, kind: e.target.value as Kind })}>
-          <option value="did">did</option>
-          <option value="did_not">did not do</option>
-          <option value="property">have a property</option>
-        </select>
-      </span>
-      {f.kind === 'property' ? (
-        <>
-          {field('property', 'Property')}
-          {field('value', 'equal to', { required: true })}
-        </>
-      ) : (
-        <>
-          {field('eid', 'Event')}
-          {f.kind === 'did' && field('times', 'at least (times)', { type: 'number', min: 1 })}
-        </>
-      )}
-      {field('days', 'in the last (days; empty: ever)', { type: 'number', min: 1 })}
+      <div className="toolbar">
+        {field('name', 'Name', { required: true })}
+        <span className="field">
+          <label htmlFor="cohort-kind">Actors who</label>{' '}
+          <select id="cohort-kind" value={f.kind} onChange={(e) => setF({ ...f, kind: e.target.value as Kind })}>
+            <option value="did">did</option>
+            <option value="did_not">did not do</option>
+            <option value="property">have a property</option>
+          </select>
+        </span>
+        {f.kind === 'property' ? (
+          <>
+            {field('property', 'Property')}
+            {field('value', 'equal to', { required: true })}
+          </>
+        ) : (
+          <>
+            {field('eid', 'Event')}
+            {f.kind === 'did' && field('times', 'at least (times)', { type: 'number', min: 1 })}
+          </>
+        )}
+        {field('days', 'in the last (days; empty: ever)', { type: 'number', min: 1 })}
+      </div>
       <button type="submit" disabled={change.isPending}>
         Save cohort
       </button>
