@@ -6,6 +6,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { api } from '../api';
 import { fmt } from '../insight';
+import { Stat } from '../stat';
 
 /** GET /api/forward/status (the server's ForwarderStatus, sinks/posthog/forwarder.ts). */
 interface ForwardStatusAnswer {
@@ -21,17 +22,6 @@ interface ForwardStatusAnswer {
   lastErrorAt?: number;
 }
 
-function Figure({ label, value, id }: { label: string; value: string; id: string }) {
-  return (
-    <div className="stat">
-      <span className="value" data-testid={id}>
-        {value}
-      </span>
-      <span className="label">{label}</span>
-    </div>
-  );
-}
-
 export default function ForwardStatus() {
   const q = useQuery({
     queryKey: ['api', '/api/forward/status'],
@@ -45,12 +35,12 @@ export default function ForwardStatus() {
       <h2>Forwarding to PostHog</h2>
       <p className="state">To {s.host}</p>
       <div className="stats">
-        <Figure label="events behind" value={fmt(s.lagEvents)} id="forward-lag-events" />
-        <Figure label="seconds behind" value={fmt(s.lagSeconds, 1)} id="forward-lag-seconds" />
-        <Figure label="sent" value={fmt(s.sent)} id="forward-sent" />
-        <Figure label="refused (dead-lettered)" value={fmt(s.failed)} id="forward-failed" />
-        <Figure label="sent again after a failed attempt" value={fmt(s.resent)} id="forward-resent" />
-        <Figure label="dead letters waiting" value={fmt(s.deadLetters)} id="forward-dead-letters" />
+        <Stat label="events behind" value={fmt(s.lagEvents)} id="forward-lag-events" />
+        <Stat label="seconds behind" value={fmt(s.lagSeconds, 1)} id="forward-lag-seconds" />
+        <Stat label="sent" value={fmt(s.sent)} id="forward-sent" />
+        <Stat label="refused (dead-lettered)" value={fmt(s.failed)} id="forward-failed" />
+        <Stat label="sent again after a failed attempt" value={fmt(s.resent)} id="forward-resent" />
+        <Stat label="dead letters waiting" value={fmt(s.deadLetters)} id="forward-dead-letters" />
       </div>
       {s.lastError && (
         <p data-testid="forward-last-error">

@@ -18,6 +18,7 @@ import type { ReactNode } from 'react';
 import { fmt, useApi, useValues } from '../insight';
 import { href, insightHref, navigate } from '../router';
 import { Sparkline } from '../sparkline';
+import { Stat } from '../stat';
 import { Empty, Show } from '../states';
 
 const RANGES: [string, string][] = [
@@ -41,17 +42,6 @@ function Figure(props: {
       </h2>
       {props.children}
     </section>
-  );
-}
-
-function Stat({ label, value, id }: { label: string; value: string; id: string }) {
-  return (
-    <div className="stat">
-      <span className="value" data-testid={id}>
-        {value}
-      </span>
-      <span className="label">{label}</span>
-    </div>
   );
 }
 
