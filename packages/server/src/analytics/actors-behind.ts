@@ -25,6 +25,13 @@ const ROLLING_DAYS: Record<string, number> = { wau: 7, mau: 30 };
 /** Thrown for a figure the query does not have (an index past its end); the route answers 400. */
 export class NoSuchFigure extends Error {}
 
+/** Series `index` of a query; NoSuchFigure when there is none. */
+function seriesAt<T>(series: T[], index: number): T {
+  const s = series[index];
+  if (!s) throw new NoSuchFigure(`series ${index} is past the last (${series.length - 1})`);
+  return s;
+}
+
 /** The answer from SQL giving rows `(e, n)`: the first `limit` by n descending, then e, and how many in all. */
 export async function listed(store: Store, sql: string, p: SqlParams, limit: number): Promise<ActorsBehind> {
   const ranked = `SELECT e, n, count(*) OVER () AS total FROM (${sql}) AS figure ORDER BY n DESC, e LIMIT ${p.int(limit)}`;
@@ -45,8 +52,7 @@ export async function trendActors(
   at: { series: number; bucket: number; breakdownValue?: string | null; limit?: number },
   now = Date.now(),
 ): Promise<ActorsBehind> {
-  const s = query.series[at.series];
-  if (!s) throw new NoSuchFigure(`series ${at.series} is past the last (${query.series.length - 1})`);
+  const s = seriesAt(query.series, at.series);
   const p = new SqlParams(dialectFor(store.dialect));
   const range = resolveRange(query.dateRange, now);
   const interval = query.interval ?? 'day';
@@ -78,8 +84,7 @@ export async function stickinessActors(
   at: { series: number; intervals: number; limit?: number },
   now = Date.now(),
 ): Promise<ActorsBehind> {
-  const s = query.series[at.series];
-  if (!s) throw new NoSuchFigure(`series ${at.series} is past the last (${query.series.length - 1})`);
+  const s = seriesAt(query.series, at.series);
   const p = new SqlParams(dialectFor(store.dialect));
   const range = resolveRange(query.dateRange, now);
   const interval = query.interval ?? 'day';
