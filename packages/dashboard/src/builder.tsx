@@ -682,17 +682,16 @@ export function Builder({ kind, query, set }: { kind: InsightKind; query: Q; set
     <form className="builder" aria-label={`${kind} query`} onSubmit={(e) => e.preventDefault()}>
       <KindFields kind={kind} q={query} set={patch} d={discovery} />
       <DateRangeFields range={(query.dateRange ?? {}) as Q} onChange={(dateRange) => patch({ dateRange })} />
+      {/* The sessions insight reads summaries: cohort filters only, no property filters. */}
       {kind !== 'sessions' && (
-        <>
-          <Filters
-            name="Global"
-            filters={splitFilters(query.filters).properties}
-            discovery={discovery}
-            onChange={(filters) => patch({ filters: joinFilters(filters, splitFilters(query.filters).cohorts) })}
-          />
-          <CohortPickers kind={kind} query={query} set={patch} />
-        </>
+        <Filters
+          name="Global"
+          filters={splitFilters(query.filters).properties}
+          discovery={discovery}
+          onChange={(filters) => patch({ filters: joinFilters(filters, splitFilters(query.filters).cohorts) })}
+        />
       )}
+      <CohortPickers query={query} set={patch} />
     </form>
   );
 }

@@ -1,9 +1,10 @@
 /**
- * The builder's cohort pickers (GET /api/cohorts): "In cohort" adds a cohort filter (`{cohort, operator}`) to the
- * query's global filters, "Cohort breakdown" sets `breakdownCohorts` (trends, funnels, retention: one line or table
- * per cohort). Property filters and cohort filters share `filters`: the property-filter rows see only theirs.
+ * The builder's cohort pickers (GET /api/cohorts), for every insight kind: "In cohort" adds a cohort filter
+ * (`{cohort, operator}`) to the query's global filters, "Cohort breakdown" sets `breakdownCohorts` (one trends line,
+ * or one answer of any other kind, per cohort). Property filters and cohort filters share `filters`: the
+ * property-filter rows see only theirs.
  */
-import type { Cohort, CohortFilter, Filter, InsightKind, PropertyFilter } from '@telemetry/query';
+import type { Cohort, CohortFilter, Filter, PropertyFilter } from '@telemetry/query';
 import { useId } from 'react';
 import { useApi } from './insight';
 
@@ -26,9 +27,7 @@ export const joinFilters = (properties: PropertyFilter[] | undefined, cohorts: C
   return all.length ? all : undefined;
 };
 
-const BREAKDOWN_KINDS: InsightKind[] = ['trends', 'funnels', 'retention'];
-
-export function CohortPickers({ kind, query, set }: { kind: InsightKind; query: Q; set: (patch: Q) => void }) {
+export function CohortPickers({ query, set }: { query: Q; set: (patch: Q) => void }) {
   const cohorts = useCohorts().data?.cohorts ?? [];
   const inId = useId();
   const byId = useId();
@@ -63,27 +62,25 @@ export function CohortPickers({ kind, query, set }: { kind: InsightKind; query: 
           ])}
         </select>
       </span>
-      {BREAKDOWN_KINDS.includes(kind) && (
-        <span className="field">
-          <label htmlFor={byId}>Cohort breakdown</label>{' '}
-          <select
-            id={byId}
-            multiple
-            size={Math.min(4, Math.max(2, cohorts.length))}
-            value={chosen}
-            onChange={(e) => {
-              const ids = [...e.target.selectedOptions].map((o) => o.value);
-              set({ breakdownCohorts: ids.length ? ids : undefined, ...(ids.length ? { breakdown: undefined } : {}) });
-            }}
-          >
-            {cohorts.map((c) => (
-              <option key={c.id} value={c.id}>
-                {c.name}
-              </option>
-            ))}
-          </select>
-        </span>
-      )}
+      <span className="field">
+        <label htmlFor={byId}>Cohort breakdown</label>{' '}
+        <select
+          id={byId}
+          multiple
+          size={Math.min(4, Math.max(2, cohorts.length))}
+          value={chosen}
+          onChange={(e) => {
+            const ids = [...e.target.selectedOptions].map((o) => o.value);
+            set({ breakdownCohorts: ids.length ? ids : undefined, ...(ids.length ? { breakdown: undefined } : {}) });
+          }}
+        >
+          {cohorts.map((c) => (
+            <option key={c.id} value={c.id}>
+              {c.name}
+            </option>
+          ))}
+        </select>
+      </span>
     </div>
   );
 }

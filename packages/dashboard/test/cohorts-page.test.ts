@@ -1,7 +1,8 @@
 /**
  * The Cohorts page in real Chromium (issue 13): a cohort saved from the form is listed with its count now, its actors
- * are listed with links to their timelines, a bad one shows the API's message naming the field, and the insight
- * builder's "In cohort" picker narrows a trend to the cohort.
+ * are listed with links to their timelines, a bad one shows the API's message naming the field, the insight
+ * builder's "In cohort" picker narrows a trend to the cohort, a stickiness chart broken down by the cohort shows the
+ * cohort's table with its actors a click away, and the sessions insight offers both pickers.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -86,6 +87,26 @@ describe('the Cohorts page', { skip: SKIP }, () => {
       return q.filters?.length === 1 && typeof q.filters[0].cohort === 'string' && q.filters[0].operator === 'in';
     });
     await insights.close();
+
+    // Stickiness broken down by the cohort: its own table under the whole one, a bar's actors a click away.
+    const days = { series: [{ eid: 'INTERACT' }], dateRange: { from: '-1d' } };
+    const sticky = await open(`insights?kind=stickiness&q=${encodeURIComponent(JSON.stringify(days))}`);
+    const byCohort = sticky.getByLabel('Cohort breakdown');
+    await byCohort.waitFor({ timeout: 60_000 });
+    await byCohort.selectOption({ label: 'Submitted twice' });
+    const table = sticky.getByRole('region', { name: 'Actors by number of active days: Submitted twice' });
+    await table.waitFor({ timeout: 60_000 });
+    // t1 only, active on one day.
+    await table.getByRole('link', { name: '1' }).click();
+    await sticky.getByTestId('actor-count').filter({ hasText: '1' }).waitFor({ timeout: 60_000 });
+    assert.deepEqual(await sticky.getByTestId('actor-list').getByRole('link').allInnerTexts(), ['t1']);
+    await sticky.close();
+
+    // The sessions insight offers both pickers too.
+    const sessions = await open('insights?kind=sessions');
+    await sessions.getByLabel('In cohort').waitFor({ timeout: 60_000 });
+    await sessions.getByLabel('Cohort breakdown').waitFor({ timeout: 60_000 });
+    await sessions.close();
     await page.close();
   });
 });

@@ -10,6 +10,8 @@ const closed = { additionalProperties: false } as const;
 const Index = Type.Integer({ minimum: 0, maximum: 10_000 });
 /** Actors listed, default 100, at most 1000; `count` always says how many there are in all. */
 const Limit = Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 }));
+/** With the query's `breakdownCohorts`: the cohort's id, as its `breakdown` entry's `value`; absent: the whole answer. */
+const CohortValue = Type.Optional(Type.String({ maxLength: 1000 }));
 
 export const TrendActorsBody = Type.Object(
   {
@@ -19,7 +21,7 @@ export const TrendActorsBody = Type.Object(
     series: Index,
     /** Index into the answer's `buckets`. */
     bucket: Index,
-    /** With a breakdown: the line's `breakdownValue` (null: the property absent). "Other" is not drillable. */
+    /** With a breakdown: the line's `breakdownValue` (null: the property absent; a cohort's id with `breakdownCohorts`). "Other" is not drillable. */
     breakdownValue: Type.Optional(Type.Union([Type.String({ maxLength: 1000 }), Type.Null()])),
     limit: Limit,
   },
@@ -36,6 +38,7 @@ export const PathActorsBody = Type.Object(
     source: Type.String({ minLength: 1, maxLength: 1100 }),
     /** The link's target node id, one step after `source`. */
     target: Type.String({ minLength: 1, maxLength: 1100 }),
+    breakdownValue: CohortValue,
     limit: Limit,
   },
   closed,
@@ -51,6 +54,7 @@ export const StickinessActorsBody = Type.Object(
     series: Index,
     /** 1…N, as the answer's `intervals`. */
     intervals: Type.Integer({ minimum: 1, maximum: 10_000 }),
+    breakdownValue: CohortValue,
     limit: Limit,
   },
   closed,
@@ -69,6 +73,7 @@ export const LifecycleActorsBody = Type.Object(
       Type.Literal('dormant'),
     ]),
     bucket: Index,
+    breakdownValue: CohortValue,
     limit: Limit,
   },
   closed,

@@ -105,9 +105,13 @@ export interface PathLink {
   value: number;
 }
 
+/** Query `breakdownCohorts` (paths, stickiness, lifecycle, sessions): per cohort, its id, its name and its answer. */
+export type CohortBreakdown<Part> = ({ value: string; label: string } & Part)[];
+
 export interface PathsResult {
   nodes: PathNode[];
   links: PathLink[];
+  breakdown?: CohortBreakdown<Pick<PathsResult, 'nodes' | 'links'>>;
 }
 
 export interface StickinessResult {
@@ -116,6 +120,7 @@ export interface StickinessResult {
   intervals: number[];
   /** data[i] = entities active in exactly intervals[i] intervals. */
   series: { label: string; eid: string; data: number[] }[];
+  breakdown?: CohortBreakdown<Pick<StickinessResult, 'series'>>;
   /** Query `compare`: the same query's answer over the period just before. */
   previous?: Omit<StickinessResult, 'previous'>;
 }
@@ -126,6 +131,7 @@ export interface LifecycleResult {
   interval: Interval;
   buckets: string[];
   series: Record<LifecycleStatus, number[]>;
+  breakdown?: CohortBreakdown<Pick<LifecycleResult, 'series'>>;
   /** Query `compare`: the same query's answer over the period just before. */
   previous?: Omit<LifecycleResult, 'previous'>;
 }
@@ -147,6 +153,7 @@ export interface SessionsAnswer {
   byActor: (TimeStats & { actorId: string })[];
   byPage: (TimeStats & { pageid: string })[];
   byContent: (TimeStats & { objectId: string })[];
+  breakdown?: CohortBreakdown<Omit<SessionsAnswer, 'breakdown'>>;
 }
 
 /** Deprecated for one release: the sessions answer with its first snake_case keys. */

@@ -203,12 +203,13 @@ export class Checker {
     );
   }
 
-  /** One line or table per cohort; not with a property breakdown. */
-  breakdownCohorts(ids: string[] | undefined, breakdown: Breakdown | undefined): string[] | undefined {
-    if (!ids) return undefined;
-    if (breakdown) this.fail('breakdownCohorts', 'give breakdown or breakdownCohorts, not both');
+  /** `{breakdownCohorts}` when the query has them (one line or answer per cohort; not with a property breakdown). */
+  breakdownCohorts(q: { breakdownCohorts?: string[]; breakdown?: Breakdown }): { breakdownCohorts?: string[] } {
+    const ids = q.breakdownCohorts;
+    if (!ids) return {};
+    if (q.breakdown) this.fail('breakdownCohorts', 'give breakdown or breakdownCohorts, not both');
     if (new Set(ids).size < ids.length) this.fail('breakdownCohorts', 'names a cohort twice');
-    return ids;
+    return { breakdownCohorts: ids };
   }
 
   selector(s: EventSelector, where: string): EventSelector {
@@ -280,7 +281,7 @@ const trends: Resolver<'trends'> = (q, c) => {
     interval,
     filters: c.filters(q.filters, 'filters'),
     breakdown: c.breakdown(q.breakdown, 'breakdown', true),
-    ...(q.breakdownCohorts ? { breakdownCohorts: c.breakdownCohorts(q.breakdownCohorts, q.breakdown) } : {}),
+    ...c.breakdownCohorts(q),
     compare: q.compare === true,
     ...(q.formula !== undefined ? { formula: q.formula } : {}),
     ...(q.aggregate ? { aggregate: q.aggregate } : {}),
@@ -335,7 +336,7 @@ const funnels: Resolver<'funnels'> = (q, c) => {
     aggregateBy: q.aggregateBy ?? 'actor',
     filters: c.filters(q.filters, 'filters'),
     breakdown: c.breakdown(q.breakdown, 'breakdown'),
-    ...(q.breakdownCohorts ? { breakdownCohorts: c.breakdownCohorts(q.breakdownCohorts, q.breakdown) } : {}),
+    ...c.breakdownCohorts(q),
     dropOff: q.dropOff ? { step: q.dropOff.step, limit: q.dropOff.limit ?? 100 } : undefined,
     stepOrder,
     ...(exclusions?.length ? { exclusions } : {}),
@@ -363,7 +364,7 @@ const retention: Resolver<'retention'> = (q, c) => {
     filters: c.filters(q.filters, 'filters'),
     retentionType: q.retentionType ?? 'first_time',
     ...(q.breakdown ? { breakdown: c.breakdown(q.breakdown, 'breakdown') } : {}),
-    ...(q.breakdownCohorts ? { breakdownCohorts: c.breakdownCohorts(q.breakdownCohorts, q.breakdown) } : {}),
+    ...c.breakdownCohorts(q),
     ...(q.actors ? { actors: { ...q.actors, limit: q.actors.limit ?? 100 } } : {}),
     ...(q.compare ? { compare: true } : {}),
   };
@@ -392,6 +393,7 @@ const paths: Resolver<'paths'> = (q, c) => {
     maxSteps: q.maxSteps ?? 5,
     limit: q.limit ?? 50,
     filters: c.filters(q.filters, 'filters'),
+    ...c.breakdownCohorts(q),
   };
   return { kind: 'paths', query, range };
 };
@@ -406,6 +408,7 @@ const stickiness: Resolver<'stickiness'> = (q, c) => {
     interval,
     aggregateBy: q.aggregateBy ?? 'actor',
     filters: c.filters(q.filters, 'filters'),
+    ...c.breakdownCohorts(q),
     ...(q.compare ? { compare: true } : {}),
   };
   return { kind: 'stickiness', query, range };
@@ -420,6 +423,7 @@ const lifecycle: Resolver<'lifecycle'> = (q, c) => {
     dateRange,
     interval,
     filters: c.filters(q.filters, 'filters'),
+    ...c.breakdownCohorts(q),
     ...(q.compare ? { compare: true } : {}),
   };
   return { kind: 'lifecycle', query, range };
@@ -454,8 +458,11 @@ const sessions: Resolver<'sessions'> = (q, c) => {
     ...(q.mode !== undefined ? { mode: q.mode } : {}),
     ...(buckets ? { buckets } : {}),
     limit: q.limit ?? 10,
+    ...(q.filters ? { filters: c.filters(q.filters, 'filters') } : {}),
+    ...c.breakdownCohorts(q),
   };
   const legacyAnswer = q.answerCase === 'snake' || (q.answerCase === undefined && deprecated.length > 0);
+  if (legacyAnswer && q.breakdownCohorts) c.fail('breakdownCohorts', 'needs the camelCase answer (answerCase camel)');
   return { kind: 'sessions', query, range, legacyAnswer, deprecated };
 };
 

@@ -100,8 +100,8 @@ export type CohortFilter = Static<typeof CohortFilter>;
 export type Filter = PropertyFilter | CohortFilter;
 const QueryFilters = Type.Array(Type.Union([PropertyFilter, CohortFilter]), { maxItems: 20 });
 /**
- * One line (trends) or table (funnels, retention) per saved cohort, each the insight over that cohort's actors; an
- * actor in two cohorts counts in both. Not with `breakdown`.
+ * One line (trends) or one answer (every other kind, in `breakdown`) per saved cohort, each the insight over that
+ * cohort's actors; an actor in two cohorts counts in both. Not with `breakdown`.
  */
 const BreakdownCohorts = Type.Array(CohortId, { minItems: 1, maxItems: 10 });
 
@@ -318,6 +318,7 @@ export const PathsQuery = Type.Object(
     /** Links kept, strongest first. Default 50, at most 500. */
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
     filters: Type.Optional(QueryFilters),
+    breakdownCohorts: Type.Optional(BreakdownCohorts),
   },
   closed,
 );
@@ -334,6 +335,7 @@ export const StickinessQuery = Type.Object(
     /** Default `actor`. */
     aggregateBy: Type.Optional(oneOf(['actor', 'device'] as const)),
     filters: Type.Optional(QueryFilters),
+    breakdownCohorts: Type.Optional(BreakdownCohorts),
   },
   closed,
 );
@@ -348,6 +350,7 @@ export const LifecycleQuery = Type.Object(
     /** Default `day`. */
     interval: Type.Optional(oneOf(INTERVALS)),
     filters: Type.Optional(QueryFilters),
+    breakdownCohorts: Type.Optional(BreakdownCohorts),
   },
   closed,
 );
@@ -384,6 +387,10 @@ export const SessionsQuery = Type.Object(
     buckets: Type.Optional(Type.Array(Type.Number({ minimum: 0 }), { minItems: 1, maxItems: 50 })),
     /** Rows per breakdown (actors, pages, contents), by time spent. Default 10, at most 1000. */
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    /** Cohort filters only: the sessions (and page and content times) of actors (not) in a saved cohort. */
+    filters: Type.Optional(Type.Array(CohortFilter, { maxItems: 20 })),
+    /** The answer per cohort, in `breakdown` (not with the snake_case answer). */
+    breakdownCohorts: Type.Optional(BreakdownCohorts),
     /** `snake` asks for the deprecated snake_case answer (one release). Default `camel`. */
     answerCase: Type.Optional(oneOf(['camel', 'snake'] as const)),
   },

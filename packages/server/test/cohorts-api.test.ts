@@ -1,7 +1,8 @@
 /**
  * /api/cohorts over a running server (issue 13): create, read with its count, list, replace, delete, the actors a page
  * at a time; a bad definition is a 400 naming the wrong field's path, an unknown id a 404; an insight using a cohort
- * follows the cohort's new definition at once (the kept answers are forgotten) and one naming no cohort is a 400.
+ * follows the cohort's new definition at once (the kept answers are forgotten) and one naming no cohort is a 400, in
+ * every kind; the actors behind a cohort's figure.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -84,6 +85,26 @@ test('create, read with its count, list, the actors, replace, delete', async () 
   assert.equal((await ask()).body.series[0].aggregated, 3);
   assert.equal((await call('PUT', `/api/cohorts/${id}`, atLeast(2))).status, 200);
   assert.equal((await ask()).body.series[0].aggregated, 2, 'u1 and u3 submitted twice: the answer is not a kept one');
+  // The actors behind a stickiness bar of the cohort's answer (breakdownValue), and of the whole answer.
+  const bar = (at: object) =>
+    call('POST', '/api/insights/actors', {
+      kind: 'stickiness',
+      query: { series: [{ eid: 'INTERACT' }], dateRange, breakdownCohorts: [id] },
+      series: 0,
+      intervals: 1,
+      ...at,
+    });
+  assert.deepEqual((await bar({ breakdownValue: id })).body, {
+    count: 2,
+    actors: [
+      { id: 'u1', events: 3 },
+      { id: 'u3', events: 2 },
+    ],
+  });
+  assert.equal((await bar({})).body.count, 3);
+  const none = await bar({ breakdownValue: 'nope' });
+  assert.equal(none.status, 400);
+  assert.match(none.body.params.errmsg, /breakdownValue nope is none of the query's breakdownCohorts/);
 
   assert.equal((await call('DELETE', `/api/cohorts/${id}`)).status, 200);
   assert.equal((await call('GET', `/api/cohorts/${id}`)).status, 404);
@@ -147,6 +168,22 @@ test('an unknown id is a 404; an insight naming no cohort is a 400 with its path
   });
   assert.equal(broken.status, 400);
   assert.equal(broken.body.params.errmsg, 'breakdownCohorts[0]: no cohort with id nope');
+  // Every kind resolves its cohorts, the sessions insight (read from the summaries) too.
+  for (const [kind, query] of [
+    ['paths', { dateRange }],
+    ['stickiness', { series: [{ eid: 'INTERACT' }], dateRange }],
+    ['lifecycle', { event: { eid: 'INTERACT' }, dateRange }],
+    ['sessions', { dateRange }],
+  ] as const) {
+    for (const [cohorts, errmsg] of [
+      [{ filters: [{ cohort: 'nope', operator: 'not_in' }] }, 'filters[0].cohort: no cohort with id nope'],
+      [{ breakdownCohorts: ['nope'] }, 'breakdownCohorts[0]: no cohort with id nope'],
+    ] as const) {
+      const res = await call('POST', `/api/insights/${kind}`, { ...query, ...cohorts });
+      assert.equal(res.status, 400, kind);
+      assert.equal(res.body.params.errmsg, errmsg, kind);
+    }
+  }
   const mixed = await insight({
     series: [{ eid: 'INTERACT' }],
     dateRange,

@@ -145,14 +145,16 @@ function BehindFigure({ params }: { params: URLSearchParams }) {
             what: `were ${params.get('status')} in this interval`,
           }
         : {
-            fields: {
-              series: n('series'),
-              bucket: n('bucket'),
-              ...(bv !== null ? { breakdownValue: JSON.parse(bv) } : {}),
-            },
+            fields: { series: n('series'), bucket: n('bucket') },
             what: `did series ${n('series') + 1} in this interval`,
           };
-  const body = { kind, query: JSON.parse(params.get('q') ?? '{}'), ...at.fields };
+  // A cohort's line or answer (query breakdownCohorts): its breakdownValue, for every kind.
+  const body = {
+    kind,
+    query: JSON.parse(params.get('q') ?? '{}'),
+    ...(bv !== null ? { breakdownValue: JSON.parse(bv) } : {}),
+    ...at.fields,
+  };
   const answer = useQuery({
     queryKey: ['actors-behind', body],
     queryFn: () => api<ActorsBehind>('/api/insights/actors', { body }),

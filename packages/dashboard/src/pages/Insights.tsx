@@ -350,6 +350,39 @@ export function InsightChart({ kind, query, height }: { kind: InsightKind; query
   );
 }
 
+/** One breakdown entry of a funnel, retention, path, stickiness, lifecycle or sessions answer. */
+type Entry = { value: string | null; label?: string; other?: boolean };
+/** Kinds whose figures of one cohort's answer have actors behind them (POST /api/insights/actors, breakdownValue). */
+const DRILL_BY_COHORT: InsightKind[] = ['stickiness', 'lifecycle'];
+
+/**
+ * Under the whole answer's table, one table per breakdown entry (a property's value, or a cohort with
+ * `breakdownCohorts`): the kind's own table of that entry's answer. Trends show theirs as lines instead.
+ */
+function BreakdownTables({ kind, answer, query }: { kind: InsightKind; answer: unknown; query: unknown }) {
+  const entries = kind === 'trends' ? [] : ((answer as { breakdown?: Entry[] }).breakdown ?? []);
+  if (!entries.length) return null;
+  return (
+    <div data-testid="insight-breakdown">
+      {entries.map((b) => {
+        const shown = show(kind, { ...(answer as object), ...b, previous: undefined }, query);
+        const name = b.label ?? (b.other ? 'other' : (b.value ?? '(none)'));
+        const link =
+          b.label !== undefined && DRILL_BY_COHORT.includes(kind)
+            ? (row: number, column: number) => {
+                const at = shown.drill?.(row, column);
+                const breakdownValue = JSON.stringify(b.value);
+                return at && href('actors', { kind, q: JSON.stringify(query), ...at, breakdownValue });
+              }
+            : undefined;
+        return (
+          <TableView key={`${name}:${b.value}`} table={shown.table} caption={`${shown.label}: ${name}`} link={link} />
+        );
+      })}
+    </div>
+  );
+}
+
 function Result({ kind, query }: { kind: InsightKind; query: unknown }) {
   const answer = useInsight<unknown>(kind, query);
   return (
@@ -412,6 +445,7 @@ function Result({ kind, query }: { kind: InsightKind; query: unknown }) {
                 <TableView table={shown.extra} caption={shown.extra.label} />
               </div>
             )}
+            <BreakdownTables kind={kind} answer={a} query={query} />
           </div>
         );
       }}

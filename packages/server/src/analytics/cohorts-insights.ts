@@ -1,11 +1,11 @@
 /**
  * Cohorts in insights: every cohort filter of a query gets its cohort's definition from the store, resolved against
  * the query's clock reading (filters.ts compiles it), and `breakdownCohorts` runs the insight once per cohort with
- * that cohort as a filter: one trends line, funnel or retention table per cohort. An actor in two cohorts counts in
- * both (each line is the insight over that cohort's actors, as PostHog's cohort breakdown), so lines can add up to
- * more than the whole.
+ * that cohort as a filter: one trends line, or one funnel, retention table, path graph, stickiness or lifecycle chart
+ * or sessions answer per cohort. An actor in two cohorts counts in both (each line is the insight over that cohort's
+ * actors, as PostHog's cohort breakdown), so lines can add up to more than the whole.
  */
-import type { Cohort, Filter, FunnelsResult, RetentionResult, TrendsLine, TrendsResult } from '@telemetry/query';
+import type { Cohort, Filter, InsightKind, TrendsLine, TrendsResult } from '@telemetry/query';
 import type { Store } from '../store/store.js';
 import { NoSuchFigure } from './actors-behind.js';
 import { getCohort, resolveCohort } from './cohorts.js';
@@ -53,14 +53,24 @@ export async function resolveCohortFilters<Q extends WithCohorts>(store: Store, 
 /** Drill-down options answered by the whole insight, not per cohort line. */
 const DRILL_DOWNS = ['stepActors', 'dropOff', 'conversionTime', 'actors'];
 
+/** The fields of each kind's answer that a cohort's `breakdown` entry holds (trends merges lines instead). */
+const BREAKDOWN_PART: Record<Exclude<InsightKind, 'trends'>, string[]> = {
+  funnels: ['steps'],
+  retention: ['cohorts'],
+  paths: ['nodes', 'links'],
+  stickiness: ['series'],
+  lifecycle: ['series'],
+  sessions: ['sessions', 'distribution', 'byActor', 'byPage', 'byContent'],
+};
+
 /**
  * Runs an insight with its cohorts: filters resolved, and with `breakdownCohorts` one run per cohort merged into the
  * kind's breakdown answer (trends: the lines per series then cohort, `breakdownValue` the cohort's id and
- * `breakdownLabel` its name; funnels and retention: `breakdown` entries with `value` and `label`, beside the whole).
- * @throws NoSuchCohort
+ * `breakdownLabel` its name; every other kind: `breakdown` entries with `value`, `label` and the kind's
+ * BREAKDOWN_PART of that cohort's answer, beside the whole). @throws NoSuchCohort
  */
 export async function runWithCohorts<Q extends WithCohorts>(
-  kind: string,
+  kind: InsightKind,
   run: (store: Store, query: Q, now: number) => Promise<unknown>,
   store: Store,
   query: Q,
@@ -92,31 +102,29 @@ export async function runWithCohorts<Q extends WithCohorts>(
       ...(first.previous ? { previous: { ...first.previous, series: lines((r) => r.previous?.series) } } : {}),
     };
   }
-  const base = await run(store, whole as Q, now);
-  if (kind === 'funnels')
-    return {
-      ...(base as FunnelsResult),
-      breakdown: answers.map((a, i) => ({ ...label(i), steps: (a as FunnelsResult).steps })),
-    };
-  return {
-    ...(base as RetentionResult),
-    breakdown: answers.map((a, i) => ({ ...label(i), cohorts: (a as RetentionResult).cohorts })),
-  };
+  const base = (await run(store, whole as Q, now)) as object;
+  const part = (a: unknown) =>
+    Object.fromEntries(BREAKDOWN_PART[kind].map((k) => [k, (a as Record<string, unknown>)[k]]));
+  return { ...base, breakdown: answers.map((a, i) => ({ ...label(i), ...part(a) })) };
 }
 
 /**
- * A trend's query for the actors behind one of its lines: with `breakdownCohorts`, the line's `breakdownValue` (a
- * cohort's id) becomes that cohort as a filter. @throws NoSuchCohort, NoSuchFigure (a value naming none of them)
+ * The query for the actors behind a figure of one line or answer: its cohort filters resolved and, with
+ * `breakdownCohorts`, the figure's `breakdownValue` (a cohort's id) becomes that cohort as a filter. Without a
+ * `breakdownValue`, `whole` (every kind but trends, whose lines are all per cohort) asks for the whole answer's
+ * figure. @throws NoSuchCohort, NoSuchFigure (a value naming none of the cohorts)
  */
-export async function trendLineQuery<Q extends WithCohorts, A extends { breakdownValue?: string | null }>(
+export async function lineQuery<Q extends WithCohorts, A extends { breakdownValue?: string | null }>(
   store: Store,
   query: Q,
   at: A,
   now: number,
+  whole = false,
 ): Promise<{ query: Q; at: A }> {
   const resolved = await resolveCohortFilters(store, query, now);
   const { breakdownCohorts, ...rest } = resolved;
   if (!breakdownCohorts) return { query: resolved, at };
+  if (whole && at.breakdownValue === undefined) return { query: rest as Q, at };
   const i = breakdownCohorts.indexOf(at.breakdownValue ?? '');
   if (i < 0) throw new NoSuchFigure(`breakdownValue ${at.breakdownValue} is none of the query's breakdownCohorts`);
   const cohort = await cohortAt(store, breakdownCohorts[i], `breakdownCohorts[${i}]`);

@@ -1,29 +1,41 @@
 // Cohorts (issue 13): behavioural and property cohorts counted by hand, and a cohort used as a filter (in, not in)
-// and as a breakdown in trends, funnels and retention; also breakdowns by cdata.udise and context.rollup.l2 in the
-// insights that had no test of them (trends by udise, funnels by district, retention by both).
+// and as a breakdown in trends, funnels, retention, paths, stickiness and lifecycle, with the actors behind a cohort's
+// figure (the sessions insight: sessions-cohorts.test.ts); also breakdowns by cdata.udise and context.rollup.l2 in
+// the insights that had no test of them (trends by udise, funnels by district, retention by both).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type {
   CohortDefinition,
   FunnelsQuery,
   FunnelsResult,
+  InsightKind,
+  LifecycleQuery,
+  LifecycleResult,
+  PathsQuery,
+  PathsResult,
   RetentionQuery,
   RetentionResult,
+  StickinessQuery,
+  StickinessResult,
   TrendsQuery,
   TrendsResult,
 } from '@telemetry/query';
-import { trendActors } from './actors-behind.js';
+import { lifecycleActors, stickinessActors, trendActors } from './actors-behind.js';
 import { cohortActors, countCohort, createCohort, getCohort } from './cohorts.js';
-import { runWithCohorts, trendLineQuery } from './cohorts-insights.js';
+import { lineQuery, runWithCohorts } from './cohorts-insights.js';
 import { runFunnels } from './funnels.js';
+import { runLifecycle } from './lifecycle.js';
+import { pathActors, runPaths } from './paths.js';
 import { runRetention } from './retention.js';
+import { runStickiness } from './stickiness.js';
 import { type Fixture, type FixtureEvent, fixtureStore } from './test-fixture.js';
 import { runTrends } from './trends.js';
 
 const NOW = Date.parse('2024-01-31T12:00:00Z');
 // Four teachers. a1 (school S1, Bengaluru): a view and a submit on 20 and 21 Jan, a submit on 22 Jan. a2 (S1, Mysuru):
 // a view, a submit and an END on 20 Jan. a3 (S2, Bengaluru): a submit on 5 Jan; a view on 20 Jan, a view and a submit
-// on 21 Jan. a4 (S2, Mysuru): a view on 20 Jan. Views at 09:00, submits at 10:00, the END at 11:00.
+// on 21 Jan. a4 (S2, Mysuru): a view on 20 Jan. Views at 09:00 (of page home on 20 Jan, quiz on 21 Jan), submits at
+// 10:00, the END at 11:00. Each actor has one session.
 const who: Record<string, { school: string; district: string }> = {
   a1: { school: 'S1', district: 'Bengaluru' },
   a2: { school: 'S1', district: 'Mysuru' },
@@ -40,6 +52,7 @@ const ev = (actor: string, eid: string, day: string, hour: string): FixtureEvent
   ],
   rollup: { l1: 'KA', l2: who[actor].district },
   ...(eid === 'INTERACT' ? { edata: { id: 'submit' } } : {}),
+  ...(eid === 'IMPRESSION' ? { edata: { pageid: day === '20' ? 'home' : 'quiz' } } : {}),
 });
 const EVENTS = [
   ev('a1', 'IMPRESSION', '20', '09'),
@@ -213,7 +226,7 @@ describe('cohorts as a breakdown (an actor in two cohorts counts in both: a1 is 
   });
 
   test("trends: the actors behind a cohort line's point", async () => {
-    const { query, at } = await trendLineQuery(
+    const { query, at } = await lineQuery(
       f.store,
       { dateRange, series: [{ eid: 'IMPRESSION', math: 'unique_actors' }], breakdownCohorts: breakdownCohorts() },
       { series: 0, bucket: 0, breakdownValue: ids.noEnd },
@@ -252,6 +265,104 @@ describe('cohorts as a breakdown (an actor in two cohorts counts in both: a1 is 
         [ids.noEnd, 'noEnd', ['2024-01-20', 3, [3, 2, 0]]],
       ],
     );
+  });
+});
+
+describe('paths, stickiness and lifecycle: a cohort as a filter, as a breakdown, and the actors behind its figures', () => {
+  const run = <R>(kind: InsightKind, insight: (s: typeof f.store, q: never, n: number) => Promise<R>, q: object) =>
+    runWithCohorts(kind, insight, f.store, { dateRange, ...q } as never, NOW) as Promise<R>;
+  const paths = (q: Partial<PathsQuery>) => run('paths', runPaths, q);
+  const stickiness = (q: Partial<StickinessQuery>) =>
+    run('stickiness', runStickiness, { series: [{ eid: 'IMPRESSION' }], ...q });
+  const lifecycle = (q: Partial<LifecycleQuery>) =>
+    run('lifecycle', runLifecycle, { event: { eid: 'IMPRESSION' }, ...q });
+  // Read in each test: the ids exist once before() has run.
+  const byCohort = () => ({ breakdownCohorts: [ids.school, ids.noEnd] });
+  const links = (r: Pick<PathsResult, 'links'>) => r.links.map((l) => [l.source, l.target, l.value]);
+  /** The actors behind a figure, as POST /api/insights/actors finds them (a cohort's by its breakdownValue). */
+  const behind = async <Q extends object, A extends { breakdownValue?: string }>(
+    actors: (s: typeof f.store, q: Q, at: A, n: number) => Promise<{ actors: { id: string }[] }>,
+    query: Q,
+    at: A,
+  ) => {
+    const line = await lineQuery(f.store, { dateRange, ...query }, at, NOW, true);
+    return (await actors(f.store, line.query as Q, line.at, NOW)).actors.map((a) => a.id);
+  };
+
+  test('paths: home → quiz taken by a1 and a3; in school S1 a1 only', async () => {
+    assert.deepEqual(links(await paths({})), [['1_home', '2_quiz', 2]]);
+    assert.deepEqual(links(await paths({ filters: [{ cohort: ids.school }] })), [['1_home', '2_quiz', 1]]);
+    assert.deepEqual(links(await paths({ filters: [{ cohort: ids.active, operator: 'not_in' }] })), []);
+    const r = await paths(byCohort());
+    assert.deepEqual(links(r), [['1_home', '2_quiz', 2]]);
+    assert.deepEqual(
+      r.breakdown?.map((b) => [b.value, b.label, links(b)]),
+      [
+        [ids.school, 'school', [['1_home', '2_quiz', 1]]],
+        [ids.noEnd, 'noEnd', [['1_home', '2_quiz', 2]]],
+      ],
+    );
+    const link = { source: '1_home', target: '2_quiz' };
+    assert.deepEqual(await behind(pathActors, byCohort() as PathsQuery, { ...link, breakdownValue: ids.school }), [
+      'a1',
+    ]);
+    assert.deepEqual(await behind(pathActors, byCohort() as PathsQuery, link), ['a1', 'a3']);
+  });
+
+  test('stickiness: days with a view (a1, a3 two; a2, a4 one), per cohort', async () => {
+    assert.deepEqual((await stickiness({})).series[0].data, [2, 2, 0]);
+    assert.deepEqual((await stickiness({ filters: [{ cohort: ids.school }] })).series[0].data, [1, 1, 0]);
+    assert.deepEqual(
+      (await stickiness({ filters: [{ cohort: ids.noEnd, operator: 'not_in' }] })).series[0].data,
+      [1, 0, 0],
+    );
+    const r = await stickiness(byCohort());
+    assert.deepEqual(r.series[0].data, [2, 2, 0]);
+    assert.deepEqual(
+      r.breakdown?.map((b) => [b.value, b.label, b.series[0].data]),
+      [
+        [ids.school, 'school', [1, 1, 0]],
+        [ids.noEnd, 'noEnd', [1, 2, 0]],
+      ],
+    );
+    const q = { series: [{ eid: 'IMPRESSION' }], ...byCohort() } as StickinessQuery;
+    assert.deepEqual(await behind(stickinessActors, q, { series: 0, intervals: 2, breakdownValue: ids.noEnd }), [
+      'a1',
+      'a3',
+    ]);
+    assert.deepEqual(await behind(stickinessActors, q, { series: 0, intervals: 1, breakdownValue: ids.school }), [
+      'a2',
+    ]);
+    assert.deepEqual(await behind(stickinessActors, q, { series: 0, intervals: 1 }), ['a2', 'a4']);
+  });
+
+  test('lifecycle: all new on 20 Jan; a1, a3 return on 21 Jan; per cohort', async () => {
+    const statuses = (r: Pick<LifecycleResult, 'series'>) => r.series;
+    assert.deepEqual(statuses(await lifecycle({})), {
+      new: [4, 0, 0],
+      returning: [0, 2, 0],
+      resurrecting: [0, 0, 0],
+      dormant: [0, 2, 2],
+    });
+    assert.deepEqual(statuses(await lifecycle({ filters: [{ cohort: ids.school }] })), {
+      new: [2, 0, 0],
+      returning: [0, 1, 0],
+      resurrecting: [0, 0, 0],
+      dormant: [0, 1, 1],
+    });
+    const r = await lifecycle(byCohort());
+    assert.deepEqual(
+      r.breakdown?.map((b) => [b.value, b.label, b.series.new, b.series.returning, b.series.dormant]),
+      [
+        [ids.school, 'school', [2, 0, 0], [0, 1, 0], [0, 1, 1]],
+        [ids.noEnd, 'noEnd', [3, 0, 0], [0, 2, 0], [0, 1, 2]],
+      ],
+    );
+    const q = { event: { eid: 'IMPRESSION' }, ...byCohort() } as LifecycleQuery;
+    assert.deepEqual(await behind(lifecycleActors, q, { status: 'dormant', bucket: 1, breakdownValue: ids.school }), [
+      'a2',
+    ]);
+    assert.deepEqual(await behind(lifecycleActors, q, { status: 'dormant', bucket: 1 }), ['a2', 'a4']);
   });
 });
 

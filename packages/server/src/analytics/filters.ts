@@ -92,13 +92,21 @@ export function selectorSql(selector: EventSelector, p: SqlParams): string {
 
 const ACTOR = ENTITY_COLUMNS.actor;
 
-function cohortFilterSql(filter: ResolvedCohortFilter, p: SqlParams): string {
+/** The filter's cohort, resolved. */
+export function resolvedOf(filter: ResolvedCohortFilter): ResolvedCohort {
   // The server resolves every cohort before compiling (cohorts-insights.ts); reaching here without is a bug.
   if (!filter.resolved) throw new Error(`cohort ${filter.cohort} was not resolved`);
-  const members = `SELECT actor FROM (${cohortMembersSql(filter.resolved, p)}) AS members`;
-  return filter.operator === 'not_in'
-    ? `(${ACTOR} IS NULL OR ${ACTOR} NOT IN (${members}))`
-    : `(${ACTOR} IN (${members}))`;
+  return filter.resolved;
+}
+
+/** `column` (an actor key) in, or for `not_in` not in (or null), the actors `members` (a SELECT of one column) lists. */
+export function inCohortSql(column: string, operator: CohortFilter['operator'], members: string): string {
+  return operator === 'not_in' ? `(${column} IS NULL OR ${column} NOT IN (${members}))` : `(${column} IN (${members}))`;
+}
+
+function cohortFilterSql(filter: ResolvedCohortFilter, p: SqlParams): string {
+  const members = `SELECT actor FROM (${cohortMembersSql(resolvedOf(filter), p)}) AS members`;
+  return inCohortSql(ACTOR, filter.operator, members);
 }
 
 function periodSql(c: ResolvedCriterion, p: SqlParams): string {

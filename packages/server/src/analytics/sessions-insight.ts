@@ -2,6 +2,8 @@
  * The sessions and time-spent insight: time per session (total, average, median, histogram), per
  * actor, per page and per content, read from the `summaries` and `page_time` tables the
  * summarizer keeps (analytics/sessions). SQL stays minimal; the answer is shaped in TypeScript.
+ * A cohort filter keeps the rows whose `actor_id` (the actor key, as the summarizer reads it) is (not) in the
+ * cohort: its members are computed once per query (a materialized CTE) for the three tables' reads.
  */
 import {
   formatQueryErrors,
@@ -13,6 +15,8 @@ import {
   type TimeStats,
 } from '@telemetry/query';
 import type { Dialect, QueryParams, Store } from '../store/store.js';
+import { dialectFor, SqlParams } from './dialect/index.js';
+import { cohortMembersSql, inCohortSql, type ResolvedCohortFilter, resolvedOf } from './filters.js';
 
 const DEFAULT_BUCKETS = [0, 10, 30, 60, 180, 600, 1800, 3600];
 
@@ -44,6 +48,13 @@ export function build(
     });
     where.push(names.length ? `${column} IN (${names.join(', ')})` : 'false');
   }
+  // Cohort members by generated parameter names (p0, p1, …), which the named ones above never take.
+  const p = new SqlParams(dialectFor(dialect));
+  const cohorts = ((query.filters ?? []) as ResolvedCohortFilter[]).map((f, i) => {
+    where.push(inCohortSql('actor_id', f.operator, `SELECT actor FROM cohort_${i}`));
+    return `cohort_${i} AS MATERIALIZED (${cohortMembersSql(resolvedOf(f), p)}),\n  `;
+  });
+  Object.assign(params, p.values);
   const common = where.length ? where.join(' AND ') : 'true';
   const sessionWhere = [common];
   if (query.type !== undefined) {
@@ -63,7 +74,7 @@ export function build(
     })
     .join(' + ');
   const stats = 'count(*) AS n, sum(time_spent) AS total, avg(time_spent) AS mean, median(time_spent) AS med';
-  const sql = `WITH s AS (SELECT actor_id, time_spent FROM summaries WHERE ${sessionWhere.join(' AND ')}),
+  const sql = `WITH ${cohorts.join('')}s AS (SELECT actor_id, time_spent FROM summaries WHERE ${sessionWhere.join(' AND ')}),
   p AS (SELECT pageid, time_spent FROM page_time WHERE ${common}),
   c AS (SELECT object_id, time_spent FROM summaries
         WHERE ${common} AND object_id IS NOT NULL AND type NOT IN ('app', 'session'))
@@ -137,7 +148,8 @@ export async function runSessions(
 ): Promise<SessionsAnswer> {
   let bounds = range;
   if (!bounds) {
-    const parsed = parseInsight('sessions', query, now);
+    // The date range alone: a resolved cohort filter carries its definition, which no query body does.
+    const parsed = parseInsight('sessions', query.dateRange ? { dateRange: query.dateRange } : {}, now);
     if (!parsed.ok) throw new TypeError(formatQueryErrors(parsed.errors));
     bounds = parsed.value.range;
   }

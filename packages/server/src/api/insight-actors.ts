@@ -1,8 +1,8 @@
 /**
  * POST /api/insights/actors: the actors behind a trend's point, along a path's link, or behind a
  * stickiness or lifecycle bar (@telemetry/query
- * ActorsBehindBody → ActorsBehind). The inner query is parsed by its kind's schema, as POST
- * /api/insights/<kind> does; a figure the query does not have is a 400.
+ * ActorsBehindBody → ActorsBehind), of one cohort's line or answer with `breakdownCohorts`. The inner query is
+ * parsed by its kind's schema, as POST /api/insights/<kind> does; a figure the query does not have is a 400.
  */
 import {
   ACTORS_BODIES,
@@ -17,7 +17,7 @@ import {
   type TrendsQuery,
 } from '@telemetry/query';
 import { lifecycleActors, NoSuchFigure, stickinessActors, trendActors } from '../analytics/actors-behind.js';
-import { NoSuchCohort, resolveCohortFilters, trendLineQuery } from '../analytics/cohorts-insights.js';
+import { lineQuery, NoSuchCohort } from '../analytics/cohorts-insights.js';
 import { pathActors } from '../analytics/paths.js';
 import type { RouteGroup } from '../app.js';
 import { requireAdmin } from './auth.js';
@@ -53,14 +53,17 @@ export const insightActorsRoutes: RouteGroup = (app, ctx) => {
         );
       const store = readStore(ctx, reply);
       try {
-        if (body.kind === 'trends') {
-          const line = await trendLineQuery(store, parsed.value.query as TrendsQuery, body, now);
-          return await trendActors(store, line.query, line.at, now);
-        }
-        const query = await resolveCohortFilters(store, parsed.value.query as { filters?: Filter[] }, now);
-        if (body.kind === 'paths') return await pathActors(store, query as PathsQuery, body, now);
-        if (body.kind === 'stickiness') return await stickinessActors(store, query as StickinessQuery, body, now);
-        return await lifecycleActors(store, query as LifecycleQuery, body, now);
+        const { query, at } = await lineQuery(
+          store,
+          parsed.value.query as { filters?: Filter[] },
+          body,
+          now,
+          body.kind !== 'trends',
+        );
+        if (at.kind === 'trends') return await trendActors(store, query as TrendsQuery, at, now);
+        if (at.kind === 'paths') return await pathActors(store, query as PathsQuery, at, now);
+        if (at.kind === 'stickiness') return await stickinessActors(store, query as StickinessQuery, at, now);
+        return await lifecycleActors(store, query as LifecycleQuery, at, now);
       } catch (e) {
         if (e instanceof NoSuchFigure) throw new ApiError('QUERY_INVALID', e.message);
         if (e instanceof NoSuchCohort) throw new ApiError('QUERY_INVALID', `query.${e.message}`);
