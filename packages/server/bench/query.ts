@@ -2,7 +2,9 @@
  * `npm run bench:query`: simulates N events (default 10 million) into a fresh DuckDB store through
  * the simulator's fast path (sessions summarized after each segment, as the collector does), then
  * times each insight kind (median of --runs, default 5) and, in the same run, the bare-engine
- * baseline `SELECT eid, count(*) FROM events GROUP BY eid`. The last line printed is one JSON object.
+ * baseline `SELECT eid, count(*) FROM events GROUP BY eid`. The cohort cases save one behavioural
+ * cohort (viewed the home page at least 3 times in the range; removed at the end) and time it as a
+ * trends filter, as a trends breakdown and counted. The last line printed is one JSON object.
  *
  * Flags: --events N (10000000) --runs N (5) --seed N (42) --dir DIR (a fresh temp dir) --keep
  * --only a,b (time only these kinds). A --dir whose store already holds events (a run kept with
@@ -13,6 +15,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import type { Cohort, TrendsQuery } from '@telemetry/query';
+import { countCohort, createCohort, deleteCohort, getCohort } from '../src/analytics/cohorts.js';
+import { runWithCohorts } from '../src/analytics/cohorts-insights.js';
 import { runFunnels } from '../src/analytics/funnels.js';
 import { runLifecycle } from '../src/analytics/lifecycle.js';
 import { runPaths } from '../src/analytics/paths.js';
@@ -56,6 +61,7 @@ const store = await openDuckDBStore({
   memoryLimit: config.duckdbMemory,
 });
 log(`duckdb: ${config.duckdbThreads} threads, memory limit ${config.duckdbMemory}`);
+let cohort = '';
 try {
   // 1. Load, unless the store holds events already (a kept run, a copy of a simulated store).
   const [held, first, last] = (await store.query('SELECT count(*), min(ets), max(ets) FROM events')).rows[0].map(
@@ -96,6 +102,13 @@ try {
   // 2. Queries: the kind of question each insight answers on a dashboard, over the whole range.
   const steps = funnelQuerySteps(params);
   const home = { eid: 'IMPRESSION', filters: [{ property: 'edata.pageid', operator: 'eq' as const, value: 'home' }] };
+  // Actors who viewed the home page at least 3 times in the range (saved, as the API saves it; removed below).
+  cohort = await createCohort(store, {
+    name: 'bench: home 3+',
+    definition: { criteria: [{ type: 'behaviour', ...home, atLeast: 3, period: dateRange }] },
+  });
+  log(`cohort: ${await countCohort(store, (await getCohort(store, cohort)) as Cohort)} actors viewed home 3+ times`);
+  const viewers: TrendsQuery = { series: [{ eid: 'IMPRESSION', math: 'unique_actors' }], interval: 'day', dateRange };
   const kinds: Record<string, () => Promise<unknown>> = {
     trends: () =>
       runTrends(store, { series: [{ eid: 'IMPRESSION', math: 'unique_actors' }], interval: 'day', dateRange }),
@@ -158,6 +171,10 @@ try {
     stickiness: () => runStickiness(store, { series: [{ eid: 'START' }, home], interval: 'day', dateRange }),
     lifecycle: () => runLifecycle(store, { event: { eid: 'START' }, interval: 'week', dateRange }),
     sessions: () => runSessions(store, { dateRange }),
+    cohort_filter: () => runWithCohorts('trends', runTrends, store, { ...viewers, filters: [{ cohort }] }, Date.now()),
+    cohort_breakdown: () =>
+      runWithCohorts('trends', runTrends, store, { ...viewers, breakdownCohorts: [cohort] }, Date.now()),
+    cohort_count: async () => countCohort(store, (await getCohort(store, cohort)) as Cohort),
     baseline: () => store.query('SELECT eid, count(*) FROM events GROUP BY eid'),
   };
   const only = values.only?.split(',');
@@ -197,6 +214,7 @@ try {
   };
   process.stdout.write(`${JSON.stringify(summary)}\n`);
 } finally {
+  if (cohort) await deleteCohort(store, cohort);
   await store.close();
   if (!values.keep && !values.dir) fs.rmSync(dir, { recursive: true, force: true });
 }
