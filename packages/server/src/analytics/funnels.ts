@@ -14,8 +14,10 @@
  * An attempt is void when an exclusion event lies strictly between its `fromStep` event and its
  * `toStep` event (or the end of its window when it never reached `toStep`). Each entity counts
  * once, with its attempt reaching the furthest step (the earliest such); its times and breakdown
- * value come from that attempt. Ordered and strict: list functions over one grouped scan; any: the ranked events
- * as starts, each against a slice of its entity's step masks (anyOrderStarts). No self-joins.
+ * value come from that attempt. Ordered and strict: list functions over one grouped scan (each entity's matching
+ * events as one list, sorted after aggregating; strict ranks all the entity's events with a window first); any: the
+ * ranked events as starts, each against a slice of its entity's step masks (anyOrderStarts). No self-joins. An
+ * insight's statements run one after another (runFunnels).
  */
 import type { FunnelStep, FunnelsQuery, FunnelsResult, ResolvedRange } from '@telemetry/query';
 import type { Store } from '../store/store.js';
@@ -24,25 +26,29 @@ import { filtersSql, selectorSql } from './filters.js';
 import { breakdownGroup, ENTITY_COLUMNS, validatedProperty } from './properties.js';
 import { resolveRange } from './sql-time.js';
 
-/** One attempt's score: the steps it reached, 0 when an exclusion voids it (`p`: its step ranks, NULL past the last). */
+/** One attempt's score: the steps it reached, 0 when an exclusion voids it (`p`: its step positions in L, NULL past the last). */
 function scoreOf(query: FunnelsQuery): string {
   const reached = 'len(list_filter(p, x -> x IS NOT NULL))';
   const voids = (query.exclusions ?? []).map((x, j) => {
-    const until = `CASE WHEN p[${x.toStep}] IS NULL THEN T[y] <= T[p[1]] + w ELSE y < p[${x.toStep}] END`;
+    const until = `CASE WHEN p[${x.toStep}] IS NULL THEN L[y].t <= L[p[1]].t + w ELSE y < p[${x.toStep}] END`;
     return `(p[${x.fromStep}] IS NOT NULL AND len(list_filter(X${j + 1}, y -> y > p[${x.fromStep}] AND ${until})) > 0)`;
   });
   return voids.length ? `CASE WHEN ${voids.join(' OR ')} THEN 0 ELSE ${reached} END` : reached;
 }
 
-/** The attempts of `ordered`/`strict` funnels: a list of step-rank lists, one per start (NULL past the last step reached). */
+/**
+ * The attempts of `ordered`/`strict` funnels: a list of step-position lists, one per start (NULL past the last step
+ * reached). Positions index L, the entity's matching events in order; `strict` also needs the next event to be the
+ * very next of all the entity's events (L[i].k, its rank among them, one more than the previous step's).
+ */
 function attemptsOf(query: FunnelsQuery): string {
   let attempts = 'list_transform(a1, s -> [s])';
   for (let k = 2; k <= query.steps.length; k++) {
     const prev = `p[${k - 1}]`;
     const next =
       query.stepOrder === 'strict'
-        ? `CASE WHEN list_contains(a${k}, ${prev} + 1) AND T[${prev} + 1] <= T[p[1]] + w THEN ${prev} + 1 END`
-        : `list_min(list_filter(a${k}, x -> x > ${prev} AND T[x] <= T[p[1]] + w))`;
+        ? `CASE WHEN (L[${prev} + 1].m & ${2 ** (k - 1)}) != 0 AND L[${prev} + 1].k = L[${prev}].k + 1 AND L[${prev} + 1].t <= L[p[1]].t + w THEN ${prev} + 1 END`
+        : `list_min(list_filter(a${k}, x -> x > ${prev} AND L[x].t <= L[p[1]].t + w))`;
     attempts = `list_transform(${attempts}, p -> list_append(p, CASE WHEN ${prev} IS NULL THEN NULL ELSE ${next} END))`;
   }
   return attempts;
@@ -74,20 +80,16 @@ function perEntity(query: FunnelsQuery, range: ResolvedRange, p: SqlParams): str
   const steps = query.steps.map((s) => selectorSql(s, p));
   const exclusions = (query.exclusions ?? []).map((x) => selectorSql(x, p));
   const g = query.breakdown ? breakdownGroup(validatedProperty(query.breakdown.property), p) : `''`;
-  const matches = [...steps.map((c, i) => `${c} AS m${i + 1}`), ...exclusions.map((c, j) => `${c} AS x${j + 1}`)];
   const relevant = order === 'strict' ? 'TRUE' : `(${[...steps, ...exclusions].join(' OR ')})`;
-  // z (any order): the number of events up to the window's end from this one, which is the last rank inside it.
-  const last =
-    order === 'any'
-      ? `, count(*) OVER (PARTITION BY e ORDER BY ets RANGE BETWEEN UNBOUNDED PRECEDING AND ${w} FOLLOWING) AS z`
-      : '';
-  const ranked = `SELECT *, row_number() OVER (PARTITION BY e ORDER BY ets, q) AS k${last} FROM (
-      SELECT ${entity} AS e, ets, arrival_seq AS q, ${g} AS g, ${matches.join(', ')}
-      FROM events
-      WHERE ${entity} IS NOT NULL AND ets >= ${p.int(range.from)} AND ets < ${to} + ${w}
-        AND ${relevant} AND ${filtersSql(query.filters, p)}) AS matched`;
-  const anyStep = steps.map((_, i) => `m${i + 1}`).join(' OR ');
+  const scope = `${entity} IS NOT NULL AND ets >= ${p.int(range.from)} AND ets < ${to} + ${w}
+        AND ${relevant} AND ${filtersSql(query.filters, p)}`;
   if (order === 'any') {
+    // z: the number of events up to the window's end from this one, which is the last rank inside it.
+    const matches = steps.map((c, i) => `${c} AS m${i + 1}`);
+    const ranked = `SELECT *, row_number() OVER (PARTITION BY e ORDER BY ets, q) AS k,
+        count(*) OVER (PARTITION BY e ORDER BY ets RANGE BETWEEN UNBOUNDED PRECEDING AND ${w} FOLLOWING) AS z FROM (
+      SELECT ${entity} AS e, ets, arrival_seq AS q, ${g} AS g, ${matches.join(', ')} FROM events WHERE ${scope}) AS matched`;
+    const anyStep = steps.map((_, i) => `m${i + 1}`).join(' OR ');
     const mask = steps.map((_, i) => `CASE WHEN m${i + 1} THEN ${2 ** i} ELSE 0 END`).join(' + ');
     const masks = `SELECT e, list(${mask} ORDER BY k) AS M FROM ranked GROUP BY e`;
     // Equal scores keep the earliest start.
@@ -96,22 +98,32 @@ function perEntity(query: FunnelsQuery, range: ResolvedRange, p: SqlParams): str
     return `WITH ranked AS (${ranked}), masks AS (${masks})
       SELECT e, reached, g, ${times.join(', ')} FROM (${best}) AS best WHERE r = 1`;
   }
+  // Ordered and strict: each entity's matching events as one list L of {t: ets, q: arrival_seq, m: step and exclusion
+  // bits, g, k}, sorted after aggregating: an ORDER BY inside the aggregate buffers every group's rows and ran out of
+  // 512 MB at 10 million events with a breakdown. Strict ranks all the entity's events first (k: a window, which
+  // spills), then keeps only the matching ones; ordered needs no rank.
+  const bits = [...steps, ...exclusions].map((c, i) => `CASE WHEN ${c} THEN ${2 ** i} ELSE 0 END`).join(' + ');
+  const rank = order === 'strict' ? 'row_number() OVER (PARTITION BY e ORDER BY t, q)' : '0';
+  const events = `SELECT ${entity} AS e, ets AS t, arrival_seq AS q, ${g} AS g, ${bits} AS m FROM events WHERE ${scope}`;
+  const matching = `SELECT e, t, q, g, m, ${rank} AS k FROM (${events}) AS events`;
+  const firsts = `count(*) FILTER (WHERE (m & 1) != 0 AND t < ${to}) > 0`;
+  const listed = `SELECT e, list_sort(list({t: t, q: q, m: m, g: g, k: k})) AS L FROM (${matching}) AS matching
+      WHERE m != 0 GROUP BY e HAVING ${firsts}`;
+  const where = (bit: number, extra = '') => `list_filter(range(1, len(L) + 1), i -> (L[i].m & ${bit}) != 0${extra})`;
   const lists = [
-    'list(ets ORDER BY k) AS T',
-    query.breakdown ? 'list(g ORDER BY k) AS G' : "[''] AS G",
-    `list(k ORDER BY k) FILTER (WHERE m1 AND ets < ${to}) AS a1`,
-    ...steps.slice(1).map((_, i) => `list(k) FILTER (WHERE m${i + 2}) AS a${i + 2}`),
-    ...exclusions.map((_, j) => `list(k) FILTER (WHERE x${j + 1}) AS X${j + 1}`),
+    `${where(1, ` AND L[i].t < ${to}`)} AS a1`,
+    ...steps.slice(1).map((_, i) => `${where(2 ** (i + 1))} AS a${i + 2}`),
+    ...exclusions.map((_, j) => `${where(2 ** (n + j))} AS X${j + 1}`),
   ];
-  const grouped = `SELECT e, ${w} AS w, ${lists.join(', ')} FROM (${ranked}) AS ranked GROUP BY e`;
-  const attempts = `SELECT e, T, G, list_transform(A, p -> ${scoreOf(query)}) AS S, A FROM (
-      SELECT *, ${attemptsOf(query)} AS A FROM (${grouped}) AS per WHERE a1 IS NOT NULL) AS tried`;
-  const best = `SELECT e, T, G, list_max(S) AS reached, A[list_position(S, list_max(S))] AS p FROM (${attempts}) AS attempts`;
+  const grouped = `SELECT e, ${w} AS w, L, ${lists.join(', ')} FROM (${listed}) AS listed`;
+  const attempts = `SELECT e, L, list_transform(A, p -> ${scoreOf(query)}) AS S, A FROM (
+      SELECT *, ${attemptsOf(query)} AS A FROM (${grouped}) AS per) AS tried`;
+  const best = `SELECT e, L, list_max(S) AS reached, A[list_position(S, list_max(S))] AS p FROM (${attempts}) AS attempts`;
   const attributed =
     query.breakdownAttribution === 'last_touch'
-      ? 'G[p[reached]]'
-      : `G[p[${query.breakdownAttribution === 'step' ? (query.breakdownAttributionStep ?? 1) : 1}]]`;
-  const times = Array.from({ length: n }, (_, i) => `T[p[${i + 1}]] AS t${i + 1}`);
+      ? 'L[p[reached]].g'
+      : `L[p[${query.breakdownAttribution === 'step' ? (query.breakdownAttributionStep ?? 1) : 1}]].g`;
+  const times = Array.from({ length: n }, (_, i) => `L[p[${i + 1}]].t AS t${i + 1}`);
   return `SELECT e, reached, coalesce(${attributed}, '') AS g, ${times.join(', ')} FROM (${best}) AS best WHERE reached > 0`;
 }
 
@@ -242,12 +254,12 @@ export async function runFunnels(store: Store, query: FunnelsQuery, now = Date.n
   const dialect = dialectFor(store.dialect);
   const range = resolveRange(query.dateRange, now);
   const run = (q: CompiledQuery | undefined) => (q ? store.query(q.sql, q.params) : Promise.resolve(undefined));
-  const [rows, dropped, reached, times] = await Promise.all([
-    run(buildFor(query, range, dialect)),
-    run(query.dropOff ? buildDropOff(query, range, dialect) : undefined),
-    run(query.stepActors ? buildStepActors(query, range, dialect) : undefined),
-    run(query.conversionTime ? buildConversionTime(query, range, dialect) : undefined),
-  ]);
+  // One statement after another: statements run side by side share the 512 MB limit, and when one failed the others
+  // kept running (and holding memory) after the insight had answered with the error.
+  const rows = await run(buildFor(query, range, dialect));
+  const dropped = await run(query.dropOff ? buildDropOff(query, range, dialect) : undefined);
+  const reached = await run(query.stepActors ? buildStepActors(query, range, dialect) : undefined);
+  const times = await run(query.conversionTime ? buildConversionTime(query, range, dialect) : undefined);
   const result = shape(rows?.rows ?? [], query);
   const ids = (r: { rows: unknown[][] }) => r.rows.map((row) => String(row[0]));
   if (query.dropOff && dropped) result.dropOff = { step: query.dropOff.step, entities: ids(dropped) };

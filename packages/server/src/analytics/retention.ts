@@ -137,10 +137,9 @@ export async function runRetention(store: Store, query: RetentionQuery, now = Da
   const dialect = dialectFor(store.dialect);
   const main = buildFor(query, range, dialect);
   const cell = query.actors ? buildActors(query, range, dialect) : undefined;
-  const [rows, actors] = await Promise.all([
-    store.query(main.sql, main.params),
-    cell ? store.query(cell.sql, cell.params) : Promise.resolve(undefined),
-  ]);
+  // One statement after the other, as funnels.ts runs its own (they share the memory limit).
+  const rows = await store.query(main.sql, main.params);
+  const actors = cell ? await store.query(cell.sql, cell.params) : undefined;
   const result = shape(rows.rows, query, range);
   if (query.actors && actors) {
     const cohort = result.cohorts[query.actors.cohort]?.cohort ?? '';

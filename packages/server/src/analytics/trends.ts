@@ -242,15 +242,12 @@ export async function runTrends(store: Store, query: TrendsQuery, now = Date.now
     return (await store.query(sql, params)).rows;
   };
   const periodOf = async (r: ResolvedRange) => {
-    const [rows, wholeRows] = await Promise.all([
-      rowsOf(r, false),
-      query.aggregate === 'range' ? rowsOf(r, true) : Promise.resolve(undefined),
-    ]);
+    // One statement after the other, as funnels.ts runs its own (they share the memory limit).
+    const rows = await rowsOf(r, false);
+    const wholeRows = query.aggregate === 'range' ? await rowsOf(r, true) : undefined;
     return shape(rows, query, r, wholeRows);
   };
-  const [current, previous] = await Promise.all([
-    periodOf(range),
-    query.compare ? periodOf(previousRange(range)) : Promise.resolve(undefined),
-  ]);
+  const current = await periodOf(range);
+  const previous = query.compare ? await periodOf(previousRange(range)) : undefined;
   return { interval: query.interval ?? 'day', timezone: range.timezone, ...current, ...(previous ? { previous } : {}) };
 }
