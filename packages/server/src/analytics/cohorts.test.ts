@@ -89,6 +89,14 @@ const DEFINITIONS: Record<string, CohortDefinition> = {
       { type: 'behaviour', eid: 'END' },
     ],
   },
+  // Of school S1, or never submitted: a1, a2, a4 (an actor with no event either criterion counts can be in).
+  orNever: {
+    match: 'any',
+    criteria: [
+      { type: 'property', property: 'cdata.School', operator: 'eq', value: 'S1' },
+      { type: 'behaviour', ...submit, did: false },
+    ],
+  },
   // Submitted at least twice and never ended: a1, a3.
   both: {
     criteria: [
@@ -153,6 +161,7 @@ describe('a cohort counted and listed', () => {
     assert.equal(await count('school'), 2);
     assert.equal(await count('anyOf'), 3);
     assert.equal(await count('both'), 2);
+    assert.equal(await count('orNever'), 3);
   });
 
   test('its actors, most events first, a page at a time', async () => {

@@ -91,7 +91,7 @@ export async function cohortActors(
   now = Date.now(),
 ): Promise<CohortActors> {
   const p = new Params(dialectFor(store.dialect));
-  const members = cohortMembersSql(resolveCohort(cohort, now), p);
+  const members = cohortMembersSql(resolveCohort(cohort, now), p, { events: true });
   const sql = `SELECT actor, n, count(*) OVER () AS total FROM (${members}) AS members
     ORDER BY n DESC, actor LIMIT ${p.int(page.limit)} OFFSET ${p.int(page.offset)}`;
   const rows = (await store.query(sql, p.values)).rows;

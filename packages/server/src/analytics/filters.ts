@@ -114,20 +114,41 @@ function periodSql(c: ResolvedCriterion, p: SqlParams): string {
   return parts.filter(Boolean).join(' AND ') || 'TRUE';
 }
 
+/** The events a criterion counts: its event selector's, or those with its property filter's value, in its period. */
+function countedSql(c: ResolvedCriterion, p: SqlParams): string {
+  return `${c.type === 'property' ? filterSql(c.filter, p) : selectorSql(c, p)} AND ${periodSql(c, p)}`;
+}
+
 /** did: at least `atLeast` matching events in the period; did not: none; property: one matching event or more. */
 function criterionSql(c: ResolvedCriterion, p: SqlParams): string {
-  const d = p.dialect;
-  if (c.type === 'property') return `${d.countIf(`${filterSql(c.filter, p)} AND ${periodSql(c, p)}`)} >= 1`;
-  const done = d.countIf(`${selectorSql(c, p)} AND ${periodSql(c, p)}`);
+  const done = p.dialect.countIf(countedSql(c, p));
+  if (c.type === 'property') return `${done} >= 1`;
   return c.did ? `${done} >= ${p.int(c.atLeast)}` : `${done} = 0`;
 }
 
 /**
- * A cohort's actors: columns `actor` (the actor key, each once) and `n` (the actor's stored events). One grouped scan
- * of every actor with an event in the store, kept when all (or any) criteria hold, each a conditional count.
+ * Whether an actor without any event some criterion counts is out of the cohort: so when all criteria must hold and
+ * one needs an event (did, property), or when any may hold and each needs one (no "did not").
  */
-export function cohortMembersSql(cohort: ResolvedCohort, p: SqlParams): string {
+function needsACountedEvent(cohort: ResolvedCohort): boolean {
+  const needsOne = (c: ResolvedCriterion) => c.type === 'property' || c.did;
+  return cohort.match === 'any' ? cohort.criteria.every(needsOne) : cohort.criteria.some(needsOne);
+}
+
+/**
+ * A cohort's actors: column `actor` (the actor key, each once), kept when all (or any) criteria hold, each a
+ * conditional count in one grouped scan of `events` by actor. When an actor without a counted event cannot be in
+ * the cohort, the scan groups only the events some criterion counts (each count is the same over them: its events
+ * are among them), a small part of the store for a narrow cohort; otherwise every actor's events. `events: true`
+ * adds column `n`, the actor's stored events, and then always scans every event.
+ */
+export function cohortMembersSql(cohort: ResolvedCohort, p: SqlParams, options: { events?: boolean } = {}): string {
   const join = cohort.match === 'any' ? ' OR ' : ' AND ';
-  return `SELECT ${ACTOR} AS actor, count(*) AS n FROM events WHERE ${ACTOR} IS NOT NULL GROUP BY ${ACTOR}
+  const counted =
+    !options.events && needsACountedEvent(cohort)
+      ? ` AND (${cohort.criteria.map((c) => `(${countedSql(c, p)})`).join(' OR ')})`
+      : '';
+  return `SELECT ${ACTOR} AS actor${options.events ? ', count(*) AS n' : ''} FROM events
+    WHERE ${ACTOR} IS NOT NULL${counted} GROUP BY ${ACTOR}
     HAVING ${cohort.criteria.map((c) => `(${criterionSql(c, p)})`).join(join)}`;
 }
