@@ -72,7 +72,7 @@ interface Link {
   actors: string[];
 }
 
-/** The rules, directly: per session its nodes in time order, runs collapsed, cut at the point, then every step. */
+/** The rules, directly: per session its nodes in time order (then arrival order), runs collapsed, cut at the point, then every step. */
 function reference(events: Ev[], c: Case): Link[] {
   const point = c.at ? c.point : undefined;
   const EVENT = '\u0000';
@@ -83,9 +83,9 @@ function reference(events: Ev[], c: Case): Link[] {
   const links = new Map<string, Link>();
   for (const sid of new Set(events.map((e) => e.sid))) {
     const seq = events
-      .map((e, i) => ({ ...e, t: e.minute * 60 + i }))
+      .map((e, arrival) => ({ ...e, arrival }))
       .filter((e) => e.sid === sid)
-      .sort((x, y) => x.t - y.t)
+      .sort((x, y) => x.minute - y.minute || x.arrival - y.arrival)
       .flatMap((e) =>
         isPoint(e) ? [{ node: EVENT, actor: e.actor }] : e.what === 'X' ? [] : [{ node: e.what, actor: e.actor }],
       );
@@ -121,12 +121,12 @@ test('paths: the SQL links and the actors along each equal the reference on rand
       fc.array(evArb, { minLength: 1, maxLength: 16 }),
       fc.array(caseArb, { minLength: 3, maxLength: 3 }),
       async (events, cases) => {
-        // Distinct times (a second apart within a minute), so the order never rests on the mid tie-break.
+        // Events of the same minute share one ets, so their order rests on the tie-break: arrival (array) order.
         const fixture = await fixtureStore(
           events.map(
             (e, i): FixtureEvent => ({
               eid: e.what === 'X' ? 'X' : 'IMPRESSION',
-              at: new Date(BASE + (e.minute * 60 + i) * 1000).toISOString(),
+              at: new Date(BASE + e.minute * 60_000).toISOString(),
               actor: e.actor,
               sid: e.sid,
               edata: e.what === 'X' ? { id: 'x' } : { pageid: e.what },

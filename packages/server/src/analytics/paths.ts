@@ -1,7 +1,8 @@
 /**
  * Paths (docs/analytics.md, Paths): page-to-page transitions from IMPRESSION `edata.pageid` (and PostHog's
  * `$pageview` / `$screen` by `$pathname` / `$screen_name`, docs/posthog.md), per
- * session, ordered by event time (then `mid`); a node repeated right after itself is one step.
+ * session, ordered by event time, then arrival order (`arrival_seq`: the one tie-break every insight uses, as funnels
+ * do); a node repeated right after itself is one step.
  * Steps are numbered along the path so the answer is acyclic (`2_home` ≠ `4_home`) and a Sankey
  * chart can draw it as nodes and links.
  *
@@ -59,12 +60,14 @@ function transitionsSql(query: PathsQuery, range: ResolvedRange, p: SqlParams, a
   const node = isEvent ? `CASE WHEN ${isEvent} THEN ${p.str(EVENT_NODE)} ELSE edata_pageid END` : 'edata_pageid';
   // A page view: an IMPRESSION, or PostHog's $pageview / $screen (selectorSql adds the equivalents, sinks/posthog/map.ts).
   const relevant = `(${selectorSql({ eid: 'IMPRESSION' }, p)} AND edata_pageid IS NOT NULL)${isEvent ? ` OR ${isEvent}` : ''}`;
-  const order = 'PARTITION BY sid ORDER BY ets, mid';
+  // Arrival order breaks equal-ets ties (docs/analytics.md, Order of events); sorting by the integer was also about
+  // twice as fast at 10 million events as by `mid`, a string.
+  const order = 'PARTITION BY sid ORDER BY ets, q';
   const actor = actors ? ', actor_key AS actor' : '';
   // A narrow projection of the page views (and point events) only; then the first row of each run of equal nodes.
-  const views = `SELECT sid, ets, mid, ${node} AS node${actor} FROM events
+  const views = `SELECT sid, ets, arrival_seq AS q, ${node} AS node${actor} FROM events
     WHERE (${relevant}) AND ${rangeSql(range, p)} AND sid IS NOT NULL AND ${filtersSql(query.filters, p)}`;
-  const runs = `SELECT sid, ets, mid, node${actors ? ', actor' : ''} FROM (
+  const runs = `SELECT sid, ets, q, node${actors ? ', actor' : ''} FROM (
     SELECT *, lag(node) OVER (${order}) AS prev FROM (${views}) AS views) AS changes
     WHERE prev IS NULL OR prev <> node`;
   // i: the node's place in the session's path; next (and its actor): the node after it.
