@@ -107,3 +107,29 @@ test('funnels: breakdown groups with equal entry counts come in value order', as
     ['a2', 'a3', 'in', 'late', 'same'],
   );
 });
+
+test('funnels: drill-downs asked together (one statement) equal each asked alone, with a breakdown', async () => {
+  const base: FunnelsQuery = { steps, dateRange, windowSeconds: 86400, breakdown: { property: 'context.channel' } };
+  const dropOff = { step: 3 };
+  const stepActors = { step: 2 };
+  const conversionTime = { fromStep: 1, toStep: 2, bins: 2 };
+  const together = await runFunnels(f.store, { ...base, dropOff, stepActors, conversionTime });
+  const alone = {
+    dropOff: (await runFunnels(f.store, { ...base, dropOff })).dropOff,
+    stepActors: (await runFunnels(f.store, { ...base, stepActors })).stepActors,
+    conversionTime: (await runFunnels(f.store, { ...base, conversionTime })).conversionTime,
+    breakdown: (await runFunnels(f.store, base)).breakdown,
+  };
+  assert.deepEqual(alone.dropOff, { step: 3, entities: ['late'] });
+  assert.deepEqual(alone.stepActors, { step: 2, entities: ['in', 'late', 'same'] });
+  // Step 1 to 2: 0 h (same), 1 h (in), 20 h (late), in two bins of 10 h.
+  assert.deepEqual(
+    alone.conversionTime?.bins.map((b) => b.count),
+    [2, 1],
+  );
+  assert.deepEqual(
+    { dropOff: together.dropOff, stepActors: together.stepActors, conversionTime: together.conversionTime },
+    { dropOff: alone.dropOff, stepActors: alone.stepActors, conversionTime: alone.conversionTime },
+  );
+  assert.deepEqual(together.breakdown, alone.breakdown);
+});

@@ -127,7 +127,15 @@ function perEntity(query: FunnelsQuery, range: ResolvedRange, p: SqlParams): str
   return `SELECT e, reached, coalesce(${attributed}, '') AS g, ${times.join(', ')} FROM (${best}) AS best WHERE reached > 0`;
 }
 
-/** Rows: (all = 1 for the overall row / 0 per breakdown value, g, n1..nk, m2..mk median ms between steps). */
+/**
+ * The answer in one statement over one materialized per-entity CTE (each drill-down asked for used to be a statement
+ * of its own, computing the funnel again). Rows: (overall = 1 for the overall row / 0 per breakdown value, g,
+ * n1..nk, m2..mk median ms between steps), then on the overall row only, as asked: the entities that dropped off
+ * before `dropOff.step` (reached `step - 1` but not `step`) and those that reached `stepActors.step`, each a list in
+ * id order up to its limit, and the conversion-time bins: a list of [bin, lo, hi, count], ms from `fromStep` to
+ * `toStep` of the entities that reached `toStep`, in `bins` equal bins from the fastest (lo) to the slowest (hi),
+ * the slowest in the last bin.
+ */
 export function buildFor(query: FunnelsQuery, range: ResolvedRange, dialect: SqlDialect): CompiledQuery {
   const p = new SqlParams(dialect);
   const n = query.steps.length;
@@ -137,47 +145,33 @@ export function buildFor(query: FunnelsQuery, range: ResolvedRange, dialect: Sql
     (_, i) => `${dialect.quantile(`t${i + 2} - t${i + 1}`, 0.5)} AS m${i + 2}`,
   );
   const cols = [...counts, ...medians].join(', ');
-  let sql = `WITH f AS (${perEntity(query, range, p)})\nSELECT 1 AS overall, '' AS g, ${cols} FROM f`;
-  if (query.breakdown) sql += `\nUNION ALL\nSELECT 0 AS overall, g, ${cols} FROM f GROUP BY g`;
+  const f = perEntity(query, range, p);
+  const ids = (where: string, limit: number | undefined) =>
+    `(SELECT list(e ORDER BY e) FROM (SELECT e FROM f WHERE ${where} ORDER BY e LIMIT ${p.int(limit ?? 100)}) AS ids)`;
+  const extras: string[] = [];
+  if (query.dropOff) extras.push(ids(`reached = ${p.int(query.dropOff.step - 1)}`, query.dropOff.limit));
+  if (query.stepActors) extras.push(ids(`reached >= ${p.int(query.stepActors.step)}`, query.stepActors.limit));
+  if (query.conversionTime) {
+    const ct = query.conversionTime;
+    const to = ct.toStep ?? n;
+    const bins = p.int(ct.bins ?? 10);
+    const d = `SELECT t${to} - t${ct.fromStep ?? 1} AS d FROM f WHERE reached >= ${to}`;
+    const binned = `SELECT least(CAST(floor((d - lo) * ${bins} / greatest(hi - lo, 1)) AS BIGINT), ${bins} - 1) AS bin,
+      lo, hi, count(*) AS c FROM (${d}) AS d, (SELECT min(d) AS lo, max(d) AS hi FROM (${d}) AS d) AS b GROUP BY ALL`;
+    extras.push(`(SELECT list([bin, lo, hi, c] ORDER BY bin) FROM (${binned}) AS binned)`);
+  }
+  const overallExtras = extras.map((x, i) => `, ${x} AS x${i + 1}`).join('');
+  let sql = `WITH f AS MATERIALIZED (${f})
+SELECT 1 AS overall, '' AS g, ${cols}${overallExtras} FROM f`;
+  if (query.breakdown) {
+    const none = extras.map((_, i) => `, NULL AS x${i + 1}`).join('');
+    sql += `\nUNION ALL\nSELECT 0 AS overall, g, ${cols}${none} FROM f GROUP BY g`;
+  }
   return { sql, params: p.values };
 }
 
 export function build(query: FunnelsQuery, dialect: SqlDialect, now = Date.now()): CompiledQuery {
   return buildFor(query, resolveRange(query.dateRange, now), dialect);
-}
-
-/** The entities that reached step `step - 1` but not `step`, in id order. */
-export function buildDropOff(query: FunnelsQuery, range: ResolvedRange, dialect: SqlDialect): CompiledQuery {
-  const p = new SqlParams(dialect);
-  const step = query.dropOff?.step ?? 2;
-  const sql = `SELECT e FROM (${perEntity(query, range, p)}) AS f WHERE reached = ${step - 1}
-    ORDER BY e LIMIT ${p.int(query.dropOff?.limit ?? 100)}`;
-  return { sql, params: p.values };
-}
-
-/** The entities that reached step `stepActors.step`, in id order. */
-export function buildStepActors(query: FunnelsQuery, range: ResolvedRange, dialect: SqlDialect): CompiledQuery {
-  const p = new SqlParams(dialect);
-  const sql = `SELECT e FROM (${perEntity(query, range, p)}) AS f WHERE reached >= ${p.int(query.stepActors?.step ?? 1)}
-    ORDER BY e LIMIT ${p.int(query.stepActors?.limit ?? 100)}`;
-  return { sql, params: p.values };
-}
-
-/**
- * Rows (bin, lo, hi, count): ms from `fromStep` to `toStep` of the entities that reached `toStep`,
- * in `bins` equal bins from the fastest (lo) to the slowest (hi); the slowest falls in the last bin.
- */
-export function buildConversionTime(query: FunnelsQuery, range: ResolvedRange, dialect: SqlDialect): CompiledQuery {
-  const p = new SqlParams(dialect);
-  const ct = query.conversionTime ?? {};
-  const from = ct.fromStep ?? 1;
-  const to = ct.toStep ?? query.steps.length;
-  const bins = p.int(ct.bins ?? 10);
-  const sql = `WITH d AS (SELECT t${to} - t${from} AS d FROM (${perEntity(query, range, p)}) AS f WHERE reached >= ${to}),
-    b AS (SELECT min(d) AS lo, max(d) AS hi FROM d)
-    SELECT least(CAST(floor((d - lo) * ${bins} / greatest(hi - lo, 1)) AS BIGINT), ${bins} - 1) AS bin, lo, hi, count(*)
-    FROM d, b GROUP BY ALL ORDER BY bin`;
-  return { sql, params: p.values };
 }
 
 function stepsOf(query: FunnelsQuery, counts: number[], medians: (number | null)[]): FunnelStep[] {
@@ -196,7 +190,7 @@ export function shape(rows: unknown[][], query: FunnelsQuery): FunnelsResult {
   const parse = (row: unknown[]) => ({
     g: row[1] as string,
     counts: row.slice(2, 2 + n).map(Number),
-    medians: row.slice(2 + n).map((m) => (m === null ? null : Number(m))),
+    medians: row.slice(2 + n, 1 + 2 * n).map((m) => (m === null ? null : Number(m))),
   });
   const overall = rows.find((r) => Number(r[0]) === 1);
   const all = overall
@@ -232,7 +226,7 @@ export function shape(rows: unknown[][], query: FunnelsQuery): FunnelsResult {
   return result;
 }
 
-/** Equal bins from the conversion-time rows; empty bins included, so the bins cover fastest to slowest. */
+/** Equal bins from the conversion-time rows ([bin, lo, hi, count]); empty bins included, so the bins cover fastest to slowest. */
 function conversionTimeOf(rows: unknown[][], query: FunnelsQuery): NonNullable<FunnelsResult['conversionTime']> {
   const ct = query.conversionTime ?? {};
   const fromStep = ct.fromStep ?? 1;
@@ -251,19 +245,15 @@ function conversionTimeOf(rows: unknown[][], query: FunnelsQuery): NonNullable<F
 }
 
 export async function runFunnels(store: Store, query: FunnelsQuery, now = Date.now()): Promise<FunnelsResult> {
-  const dialect = dialectFor(store.dialect);
-  const range = resolveRange(query.dateRange, now);
-  const run = (q: CompiledQuery | undefined) => (q ? store.query(q.sql, q.params) : Promise.resolve(undefined));
-  // One statement after another: statements run side by side share the 512 MB limit, and when one failed the others
-  // kept running (and holding memory) after the insight had answered with the error.
-  const rows = await run(buildFor(query, range, dialect));
-  const dropped = await run(query.dropOff ? buildDropOff(query, range, dialect) : undefined);
-  const reached = await run(query.stepActors ? buildStepActors(query, range, dialect) : undefined);
-  const times = await run(query.conversionTime ? buildConversionTime(query, range, dialect) : undefined);
-  const result = shape(rows?.rows ?? [], query);
-  const ids = (r: { rows: unknown[][] }) => r.rows.map((row) => String(row[0]));
-  if (query.dropOff && dropped) result.dropOff = { step: query.dropOff.step, entities: ids(dropped) };
-  if (query.stepActors && reached) result.stepActors = { step: query.stepActors.step, entities: ids(reached) };
-  if (times) result.conversionTime = conversionTimeOf(times.rows, query);
+  const { sql, params } = build(query, dialectFor(store.dialect), now);
+  const { rows } = await store.query(sql, params);
+  const result = shape(rows, query);
+  // The drill-downs asked for, in buildFor's order, after the counts and medians of the overall row.
+  const overall = rows.find((r) => Number(r[0]) === 1) ?? [];
+  let column = 1 + 2 * query.steps.length;
+  const next = () => (overall[column++] ?? []) as unknown[];
+  if (query.dropOff) result.dropOff = { step: query.dropOff.step, entities: next().map(String) };
+  if (query.stepActors) result.stepActors = { step: query.stepActors.step, entities: next().map(String) };
+  if (query.conversionTime) result.conversionTime = conversionTimeOf(next() as unknown[][], query);
   return result;
 }
