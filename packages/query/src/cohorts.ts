@@ -6,7 +6,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import type { ActorsBehind } from './actors.js';
 import { Checker, type QueryError, type ResolvedBounds, schemaErrors } from './parse.js';
-import { DateRange, EventSelector, PropertyFilter } from './schemas.js';
+import { DateRange, Digits, EventSelector, Name, PropertyFilter, QueryString } from './schemas.js';
 
 const closed = { additionalProperties: false } as const;
 
@@ -57,7 +57,7 @@ export type CohortDefinition = Static<typeof CohortDefinition>;
 /** POST /api/cohorts and PUT /api/cohorts/:id. */
 export const CohortBody = Type.Object(
   {
-    name: Type.String({ minLength: 1, maxLength: 200 }),
+    name: Name,
     description: Type.Optional(Type.String({ maxLength: 2000 })),
     definition: CohortDefinition,
   },
@@ -66,13 +66,10 @@ export const CohortBody = Type.Object(
 export type CohortBody = Static<typeof CohortBody>;
 
 /** GET /api/cohorts/:id/actors query string: `limit` (1 to 1000, default 100) actors from `offset` (default 0). */
-export const CohortActorsParams = Type.Object(
-  {
-    limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$', description: '1 to 1000' })),
-    offset: Type.Optional(Type.String({ pattern: '^[0-9]{1,9}$', description: 'a whole number' })),
-  },
-  closed,
-);
+export const CohortActorsParams = QueryString({
+  limit: Digits(4, '1 to 1000'),
+  offset: Digits(9, 'a whole number'),
+});
 export type CohortActorsParams = Static<typeof CohortActorsParams>;
 
 /** A saved cohort as the API answers it; `count` (actors in it now) where asked for. */

@@ -20,32 +20,23 @@ const step = (eid: string, property: string, value: string): EventSelector => ({
   label: `${eid} ${value}`,
   filters: [{ property, operator: 'eq', value }],
 });
+/** A funnel step: a view of page `id`, a press of button `id`. */
+const page = (id: string) => step('IMPRESSION', 'edata.pageid', id);
+const button = (id: string) => step('INTERACT', 'edata.id', id);
 
 /** The flows a manager picks from on the home page; each is a funnel of the demo app's pages and buttons. */
 export const HOME_FLOWS: Record<string, { title: string; steps: EventSelector[] }> = {
   attendance: {
     title: 'Attendance: open → select class → submit',
-    steps: [
-      step('IMPRESSION', 'edata.pageid', 'attendance'),
-      step('INTERACT', 'edata.id', 'select-class'),
-      step('INTERACT', 'edata.id', 'submit-attendance'),
-    ],
+    steps: [page('attendance'), button('select-class'), button('submit-attendance')],
   },
   assignment: {
     title: 'Assignment: open → start → submit',
-    steps: [
-      step('IMPRESSION', 'edata.pageid', 'assignment'),
-      step('INTERACT', 'edata.id', 'start-assignment'),
-      step('INTERACT', 'edata.id', 'submit-assignment'),
-    ],
+    steps: [page('assignment'), button('start-assignment'), button('submit-assignment')],
   },
   library: {
     title: 'Home → content library → resource',
-    steps: [
-      step('IMPRESSION', 'edata.pageid', 'home'),
-      step('IMPRESSION', 'edata.pageid', 'content-library'),
-      step('IMPRESSION', 'edata.pageid', 'resource-detail'),
-    ],
+    steps: [page('home'), page('content-library'), page('resource-detail')],
   },
 };
 export const DEFAULT_FLOW = 'attendance';

@@ -203,6 +203,11 @@ export class Checker {
     );
   }
 
+  /** The checked `filters` and, when the query has them, `breakdownCohorts` (insights without a property breakdown). */
+  cohorts(q: { filters?: Filter[]; breakdownCohorts?: string[] }): { filters?: Filter[]; breakdownCohorts?: string[] } {
+    return { filters: this.filters(q.filters, 'filters'), ...this.breakdownCohorts(q) };
+  }
+
   /** `{breakdownCohorts}` when the query has them (one line or answer per cohort; not with a property breakdown). */
   breakdownCohorts(q: { breakdownCohorts?: string[]; breakdown?: Breakdown }): { breakdownCohorts?: string[] } {
     const ids = q.breakdownCohorts;
@@ -392,8 +397,7 @@ const paths: Resolver<'paths'> = (q, c) => {
     ...(endPoint ? { endPoint } : {}),
     maxSteps: q.maxSteps ?? 5,
     limit: q.limit ?? 50,
-    filters: c.filters(q.filters, 'filters'),
-    ...c.breakdownCohorts(q),
+    ...c.cohorts(q),
   };
   return { kind: 'paths', query, range };
 };
@@ -407,8 +411,7 @@ const stickiness: Resolver<'stickiness'> = (q, c) => {
     dateRange,
     interval,
     aggregateBy: q.aggregateBy ?? 'actor',
-    filters: c.filters(q.filters, 'filters'),
-    ...c.breakdownCohorts(q),
+    ...c.cohorts(q),
     ...(q.compare ? { compare: true } : {}),
   };
   return { kind: 'stickiness', query, range };
@@ -422,8 +425,7 @@ const lifecycle: Resolver<'lifecycle'> = (q, c) => {
     event,
     dateRange,
     interval,
-    filters: c.filters(q.filters, 'filters'),
-    ...c.breakdownCohorts(q),
+    ...c.cohorts(q),
     ...(q.compare ? { compare: true } : {}),
   };
   return { kind: 'lifecycle', query, range };

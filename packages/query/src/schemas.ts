@@ -4,9 +4,19 @@
  * every object is closed (`additionalProperties: false`), so an unknown key is refused with its path.
  * Defaults are applied by the parser (parse.ts), not here, so a schema never rewrites a body.
  */
-import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { type Static, type TProperties, type TSchema, Type } from '@sinclair/typebox';
 
 const closed = { additionalProperties: false } as const;
+
+/** Also answer the same query over the period just before (`previous`, the same length; as trends' compare). */
+const Compare = Type.Optional(Type.Boolean());
+/** Entities (actors, devices, …) listed by a drill-down, or rows per list: 1 to 1000. */
+export const ListLimit = Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 }));
+/** A query string's parameters: each optional, no others. */
+export const QueryString = <T extends TProperties>(fields: T) => Type.Partial(Type.Object(fields, closed));
+/** A whole number of at most `digits` digits written in a query string; its bounds are checked where it is read. */
+export const Digits = (digits: number, description: string) =>
+  Type.String({ pattern: `^[0-9]{1,${digits}}$`, description });
 
 /** Any free text in a query (eids, labels, page ids, dates): 1 to 1000 characters. */
 const Text = Type.String({ minLength: 1, maxLength: 1000 });
@@ -104,6 +114,8 @@ const QueryFilters = Type.Array(Type.Union([PropertyFilter, CohortFilter]), { ma
  * cohort's actors; an actor in two cohorts counts in both. Not with `breakdown`.
  */
 const BreakdownCohorts = Type.Array(CohortId, { minItems: 1, maxItems: 10 });
+/** The last fields of the insights without a property breakdown (paths, stickiness, lifecycle). */
+const cohortFields = { filters: Type.Optional(QueryFilters), breakdownCohorts: Type.Optional(BreakdownCohorts) };
 
 /**
  * The one date-range grammar of every insight. `from`/`to`: `-7d`, `-24h`, `-2w`, `-3m`, `-1y`,
@@ -199,8 +211,7 @@ export const FunnelsQuery = Type.Object(
     /** Events that void an attempt between two of its steps (not with `stepOrder: any`). */
     exclusions: Type.Optional(Type.Array(FunnelExclusion, { maxItems: 5 })),
     dateRange: DateRange,
-    /** Also answer the same query over the period just before (`previous`, the same length; as trends' compare). */
-    compare: Type.Optional(Type.Boolean()),
+    compare: Compare,
     /** From the first step, in seconds. Default 14 days. */
     windowSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 366 * 86400 })),
     /** Default `actor`. */
@@ -228,7 +239,7 @@ export const FunnelsQuery = Type.Object(
       Type.Object(
         {
           step: Type.Integer({ minimum: 1, maximum: 10 }),
-          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+          limit: ListLimit,
         },
         closed,
       ),
@@ -238,7 +249,7 @@ export const FunnelsQuery = Type.Object(
       Type.Object(
         {
           step: Type.Integer({ minimum: 2, maximum: 10 }),
-          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+          limit: ListLimit,
         },
         closed,
       ),
@@ -266,7 +277,7 @@ export const RetentionQuery = Type.Object(
         {
           cohort: Type.Integer({ minimum: 0, maximum: 2000 }),
           period: Type.Integer({ minimum: 0, maximum: 59 }),
-          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+          limit: ListLimit,
         },
         closed,
       ),
@@ -278,8 +289,7 @@ export const RetentionQuery = Type.Object(
     /** Periods shown, including period 0. Default 8, at most 60. */
     periods: Type.Optional(Type.Integer({ minimum: 1, maximum: 60 })),
     dateRange: DateRange,
-    /** Also answer the same query over the period just before (`previous`, the same length; as trends' compare). */
-    compare: Type.Optional(Type.Boolean()),
+    compare: Compare,
     /** Default `actor`. */
     aggregateBy: Type.Optional(oneOf(['actor', 'device'] as const)),
     filters: Type.Optional(QueryFilters),
@@ -317,8 +327,7 @@ export const PathsQuery = Type.Object(
     maxSteps: Type.Optional(Type.Integer({ minimum: 2, maximum: 10 })),
     /** Links kept, strongest first. Default 50, at most 500. */
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
-    filters: Type.Optional(QueryFilters),
-    breakdownCohorts: Type.Optional(BreakdownCohorts),
+    ...cohortFields,
   },
   closed,
 );
@@ -328,14 +337,12 @@ export const StickinessQuery = Type.Object(
   {
     series: Type.Array(EventSelector, { minItems: 1, maxItems: 10 }),
     dateRange: DateRange,
-    /** Also answer the same query over the period just before (`previous`, the same length; as trends' compare). */
-    compare: Type.Optional(Type.Boolean()),
+    compare: Compare,
     /** Default `day`. */
     interval: Type.Optional(oneOf(PERIODS)),
     /** Default `actor`. */
     aggregateBy: Type.Optional(oneOf(['actor', 'device'] as const)),
-    filters: Type.Optional(QueryFilters),
-    breakdownCohorts: Type.Optional(BreakdownCohorts),
+    ...cohortFields,
   },
   closed,
 );
@@ -345,12 +352,10 @@ export const LifecycleQuery = Type.Object(
   {
     event: EventSelector,
     dateRange: DateRange,
-    /** Also answer the same query over the period just before (`previous`, the same length; as trends' compare). */
-    compare: Type.Optional(Type.Boolean()),
+    compare: Compare,
     /** Default `day`. */
     interval: Type.Optional(oneOf(INTERVALS)),
-    filters: Type.Optional(QueryFilters),
-    breakdownCohorts: Type.Optional(BreakdownCohorts),
+    ...cohortFields,
   },
   closed,
 );
@@ -386,7 +391,7 @@ export const SessionsQuery = Type.Object(
     /** Histogram bucket lower bounds in seconds, ascending. Default 0, 10, 30, 60, 180, 600, 1800, 3600. */
     buckets: Type.Optional(Type.Array(Type.Number({ minimum: 0 }), { minItems: 1, maxItems: 50 })),
     /** Rows per breakdown (actors, pages, contents), by time spent. Default 10, at most 1000. */
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    limit: ListLimit,
     /** Cohort filters only: the sessions (and page and content times) of actors (not) in a saved cohort. */
     filters: Type.Optional(Type.Array(CohortFilter, { maxItems: 20 })),
     /** The answer per cohort, in `breakdown` (not with the snake_case answer). */
@@ -398,38 +403,29 @@ export const SessionsQuery = Type.Object(
 );
 export type SessionsQuery = Static<typeof SessionsQuery>;
 
-/** A whole number written in a query string; its bounds are checked where it is read. */
-const QueryInt = (description: string) => Type.String({ pattern: '^[0-9]{1,7}$', description });
-
 /** GET /api/events (and /api/events/live) query-string parameters: exact matches on typed columns. */
-export const EventsFeedParams = Type.Object(
-  {
-    eid: Type.Optional(Text),
-    actor: Type.Optional(Text),
-    did: Type.Optional(Text),
-    sid: Type.Optional(Text),
-    channel: Type.Optional(Text),
-    pageid: Type.Optional(Text),
-    /** A cursor (`<syncts>:<mid>`) from the previous page's `next`. */
-    before: Type.Optional(Text),
-    /** 1 to 500, default 50. */
-    limit: Type.Optional(QueryInt('1 to 500')),
-  },
-  closed,
-);
+export const EventsFeedParams = QueryString({
+  eid: Text,
+  actor: Text,
+  did: Text,
+  sid: Text,
+  channel: Text,
+  pageid: Text,
+  /** A cursor (`<syncts>:<mid>`) from the previous page's `next`. */
+  before: Text,
+  /** 1 to 500, default 50. */
+  limit: Digits(7, '1 to 500'),
+});
 export type EventsFeedParams = Static<typeof EventsFeedParams>;
 
 /** GET /api/properties: without `property`, event names and paths; with it, that property's top values. */
-export const PropertyDiscoveryParams = Type.Object(
-  {
-    property: Type.Optional(PropertyPath),
-    eid: Type.Optional(Text),
-    /** Look back this many days, default 30. */
-    days: Type.Optional(QueryInt('1 to 3660')),
-    limit: Type.Optional(QueryInt('1 to 200')),
-  },
-  closed,
-);
+export const PropertyDiscoveryParams = QueryString({
+  property: PropertyPath,
+  eid: Text,
+  /** Look back this many days, default 30. */
+  days: Digits(7, '1 to 3660'),
+  limit: Digits(7, '1 to 200'),
+});
 export type PropertyDiscoveryParams = Static<typeof PropertyDiscoveryParams>;
 
 /** The insights of POST /api/insights/<kind>, each with its schema. */
@@ -446,7 +442,8 @@ export type InsightKind = keyof typeof INSIGHT_SCHEMAS;
 export const INSIGHT_KINDS = Object.keys(INSIGHT_SCHEMAS) as InsightKind[];
 export type InsightQuery<K extends InsightKind> = Static<(typeof INSIGHT_SCHEMAS)[K]>;
 
-const Name = Type.String({ minLength: 1, maxLength: 200 });
+/** A saved thing's name (a dashboard, an insight, a cohort): 1 to 200 characters. */
+export const Name = Type.String({ minLength: 1, maxLength: 200 });
 
 /** POST /api/dashboards and PATCH /api/dashboards/:id (and a saved insight's rename). */
 export const NameBody = Type.Object({ name: Name }, closed);
@@ -487,29 +484,23 @@ export const DashboardLayoutBody = Type.Object(
 export type DashboardLayoutBody = Static<typeof DashboardLayoutBody>;
 
 /** GET /api/failed-events/summary: receive-time bounds as epoch ms; default the last 7 days. */
-export const FailedSummaryParams = Type.Object(
-  {
-    from: Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$', description: 'epoch ms' })),
-    to: Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$', description: 'epoch ms' })),
-  },
-  closed,
-);
+export const FailedSummaryParams = QueryString({
+  from: Digits(15, 'epoch ms'),
+  to: Digits(15, 'epoch ms'),
+});
 export type FailedSummaryParams = Static<typeof FailedSummaryParams>;
 
 /** GET /api/home's query string: every field optional; `from` default `-7d`, `flow` default `attendance`. */
-export const HomeParams = Type.Object(
-  {
-    /** `context.channel`; absent: every channel. */
-    channel: Type.Optional(Text),
-    /** `context.pdata.id`; absent: every app. */
-    app: Type.Optional(Text),
-    /** The date-range grammar of every insight (`-30d`, a date, …); `to` default now. */
-    from: Type.Optional(Text),
-    to: Type.Optional(Text),
-    timezone: Type.Optional(Text),
-    /** One of HOME_FLOWS' keys: the funnel the Key flow figure shows. */
-    flow: Type.Optional(Text),
-  },
-  closed,
-);
+export const HomeParams = QueryString({
+  /** `context.channel`; absent: every channel. */
+  channel: Text,
+  /** `context.pdata.id`; absent: every app. */
+  app: Text,
+  /** The date-range grammar of every insight (`-30d`, a date, …); `to` default now. */
+  from: Text,
+  to: Text,
+  timezone: Text,
+  /** One of HOME_FLOWS' keys: the funnel the Key flow figure shows. */
+  flow: Text,
+});
 export type HomeParams = Static<typeof HomeParams>;
