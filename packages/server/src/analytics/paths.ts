@@ -14,9 +14,10 @@
  * Sessions without the point have no path.
  *
  * Computed over a narrow projection of the page views (and point events) only: repeats dropped with
- * lag(), then each node's place and the node after it with row_number() and lead() — window
- * functions, whose sorts spill to disk, so a large range stays within the memory limit (per-session
- * lists, `list(… ORDER BY …)`, ran out of 512 MB at 10 million events); no self-join.
+ * lag() (and, with a point, the views before or after it in the same window pass), then each node's
+ * place and the node after it with row_number() and lead() (counted back from an end point) — two
+ * window sorts, which spill to disk, so a large range stays within the memory limit (per-session
+ * lists, `list(… ORDER BY …)` or sorted afterwards, ran out of 512 MB at 10 million events); no self-join.
  */
 import type { ActorsBehind, EventSelector, PathNode, PathsQuery, PathsResult, ResolvedRange } from '@telemetry/query';
 import type { Store } from '../store/store.js';
@@ -67,23 +68,32 @@ function transitionsSql(query: PathsQuery, range: ResolvedRange, p: SqlParams, a
   // A narrow projection of the page views (and point events) only; then the first row of each run of equal nodes.
   const views = `SELECT sid, ets, arrival_seq AS q, ${node} AS node${actor} FROM events
     WHERE (${relevant}) AND ${rangeSql(range, p)} AND sid IS NOT NULL AND ${filtersSql(query.filters, p)}`;
+  // A cut keeps, in the same window pass, the views from the point's first occurrence on (start: `seen`, the
+  // occurrences up to this view) or up to it (end: none before this view, one in the session), so that each kept
+  // session's path is numbered from its point without a third window.
+  const point = cut ? p.str(cut.event ? EVENT_NODE : (cut.page as string)) : '';
+  const occurrences = (frame: string) => `sum(CASE WHEN node = ${point} THEN 1 ELSE 0 END) OVER (${order} ${frame})`;
+  const marks = !cut
+    ? ''
+    : cut.at === 'start'
+      ? `, ${occurrences('ROWS UNBOUNDED PRECEDING')} AS seen`
+      : `, ${occurrences('ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING')} AS before,
+        ${occurrences('ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING')} AS total`;
+  const kept = !cut ? '' : cut.at === 'start' ? ' AND seen > 0' : ' AND coalesce(before, 0) = 0 AND total > 0';
   const runs = `SELECT sid, ets, q, node${actors ? ', actor' : ''} FROM (
-    SELECT *, lag(node) OVER (${order}) AS prev FROM (${views}) AS views) AS changes
-    WHERE prev IS NULL OR prev <> node`;
-  // i: the node's place in the session's path; next (and its actor): the node after it.
-  const numbered = `SELECT sid, node, row_number() OVER (${order}) AS i, lead(node) OVER (${order}) AS next${
-    actors ? `, lead(actor) OVER (${order}) AS actor` : ''
+    SELECT *, lag(node) OVER (${order}) AS prev${marks} FROM (${views}) AS views) AS changes
+    WHERE (prev IS NULL OR prev <> node)${kept}`;
+  // i: the node's place in the session's path (counted back from the point for an end point, 1 = the point);
+  // next (and its actor): the node after it.
+  const end = cut?.at === 'end';
+  const ordered = end ? 'PARTITION BY sid ORDER BY ets DESC, q DESC' : order;
+  const after = end ? 'lag' : 'lead';
+  const numbered = `SELECT sid, node, row_number() OVER (${ordered}) AS i, ${after}(node) OVER (${ordered}) AS next${
+    actors ? `, ${after}(actor) OVER (${ordered}) AS actor` : ''
   } FROM (${runs}) AS runs`;
   const columns = `node AS source, next AS target${actors ? ', actor' : ''}`;
-  if (!cut) return `SELECT i AS step, ${columns} FROM (${numbered}) AS numbered WHERE i < ${max} AND next IS NOT NULL`;
-  // o: the place of the point's first occurrence in the session.
-  const found = `SELECT *, min(CASE WHEN node = ${p.str(cut.event ? EVENT_NODE : (cut.page as string))} THEN i END)
-    OVER (PARTITION BY sid) AS o FROM (${numbered}) AS numbered`;
-  const kept =
-    cut.at === 'start'
-      ? `SELECT i - o + 1 AS step, ${columns} FROM found WHERE i >= o AND i - o + 1 < ${max} AND next IS NOT NULL`
-      : `SELECT ${max} - (o - i) AS step, ${columns} FROM found WHERE i < o AND o - i < ${max}`;
-  return `WITH found AS (${found}) ${kept}`;
+  if (!end) return `SELECT i AS step, ${columns} FROM (${numbered}) AS numbered WHERE i < ${max} AND next IS NOT NULL`;
+  return `SELECT ${max} - i + 1 AS step, ${columns} FROM (${numbered}) AS numbered WHERE i >= 2 AND i <= ${max}`;
 }
 
 /** Rows: (step of the source, source node, target node, sessions), strongest first. */
