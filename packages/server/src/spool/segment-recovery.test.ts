@@ -13,6 +13,7 @@ import {
   eventLinePrefix,
   FIELD_INDEX,
   failedLine,
+  foreignEventLine,
   frameGroup,
   isFramed,
   parseRecords,
@@ -132,6 +133,54 @@ test('parseRecords reports whole records only and stops at bytes that are not of
   assert.equal(
     parseRecords(Buffer.from(`e${F}1`), 0, 3, () => assert.fail('no record')),
     0,
+  );
+});
+
+test('a PostHog record (kind p): its typed values as JSON in the errors field, the raw event as received', () => {
+  const columns = '{"eid":"INTERACT","mid":"ph-1"}';
+  const raw = '{"event":"$autocapture",\n "uuid":"ph-1"}';
+  const [fields] = records(
+    Buffer.from(
+      foreignEventLine(
+        { syncts: 7, did: 'd', channel: 'c', pid: 'p', msgid: 'm' },
+        { eid: 'INTERACT', mid: 'ph-1', columns, raw },
+      ),
+    ),
+  );
+  assert.deepEqual(fields, ['p', '7', '0', 'd', 'c', 'p', 'm', '', columns, '', 'INTERACT', 'ph-1', raw]);
+});
+
+test('the format\'s bounds: a 64-byte header, an empty group, a bare "c␟", a checksum padded with spaces', () => {
+  const body = eventLine(eventLinePrefix({ syncts: 1 }), '{}', 'm');
+  const group = frameGroup(body);
+  const newline = group.indexOf(10);
+  const header = group.toString('latin1', 0, newline).split(F);
+  const withHeader = (fields: string[]) =>
+    Buffer.concat([Buffer.from(`${fields.join(F)}\n`, 'latin1'), group.subarray(newline + 1)]);
+  // The byte length padded with zeros (Number() reads them) to exactly MAX_HEADER_BYTES, then one more.
+  const padTo = (length: number) => {
+    const fields = [...header];
+    fields[FIELD_INDEX.syncts] = fields[FIELD_INDEX.syncts].padStart(
+      length - (newline - fields[FIELD_INDEX.syncts].length),
+      '0',
+    );
+    return fields;
+  };
+  assert.equal(padTo(64).join(F).length, 64);
+  assert.equal(wholeGroupEnd(withHeader(padTo(64)), 0), 65 + body.length, 'a header of exactly 64 bytes is read');
+  assert.equal(wholeGroupEnd(withHeader(padTo(65)), 0), undefined, 'one byte longer is not a header');
+  const empty = frameGroup('');
+  assert.equal(wholeGroupEnd(empty, 0), empty.length, 'a group of no records is whole');
+  assert.equal(isFramed(Buffer.from(`c${F}`)), true, 'two bytes are enough to tell a framed segment');
+  for (const crc of [` ${header[FIELD_INDEX.n]}`, `${header[FIELD_INDEX.n]} `]) {
+    const spaced = [...header];
+    spaced[FIELD_INDEX.n] = crc; // Number() would read it; the format allows digits only
+    assert.equal(wholeGroupEnd(withHeader(spaced), 0), undefined, `checksum ${JSON.stringify(crc)}`);
+  }
+  assert.equal(
+    parseRecords(Buffer.from(`e${F}1\n`), 0, 3, () => assert.fail('the newline lies past end')),
+    0,
+    'a record whose newline lies just past end is not whole',
   );
 });
 
