@@ -8,6 +8,7 @@ export const FOLDERS = {
     mutate: ['packages/server/src/ingest/**/*.ts', '!packages/server/src/ingest/dedup-index.ts', '!**/*.test.ts'],
     testFiles: [
       'packages/server/src/ingest/*.test.ts',
+      'packages/server/src/ingest/posthog/*.test.ts',
       'packages/server/test/bad-input.test.ts',
       'packages/server/test/ingest-*.test.ts',
       // ingest/posthog/ (PostHog's capture API, added after issue 10 began): its HTTP suite.
