@@ -21,6 +21,20 @@ test('remembers what was added across growth, forgets what was deleted', () => {
   assert.equal(index.size, 50_000, 'deleting an absent id changes nothing');
 });
 
+test('an id stored in the first slot of the table is found (slot 0 is a slot like any other)', () => {
+  // The default table has 65,536 slots; an id whose home slot is 0 lands there in an empty index.
+  let id = '';
+  for (let i = 0; id === ''; i++) {
+    const [hi, lo] = dedupHash(`home-0-${i}`);
+    if (((hi ^ lo) & 0xffff) === 0) id = `home-0-${i}`;
+  }
+  const index = new DedupIndex();
+  assert.equal(index.add(id), true);
+  assert.equal(index.has(id), true);
+  assert.equal(index.add(id), false, 'a second add is a duplicate');
+  assert.equal(index.size, 1);
+});
+
 test('distinguishes near-identical ids (no false duplicates on a million sequential mids)', () => {
   const index = new DedupIndex();
   let collisions = 0;
