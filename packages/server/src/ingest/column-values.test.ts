@@ -24,6 +24,11 @@ test('each string column refuses a number, and each number column a string, nami
   }
   assert.equal(checkColumnValues({ ets: 1, edata: { other: 7, extra: 'x' } }), undefined, 'other fields are free');
   assert.equal(
+    checkColumnValues({ ets: 1, edata: { id: '1e300', query: '-9e99' } }),
+    undefined,
+    'text is not a number',
+  );
+  assert.equal(
     checkColumnValues({ ets: 1, edata: { type: 'x', subtype: null, duration: 1, query: 5 } })?.error,
     '/edata/query: must be a string (it fills the edata_query column)',
     'a later column is still checked after valid and null ones',
