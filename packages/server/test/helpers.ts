@@ -1,12 +1,8 @@
 /** Shared test helpers: a collector on a temp data dir, SQL through the API, valid V3 events, waiting for the loader. */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { type RunningServer, type ServerOptions, startServer } from '../src/server.js';
+import { tempDir } from './temp-dir.js';
 
-export function tempDir(prefix = 'telemetry-test-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-}
+export { tempDir } from './temp-dir.js';
 
 export async function startTestServer(options: ServerOptions = {}): Promise<RunningServer & { dataDir: string }> {
   const dataDir = options.dataDir ?? tempDir();

@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -14,12 +13,13 @@ import { children, freePort, HOST, startChild, waitReady } from '../bench/child-
 import { MID_NAMESPACE } from '../src/sinks/posthog/map.js';
 import { eventually, interact } from './helpers.js';
 import { startBatchServer } from './posthog-batch-server.js';
+import { tempDir } from './temp-dir.js';
 
 const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/cli.ts');
 const KEY = 'phc_crash_target';
 const BATCH = 20;
 const EVENTS = 300;
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'telemetry-forward-crash-'));
+const dataDir = tempDir('telemetry-forward-crash-');
 
 after(() => {
   for (const child of children) child.kill('SIGKILL');

@@ -5,12 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { children, stopChild } from '../bench/child-process.js';
 import { ENDLESS_QUERY, LAUNCHER, runSqlLoad, startServe } from '../bench/sql-load-run.js';
 import { eventually } from './helpers.js';
+import { tempDir } from './temp-dir.js';
 
 const MAX_BYTES = 4 * 1024 * 1024;
 let server: Awaited<ReturnType<typeof startServe>>;
@@ -21,7 +21,7 @@ before(async () => {
     fs.existsSync(path.resolve(LAUNCHER, '../../dist/cli.js')),
     'run `npm run build` first: the launcher runs dist/',
   );
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'telemetry-query-load-'));
+  dataDir = tempDir('telemetry-query-load-');
   server = await startServe({
     TELEMETRY_DATA_DIR: dataDir,
     // Long enough for the 1 GB query's first chunk on a loaded machine; the endless ones wait it out.

@@ -1,9 +1,9 @@
 /** Shared by the sessions tests: V3 events on a clock, and a DuckDB store fed through real spool segments. */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { eventLine, eventLinePrefix } from '../src/spool/segment-format.js';
 import { type DuckDBStore, openDuckDBStore } from '../src/store/duckdb/duckdb-store.js';
+import { tempDir } from './temp-dir.js';
 
 export const T0 = 1_700_000_000_000;
 let mids = 0;
@@ -29,7 +29,7 @@ export function v3(
 }
 
 export async function openTestStore(): Promise<{ store: DuckDBStore; load: (events: object[]) => Promise<void> }> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sessions-'));
+  const dir = tempDir('sessions-');
   const store = await openDuckDBStore({ file: ':memory:', spoolDir: dir });
   let segment = 0;
   const load = async (events: object[]) => {

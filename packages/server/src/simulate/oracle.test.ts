@@ -5,9 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { tempDir } from '../../test/temp-dir.js';
 import { runFunnels } from '../analytics/funnels.js';
 import { runPaths } from '../analytics/paths.js';
 import { runRetention } from '../analytics/retention.js';
@@ -27,7 +27,7 @@ let params: SimulationParams;
 let truth: TruthSummary;
 
 before(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'simulate-oracle-'));
+  dir = tempDir('simulate-oracle-');
   const spoolDir = path.join(dir, 'spool');
   store = await openDuckDBStore({ file: ':memory:', spoolDir });
   params = resolveParams({ users: 2500, seed: 7, start: '2024-01-01' });

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { tempDir } from '../../test/temp-dir.js';
 import { segmentFile } from '../spool/segment-recovery.js';
 import { type DuckDBStore, openDuckDBStore } from '../store/duckdb/duckdb-store.js';
 import { simulate } from './generate.js';
@@ -14,7 +14,7 @@ let spoolDir: string;
 let store: DuckDBStore;
 
 before(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'simulate-write-'));
+  dir = tempDir('simulate-write-');
   spoolDir = path.join(dir, 'spool');
   store = await openDuckDBStore({ file: ':memory:', spoolDir });
 });

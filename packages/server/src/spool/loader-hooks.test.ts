@@ -3,9 +3,9 @@
 // test settles.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import { tempDir } from '../../test/temp-dir.js';
 import type { LoadedSegment, Store } from '../store/store.js';
 import { Loader } from './loader.js';
 
@@ -24,7 +24,7 @@ function recordingStore(gate: () => Promise<void> = async () => {}) {
 
 /** Sealed segments 1..n with the given byte sizes, as files in a fresh directory. */
 function segments(...bytes: number[]) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'loader-hooks-'));
+  const dir = tempDir('loader-hooks-');
   return bytes.map((b, i) => {
     const file = path.join(dir, `segment-${i + 1}.log`);
     fs.writeFileSync(file, 'x');

@@ -3,9 +3,9 @@
 // cuts a retry wait short.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import { tempDir } from '../../test/temp-dir.js';
 import { type LoadedSegment, type Store, StoreError } from '../store/store.js';
 import { Loader } from './loader.js';
 
@@ -23,7 +23,7 @@ function flakyStore(failures: number, error: () => Error) {
 }
 
 function segments(n: number) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'loader-retry-'));
+  const dir = tempDir('loader-retry-');
   return Array.from({ length: n }, (_, i) => {
     const file = path.join(dir, `segment-${i + 1}.log`);
     fs.writeFileSync(file, 'x');

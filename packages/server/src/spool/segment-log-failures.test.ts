@@ -5,9 +5,9 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, mock, test } from 'node:test';
+import { tempDir as makeTempDir } from '../../test/temp-dir.js';
 import { wholeGroupEnd } from './segment-format.js';
 import { SegmentLog } from './segment-log.js';
 import { type SealedSegment, segmentFile } from './segment-recovery.js';
@@ -58,7 +58,7 @@ function groups(file: string): string[] {
   return out;
 }
 
-const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'segment-log-failures-'));
+const tempDir = () => makeTempDir('segment-log-failures-');
 
 test('short writes (a filling disk) are continued until every byte is written', async () => {
   faultyOpen({ write: () => 7 });

@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { test } from 'node:test';
+import { tempDir as makeTempDir } from '../../test/temp-dir.js';
 import { wholeGroupEnd } from './segment-format.js';
 import { SegmentLog } from './segment-log.js';
 import { type SealedSegment, segmentFile } from './segment-recovery.js';
 
 function tempDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'spool-test-'));
+  return makeTempDir('spool-test-');
 }
 
 /** The text of a segment's groups without their headers; fails on anything that is not a whole group. */

@@ -4,9 +4,9 @@
 // recovery of a spool directory, and the ids the de-duplication indexes are seeded with.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import { tempDir as makeTempDir } from '../../test/temp-dir.js';
 import {
   batchLine,
   eventLine,
@@ -39,7 +39,7 @@ function records(data: Buffer): string[][] {
   return out;
 }
 
-const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'segment-recovery-'));
+const tempDir = () => makeTempDir('segment-recovery-');
 
 test('event, rejected-event and batch records: 13 fields, quoted strings, control bytes of headers blanked', () => {
   const ctx = {

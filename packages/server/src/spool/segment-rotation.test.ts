@@ -2,14 +2,13 @@
 // before its timer, so one load stays small; the timer still seals a quiet segment.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { test } from 'node:test';
+import { tempDir } from '../../test/temp-dir.js';
 import { SegmentLog } from './segment-log.js';
 import type { SealedSegment } from './segment-recovery.js';
 
 test('a segment is sealed once it holds rotateBytes, whatever its timer says', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spool-rotate-'));
+  const dir = tempDir('spool-rotate-');
   const sealed: SealedSegment[] = [];
   const log = new SegmentLog({ dir, rotateMs: 3_600_000, rotateBytes: 1000, onSealed: (s) => sealed.push(s) }, 1);
   const line = `${'x'.repeat(299)}\n`;
@@ -32,7 +31,7 @@ test('a segment is sealed once it holds rotateBytes, whatever its timer says', a
 });
 
 test('without rotateBytes a quiet segment is sealed by its timer', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spool-rotate-'));
+  const dir = tempDir('spool-rotate-');
   const sealed: SealedSegment[] = [];
   const log = new SegmentLog({ dir, rotateMs: 20, onSealed: (s) => sealed.push(s) }, 7);
   await log.append('one\n');
@@ -46,7 +45,7 @@ test('without rotateBytes a quiet segment is sealed by its timer', async () => {
 });
 
 test('by default a segment is sealed once it holds 8 MiB', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spool-rotate-'));
+  const dir = tempDir('spool-rotate-');
   const sealed: SealedSegment[] = [];
   const log = new SegmentLog({ dir, rotateMs: 3_600_000, onSealed: (s) => sealed.push(s) }, 1);
   const half = `${'x'.repeat(4 * 1024 * 1024 - 1)}\n`;

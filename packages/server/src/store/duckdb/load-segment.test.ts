@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import { tempDir } from '../../../test/temp-dir.js';
 import { batchLine, eventLine, eventLinePrefix, failedLine, frameGroup } from '../../spool/segment-format.js';
 import { openDuckDBStore } from './duckdb-store.js';
 
@@ -24,7 +24,7 @@ const poisons = [
 ];
 
 test('a segment with events the store refuses loads the rest; each refused one lands in failed_events once', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'load-bisect-'));
+  const dir = tempDir('load-bisect-');
   const store = await openDuckDBStore({ file: ':memory:', spoolDir: dir });
   try {
     const valid = Array.from({ length: 200 }, (_, i) => event(i));
@@ -80,7 +80,7 @@ test('a segment with events the store refuses loads the rest; each refused one l
 });
 
 test('a segment the CSV reader cannot read (bytes that are not UTF-8) is rewritten: the unreadable record is quarantined, the rest loads', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'load-unreadable-'));
+  const dir = tempDir('load-unreadable-');
   const store = await openDuckDBStore({ file: ':memory:', spoolDir: dir });
   try {
     const good = [event(1), event(2)].map((e) => eventLine(prefix, JSON.stringify(e), e.mid as string));
@@ -103,7 +103,7 @@ test('a segment the CSV reader cannot read (bytes that are not UTF-8) is rewritt
 });
 
 test('arrival_seq numbers events in spool order, across segments, whatever their ets', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'load-arrival-'));
+  const dir = tempDir('load-arrival-');
   const store = await openDuckDBStore({ file: ':memory:', spoolDir: dir });
   try {
     // Times run backwards and repeat, so neither ets nor mid gives the file order; enough records for a parallel read.

@@ -1,16 +1,15 @@
 // Opening a database written by an older version (issue 10): every later migration runs once, in order, keeping
 // the rows; opening it again runs none.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { tempDir } from '../../../test/temp-dir.js';
 import { openDuckDBStore } from './duckdb-store.js';
 import { MIGRATIONS } from './migrations.js';
 
 test('a version-1 database is migrated to the latest version with its events kept and ets_corrected filled', async () => {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'migrate-')), 'old.duckdb');
+  const file = path.join(tempDir('migrate-'), 'old.duckdb');
   // The database as version 1 left it: its tables, its migration row, one event.
   const instance = await DuckDBInstance.create(file);
   const c = await instance.connect();
@@ -50,7 +49,7 @@ test('a version-1 database is migrated to the latest version with its events kep
 });
 
 test('migration 10 fills rollup_l1…l4 and object_rollup_l1…l4 of older rows from raw (a PostHog row keeps NULLs)', async () => {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'migrate-')), 'v9.duckdb');
+  const file = path.join(tempDir('migrate-'), 'v9.duckdb');
   const instance = await DuckDBInstance.create(file);
   const c = await instance.connect();
   await c.run('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)');
@@ -87,7 +86,7 @@ test('migration 10 fills rollup_l1…l4 and object_rollup_l1…l4 of older rows 
 });
 
 test('migration 11 fills actor_key of older rows by the federated rule and keeps actor_id as sent', async () => {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'migrate-')), 'v10.duckdb');
+  const file = path.join(tempDir('migrate-'), 'v10.duckdb');
   const instance = await DuckDBInstance.create(file);
   const c = await instance.connect();
   await c.run('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)');
@@ -142,7 +141,7 @@ async function databaseAt(file: string, version: number, mids: string[]): Promis
 }
 
 test('backfills fill every row a slice at a time (slices of 2 over 7 rows) and record the version after them', async () => {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'migrate-')), 'v5.duckdb');
+  const file = path.join(tempDir('migrate-'), 'v5.duckdb');
   const mids = ['a', 'bb', 'ccc', 'dddd', 'e', 'ff', 'ggg'];
   // Version 5: the backfills of versions 6 (arrival_seq), 10, 11 (actor_key) and 13 (edata_size) run.
   await databaseAt(file, 5, mids);
@@ -164,7 +163,7 @@ test('backfills fill every row a slice at a time (slices of 2 over 7 rows) and r
 });
 
 test('a migration cut short during its backfill runs again whole at the next open (its statements are idempotent)', async () => {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'migrate-')), 'v12.duckdb');
+  const file = path.join(tempDir('migrate-'), 'v12.duckdb');
   const mids = ['a', 'bb', 'ccc', 'dddd', 'e'];
   await databaseAt(file, 12, mids);
   // Migration 13 as a crash would leave it: its statements committed, two slices filled, the version not recorded.
@@ -195,7 +194,7 @@ test('a migration cut short during its backfill runs again whole at the next ope
 });
 
 test('changing the actor-key rule recomputes every key a slice at a time, both ways', async () => {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'migrate-')), 'latest.duckdb');
+  const file = path.join(tempDir('migrate-'), 'latest.duckdb');
   const mids = ['a', 'bb', 'ccc', 'dddd', 'e'];
   await databaseAt(file, 10, mids);
   const keys = async (actorKey: 'as-sent' | 'federated') => {

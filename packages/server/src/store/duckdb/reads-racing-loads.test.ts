@@ -12,9 +12,9 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import { tempDir } from '../../../test/temp-dir.js';
 import { eventLine, eventLinePrefix, frameGroup } from '../../spool/segment-format.js';
 import { type DuckDBStore, openDuckDBStore } from './duckdb-store.js';
 
@@ -84,7 +84,7 @@ function expectedFor(name: string): unknown[][] {
 }
 
 test('reads racing a load and a checkpoint of a fresh table see no rows or every row whole, on every read path', async (t) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'reads-racing-loads-'));
+  const dir = tempDir('reads-racing-loads-');
   const file = path.join(dir, '000000000001.seg');
   const prefix = eventLinePrefix({ syncts: ETS, msgid: 'b-1' });
   fs.writeFileSync(file, frameGroup(EVENTS.map((e) => eventLine(prefix, JSON.stringify(e), e.mid)).join('')));

@@ -4,16 +4,16 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { tempDir } from '../../../test/temp-dir.js';
 import { StoreError } from '../store.js';
 import { type DuckDBStore, openDuckDBStore } from './duckdb-store.js';
 
 let store: DuckDBStore;
 let dir: string;
 before(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'telemetry-sandbox-'));
+  dir = tempDir('telemetry-sandbox-');
   fs.mkdirSync(path.join(dir, 'spool'));
   fs.writeFileSync(path.join(dir, 'spool', 'a.csv'), 'secret\n1\n');
   store = await openDuckDBStore({ file: path.join(dir, 'telemetry.duckdb'), spoolDir: path.join(dir, 'spool') });
