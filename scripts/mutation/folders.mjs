@@ -48,6 +48,7 @@ export const FOLDERS = {
     // sources. Not the suites against a real collector (collector.integration, promises.node) nor the property
     // test over the whole client: each takes minutes on a busy machine, and a surviving mutant runs every file.
     testFiles: [
+      'packages/sdk/test/sender.test.ts',
       'packages/sdk/test/queue.test.ts',
       'packages/sdk/test/delivery.test.ts',
       'packages/sdk/test/transport.test.ts',
