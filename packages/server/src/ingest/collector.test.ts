@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ApiError } from '../api/errors.js';
+import { FIELD_INDEX, parseRecords } from '../spool/segment-format.js';
 import { Collector, type CollectorCounters } from './collector.js';
 import { DedupIndex } from './dedup-index.js';
 
@@ -20,7 +21,7 @@ function event(mid = `c-${++n}`): Record<string, unknown> {
 }
 
 /** A collector over a spool that fails while `failing` is set; `spooled` holds what it committed. */
-function setup(options: { refuse?: string } = {}) {
+function setup(options: { refuse?: string; maxBatchEvents?: number } = {}) {
   const spooled: string[] = [];
   const state = { failing: false };
   const counts: Record<string, number> = {};
@@ -44,7 +45,12 @@ function setup(options: { refuse?: string } = {}) {
     refuse: () => options.refuse,
     mids: new DedupIndex(),
     batches: new DedupIndex(),
-    limits: { maxEventBytes: 10_000, maxDepth: 32, levelFor: () => 'full', maxBatchEvents: 3 },
+    limits: {
+      maxEventBytes: 10_000,
+      maxDepth: 32,
+      levelFor: () => 'full',
+      maxBatchEvents: options.maxBatchEvents ?? 3,
+    },
     counters,
     clock: () => 1_790_000_000_000,
   });
@@ -105,7 +111,12 @@ test('a refusing store, too many events, a body that is not a batch: errors befo
     code: 'INGEST_TOO_MANY_EVENTS',
   });
   await assert.rejects(collector.ingest('{"events":'), { code: 'INGEST_INVALID_JSON' });
-  await assert.rejects(collector.ingest('[1]'), { code: 'INGEST_NOT_A_BATCH' });
+  for (const body of ['[1]', 'null', '5', '"text"', 'true'])
+    await assert.rejects(
+      collector.ingest(body),
+      { code: 'INGEST_NOT_A_BATCH', message: /^the body must be a JSON object/ },
+      body,
+    );
   await assert.rejects(collector.ingest('{"events":{}}'), { code: 'INGEST_NOT_A_BATCH' });
   assert.equal(spooled.length, 0);
 });
@@ -116,4 +127,80 @@ test('an empty msgid is no batch id: the same batch sent twice is checked event 
   assert.equal((await collector.ingest(text)).msgid, null);
   const again = await collector.ingest(text);
   assert.deepEqual([again.duplicate_batch, again.duplicates], [false, 1]);
+});
+
+/** The spooled records of `text`, each as { kind, msgid, n, eid, mid, raw, reason }. */
+function records(text: string) {
+  const out: Record<string, string>[] = [];
+  const data = Buffer.from(text, 'utf8');
+  parseRecords(data, 0, data.length, (fields) => {
+    const field = (name: keyof typeof FIELD_INDEX) => fields[FIELD_INDEX[name]];
+    out.push({
+      kind: field('kind'),
+      msgid: field('msgid'),
+      n: field('n'),
+      eid: field('eid'),
+      mid: field('mid'),
+      reason: field('reason'),
+      raw: field('raw'),
+    });
+  });
+  return out;
+}
+
+test('what is spooled: each event as its bytes were sent, a failed event with its eid and mid, one batch record', async () => {
+  const { collector, spooled } = setup();
+  // Spacing and an escape that JSON.stringify would each write differently.
+  const good = JSON.stringify(event('raw-1')).replace('"submit"', '"caf\\u00e9" ').replace('"ets":', '"ets" :  ');
+  const bad = '{ "eid" : "INTERACT", "mid" : "bad-2" }';
+  const result = await collector.ingest(`{"params":{"msgid":"raw-batch"},"events":[ ${good} ,${bad}]}`);
+  assert.deepEqual([result.stored, result.rejected], [1, 1]);
+  const [stored, failed, batchRecord] = records(spooled[0]);
+  assert.deepEqual([stored.kind, stored.mid, stored.raw], ['e', 'raw-1', good]);
+  assert.deepEqual(
+    [failed.kind, failed.eid, failed.mid, failed.reason, failed.raw],
+    ['f', 'INTERACT', 'bad-2', 'invalid_schema', bad],
+  );
+  assert.deepEqual([batchRecord.kind, batchRecord.msgid, batchRecord.n], ['b', 'raw-batch', '2']);
+  const none = setup();
+  await none.collector.ingest(batch([event('no-batch-id')]));
+  assert.deepEqual(
+    records(none.spooled[0]).map((r) => r.kind),
+    ['e'],
+    'no msgid, no batch record',
+  );
+});
+
+test('events that are not objects are rejected one by one, with no mid; exactly maxBatchEvents is accepted', async () => {
+  const { collector, spooled } = setup();
+  const result = await collector.ingest(batch([5, null, 'INTERACT']));
+  assert.deepEqual([result.received, result.rejected, result.stored], [3, 3, 0]);
+  assert.deepEqual(
+    result.errors.map((e) => [e.index, e.mid]),
+    [
+      [0, null],
+      [1, null],
+      [2, null],
+    ],
+  );
+  assert.deepEqual(
+    records(spooled[0]).map((r) => [r.kind, r.mid, r.eid]),
+    [
+      ['f', '', ''],
+      ['f', '', ''],
+      ['f', '', ''],
+    ],
+  );
+  // A mid or eid that is not a string is no mid or eid either.
+  const odd = await collector.ingest(batch([{ eid: 7, mid: 8 }]));
+  assert.deepEqual(odd.errors[0].mid, null);
+});
+
+test('at most 1000 errors are listed; every rejected event is counted and spooled', async () => {
+  const { collector, spooled } = setup({ maxBatchEvents: 1001 });
+  const result = await collector.ingest(
+    batch(Array.from({ length: 1001 }, (_, i) => ({ eid: 'INTERACT', mid: `x-${i}` }))),
+  );
+  assert.deepEqual([result.rejected, result.errors.length, result.errors.at(-1)?.mid], [1001, 1000, 'x-999']);
+  assert.equal(records(spooled[0]).filter((r) => r.kind === 'f').length, 1001);
 });
