@@ -93,3 +93,45 @@ test('every answer of the ingestion routes carries CORS: 200, 400, 401, 403, 413
     return rows[0][0] === 1;
   });
 });
+
+test('the answers name their caller: Origin echoed (or *), Vary: Origin, POST and OPTIONS, a day of preflight cache', async () => {
+  const preflight = (headers: Record<string, string>) =>
+    fetch(`${server.url}/v1/telemetry`, {
+      method: 'OPTIONS',
+      headers: { 'access-control-request-method': 'POST', ...headers },
+    });
+  const named = await preflight({ origin: ORIGIN });
+  const anonymous = await preflight({});
+  assert.equal(named.headers.get('access-control-allow-origin'), ORIGIN);
+  assert.equal(anonymous.headers.get('access-control-allow-origin'), '*');
+  for (const response of [named, anonymous]) {
+    assert.equal(response.status, 204);
+    assert.equal(response.headers.get('vary'), 'Origin');
+    assert.equal(response.headers.get('access-control-allow-methods'), 'POST, OPTIONS');
+    assert.equal(response.headers.get('access-control-max-age'), '86400');
+    assert.equal(response.headers.get('access-control-expose-headers'), 'Retry-After');
+  }
+});
+
+test("a stored batch is answered with Sunbird's envelope: api.telemetry, the msgid echoed, a fresh resmsgid, SUCCESS", async () => {
+  const answers = [];
+  for (let i = 0; i < 2; i++) {
+    const response = await fetch(`${server.url}/v1/telemetry`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer write-key' },
+      body: JSON.stringify({ params: { msgid: `envelope-${i}` }, events: [interact()] }),
+    });
+    assert.equal(response.status, 200);
+    answers.push(await response.json());
+  }
+  for (const [i, body] of answers.entries()) {
+    assert.equal(body.id, 'api.telemetry');
+    assert.equal(body.ver, '1.0');
+    assert.equal(body.responseCode, 'SUCCESS');
+    assert.equal(body.params.msgid, `envelope-${i}`);
+    assert.equal(body.params.status, 'successful');
+    assert.match(body.params.resmsgid, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    assert.deepEqual([body.result.received, body.result.stored, body.result.duplicates], [1, 1, 0]);
+  }
+  assert.notEqual(answers[0].params.resmsgid, answers[1].params.resmsgid);
+});

@@ -98,6 +98,29 @@ test('the size limit counts UTF-8 bytes: a multi-byte event over it is too_large
   assert.deepEqual([r.stored, r.rejected, r.codes], [1, 1, ['too_large']]);
 });
 
+test('x-app-id fills a missing or empty pdata.pid and overrides none', async () => {
+  const withPid = (mid: string, pid?: string) => {
+    const base = interact({ mid });
+    const context = base.context as { pdata: Record<string, unknown> };
+    const pdata = { ...context.pdata };
+    if (pid === undefined) delete pdata.pid;
+    else pdata.pid = pid;
+    return { ...base, context: { ...context, pdata } };
+  };
+  const r = await result(
+    await post(batch([withPid('pid-absent'), withPid('pid-empty', ''), withPid('pid-own', 'own.pid')]), {
+      'x-app-id': 'header.app',
+    }),
+  );
+  assert.equal(r.stored, 3);
+  await eventually(async () => (await sql(server, "SELECT count(*) FROM events WHERE mid LIKE 'pid-%'"))[0][0] === 3);
+  assert.deepEqual(await sql(server, "SELECT mid, pdata_pid FROM events WHERE mid LIKE 'pid-%' ORDER BY mid"), [
+    ['pid-absent', 'header.app'],
+    ['pid-empty', 'header.app'],
+    ['pid-own', 'own.pid'],
+  ]);
+});
+
 test('x-device-id fills a missing device id and overrides none', async () => {
   const bare = interact({ mid: 'hdr-bare' });
   const context = { ...(bare.context as Record<string, unknown>) };
