@@ -18,6 +18,7 @@ afterEach(() => mock.restoreAll());
 interface Faults {
   write?: (length: number) => number;
   datasync?: () => Promise<void>;
+  truncate?: () => Promise<void>;
 }
 
 /** Wraps fsp.open so that segment files' handles obey `faults` (which the test may change between commits). */
@@ -38,7 +39,10 @@ function faultyOpen(faults: Faults) {
         await faults.datasync?.();
         return datasync();
       },
-      truncate: handle.truncate.bind(handle),
+      truncate: async (length?: number) => {
+        await faults.truncate?.();
+        return handle.truncate(length);
+      },
       close: handle.close.bind(handle),
     });
   };
@@ -96,6 +100,41 @@ test('a write that makes no progress rejects its appends, tears nothing, and the
     [[1, fs.statSync(segmentFile(dir, 1)).size]],
     'sealed with the committed bytes only',
   );
+});
+
+test('torn bytes that cannot be cut off at once are cut off before the next commit, or before the timer seals', async () => {
+  for (const next of ['commit', 'seal'] as const) {
+    const faults: Faults = {};
+    faultyOpen(faults);
+    const dir = tempDir();
+    const sealed: SealedSegment[] = [];
+    const rotateMs = next === 'seal' ? 300 : 3_600_000;
+    const log = new SegmentLog({ dir, rotateMs, onSealed: (s) => sealed.push(s) }, 1);
+    await log.append('first\n');
+    // Half of a group is written, the disk fills, and the truncate that would cut it off fails too.
+    let budget = 20;
+    faults.write = (length) => {
+      const n = Math.min(budget, length);
+      budget -= n;
+      return n;
+    };
+    faults.truncate = async () => {
+      throw Object.assign(new Error('EIO: i/o error, ftruncate'), { code: 'EIO' });
+    };
+    await assert.rejects(log.append('second, lost\n'), /the spool write made no progress/);
+    assert.ok(fs.statSync(segmentFile(dir, 1)).size > Buffer.byteLength('first\n'), 'the torn bytes are still there');
+    faults.write = undefined;
+    faults.truncate = undefined;
+    if (next === 'commit') await log.append('third\n');
+    else while (sealed.length === 0) await new Promise((r) => setTimeout(r, 20));
+    await log.close();
+    assert.deepEqual(groups(segmentFile(dir, 1)), next === 'commit' ? ['first\n', 'third\n'] : ['first\n']);
+    assert.deepEqual(
+      sealed.map((s) => [s.segment, s.bytes]),
+      [[1, fs.statSync(segmentFile(dir, 1)).size]],
+      next,
+    );
+  }
 });
 
 test('a failing fsync rejects every append of its group, and their bytes are not kept', async () => {
