@@ -229,8 +229,25 @@ test('a version-1 segment is migrated to one version-2 group; a record of anothe
   assert.equal(odd[FIELD_INDEX.raw], 'odd');
   assert.equal(migrateLegacy(Buffer.from(`e${F}torn`)).length, 0, 'nothing whole: an empty segment');
   // A raw event that is not JSON (or has no string mid) migrates with an empty mid.
-  const [, noMid] = records(migrateLegacy(Buffer.from(v1(['e', '1', '', '', '', '', '', '', '', '', '', 'nope']))));
-  assert.equal(noMid[FIELD_INDEX.mid], '');
+  const [, noMid, numericMid] = records(
+    migrateLegacy(
+      Buffer.from(
+        v1(['e', '1', '', '', '', '', '', '', '', '', '', 'nope']) +
+          v1(['e', '1', '', '', '', '', '', '', '', '', '', '{"mid":5}']),
+      ),
+    ),
+  );
+  assert.deepEqual([noMid[FIELD_INDEX.mid], numericMid[FIELD_INDEX.mid]], ['', '']);
+  // A rejected event with no errors keeps an empty list; a record of another shape keeps its last field as raw, and
+  // gets the migration's time.
+  const [, noErrors, odd3] = records(
+    migrateLegacy(
+      Buffer.from(v1(['f', '1', '', '', '', '', 'm', 'END', 'invalid', '', '', '{}']) + v1(['x', 'y', 'last'])),
+    ),
+  );
+  assert.equal(noErrors[FIELD_INDEX.errors], '[]');
+  assert.deepEqual([odd3[FIELD_INDEX.reason], odd3[FIELD_INDEX.raw]], ['load_error', 'last']);
+  assert.match(odd3[FIELD_INDEX.syncts], /^\d{13}$/);
 });
 
 test('recovery deletes loaded and empty segments, cuts torn tails, migrates version 1, and skips other files', async () => {
@@ -244,6 +261,8 @@ test('recovery deletes loaded and empty segments, cuts torn tails, migrates vers
   fs.writeFileSync(segmentFile(dir, 6), Buffer.alloc(0));
   fs.writeFileSync(path.join(dir, 'notes.seg'), 'not a segment');
   fs.writeFileSync(path.join(dir, '000000000007.seg.rewriting'), 'left over');
+  for (const name of ['1234x.seg', '12x.seg', 'x12.seg']) fs.writeFileSync(path.join(dir, name), group);
+  fs.writeFileSync(segmentFile(dir, 10), group); // after 9 and below in numbers, whatever the file names sort like
   const recovered = await recoverSegments(dir, 1);
   assert.deepEqual(
     recovered.map((s) => [s.segment, s.file, s.bytes]),
@@ -251,16 +270,25 @@ test('recovery deletes loaded and empty segments, cuts torn tails, migrates vers
       [2, segmentFile(dir, 2), group.length],
       [3, segmentFile(dir, 3), 2 * group.length],
       [5, segmentFile(dir, 5), fs.statSync(segmentFile(dir, 5)).size],
+      [10, segmentFile(dir, 10), group.length],
     ],
   );
+  assert.equal(path.basename(segmentFile(dir, 10)), '000000000010.seg');
   assert.equal(fs.statSync(segmentFile(dir, 3)).size, 2 * group.length, 'the torn tail is cut off the file');
   for (const gone of [1, 4, 6]) assert.equal(fs.existsSync(segmentFile(dir, gone)), false, `segment ${gone}`);
-  assert.ok(fs.existsSync(path.join(dir, 'notes.seg')) && fs.existsSync(path.join(dir, '000000000007.seg.rewriting')));
+  for (const other of ['notes.seg', '000000000007.seg.rewriting', '1234x.seg', '12x.seg', 'x12.seg'])
+    assert.ok(fs.existsSync(path.join(dir, other)), `${other} is left alone`);
   const migrated = fs.readFileSync(segmentFile(dir, 5));
   assert.equal(isFramed(migrated), true, 'rewritten on disk in version 2');
   assert.equal(records(migrated)[1][FIELD_INDEX.mid], 'v1');
   // The ids the de-duplication indexes learn: event mids and batch msgids, within the recovered bytes only.
-  const batch = frameGroup(batchLine({ syncts: 2 }, 'msg-1', 1) + eventLine(eventLinePrefix({ syncts: 2 }), '{}'));
+  const batch = frameGroup(
+    batchLine({ syncts: 2 }, 'msg-1', 1) +
+      eventLine(eventLinePrefix({ syncts: 2 }), '{}') +
+      batchLine({ syncts: 2 }, '', 1) +
+      failedLine({ syncts: 2 }, { mid: 'rejected', reason: 'invalid_schema', errors: [], raw: '{}' }) +
+      foreignEventLine({ syncts: 2 }, { eid: '$pageview', mid: 'ph-1', columns: '{}', raw: '{}' }),
+  );
   fs.appendFileSync(segmentFile(dir, 2), batch);
   const mids: string[] = [];
   const msgids: string[] = [];
@@ -270,8 +298,8 @@ test('recovery deletes loaded and empty segments, cuts torn tails, migrates vers
     (m) => mids.push(m),
     (m) => msgids.push(m),
   );
-  assert.deepEqual(mids, ['a', 'a', 'a', 'v1'], 'an event without a mid adds none');
-  assert.deepEqual(msgids, ['msg-1']);
+  assert.deepEqual(mids, ['a', 'ph-1', 'a', 'a', 'v1', 'a'], 'PostHog events too; rejected ones and no mid add none');
+  assert.deepEqual(msgids, ['msg-1'], 'a batch without a msgid adds none');
   mids.length = 0;
   msgids.length = 0;
   scanSegmentIds(
@@ -306,6 +334,7 @@ test('sanitizing keeps whole well-shaped records byte for byte and turns the oth
     [shortRecord[0], shortRecord[FIELD_INDEX.reason], shortRecord[FIELD_INDEX.mid], shortRecord[FIELD_INDEX.raw]],
     ['f', 'load_error', '', '{"mid":"short"}'],
   );
+  assert.match(shortRecord[FIELD_INDEX.syncts], /^\d{13}$/, 'the time it was sanitized');
   assert.deepEqual(JSON.parse(shortRecord[FIELD_INDEX.errors]), [
     'the store could not read it',
     'the spool record has 3 fields, not 13',
