@@ -216,23 +216,37 @@ test("the batch envelope's ets carries timeDiff (seconds), as every event's does
   assert.equal(batch.events[0].ets, NOW + 5000);
 });
 
-test('debug: the console says what delivery did (sent, failed and when again, refused, gzip refused)', async () => {
+test('debug: the console says what delivery did (sent, failed and when again, refused, gzip refused, a throw)', async () => {
   mock.method(Math, 'random', () => 0);
   const lines: string[] = [];
   mock.method(console, 'debug', (...args: unknown[]) => void lines.push(args.map(String).join(' ')));
-  const answers: SendResult[] = [{ status: 415, gzipped: true }, { status: 503 }, { status: 200 }, { status: 400 }];
-  const transport = async () => answers.shift() ?? { status: 200 };
+  const answers: Array<SendResult | Error> = [
+    { status: 415, gzipped: true },
+    { status: 503 },
+    { status: 200 },
+    { status: 400 },
+    new Error('offline'),
+  ];
+  const transport = async () => {
+    const answer = answers.shift() ?? { status: 200 };
+    if (answer instanceof Error) throw answer;
+    return answer;
+  };
   const t = createTelemetry({ transport, storage: memoryStorage(), did: 'd1', sessionEvents: false, debug: true });
   t.interact({ type: 'CLICK', id: 'x' });
   await t.flush();
   await tick(500);
   t.interact({ type: 'CLICK', id: 'y' });
   await t.flush();
-  const delivery = lines.filter((l) => /^\[telemetry\] (gzip refused|failed|sent|refused)/.test(l));
+  t.interact({ type: 'CLICK', id: 'z' });
+  await t.flush();
+  const delivery = lines.filter((l) => /^\[telemetry\] (gzip refused|failed|sent|refused|transport threw)/.test(l));
   assert.deepEqual(delivery, [
     '[telemetry] gzip refused 415',
     '[telemetry] failed 503 retry 1 in 500',
     '[telemetry] sent 1',
     '[telemetry] refused 400 dropped 1',
+    '[telemetry] transport threw Error: offline',
+    '[telemetry] failed 0 retry 1 in 500',
   ]);
 });
