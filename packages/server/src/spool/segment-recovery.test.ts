@@ -246,6 +246,17 @@ test('a version-1 segment is migrated to one version-2 group; a record of anothe
     ),
   );
   assert.equal(noErrors[FIELD_INDEX.errors], '[]');
+  // A known kind with the wrong field count, or twelve fields of an unknown kind: load_error too, not dropped.
+  const [, shortEvent, unknownKind] = records(
+    migrateLegacy(
+      Buffer.from(v1(['e', '1', '{"mid":"s"}']) + v1(['z', '1', '', '', '', '', '', '', '', '', '', '{}'])),
+    ),
+  );
+  assert.deepEqual(
+    [shortEvent[0], shortEvent[FIELD_INDEX.reason], shortEvent[FIELD_INDEX.raw]],
+    ['f', 'load_error', '{"mid":"s"}'],
+  );
+  assert.deepEqual([unknownKind[0], unknownKind[FIELD_INDEX.reason]], ['f', 'load_error']);
   assert.deepEqual([odd3[FIELD_INDEX.reason], odd3[FIELD_INDEX.raw]], ['load_error', 'last']);
   assert.match(odd3[FIELD_INDEX.syncts], /^\d{13}$/);
 });

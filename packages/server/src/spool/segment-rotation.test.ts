@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { test } from 'node:test';
 import { tempDir } from '../../test/temp-dir.js';
+import { frameGroup } from './segment-format.js';
 import { SegmentLog } from './segment-log.js';
 import type { SealedSegment } from './segment-recovery.js';
 
@@ -28,6 +29,19 @@ test('a segment is sealed once it holds rotateBytes, whatever its timer says', a
     sealed.reduce((sum, s) => sum + fs.statSync(s.file).size, 0),
   );
   fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('a segment that holds exactly rotateBytes is sealed', async () => {
+  const dir = tempDir('spool-rotate-');
+  const sealed: SealedSegment[] = [];
+  const line = 'exactly\n';
+  const rotateBytes = frameGroup(line).length;
+  const log = new SegmentLog({ dir, rotateMs: 3_600_000, rotateBytes, onSealed: (s) => sealed.push(s) }, 1);
+  await log.append(line);
+  await log.append(''); // resolves after the loop's next turn, where a due seal happens
+  const beforeClose = sealed.map((s) => [s.segment, s.bytes]);
+  await log.close();
+  assert.deepEqual(beforeClose, [[1, rotateBytes]]);
 });
 
 test('without rotateBytes a quiet segment is sealed by its timer', async () => {
