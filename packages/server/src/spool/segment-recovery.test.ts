@@ -264,6 +264,8 @@ test('a version-1 segment is migrated to one version-2 group; a record of anothe
 test('recovery deletes loaded and empty segments, cuts torn tails, migrates version 1, and skips other files', async () => {
   const dir = tempDir();
   const group = frameGroup(eventLine(eventLinePrefix({ syncts: 1 }), '{"mid":"a"}', 'a'));
+  // Written newest first: the recovered order is the segments' numbers, not the directory's.
+  fs.writeFileSync(segmentFile(dir, 10), group); // after 9 and below in numbers, whatever the file names sort like
   fs.writeFileSync(segmentFile(dir, 1), group); // loaded before the crash
   fs.writeFileSync(segmentFile(dir, 2), group);
   fs.writeFileSync(segmentFile(dir, 3), Buffer.concat([group, group, group.subarray(0, 20)])); // torn tail
@@ -273,7 +275,6 @@ test('recovery deletes loaded and empty segments, cuts torn tails, migrates vers
   fs.writeFileSync(path.join(dir, 'notes.seg'), 'not a segment');
   fs.writeFileSync(path.join(dir, '000000000007.seg.rewriting'), 'left over');
   for (const name of ['1234x.seg', '12x.seg', 'x12.seg']) fs.writeFileSync(path.join(dir, name), group);
-  fs.writeFileSync(segmentFile(dir, 10), group); // after 9 and below in numbers, whatever the file names sort like
   const recovered = await recoverSegments(dir, 1);
   assert.deepEqual(
     recovered.map((s) => [s.segment, s.file, s.bytes]),
@@ -297,7 +298,7 @@ test('recovery deletes loaded and empty segments, cuts torn tails, migrates vers
     batchLine({ syncts: 2 }, 'msg-1', 1) +
       eventLine(eventLinePrefix({ syncts: 2 }), '{}') +
       batchLine({ syncts: 2 }, '', 1) +
-      failedLine({ syncts: 2 }, { mid: 'rejected', reason: 'invalid_schema', errors: [], raw: '{}' }) +
+      failedLine({ syncts: 2, msgid: 'msg-1' }, { mid: 'rejected', reason: 'invalid_schema', errors: [], raw: '{}' }) +
       foreignEventLine({ syncts: 2 }, { eid: '$pageview', mid: 'ph-1', columns: '{}', raw: '{}' }),
   );
   fs.appendFileSync(segmentFile(dir, 2), batch);
@@ -310,7 +311,7 @@ test('recovery deletes loaded and empty segments, cuts torn tails, migrates vers
     (m) => msgids.push(m),
   );
   assert.deepEqual(mids, ['a', 'ph-1', 'a', 'a', 'v1', 'a'], 'PostHog events too; rejected ones and no mid add none');
-  assert.deepEqual(msgids, ['msg-1'], 'a batch without a msgid adds none');
+  assert.deepEqual(msgids, ['msg-1'], 'only batch records, and only with a msgid: a batch is known once complete');
   mids.length = 0;
   msgids.length = 0;
   scanSegmentIds(
