@@ -41,7 +41,10 @@ test('checkEvent: a valid event passes; each step rejects with its reason, in or
   const invalid = check(event({ actor: undefined }));
   assert.ok(invalid && invalid.reason !== 'too_large' && invalid.errors.length > 0, JSON.stringify(invalid));
   // 4. column values.
-  assert.deepEqual(check(event({ ets: MAX_ETS + 1 }))?.reason, 'invalid_ets');
+  const badEts = check(event({ ets: MAX_ETS + 1 }));
+  assert.equal(badEts?.reason, 'invalid_ets');
+  assert.equal(badEts?.errors.length, 1, 'with its reason in words');
+  assert.match(badEts?.errors[0] ?? '', /ets/);
   // 5. the level ceiling of the event's channel, last.
   const basic = {
     ...limits,
