@@ -202,3 +202,42 @@ test('request errors: not JSON, not an event, no events, too many; a body re-rea
   assert.equal(items[0].raw, JSON.stringify(JSON.parse(deep)[0]));
   assert.ok(items[0].reading, 'too deep to have one reading');
 });
+
+test('request details: null events and properties, the raw bytes of a spaced event in every shape, a repeated batch key', () => {
+  const lenient = parsePostHogRequest('[null, {"event":"a","properties":null}]', {}, limits);
+  assert.deepEqual(
+    [lenient.items.map((item) => item.value), lenient.token],
+    [[null, { event: 'a', properties: null }], undefined],
+    'no token, no crash: the event rules reject what is not an event',
+  );
+  const spaced = '{"event" : "a"}';
+  const raws = (text: string) => parsePostHogRequest(text, {}, limits).items.map((item) => item.raw);
+  assert.deepEqual(raws(`[ ${spaced} ]`), [spaced]);
+  assert.deepEqual(raws(`{"api_key":"k","batch":[ ${spaced} ]}`), [spaced]);
+  assert.deepEqual(raws(` ${spaced} `), [spaced]);
+  // Two "batch" keys: JSON.parse keeps the last, and so do the raw bytes.
+  const repeated = parsePostHogRequest(`{"batch":[{"event":"a"}],"batch":[${spaced},{"event":"c"}]}`, {}, limits);
+  assert.deepEqual(
+    repeated.items.map((item) => [item.value, item.raw]),
+    [
+      [{ event: 'a' }, spaced],
+      [{ event: 'c' }, '{"event":"c"}'],
+    ],
+  );
+});
+
+test('request errors say what is wrong', () => {
+  const messageOf = (text: string) => {
+    try {
+      parsePostHogRequest(text, {}, limits);
+      return 'ok';
+    } catch (error) {
+      return (error as ApiError).message;
+    }
+  };
+  assert.match(messageOf('{"event":'), /^the body is not valid JSON: /);
+  assert.equal(messageOf('5'), 'the body must be an event, an array of events or {"api_key","batch":[…]}');
+  assert.equal(messageOf('[]'), 'the request holds no events');
+  assert.equal(messageOf('[{},{},{},{}]'), 'the request has 4 events; at most 3 are accepted per request');
+  assert.equal(messageOf('[{"token":"a"},{"token":"b"}]'), 'the events of one request carry different tokens');
+});
