@@ -241,3 +241,64 @@ test('request errors say what is wrong', () => {
   assert.equal(messageOf('[{},{},{},{}]'), 'the request has 4 events; at most 3 are accepted per request');
   assert.equal(messageOf('[{"token":"a"},{"token":"b"}]'), 'the events of one request carry different tokens');
 });
+
+test('decoding edges: what is not base64 stays as sent, two rounds of base64 at most, hints under a gzip encoding', async () => {
+  // Not JSON and not base64 (a character outside the alphabet, at the start or among non-spaces): left as sent.
+  for (const text of ['!oops', 'oops!', 'a,b']) assert.equal(await decode({ body: Buffer.from(text) }), text, text);
+  // Legacy clients wrap twice; a third wrapping is not unwrapped.
+  const thrice = b64(b64(b64(JSON_TEXT)));
+  assert.equal(await decode({ body: Buffer.from(thrice) }), b64(JSON_TEXT));
+  // An empty compression= is no hint.
+  assert.equal(await decode({ body: Buffer.from(JSON_TEXT), query: { compression: '' } }), JSON_TEXT);
+  // The body wins over ?data=.
+  assert.equal(await decode({ body: Buffer.from(JSON_TEXT), query: { data: '[]' } }), JSON_TEXT);
+  // A gzip Content-Encoding around lz-string: the lz64 hint still applies.
+  const lz = LZString.compressToBase64(JSON_TEXT);
+  assert.equal(
+    await decode({ body: gzipSync(lz), contentEncoding: 'gzip', query: { compression: 'lz64' } }),
+    JSON_TEXT,
+  );
+  // lz-string with a trailing newline, or from ?data= whose '+' a URL decoder turned into a space.
+  const plus = '[{"event":"e2","distinct_id":"d14"}]';
+  const lzPlus = LZString.compressToBase64(plus);
+  assert.ok(lzPlus.includes('+'));
+  assert.equal(await decode({ body: Buffer.from(`${lz}\n`), query: { compression: 'lz64' } }), JSON_TEXT);
+  assert.equal(await decode({ query: { data: lzPlus.replace(/\+/g, ' '), compression: 'lz64' } }), plus);
+});
+
+test('payload errors say what is wrong', async () => {
+  const messageOf = async (input: Partial<PayloadInput>, max = MAX) => {
+    try {
+      await decode(input, max);
+      return 'ok';
+    } catch (error) {
+      return (error as ApiError).message;
+    }
+  };
+  assert.equal(await messageOf({}), 'the request has no payload (body or ?data=)');
+  assert.equal(
+    await messageOf({ body: Buffer.from(JSON_TEXT), query: { compression: 'zstd' } }),
+    'compression "zstd" is not supported; use gzip, gzip-js, lz64, lz-string, base64 or b64',
+  );
+  assert.equal(
+    await messageOf({ body: Buffer.from(JSON_TEXT), query: { compression: 'gzip-js' } }),
+    'compression=gzip-js but the body is not gzip data',
+  );
+  assert.equal(
+    await messageOf({ body: Buffer.from(JSON_TEXT), compressionHeader: 'gzip' }),
+    'compression=gzip but the body is not gzip data',
+    'the hint from the header',
+  );
+  assert.equal(
+    await messageOf({ body: Buffer.from('%%%'), query: { compression: 'lz64' } }),
+    'the body is not valid lz-string (lz64) data',
+  );
+  assert.equal(
+    await messageOf({ body: Buffer.from('other=1'), contentType: 'application/x-www-form-urlencoded' }),
+    'the form has no "data" field',
+  );
+  assert.equal(
+    await messageOf({ body: Buffer.from(b64('x'.repeat(2000))) }, 1000),
+    'the payload decodes past the limit of 1000 bytes',
+  );
+});
