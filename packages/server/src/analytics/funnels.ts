@@ -100,7 +100,7 @@ function perEntity(query: FunnelsQuery, range: ResolvedRange, p: SqlParams): str
       SELECT e, reached, g, ${times.join(', ')} FROM (${best}) AS best WHERE r = 1`;
   }
   // Ordered and strict: each entity's matching events as one list L of {t: ets, q: arrival_seq, m: step and exclusion
-  // bits, g, k}, sorted after aggregating: an ORDER BY inside the aggregate buffers every group's rows and ran out of
+  // bits, g; k for strict}, sorted after aggregating: an ORDER BY inside the aggregate buffers every group's rows and ran out of
   // 512 MB at 10 million events with a breakdown. Strict also needs k, the event's rank among all the entity's events:
   // a second list of every event (only {t, q, m}, to fit in 512 MB), sorted, gives each matching event's position. A
   // window ranking them instead took twice as long at 10 million events (4.0 s against 2.1 s, side by side, load 10).

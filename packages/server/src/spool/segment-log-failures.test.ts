@@ -64,6 +64,16 @@ function groups(file: string): string[] {
 
 const tempDir = () => makeTempDir('segment-log-failures-');
 
+/** A write fault: `bytes` more bytes are written, then none (a disk that fills up). */
+function diskFullAfter(bytes: number): (length: number) => number {
+  let budget = bytes;
+  return (length) => {
+    const n = Math.min(budget, length);
+    budget -= n;
+    return n;
+  };
+}
+
 test('short writes (a filling disk) are continued until every byte is written', async () => {
   faultyOpen({ write: () => 7 });
   const dir = tempDir();
@@ -81,12 +91,7 @@ test('a write that makes no progress rejects its appends, tears nothing, and the
   const log = new SegmentLog({ dir, rotateMs: 3_600_000, onSealed: (s) => sealed.push(s) }, 1);
   await log.append('first\n');
   // Half of the next group gets written, then the disk is full.
-  let budget = 20;
-  faults.write = (length) => {
-    const n = Math.min(budget, length);
-    budget -= n;
-    return n;
-  };
+  faults.write = diskFullAfter(20);
   await assert.rejects(log.append('second, lost\n'), /the spool write made no progress/);
   assert.equal(log.lastError, 'the spool write made no progress');
   assert.deepEqual(groups(segmentFile(dir, 1)), ['first\n'], 'the torn half-group is cut off');
@@ -112,12 +117,7 @@ test('torn bytes that cannot be cut off at once are cut off before the next comm
     const log = new SegmentLog({ dir, rotateMs, onSealed: (s) => sealed.push(s) }, 1);
     await log.append('first\n');
     // Half of a group is written, the disk fills, and the truncate that would cut it off fails too.
-    let budget = 20;
-    faults.write = (length) => {
-      const n = Math.min(budget, length);
-      budget -= n;
-      return n;
-    };
+    faults.write = diskFullAfter(20);
     faults.truncate = async () => {
       throw Object.assign(new Error('EIO: i/o error, ftruncate'), { code: 'EIO' });
     };
