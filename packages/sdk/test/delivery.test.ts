@@ -4,11 +4,10 @@ import { afterEach, beforeEach, describe, mock, test } from 'node:test';
 import { createTelemetry } from '../src/index.js';
 import { EventQueue } from '../src/queue.js';
 import { isSuccess, nextDelay, parseRetryAfter, shouldRetry } from '../src/retry.js';
-import { Sender } from '../src/sender.js';
 import { asyncStorage, memoryStorage } from '../src/storage.js';
 import { KEEPALIVE_MAX_BYTES } from '../src/transport.js';
 import type { SendRequest, SendResult } from '../src/types.js';
-import { mapStorage, recorder } from './helpers.js';
+import { mapStorage, recorder, testSender } from './helpers.js';
 
 const settle = () => new Promise((r) => setImmediate(r));
 async function tick(ms: number) {
@@ -552,30 +551,11 @@ describe('the queue shared by tabs, the unload path, AsyncStorage', () => {
     const storage = mapStorage();
     const queue = new EventQueue(storage, 'q', 2000, () => {}, false);
     const requests: SendRequest[] = [];
-    const stats = {
-      queued: 0,
-      sent: 0,
-      evicted: 0,
-      rejected: 0,
-      dropped: 0,
-      retries: 0,
-      replaced: 0,
-      storageErrors: 0,
-    };
-    const sender = new Sender(queue, {
-      url: 'u',
-      headers: () => ({}),
-      batchSize: 10,
-      intervalMs: 3000,
-      gzip: true,
-      timeoutMs: 10_000,
-      skewMs: 0,
+    const { sender, stats } = testSender(queue, {
       transport: async (r) => {
         requests.push(r);
         return { status: 200 };
       },
-      log: () => {},
-      stats,
     });
     const event = (i: number, pad: number) => ({
       mid: 'm' + i,
@@ -600,30 +580,11 @@ describe('the queue shared by tabs, the unload path, AsyncStorage', () => {
     const storage = mapStorage();
     const queue = new EventQueue(storage, 'q', 2000, () => {}, false);
     let sent = 0;
-    const stats = {
-      queued: 0,
-      sent: 0,
-      evicted: 0,
-      rejected: 0,
-      dropped: 0,
-      retries: 0,
-      replaced: 0,
-      storageErrors: 0,
-    };
-    const sender = new Sender(queue, {
-      url: 'u',
-      headers: () => ({}),
-      batchSize: 10,
-      intervalMs: 3000,
-      gzip: true,
-      timeoutMs: 10_000,
-      skewMs: 0,
+    const { sender } = testSender(queue, {
       transport: async () => {
         sent++;
         return { status: 200 };
       },
-      log: () => {},
-      stats,
     });
     queue.push({ mid: 'm', json: '{"mid":"m"}' });
     sender.paused = true;
@@ -634,27 +595,8 @@ describe('the queue shared by tabs, the unload path, AsyncStorage', () => {
 
   test('unload: a failed keepalive is not a rejection: the batch stays queued', async () => {
     const queue = new EventQueue(memoryStorage(), 'q', 2000, () => {}, false);
-    const stats = {
-      queued: 0,
-      sent: 0,
-      evicted: 0,
-      rejected: 0,
-      dropped: 0,
-      retries: 0,
-      replaced: 0,
-      storageErrors: 0,
-    };
-    const sender = new Sender(queue, {
-      url: 'u',
-      headers: () => ({}),
-      batchSize: 10,
-      intervalMs: 3000,
-      gzip: true,
-      timeoutMs: 10_000,
-      skewMs: 0,
+    const { sender, stats } = testSender(queue, {
       transport: async () => ({ status: 0 }),
-      log: () => {},
-      stats,
     });
     queue.push({ mid: 'm', json: '{"mid":"m"}' });
     sender.flushUnload();

@@ -9,7 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { startServer } from '@telemetry/server';
-import type { SendRequest, SendResult, TelemetryEvent, Transport } from '../src/types.js';
+import type { EventQueue } from '../src/queue.js';
+import { Sender, type SenderOptions } from '../src/sender.js';
+import type { SendRequest, SendResult, TelemetryEvent, TelemetryStats, Transport } from '../src/types.js';
 
 /** A transport that records every request and answers with the next status from `statuses` (then 200). */
 export function recorder(statuses: Array<number | SendResult> = []) {
@@ -25,6 +27,36 @@ export function recorder(statuses: Array<number | SendResult> = []) {
 
 export { pipelineErrors } from '../../spec/src/test-support/pipeline-oracle.js';
 export { REFERENCE_SKIP } from '../../spec/src/test-support/reference-dir.js';
+
+/**
+ * A Sender over `queue` with test defaults (batches of 10, a 3 s interval, gzip on, no clock skew, silent) and its
+ * own zeroed stats; `options` must name the transport and may override any default.
+ */
+export function testSender(queue: EventQueue, options: Partial<SenderOptions> & { transport: Transport }) {
+  const stats: TelemetryStats = {
+    queued: 0,
+    sent: 0,
+    evicted: 0,
+    rejected: 0,
+    dropped: 0,
+    retries: 0,
+    replaced: 0,
+    storageErrors: 0,
+  };
+  const sender = new Sender(queue, {
+    url: 'u',
+    headers: () => ({}),
+    batchSize: 10,
+    intervalMs: 3000,
+    gzip: true,
+    timeoutMs: 10_000,
+    skewMs: 0,
+    log: () => {},
+    stats,
+    ...options,
+  });
+  return { sender, stats };
+}
 
 /** A local collector stand-in: records decoded batches and headers, answers with `respond(n)` (default 200). */
 export async function captureServer(

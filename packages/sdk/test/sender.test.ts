@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, mock, test } from 'node:test';
 import { createTelemetry } from '../src/index.js';
 import { EventQueue } from '../src/queue.js';
-import { Sender, type SenderOptions } from '../src/sender.js';
+import type { SenderOptions } from '../src/sender.js';
 import { memoryStorage } from '../src/storage.js';
 import { KEEPALIVE_MAX_BYTES } from '../src/transport.js';
-import type { SendRequest, SendResult, TelemetryStats } from '../src/types.js';
-import { mapStorage } from './helpers.js';
+import type { SendRequest, SendResult } from '../src/types.js';
+import { mapStorage, testSender } from './helpers.js';
 
 const NOW = 1_700_000_000_000;
 beforeEach(() => mock.timers.enable({ apis: ['setTimeout', 'Date'], now: NOW }));
@@ -25,17 +25,6 @@ async function tick(ms: number) {
   for (let i = 0; i < 5; i++) await settle();
 }
 
-const zeroStats = (): TelemetryStats => ({
-  queued: 0,
-  sent: 0,
-  evicted: 0,
-  rejected: 0,
-  dropped: 0,
-  retries: 0,
-  replaced: 0,
-  storageErrors: 0,
-});
-
 /** A sender whose transport answers from `answer(request, n)` (n counts from 0) and records every request. */
 function harness(
   answer: (r: SendRequest, n: number) => SendResult | Promise<SendResult>,
@@ -43,21 +32,12 @@ function harness(
 ) {
   const queue = new EventQueue(mapStorage(), 'q', 2000, () => {}, false);
   const requests: SendRequest[] = [];
-  const stats = zeroStats();
-  const sender = new Sender(queue, {
-    url: 'u',
-    headers: () => ({}),
+  const { sender, stats } = testSender(queue, {
     batchSize: 5,
-    intervalMs: 3000,
-    gzip: true,
-    timeoutMs: 10_000,
-    skewMs: 0,
     transport: async (r) => {
       requests.push(r);
       return answer(r, requests.length - 1);
     },
-    log: () => {},
-    stats,
     ...o,
   });
   const push = (id: string, pad = 0) => {
