@@ -4,6 +4,7 @@
 // by hand from PostHog's rules as event-rules.ts's docstrings cite them.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { MAX_ETS } from '../column-values.js';
 import { checkPostHogEvent, FUTURE_CUTOFF_MS, MAX_DISTINCT_ID, parseIsoTime } from './event-rules.js';
 
 const NOW = Date.UTC(2026, 10, 29, 12, 0, 0);
@@ -32,6 +33,18 @@ test('parseIsoTime reads ISO 8601 as PostHog clients write it, and nothing else'
   for (const [text, expected] of cases) assert.equal(parseIsoTime(text), expected, text);
 });
 
+test('parseIsoTime reads a time without a zone as UTC, whatever the time zone of the server', () => {
+  const zone = process.env.TZ;
+  process.env.TZ = 'Asia/Kolkata';
+  try {
+    assert.equal(parseIsoTime('2024-01-02T03:04:05'), Date.UTC(2024, 0, 2, 3, 4, 5));
+    assert.equal(parseIsoTime('2024-01-02 03:04'), Date.UTC(2024, 0, 2, 3, 4));
+  } finally {
+    if (zone === undefined) delete process.env.TZ;
+    else process.env.TZ = zone;
+  }
+});
+
 test('rejections: not an object, a bad uuid, no event name, no distinct_id, a bad time or offset, a time outside 1970…9999', () => {
   const times = { now: NOW };
   const reason = (value: unknown, engage = false) => {
@@ -45,11 +58,15 @@ test('rejections: not an object, a bad uuid, no event name, no distinct_id, a ba
   assert.equal(reason({ ...event, uuid: 12 }), 'invalid_uuid', 'a uuid that is not text');
   assert.equal(reason({ ...event, uuid: `${UUID}0` }), 'invalid_uuid', 'one character too many');
   assert.equal(reason({ ...event, uuid: UUID.slice(1) }), 'invalid_uuid', 'one character too few');
+  assert.equal(reason({ ...event, uuid: `x${UUID}` }), 'invalid_uuid', 'a UUID after other text');
   for (const uuid of [null, '']) assert.equal(reason({ ...event, uuid }), 'ok', `uuid ${uuid} counts as absent`);
   assert.equal(reason({ distinct_id: 'd' }), 'missing_event_name');
   assert.equal(reason({ event: '', distinct_id: 'd' }), 'missing_event_name');
   assert.equal(reason({ event: '', distinct_id: 'd' }, true), 'missing_event_name', '/engage: only an absent name');
   assert.equal(reason({ event: 'e' }), 'missing_distinct_id');
+  assert.equal(reason({ event: 'e', properties: { distinct_id: null } }), 'missing_distinct_id', 'null in properties');
+  assert.equal(reason({ distinct_id: 'd' }), 'missing_event_name');
+  assert.equal(checkPostHogEvent({ distinct_id: 'd' }, times).ok, false, 'not /engage unless asked');
   for (const distinct_id of [null, '', '   ']) {
     assert.equal(reason({ event: 'e', distinct_id }), 'missing_distinct_id', JSON.stringify(distinct_id));
   }
@@ -61,6 +78,19 @@ test('rejections: not an object, a bad uuid, no event name, no distinct_id, a ba
   assert.equal(reason({ ...event, timestamp: '1969-12-31T23:59:59.999Z' }), 'invalid_ets');
   assert.equal(reason({ ...event, timestamp: '1970-01-01T00:00:00Z' }), 'ok', 'the first storable millisecond');
   assert.equal(reason({ ...event, offset: NOW + 1 }), 'invalid_ets', 'an offset reaching before 1970');
+  assert.equal(reason({ ...event, offset: NOW - MAX_ETS }), 'ok', 'an offset reaching the last storable millisecond');
+  assert.equal(reason({ ...event, offset: NOW - MAX_ETS - 1 }), 'invalid_ets', 'an offset reaching past 9999');
+  // Each rejection says why, in the words a client's developer reads in the answer.
+  const errors = (value: unknown) => {
+    const verdict = checkPostHogEvent(value, times);
+    return verdict.ok ? [] : verdict.errors;
+  };
+  assert.deepEqual(errors('x'), ['an event must be a JSON object']);
+  assert.deepEqual(errors({ ...event, uuid: 'u-1' }), ['uuid "u-1" is not a UUID']);
+  assert.deepEqual(errors({ distinct_id: 'd' }), ['the event has no "event" name']);
+  assert.deepEqual(errors({ ...event, timestamp: 'yesterday' }), ['timestamp "yesterday" is not an ISO 8601 time']);
+  assert.deepEqual(errors({ ...event, offset: '5' }), ['offset must be a number of ms']);
+  assert.deepEqual(errors({ ...event, offset: NOW + 1 }), ['the event time -1 is outside 1970…9999']);
   const rejected = checkPostHogEvent({ event: 'e', uuid: UUID.toUpperCase() }, times);
   assert.deepEqual(rejected, {
     ok: false,
@@ -104,6 +134,13 @@ test('the event time: timestamp corrected by now − sent_at, offset alone, neit
   assert.deepEqual(at({}), { ets: NOW, offset: 0 }, 'neither: now');
   assert.deepEqual(at({ timestamp: '' }), { ets: NOW, offset: 0 }, 'an empty timestamp is absent');
   assert.deepEqual(at({ timestamp: null, offset: null }), { ets: NOW, offset: 0 });
+  for (const timestamp of [undefined, null, '']) {
+    assert.deepEqual(
+      at({ timestamp, offset: 1000 }),
+      { ets: NOW - 1000, offset: 0 },
+      `timestamp ${timestamp}: offset alone`,
+    );
+  }
   assert.deepEqual(at({ timestamp: iso }), { ets: t, offset: 0 }, 'no sent_at: as sent');
   // The client's clock is 5 s behind: sent_at reads NOW − 5 s, so PostHog's time is t + 5 s.
   assert.deepEqual(at({ timestamp: iso }, NOW - 5000), { ets: t, offset: 5000 });
