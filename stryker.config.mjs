@@ -39,7 +39,8 @@ export default {
   incremental: true,
   incrementalFile: `reports/mutation/${report}.incremental.json`,
   concurrency: Number(process.env.MUTATION_CONCURRENCY ?? 2),
-  timeoutMS: 60_000,
+  // MUTATION_TIMEOUT_MS (run.mjs --timeout-ms): lower it only on a quiet machine, see above.
+  timeoutMS: Number(process.env.MUTATION_TIMEOUT_MS ?? 60_000),
   timeoutFactor: 3,
   reporters: ['clear-text', 'json', 'progress-append-only'],
   jsonReporter: { fileName: `reports/mutation/${report}.json` },

@@ -1,9 +1,10 @@
-// `npm run test:mutation [-- folder…] [--summary] [--fresh] [--only=file,…]`: StrykerJS over each named folder (default: all of
+// `npm run test:mutation [-- folder…] [--summary] [--fresh] [--only=file,…] [--timeout-ms=N]`: StrykerJS over each named folder (default: all of
 // scripts/mutation/folders.mjs), one source file (a chunk) at a time, then the score per folder and file and every
 // surviving mutant. Reports stay in reports/mutation/<folder>/ (git-ignored), one per chunk (a few neighbouring
 // files), so a run cut short keeps what it finished, and StrykerJS's incremental mode reruns only mutants whose code or covering test files
 // changed (--fresh forgets earlier results). --summary only prints what earlier runs left there.
-// MUTATION_CONCURRENCY (default 2) sets Stryker's parallel test processes. Slow: not part of `npm test` or CI.
+// MUTATION_CONCURRENCY (default 2) sets Stryker's parallel test processes. --timeout-ms (MUTATION_TIMEOUT_MS) sets the
+// fixed part of a hung mutant's timeout (default 60 s, stryker.config.mjs). Slow: not part of `npm test` or CI.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -53,9 +54,12 @@ function chunks(name) {
   return result;
 }
 const stryker = path.join(root, 'node_modules/@stryker-mutator/core/bin/stryker.js');
+// A loop-heavy file (a JSON scanner) hangs under half its mutants; at 60 s each such a run takes most of an hour,
+// so a quiet machine may lower the fixed part (the 3 × dry-run time still scales with the covering tests).
+const timeoutMs = args.find((a) => a.startsWith('--timeout-ms='))?.slice('--timeout-ms='.length);
 
 // Stryker runs the tests in a copy under .stryker-tmp/, where ../shared is not beside the repository.
-const env = { ...process.env };
+const env = { ...process.env, ...(timeoutMs ? { MUTATION_TIMEOUT_MS: timeoutMs } : {}) };
 const reference = path.resolve(root, '../shared/reference');
 if (!env.TELEMETRY_REFERENCE_DIR && fs.existsSync(reference)) env.TELEMETRY_REFERENCE_DIR = reference;
 
