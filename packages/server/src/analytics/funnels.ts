@@ -80,21 +80,23 @@ function perEntity(query: FunnelsQuery, range: ResolvedRange, p: SqlParams): str
   const steps = query.steps.map((s) => selectorSql(s, p));
   const exclusions = (query.exclusions ?? []).map((x) => selectorSql(x, p));
   const g = query.breakdown ? breakdownGroup(validatedProperty(query.breakdown.property), p) : `''`;
-  const relevant = order === 'strict' ? 'TRUE' : `(${[...steps, ...exclusions].join(' OR ')})`;
   const from = p.int(range.from);
-  const scope = `${entity} IS NOT NULL AND ets >= ${from} AND ets < ${to} + ${w}
-        AND ${relevant} AND ${filtersSql(query.filters, p)}`;
+  const scope = `${entity} IS NOT NULL AND ets >= ${from} AND ets < ${to} + ${w} AND ${filtersSql(query.filters, p)}`;
+  // m: which steps and exclusions an event matches, one bit each. Ordered and any keep the events with m != 0 (strict
+  // keeps every event): filtering on m was faster than filtering on the OR of the selectors as well (494 against
+  // 681 ms for an ordered funnel at 10 million events, side by side, quiet machine).
+  const bits = [...steps, ...exclusions].map((c, i) => `CASE WHEN ${c} THEN ${2 ** i} ELSE 0 END`).join(' + ');
   if (order === 'any') {
     // z: the number of events up to the window's end from this one, which is the last rank inside it.
-    const matches = steps.map((c, i) => `${c} AS m${i + 1}`);
+    const matched = `SELECT ${entity} AS e, ets, arrival_seq AS q, ${g} AS g, ${bits} AS m FROM events WHERE ${scope}`;
     const ranked = `SELECT *, row_number() OVER (PARTITION BY e ORDER BY ets, q) AS k,
         count(*) OVER (PARTITION BY e ORDER BY ets RANGE BETWEEN UNBOUNDED PRECEDING AND ${w} FOLLOWING) AS z FROM (
-      SELECT ${entity} AS e, ets, arrival_seq AS q, ${g} AS g, ${matches.join(', ')} FROM events WHERE ${scope}) AS matched`;
-    const anyStep = steps.map((_, i) => `m${i + 1}`).join(' OR ');
-    const mask = steps.map((_, i) => `CASE WHEN m${i + 1} THEN ${2 ** i} ELSE 0 END`).join(' + ');
-    const masks = `SELECT e, list(${mask} ORDER BY k) AS M FROM ranked GROUP BY e`;
+      SELECT * FROM (${matched}) AS matched WHERE m != 0) AS relevant`;
+    // The step bits of m (the exclusions' are above them).
+    const stepBits = 2 ** n - 1;
+    const masks = `SELECT e, list(m & ${stepBits} ORDER BY k) AS M FROM ranked GROUP BY e`;
     // Equal scores keep the earliest start.
-    const best = `SELECT *, row_number() OVER (PARTITION BY e ORDER BY reached DESC, s) AS r FROM (${anyOrderStarts(n, anyStep, to)}) AS scored`;
+    const best = `SELECT *, row_number() OVER (PARTITION BY e ORDER BY reached DESC, s) AS r FROM (${anyOrderStarts(n, `(r.m & ${stepBits}) != 0`, to)}) AS scored`;
     const times = Array.from({ length: n }, (_, i) => (i === 0 ? 't1' : `NULL::BIGINT AS t${i + 1}`));
     return `WITH ranked AS (${ranked}), masks AS (${masks})
       SELECT e, reached, g, ${times.join(', ')} FROM (${best}) AS best WHERE r = 1`;
@@ -105,7 +107,6 @@ function perEntity(query: FunnelsQuery, range: ResolvedRange, p: SqlParams): str
   // a second list of every event (only {t, q, m}, to fit in 512 MB), sorted, gives each matching event's position. A
   // window ranking them instead took twice as long at 10 million events (4.0 s against 2.1 s, side by side, load 10).
   // Strict reads only the entities with a step-1 event in the range (a semi-join: 8.1 of the 10 million events).
-  const bits = [...steps, ...exclusions].map((c, i) => `CASE WHEN ${c} THEN ${2 ** i} ELSE 0 END`).join(' + ');
   const starters =
     order === 'strict'
       ? ` AND ${entity} IN (SELECT ${entity} FROM events WHERE ${steps[0]} AND ets >= ${from} AND ets < ${to})`
