@@ -602,6 +602,30 @@ describe('dashboard', { skip: SKIP }, () => {
     await page.close();
   });
 
+  test('setup: each script-tag snippet loads a bundle that defines every global it calls', async () => {
+    const page = await open('#/setup');
+    await page.getByRole('heading', { name: 'Script tag' }).waitFor({ timeout: 60_000 });
+    const snippets = (await page.locator('pre').allInnerTexts()).filter((s) => s.includes('<script src='));
+    await page.close();
+    assert.equal(snippets.length, 2, snippets.join('\n\n'));
+    for (const snippet of snippets) {
+      const src = /<script src="([^"]+)"/.exec(snippet)?.[1] as string;
+      const calls = [...new Set(snippet.match(/\b(?:EkTelemetry|Telemetry)\.\w+/g))];
+      assert.ok(calls.length > 0, snippet);
+      const probe = await browser.newPage();
+      await probe.setContent(`<script src="${src}"></script>`);
+      for (const call of calls) {
+        const [global, member] = call.split('.');
+        const type = await probe.evaluate(
+          ([g, m]) => typeof (window as unknown as Record<string, Record<string, unknown> | undefined>)[g]?.[m],
+          [global, member],
+        );
+        assert.equal(type, 'function', `${call} after loading ${src}`);
+      }
+      await probe.close();
+    }
+  });
+
   test('every page: screenshots at desktop and phone size, and no serious or critical accessibility violations', async () => {
     const pages = [
       'home',

@@ -73,7 +73,7 @@ export default function Setup() {
 const telemetry = createTelemetry({ url: '${collector}', channel: 'my-channel',
   pdata: { id: 'my.app', ver: '1.0' } });`}</pre>
       <h2>Sunbird EkTelemetry (unchanged Sunbird pages)</h2>
-      <pre>{`<script src="${location.origin}/sdk/telemetry.min.js"></script>
+      <pre>{`<script src="${location.origin}/sdk/telemetry-sunbird.min.js"></script>
 <script>
   EkTelemetry.initialize({ host: '${location.origin}', endpoint: '/v1/telemetry',
     pdata: { id: 'my.portal', ver: '1.0', pid: 'web' }, channel: 'my-channel', env: 'home' });
