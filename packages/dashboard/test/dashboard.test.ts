@@ -93,6 +93,20 @@ describe('dashboard', { skip: SKIP }, () => {
     }
   });
 
+  test('home: loads with no console error (no request of the page fails, the favicon included)', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.addInitScript((t) => sessionStorage.setItem('telemetry.adminToken', t), TOKEN);
+    const errors: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${server.url}/#/home`, { waitUntil: 'networkidle' });
+    await page.getByTestId('active-dau').waitFor({ timeout: 60_000 });
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
   test('home: every figure equals the API answer to the query it links to', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.addInitScript((t) => sessionStorage.setItem('telemetry.adminToken', t), TOKEN);
