@@ -18,7 +18,7 @@ import { fixtureStore } from '../src/analytics/test-fixture.js';
 import { runTrends } from '../src/analytics/trends.js';
 import { simulateCommand } from '../src/commands/simulate.js';
 import { MIGRATIONS } from '../src/store/duckdb/migrations.js';
-import { startTestServer, tempDir } from './helpers.js';
+import { eventually, interact, postBatch, sql, startTestServer, tempDir } from './helpers.js';
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
 let dataDir: string;
@@ -101,6 +101,26 @@ describe('GET /api/home', () => {
     assert.ok(total(one.active.dau) <= total(all.active.dau));
     await assertEqualsInsights(one);
     await assertEqualsInsights(await ok<HomeAnswer>('/api/home?from=-10d&timezone=Asia/Kolkata&flow=library'));
+  });
+
+  test('rejected events: only those of the chosen channel and app', async () => {
+    // Rejected (a string ets) with their channel and app in the JSON: two in (c1, a1), one in (c1, a2), one in (c2, a1).
+    const bad = (channel: string, app: string) =>
+      interact({ ets: 'soon', context: { ...(interact().context as object), channel, pdata: { id: app, ver: '1' } } });
+    const events = [bad('rej-c1', 'rej-a1'), bad('rej-c1', 'rej-a1'), bad('rej-c1', 'rej-a2'), bad('rej-c2', 'rej-a1')];
+    const response = await postBatch(server, { id: 'api.sunbird.telemetry', ver: '3.0', params: {}, events });
+    assert.equal(response.status, 200);
+    await eventually(
+      async () =>
+        Number((await sql(server, "SELECT count(*) FROM failed_events WHERE raw LIKE '%rej-c_%'"))[0][0]) === 4,
+    );
+    const failed = async (qs: string) => (await ok<HomeAnswer>(`/api/home?from=-1d&${qs}`)).failed;
+    const one = await failed('channel=rej-c1&app=rej-a1');
+    assert.equal(one.total, 2);
+    assert.deepEqual(one.byChannel, [{ value: 'rej-c1', count: 2 }]);
+    assert.equal((await failed('channel=rej-c1')).total, 3);
+    assert.equal((await failed('app=rej-a1')).total, 2 + 1);
+    assert.ok((await failed('flow=library')).total >= 4, 'no channel or app: every rejected event');
   });
 
   test('the same question again comes from the answer cache', async () => {

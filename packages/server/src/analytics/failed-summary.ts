@@ -8,21 +8,45 @@ import type { Store } from '../store/store.js';
 
 const TOP = 20;
 
-/** Counts over `[from, to)` (epoch ms of receive time, `syncts`). DuckDB only, like the sessions insight. */
-export async function failedSummary(store: Store, from: number, to: number): Promise<FailedSummary> {
+/** Which rejected events to count: those whose JSON names this channel (`context.channel`) and app (`context.pdata.id`); absent or empty: any. */
+export interface FailedScope {
+  channel?: string;
+  app?: string;
+}
+
+/**
+ * Counts over `[from, to)` (epoch ms of receive time, `syncts`), of the events in `scope` (an event whose JSON does
+ * not parse names no channel or app, so a scope leaves it out). DuckDB only, like the sessions insight.
+ */
+export async function failedSummary(
+  store: Store,
+  from: number,
+  to: number,
+  scope: FailedScope = {},
+): Promise<FailedSummary> {
   if (store.dialect !== 'duckdb') throw new TypeError('the data-quality summary is kept for DuckDB only');
   const field = (path: string) => `CASE WHEN json_valid(raw) THEN json_extract_string(raw, '${path}') END`;
+  const params: Record<string, string | number> = { from, to };
+  let where = 'syncts >= $from AND syncts < $to';
+  if (scope.channel) {
+    where += ` AND ${field('$.context.channel')} = $channel`;
+    params.channel = scope.channel;
+  }
+  if (scope.app) {
+    where += ` AND ${field('$.context.pdata.id')} = $app`;
+    params.app = scope.app;
+  }
   const sql = `WITH f AS (
     SELECT reason, eid, ${field('$.context.channel')} AS channel,
       ${field('$.context.pdata.id')} || '@' || coalesce(${field('$.context.pdata.ver')}, '?') AS app,
       strftime(epoch_ms(syncts), '%Y-%m-%d') AS day
-    FROM failed_events WHERE syncts >= $from AND syncts < $to)
+    FROM failed_events WHERE ${where})
   SELECT 'reason' AS k, reason AS v, NULL AS r, count(*) AS n FROM f GROUP BY reason
   UNION ALL SELECT 'eid', eid, NULL, count(*) FROM f GROUP BY eid
   UNION ALL SELECT 'channel', channel, NULL, count(*) FROM f GROUP BY channel
   UNION ALL SELECT 'app', app, NULL, count(*) FROM f GROUP BY app
   UNION ALL SELECT 'day', day, reason, count(*) FROM f GROUP BY day, reason`;
-  const rows = (await store.query(sql, { from, to })).rows;
+  const rows = (await store.query(sql, params)).rows;
   const answer: FailedSummary = {
     from,
     to,

@@ -108,7 +108,7 @@ export async function runHome(store: Store, params: HomeParams, now = Date.now()
     store.query(sql, values),
     runSessions(store, queries.sessions, now),
     runFunnels(store, queries.funnel, now),
-    failedSummary(store, range.from, range.to),
+    failedSummary(store, range.from, range.to, { channel: params.channel, app: params.app }),
   ]);
   const counts = KINDS.map(() => ({ n: 0, x: 0 }));
   const tops: { g: string; n: number }[][] = [[], []];
