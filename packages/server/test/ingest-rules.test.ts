@@ -139,6 +139,18 @@ test('x-device-id fills a missing device id and overrides none', async () => {
   ]);
 });
 
+test('x-channel-id does not stand in for context.channel, which V3 requires (README, Ingestion API)', async () => {
+  const bare = interact({ mid: 'chan-bare' });
+  const context = { ...(bare.context as Record<string, unknown>) };
+  delete context.channel;
+  const r = await result(
+    await post(batch([{ ...bare, context }, interact({ mid: 'chan-own' })]), { 'x-channel-id': 'hdr' }),
+  );
+  assert.deepEqual([r.stored, r.rejected, r.codes], [1, 1, ['invalid_schema']]);
+  await eventually(async () => (await sql(server, "SELECT count(*) FROM events WHERE mid = 'chan-own'"))[0][0] === 1);
+  assert.deepEqual(await sql(server, "SELECT channel FROM events WHERE mid = 'chan-own'"), [['test-channel']]);
+});
+
 test('a mid twice in one batch is stored once and counted as a duplicate', async () => {
   const r = await result(await post(batch([interact({ mid: 'twice' }), interact({ mid: 'twice' })])));
   assert.deepEqual([r.received, r.stored, r.duplicates], [2, 1, 1]);

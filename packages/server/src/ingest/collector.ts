@@ -37,7 +37,10 @@ export interface IngestResult {
   errors: EventError[];
 }
 
-/** Values the HTTP layer takes from headers: they fill `did`, `channel`, `pdata.pid` where an event lacks them. */
+/**
+ * Values the HTTP layer takes from headers (or, for PostHog, its project key): they fill `did`, `channel`, `pdata.pid`
+ * where an event lacks them. The V3 schema requires `context.channel`, so `channel` fills only PostHog events'.
+ */
 export interface HeaderDefaults {
   did?: string;
   channel?: string;
