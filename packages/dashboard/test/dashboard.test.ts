@@ -616,6 +616,27 @@ describe('dashboard', { skip: SKIP }, () => {
     await page.close();
   });
 
+  test('setup with write keys required: the test event asks for one, then goes through with it, and the snippets carry it', async () => {
+    const keyed = await startTestServer({ adminToken: TOKEN, writeKeys: ['wk-setup'] });
+    try {
+      const page = await browser.newPage();
+      await page.addInitScript((t) => sessionStorage.setItem('telemetry.adminToken', t), TOKEN);
+      await page.goto(`${keyed.url}/#/setup`);
+      const send = page.getByRole('button', { name: 'Send a test event' });
+      await send.click();
+      await page.getByText(/requires a write key/).waitFor({ timeout: 30_000 });
+      await page.getByLabel(/Write key/).fill('wk-setup');
+      await send.click();
+      await page.getByText(/^Arrived: dashboard-test-\d+ is stored and readable\.$/).waitFor({ timeout: 30_000 });
+      const snippets = await page.locator('pre').allInnerTexts();
+      assert.equal(snippets.filter((s) => s.includes('writeKey: "wk-setup"')).length, 2, snippets.join('\n\n'));
+      assert.equal(snippets.filter((s) => s.includes('authtoken: "wk-setup"')).length, 1);
+      await page.close();
+    } finally {
+      await keyed.close();
+    }
+  });
+
   test('setup: each script-tag snippet loads a bundle that defines every global it calls', async () => {
     const page = await open('#/setup');
     await page.getByRole('heading', { name: 'Script tag' }).waitFor({ timeout: 60_000 });

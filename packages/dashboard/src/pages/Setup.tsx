@@ -1,4 +1,8 @@
-/** Setup: the snippets to paste, the collector URL, and a test event sent from here and looked for in the store. */
+/**
+ * Setup: the snippets to paste, the collector URL, and a test event sent from here and looked for in the store. A
+ * write key, when the collector requires one (TELEMETRY_WRITE_KEYS, docs/security.md), goes into the snippets and the
+ * test event; it is kept only in the field.
+ */
 import { useState } from 'react';
 import { api } from '../api';
 import { ErrorPanel } from '../states';
@@ -7,6 +11,8 @@ export default function Setup() {
   const collector = `${location.origin}/v1/telemetry`;
   const [status, setStatus] = useState('');
   const [error, setError] = useState<unknown>(null);
+  const [writeKey, setWriteKey] = useState('');
+  const key = writeKey.trim();
   const send = async () => {
     setError(null);
     const mid = `dashboard-test-${Date.now()}`;
@@ -29,7 +35,7 @@ export default function Setup() {
       setStatus('Sending…');
       const res = await fetch(collector, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...(key ? { 'x-api-key': key } : {}) },
         body: JSON.stringify({
           id: 'api.sunbird.telemetry',
           ver: '3.0',
@@ -38,6 +44,9 @@ export default function Setup() {
           events: [event],
         }),
       });
+      if (res.status === 401 && !key) {
+        throw new Error('this collector requires a write key (TELEMETRY_WRITE_KEYS): enter it above and send again');
+      }
       if (!res.ok) throw new Error(`the collector answered HTTP ${res.status}: ${await res.text()}`);
       setStatus('Accepted by the collector; waiting for it to be stored…');
       for (let i = 0; i < 30; i++) {
@@ -60,22 +69,28 @@ export default function Setup() {
       <p>
         Collector URL: <code>{collector}</code>
       </p>
+      <p>
+        <label>
+          Write key, if the collector requires one:{' '}
+          <input value={writeKey} onChange={(e) => setWriteKey(e.target.value)} autoComplete="off" spellCheck={false} />
+        </label>
+      </p>
       <h2>Script tag</h2>
       <pre>{`<script src="${location.origin}/sdk/telemetry-autocapture.min.js"></script>
 <script>
-  const t = Telemetry.createTelemetry({ url: '${collector}', channel: 'my-channel',
+  const t = Telemetry.createTelemetry({ url: '${collector}',${key ? ` writeKey: ${JSON.stringify(key)},` : ''} channel: 'my-channel',
     pdata: { id: 'my.app', ver: '1.0' }, env: 'home' });
   Telemetry.autocapture(t, { pageviews: true, clicks: true, interrupts: true, errors: true });
 </script>`}</pre>
       <h2>npm</h2>
       <pre>{`import { createTelemetry } from '@telemetry/sdk';   // docs/sdk.md
 
-const telemetry = createTelemetry({ url: '${collector}', channel: 'my-channel',
+const telemetry = createTelemetry({ url: '${collector}',${key ? ` writeKey: ${JSON.stringify(key)},` : ''} channel: 'my-channel',
   pdata: { id: 'my.app', ver: '1.0' } });`}</pre>
       <h2>Sunbird EkTelemetry (unchanged Sunbird pages)</h2>
       <pre>{`<script src="${location.origin}/sdk/telemetry-sunbird.min.js"></script>
 <script>
-  EkTelemetry.initialize({ host: '${location.origin}', endpoint: '/v1/telemetry',
+  EkTelemetry.initialize({ host: '${location.origin}', endpoint: '/v1/telemetry',${key ? ` authtoken: ${JSON.stringify(key)},` : ''}
     pdata: { id: 'my.portal', ver: '1.0', pid: 'web' }, channel: 'my-channel', env: 'home' });
 </script>`}</pre>
       <h2>Check the pipe</h2>
