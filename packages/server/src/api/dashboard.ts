@@ -1,7 +1,8 @@
 /**
  * GET / and the dashboard's assets: packages/dashboard/dist (built by `npm run build`) served with
- * @fastify/static. Hashed assets are cached for a year; index.html never, so a rebuilt dashboard
- * shows at once. Before the first build, / says how to build it.
+ * @fastify/static. Hashed assets are cached for a year; index.html never, and each request is looked up on disk
+ * (`wildcard`, not a route per file found at start-up), so a rebuilt dashboard shows at once. Before the first
+ * build, / says how to build it.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -24,7 +25,7 @@ export const dashboardRoutes: RouteGroup = async (app) => {
   await app.register(fastifyStatic, {
     root: DASHBOARD_DIR,
     prefix: '/',
-    wildcard: false,
+    wildcard: true,
     index: ['index.html'],
     setHeaders(res, file: string) {
       const immutable = file.includes(`${path.sep}assets${path.sep}`);
