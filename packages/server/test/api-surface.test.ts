@@ -44,6 +44,10 @@ describe('a collector with an admin token and a 3-row SQL limit', () => {
     const batch = { id: 'api.sunbird.telemetry', ver: '3.0', params: { msgid: 'met-batch' }, events };
     assert.equal((await postBatch(server, batch)).status, 200);
     assert.equal((await postBatch(server, batch)).status, 200);
+    const refused = await fetch(`${server.url}/metrics`);
+    assert.equal(refused.status, 401);
+    const { params } = (await refused.json()) as { params: { errmsg: string } };
+    assert.equal(params.errmsg, 'this endpoint requires Authorization: Bearer <metrics token or admin token>');
     const text = await (await fetch(`${server.url}/metrics`, { headers: auth })).text();
     const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
     assert.equal(value('telemetry_events_received_total'), 6);
