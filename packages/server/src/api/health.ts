@@ -65,7 +65,9 @@ export const healthRoutes: RouteGroup = (app, ctx) => {
   });
 
   // The scrape token or the admin token; open only when neither is configured.
-  const metricsAuth = { onRequest: requireToken([ctx.config.metricsToken, ctx.config.adminToken], 'metrics token or admin token') };
+  const metricsAuth = {
+    onRequest: requireToken([ctx.config.metricsToken, ctx.config.adminToken], 'metrics token or admin token'),
+  };
   app.get('/metrics', metricsAuth, async (_request, reply) => {
     reply.type('text/plain; version=0.0.4; charset=utf-8');
     return ctx.metrics.render();
