@@ -28,7 +28,30 @@ test('duplicate keys: anywhere, compared after unescaping, also past the linear 
   assert.match(checkReading('{"id":1,"id":2}', 32)?.error ?? '', /"id" appears twice/);
 });
 
+test('duplicate keys: also after an array among the keys, across CR before the colon, with trailing whitespace', () => {
+  assert.equal(reason('{"x":1,"y":[2],"y":3}'), 'duplicate_key', 'the keys before an array are kept past it');
+  assert.equal(reason('{"a"\r\n:1,"a"\r\n:2}'), 'duplicate_key');
+  assert.equal(reason('{"a":1,"a":2} \n'), 'duplicate_key');
+});
+
+test('each problem says where and what, a long key or number cut at 40 characters', () => {
+  const error = (raw: string, maxDepth = 32) => checkReading(raw, maxDepth)?.error;
+  const key40 = 'k'.repeat(40);
+  assert.equal(error(`{"${key40}":1,"${key40}":2}`), `the key "${key40}" appears twice in one object`);
+  assert.equal(error(`{"${key40}x":1,"${key40}x":2}`), `the key "${key40}…" appears twice in one object`);
+  assert.equal(error(`{"n":1${'0'.repeat(400)}}`), `the number 1${'0'.repeat(39)}… is beyond a double`);
+  assert.equal(error('{"a":[[1]]}', 2), 'objects and arrays are nested more than 2 levels deep');
+  assert.equal(error('{"q":"ab\\u0000"}'), 'a string or key holds \\u0000 at character 8');
+  assert.equal(
+    error('{"q":"\\ud83d"}'),
+    '\\ud83d at character 6 is half of a UTF-16 surrogate pair (an emoji cut in two?)',
+  );
+});
+
 test('lone surrogates in strings and keys are invalid_unicode; NUL is nul_character', () => {
+  assert.equal(reason('{"q":"\\ud83d\\udfff"}'), undefined, 'the last low surrogate completes a pair');
+  assert.equal(reason('{"q":"\\udfff"}'), 'invalid_unicode', 'the last low surrogate alone');
+  assert.equal(reason('{"q":"\\ud83dxudc00"}'), 'invalid_unicode', 'a low surrogate not written as an escape');
   assert.equal(reason('{"q":"x \\ud83d"}'), 'invalid_unicode');
   assert.equal(reason('{"q":"x \\ud83d\\u0041"}'), 'invalid_unicode');
   assert.equal(reason('{"q":"\\udc00x"}'), 'invalid_unicode');
