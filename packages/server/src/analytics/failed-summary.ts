@@ -8,7 +8,10 @@ import type { Store } from '../store/store.js';
 
 const TOP = 20;
 
-/** Which rejected events to count: those whose JSON names this channel (`context.channel`) and app (`context.pdata.id`); absent or empty: any. */
+/**
+ * Which rejected events to count: those whose JSON names this channel (`context.channel`) and app
+ * (`context.pdata.id`); a field absent or empty: any.
+ */
 export interface FailedScope {
   channel?: string;
   app?: string;
