@@ -30,20 +30,24 @@ export async function failedSummary(
   if (store.dialect !== 'duckdb') throw new TypeError('the data-quality summary is kept for DuckDB only');
   const field = (path: string) => `CASE WHEN json_valid(raw) THEN json_extract_string(raw, '${path}') END`;
   const params: Record<string, string | number> = { from, to };
-  let where = 'syncts >= $from AND syncts < $to';
+  // The scope filters the fields read once below (each JSON field is extracted once per event).
+  const scoped: string[] = [];
   if (scope.channel) {
-    where += ` AND ${field('$.context.channel')} = $channel`;
+    scoped.push('channel = $channel');
     params.channel = scope.channel;
   }
   if (scope.app) {
-    where += ` AND ${field('$.context.pdata.id')} = $app`;
+    scoped.push('pdata_id = $app');
     params.app = scope.app;
   }
-  const sql = `WITH f AS (
-    SELECT reason, eid, ${field('$.context.channel')} AS channel,
-      ${field('$.context.pdata.id')} || '@' || coalesce(${field('$.context.pdata.ver')}, '?') AS app,
+  const sql = `WITH fields AS (
+    SELECT reason, eid, syncts, ${field('$.context.channel')} AS channel, ${field('$.context.pdata.id')} AS pdata_id,
+      ${field('$.context.pdata.ver')} AS pdata_ver
+    FROM failed_events WHERE syncts >= $from AND syncts < $to),
+  f AS (
+    SELECT reason, eid, channel, pdata_id || '@' || coalesce(pdata_ver, '?') AS app,
       strftime(epoch_ms(syncts), '%Y-%m-%d') AS day
-    FROM failed_events WHERE ${where})
+    FROM fields WHERE ${scoped.length ? scoped.join(' AND ') : 'TRUE'})
   SELECT 'reason' AS k, reason AS v, NULL AS r, count(*) AS n FROM f GROUP BY reason
   UNION ALL SELECT 'eid', eid, NULL, count(*) FROM f GROUP BY eid
   UNION ALL SELECT 'channel', channel, NULL, count(*) FROM f GROUP BY channel
