@@ -13,6 +13,8 @@ export default function Setup() {
   const [error, setError] = useState<unknown>(null);
   const [writeKey, setWriteKey] = useState('');
   const key = writeKey.trim();
+  // The key as the SDK's option (`writeKey`) and as EkTelemetry's (`authtoken`), in the snippets below.
+  const option = (name: string) => (key ? ` ${name}: ${JSON.stringify(key)},` : '');
   const send = async () => {
     setError(null);
     const mid = `dashboard-test-${Date.now()}`;
@@ -78,19 +80,19 @@ export default function Setup() {
       <h2>Script tag</h2>
       <pre>{`<script src="${location.origin}/sdk/telemetry-autocapture.min.js"></script>
 <script>
-  const t = Telemetry.createTelemetry({ url: '${collector}',${key ? ` writeKey: ${JSON.stringify(key)},` : ''} channel: 'my-channel',
+  const t = Telemetry.createTelemetry({ url: '${collector}',${option('writeKey')} channel: 'my-channel',
     pdata: { id: 'my.app', ver: '1.0' }, env: 'home' });
   Telemetry.autocapture(t, { pageviews: true, clicks: true, interrupts: true, errors: true });
 </script>`}</pre>
       <h2>npm</h2>
       <pre>{`import { createTelemetry } from '@telemetry/sdk';   // docs/sdk.md
 
-const telemetry = createTelemetry({ url: '${collector}',${key ? ` writeKey: ${JSON.stringify(key)},` : ''} channel: 'my-channel',
+const telemetry = createTelemetry({ url: '${collector}',${option('writeKey')} channel: 'my-channel',
   pdata: { id: 'my.app', ver: '1.0' } });`}</pre>
       <h2>Sunbird EkTelemetry (unchanged Sunbird pages)</h2>
       <pre>{`<script src="${location.origin}/sdk/telemetry-sunbird.min.js"></script>
 <script>
-  EkTelemetry.initialize({ host: '${location.origin}', endpoint: '/v1/telemetry',${key ? ` authtoken: ${JSON.stringify(key)},` : ''}
+  EkTelemetry.initialize({ host: '${location.origin}', endpoint: '/v1/telemetry',${option('authtoken')}
     pdata: { id: 'my.portal', ver: '1.0', pid: 'web' }, channel: 'my-channel', env: 'home' });
 </script>`}</pre>
       <h2>Check the pipe</h2>
