@@ -10,23 +10,47 @@ import { TELEMETRY_PATHS } from '../src/ingest/routes.js';
 import { eventually, interact, sql, startTestServer } from './helpers.js';
 
 const ORIGIN = 'http://127.0.0.1:9';
-const PORTAL_HEADERS = [
+/**
+ * What browser clients send, by source (../shared/reference/sunbird-sdk-and-service.md): Sunbird's portals and mobile
+ * apps on every API call; the telemetry SDK 1.3.0 (`dataType`, X-Requested-With, its x-app/device/channel ids); the
+ * Sunbird telemetry service's own CORS list; a write key in x-api-key (api/auth.ts); and what a page's fetch may name
+ * itself. A header missing from the preflight answer makes the browser drop that client's every batch.
+ */
+const CLIENT_HEADERS = [
+  // Portals and mobile apps.
   'x-authenticated-user-token',
+  'x-authenticated-userid',
+  'x-authenticated-for',
   'x-session-id',
   'x-msgid',
   'ts',
   'x-source',
   'x-request-id',
+  'x-trace-id',
   'x-consumer-id',
   'x-org-code',
   'x-app-ver',
-  'x-authenticated-userid',
+  'x-platform-id',
+  'x-user-token',
+  // The telemetry SDK.
   'x-app-id',
   'x-device-id',
   'x-channel-id',
+  'datatype',
+  'x-requested-with',
   'authorization',
+  // The telemetry service's CORS list.
+  'cid',
+  'user-id',
+  'x-auth',
+  'cache-control',
+  // Ours, and a page's own.
+  'x-api-key',
   'content-type',
   'content-encoding',
+  'accept',
+  'accept-language',
+  'pragma',
 ];
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
@@ -42,21 +66,21 @@ function assertCors(response: Response, what: string): void {
   assert.match(response.headers.get('access-control-expose-headers') ?? '', /(^|, )Retry-After(,|$)/, what);
 }
 
-test('a preflight with every header Sunbird portals and apps send passes, on every ingestion path', async () => {
+test('a preflight with every header Sunbird clients and browsers send passes, on every ingestion path', async () => {
   for (const path of [...TELEMETRY_PATHS, '//v1/telemetry']) {
     const response = await fetch(`${server.url}${path}`, {
       method: 'OPTIONS',
       headers: {
         origin: ORIGIN,
         'access-control-request-method': 'POST',
-        'access-control-request-headers': PORTAL_HEADERS.join(','),
+        'access-control-request-headers': CLIENT_HEADERS.join(','),
       },
     });
     assert.equal(response.status, 204, path);
     assertCors(response, path);
     const allowed = (response.headers.get('access-control-allow-headers') ?? '').toLowerCase().split(/,\s*/);
     assert.deepEqual(
-      PORTAL_HEADERS.filter((h) => !allowed.includes(h)),
+      CLIENT_HEADERS.filter((h) => !allowed.includes(h)),
       [],
       `${path}: headers refused at preflight`,
     );

@@ -87,6 +87,21 @@ describe('write keys', () => {
     assert.equal((await result(await post(events, { authorization: '', 'x-api-key': 'wk-1' }))).stored, 1);
     assert.equal((await result(await post(batch([interact({ mid: 'wk-b' })])))).stored, 1);
   });
+
+  test('a PostHog project key configured without write keys leaves the Sunbird paths open', async () => {
+    // Project keys join the write keys only once write keys are required at all (TELEMETRY_WRITE_KEYS).
+    const open = await startTestServer({ posthogKeys: { 'phc-project': 'ph-channel' } });
+    try {
+      const response = await fetch(`${open.url}/v1/telemetry`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(batch([interact({ mid: 'open-1' })])),
+      });
+      assert.equal((await result(response)).stored, 1);
+    } finally {
+      await open.close();
+    }
+  });
 });
 
 test('the size limit counts UTF-8 bytes: a multi-byte event over it is too_large, the same length in ASCII is not', async () => {
@@ -197,4 +212,26 @@ test('a CORS preflight from another origin is allowed with the headers Sunbird c
   for (const name of ['content-type', 'x-device-id', 'authorization', 'content-encoding']) {
     assert.ok(allowed.includes(name), `${name} is allowed`);
   }
+});
+
+test('/metrics times each ingestion request in seconds: telemetry_request_duration_seconds', async () => {
+  const scrape = async () => {
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    const value = (name: string) => Number(text.match(new RegExp(`^${name} (\\S+)$`, 'm'))?.[1] ?? Number.NaN);
+    return {
+      text,
+      sum: value('telemetry_request_duration_seconds_sum'),
+      count: value('telemetry_request_duration_seconds_count'),
+    };
+  };
+  const before = await scrape();
+  assert.match(before.text, /^# HELP telemetry_request_duration_seconds \S/m);
+  const started = performance.now();
+  assert.equal((await result(await post(batch([interact({ mid: 'timed-1' })])))).stored, 1);
+  const seconds = (performance.now() - started) / 1000;
+  const after = await scrape();
+  assert.equal(after.count - before.count, 1);
+  // The server's part of the round trip: more than nothing, no more than the client waited.
+  const observed = after.sum - before.sum;
+  assert.ok(observed > 0 && observed <= seconds, `observed ${observed} s of a ${seconds} s round trip`);
 });
