@@ -13,7 +13,7 @@ import path from 'node:path';
 import { Forwarder } from '../src/sinks/posthog/forwarder.js';
 import { eventLine, eventLinePrefix, frameGroup } from '../src/spool/segment-format.js';
 import { segmentFile } from '../src/spool/segment-recovery.js';
-import { openDuckDBStore } from '../src/store/duckdb/duckdb-store.js';
+import { openStore } from '../src/store/open-store.js';
 import { BatchFactory } from './batch.js';
 import { freePort, startChild, stopChild, waitReady } from './child-process.js';
 
@@ -44,11 +44,10 @@ const sink = startChild(
 );
 try {
   await waitReady(sink, '/count', 30_000);
-  const store = await openDuckDBStore({
-    file: path.join(dir, 'bench.duckdb'),
+  const store = await openStore({
+    url: `duckdb:${path.join(dir, 'bench.duckdb')}`,
     spoolDir,
-    threads: 2,
-    memoryLimit: '512MB',
+    duckdb: { threads: 2, memoryLimit: '512MB' },
   });
   // Fill: segments of Sunbird-shaped events, bulk-loaded as the loader does.
   const factory = new BatchFactory(100);

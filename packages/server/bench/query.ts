@@ -32,7 +32,7 @@ import { DAY_MS, funnelQuerySteps, resolveParams, startMs } from '../src/simulat
 import { createProgress } from '../src/simulate/progress.js';
 import { GroundTruth } from '../src/simulate/truth.js';
 import { receivedBy, writeToStore } from '../src/simulate/write-store.js';
-import { openDuckDBStore } from '../src/store/duckdb/duckdb-store.js';
+import { openStore } from '../src/store/open-store.js';
 
 const { values } = parseArgs({
   options: {
@@ -54,11 +54,10 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 
 // The server's DuckDB settings (TELEMETRY_DUCKDB_THREADS, TELEMETRY_DUCKDB_MEMORY), so a profile can be measured.
 const config = loadConfig();
-const store = await openDuckDBStore({
-  file: path.join(dir, 'telemetry.duckdb'),
+const store = await openStore({
+  dataDir: dir,
   spoolDir,
-  threads: config.duckdbThreads,
-  memoryLimit: config.duckdbMemory,
+  duckdb: { threads: config.duckdbThreads, memoryLimit: config.duckdbMemory },
 });
 log(`duckdb: ${config.duckdbThreads} threads, memory limit ${config.duckdbMemory}`);
 let cohort = '';

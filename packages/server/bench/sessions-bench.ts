@@ -6,20 +6,19 @@
 import fs from 'node:fs';
 import { drainSummaryQueue } from '../src/analytics/sessions/index.js';
 import { runSessions } from '../src/analytics/sessions-insight.js';
-import { openDuckDBStore } from '../src/store/duckdb/duckdb-store.js';
+import { openStore } from '../src/store/open-store.js';
 
 const total = Number(process.argv[2] ?? 10_000_000);
 const file = process.argv[3] ?? '/tmp/sessions-bench.duckdb';
 const perDevice = 1000;
 fs.rmSync(file, { force: true });
 fs.rmSync(`${file}.wal`, { force: true });
-const store = await openDuckDBStore({ file, threads: 4, memoryLimit: '4GB' });
-const c = store.writeConnection;
+const store = await openStore({ url: `duckdb:${file}`, duckdb: { threads: 4, memoryLimit: '4GB' } });
 
 let t = performance.now();
 // A device's i-th event: 0–35 s after the previous slot, a 40-minute break every 200 events,
 // app START/END every 50 events, player START/END inside, impressions and interactions between.
-await c.run(`INSERT INTO events (mid, eid, ets, ts, syncts, actor_id, channel, pdata_id, env, sid, did, object_id,
+await store.query(`INSERT INTO events (mid, eid, ets, ts, syncts, actor_id, channel, pdata_id, env, sid, did, object_id,
     edata_type, edata_mode, edata_pageid, raw)
   SELECT 'm' || n, eid, ets, epoch_ms(ets), ets, 'u' || (d % 3000), 'ch' || (d % 3), 'app.web', 'home', 's' || d || '-' || (i // 200),
     'd' || d, CASE WHEN eid IN ('START', 'END') AND i % 10 IN (1, 8) THEN 'do_' || (d % 50) END,
@@ -32,7 +31,7 @@ await c.run(`INSERT INTO events (mid, eid, ets, ts, syncts, actor_id, channel, p
       CASE WHEN range % 50 = 0 THEN 'START' WHEN range % 50 = 49 THEN 'END' WHEN range % 10 = 1 THEN 'START'
         WHEN range % 10 = 8 THEN 'END' WHEN range % 7 = 0 THEN 'IMPRESSION' ELSE 'INTERACT' END AS eid
     FROM range(${total}))`);
-await c.run(`INSERT INTO summary_queue SELECT did, channel, pdata_id, min(ets) FROM events GROUP BY ALL`);
+await store.query(`INSERT INTO summary_queue SELECT did, channel, pdata_id, min(ets) FROM events GROUP BY ALL`);
 console.log(`generated ${total} events in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
 t = performance.now();

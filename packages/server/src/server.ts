@@ -17,7 +17,7 @@ import { Forwarder } from './sinks/posthog/forwarder.js';
 import { Loader } from './spool/loader.js';
 import { SegmentLog } from './spool/segment-log.js';
 import { recoverSegments, scanSegmentIds } from './spool/segment-recovery.js';
-import { openDuckDBStore } from './store/duckdb/duckdb-store.js';
+import { openStore } from './store/open-store.js';
 import { ReadGate } from './store/read-gate.js';
 import type { Store } from './store/store.js';
 
@@ -34,17 +34,14 @@ export interface RunningServer {
 
 export type ServerOptions = Partial<Config>;
 
-export const DATABASE_FILE = 'telemetry.duckdb';
-
 /** Opens the store and the spool and loads what a previous run acknowledged but did not load. */
 export async function openCollector(config: Config) {
   const spoolDir = path.join(config.dataDir, 'spool');
-  const store = await openDuckDBStore({
-    file: path.join(config.dataDir, DATABASE_FILE),
+  const store = await openStore({
+    dataDir: config.dataDir,
     spoolDir,
-    threads: config.duckdbThreads,
-    memoryLimit: config.duckdbMemory,
     actorKey: config.actorKey,
+    duckdb: { threads: config.duckdbThreads, memoryLimit: config.duckdbMemory },
   });
   const metrics = new MetricsRegistry();
   const counters = {

@@ -3,8 +3,8 @@
 // answering 503 with a reason while the loader falls behind.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { DuckDBStore } from '../src/store/duckdb/duckdb-store.js';
 import { eventually, interact, postBatch, startTestServer } from './helpers.js';
+import { duckdbWriter } from './support/store.js';
 
 const TOKEN = 'admin-tok';
 const auth = { authorization: `Bearer ${TOKEN}` };
@@ -66,7 +66,7 @@ describe('a collector with an admin token and a 3-row SQL limit', () => {
 
 test('/health answers 503 naming loader_behind while loads wait past the lag limit, and 200 once they catch up', async () => {
   const server = await startTestServer({ healthMaxLagMs: 200 });
-  const store = server.store as DuckDBStore;
+  const store = duckdbWriter(server.store);
   // Hold the store's write queue, as a long load or checkpoint would: sealed segments wait behind it.
   let release = () => {};
   const held = store.serialised(() => new Promise<void>((resolve) => (release = resolve)));

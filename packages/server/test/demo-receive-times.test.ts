@@ -4,14 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import path from 'node:path';
 import { test } from 'node:test';
 import { simulateCommand } from '../src/commands/simulate.js';
-import { DATABASE_FILE } from '../src/server.js';
 import { simulate } from '../src/simulate/generate.js';
 import { resolveParams } from '../src/simulate/params.js';
 import { spoolDirOf, writeToStore } from '../src/simulate/write-store.js';
-import { openDuckDBStore } from '../src/store/duckdb/duckdb-store.js';
+import { openStore } from '../src/store/open-store.js';
 import { interact, postBatch, startTestServer, tempDir } from './helpers.js';
 
 /** The first `event: event` message of an SSE response within `timeoutMs`, or undefined. */
@@ -66,7 +64,7 @@ test('after `telemetry simulate` into the store, the live tail and the event lis
 
 test('rows stamped with a future receive time do not hide a real event from the live tail', async () => {
   const dataDir = tempDir('future-receive-');
-  const store = await openDuckDBStore({ file: path.join(dataDir, DATABASE_FILE), spoolDir: spoolDirOf(dataDir) });
+  const store = await openStore({ dataDir, spoolDir: spoolDirOf(dataDir) });
   try {
     const tomorrow = Date.now() + 86_400_000;
     await writeToStore(simulate(resolveParams({ users: 20, seed: 3 })), {

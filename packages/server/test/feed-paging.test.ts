@@ -6,8 +6,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { listEvents, listFailedEvents } from '../src/analytics/events-feed.js';
-import { type DuckDBStore, openDuckDBStore } from '../src/store/duckdb/duckdb-store.js';
+import type { Store } from '../src/store/store.js';
 import { postBatch, startTestServer } from './helpers.js';
+import { openMemoryStore } from './support/store.js';
 
 describe('GET /api/failed-events', () => {
   let server: Awaited<ReturnType<typeof startTestServer>>;
@@ -61,9 +62,9 @@ describe('GET /api/failed-events', () => {
 });
 
 describe('paging equals the whole feed, in order (property)', () => {
-  let store: DuckDBStore;
+  let store: Store;
   before(async () => {
-    store = await openDuckDBStore({ file: ':memory:' });
+    store = await openMemoryStore();
   });
   after(async () => {
     await store?.close();

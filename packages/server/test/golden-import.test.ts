@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { loadSamples, pipelineVerdict } from '../../spec/src/test-support/pipeline-oracle.js';
 import { REFERENCE_SKIP, referenceDir } from '../../spec/src/test-support/reference-dir.js';
 import { importFile } from '../src/commands/import.js';
-import { openDuckDBStore } from '../src/store/duckdb/duckdb-store.js';
+import { openStore } from '../src/store/open-store.js';
 import { eventually, postBatch, sql, startTestServer, tempDir } from './helpers.js';
 
 /** Both tests read Sunbird's samples: skipped, with the reason, where the reference is absent. */
@@ -32,7 +32,7 @@ test('importing the golden data set recognises the repeated batch and keeps ever
   const invalid = golden.filter((s) => !pipelineVerdict(s.event));
   assert.ok(invalid.length > 0, 'the golden data set holds deliberately invalid events');
 
-  const store = await openDuckDBStore({ file: path.join(dataDir, 'telemetry.duckdb') });
+  const store = await openStore({ dataDir });
   try {
     const stored = await store.query('SELECT mid FROM events ORDER BY mid');
     const expectedMids = [...new Set(valid.map((s) => (s.event as { mid: string }).mid))].sort();

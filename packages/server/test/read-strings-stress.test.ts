@@ -12,8 +12,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { DuckDBStore } from '../src/store/duckdb/duckdb-store.js';
 import { eventually, interact, postBatch, sql, startTestServer } from './helpers.js';
+import { duckdbWriter } from './support/store.js';
 
 const durationMs = Number(process.env.READ_STRINGS_STRESS_MS ?? 6_000);
 
@@ -62,7 +62,7 @@ test('strings read through /api/sql stay whole under concurrent loads, summaries
       }
     };
     const checkpointer = async () => {
-      const store = server.store as DuckDBStore;
+      const store = duckdbWriter(server.store);
       while (Date.now() < deadline) {
         // Refused while a read holds a transaction open; the next try goes through.
         const done = await store

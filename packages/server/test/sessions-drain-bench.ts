@@ -5,13 +5,12 @@
  * One busy device: ... sessions-drain-bench.ts 1 200000 100
  */
 import { drainSummaryQueue } from '../src/analytics/sessions/index.js';
-import { openDuckDBStore } from '../src/store/duckdb/duckdb-store.js';
+import { openMemoryStore } from './support/store.js';
 
 const devices = Number(process.argv[2] ?? 1000);
 const perDevice = Number(process.argv[3] ?? 1000);
 const increments = Number(process.argv[4] ?? 50);
-const store = await openDuckDBStore({ file: ':memory:', threads: 4, memoryLimit: '4GB' });
-const c = store.writeConnection;
+const store = await openMemoryStore({ duckdb: { threads: 4, memoryLimit: '4GB' } });
 const step = Math.ceil(perDevice / increments);
 
 // As sessions-bench.ts: a device's i-th event 0–35 s after the previous slot, a 40-minute break every
@@ -39,9 +38,9 @@ for (let k = 0; k < increments; k++) {
   const from = k * step;
   const to = Math.min(perDevice, from + step);
   if (from >= to) break;
-  const before = Number((await c.runAndReadAll('SELECT coalesce(max(rowid), -1) FROM events')).getRowsJS()[0][0]);
-  await c.run(generate(from, to));
-  await c.run(
+  const before = Number((await store.query('SELECT coalesce(max(rowid), -1) FROM events')).rows[0][0]);
+  await store.query(generate(from, to));
+  await store.query(
     `INSERT INTO summary_queue SELECT did, channel, pdata_id, min(ets) FROM events WHERE rowid > ${before} GROUP BY ALL`,
   );
   events += devices * (to - from);
@@ -50,12 +49,12 @@ for (let k = 0; k < increments; k++) {
   lastMs = performance.now() - t;
   drainMs += lastMs;
 }
-const count = await c.runAndReadAll(
+const count = await store.query(
   'SELECT (SELECT count(*) FROM summaries), (SELECT count(*) FROM page_time), (SELECT sum(time_spent) FROM summaries)',
 );
 console.log(
   `${devices} devices x ${perDevice} events in ${increments} increments: drains took ${(drainMs / 1000).toFixed(2)} s total ` +
     `(${Math.round(events / (drainMs / 1000))} loaded events/s), last drain ${lastMs.toFixed(0)} ms; ` +
-    `summaries/pages/time: ${count.getRowsJS()[0].join(' / ')}`,
+    `summaries/pages/time: ${count.rows[0].join(' / ')}`,
 );
 await store.close();

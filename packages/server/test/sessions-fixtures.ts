@@ -1,8 +1,9 @@
-/** Shared by the sessions tests: V3 events on a clock, and a DuckDB store fed through real spool segments. */
+/** Shared by the sessions tests: V3 events on a clock, and a store fed through real spool segments. */
 import fs from 'node:fs';
 import path from 'node:path';
 import { eventLine, eventLinePrefix } from '../src/spool/segment-format.js';
-import { type DuckDBStore, openDuckDBStore } from '../src/store/duckdb/duckdb-store.js';
+import type { Store } from '../src/store/store.js';
+import { openMemoryStore } from './support/store.js';
 import { tempDir } from './temp-dir.js';
 
 export const T0 = 1_700_000_000_000;
@@ -28,9 +29,9 @@ export function v3(
   };
 }
 
-export async function openTestStore(): Promise<{ store: DuckDBStore; load: (events: object[]) => Promise<void> }> {
+export async function openTestStore(): Promise<{ store: Store; load: (events: object[]) => Promise<void> }> {
   const dir = tempDir('sessions-');
-  const store = await openDuckDBStore({ file: ':memory:', spoolDir: dir });
+  const store = await openMemoryStore({ spoolDir: dir });
   let segment = 0;
   const load = async (events: object[]) => {
     const file = path.join(dir, `seg-${++segment}.log`);

@@ -18,8 +18,8 @@ import {
   QUOTE,
 } from '../src/spool/segment-format.js';
 import { recoverSegments, segmentFile } from '../src/spool/segment-recovery.js';
-import { openDuckDBStore } from '../src/store/duckdb/duckdb-store.js';
 import { eventually, interact, sql, startTestServer, tempDir } from './helpers.js';
+import { openMemoryStore } from './support/store.js';
 
 const ctx = { syncts: 1_790_000_000_000, did: 'd1', channel: 'ch', msgid: 'batch-1' };
 const prefix = eventLinePrefix(ctx);
@@ -93,7 +93,7 @@ test('a segment of the previous format (torn inside a multi-line event) is migra
   fs.writeFileSync(segmentFile(dir, 1), text.slice(0, cut));
   const recovered = await recoverSegments(dir, 0);
   assert.equal(recovered.length, 1);
-  const store = await openDuckDBStore({ file: ':memory:', spoolDir: dir });
+  const store = await openMemoryStore({ spoolDir: dir });
   try {
     const loaded = await store.loadSegment(recovered[0].file, 1);
     assert.equal(loaded.events, 2, 'the two whole events; the torn one was never acknowledged');

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { eventLine, eventLinePrefix } from '../spool/segment-format.js';
-import { openDuckDBStore } from '../store/duckdb/duckdb-store.js';
+import { openStore } from '../store/open-store.js';
 import type { ActorKeyRule, Store } from '../store/store.js';
 
 export interface FixtureEvent {
@@ -66,7 +66,7 @@ export async function fixtureStore(
     return eventLine(eventLinePrefix({ syncts: e.syncts ?? (event.ets as number) }), JSON.stringify(event));
   });
   fs.writeFileSync(file, lines.join(''));
-  const store = await openDuckDBStore({ file: ':memory:', spoolDir: dir, ...options });
+  const store = await openStore({ url: 'duckdb::memory:', spoolDir: dir, ...options });
   await store.loadSegment(file, 1);
   return {
     store,

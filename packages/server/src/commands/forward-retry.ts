@@ -1,10 +1,8 @@
 /** `telemetry forward-retry`: sends the PostHog forwarder's dead letters again, to the store file or a running server. */
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
-import { DATABASE_FILE } from '../server.js';
 import { Forwarder } from '../sinks/posthog/forwarder.js';
-import { openDuckDBStore } from '../store/duckdb/duckdb-store.js';
+import { openStore } from '../store/open-store.js';
 
 const HELP = `usage: telemetry forward-retry [--limit N] [--timeout S] [--url http://127.0.0.1:8080]
 
@@ -54,7 +52,7 @@ export async function forwardRetryCommand(argv: string[]): Promise<number> {
     if (!response.ok) throw new Error(`HTTP ${response.status}: ${JSON.stringify(result)}`);
   } else {
     if (!config.forwardPostHog) throw new Error('set TELEMETRY_FORWARD_POSTHOG_HOST and _KEY to say where to send');
-    const store = await openDuckDBStore({ file: path.join(config.dataDir, DATABASE_FILE) });
+    const store = await openStore({ dataDir: config.dataDir });
     try {
       const forwarder = new Forwarder(store, {
         ...config.forwardPostHog,

@@ -4,14 +4,13 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { drainSummaryQueue } from '../analytics/sessions/index.js';
 import { loadConfig } from '../config.js';
-import { DATABASE_FILE } from '../server.js';
 import { simulate, startMidPrefix } from '../simulate/generate.js';
 import { resolveParams, type SimulationParams } from '../simulate/params.js';
 import { createProgress } from '../simulate/progress.js';
 import { sendOverHttp, writeKeyHeaders } from '../simulate/send-http.js';
 import { GroundTruth } from '../simulate/truth.js';
 import { receivedBy, spoolDirOf, writeToStore } from '../simulate/write-store.js';
-import { openDuckDBStore } from '../store/duckdb/duckdb-store.js';
+import { openStore } from '../store/open-store.js';
 
 const HELP = `usage: telemetry simulate [options]
 
@@ -108,7 +107,7 @@ export async function simulateCommand(argv: string[]): Promise<number> {
   } else {
     const dataDir = path.resolve(values['data-dir'] ?? loadConfig().dataDir);
     const spoolDir = spoolDirOf(dataDir);
-    const store = await openDuckDBStore({ file: path.join(dataDir, DATABASE_FILE), spoolDir });
+    const store = await openStore({ dataDir, spoolDir });
     let streams = 0;
     let summarizeSeconds = 0;
     try {

@@ -1,9 +1,7 @@
 /** `telemetry sql "SELECT …"`: the same read-only rules as /api/sql, against the store file or a running server. */
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
-import { DATABASE_FILE } from '../server.js';
-import { openDuckDBStore } from '../store/duckdb/duckdb-store.js';
+import { openStore } from '../store/open-store.js';
 import type { QueryResult } from '../store/store.js';
 
 const HELP = `usage: telemetry sql [--json] [--url http://127.0.0.1:8080] "SELECT …"
@@ -72,7 +70,7 @@ export async function sqlCommand(argv: string[]): Promise<number> {
     if (!response.ok) throw new Error(body.params?.errmsg ?? `HTTP ${response.status}`);
     result = body;
   } else {
-    const store = await openDuckDBStore({ file: path.join(config.dataDir, DATABASE_FILE) });
+    const store = await openStore({ dataDir: config.dataDir });
     try {
       result = await store.readOnlyQuery(query, {
         maxRows: config.sqlMaxRows,

@@ -7,13 +7,14 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { openMemoryStore } from '../../test/support/store.js';
 import { tempDir } from '../../test/temp-dir.js';
 import { runFunnels } from '../analytics/funnels.js';
 import { runPaths } from '../analytics/paths.js';
 import { runRetention } from '../analytics/retention.js';
 import { drainSummaryQueue } from '../analytics/sessions/index.js';
 import { runSessions } from '../analytics/sessions-insight.js';
-import { type DuckDBStore, openDuckDBStore } from '../store/duckdb/duckdb-store.js';
+import type { Store } from '../store/store.js';
 import { simulate } from './generate.js';
 import { funnelQuerySteps, resolveParams, type SimulationParams } from './params.js';
 import { assertRate } from './test-support.js';
@@ -22,14 +23,14 @@ import { receivedBy, writeToStore } from './write-store.js';
 
 const dateRange = { from: '2024-01-01', to: '2024-02-25' };
 let dir: string;
-let store: DuckDBStore;
+let store: Store;
 let params: SimulationParams;
 let truth: TruthSummary;
 
 before(async () => {
   dir = tempDir('simulate-oracle-');
   const spoolDir = path.join(dir, 'spool');
-  store = await openDuckDBStore({ file: ':memory:', spoolDir });
+  store = await openMemoryStore({ spoolDir });
   params = resolveParams({ users: 2500, seed: 7, start: '2024-01-01' });
   const gt = new GroundTruth(params);
   // Small segments, so the test also crosses segment boundaries and overlapping loads.

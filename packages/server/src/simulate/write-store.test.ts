@@ -2,21 +2,22 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { openMemoryStore } from '../../test/support/store.js';
 import { tempDir } from '../../test/temp-dir.js';
 import { segmentFile } from '../spool/segment-recovery.js';
-import { type DuckDBStore, openDuckDBStore } from '../store/duckdb/duckdb-store.js';
+import type { Store } from '../store/store.js';
 import { simulate } from './generate.js';
 import { resolveParams } from './params.js';
 import { RECEIVE_DELAY_MS, receivedBy, writeToStore } from './write-store.js';
 
 let dir: string;
 let spoolDir: string;
-let store: DuckDBStore;
+let store: Store;
 
 before(async () => {
   dir = tempDir('simulate-write-');
   spoolDir = path.join(dir, 'spool');
-  store = await openDuckDBStore({ file: ':memory:', spoolDir });
+  store = await openMemoryStore({ spoolDir });
 });
 after(async () => {
   await store.close();

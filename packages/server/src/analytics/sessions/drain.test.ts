@@ -2,10 +2,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { openTestStore, T0, v3 } from '../../../test/sessions-fixtures.js';
-import type { DuckDBStore } from '../../store/duckdb/duckdb-store.js';
+import type { Store } from '../../store/store.js';
 import { drainSummaryQueue, resumeBound } from './drain.js';
 
-async function rows(store: DuckDBStore, sql: string) {
+async function rows(store: Store, sql: string) {
   return (await store.query(sql)).rows;
 }
 
@@ -64,10 +64,10 @@ test('drain: a failed drain leaves the queue for the next one', async () => {
   const { store, load } = await openTestStore();
   try {
     await load([v3('d1', 'START', 0, { type: 'app' }), v3('d1', 'END', 30, { type: 'app' })]);
-    await store.writeConnection.run('ALTER TABLE summaries RENAME TO summaries_away');
+    await store.query('ALTER TABLE summaries RENAME TO summaries_away');
     await assert.rejects(drainSummaryQueue(store));
     assert.deepEqual(await rows(store, 'SELECT count(*) FROM summary_queue'), [[1]]);
-    await store.writeConnection.run('ALTER TABLE summaries_away RENAME TO summaries');
+    await store.query('ALTER TABLE summaries_away RENAME TO summaries');
     assert.deepEqual(await drainSummaryQueue(store), { streams: 1, summaries: 1, resumed: 0, eventsRead: 2 });
   } finally {
     await store.close();

@@ -11,6 +11,7 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { DuckDBStore } from '../../store/duckdb/duckdb-store.js';
+import type { Store } from '../../store/store.js';
 import { DRAIN_SQL } from './drain-sql.js';
 import { DrainOutput } from './drain-write.js';
 import { StreamSummarizer } from './summarize-stream.js';
@@ -33,7 +34,9 @@ interface QueuedStream extends StreamKey {
 }
 
 /** Summarizes every queued device stream. Safe to call at any time and repeatedly; a no-op when the queue is empty. */
-export function drainSummaryQueue(store: DuckDBStore, options: SummarizerOptions = {}): Promise<DrainResult> {
+export function drainSummaryQueue(port: Store, options: SummarizerOptions = {}): Promise<DrainResult> {
+  // Still the DuckDB adapter's writer: the summarizer's own side of the port comes next.
+  const store = port as DuckDBStore;
   return store.serialised(() =>
     store.inTransaction(async () => {
       const c = store.writeConnection;

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { type OracleEvent, workflowSummaries } from '../../../test/oracle/sunbird-workflow-summary.js';
 import { openTestStore, v3 } from '../../../test/sessions-fixtures.js';
 import { random, streamEvents, toStreamEvent } from '../../../test/sessions-traffic.js';
-import type { DuckDBStore } from '../../store/duckdb/duckdb-store.js';
+import type { Store } from '../../store/store.js';
 import { drainSummaryQueue } from './drain.js';
 import { StreamSummarizer, summarizeStream } from './summarize-stream.js';
 
@@ -53,7 +53,7 @@ test('summarizer: stopped anywhere, saved, restored and continued, it gives the 
   assert.ok(cuts > 4000, `${cuts} cuts`);
 });
 
-async function tables(store: DuckDBStore): Promise<string[]> {
+async function tables(store: Store): Promise<string[]> {
   const summaries = await store.query(`SELECT * EXCLUDE (events_summary, start_ts), to_json(events_summary)::VARCHAR
     FROM summaries ORDER BY ALL`);
   const pages = await store.query('SELECT * EXCLUDE (start_ts) FROM page_time ORDER BY ALL');
@@ -88,9 +88,8 @@ test('drain: events in batches, some late, summarized incrementally equal one fu
       }
       const incremental = await tables(store);
       // The reference: every stream recomputed from its first event, on the same rows (same load order).
-      const c = store.writeConnection;
-      await c.run('DELETE FROM summary_state');
-      await c.run('INSERT INTO summary_queue SELECT did, channel, pdata_id, min(ets) FROM events GROUP BY ALL');
+      await store.query('DELETE FROM summary_state');
+      await store.query('INSERT INTO summary_queue SELECT did, channel, pdata_id, min(ets) FROM events GROUP BY ALL');
       assert.equal((await drainSummaryQueue(store)).resumed, 0);
       assert.deepEqual(incremental, await tables(store), `seed ${seed}`);
 
