@@ -1,4 +1,6 @@
 /** The storage contract: every engine (DuckDB, ClickHouse) implements this, nothing above it knows the driver. */
+import type { StreamEnd } from '../analytics/sessions/summarize-stream.js';
+import type { StreamEvent, StreamKey } from '../analytics/sessions/types.js';
 
 export type Dialect = 'duckdb' | 'clickhouse';
 
@@ -51,6 +53,41 @@ export interface LoadedSegment {
   quarantined: number;
 }
 
+/** A device stream the loads touched, queued for the summarizer, with where its saved state lets it resume. */
+export interface QueuedStream extends StreamKey {
+  /**
+   * True when every event loaded since the last drain is strictly after `resumeEts` (a tie is recomputed): the
+   * summarizer continues from `state` and is given only the events after `resumeEts`. False: it is given all the
+   * stream's events and recomputes it from its first one.
+   */
+  resume: boolean;
+  /** The summarizer's saved state (analytics/sessions/resume-state.ts) when `resume`, else null. */
+  state: string | null;
+  /** Epoch ms of the last event the saved state has seen; null when the stream has no saved state. */
+  resumeEts: number | null;
+}
+
+/** What the summarizer gives back for one queued stream: its rows and its state at the end of its events. */
+export interface SummarizedStream {
+  stream: StreamKey;
+  end: StreamEnd;
+}
+
+/** One drain of the summary queue, as the store hands it to the summarizer (Store.drainSummaryQueue). */
+export interface SummaryDrain {
+  /** The queued streams, each once, ordered by (did, channel, pdata_id); never empty. */
+  readonly streams: readonly QueuedStream[];
+  /**
+   * Reads the events to summarize (call it once), calling `onEvent(index, event)` with the stream's index in `streams`:
+   * ordered by stream, then `ets`, then load order (stable, as Sunbird's sort). For a resumed stream only the events
+   * after its `resumeEts`, for the others all; never LOG, AUDIT or SEARCH (Sunbird's server events). `after`, when
+   * not null, is an epoch-ms bound every stream's events lie above (every stream resumes after it): a hint that lets
+   * an engine skip old data, not a filter that changes the events given.
+   * @returns how many events were read
+   */
+  readEvents(after: number | null, onEvent: (index: number, event: StreamEvent) => void): Promise<number>;
+}
+
 export interface Store {
   readonly dialect: Dialect;
   /**
@@ -68,6 +105,17 @@ export interface Store {
    * throws STORE_TIMEOUT and one past `maxBytes` throws STORE_RESULT_TOO_LARGE (never a partial answer).
    */
   query(sql: string, params?: QueryParams, bounds?: QueryBounds): Promise<QueryResult>;
+  /**
+   * The summarizer's step (analytics/sessions/drain.ts): takes the device streams the loads queued, hands them to
+   * `summarize` with their events, then, as one write, replaces their rows in `summaries` and `page_time` with the
+   * rows it returns (all of a recomputed stream's rows, only the open ones of a resumed stream), replaces each
+   * stream's resume state with the returned one and empties the queue. A queued stream `summarize` returns nothing
+   * for is left without the rows it would have replaced and without a state. A failure (of `summarize` or of the
+   * write) leaves the tables and the queue as they were, to be drained again. `summarize` is not called when the
+   * queue is empty. Runs after every write before it; loads wait for it.
+   * @throws StoreError as `query` does; an error `summarize` throws comes back as STORE_QUERY_FAILED, its cause kept
+   */
+  drainSummaryQueue(summarize: (drain: SummaryDrain) => Promise<SummarizedStream[]>): Promise<void>;
   /** Streams one column of strings (for rebuilding in-memory indexes at start-up). */
   scanStrings(sql: string, onValue: (value: string) => void): Promise<void>;
   /**

@@ -12,6 +12,8 @@ import {
   type ReadOnlyQueryResult,
   type Store,
   StoreError,
+  type SummarizedStream,
+  type SummaryDrain,
 } from '../store.js';
 import { actorKeyChangeSql, actorKeyRuleSql } from './actor-key.js';
 import { readBounded } from './bounded-read.js';
@@ -19,6 +21,7 @@ import { loadSegments } from './load-segment.js';
 import { type Backfill, MIGRATIONS } from './migrations.js';
 import { readRows } from './read-rows.js';
 import { checkSandbox } from './sql-sandbox.js';
+import { drainQueue } from './summary-drain.js';
 
 export interface DuckDBStoreOptions {
   /** Database file; ':memory:' for tests. */
@@ -145,6 +148,11 @@ export class DuckDBStore implements Store {
     );
   }
 
+  /** One transaction on the writer, after every earlier write (summary-drain.ts). */
+  drainSummaryQueue(summarize: (drain: SummaryDrain) => Promise<SummarizedStream[]>): Promise<void> {
+    return this.serialised(() => this.inTransaction(() => drainQueue(this.writer, summarize)));
+  }
+
   async checkpoint(): Promise<number> {
     const result = await this.query('SELECT segment FROM loader_state');
     return Number(result.rows[0][0]);
@@ -255,7 +263,7 @@ export class DuckDBStore implements Store {
     return next;
   }
 
-  /** The writer connection, for other write paths of this adapter (summaries, simulator fast path). */
+  /** The writer connection, for tests that run a statement on it (test/support/store.ts). */
   get writeConnection(): DuckDBConnection {
     return this.writer;
   }

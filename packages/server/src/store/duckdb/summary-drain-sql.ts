@@ -1,5 +1,5 @@
 /**
- * The SQL of a drain (drain.ts). `drain_keys` holds the queued streams and whether each resumes
+ * The SQL of a drain (summary-drain.ts). `drain_keys` holds the queued streams and whether each resumes
  * from its saved state: only when every newly loaded event is strictly after the state's last event.
  * A tie (a new event in the same millisecond as the last one summarized) could sort before events
  * already summarized, so it is recomputed rather than guessed.

@@ -1,43 +1,34 @@
 /**
- * Writes a drain's results into its staging tables (drain-sql.ts) with appenders. The rows are
- * collected first: an appender may not run on the connection while the events result streams.
+ * Writes a drain's rows (Store.drainSummaryQueue) into its staging tables (summary-drain-sql.ts) with appenders,
+ * after the summarizer has read every event: an appender may not run on the connection while a result streams.
  */
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
-import type { StreamEnd } from './summarize-stream.js';
-import type { PageTimeRow, StreamKey, SummaryRow } from './types.js';
+import type { PageTimeRow, StreamKey, SummaryRow } from '../../analytics/sessions/types.js';
+import type { SummarizedStream } from '../store.js';
 
-export class DrainOutput {
-  private readonly ends: [StreamKey, StreamEnd][] = [];
-  summaries = 0;
-
-  add(key: StreamKey, end: StreamEnd): void {
-    this.ends.push([key, end]);
-    this.summaries += end.final.summaries.length + end.open.summaries.length;
-  }
-
-  async write(c: DuckDBConnection): Promise<void> {
-    const summaries = await c.createAppender('drain_summaries');
-    const pages = await c.createAppender('drain_pages');
-    const states = await c.createAppender('drain_state');
-    try {
-      for (const [key, end] of this.ends) {
-        for (const row of end.final.summaries) appendSummary(summaries, key, row, false);
-        for (const row of end.open.summaries) appendSummary(summaries, key, row, true);
-        for (const row of end.final.pages) appendPage(pages, key, row, false);
-        for (const row of end.open.pages) appendPage(pages, key, row, true);
-        appendKey(states, key);
-        states.appendBigInt(BigInt(end.lastEts));
-        states.appendVarchar(end.state);
-        states.endRow();
-      }
-      summaries.flushSync();
-      pages.flushSync();
-      states.flushSync();
-    } finally {
-      summaries.closeSync();
-      pages.closeSync();
-      states.closeSync();
+/** Appends every stream's final and open summaries and page views, and its resume state, then flushes. */
+export async function appendDrainRows(c: DuckDBConnection, written: readonly SummarizedStream[]): Promise<void> {
+  const summaries = await c.createAppender('drain_summaries');
+  const pages = await c.createAppender('drain_pages');
+  const states = await c.createAppender('drain_state');
+  try {
+    for (const { stream: key, end } of written) {
+      for (const row of end.final.summaries) appendSummary(summaries, key, row, false);
+      for (const row of end.open.summaries) appendSummary(summaries, key, row, true);
+      for (const row of end.final.pages) appendPage(pages, key, row, false);
+      for (const row of end.open.pages) appendPage(pages, key, row, true);
+      appendKey(states, key);
+      states.appendBigInt(BigInt(end.lastEts));
+      states.appendVarchar(end.state);
+      states.endRow();
     }
+    summaries.flushSync();
+    pages.flushSync();
+    states.flushSync();
+  } finally {
+    summaries.closeSync();
+    pages.closeSync();
+    states.closeSync();
   }
 }
 
