@@ -1,6 +1,6 @@
 /**
- * Moves sealed spool segments into the store, in order, one transaction each (the checkpoint
- * commits with the rows), deletes each file once loaded, then runs the after-load hook
+ * Moves sealed spool segments into the store, in order (a load repeated after a crash stores
+ * nothing twice: Store.loadSegment), deletes each file once loaded, then runs the after-load hook
  * (summaries), coalesced so it runs at most every `afterLoadIntervalMs` plus once when loading
  * settles. Events the store refuses are quarantined by the store (failed_events, `load_error`),
  * so a load fails only when the store cannot write: it is retried with backoff (at most
@@ -160,7 +160,7 @@ export class Loader {
 
   private async drain(): Promise<void> {
     while (this.queue.length > 0 && !this.stopped) {
-      // A backlog (a burst, a slow disk) is loaded in one transaction: fewer commits, larger appends.
+      // A backlog (a burst, a slow disk) is loaded in one call: fewer commits, larger appends.
       const batch = this.takeBatch();
       const last = batch[batch.length - 1];
       const started = performance.now();

@@ -91,14 +91,28 @@ export interface SummaryDrain {
 export interface Store {
   readonly dialect: Dialect;
   /**
-   * Bulk-loads sealed spool segments (see spool/segment-format.ts), in one transaction through the
-   * engine's own fast path, and records `segment` (the last of them) as the loader checkpoint in
-   * the same transaction, so each segment is loaded exactly once across crashes. Records the
-   * store refuses on their own go to failed_events (reason `load_error`) and the rest is loaded.
+   * Bulk-loads sealed spool segments (see spool/segment-format.ts), in the order given, through the engine's own
+   * fast path; `segment` is the number of the last of them. Records the store refuses on their own go to
+   * failed_events (reason `load_error`) and the rest is loaded. Queues the device streams the events touch for the
+   * summarizer (drainSummaryQueue).
+   *
+   * The invariant every engine keeps: loading a segment is idempotent. Loading segments up to `segment` again (a
+   * retry after an error, or after a crash at any point of a call) stores nothing a single load would not have
+   * stored, and once a call has resolved, checkpoint() ≥ `segment`. Callers load segments in increasing order (the
+   * loader does).
+   *
+   * How DuckDB keeps it (store/duckdb/load-segment.ts): the rows, the summary queue entries and the checkpoint
+   * commit in one transaction, and a call whose `segment` is at or below the checkpoint loads nothing. The
+   * checkpoint is a high-water mark, not a marker per segment: a segment handed over after a higher one is skipped.
+   * It does not de-duplicate by `mid`: one event in two segments is stored twice; the collector keeps such copies
+   * out of the spool (ingest/dedup-index.ts, rebuilt at start-up from the spool and `events`). An engine without
+   * multi-statement transactions (ClickHouse), where a crash can leave part of a load behind, needs a marker per
+   * segment and de-duplication by `mid` to keep the same invariant.
+   *
    * Throws StoreError STORE_UNAVAILABLE when the store cannot write at all (retry later).
    */
   loadSegment(files: string | string[], segment: number): Promise<LoadedSegment>;
-  /** The last segment number committed by loadSegment (0 when none). */
+  /** The highest segment number loadSegment has committed (0 when none): segments up to it are loaded. */
   checkpoint(): Promise<number>;
   /**
    * Internal, trusted SQL with bound parameters (analytics, API). With `bounds`, a read past its deadline
