@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -139,6 +140,26 @@ test('disk full: 503 with a reason, /health says so, every 200 is stored once wh
     assert.ok(healthReasons.size > 0, '/health answered 503 while the disk was full');
     for (const reason of healthReasons) assert.ok((HEALTH_REASONS as readonly string[]).includes(reason), reason);
 
+    // PostHog's capture answers a full disk alike, in PostHog's error shape, with when to retry.
+    const posthogAcked: string[] = [];
+    let refusal: Response | undefined;
+    for (let i = 0; i < 50 && !refusal; i++) {
+      if (i % 10 === 0) fill(path.join(mount, `filler-posthog-${i}`));
+      const uuid = randomUUID();
+      const response = await fetch(`${server.url}/e/`, {
+        method: 'POST',
+        body: JSON.stringify([{ event: 'full', distinct_id: 'u', uuid, token: 'any' }]),
+        signal: AbortSignal.timeout(30_000),
+      });
+      if (response.status === 200) posthogAcked.push(uuid);
+      else refusal = response;
+    }
+    assert.ok(refusal, 'a full disk is answered with a 503 on /e/ too');
+    const refused503 = (await refusal.json()) as Record<string, unknown>;
+    assert.equal(refusal.status, 503, JSON.stringify(refused503));
+    assert.equal(refusal.headers.get('retry-after'), '1');
+    assert.deepEqual([refused503.type, refused503.code], ['server_error', 'INGEST_STORE_UNAVAILABLE']);
+
     // Space returns: ingestion and loading recover by themselves.
     for (const name of fs.readdirSync(mount)) if (name.startsWith('filler')) fs.rmSync(path.join(mount, name));
     await eventually(async () => (await post()) === 200, 60_000);
@@ -147,6 +168,13 @@ test('disk full: 503 with a reason, /health says so, every 200 is stored once wh
     await eventually(
       async () =>
         Number((await sql(server, `SELECT count(*) FROM events WHERE mid IN (${list})`))[0][0]) === acked.length,
+      60_000,
+    );
+    const uuids = posthogAcked.map((uuid) => `'${uuid}'`).join(',') || "''";
+    await eventually(
+      async () =>
+        Number((await sql(server, `SELECT count(*) FROM events WHERE mid IN (${uuids})`))[0][0]) ===
+        posthogAcked.length,
       60_000,
     );
     assert.deepEqual(await sql(server, 'SELECT count(*) - count(DISTINCT mid) FROM events'), [[0]]);

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import zlib from 'node:zlib';
 import LZString from 'lz-string';
 import { eventually, postBatch, sql, startTestServer } from './helpers.js';
@@ -14,7 +14,7 @@ import { eventually, postBatch, sql, startTestServer } from './helpers.js';
 const KEY = 'phc_test_project';
 let server: Awaited<ReturnType<typeof startTestServer>>;
 before(async () => {
-  server = await startTestServer({ posthogKeys: { [KEY]: 'ph-channel' }, writeKeys: ['write-key'] });
+  server = await startTestServer({ posthogKeys: { [KEY]: 'ph-channel' }, writeKeys: ['write-key', 'write-key-2'] });
 });
 after(async () => {
   await server?.close();
@@ -87,7 +87,7 @@ test('an array (posthog-js) and {api_key, batch, sent_at} (posthog-node) are sto
   assert.deepEqual(plan, [['pro']]);
 });
 
-test('every encoding: gzip (header, sniffed, ?compression=gzip-js), base64, lz64, form data=, GET ?data=', async () => {
+test('every encoding: gzip (header, sniffed, ?compression=gzip-js), deflate, brotli, base64, lz64 (hint or header), form data=, GET ?data=', async () => {
   const variants: Array<[string, (e: Record<string, unknown>) => Promise<{ status: number }>]> = [
     [
       'gzip with Content-Encoding',
@@ -147,6 +147,18 @@ test('every encoding: gzip (header, sniffed, ?compression=gzip-js), base64, lz64
         post('/track/', `data=${encodeURIComponent(JSON.stringify({ ...e, token: KEY }))}`, {
           'content-type': 'application/x-www-form-urlencoded',
         }),
+    ],
+    [
+      'deflate with Content-Encoding',
+      (e) => post('/e/', zlib.deflateSync(JSON.stringify([{ ...e, token: KEY }])), { 'content-encoding': 'deflate' }),
+    ],
+    [
+      'brotli with Content-Encoding',
+      (e) => post('/e/', zlib.brotliCompressSync(JSON.stringify([{ ...e, token: KEY }])), { 'content-encoding': 'br' }),
+    ],
+    [
+      'lz64 named by the Compression header',
+      (e) => post('/e/', LZString.compressToBase64(JSON.stringify([{ ...e, token: KEY }])), { compression: 'lz64' }),
     ],
     [
       'GET ?data=',
@@ -218,23 +230,33 @@ test('sent_at corrects clock skew as PostHog does: now + (timestamp − sent_at)
   assert.equal(Number(o[8]), Number(o[7]));
 });
 
-test('tokens: none → 401, a personal key → 401, an unknown key → 401, different keys in one request → 401, a write key is accepted', async () => {
-  const cases: Array<[string, string, number, string]> = [
-    ['none', JSON.stringify([phEvent()]), 401, 'INGEST_TOKEN_REQUIRED'],
-    ['personal', JSON.stringify([phEvent({ token: 'phx_secret' })]), 401, 'INGEST_TOKEN_INVALID'],
-    ['unknown', JSON.stringify([phEvent({ token: 'phc_other' })]), 401, 'INGEST_TOKEN_INVALID'],
-    ['mixed', JSON.stringify([phEvent({ token: KEY }), phEvent({ token: 'phc_other' })]), 401, 'INGEST_TOKEN_INVALID'],
+test('tokens: none or blank → 401, a personal key → 401, an unknown key → 401, different keys in one request → 401, each write key is accepted', async () => {
+  const cases: Array<[string, string, string, RegExp]> = [
+    ['none', JSON.stringify([phEvent()]), 'INGEST_TOKEN_REQUIRED', /no project API key/],
+    ['blank', JSON.stringify([phEvent({ token: '  ' })]), 'INGEST_TOKEN_REQUIRED', /no project API key/],
+    ['personal', JSON.stringify([phEvent({ token: 'phx_secret' })]), 'INGEST_TOKEN_INVALID', /personal API key/],
+    ['unknown', JSON.stringify([phEvent({ token: 'phc_other' })]), 'INGEST_TOKEN_INVALID', /is not valid/],
+    [
+      'mixed',
+      JSON.stringify([phEvent({ token: KEY }), phEvent({ token: 'phc_other' })]),
+      'INGEST_TOKEN_INVALID',
+      /different/,
+    ],
   ];
-  for (const [name, body, status, code] of cases) {
+  for (const [name, body, code, detail] of cases) {
     const answer = await post('/e/', body);
-    assert.equal(answer.status, status, name);
-    assert.equal(answer.body.code, code, name);
-    assert.equal(typeof answer.body.detail, 'string', name);
+    assert.equal(answer.status, 401, name);
+    assert.deepEqual([answer.body.type, answer.body.code], ['authentication_error', code], name);
+    assert.match(answer.body.detail, detail, name);
   }
-  const byWriteKey = phEvent({ token: 'write-key' });
-  assert.equal((await post('/e/', JSON.stringify([byWriteKey]))).status, 200);
-  const rows = await stored([byWriteKey.uuid as string]);
-  assert.equal(rows[0][3], null, 'a write key maps to no channel');
+  const byWriteKeys = ['write-key', 'write-key-2'].map((token) => phEvent({ token }));
+  for (const event of byWriteKeys) assert.equal((await post('/e/', JSON.stringify([event]))).status, 200);
+  const rows = await stored(byWriteKeys.map((e) => e.uuid as string));
+  assert.deepEqual(
+    rows.map((r) => r[3]),
+    [null, null],
+    'a write key maps to no channel',
+  );
 });
 
 test('bad bodies get 400/413 with a JSON reason; a request with bad events keeps its valid ones', async () => {
@@ -251,7 +273,8 @@ test('bad bodies get 400/413 with a JSON reason; a request with bad events keeps
     const query = name === 'bad lz64' ? '?compression=lz64' : name === 'unknown hint' ? '?compression=zstd' : '';
     const answer = await post(`/e/${query}`, body, { 'content-type': 'application/json' });
     assert.equal(answer.status, status, name);
-    assert.equal(answer.body.code, code, name);
+    assert.deepEqual([answer.body.type, answer.body.code], ['validation_error', code], name);
+    if (status === 413) assert.match(answer.body.detail, /exceeds the limit of \d+ bytes/);
   }
   const good = phEvent({ token: KEY });
   const events = [
@@ -266,6 +289,7 @@ test('bad bodies get 400/413 with a JSON reason; a request with bad events keeps
   const answer = await post('/e/', text);
   assert.equal(answer.status, 400);
   assert.equal(answer.body.code, 'INGEST_EVENTS_REJECTED');
+  assert.match(answer.body.detail, /^5 of 6 events broke PostHog's rules .* the other 1 were accepted$/);
   assert.equal(answer.body.stored, 1);
   assert.deepEqual(
     answer.body.errors.map((e: { code: string }) => e.code),
@@ -287,13 +311,188 @@ test('/engage without an event name is a $identify; a re-sent uuid is stored onc
   assert.equal(rows[0][1], '$identify');
 });
 
-test('/flags and /decide answer "no flags"', async () => {
+/**
+ * What a client is told besides "no flags" (PostHog's `/flags?config=true`, `/decide`, `/array/<token>/config`):
+ * nothing to load that we do not serve (no recorder, surveys, heatmaps, site apps, toolbar, performance or
+ * exception capture), autocapture on, and the compressions it may use.
+ */
+function assertRemoteConfig(body: Record<string, unknown>, where: string): void {
+  const { supportedCompression, ...rest } = body;
+  assert.deepEqual(
+    {
+      config: rest.config,
+      autocapture_opt_out: rest.autocapture_opt_out,
+      autocaptureExceptions: rest.autocaptureExceptions,
+      capturePerformance: rest.capturePerformance,
+      toolbarParams: rest.toolbarParams,
+      isAuthenticated: rest.isAuthenticated,
+      sessionRecording: rest.sessionRecording,
+      surveys: rest.surveys,
+      heatmaps: rest.heatmaps,
+      siteApps: rest.siteApps,
+    },
+    {
+      config: { enable_collect_everything: true },
+      autocapture_opt_out: false,
+      autocaptureExceptions: false,
+      capturePerformance: false,
+      toolbarParams: {},
+      isAuthenticated: false,
+      sessionRecording: false,
+      surveys: false,
+      heatmaps: false,
+      siteApps: [],
+    },
+    where,
+  );
+  assert.deepEqual(supportedCompression, ['gzip', 'gzip-js', 'lz64'], where);
+}
+
+test('/flags and /decide answer "no flags"; with config, remote config tells the client what to load', async () => {
   const flags = await post('/flags/?v=2', JSON.stringify({ token: KEY, distinct_id: 'x' }));
   assert.equal(flags.status, 200);
   assert.deepEqual(flags.body.flags, {});
   assert.equal(flags.body.errorsWhileComputingFlags, false);
+  assert.match(flags.body.requestId, /^[0-9a-f-]{36}$/);
+  assert.equal(flags.body.sessionRecording, undefined, 'config only when asked for');
+  const withConfig = await post('/flags?v=2&config=true', JSON.stringify({ token: KEY, distinct_id: 'x' }));
+  assert.deepEqual(withConfig.body.flags, {});
+  assertRemoteConfig(withConfig.body, '/flags?config=true');
   const decide = await post('/decide/?v=3', JSON.stringify({ token: KEY, distinct_id: 'x' }));
-  assert.deepEqual(decide.body.featureFlags, {});
+  assert.deepEqual([decide.body.featureFlags, decide.body.featureFlagPayloads], [{}, {}]);
+  assert.equal(decide.body.errorsWhileComputingFlags, false);
+  assertRemoteConfig(decide.body, '/decide');
+  const remote = await fetch(`${server.url}/array/${KEY}/config`);
+  assert.equal(remote.status, 200);
+  assertRemoteConfig((await remote.json()) as Record<string, unknown>, '/array/<token>/config');
+});
+
+test('every compression remote config offers is one capture decodes', async () => {
+  const flags = await post('/flags?v=2&config=true', JSON.stringify({ token: KEY, distinct_id: 'x' }));
+  const encoders: Record<string, (text: string) => string | Buffer> = {
+    gzip: (text) => zlib.gzipSync(text),
+    'gzip-js': (text) => zlib.gzipSync(text),
+    lz64: (text) => LZString.compressToBase64(text),
+  };
+  const uuids: string[] = [];
+  for (const compression of flags.body.supportedCompression as string[]) {
+    const event = phEvent({ token: KEY });
+    uuids.push(event.uuid as string);
+    const answer = await post(`/e/?compression=${compression}`, encoders[compression](JSON.stringify([event])));
+    assert.equal(answer.status, 200, compression);
+  }
+  assert.equal((await stored(uuids)).length, uuids.length);
+});
+
+test("CORS on PostHog's paths as PostHog answers: origin and asked headers mirrored, credentials, a day's preflight", async () => {
+  for (const path of ['/e/', '/batch', '/capture/', '/flags/', '/decide']) {
+    const named = await fetch(`${server.url}${path}`, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://app.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type,x-custom',
+      },
+    });
+    assert.equal(named.status, 204, path);
+    const h = (name: string) => named.headers.get(name);
+    assert.deepEqual(
+      [h('access-control-allow-origin'), h('vary'), h('access-control-allow-credentials')],
+      ['https://app.example', 'Origin', 'true'],
+      path,
+    );
+    assert.deepEqual(
+      [h('access-control-allow-methods'), h('access-control-allow-headers'), h('access-control-expose-headers')],
+      ['GET, POST, OPTIONS', 'content-type,x-custom', 'Retry-After'],
+      path,
+    );
+    assert.equal(h('access-control-max-age'), '86400', path);
+    const anonymous = await fetch(`${server.url}${path}`, { method: 'OPTIONS' });
+    assert.equal(anonymous.status, 204, path);
+    assert.deepEqual(
+      [anonymous.headers.get('access-control-allow-origin'), anonymous.headers.get('access-control-allow-headers')],
+      ['*', 'Content-Type'],
+      path,
+    );
+  }
+});
+
+test('an event without a name is refused on /e/ (only /engage makes it a $identify)', async () => {
+  const event = phEvent({ token: KEY, event: undefined });
+  const answer = await post('/e/', JSON.stringify([event]));
+  assert.equal(answer.status, 400);
+  assert.deepEqual(
+    answer.body.errors.map((e: { code: string }) => e.code),
+    ['missing_event_name'],
+  );
+});
+
+test('/metrics times each capture request in seconds: telemetry_posthog_request_duration_seconds', async () => {
+  const name = 'telemetry_posthog_request_duration_seconds';
+  const scrape = async () => {
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    const value = (suffix: string) => Number(text.match(new RegExp(`^${name}_${suffix} (\\S+)$`, 'm'))?.[1]);
+    return { text, sum: value('sum'), count: value('count') };
+  };
+  const before = await scrape();
+  assert.match(before.text, new RegExp(`^# HELP ${name} \\S`, 'm'));
+  const started = performance.now();
+  assert.equal((await post('/e/', JSON.stringify([phEvent({ token: KEY })]))).status, 200);
+  const seconds = (performance.now() - started) / 1000;
+  const after = await scrape();
+  assert.equal(after.count - before.count, 1);
+  const observed = after.sum - before.sum;
+  assert.ok(observed > 0 && observed <= seconds, `observed ${observed} s of a ${seconds} s round trip`);
+});
+
+describe('servers configured otherwise', () => {
+  test('no keys at all: any project key is accepted (no channel), a personal key and none are not; limits hold', async () => {
+    const open = await startTestServer({ maxBatchEvents: 2, maxDepth: 3 });
+    try {
+      const send = async (events: Record<string, unknown>[]) => {
+        const response = await fetch(`${open.url}/e/`, { method: 'POST', body: JSON.stringify(events) });
+        return { status: response.status, body: await response.json() };
+      };
+      const any = phEvent({ token: 'phc_anything' });
+      assert.equal((await send([any])).status, 200);
+      const query = `SELECT channel FROM events WHERE mid = '${any.uuid}'`;
+      await eventually(async () => (await sql(open, query)).length === 1);
+      assert.deepEqual(await sql(open, query), [[null]]);
+      assert.equal((await send([phEvent({ token: 'phx_personal' })])).body.code, 'INGEST_TOKEN_INVALID');
+      assert.equal((await send([phEvent()])).body.code, 'INGEST_TOKEN_REQUIRED');
+      const three = [1, 2, 3].map(() => phEvent({ token: 'phc_anything' }));
+      assert.deepEqual([(await send(three)).status, (await send(three)).body.code], [413, 'INGEST_TOO_MANY_EVENTS']);
+      const deep = phEvent({ token: 'phc_anything', properties: { a: { b: { c: 1 } } } });
+      assert.deepEqual(
+        (await send([deep])).body.errors.map((e: { code: string }) => e.code),
+        ['too_deep'],
+      );
+    } finally {
+      await open.close();
+    }
+  });
+
+  test('project keys only: another token is refused', async () => {
+    const projects = await startTestServer({ posthogKeys: { phc_only: 'only-channel' } });
+    try {
+      const send = async (token: string) =>
+        (await fetch(`${projects.url}/e/`, { method: 'POST', body: JSON.stringify([phEvent({ token })]) })).status;
+      assert.deepEqual([await send('phc_only'), await send('phc_unknown')], [200, 401]);
+    } finally {
+      await projects.close();
+    }
+  });
+
+  test('write keys only: a write key is a project key, any other token is refused', async () => {
+    const keyed = await startTestServer({ writeKeys: ['wk-only'] });
+    try {
+      const send = async (token: string) =>
+        (await fetch(`${keyed.url}/e/`, { method: 'POST', body: JSON.stringify([phEvent({ token })]) })).status;
+      assert.deepEqual([await send('wk-only'), await send('phc_unknown')], [200, 401]);
+    } finally {
+      await keyed.close();
+    }
+  });
 });
 
 test('an insight over $pageview returns PostHog events, and one over IMPRESSION counts them too', async () => {
