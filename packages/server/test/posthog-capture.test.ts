@@ -249,6 +249,8 @@ test('tokens: none or blank → 401, a personal key → 401, an unknown key → 
     assert.deepEqual([answer.body.type, answer.body.code], ['authentication_error', code], name);
     assert.match(answer.body.detail, detail, name);
   }
+  const refused = await fetch(`${server.url}/e/`, { method: 'POST', body: JSON.stringify([phEvent()]) });
+  assert.equal(refused.headers.get('retry-after'), null, 'only a 503 says when to retry');
   const byWriteKeys = ['write-key', 'write-key-2'].map((token) => phEvent({ token }));
   for (const event of byWriteKeys) assert.equal((await post('/e/', JSON.stringify([event]))).status, 200);
   const rows = await stored(byWriteKeys.map((e) => e.uuid as string));
