@@ -33,7 +33,12 @@ export const FOLDERS = {
     testFiles: ['packages/server/src/analytics/funnels*.test.ts', 'packages/server/src/api/insights*.test.ts'],
   },
   summarizer: {
-    mutate: ['packages/server/src/analytics/sessions/**/*.ts', '!**/*.test.ts'],
+    // The summary drain's SQL and appenders moved behind the store port (store/duckdb/summary-*.ts): still measured here.
+    mutate: [
+      'packages/server/src/analytics/sessions/**/*.ts',
+      'packages/server/src/store/duckdb/summary-*.ts',
+      '!**/*.test.ts',
+    ],
     testFiles: ['packages/server/src/analytics/sessions/*.test.ts'],
   },
   'sdk-delivery': {
