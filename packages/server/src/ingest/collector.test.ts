@@ -6,6 +6,7 @@ import { ApiError } from '../api/errors.js';
 import { FIELD_INDEX, parseRecords } from '../spool/segment-format.js';
 import { Collector, type CollectorCounters } from './collector.js';
 import { DedupIndex } from './dedup-index.js';
+import { parsePostHogRequest } from './posthog/request.js';
 
 let n = 0;
 function event(mid = `c-${++n}`): Record<string, unknown> {
@@ -21,7 +22,7 @@ function event(mid = `c-${++n}`): Record<string, unknown> {
 }
 
 /** A collector over a spool that fails while `failing` is set; `spooled` holds what it committed. */
-function setup(options: { refuse?: string; maxBatchEvents?: number } = {}) {
+function setup(options: { refuse?: string; maxBatchEvents?: number; noRefuse?: boolean; clockSkewMs?: number } = {}) {
   const spooled: string[] = [];
   const state = { failing: false };
   const counts: Record<string, number> = {};
@@ -42,7 +43,8 @@ function setup(options: { refuse?: string; maxBatchEvents?: number } = {}) {
         spooled.push(text);
       },
     },
-    refuse: () => options.refuse,
+    ...(options.noRefuse ? {} : { refuse: () => options.refuse }),
+    clockSkewMs: options.clockSkewMs,
     mids: new DedupIndex(),
     batches: new DedupIndex(),
     limits: {
@@ -57,8 +59,14 @@ function setup(options: { refuse?: string; maxBatchEvents?: number } = {}) {
   return { collector, spooled, state, counts };
 }
 
-const batch = (events: unknown[], msgid?: string) =>
-  JSON.stringify({ id: 'api.sunbird.telemetry', ver: '3.0', params: msgid ? { msgid } : {}, events });
+const batch = (events: unknown[], msgid?: string, ets?: number) =>
+  JSON.stringify({
+    id: 'api.sunbird.telemetry',
+    ver: '3.0',
+    ...(ets === undefined ? {} : { ets }),
+    params: msgid === undefined ? {} : { msgid },
+    events,
+  });
 
 test('a failed spool commit rolls back its event ids and its batch id: the retry is stored, not a duplicate', async () => {
   const { collector, spooled, state } = setup();
@@ -203,4 +211,67 @@ test('at most 1000 errors are listed; every rejected event is counted and spoole
   );
   assert.deepEqual([result.rejected, result.errors.length, result.errors.at(-1)?.mid], [1001, 1000, 'x-999']);
   assert.equal(records(spooled[0]).filter((r) => r.kind === 'f').length, 1001);
+});
+
+test('a collector without a refuse check (the option is optional) takes both formats', async () => {
+  const { collector } = setup({ noRefuse: true });
+  assert.equal((await collector.ingest(batch([event()]))).stored, 1);
+  const request = parsePostHogRequest(JSON.stringify([posthogEvent()]), {}, { maxDepth: 32, maxEvents: 10 });
+  assert.equal((await collector.ingestPostHog(request)).stored, 1);
+});
+
+test("a batch's clock offset is kept past the configured bound (clockSkewMs), not past the default's", async () => {
+  // 5 s apart: within the default minute, beyond a configured second.
+  const sent = 1_790_000_000_000 - 5000;
+  for (const [clockSkewMs, offset] of [
+    [1000, '5000'],
+    [undefined, '0'],
+  ] as const) {
+    const { collector, spooled } = setup({ clockSkewMs });
+    await collector.ingest(batch([event()], undefined, sent));
+    const data = Buffer.from(spooled[0], 'utf8');
+    const offsets: string[] = [];
+    parseRecords(data, 0, data.length, (fields) => {
+      if (fields[FIELD_INDEX.kind] === 'e') offsets.push(fields[FIELD_INDEX.clock_offset_ms]);
+    });
+    assert.deepEqual(offsets, [offset], `clockSkewMs ${clockSkewMs}`);
+  }
+});
+
+let u = 0;
+/** A valid PostHog event with a fresh uuid (`overrides` replace its fields). */
+function posthogEvent(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const uuid = `00000000-0000-4000-8000-${String(++u).padStart(12, '0')}`;
+  return { event: 'quiz', distinct_id: 'u1', uuid, timestamp: '2026-01-01T00:00:00Z', ...overrides };
+}
+
+test('PostHog events: too large, too deep (with its reason), duplicates counted, at most 1000 errors with their uuids', async () => {
+  const { collector, spooled } = setup();
+  const parse = (events: unknown[]) =>
+    parsePostHogRequest(JSON.stringify(events), {}, { maxDepth: 3, maxEvents: 2000 });
+  const big = posthogEvent({ properties: { text: 'x'.repeat(10_000) } });
+  const deep = posthogEvent({ properties: { a: { b: { c: 1 } } } });
+  const good = posthogEvent();
+  const first = await collector.ingestPostHog(parse([big, deep, good]));
+  assert.deepEqual(
+    first.errors.map((e) => [e.index, e.mid, e.code]),
+    [
+      [0, null, 'too_large'],
+      [1, null, 'too_deep'],
+    ],
+  );
+  assert.match(first.errors[0].reasons[0], /larger than 10000 bytes/);
+  assert.equal(first.errors[1].reasons.length, 1);
+  assert.match(first.errors[1].reasons[0], /nested/);
+  const again = await collector.ingestPostHog(parse([good, posthogEvent()]));
+  assert.deepEqual([again.stored, again.duplicates], [1, 1]);
+
+  const nameless = Array.from({ length: 1001 }, () => posthogEvent({ event: '' }));
+  const many = await collector.ingestPostHog(parse(nameless));
+  assert.deepEqual([many.rejected, many.errors.length], [1001, 1000]);
+  assert.deepEqual(
+    many.errors.slice(0, 2).map((e) => e.mid),
+    nameless.slice(0, 2).map((e) => e.uuid),
+  );
+  assert.equal(spooled.length, 3);
 });
