@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { LifecycleStatus } from '@telemetry/query';
+import type { LifecycleStatus, StickinessQuery } from '@telemetry/query';
 import fc from 'fast-check';
 import { lifecycleActors, stickinessActors } from '../src/analytics/actors-behind.js';
 import { runLifecycle } from '../src/analytics/lifecycle.js';
@@ -34,7 +34,7 @@ test('every stickiness and lifecycle bar: its actors number its value (random vi
         );
         try {
           const dateRange = { from: '-10d' };
-          const sq = { series: [{ eid: 'START' }, { eid: 'INTERACT' }], dateRange, interval } as const;
+          const sq: StickinessQuery = { series: [{ eid: 'START' }, { eid: 'INTERACT' }], dateRange, interval };
           const sticky = await runStickiness(f.store, sq, NOW);
           for (const [series, line] of sticky.series.entries())
             for (const [i, value] of line.data.entries()) {

@@ -37,7 +37,7 @@ async function expectError(response: Response, status: number, err: string): Pro
  * About 1 MB of gzip that inflates to 1 GiB of zeros: 1,024 gzip members of 1 MiB of zeros each (a reader
  * inflates every member of a gzip file, RFC 1952 §2.2), made in milliseconds instead of compressing 1 GiB.
  */
-function gzipBomb(): Buffer {
+function gzipBomb(): Buffer<ArrayBuffer> {
   const member = zlib.gzipSync(Buffer.alloc(1 << 20), { level: 9 });
   return Buffer.concat(Array.from({ length: 1024 }, () => member));
 }

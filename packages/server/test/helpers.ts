@@ -62,7 +62,7 @@ export function interact(overrides: Record<string, unknown> = {}): Record<string
 
 export function postBatch(
   server: { url: string },
-  body: string | Buffer | Record<string, unknown>,
+  body: string | Buffer<ArrayBuffer> | Record<string, unknown>,
   headers: Record<string, string> = {},
 ): Promise<Response> {
   const payload = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);

@@ -88,7 +88,7 @@ test('a preflight with every header Sunbird clients and browsers send passes, on
 });
 
 test('every answer of the ingestion routes carries CORS: 200, 400, 401, 403, 413, 415 and a doubled slash', async () => {
-  const post = (path: string, body: string | Buffer, headers: Record<string, string> = {}) =>
+  const post = (path: string, body: string | Buffer<ArrayBuffer>, headers: Record<string, string> = {}) =>
     fetch(`${server.url}${path}`, {
       method: 'POST',
       headers: { origin: ORIGIN, 'content-type': 'application/json', authorization: 'Bearer write-key', ...headers },

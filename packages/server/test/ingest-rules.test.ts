@@ -22,7 +22,7 @@ before(async () => {
 after(() => server.close());
 
 function post(
-  body: Buffer | string | Record<string, unknown>,
+  body: Buffer<ArrayBuffer> | string | Record<string, unknown>,
   headers: Record<string, string> = {},
   path = '/v1/telemetry',
 ): Promise<Response> {
@@ -41,8 +41,18 @@ const batch = (events: Record<string, unknown>[], msgid?: string) => ({
   events,
 });
 
-async function result(response: Response) {
-  const body = (await response.json()) as { result: Record<string, unknown> & { errors: { code: string }[] } };
+/** The counts of an ingestion answer, its status and its errors' codes. */
+interface Answer {
+  status: number;
+  received: number;
+  stored: number;
+  duplicates: number;
+  rejected: number;
+  codes: string[] | undefined;
+}
+
+async function result(response: Response): Promise<Answer> {
+  const body = (await response.json()) as { result: Omit<Answer, 'status' | 'codes'> & { errors: { code: string }[] } };
   return { status: response.status, ...body.result, codes: body.result?.errors?.map((e) => e.code) };
 }
 
@@ -172,7 +182,7 @@ test('a mid twice in one batch is stored once and counted as a duplicate', async
 });
 
 describe('Content-Encoding', () => {
-  const cases: [string, (b: Buffer) => Promise<Buffer>][] = [
+  const cases: [string, (b: Buffer) => Promise<Buffer<ArrayBuffer>>][] = [
     ['deflate', promisify(zlib.deflate)],
     ['deflate', promisify(zlib.deflateRaw)],
     ['br', promisify(zlib.brotliCompress)],

@@ -31,7 +31,7 @@ function phEvent(overrides: Record<string, unknown> = {}): Record<string, unknow
   };
 }
 
-async function post(path: string, body: string | Buffer, headers: Record<string, string> = {}) {
+async function post(path: string, body: string | Buffer<ArrayBuffer>, headers: Record<string, string> = {}) {
   const response = await fetch(`${server.url}${path}`, { method: 'POST', headers, body });
   const text = await response.text();
   return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
@@ -262,7 +262,7 @@ test('tokens: none or blank → 401, a personal key → 401, an unknown key → 
 });
 
 test('bad bodies get 400/413 with a JSON reason; a request with bad events keeps its valid ones', async () => {
-  const bad: Array<[string, string | Buffer, number, string, Record<string, string>?]> = [
+  const bad: Array<[string, string | Buffer<ArrayBuffer>, number, string, Record<string, string>?]> = [
     ['not JSON', '{"event":', 400, 'INGEST_INVALID_JSON'],
     ['empty array', '[]', 400, 'INGEST_NOT_A_BATCH'],
     ['a JSON string', '"an event?"', 400, 'INGEST_NOT_A_BATCH'],
@@ -371,7 +371,7 @@ test('/flags and /decide answer "no flags"; with config, remote config tells the
 
 test('every compression remote config offers is one capture decodes', async () => {
   const flags = await post('/flags?v=2&config=true', JSON.stringify({ token: KEY, distinct_id: 'x' }));
-  const encoders: Record<string, (text: string) => string | Buffer> = {
+  const encoders: Record<string, (text: string) => string | Buffer<ArrayBuffer>> = {
     gzip: (text) => zlib.gzipSync(text),
     'gzip-js': (text) => zlib.gzipSync(text),
     lz64: (text) => LZString.compressToBase64(text),

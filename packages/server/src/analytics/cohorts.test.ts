@@ -235,12 +235,12 @@ describe('cohorts as a breakdown (an actor in two cohorts counts in both: a1 is 
   });
 
   test("trends: the actors behind a cohort line's point", async () => {
-    const { query, at } = await lineQuery(
-      f.store,
-      { dateRange, series: [{ eid: 'IMPRESSION', math: 'unique_actors' }], breakdownCohorts: breakdownCohorts() },
-      { series: 0, bucket: 0, breakdownValue: ids.noEnd },
-      NOW,
-    );
+    const trends: TrendsQuery = {
+      dateRange,
+      series: [{ eid: 'IMPRESSION', math: 'unique_actors' }],
+      breakdownCohorts: breakdownCohorts(),
+    };
+    const { query, at } = await lineQuery(f.store, trends, { series: 0, bucket: 0, breakdownValue: ids.noEnd }, NOW);
     const behind = await trendActors(f.store, query, at, NOW);
     assert.deepEqual(
       behind.actors.map((a) => a.id),
@@ -289,13 +289,13 @@ describe('paths, stickiness and lifecycle: a cohort as a filter, as a breakdown,
   const byCohort = () => ({ breakdownCohorts: [ids.school, ids.noEnd] });
   const links = (r: Pick<PathsResult, 'links'>) => r.links.map((l) => [l.source, l.target, l.value]);
   /** The actors behind a figure, as POST /api/insights/actors finds them (a cohort's by its breakdownValue). */
-  const behind = async <Q extends object, A extends { breakdownValue?: string }>(
-    actors: (s: typeof f.store, q: Q, at: A, n: number) => Promise<{ actors: { id: string }[] }>,
+  const behind = async <Q extends Parameters<typeof lineQuery>[1], A extends object>(
+    actors: (s: typeof f.store, q: Q, at: A, now?: number) => Promise<{ actors: { id: string }[] }>,
     query: Q,
-    at: A,
+    at: A & { breakdownValue?: string },
   ) => {
     const line = await lineQuery(f.store, { dateRange, ...query }, at, NOW, true);
-    return (await actors(f.store, line.query as Q, line.at, NOW)).actors.map((a) => a.id);
+    return (await actors(f.store, line.query, line.at, NOW)).actors.map((a) => a.id);
   };
 
   test('paths: home → quiz taken by a1 and a3; in school S1 a1 only', async () => {

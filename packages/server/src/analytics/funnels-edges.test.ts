@@ -3,8 +3,8 @@
 // the remaining groups up into one "other" entry.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import type { FunnelsQuery } from '@telemetry/query';
 import { runFunnels } from './funnels.js';
-import type { FunnelsQuery } from './model.js';
 import { type Fixture, fixtureStore } from './test-fixture.js';
 
 let f: Fixture;

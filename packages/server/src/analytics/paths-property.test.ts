@@ -76,10 +76,11 @@ interface Link {
 function reference(events: Ev[], c: Case): Link[] {
   const point = c.at ? c.point : undefined;
   const EVENT = '\u0000';
-  const isPoint = (e: Ev) =>
-    point !== undefined &&
-    'event' in point &&
-    (point.event === 'X' ? e.what === 'X' : e.what !== 'X' && e.what === point.page);
+  const isPoint = (e: Ev) => {
+    if (point === undefined || !('event' in point)) return false;
+    if (point.event === 'X') return e.what === 'X';
+    return e.what !== 'X' && 'page' in point && e.what === point.page;
+  };
   const links = new Map<string, Link>();
   for (const sid of new Set(events.map((e) => e.sid))) {
     const seq = events

@@ -10,7 +10,7 @@ import { clockOffsetMs, DEFAULT_CLOCK_SKEW_MS } from './clock-skew.js';
 import { checkColumnValues, MAX_ETS } from './column-values.js';
 import { decodeBody } from './decode.js';
 import { parseLevelCeiling } from './levels-config.js';
-import { checkEvent, REJECTION_REASONS } from './steps.js';
+import { checkEvent, REJECTION_REASONS, type StepLimits } from './steps.js';
 
 function event(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
@@ -24,7 +24,7 @@ function event(overrides: Record<string, unknown> = {}): Record<string, unknown>
     ...overrides,
   };
 }
-const limits = { maxEventBytes: 1000, maxDepth: 10, levelFor: () => 'full' as const };
+const limits: StepLimits = { maxEventBytes: 1000, maxDepth: 10, levelFor: () => 'full' };
 const check = (e: Record<string, unknown>, l = limits) => checkEvent(e, JSON.stringify(e), l, undefined);
 
 test('checkEvent: a valid event passes; each step rejects with its reason, in order', () => {

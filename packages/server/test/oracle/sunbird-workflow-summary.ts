@@ -343,7 +343,7 @@ export function algorithmForGroup(
     const diff = getTimeDiff(prevEvent.ets, x.ets);
     if (diff > sessionBreakTime * 60 && !equalsIgnoreCase('app', x.edata.type)) {
       if (currSummary != null && !currSummary.isClosed) {
-        const clonedRootSummary = currSummary.deepClone();
+        const clonedRootSummary: Summary = currSummary.deepClone();
         clonedRootSummary.close();
         summEvents.push(...clonedRootSummary.summaryEvents);
         clonedRootSummary.clearAll();
@@ -416,7 +416,7 @@ export function algorithmForGroup(
       // WFSM 137–177: only an END matching some summary on the chain is processed
       const endMode = x.edata.mode == null ? '' : x.edata.mode;
       if (currSummary?.checkForSimilarSTART(x.edata.type, endMode)) {
-        const parentSummary = currSummary.checkEnd(x);
+        const parentSummary: Summary = currSummary.checkEnd(x);
         if (currSummary.PARENT != null && parentSummary.checkSimilarity(currSummary.PARENT)) {
           // WFSM 141–148
           if (!currSummary.isClosed) {
@@ -427,7 +427,7 @@ export function algorithmForGroup(
           }
         } else if (rootSummary != null && parentSummary.checkSimilarity(rootSummary)) {
           // WFSM 149–164 (rootSummary is never null here once currSummary exists)
-          const similarEndSummary = currSummary.getSimilarEndSummary(x);
+          const similarEndSummary: Summary = currSummary.getSimilarEndSummary(x);
           if (similarEndSummary.checkSimilarity(rootSummary)) {
             rootSummary.add(x, idleTime);
             rootSummary.close();
