@@ -9,7 +9,7 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 bash scripts/install-system-deps.sh
 npm run build
-# The server's tests and benches are type-checked too (the build leaves out *.test.ts, test/ and bench/).
+# Every package's tests and benches are type-checked too (the build leaves out *.test.ts, test/ and bench/).
 npm run typecheck:tests
 npx biome check .
 node scripts/run-tests.mjs "$@"

@@ -91,11 +91,11 @@ export async function captureServer(
 }
 
 /** Polls `check` until it returns truthy or `ms` pass (30 s by default, generous for a loaded machine). */
-export async function until<T>(check: () => T | Promise<T>, ms = 30_000): Promise<T> {
+export async function until<T>(check: () => T | Promise<T>, ms = 30_000): Promise<NonNullable<T>> {
   const end = Date.now() + ms;
   for (;;) {
     const v = await check();
-    if (v) return v;
+    if (v) return v as NonNullable<T>;
     if (Date.now() > end) throw new Error('timed out waiting');
     await new Promise((r) => setTimeout(r, 20));
   }
