@@ -79,3 +79,37 @@ test('drain: the resume bound of 300,000 queued streams (Math.min(...keys) overf
   assert.equal(resumeBound(keys), T0 + 1);
   assert.equal(resumeBound([...keys, { resume: false, resumeEts: null }]), null);
 });
+
+test('drain: a resumed stream whose new events are gone by the drain (erased) keeps its open summary and page view', async () => {
+  const { store, load } = await openTestStore();
+  try {
+    // Three devices mid-session: an app START, a page, a click, and nothing ends them.
+    await load(
+      ['d1', 'd2', 'd3'].flatMap((did) => [
+        v3(did, 'START', 0, { type: 'app' }),
+        v3(did, 'IMPRESSION', 10, { type: 'view', pageid: 'home' }),
+        v3(did, 'INTERACT', 40),
+      ]),
+    );
+    await drainSummaryQueue(store);
+    // Each gets a click; d1's and d3's (the first and last queued streams) are erased before the next drain.
+    await load([v3('d1', 'INTERACT', 50), v3('d2', 'INTERACT', 60), v3('d3', 'INTERACT', 50)]);
+    await store.query(`DELETE FROM events WHERE did IN ('d1', 'd3') AND ets > ${T0 + 45_000}`);
+    assert.deepEqual(await drainSummaryQueue(store), { streams: 3, summaries: 3, resumed: 3, eventsRead: 1 });
+    assert.deepEqual(
+      await rows(store, 'SELECT did, time_spent, interact_events_count, is_open FROM summaries ORDER BY did'),
+      [
+        ['d1', 40, 1, true],
+        ['d2', 60, 2, true],
+        ['d3', 40, 1, true],
+      ],
+    );
+    assert.deepEqual(await rows(store, 'SELECT did, pageid, time_spent, is_open FROM page_time ORDER BY did'), [
+      ['d1', 'home', 30, true],
+      ['d2', 'home', 50, true],
+      ['d3', 'home', 30, true],
+    ]);
+  } finally {
+    await store.close();
+  }
+});

@@ -53,6 +53,17 @@ test('summarizer: stopped anywhere, saved, restored and continued, it gives the 
   assert.ok(cuts > 4000, `${cuts} cuts`);
 });
 
+test('summarizer: a saved state of another format version is refused, not misread', () => {
+  const stream = new StreamSummarizer();
+  stream.push(toStreamEvent(streamEvents(random(7), 'd1', 'c1', 'app.web', 5)[0]));
+  const saved = JSON.parse(stream.end().state);
+  assert.equal(saved.version, 1);
+  assert.throws(
+    () => new StreamSummarizer({}, JSON.stringify({ ...saved, version: 2 })),
+    /unknown summary state version 2/,
+  );
+});
+
 async function tables(store: Store): Promise<string[]> {
   const summaries = await store.query(`SELECT * EXCLUDE (events_summary, start_ts), to_json(events_summary)::VARCHAR
     FROM summaries ORDER BY ALL`);

@@ -6,13 +6,6 @@
 import { roundHalfUp } from './round.js';
 import { DEFAULTS, type PageTimeRow, type StreamEvent, type SummarizerOptions } from './types.js';
 
-/** `events` must be one stream, without LOG/AUDIT/SEARCH, stably sorted by `ets`. */
-export function pageTimes(events: readonly StreamEvent[], options: SummarizerOptions = {}): PageTimeRow[] {
-  const timer = new PageTimer(options);
-  for (const event of events) timer.push(event);
-  return [...timer.output, ...timer.finish()];
-}
-
 /** The open page view, as a drain saves it between runs (resume-state.ts). */
 export interface PageTimerState {
   view: PageTimeRow | null;

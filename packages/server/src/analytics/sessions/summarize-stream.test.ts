@@ -217,3 +217,19 @@ test('page time: a session break ends the page view', () => {
     [['p1', 10, 2]],
   );
 });
+
+test('an event without actor, sid or env: its summary and page view name them as empty text, not null', () => {
+  const none = { actor_id: null, sid: null, env: null };
+  const { summaries, pages } = summarizeStream([
+    ev('IMPRESSION', 0, { ...none, edata_type: 'view', edata_pageid: 'p1' }),
+    ev('INTERACT', 10, none),
+  ]);
+  assert.deepEqual(
+    summaries.map((s) => [s.actor_id, s.sid, s.type, s.time_spent]),
+    [['', '', 'app', 10]],
+  );
+  assert.deepEqual(
+    pages.map((p) => [p.actor_id, p.sid, p.env, p.pageid, p.time_spent]),
+    [['', '', '', 'p1', 10]],
+  );
+});

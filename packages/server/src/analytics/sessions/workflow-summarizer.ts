@@ -8,13 +8,6 @@
 import { SummaryNode, sameIgnoringCase } from './summary-node.js';
 import { DEFAULTS, type StreamEvent, type SummarizerOptions, type SummaryRow } from './types.js';
 
-/** `events` must be one stream, without LOG/AUDIT/SEARCH, stably sorted by `ets`. */
-export function summarizeWorkflow(events: readonly StreamEvent[], options: SummarizerOptions = {}): SummaryRow[] {
-  const walker = new WorkflowSummarizer(options);
-  for (const event of events) walker.push(event);
-  return [...walker.output, ...walker.finish()];
-}
-
 /**
  * The pass itself, one event at a time, so a drain can stop after the last loaded event, save the
  * tree (resume-state.ts) and continue from it when more events arrive. Fields are public for that.
