@@ -6,6 +6,7 @@
  */
 import {
   AGGREGATIONS,
+  ALL_EVENTS,
   FILTER_OPERATORS,
   type FilterOperator,
   FUNNEL_ATTRIBUTIONS,
@@ -43,6 +44,8 @@ function Select(props: {
   options: readonly string[];
   onChange: (v: string) => void;
   none?: string;
+  /** Text shown for an option instead of its value. */
+  names?: Record<string, string>;
 }) {
   const id = useId();
   return (
@@ -52,7 +55,7 @@ function Select(props: {
         {props.none !== undefined && <option value="">{props.none}</option>}
         {unique([props.value, ...props.options]).map((o) => (
           <option key={o} value={o}>
-            {o}
+            {props.names?.[o] ?? o}
           </option>
         ))}
       </select>
@@ -193,6 +196,9 @@ function Filters(props: {
   );
 }
 
+/** The event picker's names for what is not an eid: `$all` matches every event (PostHog's "All events"). */
+const EVENT_NAMES: Record<string, string> = { [ALL_EVENTS]: 'All events' };
+
 /** One event with its filters: a series, a funnel step, a retention event. */
 function SelectorFields(props: {
   name: string;
@@ -210,13 +216,14 @@ function SelectorFields(props: {
         <Select
           label={`${props.name} event`}
           value={s.eid}
-          options={props.discovery?.events.map((e) => e.eid) ?? []}
+          options={[ALL_EVENTS, ...(props.discovery?.events.map((e) => e.eid) ?? [])]}
+          names={EVENT_NAMES}
           onChange={(eid) => props.onChange({ ...s, eid })}
         />
         <Text
           label={`${props.name} label`}
           value={s.label ?? ''}
-          placeholder={s.eid}
+          placeholder={EVENT_NAMES[s.eid] ?? s.eid}
           onCommit={(label) => props.onChange(clean({ ...s, label }) as Selector)}
         />
         {props.children}

@@ -216,6 +216,34 @@ describe('dashboard', { skip: SKIP }, () => {
     }
   });
 
+  test('builder: "All events" in the event picker is a $all series, named so, equal to the API', async () => {
+    const page = await open('#/insights?kind=trends');
+    const query = () => JSON.parse(new URLSearchParams(new URL(page.url()).hash.split('?')[1]).get('q') as string);
+    const picker = page.getByLabel('Series 1 event');
+    assert.equal(await picker.locator('option[value="$all"]').innerText(), 'All events');
+    await picker.selectOption({ label: 'All events' });
+    await page.getByLabel('Math').selectOption('dau');
+    const trend = query();
+    assert.deepEqual(trend.series, [{ eid: '$all', math: 'dau' }]);
+    const rows = page.getByTestId('insight-result').locator('tbody tr');
+    await rows.first().waitFor({ timeout: 60_000 });
+    const answer = await api<{ series: { label: string; data: number[] }[] }>('/api/insights/trends', trend);
+    const first = await rows.first().locator('td').allInnerTexts();
+    assert.equal(answer.series[0].label, 'All events');
+    assert.ok(first[0].includes('All events'), first[0]);
+    assert.deepEqual(
+      first.slice(1, -1),
+      answer.series[0].data.map((v) => v.toLocaleString('en-US')),
+    );
+    // Every event counts at least the actors that page views alone count, day by day.
+    const views = await api<{ series: { data: number[] }[] }>('/api/insights/trends', {
+      ...trend,
+      series: [{ eid: 'IMPRESSION', math: 'dau' }],
+    });
+    assert.ok(answer.series[0].data.every((n, i) => n >= views.series[0].data[i]));
+    await page.close();
+  });
+
   test('builder: a trend, a funnel and a retention query built from the form land in the URL and equal the API', async () => {
     const page = await open('#/insights?kind=trends');
     const query = () => JSON.parse(new URLSearchParams(new URL(page.url()).hash.split('?')[1]).get('q') as string);

@@ -5,14 +5,15 @@
  * (server analytics/home.ts); each figure equals the answer of the insight `homeQueries` gives it.
  */
 import type { FailedSummary, FunnelsResult, SessionsAnswer } from './answers.js';
-import type {
-  DateRange,
-  EventSelector,
-  FunnelsQuery,
-  HomeParams,
-  PropertyFilter,
-  SessionsQuery,
-  TrendsQuery,
+import {
+  ALL_EVENTS,
+  type DateRange,
+  type EventSelector,
+  type FunnelsQuery,
+  type HomeParams,
+  type PropertyFilter,
+  type SessionsQuery,
+  type TrendsQuery,
 } from './schemas.js';
 
 const step = (eid: string, property: string, value: string): EventSelector => ({
@@ -75,7 +76,7 @@ export function homeQueries(params: HomeParams): HomeQueries {
   const flow = HOME_FLOWS[params.flow ?? DEFAULT_FLOW] ?? HOME_FLOWS[DEFAULT_FLOW];
   return {
     active: {
-      series: (['dau', 'wau', 'mau'] as const).map((math) => ({ eid: 'IMPRESSION', math, label: math.toUpperCase() })),
+      series: (['dau', 'wau', 'mau'] as const).map((math) => ({ eid: ALL_EVENTS, math, label: math.toUpperCase() })),
       ...daily,
     },
     sessions: {

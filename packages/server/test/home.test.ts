@@ -145,11 +145,13 @@ describe('GET /api/home', () => {
   });
 });
 
-test('DAU/WAU/MAU from runs of active days equal the trends insight (random actors and days)', async () => {
+test('DAU/WAU/MAU from runs of active days equal the trends insight (random actors, events and days)', async () => {
   const now = Date.parse('2024-03-31T12:00:00Z');
   const visit = fc.record({
     // f:x:a is actor a by Sunbird's federated-id rule (events.actor_key): counted as a.
     actor: fc.constantFrom('a', 'b', 'c', 'd', 'f:x:a'),
+    // Any event makes its actor active, a server-side LOG too.
+    eid: fc.constantFrom('IMPRESSION', 'INTERACT', 'LOG'),
     day: fc.integer({ min: 0, max: 75 }),
     hour: fc.integer({ min: 0, max: 23 }),
   });
@@ -161,7 +163,7 @@ test('DAU/WAU/MAU from runs of active days equal the trends insight (random acto
       async (visits, from, timezone) => {
         const f = await fixtureStore(
           visits.map((v) => ({
-            eid: 'IMPRESSION',
+            eid: v.eid,
             actor: v.actor,
             at: new Date(now - v.day * 86_400_000 - v.hour * 3_600_000).toISOString(),
             edata: { type: 'view', pageid: 'home' },
@@ -181,6 +183,23 @@ test('DAU/WAU/MAU from runs of active days equal the trends insight (random acto
     ),
     { numRuns: 25 },
   );
+  // By hand: a actor with page views on 30 March, b with only a click on 31 March: one active actor each day.
+  const f = await fixtureStore([
+    { eid: 'IMPRESSION', actor: 'a', at: '2024-03-30T10:00:00Z', edata: { type: 'view', pageid: 'home' } },
+    { eid: 'INTERACT', actor: 'b', at: '2024-03-31T10:00:00Z', edata: { type: 'click', id: 'x' } },
+  ]);
+  try {
+    const home = await runHome(f.store, { from: '-2d' }, now);
+    assert.deepEqual(
+      [home.active.dau, home.active.wau],
+      [
+        [0, 1, 1],
+        [0, 1, 2],
+      ],
+    );
+  } finally {
+    await f.close();
+  }
 });
 
 test('events.edata_size: loaded and migrated as the JSON reading of edata.size reads it, whatever was sent', async () => {

@@ -2,7 +2,7 @@
  * The home page's figures (GET /api/home, @telemetry/query home.ts) in one statement over events,
  * of three narrow scans: the seven eids the page counts, grouped once (counts, the rating sum, the
  * top pages and interactions); searches with no result (the edata_size column, never raw); and
- * each actor's days with a page view (30 days further back for MAU), from which DAU/WAU/MAU are
+ * each actor's days with any event (30 days further back for MAU), from which DAU/WAU/MAU are
  * the days each active day covers until the next — one row per active day instead of one per day
  * of each window. The sessions figure reads the summaries table and the key flow runs the funnel
  * insight, beside it; the data-quality summary reads failed_events.
@@ -53,7 +53,8 @@ export function buildHome(params: HomeParams, now: number): { sql: string; value
   // edata_size is the JSON reading of edata.size kept as a column (migration 13): the filter of the searches
   // trend's zero-result series without reading raw.
   const zero = `${selectorSql({ eid: 'SEARCH' }, p)} AND edata_size = 0 AND ${inRange}`;
-  const impression = `${selectorSql({ eid: 'IMPRESSION' }, p)} AND ${ENTITY_COLUMNS.actor} IS NOT NULL
+  // Active means any event, as the active trend's `$all` series counts (docs/analytics.md, All events).
+  const active = `${ENTITY_COLUMNS.actor} IS NOT NULL
     AND ets >= ${p.int(range.from - WINDOWS[2] * DAY)} AND ets < ${to} AND ${filters}`;
   // An actor counts on day b for window w when active on a day in (b - w, b]: each active day d covers
   // [d, min(d + w, next active day)), so the covers of one actor never overlap and add up.
@@ -65,7 +66,7 @@ export function buildHome(params: HomeParams, now: number): { sql: string; value
     FROM (SELECT ${kind} AS k, g, sum(n) AS n, sum(x) AS x FROM by_eid GROUP BY 1, 2) AS kinds
     QUALIFY k > 1 OR row_number() OVER (PARTITION BY k ORDER BY n DESC, g) <= ${p.int(HOME_TOP)}),
   days AS (SELECT DISTINCT ${ENTITY_COLUMNS.actor} AS e, ${bucketOfSql('day', 'ets', range, p)} AS d
-    FROM events WHERE ${impression}),
+    FROM events WHERE ${active}),
   covers AS (SELECT d, lead(d) OVER (PARTITION BY e ORDER BY d) AS next FROM days)
 SELECT 'count' AS section, k AS key, g, n, x, total FROM groups
 UNION ALL SELECT 'zero', 3, NULL, count(*), NULL, NULL FROM events WHERE ${zero}

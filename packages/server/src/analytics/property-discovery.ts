@@ -6,6 +6,7 @@
 import { CDATA_PREFIX, knownProperties, type PropertyType, resolveProperty } from '@telemetry/query';
 import type { Store } from '../store/store.js';
 import { dialectFor, SqlParams } from './dialect/index.js';
+import { selectorSql } from './filters.js';
 import { propertyText } from './properties.js';
 
 const DAY = 86_400_000;
@@ -42,7 +43,10 @@ export async function discoverProperties(store: Store, options: DiscoveryOptions
   };
 }
 
-/** The most frequent values of one property (optionally within one eid), most frequent first. */
+/**
+ * The most frequent values of one property, most frequent first; `eid` narrows them to the events an insight's
+ * selector of that eid matches (its PostHog equivalents too; `$all`: every event).
+ */
 export async function topValues(
   store: Store,
   path: string,
@@ -53,7 +57,7 @@ export async function topValues(
   const p = new SqlParams(dialectFor(store.dialect));
   const since = p.int((options.now ?? Date.now()) - (options.days ?? 30) * DAY);
   const value = ref.kind === 'tags' ? p.dialect.expandList('tags') : propertyText(ref, p);
-  const eid = options.eid ? ` AND eid = ${p.str(options.eid)}` : '';
+  const eid = options.eid ? ` AND ${selectorSql({ eid: options.eid }, p)}` : '';
   const sql = `SELECT v, count(*) AS n FROM (SELECT ${value} AS v FROM events WHERE ets >= ${since}${eid}) AS vals
     WHERE v IS NOT NULL GROUP BY v ORDER BY n DESC, v LIMIT ${p.int(options.limit ?? 20)}`;
   const result = await store.query(sql, p.values);

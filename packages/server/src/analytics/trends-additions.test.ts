@@ -36,10 +36,10 @@ test('an "all events" series counts every event, and its unique actors', async (
     ],
   });
   assert.deepEqual(
-    r.series.map((s) => s.data),
+    r.series.map((s) => [s.label, s.data]),
     [
-      [8, 1],
-      [3, 1],
+      ['all', [8, 1]],
+      ['All events', [3, 1]],
     ],
   );
 });

@@ -6,6 +6,7 @@
  * a formula over the series and each line's value over the whole range (`aggregate: "range"`).
  */
 import {
+  ALL_EVENTS,
   bucketLabel,
   bucketsOf,
   evaluateFormula,
@@ -171,13 +172,15 @@ export function shape(
   const series: TrendsLine[] = [];
   query.series.forEach((s, i) => {
     const math = s.math ?? 'total';
+    // An unlabelled series is named by its eid; `$all` by what it means, as PostHog names it.
+    const label = s.label ?? (s.eid === ALL_EVENTS ? 'All events' : s.eid);
     const empty = ZERO_WHEN_EMPTY.includes(math) ? 0 : null;
     const lines = new Map<string | null, TrendsLine>();
     for (const [si, b, k, v] of rows as [number, number, string | null, number | null][]) {
       if (si !== i || !index.has(Number(b))) continue;
       let line = lines.get(k);
       if (!line) {
-        line = { label: s.label ?? s.eid, eid: s.eid, math, data: buckets.map(() => empty) };
+        line = { label, eid: s.eid, math, data: buckets.map(() => empty) };
         if (query.breakdown)
           Object.assign(
             line,
@@ -187,7 +190,7 @@ export function shape(
       }
       line.data[index.get(Number(b)) as number] = v === null ? empty : Number(v);
     }
-    if (lines.size === 0) lines.set('', { label: s.label ?? s.eid, eid: s.eid, math, data: buckets.map(() => empty) });
+    if (lines.size === 0) lines.set('', { label, eid: s.eid, math, data: buckets.map(() => empty) });
     if (wholeRows)
       for (const [k, line] of lines) {
         const row = wholeRows.find((r) => Number(r[0]) === i && r[2] === k);
