@@ -1,6 +1,7 @@
 /** Server configuration: every setting, its environment variable and its default, in one place. */
 import path from 'node:path';
 import { DEFAULT_CLOCK_SKEW_MS } from './ingest/clock-skew.js';
+import { checkStoreUrl } from './store/open-store.js';
 import { ACTOR_KEY_RULES, type ActorKeyRule } from './store/store.js';
 
 export interface Config {
@@ -10,6 +11,11 @@ export interface Config {
   host: string;
   /** Where the database, spool and other state live. Env TELEMETRY_DATA_DIR. Default ./data. */
   dataDir: string;
+  /**
+   * Which store holds the events, as a URL (store/open-store.ts): `duckdb:` is telemetry.duckdb in the data
+   * directory, `duckdb:<path>` a database file elsewhere. Env TELEMETRY_STORE. Default `duckdb:`.
+   */
+  store: string;
   /** Bearer token for reading (/api/*). Env TELEMETRY_ADMIN_TOKEN. Default unset: reads are open. */
   adminToken?: string;
   /** Comma-separated write keys for ingestion. Env TELEMETRY_WRITE_KEYS. Default unset: ingestion is open. */
@@ -196,6 +202,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     port: env.PORT ? parsePort(env.PORT, 'PORT') : 8080,
     host: env.HOST || '127.0.0.1',
     dataDir: path.resolve(env.TELEMETRY_DATA_DIR || './data'),
+    store: env.TELEMETRY_STORE || 'duckdb:',
     adminToken: env.TELEMETRY_ADMIN_TOKEN || undefined,
     writeKeys: (env.TELEMETRY_WRITE_KEYS ?? '')
       .split(',')
@@ -241,6 +248,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   // A rejected event is spooled whole; the loader reads spool lines of at most 17 MB.
   if (config.maxInflatedBytes > MAX_INFLATED_BYTES) {
     throw new Error(`TELEMETRY_MAX_INFLATED_BYTES may be at most ${MAX_INFLATED_BYTES} (16 MB)`);
+  }
+  try {
+    checkStoreUrl(config.store);
+  } catch (error) {
+    throw new Error(`TELEMETRY_STORE: ${(error as Error).message}`);
   }
   if (!ACTOR_KEY_RULES.includes(config.actorKey)) {
     throw new Error(`TELEMETRY_ACTOR_KEY must be ${ACTOR_KEY_RULES.join(' or ')}, got "${config.actorKey}"`);

@@ -38,6 +38,7 @@ export type ServerOptions = Partial<Config>;
 export async function openCollector(config: Config) {
   const spoolDir = path.join(config.dataDir, 'spool');
   const store = await openStore({
+    url: config.store,
     dataDir: config.dataDir,
     spoolDir,
     actorKey: config.actorKey,

@@ -8,7 +8,8 @@ const HELP = `usage: telemetry forward-retry [--limit N] [--timeout S] [--url ht
 
 Sends the events PostHog refused (the forward_dead_letters table) to PostHog again, oldest first: those it takes
 now leave the table, the others stay with its new answer. Prints {"retried","delivered","refused","untried"}.
-Without --url the store in TELEMETRY_DATA_DIR is opened directly (stop the server first), the forwarder's
+Without --url the store TELEMETRY_STORE names (default: in TELEMETRY_DATA_DIR) is opened directly (stop the server
+first), the forwarder's
 settings come from the environment (TELEMETRY_FORWARD_POSTHOG_*), and the work is bounded: at most --limit events
 (default 10000) for at most --timeout seconds (default 300; while PostHog answers 429/5xx or cannot be reached
 the batch is retried with backoff until then, and events not tried in time stay as they were: "untried").
@@ -52,7 +53,7 @@ export async function forwardRetryCommand(argv: string[]): Promise<number> {
     if (!response.ok) throw new Error(`HTTP ${response.status}: ${JSON.stringify(result)}`);
   } else {
     if (!config.forwardPostHog) throw new Error('set TELEMETRY_FORWARD_POSTHOG_HOST and _KEY to say where to send');
-    const store = await openStore({ dataDir: config.dataDir });
+    const store = await openStore({ url: config.store, dataDir: config.dataDir });
     try {
       const forwarder = new Forwarder(store, {
         ...config.forwardPostHog,

@@ -6,7 +6,8 @@ import type { QueryResult } from '../store/store.js';
 
 const HELP = `usage: telemetry sql [--json] [--url http://127.0.0.1:8080] "SELECT …"
 
-Without --url the store in TELEMETRY_DATA_DIR is opened directly (stop the server first, or use --url).
+Without --url the store TELEMETRY_STORE names (default: telemetry.duckdb in TELEMETRY_DATA_DIR) is opened
+directly (stop the server first, or use --url).
 With --url the query goes to that server's /api/sql (TELEMETRY_ADMIN_TOKEN is sent when set).
 `;
 
@@ -70,7 +71,7 @@ export async function sqlCommand(argv: string[]): Promise<number> {
     if (!response.ok) throw new Error(body.params?.errmsg ?? `HTTP ${response.status}`);
     result = body;
   } else {
-    const store = await openStore({ dataDir: config.dataDir });
+    const store = await openStore({ url: config.store, dataDir: config.dataDir });
     try {
       result = await store.readOnlyQuery(query, {
         maxRows: config.sqlMaxRows,

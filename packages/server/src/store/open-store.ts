@@ -51,12 +51,24 @@ export function parseStoreUrl(url: string): { scheme: string; location: string }
 }
 
 /**
+ * Checks a store URL without opening anything (a setting is refused at start, not at first use).
+ * @throws Error on a URL without a scheme or with a scheme no adapter serves (STORE_SCHEMES)
+ */
+export function checkStoreUrl(url: string): void {
+  const { scheme } = parseStoreUrl(url);
+  if (!(STORE_SCHEMES as readonly string[]).includes(scheme))
+    throw new Error(`unknown store "${scheme}:" in "${url}"; known: ${STORE_SCHEMES.map((s) => `${s}:`).join(', ')}`);
+}
+
+/**
  * Opens (and migrates) the store the options name; close it with `store.close()`.
  * @throws Error on a URL without a scheme or with a scheme no adapter serves (STORE_SCHEMES)
  * @throws StoreError STORE_LOCKED when another process holds the database, STORE_UNAVAILABLE when it cannot be opened
  */
 export async function openStore(options: OpenStoreOptions = {}): Promise<Store> {
-  const { scheme, location } = parseStoreUrl(options.url ?? 'duckdb:');
+  const url = options.url ?? 'duckdb:';
+  checkStoreUrl(url);
+  const { scheme, location } = parseStoreUrl(url);
   switch (scheme) {
     case 'duckdb':
       return openDuckDBStore({
@@ -68,8 +80,6 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
         backfillRows: options.duckdb?.backfillRows,
       });
     default:
-      throw new Error(
-        `unknown store "${scheme}:" in "${options.url}"; known: ${STORE_SCHEMES.map((s) => `${s}:`).join(', ')}`,
-      );
+      throw new Error(`no adapter for "${scheme}:"`); // unreachable: checkStoreUrl knows the schemes
   }
 }
