@@ -39,6 +39,25 @@ describe('a collector with an admin token and a 3-row SQL limit', () => {
     assert.equal((await fetch(`${server.url}/api/events?token=nope`)).status, 403);
   });
 
+  test('a repeated query parameter is a 400 naming it, on every read route, never a 500 or a silent empty answer', async () => {
+    for (const path of [
+      '/api/events?eid=IMPRESSION&eid=INTERACT',
+      '/api/events?actor=a&actor=b',
+      '/api/events/live?sid=a&sid=b',
+      '/api/failed-events?reason=a&reason=b',
+      '/api/properties?property=edata.pageid&eid=IMPRESSION&eid=IMPRESSION',
+      '/api/properties?property=edata.pageid&property=edata.id',
+    ]) {
+      const response = await fetch(`${server.url}${path}`, { headers: auth });
+      assert.equal(response.status, 400, path);
+      const { params } = (await response.json()) as { params: { err: string; errmsg: string } };
+      const name = [...new URL(path, server.url).searchParams.keys()].find((k, i, all) => all.indexOf(k) !== i);
+      assert.deepEqual([params.err, params.errmsg], ['QUERY_INVALID', `${name}: given more than once`], path);
+    }
+    // Two tokens in the query string are not a token.
+    assert.equal((await fetch(`${server.url}/api/events?token=${TOKEN}&token=${TOKEN}`)).status, 401);
+  });
+
   test('/metrics counts received, stored, duplicate and rejected events and duplicate batches', async () => {
     const events = [interact({ mid: 'met-1' }), interact({ mid: 'met-1' }), { eid: 'INTERACT', mid: 'met-bad' }];
     const batch = { id: 'api.sunbird.telemetry', ver: '3.0', params: { msgid: 'met-batch' }, events };

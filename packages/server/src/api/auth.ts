@@ -19,7 +19,8 @@ export function same(a: string, b: string): boolean {
 
 /** The token a request carries: `Authorization: Bearer <token>`, else `?token=` (EventSource cannot set headers). */
 function tokenOf(request: FastifyRequest): string | undefined {
-  return bearer(request) ?? (request.query as Record<string, string> | undefined)?.token;
+  const token = (request.query as Record<string, unknown> | undefined)?.token;
+  return bearer(request) ?? (typeof token === 'string' ? token : undefined);
 }
 
 /**

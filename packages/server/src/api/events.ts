@@ -18,6 +18,7 @@ import { discoverProperties, topValues } from '../analytics/property-discovery.j
 import type { AppContext, RouteGroup } from '../app.js';
 import { requireAdmin } from './auth.js';
 import { ApiError } from './errors.js';
+import { singleValues } from './query-string.js';
 import { readStore } from './read-bounds.js';
 import { eventMessageId, sseMessage } from './sse.js';
 
@@ -66,7 +67,7 @@ export function eventJson(e: Pick<StoredEvent, 'syncts' | 'mid' | 'raw'>): strin
 
 /** Streams events as they are loaded: the tail looks again on each loader notification. */
 async function liveTail(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-  const q = request.query as Query;
+  const q = singleValues(request);
   const filters = filtersOf(q);
   if (openTails >= MAX_TAILS) throw new ApiError('STORE_UNAVAILABLE', 'too many live tails open; retry later');
   let since = q.since ? int(q, 'since', 0, Number.MAX_SAFE_INTEGER, 0) : await latestSyncts(readStore(ctx, reply));
@@ -126,7 +127,7 @@ export const eventsRoutes: RouteGroup = (app, ctx) => {
   const auth = { onRequest: requireAdmin(ctx.config.adminToken) };
 
   app.get('/api/events', auth, async (request, reply) => {
-    const q = request.query as Query;
+    const q = singleValues(request);
     const page = await listEvents(readStore(ctx, reply), {
       filters: filtersOf(q),
       before: cursorOf(q, CURSORS.events),
@@ -140,7 +141,7 @@ export const eventsRoutes: RouteGroup = (app, ctx) => {
   app.get('/api/events/live', auth, (request, reply) => liveTail(ctx, request, reply));
 
   app.get('/api/failed-events', auth, async (request, reply) => {
-    const q = request.query as Query;
+    const q = singleValues(request);
     return listFailedEvents(readStore(ctx, reply), {
       reason: q.reason,
       before: cursorOf(q, CURSORS.failed),
@@ -149,7 +150,7 @@ export const eventsRoutes: RouteGroup = (app, ctx) => {
   });
 
   app.get('/api/properties', auth, async (request, reply) => {
-    const q = request.query as Query;
+    const q = singleValues(request);
     const days = int(q, 'days', 1, 3660, 30);
     const store = readStore(ctx, reply);
     if (!q.property) return discoverProperties(store, { days });

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { same } from '../../api/auth.js';
 import { ApiError } from '../../api/errors.js';
+import { singleValues } from '../../api/query-string.js';
 import type { RouteGroup } from '../../app.js';
 import type { Config } from '../../config.js';
 import type { IngestResult } from '../collector.js';
@@ -113,7 +114,7 @@ export const posthogRoutes: RouteGroup = (app, ctx) => {
 
   const capture = (legacy: boolean, engage: boolean) => async (request: FastifyRequest, reply: FastifyReply) => {
     const started = performance.now();
-    const query = (request.query ?? {}) as Record<string, string | undefined>;
+    const query = singleValues(request);
     const text = await decodePostHogPayload(
       {
         body: request.body as Buffer | undefined,
