@@ -1,7 +1,7 @@
 /** Server configuration: every setting, its environment variable and its default, in one place. */
 import path from 'node:path';
 import { DEFAULT_CLOCK_SKEW_MS } from './ingest/clock-skew.js';
-import { checkStoreUrl } from './store/open-store.js';
+import { resolveStoreUrl } from './store/open-store.js';
 import { ACTOR_KEY_RULES, type ActorKeyRule } from './store/store.js';
 
 export interface Config {
@@ -13,7 +13,8 @@ export interface Config {
   dataDir: string;
   /**
    * Which store holds the events, as a URL (store/open-store.ts): `duckdb:` is telemetry.duckdb in the data
-   * directory, `duckdb:<path>` a database file elsewhere. Env TELEMETRY_STORE. Default `duckdb:`.
+   * directory, `duckdb:<path>` a database file elsewhere (relative to the working directory). Env TELEMETRY_STORE.
+   * Default `duckdb:`. Refused at start: a URL resolveStoreUrl refuses, and `duckdb::memory:`.
    */
   store: string;
   /** Bearer token for reading (/api/*). Env TELEMETRY_ADMIN_TOKEN. Default unset: reads are open. */
@@ -249,11 +250,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (config.maxInflatedBytes > MAX_INFLATED_BYTES) {
     throw new Error(`TELEMETRY_MAX_INFLATED_BYTES may be at most ${MAX_INFLATED_BYTES} (16 MB)`);
   }
+  let storeFile: string;
   try {
-    checkStoreUrl(config.store);
+    storeFile = resolveStoreUrl(config.store, config.dataDir).file;
   } catch (error) {
     throw new Error(`TELEMETRY_STORE: ${(error as Error).message}`);
   }
+  // What the collector acknowledges must outlive the process (the spool is emptied into the store).
+  if (storeFile === ':memory:')
+    throw new Error('TELEMETRY_STORE: duckdb::memory: loses every event at exit (tests only)');
   if (!ACTOR_KEY_RULES.includes(config.actorKey)) {
     throw new Error(`TELEMETRY_ACTOR_KEY must be ${ACTOR_KEY_RULES.join(' or ')}, got "${config.actorKey}"`);
   }

@@ -11,15 +11,18 @@ import { interact, tempDir } from './helpers.js';
 
 const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/cli.ts');
 
-/** Runs `telemetry …args` in a child process on `dataDir`: the commands write to the process's stdout. */
-function run(dataDir: string, ...args: string[]): { code: number; out: string; err: string } {
+/** Runs `telemetry …args` in a child process with `env` added: the commands write to the process's stdout. */
+function runWith(env: Record<string, string>, ...args: string[]): { code: number; out: string; err: string } {
   const child = spawnSync(process.execPath, ['--conditions=development', '--import', 'tsx', CLI, ...args], {
-    env: { ...process.env, TELEMETRY_DATA_DIR: dataDir },
+    env: { ...process.env, ...env },
     encoding: 'utf8',
     timeout: 120_000,
   });
   return { code: child.status ?? -1, out: child.stdout, err: child.stderr };
 }
+
+/** Runs `telemetry …args` on `dataDir`. */
+const run = (dataDir: string, ...args: string[]) => runWith({ TELEMETRY_DATA_DIR: dataDir }, ...args);
 
 test('import: loose events one per line are stored like a batch, duplicates across lines counted once', async () => {
   const dir = tempDir('import-loose-');
@@ -60,19 +63,28 @@ test('sql: a table on the store file, the read-only rules, and --help', async ()
   assert.match(run(dataDir, 'sql', '--json', 'SELECT count(*) AS n FROM events').out, /"rows":\[\[1\]\]/);
   const help = run(dataDir, 'sql', '--help');
   assert.deepEqual([help.code, /^usage: telemetry sql/.test(help.out)], [0, true]);
+  // A mistyped data directory is no store: said so, and nothing is created there.
+  const typo = path.join(dataDir, 'typo');
+  const missing = run(typo, 'sql', 'SELECT 1');
+  assert.notEqual(missing.code, 0);
+  assert.match(missing.err, new RegExp(`no store at ${path.join(typo, 'telemetry.duckdb')}`));
+  assert.ok(!fs.existsSync(typo));
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
-test('simulate --data-dir loads what its ground truth counts', async () => {
+test('simulate --data-dir loads what its ground truth counts, into the store TELEMETRY_STORE names', async () => {
   const dir = tempDir('simulate-cmd-');
   const dataDir = path.join(dir, 'data');
+  const env = { TELEMETRY_DATA_DIR: dataDir, TELEMETRY_STORE: `duckdb:${path.join(dir, 'elsewhere.duckdb')}` };
   const truthFile = path.join(dir, 'truth.json');
-  const { code } = run(dataDir, 'simulate', '--events', '300', '--days', '3', '--seed', '7', '--truth', truthFile);
-  assert.equal(code, 0);
+  const args = ['--events', '300', '--days', '3', '--seed', '7', '--truth', truthFile];
+  assert.equal(runWith(env, 'simulate', ...args).code, 0);
+  assert.ok(fs.existsSync(path.join(dir, 'elsewhere.duckdb')));
+  assert.ok(!fs.existsSync(path.join(dataDir, 'telemetry.duckdb')), 'the data directory keeps only the spool');
   const { truth } = JSON.parse(fs.readFileSync(truthFile, 'utf8')) as { truth: { events: number; invalid: number } };
   assert.ok(truth.events >= 300);
-  const { out } = run(
-    dataDir,
+  const { out } = runWith(
+    env,
     'sql',
     '--json',
     'SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM failed_events)',
@@ -119,10 +131,10 @@ test('serve: --port, --host and --data-dir override the environment; a bad port 
     const timer = setTimeout(() => reject(new Error(`serve did not start: ${out}`)), 120_000);
     child.stdout.on('data', (chunk: Buffer) => {
       out += chunk;
-      const found = /collecting on (http:\/\/127\.0\.0\.1:\d+)\/v1\/telemetry \(data in (.*)\)/.exec(out);
+      const found = /collecting on (http:\/\/127\.0\.0\.1:\d+)\/v1\/telemetry \(data in (.*); store (.*)\)/.exec(out);
       if (found) {
         clearTimeout(timer);
-        assert.equal(found[2], dataDir);
+        assert.deepEqual(found.slice(2), [dataDir, path.join(dataDir, 'telemetry.duckdb')]);
         resolve(found[1]);
       }
     });

@@ -53,7 +53,7 @@ export async function forwardRetryCommand(argv: string[]): Promise<number> {
     if (!response.ok) throw new Error(`HTTP ${response.status}: ${JSON.stringify(result)}`);
   } else {
     if (!config.forwardPostHog) throw new Error('set TELEMETRY_FORWARD_POSTHOG_HOST and _KEY to say where to send');
-    const store = await openStore({ url: config.store, dataDir: config.dataDir });
+    const store = await openStore({ url: config.store, dataDir: config.dataDir, mustExist: true });
     try {
       const forwarder = new Forwarder(store, {
         ...config.forwardPostHog,

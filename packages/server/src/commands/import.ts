@@ -16,8 +16,8 @@ const HELP = `usage: telemetry import [options] FILE
 
 FILE holds one JSON value per line: a Sunbird batch {"params":{"msgid"},"events":[…]} or one V3 event.
 Events are checked, de-duplicated and stored exactly as the collector does; invalid events go to
-failed_events. Without --url the store in TELEMETRY_DATA_DIR (./data) is opened directly: stop the
-server first (the store is one file, one process).
+failed_events. Without --url the store TELEMETRY_STORE names (default: telemetry.duckdb in TELEMETRY_DATA_DIR,
+./data) is opened directly: stop the server first (the store is one file, one process).
 
   --url URL         send to a running server instead (POST URL/v1/telemetry; sends the first key of
                     TELEMETRY_WRITE_KEYS when set)

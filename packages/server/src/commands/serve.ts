@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parsePort } from '../config.js';
 import { type ServerOptions, startServer } from '../server.js';
+import { resolveStoreUrl } from '../store/open-store.js';
 
 const HELP = `usage: telemetry serve [--port N] [--host ADDR] [--data-dir DIR]
 
@@ -48,7 +49,10 @@ export async function serveCommand(argv: string[]): Promise<number> {
   }
   const server = await startServer(options);
   for (const warning of server.warnings) process.stderr.write(`telemetry: warning: ${warning}\n`);
-  process.stdout.write(`telemetry: collecting on ${server.url}/v1/telemetry (data in ${server.config.dataDir})\n`);
+  const { file } = resolveStoreUrl(server.config.store, server.config.dataDir);
+  process.stdout.write(
+    `telemetry: collecting on ${server.url}/v1/telemetry (data in ${server.config.dataDir}; store ${file})\n`,
+  );
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);

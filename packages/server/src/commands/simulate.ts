@@ -27,8 +27,9 @@ The same options, --start and seed give the same events, up to the wall clock. S
   --start DATE      first day, UTC, YYYY-MM-DD (default: days - 1 days before today)
   --seed N          PRNG seed (default 42)
   --params FILE     JSON with any simulation parameter (see docs/simulator.md); flags win
-  --data-dir DIR    fast path: load into this data directory (default TELEMETRY_DATA_DIR or ./data);
-                    the server must not be running on it
+  --data-dir DIR    fast path: load into this data directory (default TELEMETRY_DATA_DIR or ./data),
+                    into the store TELEMETRY_STORE names (default its telemetry.duckdb); the server must
+                    not be running on it
   --url URL         HTTP mode: POST batches to URL/v1/telemetry instead (sends the first key of
                     TELEMETRY_WRITE_KEYS, the server's variable, when set)
   --concurrency N   HTTP requests in flight (default 4)
@@ -105,9 +106,10 @@ export async function simulateCommand(argv: string[]): Promise<number> {
       `(${Math.round(sent.eventsPerSecond)} events/s): stored ${sent.stored}, duplicates ${sent.duplicates}, ` +
       `rejected ${sent.rejected}`;
   } else {
-    const dataDir = path.resolve(values['data-dir'] ?? loadConfig().dataDir);
+    const config = loadConfig();
+    const dataDir = path.resolve(values['data-dir'] ?? config.dataDir);
     const spoolDir = spoolDirOf(dataDir);
-    const store = await openStore({ dataDir, spoolDir });
+    const store = await openStore({ url: config.store, dataDir, spoolDir });
     let streams = 0;
     let summarizeSeconds = 0;
     try {

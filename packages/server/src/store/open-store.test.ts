@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import { eventually, interact, postBatch, sql, startTestServer } from '../../test/helpers.js';
 import { tempDir } from '../../test/temp-dir.js';
 import { loadConfig } from '../config.js';
-import { DATABASE_FILE, openStore, parseStoreUrl } from './open-store.js';
+import { DATABASE_FILE, openStore, resolveStoreUrl } from './open-store.js';
+import { StoreError } from './store.js';
 
 test('openStore: duckdb: alone is telemetry.duckdb in the data directory', async () => {
   const dataDir = tempDir('open-store-');
@@ -34,7 +35,35 @@ test('openStore: a URL without a scheme, or with one no adapter serves, is refus
     message: 'unknown store "clickhouse:" in "clickhouse://127.0.0.1:8123/telemetry"; known: duckdb:',
   });
   await assert.rejects(openStore({ url: './data/telemetry.duckdb' }), /has no scheme/);
-  assert.deepEqual(parseStoreUrl('DuckDB:/tmp/x.duckdb'), { scheme: 'duckdb', location: '/tmp/x.duckdb' });
+  assert.deepEqual(resolveStoreUrl('DuckDB:/tmp/x.duckdb'), { scheme: 'duckdb', file: '/tmp/x.duckdb' });
+});
+
+test('resolveStoreUrl: a DuckDB location is a local file path, relative to the working directory; nothing else', () => {
+  assert.deepEqual(resolveStoreUrl('duckdb:', '/srv/data'), { scheme: 'duckdb', file: `/srv/data/${DATABASE_FILE}` });
+  assert.deepEqual(resolveStoreUrl('duckdb:x/t.duckdb'), { scheme: 'duckdb', file: path.resolve('x/t.duckdb') });
+  assert.deepEqual(resolveStoreUrl('duckdb::memory:'), { scheme: 'duckdb', file: ':memory:' });
+  // DuckDB would read these as remote files, extensions, or paths nobody meant (/x at the root, ./~, a "?" name).
+  for (const url of [
+    'duckdb://x/t.duckdb',
+    'duckdb:~/t.duckdb',
+    'duckdb:/tmp/t.duckdb?threads=4',
+    'duckdb:md:mydb',
+    'duckdb:s3://bucket/t.duckdb',
+    'duckdb:file:/tmp/t.duckdb',
+    'duckdb:HTTPS://example.org/t.duckdb',
+  ])
+    assert.throws(() => resolveStoreUrl(url), /is not a local file path/, url);
+});
+
+test('openStore with mustExist: no store there is STORE_UNAVAILABLE, and nothing is created', async () => {
+  const missing = path.join(tempDir('open-store-missing-'), 'nope', DATABASE_FILE);
+  await assert.rejects(openStore({ url: `duckdb:${missing}`, mustExist: true }), (error) => {
+    assert.ok(error instanceof StoreError);
+    assert.equal(error.code, 'STORE_UNAVAILABLE');
+    assert.equal(error.message, `no store at ${missing} (start the server once, or load data into it)`);
+    return true;
+  });
+  assert.ok(!fs.existsSync(path.dirname(missing)));
 });
 
 test('TELEMETRY_STORE: the server keeps its events in the store it names; a bad one is refused at start by name', async () => {
@@ -43,6 +72,13 @@ test('TELEMETRY_STORE: the server keeps its events in the store it names; a bad 
     message: 'TELEMETRY_STORE: unknown store "clickhouse:" in "clickhouse://127.0.0.1:8123/telemetry"; known: duckdb:',
   });
   assert.throws(() => loadConfig({ TELEMETRY_STORE: 'telemetry.duckdb' }), /^Error: TELEMETRY_STORE: .*has no scheme/);
+  assert.throws(
+    () => loadConfig({ TELEMETRY_STORE: 'duckdb:md:x' }),
+    /^Error: TELEMETRY_STORE: .*not a local file path/,
+  );
+  assert.throws(() => loadConfig({ TELEMETRY_STORE: 'duckdb::memory:' }), {
+    message: 'TELEMETRY_STORE: duckdb::memory: loses every event at exit (tests only)',
+  });
 
   const elsewhere = path.join(tempDir('open-store-elsewhere-'), 'events.duckdb');
   const config = loadConfig({ TELEMETRY_STORE: `duckdb:${elsewhere}` });

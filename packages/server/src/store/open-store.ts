@@ -2,9 +2,10 @@
  * Opens the configured store: the one place outside `store/<engine>/` that names an adapter (../shared/DESIGN.md,
  * "Target layout"). Everything else holds a `Store` and never learns which engine answers.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { openDuckDBStore } from './duckdb/duckdb-store.js';
-import type { ActorKeyRule, Store } from './store.js';
+import { type ActorKeyRule, type Store, StoreError } from './store.js';
 
 /** The DuckDB database file in a data directory (`duckdb:` without a path). */
 export const DATABASE_FILE = 'telemetry.duckdb';
@@ -21,6 +22,8 @@ export interface OpenStoreOptions {
   url?: string;
   /** The data directory, for a URL without a location. Default: ./data. */
   dataDir?: string;
+  /** Refuse to create a store that does not exist yet (commands that only read or mend one). Default false. */
+  mustExist?: boolean;
   /** Directory holding spool segments: the only place the store may read files from. Default: none. */
   spoolDir?: string;
   /**
@@ -40,7 +43,7 @@ export interface OpenStoreOptions {
 }
 
 /** Where a store URL points: its scheme and the rest (empty for the default location). */
-export function parseStoreUrl(url: string): { scheme: string; location: string } {
+function parseStoreUrl(url: string): { scheme: string; location: string } {
   const colon = url.indexOf(':');
   if (colon < 1) {
     throw new Error(
@@ -50,36 +53,47 @@ export function parseStoreUrl(url: string): { scheme: string; location: string }
   return { scheme: url.slice(0, colon).toLowerCase(), location: url.slice(colon + 1) };
 }
 
+/** What a store URL names: the engine and, for DuckDB, its database file (absolute, or `:memory:`). */
+export interface StoreTarget {
+  scheme: (typeof STORE_SCHEMES)[number];
+  file: string;
+}
+
 /**
- * Checks a store URL without opening anything (a setting is refused at start, not at first use).
- * @throws Error on a URL without a scheme or with a scheme no adapter serves (STORE_SCHEMES)
+ * Reads a store URL against a data directory, opening nothing (so a setting is refused at start, not at first use).
+ * A DuckDB location is a plain local file path, relative to the working directory: DuckDB itself would read
+ * `md:`, `s3:` or `file:` as an extension or a remote file, and `//x`, `~/x` or `x?threads=4` as paths nobody meant.
+ * @throws Error on a URL without a scheme, with a scheme no adapter serves (STORE_SCHEMES), or with such a location
  */
-export function checkStoreUrl(url: string): void {
-  const { scheme } = parseStoreUrl(url);
-  if (!(STORE_SCHEMES as readonly string[]).includes(scheme))
+export function resolveStoreUrl(url: string, dataDir = './data'): StoreTarget {
+  const { scheme, location } = parseStoreUrl(url);
+  if (scheme !== 'duckdb')
     throw new Error(`unknown store "${scheme}:" in "${url}"; known: ${STORE_SCHEMES.map((s) => `${s}:`).join(', ')}`);
+  if (location === '') return { scheme, file: path.resolve(dataDir, DATABASE_FILE) };
+  if (location === ':memory:') return { scheme, file: location };
+  if (/^[a-z][a-z0-9+.-]+:|^\/\/|^~|[?#]/i.test(location))
+    throw new Error(
+      `the DuckDB location in "${url}" is not a local file path; write duckdb:<path>, e.g. duckdb:/var/lib/telemetry/telemetry.duckdb`,
+    );
+  return { scheme, file: path.resolve(location) };
 }
 
 /**
  * Opens (and migrates) the store the options name; close it with `store.close()`.
- * @throws Error on a URL without a scheme or with a scheme no adapter serves (STORE_SCHEMES)
- * @throws StoreError STORE_LOCKED when another process holds the database, STORE_UNAVAILABLE when it cannot be opened
+ * @throws Error on a URL resolveStoreUrl refuses
+ * @throws StoreError STORE_LOCKED when another process holds the database, STORE_UNAVAILABLE when it cannot be
+ *   opened, or (with `mustExist`) when there is no store there yet
  */
 export async function openStore(options: OpenStoreOptions = {}): Promise<Store> {
-  const url = options.url ?? 'duckdb:';
-  checkStoreUrl(url);
-  const { scheme, location } = parseStoreUrl(url);
-  switch (scheme) {
-    case 'duckdb':
-      return openDuckDBStore({
-        file: location === '' ? path.join(options.dataDir ?? './data', DATABASE_FILE) : location,
-        spoolDir: options.spoolDir,
-        actorKey: options.actorKey,
-        threads: options.duckdb?.threads,
-        memoryLimit: options.duckdb?.memoryLimit,
-        backfillRows: options.duckdb?.backfillRows,
-      });
-    default:
-      throw new Error(`no adapter for "${scheme}:"`); // unreachable: checkStoreUrl knows the schemes
-  }
+  const { file } = resolveStoreUrl(options.url ?? 'duckdb:', options.dataDir);
+  if (options.mustExist && file !== ':memory:' && !fs.existsSync(file))
+    throw new StoreError('STORE_UNAVAILABLE', `no store at ${file} (start the server once, or load data into it)`);
+  return openDuckDBStore({
+    file,
+    spoolDir: options.spoolDir,
+    actorKey: options.actorKey,
+    threads: options.duckdb?.threads,
+    memoryLimit: options.duckdb?.memoryLimit,
+    backfillRows: options.duckdb?.backfillRows,
+  });
 }
