@@ -69,7 +69,7 @@ function equals(a: string | null | undefined, b: string | null | undefined): boo
 }
 
 // SUM 15
-const interactTypes = [
+export const interactTypes = [
   'touch',
   'drag',
   'drop',

@@ -109,6 +109,12 @@ test('drain: a resumed stream whose new events are gone by the drain (erased) ke
       ['d2', 'home', 50, true],
       ['d3', 'home', 30, true],
     ]);
+    // Each resumes next time from its own last summarized event.
+    assert.deepEqual(await rows(store, `SELECT did, resume_ets - ${T0} FROM summary_state ORDER BY did`), [
+      ['d1', 40_000],
+      ['d2', 60_000],
+      ['d3', 40_000],
+    ]);
   } finally {
     await store.close();
   }

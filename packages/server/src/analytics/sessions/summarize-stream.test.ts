@@ -1,6 +1,7 @@
 /** Hand-computed summaries and page times on small streams (the traces are in the comments). */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { interactTypes } from '../../../test/oracle/sunbird-workflow-summary.js';
 import { summarizeStream } from './summarize-stream.js';
 import type { StreamEvent } from './types.js';
 
@@ -232,4 +233,20 @@ test('an event without actor, sid or env: its summary and page view name them as
     pages.map((p) => [p.actor_id, p.sid, p.env, p.pageid, p.time_spent]),
     [['', '', '', 'p1', 10]],
   );
+});
+
+test("interactions: exactly Sunbird's interact types count (Summary.interactTypes, the oracle's list), ignoring case", () => {
+  for (const type of [...interactTypes, 'DRAG', 'Submit', 'other', 'app', '', null]) {
+    const { summaries } = summarizeStream([
+      ev('START', 0, app),
+      ev('INTERACT', 10, { edata_type: type }),
+      ev('END', 20, app),
+    ]);
+    const expected = type !== null && interactTypes.includes(type.toLowerCase()) ? 1 : 0;
+    assert.deepEqual(
+      summaries.map((s) => s.interact_events_count),
+      [expected],
+      String(type),
+    );
+  }
 });
