@@ -49,6 +49,11 @@ test('unknown keys, wrong types and bad ranges are refused with their paths, nev
     reasons('paths', { dateRange: { from: '2024-05-10', to: '2024-05-01' } }),
     'dateRange: from must be before to',
   );
+  for (const at of ['startPoint', 'endPoint'])
+    assert.equal(
+      reasons('paths', { dateRange: {}, [at]: { event: { eid: '$all' } } }),
+      `${at}.event.eid: $all matches every event; a path point is a page or one kind of event`,
+    );
   assert.equal(
     reasons('lifecycle', { event: { eid: 'A' }, dateRange: { from: '-1y' }, interval: 'hour' }),
     'dateRange: spans more than 2000 hour intervals',

@@ -9,6 +9,7 @@ import { Value, type ValueError, ValueErrorType } from '@sinclair/typebox/value'
 import { parseFormula } from './formula.js';
 import { type PropertyRef, resolveProperty } from './properties.js';
 import {
+  ALL_EVENTS,
   type Breakdown,
   type DateRange,
   type EventSelector,
@@ -384,6 +385,12 @@ const paths: Resolver<'paths'> = (q, c) => {
   const point = (x: PathPoint | undefined, where: string): PathPoint | undefined => {
     if (!x) return undefined;
     if ((x.page === undefined) === (x.event === undefined)) return c.fail(where, 'give page or event, exactly one');
+    // Every event would be the point, so each session's path would be that one node: no transitions to show.
+    if (x.event?.eid === ALL_EVENTS)
+      return c.fail(
+        `${where}.event.eid`,
+        `${ALL_EVENTS} matches every event; a path point is a page or one kind of event`,
+      );
     return x.page !== undefined ? { page: x.page } : { event: c.selector(x.event as EventSelector, `${where}.event`) };
   };
   const startPoint = point(q.startPoint, 'startPoint');

@@ -77,6 +77,11 @@ export const PROPERTY_MATH: readonly TrendsMath[] = ['sum', 'avg', 'median', 'p9
 /** The eid that matches every event (an "all events" series or step). */
 export const ALL_EVENTS = '$all';
 
+/** The name an answer gives a series or step: its label, else its eid (`$all`: "All events", as PostHog names it). */
+export function selectorLabel(selector: { eid: string; label?: string }): string {
+  return selector.label ?? (selector.eid === ALL_EVENTS ? 'All events' : selector.eid);
+}
+
 export const INTERVALS = ['hour', 'day', 'week', 'month'] as const;
 export const PERIODS = ['day', 'week', 'month'] as const;
 

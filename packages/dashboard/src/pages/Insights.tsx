@@ -15,6 +15,7 @@ import {
   type RetentionResult,
   type SessionsAnswer,
   type StickinessResult,
+  selectorLabel,
   type TrendsQuery,
   type TrendsResult,
 } from '@telemetry/query';
@@ -76,7 +77,7 @@ function seriesOfLines(t: TrendsResult, query: { series: { eid: string; label?: 
   let at = 0;
   return t.series.map((line, i) => {
     const s = query.series[at];
-    const same = s && line.eid === s.eid && line.label === (s.label ?? s.eid);
+    const same = s && line.eid === s.eid && line.label === selectorLabel(s);
     if (i > 0 && !(same && t.series[i - 1].breakdownValue !== undefined)) at++;
     return Math.min(at, query.series.length - 1);
   });

@@ -19,7 +19,13 @@
  * ranked events as starts, each against a slice of its entity's step masks (anyOrderStarts). No self-joins. An
  * insight's statements run one after another (runFunnels).
  */
-import type { FunnelStep, FunnelsQuery, FunnelsResult, ResolvedRange } from '@telemetry/query';
+import {
+  type FunnelStep,
+  type FunnelsQuery,
+  type FunnelsResult,
+  type ResolvedRange,
+  selectorLabel,
+} from '@telemetry/query';
 import type { Store } from '../store/store.js';
 import { type CompiledQuery, dialectFor, type SqlDialect, SqlParams } from './dialect/index.js';
 import { filtersSql, selectorSql } from './filters.js';
@@ -189,7 +195,7 @@ export function build(query: FunnelsQuery, dialect: SqlDialect, now = Date.now()
 function stepsOf(query: FunnelsQuery, counts: number[], medians: (number | null)[]): FunnelStep[] {
   return query.steps.map((s, i) => ({
     step: i + 1,
-    label: s.label ?? s.eid,
+    label: selectorLabel(s),
     count: counts[i],
     conversionRate: counts[0] ? counts[i] / counts[0] : 0,
     stepConversionRate: i === 0 ? (counts[0] ? 1 : 0) : counts[i - 1] ? counts[i] / counts[i - 1] : 0,

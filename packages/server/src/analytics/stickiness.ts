@@ -2,7 +2,13 @@
  * Stickiness (PostHog's definition): for each series, how many entities did the event on exactly
  * 1, 2, … N of the N intervals in the date range.
  */
-import { bucketsOf, type ResolvedRange, type StickinessQuery, type StickinessResult } from '@telemetry/query';
+import {
+  bucketsOf,
+  type ResolvedRange,
+  type StickinessQuery,
+  type StickinessResult,
+  selectorLabel,
+} from '@telemetry/query';
 import type { Store } from '../store/store.js';
 import { type CompiledQuery, dialectFor, type SqlDialect, SqlParams } from './dialect/index.js';
 import { filtersSql, selectorSql } from './filters.js';
@@ -34,7 +40,7 @@ export function shape(rows: unknown[][], query: StickinessQuery, range: Resolved
   const series = query.series.map((s, i) => {
     const data = intervals.map(() => 0);
     for (const [si, active, count] of rows) if (Number(si) === i) data[Number(active) - 1] = Number(count);
-    return { label: s.label ?? s.eid, eid: s.eid, data };
+    return { label: selectorLabel(s), eid: s.eid, data };
   });
   return { interval, intervals, series };
 }

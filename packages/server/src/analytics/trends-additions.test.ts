@@ -3,6 +3,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { formatQueryErrors, parseInsight, type TrendsQuery } from '@telemetry/query';
+import { runFunnels } from './funnels.js';
+import { runStickiness } from './stickiness.js';
 import { type Fixture, fixtureStore } from './test-fixture.js';
 import { runTrends } from './trends.js';
 
@@ -41,6 +43,25 @@ test('an "all events" series counts every event, and its unique actors', async (
       ['all', [8, 1]],
       ['All events', [3, 1]],
     ],
+  );
+});
+
+test('an unlabelled $all step or series is named "All events" in funnels and stickiness as in trends', async () => {
+  const funnel = await runFunnels(f.store, {
+    steps: [{ eid: '$all' }, { eid: 'INTERACT', label: 'clicked' }],
+    dateRange,
+  });
+  assert.deepEqual(
+    funnel.steps.map((s) => [s.label, s.count]),
+    [
+      ['All events', 3], // u1, u2, u3 each did something
+      ['clicked', 1], // only u1 clicked after an earlier event: u2's one click cannot be both steps
+    ],
+  );
+  const stickiness = await runStickiness(f.store, { series: [{ eid: '$all' }], interval: 'day', dateRange });
+  assert.deepEqual(
+    stickiness.series.map((s) => s.label),
+    ['All events'],
   );
 });
 

@@ -6,13 +6,13 @@
  * a formula over the series and each line's value over the whole range (`aggregate: "range"`).
  */
 import {
-  ALL_EVENTS,
   bucketLabel,
   bucketsOf,
   evaluateFormula,
   type Formula,
   parseFormula,
   type ResolvedRange,
+  selectorLabel,
   type TrendsLine,
   type TrendsMath,
   type TrendsPeriod,
@@ -172,8 +172,7 @@ export function shape(
   const series: TrendsLine[] = [];
   query.series.forEach((s, i) => {
     const math = s.math ?? 'total';
-    // An unlabelled series is named by its eid; `$all` by what it means, as PostHog names it.
-    const label = s.label ?? (s.eid === ALL_EVENTS ? 'All events' : s.eid);
+    const label = selectorLabel(s);
     const empty = ZERO_WHEN_EMPTY.includes(math) ? 0 : null;
     const lines = new Map<string | null, TrendsLine>();
     for (const [si, b, k, v] of rows as [number, number, string | null, number | null][]) {
