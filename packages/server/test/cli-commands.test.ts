@@ -138,7 +138,8 @@ test('simulate --url: a larger run after a smaller one with the same seed stores
       'events of the larger run that were not stored',
     );
     assert.deepEqual(stored, expected);
-    // The second run reports the small run's events as duplicates and the rest as stored.
+    // The second run reports the small run's events as duplicates, says why, and the rest as stored.
+    assert.match(large.out, /duplicates \d+ \(mids already stored, e\.g\. by an earlier run with seed 5:/);
     assert.deepEqual([largeStored, largeDuplicates], [expected.length - smallStored, smallStored]);
   } finally {
     await server.close();
