@@ -7,13 +7,16 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { importFile } from '../src/commands/import.js';
 import { serveOptions } from '../src/commands/serve.js';
-import { interact, tempDir } from './helpers.js';
+import { eventually, interact, sql, startTestServer, tempDir } from './helpers.js';
 
 const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/cli.ts');
 
+/** The node arguments that run `telemetry …args` from source. */
+const cliArgs = (args: string[]) => ['--conditions=development', '--import', 'tsx', CLI, ...args];
+
 /** Runs `telemetry …args` in a child process with `env` added: the commands write to the process's stdout. */
 function runWith(env: Record<string, string>, ...args: string[]): { code: number; out: string; err: string } {
-  const child = spawnSync(process.execPath, ['--conditions=development', '--import', 'tsx', CLI, ...args], {
+  const child = spawnSync(process.execPath, cliArgs(args), {
     env: { ...process.env, ...env },
     encoding: 'utf8',
     timeout: 120_000,
@@ -23,6 +26,24 @@ function runWith(env: Record<string, string>, ...args: string[]): { code: number
 
 /** Runs `telemetry …args` on `dataDir`. */
 const run = (dataDir: string, ...args: string[]) => runWith({ TELEMETRY_DATA_DIR: dataDir }, ...args);
+
+/** `run` without blocking the event loop: for a command that talks to a server running in this process. */
+function runAsync(dataDir: string, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const child = spawn(process.execPath, cliArgs(args), {
+    env: { ...process.env, TELEMETRY_DATA_DIR: dataDir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 120_000,
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    out += chunk;
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    err += chunk;
+  });
+  return new Promise((resolve) => child.once('close', (code) => resolve({ code: code ?? -1, out, err })));
+}
 
 test('import: loose events one per line are stored like a batch, duplicates across lines counted once', async () => {
   const dir = tempDir('import-loose-');
@@ -91,6 +112,51 @@ test('simulate --data-dir loads what its ground truth counts, into the store TEL
   );
   assert.deepEqual(JSON.parse(out).rows, [[truth.events - truth.invalid, truth.invalid]]);
   fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** The collector's counts in the line `simulate --url` prints: [stored, duplicates]. */
+function storedAndDuplicates(out: string): [number, number] {
+  const counts = /stored (\d+), duplicates (\d+)/.exec(out);
+  assert.ok(counts, `no counts in: ${out}`);
+  return [Number(counts[1]), Number(counts[2])];
+}
+
+test('simulate --url: a larger run after a smaller one with the same seed stores exactly the larger run', async () => {
+  const dir = tempDir('simulate-url-');
+  const server = await startTestServer({ dataDir: path.join(dir, 'served') });
+  try {
+    // A past range, so both runs and the fast path generate the same events whatever the wall clock.
+    const range = ['--days', '3', '--start', '2025-03-03', '--seed', '5'];
+    const small = await runAsync(dir, 'simulate', '--users', '2', ...range, '--url', server.url);
+    assert.equal(small.code, 0, small.err);
+    const large = await runAsync(dir, 'simulate', '--users', '6', ...range, '--url', server.url);
+    assert.equal(large.code, 0, large.err);
+
+    // The larger run alone, loaded by the fast path into another data directory.
+    const alone = path.join(dir, 'alone');
+    assert.equal(run(alone, 'simulate', '--users', '6', ...range).code, 0);
+    const query = 'SELECT mid, raw FROM events ORDER BY mid';
+    const expected = JSON.parse(run(alone, 'sql', '--json', query).out).rows as unknown[][];
+    // Stored is durable in the spool; wait until the loader has put every acknowledged event in the table.
+    const [smallStored] = storedAndDuplicates(small.out);
+    const [largeStored, largeDuplicates] = storedAndDuplicates(large.out);
+    const count = async () => Number((await sql(server, 'SELECT count(*) FROM events'))[0][0]);
+    await eventually(async () => (await count()) >= smallStored + largeStored);
+    const stored = await sql(server, query);
+    const storedMids = new Set(stored.map(([mid]) => mid));
+    assert.deepEqual(
+      expected.filter(([mid]) => !storedMids.has(mid)).map(([mid]) => mid),
+      [],
+      'events of the larger run that were not stored',
+    );
+    assert.deepEqual(stored, expected);
+    // The second run reports the small run's events as duplicates, says why, and the rest as stored.
+    assert.match(large.out, /duplicates \d+ \(mids already stored, e\.g\. by an earlier run with seed 5:/);
+    assert.deepEqual([largeStored, largeDuplicates], [expected.length - smallStored, smallStored]);
+  } finally {
+    await server.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('serve: --port, --host and --data-dir override the environment; a bad port or an unknown flag is refused', async () => {

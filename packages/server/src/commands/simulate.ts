@@ -7,7 +7,7 @@ import { loadConfig } from '../config.js';
 import { simulate, startMidPrefix } from '../simulate/generate.js';
 import { resolveParams, type SimulationParams } from '../simulate/params.js';
 import { createProgress } from '../simulate/progress.js';
-import { sendOverHttp, writeKeyHeaders } from '../simulate/send-http.js';
+import { type SendHttpResult, sendOverHttp, writeKeyHeaders } from '../simulate/send-http.js';
 import { GroundTruth } from '../simulate/truth.js';
 import { receivedBy, spoolDirOf, writeToStore } from '../simulate/write-store.js';
 import { openStore } from '../store/open-store.js';
@@ -101,10 +101,7 @@ export async function simulateCommand(argv: string[]): Promise<number> {
       onProgress: (n) => progress.update(n),
     });
     progress.finish();
-    line =
-      `sent ${sent.events} events in ${sent.batches} batches to ${values.url} in ${sent.seconds.toFixed(1)} s ` +
-      `(${Math.round(sent.eventsPerSecond)} events/s): stored ${sent.stored}, duplicates ${sent.duplicates}, ` +
-      `rejected ${sent.rejected}`;
+    line = sentLine(sent, values.url, params.seed);
   } else {
     const config = loadConfig();
     const dataDir = path.resolve(values['data-dir'] ?? config.dataDir);
@@ -145,4 +142,22 @@ export async function simulateCommand(argv: string[]): Promise<number> {
   if (values.truth) fs.writeFileSync(values.truth, `${JSON.stringify({ params, truth: summary }, null, 2)}\n`);
   process.stdout.write(`${line}\n${summary.users} users, ${summary.sessions} sessions, seed ${params.seed}\n`);
   return 0;
+}
+
+/**
+ * What HTTP mode reports: the collector's counts. Duplicates are explained when there are any: they
+ * are no error, but no new data either. A simulated mid is seed, user and sequence
+ * (`<EID>:sim-<seed>-<user>-<n>`), so a run with a seed used before sends mids the collector has,
+ * and it keeps the events it stored first, even when that run had other --days or --start.
+ */
+function sentLine(sent: SendHttpResult, url: string, seed: number): string {
+  const duplicates =
+    sent.duplicates === 0
+      ? 'duplicates 0'
+      : `duplicates ${sent.duplicates} (mids already stored, e.g. by an earlier run with seed ${seed}: ` +
+        'the collector keeps the first event of a mid; another --seed sends new traffic)';
+  return (
+    `sent ${sent.events} events in ${sent.batches} batches to ${url} in ${sent.seconds.toFixed(1)} s ` +
+    `(${Math.round(sent.eventsPerSecond)} events/s): stored ${sent.stored}, ${duplicates}, rejected ${sent.rejected}`
+  );
 }

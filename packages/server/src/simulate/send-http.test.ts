@@ -61,9 +61,28 @@ test('sends every event once, in Sunbird batches of at most 100, with bounded co
     assert.equal(b.envelope.ver, '3.0');
     assert.equal(typeof b.envelope.ets, 'number');
   }
-  // Deterministic msgids: re-sending the same simulation is answered as duplicate batches.
   assert.deepEqual(new Set(batches.map((b) => b.msgid)).size, result.batches);
-  assert.ok(batches.every((b) => /^sim-42-\d+$/.test(b.msgid)));
+  assert.ok(batches.every((b) => /^sim-42-[0-9a-f]{16}$/.test(b.msgid)));
+});
+
+test('a msgid names the batch: the same batch keeps it, another batch of the same seed never shares it', async () => {
+  const sendAll = async (users: number) => {
+    batches = [];
+    statuses = [];
+    await sendOverHttp(simulate(resolveParams({ users, start: '2025-03-03' })), {
+      url,
+      concurrency: 1,
+      msgidPrefix: 'sim-42',
+    });
+    return new Map(batches.map((b) => [b.msgid, b.events.map((e) => e.mid).join()]));
+  };
+  const small = await sendAll(3);
+  assert.deepEqual(await sendAll(3), small, 'the same simulation re-sent: the same batches under the same msgids');
+  const large = await sendAll(12);
+  // The larger run starts with the same events but batches them differently from the smaller run's last batch on.
+  const shared = [...large].filter(([msgid]) => small.has(msgid));
+  assert.ok(shared.length > 0 && shared.length < small.size, `${shared.length} of ${small.size} msgids shared`);
+  for (const [msgid, mids] of shared) assert.equal(mids, small.get(msgid), `${msgid} names two different batches`);
 });
 
 test('retries 503 and 429, gives up at once on 400', async () => {

@@ -2,6 +2,7 @@
  * HTTP mode: simulated events posted to a collector as Sunbird batches (`/v1/telemetry`, at most
  * 100 events each), a bounded number of requests in flight, retrying what a client should retry.
  */
+import { createHash } from 'node:crypto';
 import type { SimEvent } from './session.js';
 
 export interface SendHttpOptions {
@@ -11,7 +12,7 @@ export interface SendHttpOptions {
   batchSize?: number;
   /** Requests in flight at most. Default 4. */
   concurrency?: number;
-  /** Batch msgids are `<msgidPrefix>-<n>`: a re-run with the same seed is answered as duplicate batches. */
+  /** Batch msgids are `<msgidPrefix>-<hash of the batch's events>`: see batchMsgid. */
   msgidPrefix: string;
   /** Extra headers, e.g. Authorization with a write key. */
   headers?: Record<string, string>;
@@ -66,7 +67,8 @@ export async function sendOverHttp(events: Iterable<SimEvent>, options: SendHttp
     while (failure === undefined) {
       const batch = nextBatch();
       if (batch.length === 0) return;
-      const msgid = `${options.msgidPrefix}-${totals.batches++}`;
+      totals.batches++;
+      const msgid = batchMsgid(options.msgidPrefix, batch);
       const body = JSON.stringify({
         id: 'api.sunbird.telemetry',
         ver: '3.0',
@@ -90,6 +92,18 @@ export async function sendOverHttp(events: Iterable<SimEvent>, options: SendHttp
   if (failure !== undefined) throw failure;
   const seconds = (performance.now() - started) / 1000;
   return { ...totals, seconds, eventsPerSecond: totals.events / seconds };
+}
+
+/**
+ * A batch's msgid, `<prefix>-<16 hex digits>`: a hash of its events, so it names the batch's content.
+ * The collector answers a msgid it has seen as `duplicate_batch` and stores none of the batch's events:
+ * the same batch sent again (a retry, or the same simulation re-run) keeps its msgid and is recognised,
+ * while a batch of other events (another --users, --days or --start on the same seed) gets another one
+ * and each of its events is checked by mid. A batch counter repeated across runs, and the collector
+ * dropped the new events of every batch whose number an earlier run had used.
+ */
+export function batchMsgid(prefix: string, batch: readonly SimEvent[]): string {
+  return `${prefix}-${createHash('sha256').update(JSON.stringify(batch)).digest('hex').slice(0, 16)}`;
 }
 
 /** The collector's answer counts (Sunbird envelope `result`), as far as it gives them. */
