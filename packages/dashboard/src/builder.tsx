@@ -214,7 +214,7 @@ function SelectorFields(props: {
       <legend>{props.name}</legend>
       <div className="toolbar">
         <Select
-          label={`${props.name} event`}
+          label={/event$/i.test(props.name) ? props.name : `${props.name} event`}
           value={s.eid}
           options={[ALL_EVENTS, ...(props.discovery?.events.map((e) => e.eid) ?? [])]}
           names={EVENT_NAMES}

@@ -311,7 +311,7 @@ describe('dashboard', { skip: SKIP }, () => {
     );
 
     await page.getByRole('link', { name: 'retention', exact: true }).click();
-    await page.getByLabel('Return event event').selectOption('IMPRESSION');
+    await page.getByLabel('Return event', { exact: true }).selectOption('IMPRESSION');
     await page.getByLabel('Period', { exact: true }).selectOption('day');
     await page.getByLabel('Retention type').selectOption('recurring');
     assert.equal(query().retentionType, 'recurring');
