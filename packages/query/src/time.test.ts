@@ -121,3 +121,11 @@ test('a fraction of a second is a decimal fraction: .5 is 500 ms (it was read as
   assert.equal(at('2026-11-29T10:00:00.5'), '2026-11-29T10:00:00.500Z');
   assert.equal(at('2026-11-29T10:00:00.05'), '2026-11-29T10:00:00.050Z');
 });
+
+test('years before 100 and before year 1 are themselves, in every zone (not 19xx)', () => {
+  assert.equal(at('0050-01-01'), '0050-01-01T00:00:00.000Z');
+  assert.equal(at('0050-01-01', 'Asia/Kolkata'), '0049-12-31T18:06:32.000Z'); // Kolkata's local mean time, +5:53:28
+  assert.equal(at('0000-02-29'), '0000-02-29T00:00:00.000Z'); // year 0 (1 BC) is a leap year
+  assert.equal(at('0001-01-01T00:00', 'UTC'), '0001-01-01T00:00:00.000Z');
+  assert.equal(at('0001-01-01', 'UTC', true), '0001-01-02T00:00:00.000Z');
+});

@@ -35,12 +35,19 @@ export function offsetAt(tz: string, t: number): number {
       hour: 'numeric',
       minute: 'numeric',
       second: 'numeric',
+      era: 'short',
     });
     formatters.set(tz, f);
   }
   const parts: Record<string, number> = {};
-  for (const part of f.formatToParts(new Date(t))) parts[part.type] = Number(part.value);
-  const local = Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second);
+  let bc = false;
+  for (const part of f.formatToParts(new Date(t))) {
+    if (part.type === 'era') bc = part.value === 'BC';
+    else parts[part.type] = Number(part.value);
+  }
+  // Intl counts years 1 BC, 2 BC… where the proleptic calendar of Date has 0, -1…
+  const year = bc ? 1 - parts.year : parts.year;
+  const local = wallMs(year, parts.month, parts.day, parts.hour, parts.minute, parts.second);
   return local - Math.floor(t / 1000) * 1000;
 }
 
