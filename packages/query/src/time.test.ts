@@ -129,3 +129,37 @@ test('years before 100 and before year 1 are themselves, in every zone (not 19xx
   assert.equal(at('0001-01-01T00:00', 'UTC'), '0001-01-01T00:00:00.000Z');
   assert.equal(at('0001-01-01', 'UTC', true), '0001-01-02T00:00:00.000Z');
 });
+
+test('relative months and years land on the same day, or the last day of a shorter month', () => {
+  assert.equal(resolved({ from: '-9m' }), '2026-02-28T00:00:00.000Z .. 2026-11-30T10:00:00.000Z'); // was 2026-03-02
+  assert.equal(at('-1m'), '2026-10-30T00:00:00.000Z');
+  assert.equal(at('-3m'), '2026-08-30T00:00:00.000Z');
+  assert.equal(at('-11m'), '2025-12-30T00:00:00.000Z');
+  assert.equal(at('-12m'), '2025-11-30T00:00:00.000Z');
+  assert.equal(at('-21m'), '2025-02-28T00:00:00.000Z');
+  assert.equal(at('-33m'), '2024-02-29T00:00:00.000Z'); // a leap February keeps its 29th
+  const mar31 = Date.UTC(2026, 2, 31, 12);
+  assert.equal(at('-1m', 'UTC', false, mar31), '2026-02-28T00:00:00.000Z'); // was 2026-03-03
+  assert.equal(at('-1m', 'UTC', false, Date.UTC(2024, 2, 31, 12)), '2024-02-29T00:00:00.000Z');
+  assert.equal(at('-2m', 'UTC', false, Date.UTC(2026, 4, 31, 12)), '2026-03-31T00:00:00.000Z');
+  assert.equal(at('-1m', 'UTC', false, Date.UTC(2026, 0, 31, 12)), '2025-12-31T00:00:00.000Z');
+  const feb29 = Date.UTC(2024, 1, 29, 12);
+  assert.equal(at('-1y', 'UTC', false, feb29), '2023-02-28T00:00:00.000Z'); // was 2023-03-01
+  assert.equal(at('-4y', 'UTC', false, feb29), '2020-02-29T00:00:00.000Z');
+  assert.equal(at('-1y'), '2025-11-30T00:00:00.000Z');
+  // Days and weeks count days, as before.
+  assert.equal(at('-7d'), '2026-11-23T00:00:00.000Z');
+  assert.equal(at('-2w', 'UTC', false, mar31), '2026-03-17T00:00:00.000Z');
+  assert.equal(at('-24h'), '2026-11-29T10:00:00.000Z');
+});
+
+test('relative ranges are counted on the local calendar of the query zone', () => {
+  // 31 March 2026 02:00 in Kolkata (+5:30) is still 30 March in UTC: one month back is 28 February, Kolkata midnight.
+  const kolkataMar31 = Date.UTC(2026, 2, 30, 20, 30);
+  assert.equal(at('-1m', 'Asia/Kolkata', false, kolkataMar31), '2026-02-27T18:30:00.000Z');
+  assert.equal(at('-1m', 'UTC', false, kolkataMar31), '2026-02-28T00:00:00.000Z');
+  // 31 May in New York (summer, -4) back to 31 March (summer since 8 March): midnight is 04:00Z; to 28 Feb (winter, -5): 05:00Z.
+  const nyMay31 = Date.UTC(2026, 4, 31, 16);
+  assert.equal(at('-2m', 'America/New_York', false, nyMay31), '2026-03-31T04:00:00.000Z');
+  assert.equal(at('-3m', 'America/New_York', false, nyMay31), '2026-02-28T05:00:00.000Z');
+});

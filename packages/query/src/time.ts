@@ -236,6 +236,24 @@ function parseDateTime(dt: RegExpExecArray, tz: string): number | string {
 }
 
 /**
+ * The start of `-<n><unit>` as epoch ms: the start of the local hour (`h`) or day (`d`, `w`, `m`, `y`) that far before
+ * `now` in `tz`. Months and years keep the day of the month, or take the target month's last day when it is shorter
+ * (`-9m` from 30 November is 28 February, `-1y` from 29 February is 28 February), as PostHog and dayjs do.
+ */
+function relativeStart(n: number, unit: string, tz: string, now: number): number {
+  const local = now + offsetAt(tz, now);
+  if (unit === 'h') return localToUtc(tz, Math.floor(local / HOUR) * HOUR - n * HOUR);
+  const today = new Date(local);
+  const [year, month, day] = [today.getUTCFullYear(), today.getUTCMonth() + 1, today.getUTCDate()];
+  if (unit === 'd' || unit === 'w') return localToUtc(tz, wallMs(year, month, day - (unit === 'w' ? 7 * n : n)));
+  // Months counted from January of year 0, so a year boundary is plain division.
+  const target = year * 12 + month - 1 - (unit === 'y' ? 12 * n : n);
+  const targetYear = Math.floor(target / 12);
+  const targetMonth = target - targetYear * 12 + 1;
+  return localToUtc(tz, wallMs(targetYear, targetMonth, Math.min(day, daysInMonth(targetYear, targetMonth))));
+}
+
+/**
  * One end of a date range as epoch ms, or the reason it is not one (a message for its field path): `-7d` / `-24h`
  * / `-2w` / `-3m` / `-1y` (relative to now, from the start of that local hour or day), `now`, a date (local midnight;
  * as an end, the day is included), a local date-time, or an ISO instant with `Z` or an offset. Dates and times must
@@ -244,15 +262,7 @@ function parseDateTime(dt: RegExpExecArray, tz: string): number | string {
 export function parseInstant(text: string, tz: string, now: number, isEnd: boolean): number | string {
   if (text === 'now') return now;
   const relative = RELATIVE.exec(text);
-  if (relative) {
-    const n = Number(relative[1]);
-    const local = new Date(now + offsetAt(tz, now));
-    if (relative[2] === 'h') return localToUtc(tz, Math.floor(local.getTime() / HOUR) * HOUR - n * HOUR);
-    const [y, m, d] = [local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate()];
-    const days = relative[2] === 'd' ? n : relative[2] === 'w' ? 7 * n : 0;
-    const months = relative[2] === 'm' ? n : relative[2] === 'y' ? 12 * n : 0;
-    return localToUtc(tz, Date.UTC(y, m - months, d - days));
-  }
+  if (relative) return relativeStart(Number(relative[1]), relative[2], tz, now);
   const date = DATE.exec(text);
   if (date) return parseDate(date, tz, isEnd);
   const dateTime = DATETIME.exec(text);
