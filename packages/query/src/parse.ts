@@ -58,7 +58,6 @@ const MAX_BUCKETS = 2000;
 export const DEFAULT_FROM = '-7d';
 const NUMERIC_OPS: FilterOperator[] = ['gt', 'gte', 'lt', 'lte'];
 const TAG_OPS: FilterOperator[] = ['contains', 'not_contains', 'is_set', 'is_not_set'];
-const RANGE_FORMS = 'must be -7d/-24h/-2w/-3m/-1y, now, a date or a date-time';
 
 /** `/series/0/math` → `series[0].math`; the empty pointer is the whole body, `query`. */
 export function jsPath(pointer: string): string {
@@ -243,7 +242,7 @@ export class Checker {
       const t = text ?? fallback;
       if (t === null) return null;
       const ms = parseInstant(t, timezone, this.now, isEnd);
-      return ms === undefined ? (this.fail(at, RANGE_FORMS) ?? null) : ms;
+      return typeof ms === 'string' ? (this.fail(at, ms) ?? null) : ms;
     };
     const from = end(r?.from, fallbackFrom, false, `${where}.from`);
     const to = end(r?.to, openEnd ? null : 'now', true, `${where}.to`);

@@ -126,7 +126,8 @@ const cohortFields = { filters: Type.Optional(QueryFilters), breakdownCohorts: T
  * The one date-range grammar of every insight. `from`/`to`: `-7d`, `-24h`, `-2w`, `-3m`, `-1y`,
  * `now`, a date `2024-01-31` (an end date is included), a local date-time `2024-01-31T13:00`, or
  * an instant with `Z`/offset; `to` defaults to now. `timezone`: IANA, default `UTC`, for dates,
- * buckets and relative ranges. Resolved to `[from, to)` epoch ms by `resolveDateRange`.
+ * buckets and relative ranges. Resolved to `[from, to)` epoch ms by `parseInstant` (time.ts), which
+ * refuses dates and times that do not exist and clamps `-3m`/`-1y` to the end of a shorter month.
  */
 export const DateRange = Type.Object(
   { from: Type.Optional(Text), to: Type.Optional(Text), timezone: Type.Optional(Text) },

@@ -35,12 +35,19 @@ export function offsetAt(tz: string, t: number): number {
       hour: 'numeric',
       minute: 'numeric',
       second: 'numeric',
+      era: 'short',
     });
     formatters.set(tz, f);
   }
   const parts: Record<string, number> = {};
-  for (const part of f.formatToParts(new Date(t))) parts[part.type] = Number(part.value);
-  const local = Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second);
+  let bc = false;
+  for (const part of f.formatToParts(new Date(t))) {
+    if (part.type === 'era') bc = part.value === 'BC';
+    else parts[part.type] = Number(part.value);
+  }
+  // Intl counts years 1 BC, 2 BC… where the proleptic calendar of Date has 0, -1…
+  const year = bc ? 1 - parts.year : parts.year;
+  const local = wallMs(year, parts.month, parts.day, parts.hour, parts.minute, parts.second);
   return local - Math.floor(t / 1000) * 1000;
 }
 
@@ -133,40 +140,132 @@ export interface ResolvedRange {
 
 const RELATIVE = /^-(\d{1,4})([hdwmy])$/;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const LOCAL_DATETIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?$/;
-const ZONED_DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+/** A date-time: local without a zone, an instant with `Z` or `±hh:mm`. Any digits of a second's fraction (ms kept). */
+const DATETIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(?:(Z)|([+-])(\d{2}):(\d{2}))?$/;
+/** What `parseInstant` says of a text that is none of its forms; the message of `dateRange.from` and `.to`. */
+const RANGE_FORMS = 'must be -7d/-24h/-2w/-3m/-1y, now, a date or a date-time';
+const MONTH_NAMES = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Whether `year` has a 29 February (Gregorian: every 4th year, but not every 100th unless it is a 400th). */
+function isLeapYear(year: number): boolean {
+  return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+}
+
+/** The number of days of `month` (1–12) in `year`. */
+function daysInMonth(year: number, month: number): number {
+  return month === 2 && isLeapYear(year) ? 29 : MONTH_DAYS[month - 1];
+}
 
 /**
- * One end of a date range as epoch ms, or undefined when the text is not one of the accepted forms:
- * `-7d` / `-24h` / `-2w` / `-3m` / `-1y` (relative to now, from the start of that local hour or day),
- * `now`, a date (local midnight; as an end, the day is included), a local date-time, or an ISO
- * instant with `Z` or an offset.
+ * A wall time written as if it were UTC, in ms: `month` 1–12, each field may run over into the next (day 32 is
+ * the 1st of the next month; the callers add days this way). Unlike `Date.UTC`, years 0–99 are themselves, not 19xx.
  */
-export function parseInstant(text: string, tz: string, now: number, isEnd: boolean): number | undefined {
+function wallMs(year: number, month: number, day: number, hour = 0, minute = 0, second = 0, ms = 0): number {
+  const d = new Date(0);
+  d.setUTCFullYear(year, month - 1, day);
+  d.setUTCHours(hour, minute, second, ms);
+  return d.getTime();
+}
+
+/** Why `year-month-day` is not a day of the calendar (`February 2026 has 28 days`), or undefined when it is one. */
+function dateProblem(year: number, month: number, day: number): string | undefined {
+  if (month < 1 || month > 12) return 'months are 01 to 12';
+  if (day < 1) return 'days start at 01';
+  const days = daysInMonth(year, month);
+  if (day > days) return `${MONTH_NAMES[month - 1]} ${String(year).padStart(4, '0')} has ${days} days`;
+  return undefined;
+}
+
+/**
+ * Why `hour:minute:second` is not a time of day, or undefined when it is one. `24:00` (ISO 8601's end of a day) is
+ * refused: one spelling per instant, and a date as `to` already includes its whole day. No leap seconds (`:60`).
+ */
+function timeProblem(hour: number, minute: number, second: number): string | undefined {
+  if (hour > 23) return "hours are 00 to 23; the end of a day is the next day's 00:00";
+  if (minute > 59) return 'minutes are 00 to 59';
+  if (second > 59) return 'seconds are 00 to 59';
+  return undefined;
+}
+
+/** Why a written offset `±hh:mm` is not one, or undefined when it is one or there is none. */
+function offsetProblem(hour: string | undefined, minute: string | undefined): string | undefined {
+  if (hour === undefined || minute === undefined) return undefined;
+  if (Number(hour) > 23) return 'offset hours are 00 to 23';
+  if (Number(minute) > 59) return 'offset minutes are 00 to 59';
+  return undefined;
+}
+
+/** A date `yyyy-mm-dd` as epoch ms: its local midnight in `tz`, or the next one when `isEnd` (the day is included). */
+function parseDate(date: RegExpExecArray, tz: string, isEnd: boolean): number | string {
+  const [year, month, day] = date.slice(1, 4).map(Number);
+  const problem = dateProblem(year, month, day);
+  if (problem) return `${date[0]} is not a date (${problem})`;
+  return localToUtc(tz, wallMs(year, month, day + (isEnd ? 1 : 0)));
+}
+
+/**
+ * A date-time as epoch ms: a local one (no zone) is read on the wall clock of `tz`; one with `Z` or `±hh:mm` is
+ * that instant whatever `tz` is. A fraction of a second is truncated to ms, as `Date.parse` does.
+ */
+function parseDateTime(dt: RegExpExecArray, tz: string): number | string {
+  const [year, month, day, hour, minute, second] = dt.slice(1, 7).map((part) => Number(part ?? 0));
+  const [fraction, zulu, sign, offsetHour, offsetMinute] = dt.slice(7);
+  const problem =
+    dateProblem(year, month, day) ?? timeProblem(hour, minute, second) ?? offsetProblem(offsetHour, offsetMinute);
+  if (problem) return `${dt[0]} is not a date-time (${problem})`;
+  const ms = Number((fraction ?? '').slice(0, 3).padEnd(3, '0'));
+  const wall = wallMs(year, month, day, hour, minute, second, ms);
+  if (zulu) return wall;
+  if (!sign) return localToUtc(tz, wall);
+  // The offset is how far the written wall time is ahead of UTC.
+  return wall - (sign === '-' ? -1 : 1) * (Number(offsetHour) * 60 + Number(offsetMinute)) * 60_000;
+}
+
+/**
+ * The start of `-<n><unit>` as epoch ms: the start of the local hour (`h`) or day (`d`, `w`, `m`, `y`) that far before
+ * `now` in `tz`. Months and years keep the day of the month, or take the target month's last day when it is shorter
+ * (`-9m` from 30 November is 28 February, `-1y` from 29 February is 28 February), as PostHog and dayjs do.
+ */
+function relativeStart(n: number, unit: string, tz: string, now: number): number {
+  const local = now + offsetAt(tz, now);
+  if (unit === 'h') return localToUtc(tz, Math.floor(local / HOUR) * HOUR - n * HOUR);
+  const today = new Date(local);
+  const [year, month, day] = [today.getUTCFullYear(), today.getUTCMonth() + 1, today.getUTCDate()];
+  if (unit === 'd' || unit === 'w') return localToUtc(tz, wallMs(year, month, day - (unit === 'w' ? 7 * n : n)));
+  // Months counted from January of year 0, so a year boundary is plain division.
+  const target = year * 12 + month - 1 - (unit === 'y' ? 12 * n : n);
+  const targetYear = Math.floor(target / 12);
+  const targetMonth = target - targetYear * 12 + 1;
+  return localToUtc(tz, wallMs(targetYear, targetMonth, Math.min(day, daysInMonth(targetYear, targetMonth))));
+}
+
+/**
+ * One end of a date range as epoch ms, or the reason it is not one (a message for its field path): `-7d` / `-24h`
+ * / `-2w` / `-3m` / `-1y` (relative to now, from the start of that local hour or day), `now`, a date (local midnight;
+ * as an end, the day is included), a local date-time, or an ISO instant with `Z` or an offset. Dates and times must
+ * exist: `2026-02-30` is refused (`… is not a date (February 2026 has 28 days)`), never rolled over to March.
+ */
+export function parseInstant(text: string, tz: string, now: number, isEnd: boolean): number | string {
   if (text === 'now') return now;
   const relative = RELATIVE.exec(text);
-  if (relative) {
-    const n = Number(relative[1]);
-    const local = new Date(now + offsetAt(tz, now));
-    if (relative[2] === 'h') return localToUtc(tz, Math.floor(local.getTime() / HOUR) * HOUR - n * HOUR);
-    const [y, m, d] = [local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate()];
-    const days = relative[2] === 'd' ? n : relative[2] === 'w' ? 7 * n : 0;
-    const months = relative[2] === 'm' ? n : relative[2] === 'y' ? 12 * n : 0;
-    return localToUtc(tz, Date.UTC(y, m - months, d - days));
-  }
+  if (relative) return relativeStart(Number(relative[1]), relative[2], tz, now);
   const date = DATE.exec(text);
-  if (date) {
-    const local = Date.UTC(Number(date[1]), Number(date[2]) - 1, Number(date[3]) + (isEnd ? 1 : 0));
-    return Number.isNaN(local) ? undefined : localToUtc(tz, local);
-  }
-  const local = LOCAL_DATETIME.exec(text);
-  if (local) {
-    const [y, mo, d, h, mi, s, ms] = local.slice(1).map((part) => Number(part ?? 0));
-    return localToUtc(tz, Date.UTC(y, mo - 1, d, h, mi, s, ms));
-  }
-  if (ZONED_DATETIME.test(text)) {
-    const t = Date.parse(text);
-    return Number.isNaN(t) ? undefined : t;
-  }
-  return undefined;
+  if (date) return parseDate(date, tz, isEnd);
+  const dateTime = DATETIME.exec(text);
+  if (dateTime) return parseDateTime(dateTime, tz);
+  return RANGE_FORMS;
 }

@@ -142,6 +142,9 @@ describe('GET /api/home', () => {
       assert.equal(r.json.params.err, 'QUERY_INVALID');
       assert.match(r.json.params.errmsg, new RegExp(path), qs);
     }
+    const r = await call<{ params: { err: string; errmsg: string } }>('/api/home?from=2026-02-30');
+    assert.equal(r.status, 400);
+    assert.equal(r.json.params.errmsg, 'from: 2026-02-30 is not a date (February 2026 has 28 days)');
   });
 });
 

@@ -25,7 +25,7 @@ export function resolveRange(range: DateRange, now: number): ResolvedRange {
   const from = parseInstant(range.from ?? DEFAULT_FROM, timezone, now, false);
   const to = parseInstant(range.to ?? 'now', timezone, now, true);
   // The query parser (@telemetry/query) has checked both parse and from < to.
-  if (from === undefined || to === undefined) throw new Error('unresolvable date range');
+  if (typeof from === 'string' || typeof to === 'string') throw new Error(`unresolvable date range: ${from}, ${to}`);
   return { from, to, timezone };
 }
 

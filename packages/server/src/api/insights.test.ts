@@ -167,6 +167,11 @@ test('api: a bad query gets 400 QUERY_INVALID naming every wrong path', async ()
     await reason({ series: [{ eid: 'X' }], dateRange: { from: 'yesterday' } }),
     'dateRange.from: must be -7d/-24h/-2w/-3m/-1y, now, a date or a date-time',
   );
+  // A date that does not exist is refused, not rolled over into the next month.
+  assert.equal(
+    await reason({ series: [{ eid: 'X' }], dateRange: { from: '2026-02-30' } }),
+    'dateRange.from: 2026-02-30 is not a date (February 2026 has 28 days)',
+  );
 });
 
 test('api: sessions answers camelCase; the deprecated spellings get the snake_case answer and a Deprecation header', async () => {
