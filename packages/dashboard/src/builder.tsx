@@ -29,7 +29,7 @@ type Selector = { eid: string; label?: string; filters?: PropertyFilter[] } & Q;
 
 interface Discovery {
   events: { eid: string }[];
-  properties: { path: string }[];
+  properties: { path: string; type: 'string' | 'number' | 'list' }[];
 }
 const useDiscovery = () => useApi<Discovery>('/api/properties?days=3660');
 
@@ -320,6 +320,8 @@ const int = (v: string) => (v === '' ? undefined : Math.trunc(Number(v)));
 /** The kind's own fields (events, steps, periods, breakdown…) over its query. */
 function KindFields({ kind, q, set, d }: { kind: InsightKind; q: Q; set: (patch: Q) => void; d?: Discovery }) {
   const properties = d?.properties.map((p) => p.path) ?? [];
+  // Sum, average and the quantiles need a number: the server refuses a text property for them.
+  const numeric = d?.properties.filter((p) => p.type === 'number').map((p) => p.path) ?? [];
   // A list (tags) breaks down only trends: in a funnel or a retention table an event belongs to one group.
   const breakdowns = kind === 'trends' ? properties : properties.filter((p) => p !== TAGS_PROPERTY);
   const breakdown = (
@@ -382,7 +384,7 @@ function KindFields({ kind, q, set, d }: { kind: InsightKind; q: Q; set: (patch:
                   <Select
                     label="Of property"
                     value={String(s.property ?? '')}
-                    options={properties}
+                    options={numeric}
                     none="pick a numeric property"
                     onChange={(property) => put(clean({ ...s, property }) as Selector)}
                   />

@@ -241,6 +241,16 @@ describe('dashboard', { skip: SKIP }, () => {
       series: [{ eid: 'IMPRESSION', math: 'dau' }],
     });
     assert.ok(answer.series[0].data.every((n, i) => n >= views.series[0].data[i]));
+    // Property math offers the numeric properties only: the server refuses text for it.
+    await page.getByLabel('Math').selectOption('sum');
+    const offered = await page
+      .getByLabel('Of property')
+      .locator('option')
+      .evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value).filter(Boolean));
+    const discovery = await api<{ properties: { path: string; type: string }[] }>('/api/properties?days=3660');
+    const numbers = discovery.properties.filter((p) => p.type === 'number').map((p) => p.path);
+    assert.ok(numbers.includes('edata.duration'), numbers.join());
+    assert.deepEqual(offered, numbers);
     await page.close();
   });
 

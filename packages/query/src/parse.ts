@@ -270,9 +270,16 @@ const trends: Resolver<'trends'> = (q, c) => {
     const math = s.math ?? 'total';
     let property: string | undefined;
     if (PROPERTY_MATH.includes(math)) {
-      if (s.property === undefined) c.fail(`${where}.property`, 'a property path must be a non-empty string');
-      else if (c.property(s.property, `${where}.property`)?.type === 'list')
-        c.fail(`${where}.property`, `${math} needs a numeric property`);
+      if (s.property === undefined) c.fail(`${where}.property`, `${math} needs a property (a path to a number)`);
+      else {
+        // A typed text column, the tags or a cdata id is never a number; a path into the raw JSON may be one.
+        const ref = c.property(s.property, `${where}.property`);
+        if (ref && ref.kind !== 'json' && ref.type !== 'number')
+          c.fail(
+            `${where}.property`,
+            `${math} needs a numeric property; ${s.property} is ${ref.type === 'list' ? 'a list' : 'text'}`,
+          );
+      }
       property = s.property;
     }
     if ((math === 'wau' || math === 'mau') && interval !== 'day') c.fail(`${where}.math`, `${math} needs interval day`);

@@ -158,7 +158,7 @@ test('api: a bad query gets 400 QUERY_INVALID naming every wrong path', async ()
       filters: [{ property: 'tags', operator: 'gt', value: 1 }],
     }),
     [
-      'series[0].property: a property path must be a non-empty string',
+      'series[0].property: sum needs a property (a path to a number)',
       'dateRange.timezone: is not an IANA time zone',
       'filters[0].operator: tags is a list: use contains, not_contains, is_set, is_not_set',
     ].join('; '),
@@ -166,6 +166,24 @@ test('api: a bad query gets 400 QUERY_INVALID naming every wrong path', async ()
   assert.equal(
     await reason({ series: [{ eid: 'X' }], dateRange: { from: 'yesterday' } }),
     'dateRange.from: must be -7d/-24h/-2w/-3m/-1y, now, a date or a date-time',
+  );
+  // Property math over what is never a number is refused, not answered with zeros.
+  assert.equal(
+    await reason({
+      series: [
+        { eid: 'X', math: 'sum', property: 'edata.pageid' },
+        { eid: 'X', math: 'p99', property: 'tags' },
+        { eid: 'X', math: 'avg', property: 'cdata.school' },
+        { eid: 'X', math: 'avg', property: 'edata.score' },
+        { eid: 'X', math: 'max', property: 'edata.duration' },
+      ],
+      dateRange: {},
+    }),
+    [
+      'series[0].property: sum needs a numeric property; edata.pageid is text',
+      'series[1].property: p99 needs a numeric property; tags is a list',
+      'series[2].property: avg needs a numeric property; cdata.school is text',
+    ].join('; '),
   );
   // A date that does not exist is refused, not rolled over into the next month.
   assert.equal(
