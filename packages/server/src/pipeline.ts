@@ -1,0 +1,195 @@
+/**
+ * The pipeline's stages, named and in the order an event passes them (../shared/DESIGN.md, "Target layout"):
+ *
+ *   decode → parse → check → dedup   ingest/collector.ts (with decode.ts, event-spans.ts, steps.ts, dedup-index.ts)
+ *   → spool                          spool/segment-log.ts: acknowledged once fsynced
+ *   → load                           spool/loader.ts: sealed segments into the store (Store.loadSegment)
+ *   → summarize                      analytics/sessions/drain.ts: after loads, sessions and time spent
+ *   → sinks                          sinks/posthog/forwarder.ts: stored events to PostHog, when configured
+ *
+ * openPipeline builds them over an open store so that each has what it hands events to (the loader before the spool
+ * that seals segments for it, the spool before the collector; the sinks last, woken by loads), after recovering what
+ * a previous run acknowledged but did not load. The HTTP routes (app.ts) only call the collector.
+ */
+import { drainSummaryQueue } from './analytics/sessions/index.js';
+import type { Config } from './config.js';
+import { Collector } from './ingest/collector.js';
+import { DedupIndex } from './ingest/dedup-index.js';
+import { parseLevelCeiling } from './ingest/levels-config.js';
+import { REJECTION_REASONS } from './ingest/steps.js';
+import { MetricsRegistry } from './metrics/registry.js';
+import { Forwarder } from './sinks/posthog/forwarder.js';
+import { Loader } from './spool/loader.js';
+import { SegmentLog } from './spool/segment-log.js';
+import { recoverSegments, scanSegmentIds } from './spool/segment-recovery.js';
+import type { Store } from './store/store.js';
+
+/** The running stages over one store. `close()` stops them in order (sinks, spool, loader) and closes the store. */
+export interface Pipeline {
+  store: Store;
+  spool: SegmentLog;
+  loader: Loader;
+  collector: Collector;
+  metrics: MetricsRegistry;
+  forwarder?: Forwarder;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the stages over `store` (open; the pipeline owns it from here): recovers the spool in `spoolDir`, queues
+ * what is not loaded yet, rebuilds the de-duplication indexes, then accepts events.
+ * @throws what recovery or the store's scans throw; the store is left open for the caller to close
+ */
+export async function openPipeline(config: Config, store: Store, spoolDir: string): Promise<Pipeline> {
+  const metrics = new MetricsRegistry();
+  const counters = {
+    received: metrics.counter('telemetry_events_received_total', 'Events received in batches'),
+    stored: metrics.counter('telemetry_events_stored_total', 'Events made durable (spooled)'),
+    duplicates: metrics.counter('telemetry_events_duplicate_total', 'Events not stored again: mid already stored'),
+    rejected: metrics.counter(
+      'telemetry_events_rejected_total',
+      'Events rejected into failed_events, by reason',
+      'reason',
+    ),
+    duplicateBatches: metrics.counter('telemetry_batches_duplicate_total', 'Batches answered from the msgid index'),
+    loaded: metrics.counter('telemetry_events_loaded_total', 'Events bulk-loaded from the spool into the store'),
+  };
+  for (const reason of REJECTION_REASONS) counters.rejected.inc(0, reason);
+  const commitLatency = metrics.histogram('telemetry_spool_commit_seconds', 'Spool write + fsync (one group commit)');
+  const loadLatency = metrics.histogram(
+    'telemetry_load_duration_seconds',
+    'One bulk load of sealed spool segments',
+    [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  );
+  const quarantined = metrics.counter(
+    'telemetry_events_quarantined_total',
+    'Events the store refused to load, moved to failed_events with reason load_error',
+  );
+  const loader = new Loader({
+    store,
+    // Sessions and time spent follow the loads; the queue of touched device streams is durable.
+    afterLoad: async () => {
+      await drainSummaryQueue(store);
+    },
+    afterLoadIntervalMs: config.summarizeIntervalMs,
+    log: (message, error) => console.error(`telemetry: ${message}`, error ?? ''),
+  });
+
+  metrics.gauge('telemetry_loader_lag_seconds', 'Age of the oldest spool segment not loaded yet (0 when none)', () =>
+    Number(loader.status().lagSeconds.toFixed(3)),
+  );
+  metrics.gauge(
+    'telemetry_loader_backlog_bytes',
+    'Bytes of sealed spool segments not loaded yet',
+    () => loader.status().backlogBytes,
+  );
+  metrics.gauge(
+    'telemetry_loader_last_error_timestamp_seconds',
+    'When a load last failed, Unix seconds (0: never)',
+    () => Math.floor((loader.status().lastErrorAt ?? 0) / 1000),
+  );
+  loader.onLoaded((loaded, seconds) => {
+    counters.loaded.inc(loaded.events);
+    quarantined.inc(loaded.quarantined);
+    loadLatency.observe(seconds);
+  });
+
+  // What was acknowledged before a stop or crash is loaded in the background: the server listens
+  // whatever the spool holds. The indexes learn the spool's ids before the loader moves them into
+  // the store (read first, so a segment loaded meanwhile is in the store's scan).
+  const checkpoint = await store.checkpoint();
+  const pending = await recoverSegments(spoolDir, checkpoint);
+  const mids = new DedupIndex();
+  const batches = new DedupIndex(1024);
+  scanSegmentIds(
+    pending,
+    (mid) => mids.add(mid),
+    (msgid) => batches.add(msgid),
+  );
+  for (const sealed of pending) loader.enqueue(sealed);
+  loader.requestAfterLoad(); // also drains what a crash left in summary_queue
+  await store.scanStrings('SELECT mid FROM events', (mid) => mids.add(mid));
+  await store.scanStrings('SELECT msgid FROM batches', (msgid) => batches.add(msgid));
+
+  const nextSegment = Math.max(checkpoint, ...pending.map((p) => p.segment)) + 1;
+  const spool = new SegmentLog(
+    {
+      dir: spoolDir,
+      rotateMs: config.spoolRotateMs,
+      onSealed: (sealed) => loader.enqueue(sealed),
+      onCommit: (s) => commitLatency.observe(s),
+    },
+    nextSegment,
+  );
+  const collector = new Collector({
+    spool,
+    // A store that cannot write is answered with a 503 (clients retry) until a load succeeds again;
+    // the store's own message (file paths) is for /health's details, not for every client.
+    refuse: () =>
+      loader.status().storeDown ? 'the store cannot write (disk full or unwritable); retry later' : undefined,
+    mids,
+    batches,
+    clockSkewMs: config.clockSkewMs,
+    limits: {
+      maxEventBytes: config.maxEventBytes,
+      maxDepth: config.maxDepth,
+      maxBatchEvents: config.maxBatchEvents,
+      levelFor: parseLevelCeiling(config.maxLevel),
+    },
+    counters: {
+      received: (n) => counters.received.inc(n),
+      stored: (n) => counters.stored.inc(n),
+      duplicates: (n) => counters.duplicates.inc(n),
+      rejected: (n, reason) => counters.rejected.inc(n, reason),
+      duplicateBatch: () => counters.duplicateBatches.inc(),
+    },
+  });
+  const forwarder = config.forwardPostHog ? startForwarder(config, store, metrics, loader) : undefined;
+  const close = async () => {
+    await forwarder?.stop();
+    await spool.close();
+    // Half of the shutdown bound for loading what is queued; the rest stays in the spool for the next start.
+    await loader.stop(config.shutdownTimeoutMs / 2);
+    await store.close();
+  };
+  return { store, spool, loader, collector, metrics, forwarder, close };
+}
+
+/** The PostHog forwarder (sinks/posthog), its metrics, woken by every load. */
+function startForwarder(config: Config, store: Store, metrics: MetricsRegistry, loader: Loader): Forwarder {
+  const settings = config.forwardPostHog as NonNullable<Config['forwardPostHog']>;
+  const counters = {
+    sent: metrics.counter('telemetry_forward_sent_total', 'Events PostHog took from the forwarder'),
+    failed: metrics.counter('telemetry_forward_failed_total', 'Events PostHog refused (400/413), dead-lettered'),
+    resent: metrics.counter(
+      'telemetry_forward_resent_total',
+      'Events sent again after a failed attempt (429, 5xx, network)',
+    ),
+  };
+  const forwarder = new Forwarder(store, {
+    ...settings,
+    pollMs: 1000,
+    maxRetryMs: 60_000,
+    timeoutMs: 30_000,
+    log: (message) => console.error(`telemetry: ${message}`),
+    onCount: (what, n) => counters[what].inc(n),
+  });
+  metrics.gauge(
+    'telemetry_forward_lag_events',
+    'Stored events the forwarder has not sent yet',
+    () => forwarder.status().lagEvents,
+  );
+  metrics.gauge(
+    'telemetry_forward_lag_seconds',
+    'Age of the oldest stored event not forwarded yet, s (0 when none)',
+    () => Number(forwarder.status().lagSeconds.toFixed(3)),
+  );
+  metrics.gauge(
+    'telemetry_forward_dead_letters',
+    'Events in forward_dead_letters',
+    () => forwarder.status().deadLetters,
+  );
+  loader.onLoaded(() => forwarder.notify());
+  forwarder.start();
+  return forwarder;
+}
