@@ -271,4 +271,6 @@ test('a window a worker fails is not sent and the cursor stays; the loop reports
     'each event once, in order',
   );
   assert.equal(forwarder.status().cursor, 25);
+  // The cursor stored: the first commit made the row, the later ones moved it.
+  assert.deepEqual((await store.query('SELECT arrival_seq FROM forward_state')).rows, [[25]]);
 });

@@ -55,7 +55,12 @@ export const FORWARD_SQL = {
   range: (filter: string) =>
     `SELECT string_agg(${WIRE_ROW}, ',') FROM events
      WHERE arrival_seq > $after AND arrival_seq <= $upTo${filter}`,
-  commit: `INSERT INTO forward_state VALUES ($sink, $seq, $now)
+  /**
+   * The cursor moved: answers the rows changed (1, or 0 before the first commit, when `commitFirst` makes the row).
+   * An UPDATE, because the upsert cost DuckDB 2–3 ms more CPU per commit (once per batch: 1–3 µs per event).
+   */
+  commit: 'UPDATE forward_state SET arrival_seq = $seq, updated_at = $now WHERE sink = $sink',
+  commitFirst: `INSERT INTO forward_state VALUES ($sink, $seq, $now)
      ON CONFLICT (sink) DO UPDATE SET arrival_seq = excluded.arrival_seq, updated_at = excluded.updated_at`,
   deadLetter: `INSERT INTO forward_dead_letters VALUES ($sink, $mid, $seq, $status, $answer, $now, 1)
      ON CONFLICT (sink, mid) DO UPDATE SET status = excluded.status, answer = excluded.answer,

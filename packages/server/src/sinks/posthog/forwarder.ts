@@ -221,7 +221,7 @@ export class Forwarder {
     // Dead letters first, then the cursor: a crash between the two re-sends the batch and re-records the same
     // dead letters (keyed by mid), never loses one.
     await this.recordDeadLetters(refused);
-    await store.query(FORWARD_SQL.commit, { sink: SINK, seq: window.upTo, now: Date.now() });
+    await this.commitCursor(window.upTo);
     this.cursor = window.upTo;
     const sent = window.count - refused.length;
     this.counts.failed += refused.length;
@@ -229,6 +229,13 @@ export class Forwarder {
     this.options.onCount?.('failed', refused.length);
     this.options.onCount?.('sent', sent);
     return window.upTo - from;
+  }
+
+  /** Stores the cursor `seq` (forward_state): one UPDATE, or an upsert when the row is not there yet. */
+  private async commitCursor(seq: number): Promise<void> {
+    const values = { sink: SINK, seq, now: Date.now() };
+    const updated = await this.store.query(FORWARD_SQL.commit, values);
+    if (Number(updated.rows[0]?.[0] ?? 0) === 0) await this.store.query(FORWARD_SQL.commitFirst, values);
   }
 
   /**
