@@ -32,10 +32,13 @@ export function filterSql(filter: { channels: string[]; eids: string[] }): {
  * for an event that came in PostHog's format, else null — a Sunbird event's mid, eid, actor.id and context.sid
  * columns are its raw values (load-segment-sql.ts reads them from raw as they are), while `did` (the X-Device-ID
  * header fills a missing one) and `ets` (rounded) may differ from raw and always come from their columns. Each
- * to_json costs about as much as the rest of the row, hence only where a value may differ.
+ * to_json costs about as much as the rest of the row, hence only where a value may differ. One concat() rather than
+ * a chain of ||, which copied the growing row (raw included) at each step: about 1 µs of the store's CPU less per
+ * event (median of 12 A/B rounds of the range query, under load: 6.0 → 5.1 µs). Every part is non-null (concat()
+ * would read a NULL as '', where || made the whole row NULL).
  */
-const WIRE_ROW = `'[' || arrival_seq || ',' || ets || ',' || coalesce(to_json(did), 'null') || ','
-  || CASE WHEN ingest_format = 'posthog' THEN json_array(mid, eid, actor_id, sid) ELSE 'null' END || ',' || raw || ']'`;
+const WIRE_ROW = `concat('[', arrival_seq, ',', ets, ',', coalesce(to_json(did), 'null'), ',',
+  CASE WHEN ingest_format = 'posthog' THEN json_array(mid, eid, actor_id, sid) ELSE 'null' END, ',', raw, ']')`;
 
 export const FORWARD_SQL = {
   cursor: 'SELECT arrival_seq FROM forward_state WHERE sink = $sink',
