@@ -4,7 +4,8 @@
  * over wall time, 1.0 = one core busy; the fake PostHog's is reported beside it). The store is filled first (Sunbird-shaped INTERACT events, ~440 bytes, bulk
  * loaded); then the forwarder runs from cursor 0 until nothing is left. Bounded: FORWARD_BENCH_EVENTS (default
  * 200000) events, at most 120 s of forwarding. The last line is one JSON object. FORWARD_BENCH_CPU_PROF=FILE
- * writes a V8 CPU profile of the forwarding alone (summarise it with bench/cpuprofile-top.ts).
+ * writes a V8 CPU profile of the forwarding alone (summarise it with bench/cpuprofile-top.ts; the encoding workers'
+ * are not in it). FORWARD_BENCH_THREADS (default 1, as the server): the forwarder's encoding worker threads.
  */
 import fs from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -19,6 +20,7 @@ import { freePort, startChild, stopChild, waitReady } from './child-process.js';
 
 const EVENTS = Number(process.env.FORWARD_BENCH_EVENTS ?? 200_000);
 const BATCH = Number(process.env.FORWARD_BENCH_BATCH ?? 2000);
+const THREADS = Number(process.env.FORWARD_BENCH_THREADS ?? 1);
 const LIMIT_MS = 120_000;
 const SEGMENT_EVENTS = 50_000;
 
@@ -81,6 +83,7 @@ try {
     retryMs: 100,
     maxRetryMs: 1000,
     timeoutMs: 30_000,
+    encodeThreads: THREADS,
   });
   // FORWARD_BENCH_CPU_PROF=FILE: a V8 CPU profile of the forwarding alone (not the fill), for cpuprofile-top.ts.
   const profFile = process.env.FORWARD_BENCH_CPU_PROF;
@@ -107,6 +110,7 @@ try {
     fs.writeFileSync(profFile, JSON.stringify(profile));
     inspector.disconnect();
   }
+  await forwarder.stop();
   const received = (await (await fetch(`http://127.0.0.1:${port}/count`)).json()) as { events: number; bad: number };
   await store.close();
   const result = {
@@ -116,6 +120,7 @@ try {
     received: received.events,
     malformed: received.bad,
     batch: BATCH,
+    encode_threads: THREADS,
     gzip: true,
     seconds: Number(seconds.toFixed(2)),
     forwarder_cpu_share: Number(((used.user + used.system) / 1e6 / seconds).toFixed(2)),

@@ -33,7 +33,8 @@ export interface Config {
    * API key), TELEMETRY_FORWARD_POSTHOG_CHANNELS and _EIDS (comma-separated filters; default all),
    * TELEMETRY_FORWARD_POSTHOG_EVENT_NAME (`eid`, default, or `eid:edata.type`), TELEMETRY_FORWARD_POSTHOG_BATCH
    * (events per request, default 1000), TELEMETRY_FORWARD_POSTHOG_RETRY_MS (first retry delay, default 1000; at
-   * most 60 s). Default off.
+   * most 60 s), TELEMETRY_FORWARD_POSTHOG_THREADS (worker threads encoding batches, default 1; 0 = the main thread).
+   * Default off.
    */
   forwardPostHog?: ForwardPostHogConfig;
   /** Largest request body as sent (compressed or not). Env TELEMETRY_MAX_BODY_BYTES. Default 5 MB (Sunbird's). */
@@ -119,6 +120,8 @@ export interface ForwardPostHogConfig {
   naming: 'eid' | 'eid:edata.type';
   batchSize: number;
   retryMs: number;
+  /** Worker threads that parse, map and gzip batches (sinks/posthog/encode-pool.ts); 0: the main thread does. */
+  encodeThreads: number;
 }
 
 /** Loopback names and addresses: the hosts a default configuration answers. */
@@ -188,6 +191,7 @@ function forwardConfig(
     naming,
     batchSize: Math.max(1, int('TELEMETRY_FORWARD_POSTHOG_BATCH', 1000)),
     retryMs: int('TELEMETRY_FORWARD_POSTHOG_RETRY_MS', 1000),
+    encodeThreads: Math.floor(int('TELEMETRY_FORWARD_POSTHOG_THREADS', 1)),
   };
 }
 

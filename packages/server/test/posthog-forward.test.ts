@@ -21,7 +21,17 @@ after(async () => {
 });
 
 function forwardConfig(host: string, extra: Partial<ForwardPostHogConfig> = {}): ForwardPostHogConfig {
-  return { host, apiKey: KEY, channels: [], eids: [], naming: 'eid', batchSize: 10, retryMs: 20, ...extra };
+  return {
+    host,
+    apiKey: KEY,
+    channels: [],
+    eids: [],
+    naming: 'eid',
+    batchSize: 10,
+    retryMs: 20,
+    encodeThreads: 1,
+    ...extra,
+  };
 }
 
 async function setup(answer?: (i: number, batch: BatchMessage[]) => Answer, extra: Partial<ForwardPostHogConfig> = {}) {

@@ -30,9 +30,17 @@ async function answerOf(response: Response): Promise<string> {
   return text.slice(0, 2000);
 }
 
-/** The gzipped `/batch/` body of `messages`: `{api_key, batch}`, level 1 (the fastest; PostHog takes any gzip). */
+/** Gzip level of every body: 1, the fastest (PostHog takes any gzip). */
+export const GZIP_LEVEL = 1;
+
+/** The JSON text of a `/batch/` body: `{"api_key":…,"batch":[…]}`, before gzip. */
+export function batchJson(apiKey: string, messages: PostHogMessage[]): string {
+  return JSON.stringify({ api_key: apiKey, batch: messages });
+}
+
+/** The gzipped `/batch/` body of `messages` (batchJson, GZIP_LEVEL), compressed on libuv's thread pool. */
 export function encodeBatch(apiKey: string, messages: PostHogMessage[]): Promise<Buffer> {
-  return gzip(JSON.stringify({ api_key: apiKey, batch: messages }), { level: 1 });
+  return gzip(batchJson(apiKey, messages), { level: GZIP_LEVEL });
 }
 
 /**

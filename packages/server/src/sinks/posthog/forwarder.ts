@@ -8,8 +8,10 @@
  */
 import type { Store } from '../../store/store.js';
 import { encodeBatch, type Outcome, sendBatch } from './client.js';
+import { EncodePool } from './encode-pool.js';
 import { FORWARD_SQL, filterSql, SINK } from './forward-sql.js';
-import { type EventNaming, type PostHogMessage, type StoredEvent, toPostHogMessage } from './map.js';
+import { type EventNaming, type PostHogMessage, toPostHogMessage } from './map.js';
+import { storedEvents, wireText } from './wire-rows.js';
 
 export interface ForwarderOptions {
   host: string;
@@ -27,6 +29,11 @@ export interface ForwarderOptions {
   maxRetryMs: number;
   /** One request's time limit, ms. Default 30000. */
   timeoutMs: number;
+  /**
+   * Worker threads that parse, map and gzip the windows read ahead (encode-pool.ts); 0 or absent: the forwarder's
+   * own thread does it. The bytes sent are the same either way. Started with the first window, ended by stop().
+   */
+  encodeThreads?: number;
   log?: (message: string) => void;
   /** Called as events are sent (taken by PostHog), dead-lettered (refused) or sent again (after a failed attempt). */
   onCount?: (what: 'sent' | 'failed' | 'resent', n: number) => void;
@@ -70,9 +77,15 @@ interface Outgoing {
 interface Window {
   from: number;
   upTo: number;
-  events: Outgoing[];
+  /** How many events it holds (a filter may leave fewer than upTo - from, or none). */
+  count: number;
   /** The gzipped body of all its events (undefined when the window holds none). */
   body: Buffer | undefined;
+  /**
+   * Its events with their messages, in order: needed only when PostHog refuses the body (to split it and to name
+   * the dead letters), so a worker-encoded window maps them on this thread only then.
+   */
+  events: () => Outgoing[];
 }
 
 type Refused = Array<{ event: Outgoing; status: number; answer: string }>;
@@ -82,46 +95,6 @@ const READ_AHEAD = 3;
 
 /** How often the lag is measured while forwarding (each measurement counts the events after the cursor), ms. */
 const LAG_EVERY_MS = 1000;
-
-/** The fields of a stored V3 event read from it (valid V3: strings where present). */
-type RawV3 = Record<string, unknown> & {
-  mid: string;
-  eid: string;
-  actor?: { id?: string };
-  context?: { sid?: string };
-};
-
-/** The events of FORWARD_SQL's one-text answer (forward-sql.ts WIRE_ROW), in arrival order. */
-function storedEvents(result: { rows: unknown[][] }): StoredEvent[] {
-  const text = result.rows[0]?.[0];
-  if (typeof text !== 'string') return [];
-  const rows = JSON.parse(`[${text}]`) as Array<[number, number, string | null, string[] | null, RawV3]>;
-  return rows.map(([arrivalSeq, ets, did, posthog, event]) =>
-    posthog
-      ? {
-          arrivalSeq,
-          ets,
-          did,
-          mid: posthog[0],
-          eid: posthog[1],
-          actorId: posthog[2],
-          sid: posthog[3],
-          ingestFormat: 'posthog',
-          event,
-        }
-      : {
-          arrivalSeq,
-          ets,
-          did,
-          mid: event.mid,
-          eid: event.eid,
-          actorId: event.actor?.id ?? null,
-          sid: event.context?.sid ?? null,
-          ingestFormat: 'sunbird',
-          event,
-        },
-  );
-}
 
 export class Forwarder {
   private cursor: number | undefined;
@@ -139,6 +112,8 @@ export class Forwarder {
   private ahead: Array<{ from: number; upTo: number; window: Promise<Window | undefined> }> = [];
   /** Reads ahead not settled yet, dropped or not: stop() waits for them, so none runs on a closed store. */
   private readonly reading = new Set<Promise<Window | undefined>>();
+  /** The encoding workers (options.encodeThreads > 0), from the first window read until stop(). */
+  private pool: EncodePool | undefined;
 
   constructor(
     private readonly store: Store,
@@ -158,6 +133,8 @@ export class Forwarder {
     this.wake?.();
     await this.running;
     await Promise.allSettled([...this.reading]);
+    await this.pool?.close();
+    this.pool = undefined;
   }
 
   /** Called when the loader has stored events: forward them now instead of at the next poll. */
@@ -186,7 +163,7 @@ export class Forwarder {
         if (forwarded === 0 || Date.now() - this.lagAt >= LAG_EVERY_MS) await this.refreshLag();
       } catch (error) {
         if (signal.aborted) break;
-        this.error(`store: ${(error as Error).message}`);
+        this.error(`reading or encoding: ${(error as Error).message}`);
         await sleep(this.options.retryMs, signal);
         continue;
       }
@@ -234,7 +211,9 @@ export class Forwarder {
       this.ahead.push({ from: next, upTo, window: read });
       next = upTo;
     }
-    const refused = window.body ? await this.deliver(window.events, this.stopping.signal, window.body) : [];
+    const refused = window.body
+      ? await this.deliver(window.count, window.body, window.events, this.stopping.signal)
+      : [];
     if (refused === undefined) {
       this.ahead = []; // stopping: the batch stays after the cursor
       return 0;
@@ -242,14 +221,21 @@ export class Forwarder {
     // Dead letters first, then the cursor: a crash between the two re-sends the batch and re-records the same
     // dead letters (keyed by mid), never loses one.
     await this.recordDeadLetters(refused);
-    await store.query(FORWARD_SQL.commit, { sink: SINK, seq: window.upTo, now: Date.now() });
+    await this.commitCursor(window.upTo);
     this.cursor = window.upTo;
-    const sent = window.events.length - refused.length;
+    const sent = window.count - refused.length;
     this.counts.failed += refused.length;
     this.counts.sent += sent;
     this.options.onCount?.('failed', refused.length);
     this.options.onCount?.('sent', sent);
     return window.upTo - from;
+  }
+
+  /** Stores the cursor `seq` (forward_state): one UPDATE, or an upsert when the row is not there yet. */
+  private async commitCursor(seq: number): Promise<void> {
+    const values = { sink: SINK, seq, now: Date.now() };
+    const updated = await this.store.query(FORWARD_SQL.commit, values);
+    if (Number(updated.rows[0]?.[0] ?? 0) === 0) await this.store.query(FORWARD_SQL.commitFirst, values);
   }
 
   /**
@@ -263,9 +249,17 @@ export class Forwarder {
     // A window of arrival_seq, not a LIMIT: with filters it may hold fewer events (or none), and is passed all the same.
     const upTo = upToGiven ?? Math.min(this.last, from + options.batchSize);
     const result = await store.query(FORWARD_SQL.range(this.filter.sql), { ...this.filter.params, after: from, upTo });
-    const events = this.outgoing(result);
+    const text = wireText(result);
+    const threads = options.encodeThreads ?? 0;
+    if (threads > 0 && text !== undefined && !this.stopping.signal.aborted) {
+      this.pool ??= new EncodePool(threads);
+      const { count, body } = await this.pool.encode({ text, apiKey: options.apiKey, naming: options.naming });
+      let events: Outgoing[] | undefined;
+      return { from, upTo, count, body, events: () => (events ??= this.outgoing(text)) };
+    }
+    const events = this.outgoing(text);
     const body = events.length ? await this.encode(events) : undefined;
-    return { from, upTo, events, body };
+    return { from, upTo, count: events.length, body, events: () => events };
   }
 
   private encode(events: Outgoing[]): Promise<Buffer> {
@@ -275,8 +269,8 @@ export class Forwarder {
     );
   }
 
-  private outgoing(result: { rows: unknown[][] }): Outgoing[] {
-    return storedEvents(result).map((event) => ({
+  private outgoing(text: string | undefined): Outgoing[] {
+    return storedEvents(text).map((event) => ({
       mid: event.mid,
       arrivalSeq: event.arrivalSeq,
       message: toPostHogMessage(event, this.options.naming),
@@ -284,19 +278,31 @@ export class Forwarder {
   }
 
   /**
-   * Sends `events` until PostHog has taken or refused each: retries the whole batch on a retryable outcome, splits a
-   * refused batch in halves down to single events. Returns the refused events, or undefined when `signal` ends it.
+   * Sends `count` events (`body`, encoded) until PostHog has taken or refused each: retries the whole batch on a
+   * retryable outcome, splits a refused batch in halves (`events()`, encoded again here) down to single events.
+   * Returns the refused events, or undefined when `signal` ends it.
    */
-  private async deliver(events: Outgoing[], signal: AbortSignal, body?: Buffer): Promise<Refused | undefined> {
-    const outcome = await this.sendWithRetries(events.length, body ?? (await this.encode(events)), signal);
+  private async deliver(
+    count: number,
+    body: Buffer,
+    events: () => Outgoing[],
+    signal: AbortSignal,
+  ): Promise<Refused | undefined> {
+    const outcome = await this.sendWithRetries(count, body, signal);
     if (outcome === undefined) return undefined;
     if (outcome.kind === 'delivered') return [];
-    if (events.length === 1) return [{ event: events[0], status: outcome.status, answer: outcome.answer }];
-    const half = Math.ceil(events.length / 2);
-    const first = await this.deliver(events.slice(0, half), signal);
+    const list = events();
+    if (list.length === 1) return [{ event: list[0], status: outcome.status, answer: outcome.answer }];
+    const half = Math.ceil(list.length / 2);
+    const first = await this.deliverEvents(list.slice(0, half), signal);
     if (first === undefined) return undefined;
-    const second = await this.deliver(events.slice(half), signal);
+    const second = await this.deliverEvents(list.slice(half), signal);
     return second === undefined ? undefined : [...first, ...second];
+  }
+
+  /** deliver() for events encoded here. */
+  private async deliverEvents(events: Outgoing[], signal: AbortSignal): Promise<Refused | undefined> {
+    return this.deliver(events.length, await this.encode(events), () => events, signal);
   }
 
   /** One batch (`events` events, encoded) until delivered or refused; undefined when `signal` ends it. Resent events are counted. */
@@ -357,12 +363,12 @@ export class Forwarder {
   }> {
     const { store } = this;
     const signal = AbortSignal.any([this.stopping.signal, AbortSignal.timeout(timeoutMs)]);
-    const rows = this.outgoing(await store.query(FORWARD_SQL.deadLetters, { sink: SINK, limit }));
+    const rows = this.outgoing(wireText(await store.query(FORWARD_SQL.deadLetters, { sink: SINK, limit })));
     let delivered = 0;
     let tried = 0;
     for (let i = 0; i < rows.length && !signal.aborted; i += this.options.batchSize) {
       const batch = rows.slice(i, i + this.options.batchSize);
-      const refused = await this.deliver(batch, signal);
+      const refused = await this.deliverEvents(batch, signal);
       if (refused === undefined) break;
       tried += batch.length;
       const still = new Set(refused.map((r) => r.event.mid));

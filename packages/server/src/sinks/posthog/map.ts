@@ -1,7 +1,7 @@
 /**
  * The one V3 ↔ PostHog mapping (docs/posthog.md), shared by the capture endpoints, the insights and the forwarder.
  */
-import { createHash } from 'node:crypto';
+import crypto from 'node:crypto';
 
 /**
  * PostHog events an insight counts as the V3 eid: a page or screen view is an IMPRESSION, an autocaptured click or
@@ -30,12 +30,29 @@ export const MID_NAMESPACE = '0c3a5e8e-5b8f-4a57-9d0e-7f1f6a2b9c41';
 const NAMESPACE_BYTES = Buffer.from(MID_NAMESPACE.replaceAll('-', ''), 'hex');
 
 /**
+ * The namespace followed by room for a mid: each call writes its mid after the namespace and hashes the bytes in one
+ * call (crypto.hash, Node ≥ 20.12), where a Hash object per call cost more than the SHA-1 itself.
+ */
+const SCRATCH = Buffer.alloc(1024);
+NAMESPACE_BYTES.copy(SCRATCH);
+
+/** SHA-1 of NAMESPACE_BYTES and `mid` (UTF-8). */
+function sha1OfMid(mid: string): Buffer {
+  // 3 bytes per UTF-16 unit at most: a mid that may not fit takes the general path instead of being cut.
+  if (typeof crypto.hash === 'function' && 16 + mid.length * 3 <= SCRATCH.length) {
+    const length = SCRATCH.write(mid, 16, 'utf8');
+    return crypto.hash('sha1', SCRATCH.subarray(0, 16 + length), 'buffer');
+  }
+  return crypto.createHash('sha1').update(NAMESPACE_BYTES).update(mid, 'utf8').digest();
+}
+
+/**
  * The uuid a V3 event has in PostHog: UUIDv5(mid, MID_NAMESPACE) (RFC 9562 §5.5: SHA-1 of namespace and name, version
  * and variant bits set), the same every time it is sent. One hash and one hex string per call (the `uuid` package
  * copied the name into arrays first; the tests check against it).
  */
 export function forwardedUuid(mid: string): string {
-  const hash = createHash('sha1').update(NAMESPACE_BYTES).update(mid, 'utf8').digest();
+  const hash = sha1OfMid(mid);
   hash[6] = (hash[6] & 0x0f) | 0x50;
   hash[8] = (hash[8] & 0x3f) | 0x80;
   const x = hash.toString('hex', 0, 16);
@@ -68,11 +85,43 @@ export interface PostHogMessage {
   properties: Record<string, unknown>;
 }
 
+/**
+ * Dotted keys already made, by prefix then key: the same few hundred names recur in every event, and a name looked up
+ * here is a string V8 has already hashed, where one concatenated per leaf had to be flattened and hashed again to
+ * become a property key. Bounded (an event's edata may carry keys of its own): emptied when it holds MAX_NAMES,
+ * and names longer than MAX_NAME_LENGTH are not kept.
+ */
+const names = new Map<string, Map<string, string>>();
+let nameCount = 0;
+const MAX_NAMES = 10_000;
+const MAX_NAME_LENGTH = 200;
+
+/** `${prefix}.${key}`, from `names` when made before. */
+function dotted(prefix: string, key: string): string {
+  if (prefix.length + key.length >= MAX_NAME_LENGTH) return `${prefix}.${key}`;
+  let byKey = names.get(prefix);
+  if (byKey === undefined) {
+    if (nameCount >= MAX_NAMES) {
+      names.clear();
+      nameCount = 0;
+    }
+    byKey = new Map();
+    names.set(prefix, byKey);
+  }
+  let name = byKey.get(key);
+  if (name === undefined) {
+    name = `${prefix}.${key}`;
+    byKey.set(key, name);
+    nameCount++;
+  }
+  return name;
+}
+
 /** Dotted keys for every leaf of `value` under `prefix` (`context.pdata.id`); arrays are kept whole, as values. */
 function flatten(prefix: string, value: unknown, into: Record<string, unknown>): void {
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
     // for…in, not Object.entries: no array per object (a parsed JSON object has no inherited keys).
-    for (const key in value) flatten(`${prefix}.${key}`, (value as Record<string, unknown>)[key], into);
+    for (const key in value) flatten(dotted(prefix, key), (value as Record<string, unknown>)[key], into);
   } else if (value !== undefined) {
     into[prefix] = value;
   }
