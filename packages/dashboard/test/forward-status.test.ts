@@ -67,6 +67,7 @@ describe('data quality: the forwarder panel', { skip: SKIP }, () => {
         naming: 'eid',
         batchSize: 10,
         retryMs: 20,
+        encodeThreads: 1,
       },
     });
     closers.push(server.close);
