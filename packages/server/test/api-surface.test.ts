@@ -58,6 +58,27 @@ describe('a collector with an admin token and a 3-row SQL limit', () => {
     assert.equal((await fetch(`${server.url}/api/events?token=${TOKEN}&token=${TOKEN}`)).status, 401);
   });
 
+  test('the read API names its own body errors: too large (not an ingestion code), and a __proto__ key', async () => {
+    const post = async (body: string) => {
+      const response = await fetch(`${server.url}/api/insights/trends`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...auth },
+        body,
+      });
+      const { params } = (await response.json()) as { params: { err: string; errmsg: string } };
+      return [response.status, params.err, params.errmsg];
+    };
+    const big = JSON.stringify({ series: [{ eid: 'x'.repeat(1024 * 1024) }], dateRange: {} });
+    assert.deepEqual(await post(big), [413, 'BODY_TOO_LARGE', 'request body exceeds the size limit']);
+    const refused = 'the body is not valid JSON, or has a __proto__ or constructor.prototype key (refused)';
+    assert.deepEqual(await post('{"series":[{"eid":"A"}],"dateRange":{},"__proto__":{"x":1}}'), [
+      400,
+      'BAD_REQUEST',
+      refused,
+    ]);
+    assert.deepEqual(await post('{"series":'), [400, 'BAD_REQUEST', refused]);
+  });
+
   test('/metrics counts received, stored, duplicate and rejected events and duplicate batches', async () => {
     const events = [interact({ mid: 'met-1' }), interact({ mid: 'met-1' }), { eid: 'INTERACT', mid: 'met-bad' }];
     const batch = { id: 'api.sunbird.telemetry', ver: '3.0', params: { msgid: 'met-batch' }, events };

@@ -31,6 +31,8 @@ export const ERRORS = {
   /** The SQL called a function or catalog view outside the sandbox's allowlist (settings, checkpoint, …). */
   SQL_FUNCTION_NOT_ALLOWED: 400,
   QUERY_INVALID: 400,
+  /** A JSON body of the read API (insights, cohorts, dashboards, SQL) past its 1 MB limit. */
+  BODY_TOO_LARGE: 413,
   /** An insight or feed query ran past TELEMETRY_SQL_TIMEOUT_MS (counted from the request's arrival). */
   QUERY_TIMEOUT: 400,
   /** An insight or feed answer is larger than TELEMETRY_QUERY_MAX_BYTES. */
@@ -109,7 +111,14 @@ export function installErrorHandler(app: FastifyInstance): void {
     }
     const fastifyError = error as FastifyError;
     if (fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      reply.code(413).send(errorBody(apiId, 'INGEST_BODY_TOO_LARGE', 'request body exceeds the size limit', 413));
+      const code = request.url.startsWith('/api/') ? 'BODY_TOO_LARGE' : 'INGEST_BODY_TOO_LARGE';
+      reply.code(413).send(errorBody(apiId, code, 'request body exceeds the size limit', 413));
+      return;
+    }
+    if (fastifyError.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+      // Fastify's parser also refuses valid JSON with a `__proto__` or `constructor.prototype` key, in the same words.
+      const message = 'the body is not valid JSON, or has a __proto__ or constructor.prototype key (refused)';
+      reply.code(400).send(errorBody(apiId, 'BAD_REQUEST', message, 400));
       return;
     }
     if (fastifyError.statusCode && fastifyError.statusCode < 500) {
