@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { CHROMIUM_SKIP, launchChromium } from '../../server/test/chromium.js';
 import { eventually, interact, postBatch, startTestServer } from '../../server/test/helpers.js';
-import { startBatchServer } from '../../server/test/posthog-batch-server.js';
+import { forwardConfig, startBatchServer } from '../../server/test/posthog-batch-server.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const BUILT = fs.existsSync(path.join(ROOT, 'packages/dashboard/dist/index.html'));
@@ -59,16 +59,7 @@ describe('data quality: the forwarder panel', { skip: SKIP }, () => {
     closers.push(posthog.close);
     const server = await startTestServer({
       adminToken: TOKEN,
-      forwardPostHog: {
-        host: posthog.url,
-        apiKey: KEY,
-        channels: [],
-        eids: [],
-        naming: 'eid',
-        batchSize: 10,
-        retryMs: 20,
-        encodeThreads: 1,
-      },
+      forwardPostHog: forwardConfig(posthog.url, KEY),
     });
     closers.push(server.close);
     const events = Array.from({ length: 7 }, (_, i) =>

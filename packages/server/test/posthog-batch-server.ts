@@ -7,6 +7,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
+import type { ForwardPostHogConfig } from '../src/config.js';
 
 export interface BatchMessage {
   event: string;
@@ -89,5 +90,24 @@ export async function startBatchServer(
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+  };
+}
+
+/** The server's forwarder settings for a test PostHog at `host` (project key `apiKey`): small batches, quick retries. */
+export function forwardConfig(
+  host: string,
+  apiKey: string,
+  extra: Partial<ForwardPostHogConfig> = {},
+): ForwardPostHogConfig {
+  return {
+    host,
+    apiKey,
+    channels: [],
+    eids: [],
+    naming: 'eid',
+    batchSize: 10,
+    retryMs: 20,
+    encodeThreads: 1,
+    ...extra,
   };
 }

@@ -12,7 +12,7 @@ import { forwardRetryCommand } from '../src/commands/forward-retry.js';
 import type { ForwardPostHogConfig } from '../src/config.js';
 import { MID_NAMESPACE } from '../src/sinks/posthog/map.js';
 import { eventually, interact, postBatch, sql, startTestServer } from './helpers.js';
-import { type Answer, type BatchMessage, startBatchServer } from './posthog-batch-server.js';
+import { type Answer, type BatchMessage, forwardConfig, startBatchServer } from './posthog-batch-server.js';
 
 const KEY = 'phc_forward_target';
 const closers: Array<() => Promise<void>> = [];
@@ -20,24 +20,10 @@ after(async () => {
   for (const close of closers.reverse()) await close();
 });
 
-function forwardConfig(host: string, extra: Partial<ForwardPostHogConfig> = {}): ForwardPostHogConfig {
-  return {
-    host,
-    apiKey: KEY,
-    channels: [],
-    eids: [],
-    naming: 'eid',
-    batchSize: 10,
-    retryMs: 20,
-    encodeThreads: 1,
-    ...extra,
-  };
-}
-
 async function setup(answer?: (i: number, batch: BatchMessage[]) => Answer, extra: Partial<ForwardPostHogConfig> = {}) {
   const posthog = await startBatchServer(KEY, answer);
   closers.push(posthog.close);
-  const server = await startTestServer({ forwardPostHog: forwardConfig(posthog.url, extra) });
+  const server = await startTestServer({ forwardPostHog: forwardConfig(posthog.url, KEY, extra) });
   closers.push(server.close);
   return { posthog, server };
 }
@@ -117,7 +103,10 @@ test('exactly the stored events arrive in PostHog format, mapped as documented',
 test('an event that came in the PostHog format goes back as it came: its name, uuid, distinct_id and properties', async () => {
   const posthog = await startBatchServer(KEY);
   closers.push(posthog.close);
-  const server = await startTestServer({ posthogKeys: { phc_in: 'web' }, forwardPostHog: forwardConfig(posthog.url) });
+  const server = await startTestServer({
+    posthogKeys: { phc_in: 'web' },
+    forwardPostHog: forwardConfig(posthog.url, KEY),
+  });
   closers.push(server.close);
   const uuid = randomUUID();
   const timestamp = '2026-11-01T10:00:00.000Z';
@@ -224,7 +213,7 @@ async function deadLetters(n: number, refuse: () => boolean) {
     status: refuse() && batch.some((m) => m.properties['edata.id'] === 'poison') ? 400 : 200,
   }));
   closers.push(posthog.close);
-  const server = await startTestServer({ forwardPostHog: forwardConfig(posthog.url) });
+  const server = await startTestServer({ forwardPostHog: forwardConfig(posthog.url, KEY) });
   const list = events(n + 2, (i) => (i > 0 && i <= n ? { edata: { type: 'CLICK', id: 'poison' } } : {}));
   await send(server, list);
   await eventually(async () => (await sql(server, 'SELECT count(*) FROM forward_dead_letters'))[0][0] === n);
