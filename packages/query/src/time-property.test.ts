@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { localToUtc, offsetAt, parseInstant } from './time.js';
+import { bucketOf, bucketStart, localToUtc, offsetAt, parseInstant } from './time.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -123,5 +123,23 @@ test('-Nm and -Ny: the local midnight of the same day N months back, or of the l
       },
     ),
     { numRuns: 300 },
+  );
+});
+
+test('month buckets: the bucket of any day, 1900 to 2100, starts on the 1st of its month, before 1970 too', () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1900, max: 2100 }),
+      fc.integer({ min: 1, max: 12 }),
+      fc.integer({ min: 1, max: 28 }),
+      (y, m, d) => {
+        const n = bucketOf('month', Date.UTC(y, m - 1, d, 13));
+        assert.equal(n, (y - 1970) * 12 + m - 1);
+        assert.equal(
+          new Date(bucketStart('month', n)).toISOString().slice(0, 10),
+          `${y}-${String(m).padStart(2, '0')}-01`,
+        );
+      },
+    ),
   );
 });

@@ -111,7 +111,8 @@ export function bucketStart(interval: Interval, n: number): number {
     case 'week':
       return (n * 7 + FIRST_MONDAY) * DAY;
     case 'month':
-      return Date.UTC(1970 + Math.floor(n / 12), n % 12, 1);
+      // Floor, not `%`, for the month too: bucket -1 is December 1969 (`-1 % 12` is -1).
+      return Date.UTC(1970 + Math.floor(n / 12), n - Math.floor(n / 12) * 12, 1);
   }
 }
 
