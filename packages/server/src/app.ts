@@ -47,7 +47,8 @@ export type RouteGroup = (app: FastifyInstance, ctx: AppContext) => Promise<void
  * Groups answered under any Host name: ingestion (SDKs post from anywhere) and /health, /metrics (probes and
  * scrapers address the machine by IP; both have their own protection). Every other group checks the Host.
  */
-const ANY_HOST = new Set<RouteGroup>([telemetryRoutes, posthogRoutes, healthRoutes]);
+const INGEST = new Set<RouteGroup>([telemetryRoutes, posthogRoutes]);
+const ANY_HOST = new Set<RouteGroup>([...INGEST, healthRoutes]);
 
 /** Route groups in registration order. Add a group here, one line, one file under api/ (or ingest/). */
 const ROUTE_GROUPS: RouteGroup[] = [
@@ -92,6 +93,9 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   for (const group of ROUTE_GROUPS) {
     await app.register(async (scope) => {
       if (!ANY_HOST.has(group)) scope.addHook('onRequest', hostCheck);
+      // The read API takes JSON bodies only: a text/plain body would reach its checks as a string ("query: must be
+      // an object"); it is a 415 instead. Ingestion keeps its own parsers (beacons send text/plain).
+      if (!INGEST.has(group)) scope.removeContentTypeParser('text/plain');
       await group(scope, ctx);
     });
   }

@@ -58,11 +58,11 @@ describe('a collector with an admin token and a 3-row SQL limit', () => {
     assert.equal((await fetch(`${server.url}/api/events?token=${TOKEN}&token=${TOKEN}`)).status, 401);
   });
 
-  test('the read API names its own body errors: too large (not an ingestion code), and a __proto__ key', async () => {
-    const post = async (body: string) => {
+  test('the read API names its own body errors: too large (not an ingestion code), a __proto__ key, text not JSON', async () => {
+    const post = async (body: string, type = 'application/json') => {
       const response = await fetch(`${server.url}/api/insights/trends`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...auth },
+        headers: { 'content-type': type, ...auth },
         body,
       });
       const { params } = (await response.json()) as { params: { err: string; errmsg: string } };
@@ -77,6 +77,19 @@ describe('a collector with an admin token and a 3-row SQL limit', () => {
       refused,
     ]);
     assert.deepEqual(await post('{"series":'), [400, 'BAD_REQUEST', refused]);
+    // JSON sent as text is not read as a string: the API takes JSON only.
+    const query = JSON.stringify({ series: [{ eid: 'A' }], dateRange: {} });
+    assert.deepEqual(await post(query, 'text/plain'), [
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+      'send JSON with Content-Type: application/json (got text/plain)',
+    ]);
+    const asJson = await fetch(`${server.url}/api/insights/trends`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...auth },
+      body: query,
+    });
+    assert.equal(asJson.status, 200);
   });
 
   test('/metrics counts received, stored, duplicate and rejected events and duplicate batches', async () => {

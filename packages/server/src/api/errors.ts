@@ -121,9 +121,15 @@ export function installErrorHandler(app: FastifyInstance): void {
       reply.code(400).send(errorBody(apiId, 'BAD_REQUEST', message, 400));
       return;
     }
+    if (fastifyError.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      const message = `send JSON with Content-Type: application/json (got ${request.headers['content-type'] ?? 'none'})`;
+      reply.code(415).send(errorBody(apiId, 'UNSUPPORTED_MEDIA_TYPE', message, 415));
+      return;
+    }
     if (fastifyError.statusCode && fastifyError.statusCode < 500) {
-      const code = fastifyError.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'UNSUPPORTED_MEDIA_TYPE' : 'BAD_REQUEST';
-      reply.code(fastifyError.statusCode).send(errorBody(apiId, code, fastifyError.message, fastifyError.statusCode));
+      reply
+        .code(fastifyError.statusCode)
+        .send(errorBody(apiId, 'BAD_REQUEST', fastifyError.message, fastifyError.statusCode));
       return;
     }
     request.log.error({ err: error }, 'unhandled error');
