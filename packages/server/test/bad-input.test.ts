@@ -206,6 +206,16 @@ describe('/api/sql', () => {
     assert.deepEqual(tables, [[1]]);
   });
 
+  test('a body field besides query is refused by name, not ignored', async () => {
+    const response = await fetch(`${server.url}/api/sql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer tok' },
+      body: JSON.stringify({ query: 'SELECT 1', limit: 5 }),
+    });
+    const body = await expectError(response, 400, 'SQL_INVALID');
+    assert.equal(body.params.errmsg, 'limit: is not a known field; send {"query": "SELECT …"}');
+  });
+
   test('a syntax error is a 400 with the engine reason', async () => {
     const body = await expectError(await query('SELEC 1'), 400, 'SQL_INVALID');
     assert.match(body.params.errmsg, /syntax/i);

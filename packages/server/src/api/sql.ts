@@ -6,10 +6,14 @@ import { readBounds } from './read-bounds.js';
 
 export const sqlRoutes: RouteGroup = (app, ctx) => {
   app.post('/api/sql', { onRequest: requireAdmin(ctx.config.adminToken) }, async (request, reply) => {
-    const body = request.body as { query?: unknown } | undefined;
+    const body = request.body as Record<string, unknown> | undefined;
     if (!body || typeof body.query !== 'string' || body.query.trim() === '') {
       throw new ApiError('SQL_INVALID', 'send {"query": "SELECT …"}');
     }
+    // As the insights do: a field the API does not know is refused, not ignored (a typo'd "limit" would be silent).
+    const unknown = Object.keys(body).find((key) => key !== 'query');
+    if (unknown !== undefined)
+      throw new ApiError('SQL_INVALID', `${unknown}: is not a known field; send {"query": "SELECT …"}`);
     const query = body.query;
     const bounds = readBounds(ctx, reply);
     // Store errors become SQL_* answers in the one error handler (api/errors.ts).
