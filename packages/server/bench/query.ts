@@ -6,6 +6,10 @@
  * cohort (viewed the home page at least 3 times in the range; removed at the end) and time it as a
  * trends filter, as a trends breakdown and counted. The last line printed is one JSON object.
  *
+ * Loading prints its rate per million events (`load_per_million`, events/s; issue 16's flat cost: the last million
+ * should load at ≥ 0.8× the first), and after the queries the server is started on the store and `startup_ms` is
+ * the time until it listens (issue 16: ≤ 2 s at 10 million events).
+ *
  * Flags: --events N (10000000) --runs N (5) --seed N (42) --dir DIR (a fresh temp dir) --keep
  * --only a,b (time only these kinds). A --dir whose store already holds events (a run kept with
  * --keep, or a copy of a `telemetry simulate` store) is not loaded again: the queries run over the
@@ -27,6 +31,7 @@ import { runSessions } from '../src/analytics/sessions-insight.js';
 import { runStickiness } from '../src/analytics/stickiness.js';
 import { runTrends } from '../src/analytics/trends.js';
 import { loadConfig } from '../src/config.js';
+import { startServer } from '../src/server.js';
 import { simulate } from '../src/simulate/generate.js';
 import { DAY_MS, funnelQuerySteps, resolveParams, startMs } from '../src/simulate/params.js';
 import { createProgress } from '../src/simulate/progress.js';
@@ -61,6 +66,7 @@ const store = await openStore({
 });
 log(`duckdb: ${config.duckdbThreads} threads, memory limit ${config.duckdbMemory}`);
 let cohort = '';
+let closed = false;
 try {
   // 1. Load, unless the store holds events already (a kept run, a copy of a simulated store).
   const [held, first, last] = (await store.query('SELECT count(*), min(ets), max(ets) FROM events')).rows[0].map(
@@ -68,6 +74,7 @@ try {
   );
   let loaded: { events: number; seconds: number | null } = { events: held, seconds: null };
   let summarizeSeconds: number | null = null;
+  const perMillion: number[] = [];
   const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
   let dateRange = held > 0 ? { from: day(first), to: day(last) } : { from: '', to: '' };
   if (held > 0) {
@@ -76,6 +83,8 @@ try {
     const truth = new GroundTruth(params);
     let summarizing = 0;
     const progress = createProgress({ unit: 'events', total: targetEvents, enabled: true });
+    // The rate of each million loaded (summaries included): flat when the cost per event does not grow with the store.
+    let mark = { n: 0, t: performance.now() };
     const written = await writeToStore(simulate(params, truth), {
       store,
       spoolDir,
@@ -85,7 +94,14 @@ try {
         await drainSummaryQueue(store);
         summarizing += (performance.now() - t) / 1000;
       },
-      onProgress: (n) => progress.update(n),
+      onProgress: (n) => {
+        progress.update(n);
+        if (Math.floor(n / 1e6) > Math.floor(mark.n / 1e6)) {
+          const now = performance.now();
+          perMillion.push(Math.round((n - mark.n) / ((now - mark.t) / 1000)));
+          mark = { n, t: now };
+        }
+      },
     });
     progress.finish();
     log(
@@ -200,10 +216,23 @@ try {
     log(`${kind.padEnd(20)} median ${medians[`${kind}_ms`]} ms (runs: ${times.map(Math.round).join(', ')} ms)`);
   }
 
+  // 3. Start-up on this store: the server opens it, recovers the spool and rebuilds its de-duplication indexes.
+  await deleteCohort(store, cohort);
+  cohort = '';
+  await store.close();
+  closed = true;
+  const started = performance.now();
+  const server = await startServer({ dataDir: dir, port: 0, logLevel: 'silent' });
+  const startupMs = Math.round(performance.now() - started);
+  await server.close();
+  log(`startup            ${startupMs} ms (listening on the store of ${loaded.events} events)`);
+
   const summary = {
     bench: 'query',
     events: loaded.events,
     load_s: loaded.seconds === null ? null : Number(loaded.seconds.toFixed(1)),
+    load_per_million: perMillion.length ? perMillion : null,
+    startup_ms: startupMs,
     ...medians,
     ...(Object.keys(failures).length ? { failed: failures } : {}),
     // Peak resident set of this process over the whole run: generator, DuckDB and queries share it.
@@ -213,7 +242,9 @@ try {
   };
   process.stdout.write(`${JSON.stringify(summary)}\n`);
 } finally {
-  if (cohort) await deleteCohort(store, cohort);
-  await store.close();
+  if (!closed) {
+    if (cohort) await deleteCohort(store, cohort);
+    await store.close();
+  }
   if (!values.keep && !values.dir) fs.rmSync(dir, { recursive: true, force: true });
 }
