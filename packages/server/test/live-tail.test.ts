@@ -175,3 +175,34 @@ test('at most 32 tails are open at once: the next is a 503 until one closes', as
     for (const c of controllers) c.abort();
   }
 });
+
+test('one request of more than a look (500) arrives whole and once, the tail then goes on; a new tail starts from now', async () => {
+  const actor = { id: `bulk-${Date.now()}`, type: 'User' };
+  const bulk = Array.from({ length: 600 }, () => interact({ actor }));
+  const controller = new AbortController();
+  // The previous test's 32 tails may still be closing: wait for a free one (bounded).
+  let response = await openTail(`?actor=${actor.id}`, controller.signal);
+  for (let i = 0; i < 100 && response.status === 503; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    response = await openTail(`?actor=${actor.id}`, controller.signal);
+  }
+  assert.equal(response.status, 200);
+  const reading = readEvents(response, 601, 20_000);
+  assert.equal((await postBatch(server, { events: bulk })).status, 200); // one receive time for all 600
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  const later = interact({ actor });
+  assert.equal((await postBatch(server, { events: [later] })).status, 200);
+  const received = await reading;
+  assert.deepEqual(received.map((e) => e.mid).sort(), [...bulk, later].map((e) => e.mid as string).sort());
+
+  // A tail opened now sends none of those: only what is loaded after it opened.
+  const fresh = await openTail(`?actor=${actor.id}`, controller.signal);
+  const next = readEvents(fresh, 1, 20_000);
+  const newest = interact({ actor });
+  assert.equal((await postBatch(server, { events: [newest] })).status, 200);
+  assert.deepEqual(
+    (await next).map((e) => e.mid),
+    [newest.mid],
+  );
+  controller.abort();
+});

@@ -112,29 +112,41 @@ export async function listFailedEvents(
   return rows.length > options.limit && last ? { items, next: `${last[0]}:${last[1]}` } : { items };
 }
 
-/**
- * Events received at or after `since` and not after `until` (epoch ms, default the wall clock),
- * oldest first, for the live tail. A row stamped in the future (a clock gone wrong, traffic
- * imported with made-up receive times) is left out until its time comes: otherwise the tail would
- * move past it and never show what really arrives meanwhile.
- */
-export async function eventsSince(
-  store: Store,
-  since: number,
-  filters: EventFilters,
-  limit: number,
-  until = Date.now(),
-): Promise<StoredEvent[]> {
-  const p = new SqlParams(dialectFor(store.dialect));
-  const sql = `SELECT syncts, mid, raw FROM events
-    WHERE syncts >= ${p.int(since)} AND syncts <= ${p.int(until)} AND ${where(filters, p)}
-    ORDER BY syncts, mid LIMIT ${p.int(limit)}`;
-  return (await store.query(sql, p.values)).rows.map(toEvent);
+/** A stored event with its place in load order (`arrival_seq`), as the live tail reads it. */
+export interface LoadedEvent extends StoredEvent {
+  seq: number;
 }
 
-/** The newest receive time stored that is not after `until` (epoch ms, default the wall clock), or 0. */
-export async function latestSyncts(store: Store, until = Date.now()): Promise<number> {
+/**
+ * Events loaded after `after` (an `arrival_seq`), in load order, for the live tail; with `since` (epoch ms), only
+ * those received at or after it. Load order has no ties, so a tail pages through any number of events that share a
+ * receive time (one request's) and never sends one twice.
+ */
+export async function eventsAfter(
+  store: Store,
+  after: number,
+  filters: EventFilters,
+  limit: number,
+  since?: number,
+): Promise<LoadedEvent[]> {
   const p = new SqlParams(dialectFor(store.dialect));
-  const sql = `SELECT coalesce(max(syncts), 0) FROM events WHERE syncts <= ${p.int(until)}`;
+  const received = since === undefined ? 'TRUE' : `syncts >= ${p.int(since)}`;
+  const sql = `SELECT syncts, mid, raw, arrival_seq FROM events
+    WHERE arrival_seq > ${p.int(after)} AND ${received} AND ${where(filters, p)}
+    ORDER BY arrival_seq LIMIT ${p.int(limit)}`;
+  return (await store.query(sql, p.values)).rows.map((row) => ({ ...toEvent(row), seq: Number(row[3]) }));
+}
+
+/**
+ * Where a live tail starts, as an `arrival_seq` to read after: the last event loaded (the tail starts from now), or
+ * with `since` (epoch ms) just before the first event loaded that was received at or after it (a replay).
+ */
+export async function tailStart(store: Store, since?: number): Promise<number> {
+  const p = new SqlParams(dialectFor(store.dialect));
+  const sql =
+    since === undefined
+      ? 'SELECT coalesce(max(arrival_seq), 0) FROM events'
+      : `SELECT coalesce(min(arrival_seq) - 1, (SELECT coalesce(max(arrival_seq), 0) FROM events)) FROM events
+         WHERE syncts >= ${p.int(since)}`;
   return Number((await store.query(sql, p.values)).rows[0][0]);
 }

@@ -7,11 +7,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   EVENT_FILTERS,
   type EventFilters,
-  eventsSince,
-  latestSyncts,
+  eventsAfter,
   listEvents,
   listFailedEvents,
   type StoredEvent,
+  tailStart,
 } from '../analytics/events-feed.js';
 import { resolveProperty } from '../analytics/properties.js';
 import { discoverProperties, topValues } from '../analytics/property-discovery.js';
@@ -70,9 +70,9 @@ async function liveTail(ctx: AppContext, request: FastifyRequest, reply: Fastify
   const q = singleValues(request);
   const filters = filtersOf(q);
   if (openTails >= MAX_TAILS) throw new ApiError('STORE_UNAVAILABLE', 'too many live tails open; retry later');
-  let since = q.since ? int(q, 'since', 0, Number.MAX_SAFE_INTEGER, 0) : await latestSyncts(readStore(ctx, reply));
-  // Events sharing the newest syncts may arrive in a later load: remember which were sent.
-  let sentAtSince = new Set<string>();
+  const since = q.since ? int(q, 'since', 0, Number.MAX_SAFE_INTEGER, 0) : undefined;
+  // The tail follows load order (arrival_seq), which has no ties: a request of any size is sent whole, once.
+  let after = await tailStart(readStore(ctx, reply), since);
   openTails++;
   reply.hijack();
   const res = reply.raw;
@@ -92,14 +92,9 @@ async function liveTail(ctx: AppContext, request: FastifyRequest, reply: Fastify
       do {
         again = false;
         // Each look is a bounded read of its own, through the same gate as every user query.
-        const events = await eventsSince(readStore(ctx), since, filters, TAIL_BATCH);
+        const events = await eventsAfter(readStore(ctx), after, filters, TAIL_BATCH, since);
         for (const e of events) {
-          if (e.syncts === since && sentAtSince.has(e.mid)) continue;
-          if (e.syncts > since) {
-            since = e.syncts;
-            sentAtSince = new Set();
-          }
-          sentAtSince.add(e.mid);
+          after = e.seq;
           // A line break in raw is whitespace between JSON tokens (never inside a string): sseMessage puts each
           // line on a data line of its own and the client joins them back with LF, the same JSON.
           res.write(sseMessage({ id: eventMessageId(e.syncts, e.mid), event: 'event', data: eventJson(e) }));
