@@ -74,6 +74,13 @@ test('a form body: its data= field, its compression= over the query, and base64 
     await decode({ body: Buffer.from(gz), contentType: form, query: { compression: 'gzip-js' } }),
     JSON_TEXT,
   );
+  // Plain JSON in the form keeps its spaces and its '+' (encoded either way a form encodes a space).
+  const json = JSON.stringify({ event: 'signed up', distinct_id: 'user one+two', properties: { note: '1+1 = 2' } });
+  assert.equal(
+    await decode({ body: Buffer.from(new URLSearchParams({ data: json }).toString()), contentType: form }),
+    json,
+  );
+  assert.equal(await decode({ body: Buffer.from(`data=${encodeURIComponent(json)}`), contentType: form }), json);
   await rejectsWith(
     () => decode({ body: Buffer.from('other=1'), contentType: form }),
     'INGEST_NOT_A_BATCH',

@@ -81,8 +81,9 @@ export async function decodePostHogPayload(input: PayloadInput, maxInflatedBytes
     const data = form.get('data');
     if (data === null) throw new ApiError('INGEST_NOT_A_BATCH', 'the form has no "data" field');
     hint = hintOf(form.get('compression') ?? undefined) ?? hint;
-    // A form decoder turns base64's '+' into a space; PostHog restores it. Base64 (of gzip too) is decoded below.
-    text = data.replace(/ /g, '+');
+    // A form decoder turns base64's '+' into a space; PostHog restores it in base64 (decoded below, gzip too). JSON
+    // stays as sent: its spaces are spaces.
+    text = looksLikeJson(data) ? data : data.replace(/ /g, '+');
   } else if (hint === 'gzip') {
     throw new ApiError(
       'INGEST_BAD_ENCODING',
