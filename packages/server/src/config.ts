@@ -183,6 +183,17 @@ function forwardConfig(
   if (naming !== 'eid' && naming !== 'eid:edata.type') {
     throw new Error(`TELEMETRY_FORWARD_POSTHOG_EVENT_NAME must be eid or eid:edata.type, got "${naming}"`);
   }
+  // PostHog's host as a URL with its scheme: `127.0.0.1:8000` would only fail at the first request, forever.
+  if (!URL.canParse(host) || !/^https?:$/.test(new URL(host).protocol)) {
+    throw new Error(
+      `TELEMETRY_FORWARD_POSTHOG_HOST must be an http(s) URL, e.g. https://us.i.posthog.com, got "${host}"`,
+    );
+  }
+  // A first delay of 0 would retry a failing PostHog in a tight loop; past 60 s it is the cap anyway.
+  const retryMs = int('TELEMETRY_FORWARD_POSTHOG_RETRY_MS', 1000);
+  if (retryMs < 1 || retryMs > 60_000) {
+    throw new Error(`TELEMETRY_FORWARD_POSTHOG_RETRY_MS must be 1 to 60000 (ms), got ${retryMs}`);
+  }
   return {
     host,
     apiKey,
@@ -190,7 +201,7 @@ function forwardConfig(
     eids: list(env.TELEMETRY_FORWARD_POSTHOG_EIDS),
     naming,
     batchSize: Math.max(1, int('TELEMETRY_FORWARD_POSTHOG_BATCH', 1000)),
-    retryMs: int('TELEMETRY_FORWARD_POSTHOG_RETRY_MS', 1000),
+    retryMs,
     encodeThreads: Math.floor(int('TELEMETRY_FORWARD_POSTHOG_THREADS', 1)),
   };
 }

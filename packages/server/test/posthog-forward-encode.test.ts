@@ -14,9 +14,10 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import zlib from 'node:zlib';
 import { v5 as uuidv5 } from 'uuid';
+import { loadConfig } from '../src/config.js';
 import { encodeBatch } from '../src/sinks/posthog/client.js';
 import { EncodePool } from '../src/sinks/posthog/encode-pool.js';
-import { Forwarder, type ForwarderOptions } from '../src/sinks/posthog/forwarder.js';
+import { Forwarder, type ForwarderOptions, retryDelayMs } from '../src/sinks/posthog/forwarder.js';
 import { forwardedUuid, MID_NAMESPACE, type StoredEvent, toPostHogMessage } from '../src/sinks/posthog/map.js';
 import { storedEvents } from '../src/sinks/posthog/wire-rows.js';
 import { eventLine, eventLinePrefix, frameGroup } from '../src/spool/segment-format.js';
@@ -273,4 +274,53 @@ test('a window a worker fails is not sent and the cursor stays; the loop reports
   assert.equal(forwarder.status().cursor, 25);
   // The cursor stored: the first commit made the row, the later ones moved it.
   assert.deepEqual((await store.query('SELECT arrival_seq FROM forward_state')).rows, [[25]]);
+});
+
+test('retries wait with full jitter up to the cap, honour Retry-After, and never overflow the timer', () => {
+  const times = { retryMs: 1000, maxRetryMs: 60_000 };
+  assert.equal(
+    retryDelayMs(0, undefined, times, () => 1),
+    1000,
+  );
+  assert.equal(
+    retryDelayMs(3, undefined, times, () => 1),
+    8000,
+  );
+  assert.equal(
+    retryDelayMs(3, undefined, times, () => 0.5),
+    4000,
+  );
+  assert.equal(
+    retryDelayMs(40, undefined, times, () => 1),
+    60_000,
+  );
+  assert.equal(
+    retryDelayMs(0, 5000, times, () => 0),
+    5000,
+  ); // Retry-After: 5
+  // Retry-After: 3000000 (35 days) is 3e9 ms, past a timer's 2^31 − 1: waited as the cap, not as 1 ms.
+  assert.equal(
+    retryDelayMs(0, 3_000_000_000, times, () => 0),
+    60_000,
+  );
+});
+
+test('forwarder settings that would loop or never connect are refused at start', () => {
+  const env = { TELEMETRY_FORWARD_POSTHOG_HOST: 'https://us.i.posthog.com', TELEMETRY_FORWARD_POSTHOG_KEY: KEY };
+  assert.equal(loadConfig(env).forwardPostHog?.retryMs, 1000);
+  assert.throws(() => loadConfig({ ...env, TELEMETRY_FORWARD_POSTHOG_RETRY_MS: '0' }), /RETRY_MS must be 1 to 60000/);
+  assert.throws(
+    () => loadConfig({ ...env, TELEMETRY_FORWARD_POSTHOG_RETRY_MS: '3000000000' }),
+    /RETRY_MS must be 1 to 60000/,
+  );
+  for (const host of ['127.0.0.1:18093', 'us.i.posthog.com', 'ftp://x.org'])
+    assert.throws(
+      () => loadConfig({ ...env, TELEMETRY_FORWARD_POSTHOG_HOST: host }),
+      /TELEMETRY_FORWARD_POSTHOG_HOST must be an http\(s\) URL/,
+      host,
+    );
+  assert.equal(
+    loadConfig({ ...env, TELEMETRY_FORWARD_POSTHOG_HOST: 'http://127.0.0.1:18093/prefix' }).forwardPostHog?.host,
+    'http://127.0.0.1:18093/prefix',
+  );
 });

@@ -96,6 +96,21 @@ const READ_AHEAD = 3;
 /** How often the lag is measured while forwarding (each measurement counts the events after the cursor), ms. */
 const LAG_EVERY_MS = 1000;
 
+/**
+ * The wait before resending a batch after `attempt` failures (0 for the first), ms: full jitter, drawn uniformly in
+ * [0, min(maxRetryMs, retryMs · 2^attempt)], and never shorter than PostHog's Retry-After, which is honoured up to
+ * maxRetryMs (a longer one, days, would overflow the timer and retry at once, in a loop).
+ */
+export function retryDelayMs(
+  attempt: number,
+  retryAfterMs: number | undefined,
+  options: Pick<ForwarderOptions, 'retryMs' | 'maxRetryMs'>,
+  random = Math.random,
+): number {
+  const backoff = random() * Math.min(options.maxRetryMs, options.retryMs * 2 ** Math.min(attempt, 30));
+  return Math.min(options.maxRetryMs, Math.max(retryAfterMs ?? 0, backoff));
+}
+
 export class Forwarder {
   private cursor: number | undefined;
   private readonly stopping = new AbortController();
@@ -322,8 +337,7 @@ export class Forwarder {
       if (outcome.kind !== 'retry') return outcome;
       if (signal.aborted) return undefined;
       this.error(`PostHog answered ${outcome.status ?? 'nothing'}: ${outcome.answer.slice(0, 200)}`);
-      const backoff = Math.random() * Math.min(options.maxRetryMs, options.retryMs * 2 ** Math.min(attempt, 30));
-      await sleep(Math.max(outcome.retryAfterMs ?? 0, backoff), signal);
+      await sleep(retryDelayMs(attempt, outcome.retryAfterMs, options), signal);
     }
     return undefined;
   }
