@@ -54,10 +54,22 @@ describe('GET /api/failed-events', () => {
     );
   });
 
-  test('a cursor that is not one of this feed is refused with 400', async () => {
-    const response = await fetch(`${server.url}/api/failed-events?before=123:abc`);
-    assert.equal(response.status, 400);
-    assert.equal(((await response.json()) as { params: { err: string } }).params.err, 'QUERY_INVALID');
+  test('a cursor that is not one of this feed, or holds a number no page gives, is refused with 400', async () => {
+    for (const path of [
+      '/api/failed-events?before=123:abc',
+      '/api/events?before=99999999999999999999:x',
+      '/api/failed-events?before=99999999999999999999:1',
+      '/api/failed-events?before=1:99999999999999999999',
+    ]) {
+      const response = await fetch(`${server.url}${path}`);
+      assert.equal(response.status, 400, path);
+      const { params } = (await response.json()) as { params: { err: string; errmsg: string } };
+      assert.deepEqual(
+        [params.err, params.errmsg],
+        ['QUERY_INVALID', 'before must be a cursor from a previous page'],
+        path,
+      );
+    }
   });
 });
 

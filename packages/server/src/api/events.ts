@@ -45,11 +45,14 @@ function filtersOf(q: Query): EventFilters {
 }
 
 /** Cursor shapes: `<syncts>:<mid>` for events, `<syncts>:<row id>` for failed events (analytics/events-feed.ts). */
-const CURSORS = { events: /^\d+:/, failed: /^\d+:\d+$/ };
+const CURSORS = { events: /^(\d+):/, failed: /^(\d+):(\d+)$/ };
 
+/** The `before` cursor, checked: its shape, and numbers a page could have given (safe integers). */
 function cursorOf(q: Query, shape: RegExp): string | undefined {
   const before = q.before;
-  if (before !== undefined && !shape.test(before))
+  if (before === undefined) return undefined;
+  const numbers = shape.exec(before)?.slice(1);
+  if (!numbers || !numbers.every((n) => Number.isSafeInteger(Number(n))))
     throw new ApiError('QUERY_INVALID', 'before must be a cursor from a previous page');
   return before;
 }
