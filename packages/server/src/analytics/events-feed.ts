@@ -119,8 +119,9 @@ export interface LoadedEvent extends StoredEvent {
 
 /**
  * Events loaded after `after` (an `arrival_seq`), in load order, for the live tail; with `since` (epoch ms), only
- * those received at or after it. Load order has no ties, so a tail pages through any number of events that share a
- * receive time (one request's) and never sends one twice.
+ * those received from `since` to `now` (a row stamped in the future, traffic imported with made-up receive times, is
+ * no part of a replay from a time). Load order has no ties, so a tail pages through any number of events that share
+ * a receive time (one request's) and never sends one twice.
  */
 export async function eventsAfter(
   store: Store,
@@ -128,9 +129,10 @@ export async function eventsAfter(
   filters: EventFilters,
   limit: number,
   since?: number,
+  now = Date.now(),
 ): Promise<LoadedEvent[]> {
   const p = new SqlParams(dialectFor(store.dialect));
-  const received = since === undefined ? 'TRUE' : `syncts >= ${p.int(since)}`;
+  const received = since === undefined ? 'TRUE' : `syncts >= ${p.int(since)} AND syncts <= ${p.int(now)}`;
   const sql = `SELECT syncts, mid, raw, arrival_seq FROM events
     WHERE arrival_seq > ${p.int(after)} AND ${received} AND ${where(filters, p)}
     ORDER BY arrival_seq LIMIT ${p.int(limit)}`;
@@ -139,14 +141,14 @@ export async function eventsAfter(
 
 /**
  * Where a live tail starts, as an `arrival_seq` to read after: the last event loaded (the tail starts from now), or
- * with `since` (epoch ms) just before the first event loaded that was received at or after it (a replay).
+ * with `since` (epoch ms) just before the first event loaded that was received from `since` to `now` (a replay).
  */
-export async function tailStart(store: Store, since?: number): Promise<number> {
+export async function tailStart(store: Store, since?: number, now = Date.now()): Promise<number> {
   const p = new SqlParams(dialectFor(store.dialect));
   const sql =
     since === undefined
       ? 'SELECT coalesce(max(arrival_seq), 0) FROM events'
       : `SELECT coalesce(min(arrival_seq) - 1, (SELECT coalesce(max(arrival_seq), 0) FROM events)) FROM events
-         WHERE syncts >= ${p.int(since)}`;
+         WHERE syncts >= ${p.int(since)} AND syncts <= ${p.int(now)}`;
   return Number((await store.query(sql, p.values)).rows[0][0]);
 }
