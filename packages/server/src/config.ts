@@ -124,6 +124,9 @@ export interface ForwardPostHogConfig {
   encodeThreads: number;
 }
 
+/** The forwarder's longest wait between attempts, ms: its backoff's cap, and the most of a Retry-After it honours. */
+export const FORWARD_MAX_RETRY_MS = 60_000;
+
 /** Loopback names and addresses: the hosts a default configuration answers. */
 export const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '::1'];
 
@@ -191,8 +194,8 @@ function forwardConfig(
   }
   // A first delay of 0 would retry a failing PostHog in a tight loop; past 60 s it is the cap anyway.
   const retryMs = int('TELEMETRY_FORWARD_POSTHOG_RETRY_MS', 1000);
-  if (retryMs < 1 || retryMs > 60_000) {
-    throw new Error(`TELEMETRY_FORWARD_POSTHOG_RETRY_MS must be 1 to 60000 (ms), got ${retryMs}`);
+  if (retryMs < 1 || retryMs > FORWARD_MAX_RETRY_MS) {
+    throw new Error(`TELEMETRY_FORWARD_POSTHOG_RETRY_MS must be 1 to ${FORWARD_MAX_RETRY_MS} (ms), got ${retryMs}`);
   }
   return {
     host,

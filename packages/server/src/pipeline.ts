@@ -12,7 +12,7 @@
  * a previous run acknowledged but did not load. The HTTP routes (app.ts) only call the collector.
  */
 import { drainSummaryQueue } from './analytics/sessions/index.js';
-import type { Config } from './config.js';
+import { type Config, FORWARD_MAX_RETRY_MS } from './config.js';
 import { Collector } from './ingest/collector.js';
 import { DedupIndex } from './ingest/dedup-index.js';
 import { parseLevelCeiling } from './ingest/levels-config.js';
@@ -169,7 +169,7 @@ function startForwarder(config: Config, store: Store, metrics: MetricsRegistry, 
   const forwarder = new Forwarder(store, {
     ...settings,
     pollMs: 1000,
-    maxRetryMs: 60_000,
+    maxRetryMs: FORWARD_MAX_RETRY_MS,
     timeoutMs: 30_000,
     log: (message) => console.error(`telemetry: ${message}`),
     onCount: (what, n) => counters[what].inc(n),

@@ -1,6 +1,6 @@
 /** `telemetry forward-retry`: sends the PostHog forwarder's dead letters again, to the store file or a running server. */
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config.js';
+import { FORWARD_MAX_RETRY_MS, loadConfig } from '../config.js';
 import { Forwarder } from '../sinks/posthog/forwarder.js';
 import { openStore } from '../store/open-store.js';
 
@@ -58,7 +58,7 @@ export async function forwardRetryCommand(argv: string[]): Promise<number> {
       const forwarder = new Forwarder(store, {
         ...config.forwardPostHog,
         pollMs: 1000,
-        maxRetryMs: 60_000,
+        maxRetryMs: FORWARD_MAX_RETRY_MS,
         timeoutMs: 30_000,
       });
       result = await forwarder.retryDeadLetters({ limit, timeoutMs: timeoutS * 1000 });
