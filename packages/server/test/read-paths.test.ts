@@ -24,8 +24,8 @@ const RAW = `{
 before(async () => {
   server = await startTestServer({ adminToken: TOKEN });
   await server.store.query(
-    `INSERT INTO events (mid, eid, ets, ts, syncts, raw) VALUES ('${MID}', 'INTERACT', 1790000000000,
-      epoch_ms(CAST(1790000000000 AS BIGINT)), ${SYNCTS}, '${RAW}')`,
+    `INSERT INTO events (mid, eid, ets, ts, syncts, raw, arrival_seq) VALUES ('${MID}', 'INTERACT', 1790000000000,
+      epoch_ms(CAST(1790000000000 AS BIGINT)), ${SYNCTS}, '${RAW}', 1)`,
   );
 });
 after(async () => {
