@@ -11,10 +11,12 @@
  * that seals segments for it, the spool before the collector; the sinks last, woken by loads), after recovering what
  * a previous run acknowledged but did not load. The HTTP routes (app.ts) only call the collector.
  */
+import path from 'node:path';
 import { drainSummaryQueue } from './analytics/sessions/index.js';
 import { type Config, FORWARD_MAX_RETRY_MS } from './config.js';
 import { Collector } from './ingest/collector.js';
 import { DedupIndex } from './ingest/dedup-index.js';
+import { DEDUP_SNAPSHOT_FILE, loadDedupSnapshot, saveDedupSnapshot } from './ingest/dedup-snapshot.js';
 import { parseLevelCeiling } from './ingest/levels-config.js';
 import { REJECTION_REASONS } from './ingest/steps.js';
 import { MetricsRegistry } from './metrics/registry.js';
@@ -41,6 +43,7 @@ export interface Pipeline {
  * @throws what recovery or the store's scans throw; the store is left open for the caller to close
  */
 export async function openPipeline(config: Config, store: Store, spoolDir: string): Promise<Pipeline> {
+  const log = (message: string, error?: unknown) => console.error(`telemetry: ${message}`, error ?? '');
   const metrics = new MetricsRegistry();
   const counters = {
     received: metrics.counter('telemetry_events_received_total', 'Events received in batches'),
@@ -72,7 +75,7 @@ export async function openPipeline(config: Config, store: Store, spoolDir: strin
       await drainSummaryQueue(store);
     },
     afterLoadIntervalMs: config.summarizeIntervalMs,
-    log: (message, error) => console.error(`telemetry: ${message}`, error ?? ''),
+    log,
   });
 
   metrics.gauge('telemetry_loader_lag_seconds', 'Age of the oldest spool segment not loaded yet (0 when none)', () =>
@@ -97,9 +100,14 @@ export async function openPipeline(config: Config, store: Store, spoolDir: strin
   // What was acknowledged before a stop or crash is loaded in the background: the server listens
   // whatever the spool holds. The indexes learn the spool's ids before the loader moves them into
   // the store (read first, so a segment loaded meanwhile is in the store's scan).
+  // The mid index starts from the snapshot a clean stop saved, when it still describes the store: then only the
+  // events loaded after it are scanned (ingest/dedup-snapshot.ts).
   const checkpoint = await store.checkpoint();
   const pending = await recoverSegments(spoolDir, checkpoint);
-  const mids = new DedupIndex();
+  const snapshotFile = path.join(config.dataDir, DEDUP_SNAPSHOT_FILE);
+  const snapshot = await loadDedupSnapshot(store, snapshotFile);
+  if (snapshot.reason) log(`de-duplication index: scanning every stored mid: ${snapshot.reason}`);
+  const mids = snapshot.index ?? new DedupIndex();
   const batches = new DedupIndex(1024);
   scanSegmentIds(
     pending,
@@ -108,7 +116,12 @@ export async function openPipeline(config: Config, store: Store, spoolDir: strin
   );
   for (const sealed of pending) loader.enqueue(sealed);
   loader.requestAfterLoad(); // also drains what a crash left in summary_queue
-  await store.scanStrings('SELECT mid FROM events', (mid) => mids.add(mid));
+  const addMid = (mid: string) => mids.add(mid);
+  if (snapshot.index) {
+    await store.scanStrings('SELECT mid FROM events WHERE arrival_seq > $seq', addMid, { seq: snapshot.seq });
+  } else {
+    await store.scanStrings('SELECT mid FROM events', addMid);
+  }
   await store.scanStrings('SELECT msgid FROM batches', (msgid) => batches.add(msgid));
 
   const nextSegment = Math.max(checkpoint, ...pending.map((p) => p.segment)) + 1;
@@ -150,6 +163,10 @@ export async function openPipeline(config: Config, store: Store, spoolDir: strin
     await spool.close();
     // Half of the shutdown bound for loading what is queued; the rest stays in the spool for the next start.
     await loader.stop(config.shutdownTimeoutMs / 2);
+    // Nothing is added or rolled back once the spool has closed: the index is what is stored or spooled.
+    await saveDedupSnapshot(store, mids, snapshotFile).catch((error) =>
+      log('could not save the de-duplication index; the next start scans every mid', error),
+    );
     await store.close();
   };
   return { store, spool, loader, collector, metrics, forwarder, close };

@@ -52,6 +52,36 @@ export class DedupIndex {
     return true;
   }
 
+  /** The live hashes, `[hi, lo]` pairs side by side (2 × size numbers), for a snapshot (dedup-snapshot.ts). */
+  hashes(): Uint32Array {
+    const pairs = new Uint32Array(this.size * 2);
+    let n = 0;
+    for (let i = 0; i < this.lo.length; i++) {
+      if (this.lo[i] <= DELETED_LO) continue;
+      pairs[n++] = this.hi[i];
+      pairs[n++] = this.lo[i];
+    }
+    return pairs;
+  }
+
+  /**
+   * Adds hashes as `hashes()` returns them, growing once to fit them all.
+   * @throws RangeError when a pair's `lo` is a slot marker (0 or 1): not a hash dedupHash returns
+   */
+  addHashes(pairs: Uint32Array): void {
+    let capacity = this.hi.length;
+    while ((this.used + pairs.length / 2 + 1) * 2 > capacity) capacity <<= 1;
+    if (capacity > this.hi.length) this.resize(capacity);
+    for (let i = 0; i + 1 < pairs.length; i += 2) {
+      const h1 = pairs[i];
+      const h2 = pairs[i + 1];
+      if (h2 <= DELETED_LO) throw new RangeError(`not a dedup hash: lo ${h2}`);
+      if (this.find(h1, h2) >= 0) continue;
+      this.insert(h1, h2);
+      this.size++;
+    }
+  }
+
   delete(value: string): void {
     const [h1, h2] = dedupHash(value);
     const slot = this.find(h1, h2);

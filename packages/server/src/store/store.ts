@@ -130,8 +130,8 @@ export interface Store {
    * @throws StoreError as `query` does; an error `summarize` throws comes back as STORE_QUERY_FAILED, its cause kept
    */
   drainSummaryQueue(summarize: (drain: SummaryDrain) => Promise<SummarizedStream[]>): Promise<void>;
-  /** Streams one column of strings (for rebuilding in-memory indexes at start-up). */
-  scanStrings(sql: string, onValue: (value: string) => void): Promise<void>;
+  /** Streams one column of strings, with bound `params` (for rebuilding in-memory indexes at start-up). */
+  scanStrings(sql: string, onValue: (value: string) => void, params?: QueryParams): Promise<void>;
   /**
    * User SQL: one SELECT/WITH statement, no writes, no file or network access, only allow-listed table
    * functions; rows and bytes cut off with `truncated`, time bounded by `deadline` (STORE_TIMEOUT).

@@ -174,9 +174,9 @@ export class DuckDBStore implements Store {
     });
   }
 
-  scanStrings(sql: string, onValue: (value: string) => void): Promise<void> {
+  scanStrings(sql: string, onValue: (value: string) => void, params?: QueryParams): Promise<void> {
     return this.inOwnTransaction(READ_ONLY, async (connection) => {
-      const result = await connection.stream(sql);
+      const result = await connection.stream(sql, params as never);
       for (;;) {
         const chunk = await result.fetchChunk();
         if (!chunk || chunk.rowCount === 0) break;
