@@ -82,6 +82,11 @@ test('sql: a table on the store file, the read-only rules, and --help', async ()
   assert.notEqual(write.code, 0);
   assert.match(write.err, /SELECT/);
   assert.match(run(dataDir, 'sql', '--json', 'SELECT count(*) AS n FROM events').out, /"rows":\[\[1\]\]/);
+  // Rows cut off by a limit are said to be, with the limit's name: a table alone would look whole.
+  const cut = runWith({ TELEMETRY_DATA_DIR: dataDir, TELEMETRY_SQL_MAX_ROWS: '2' }, 'sql', 'SELECT * FROM range(5)');
+  assert.equal(cut.code, 0);
+  assert.match(cut.out, /\(2 rows; cut off at TELEMETRY_SQL_MAX_ROWS: add a LIMIT or aggregate to see the rest\)\n$/);
+  assert.match(run(dataDir, 'sql', 'SELECT * FROM range(5)').out, /\(5 rows\)\n$/);
   const help = run(dataDir, 'sql', '--help');
   assert.deepEqual([help.code, /^usage: telemetry sql/.test(help.out)], [0, true]);
   // A mistyped data directory is no store: said so, and nothing is created there.

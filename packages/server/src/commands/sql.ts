@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
 import { openStore } from '../store/open-store.js';
-import type { QueryResult } from '../store/store.js';
+import type { ReadOnlyQueryResult } from '../store/store.js';
 
 const HELP = `usage: telemetry sql [--json] [--url http://127.0.0.1:8080] "SELECT …"
 
@@ -11,7 +11,8 @@ directly (stop the server first, or use --url).
 With --url the query goes to that server's /api/sql (TELEMETRY_ADMIN_TOKEN is sent when set).
 `;
 
-function printTable(result: QueryResult): void {
+/** The rows as a table, then their count, and when a limit cut them off, which one and how to see the rest. */
+function printTable(result: ReadOnlyQueryResult): void {
   const cells = [
     result.columns,
     ...result.rows.map((row) => row.map((v) => (typeof v === 'string' ? v : JSON.stringify(v)))),
@@ -32,7 +33,9 @@ function printTable(result: QueryResult): void {
       .join(' │ ');
   process.stdout.write(`${line(cells[0])}\n${widths.map((w) => '─'.repeat(w)).join('─┼─')}\n`);
   for (const row of cells.slice(1)) process.stdout.write(`${line(row)}\n`);
-  process.stdout.write(`(${result.rows.length} rows)\n`);
+  const limit = result.truncatedReason === 'bytes' ? 'TELEMETRY_QUERY_MAX_BYTES' : 'TELEMETRY_SQL_MAX_ROWS';
+  const cut = result.truncated ? `; cut off at ${limit}: add a LIMIT or aggregate to see the rest` : '';
+  process.stdout.write(`(${result.rows.length} rows${cut})\n`);
 }
 
 export async function sqlCommand(argv: string[]): Promise<number> {
@@ -48,7 +51,7 @@ export async function sqlCommand(argv: string[]): Promise<number> {
   }
   const { json, url } = values;
   const config = loadConfig();
-  let result: QueryResult;
+  let result: ReadOnlyQueryResult;
   if (url) {
     const endpoint = `${url.replace(/\/$/, '')}/api/sql`;
     let response: Response;
@@ -67,7 +70,7 @@ export async function sqlCommand(argv: string[]): Promise<number> {
       const why = cause?.code ?? cause?.message ?? (error as Error).message;
       throw new Error(`could not reach ${endpoint} (${why}); is the server running there?`);
     }
-    const body = (await response.json()) as QueryResult & { params?: { errmsg?: string } };
+    const body = (await response.json()) as ReadOnlyQueryResult & { params?: { errmsg?: string } };
     if (!response.ok) throw new Error(body.params?.errmsg ?? `HTTP ${response.status}`);
     result = body;
   } else {
