@@ -10,7 +10,7 @@ import { tempDir } from '../../test/temp-dir.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
 import { DedupIndex, dedupHash } from './dedup-index.js';
-import { loadDedupSnapshot, saveDedupSnapshot } from './dedup-snapshot.js';
+import { loadDedupSnapshot, parseDedupSnapshot, saveDedupSnapshot } from './dedup-snapshot.js';
 
 let store: Store;
 let other: Store;
@@ -119,4 +119,10 @@ test('no file: no index and nothing to report; a damaged one: no index, and why'
   assert.match(String((await loadDedupSnapshot(store, path.join(dir, 'a-directory.snapshot'))).reason), /EISDIR/);
   // What was saved is the hash of the mid: dedupHash is the one hash of both files and the live index.
   assert.deepEqual([whole.readUInt32LE(40), whole.readUInt32LE(44)], dedupHash('a'));
+  // Read from bytes off a 4-byte boundary (a buffer inside a larger one): copied, the same hashes.
+  const shifted = Buffer.concat([Buffer.from([0]), whole]).subarray(1);
+  const parsed = parseDedupSnapshot(shifted);
+  assert.ok(typeof parsed !== 'string');
+  assert.deepEqual([...parsed.hashes], dedupHash('a'));
+  assert.equal(parsed.mark.events, 4);
 });

@@ -87,27 +87,41 @@ export async function loadDedupSnapshot(
     const { code, message } = error as NodeJS.ErrnoException;
     return { seq: 0, reason: code === 'ENOENT' ? undefined : message };
   }
+  const snapshot = parseDedupSnapshot(bytes);
+  if (typeof snapshot === 'string') return { seq: 0, reason: `${file} ${snapshot}` };
+  const now = await storeMark(store, snapshot.mark.seq);
+  if (
+    now.seq !== snapshot.mark.seq ||
+    now.events !== snapshot.mark.events ||
+    `${now.lastMid}` !== `${snapshot.mark.lastMid}`
+  ) {
+    return { seq: 0, reason: 'the store changed since the snapshot (events deleted or another store)' };
+  }
+  const index = new DedupIndex();
+  try {
+    index.addHashes(snapshot.hashes);
+  } catch {
+    return { seq: 0, reason: `${file} holds a value that is not a hash` };
+  }
+  return { index, seq: snapshot.mark.seq };
+}
+
+/** A snapshot file's mark and hashes, or what is wrong with it. */
+export function parseDedupSnapshot(bytes: Buffer): { mark: StoreMark; hashes: Uint32Array } | string {
   const pairs = bytes.length >= HEADER_BYTES ? bytes.readDoubleLE(32) : -1;
   if (bytes.toString('latin1', 0, 8) !== MAGIC || bytes.length !== HEADER_BYTES + pairs * 8) {
-    return { seq: 0, reason: `${file} is not a whole snapshot` };
+    return 'is not a whole snapshot';
   }
-  const saved: StoreMark = {
+  const mark: StoreMark = {
     seq: bytes.readDoubleLE(8),
     events: bytes.readDoubleLE(16),
     lastMid: [bytes.readUInt32LE(24), bytes.readUInt32LE(28)],
   };
-  const now = await storeMark(store, saved.seq);
-  if (now.seq !== saved.seq || now.events !== saved.events || now.lastMid.join() !== saved.lastMid.join()) {
-    return { seq: 0, reason: 'the store changed since the snapshot (events deleted or another store)' };
-  }
-  // A copy on a 4-byte boundary: the file's buffer may sit at any offset of a shared pool.
-  const hashes = new Uint32Array(pairs * 2);
-  new Uint8Array(hashes.buffer).set(bytes.subarray(HEADER_BYTES));
-  const index = new DedupIndex();
-  try {
-    index.addHashes(hashes);
-  } catch {
-    return { seq: 0, reason: `${file} holds a value that is not a hash` };
-  }
-  return { index, seq: saved.seq };
+  // A view of the file's bytes when they sit on a 4-byte boundary (a large file's buffer is its own), else a copy.
+  const start = bytes.byteOffset + HEADER_BYTES;
+  const hashes =
+    start % 4 === 0
+      ? new Uint32Array(bytes.buffer, start, pairs * 2)
+      : new Uint32Array(Uint8Array.from(bytes.subarray(HEADER_BYTES)).buffer);
+  return { mark, hashes };
 }
