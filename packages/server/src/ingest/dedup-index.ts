@@ -1,7 +1,9 @@
 /**
- * A set of 64-bit string hashes in two typed arrays (open addressing): remembers every stored
- * `mid` (or batch `msgid`) in 8–16 bytes each instead of a JS string, so millions fit in a few
- * tens of MB. A false positive needs a 64-bit collision: about 1 in 10^7 at a billion ids.
+ * A set of 64-bit string hashes in two typed arrays (open addressing, linear probing): remembers
+ * every stored `mid` (or batch `msgid`) in 11–22 bytes each instead of a JS string (8 bytes a slot;
+ * the table doubles at three-quarters full: 128 MiB at 10 million ids, where doubling at half full
+ * took 256 MiB for no measurable gain in speed). A false positive needs a 64-bit collision: about
+ * 1 in 10^7 at a billion ids.
  */
 
 const EMPTY_LO = 0;
@@ -46,7 +48,7 @@ export class DedupIndex {
   add(value: string): boolean {
     const [h1, h2] = dedupHash(value);
     if (this.find(h1, h2) >= 0) return false;
-    if ((this.used + 1) * 2 > this.hi.length) this.resize(this.hi.length * 2);
+    if ((this.used + 1) * 4 > this.hi.length * 3) this.resize(this.hi.length * 2);
     this.insert(h1, h2);
     this.size++;
     return true;
@@ -70,7 +72,7 @@ export class DedupIndex {
    */
   addHashes(pairs: Uint32Array): void {
     let capacity = this.hi.length;
-    while ((this.used + pairs.length / 2 + 1) * 2 > capacity) capacity <<= 1;
+    while ((this.used + pairs.length / 2 + 1) * 4 > capacity * 3) capacity <<= 1;
     if (capacity > this.hi.length) this.resize(capacity);
     for (let i = 0; i + 1 < pairs.length; i += 2) {
       const h1 = pairs[i];
