@@ -1,11 +1,14 @@
 /**
- * The mid index saved at a clean stop is used at the next start only while it describes the store: every mid it
- * remembers is found again, and a store with events deleted, another store, or a damaged file is scanned whole.
+ * The mid index saved at a clean stop is used at the next start only while it describes the store, and then answers
+ * as a full scan would: every mid it remembers is found again, a mid the store refused to load is forgotten, and a
+ * store with events deleted, another store, an empty store at the save or a damaged file is scanned whole (the file
+ * deleted, so no later start takes it).
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { crc32 } from 'node:zlib';
 import { tempDir } from '../../test/temp-dir.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
@@ -27,9 +30,27 @@ async function storeEvents(into: Store, mids: string[]): Promise<void> {
   }
 }
 
+/** Saves an index of `mids` for `from` to a new file; its path. */
+async function saved(from: Store, name: string, mids: string[]): Promise<string> {
+  const file = path.join(dir, name);
+  const index = new DedupIndex();
+  for (const mid of mids) index.add(mid);
+  await saveDedupSnapshot(from, index, file);
+  return file;
+}
+
+/** The file's bytes changed by `edit`, with the CRC-32 made right again (the format's: header's 48 bytes, pairs). */
+function resealed(file: string, edit: (bytes: Buffer) => void): Buffer {
+  const bytes = fs.readFileSync(file);
+  edit(bytes);
+  bytes.writeUInt32LE(crc32(bytes.subarray(56), crc32(bytes.subarray(0, 48))), 48);
+  return bytes;
+}
+
 before(async () => {
   store = await openStore({ dataDir: path.join(dir, 'a') });
   other = await openStore({ dataDir: path.join(dir, 'b') });
+  await storeEvents(store, ['a', 'b', 'c']);
 });
 after(async () => {
   await store?.close();
@@ -52,13 +73,12 @@ test('hashes() and addHashes(): an index rebuilt from the hashes holds the same 
 });
 
 test('a snapshot of the store as it is: every mid found again, and the seq it covers', async () => {
-  const file = path.join(dir, 'whole.snapshot');
-  await storeEvents(store, ['a', 'b', 'c']);
-  const index = new DedupIndex();
-  for (const mid of ['a', 'b', 'c', 'spooled-only']) index.add(mid);
-  await saveDedupSnapshot(store, index, file);
-  assert.ok(!fs.existsSync(`${file}.tmp`), 'the temporary file is renamed');
-
+  const file = await saved(store, 'whole.snapshot', ['a', 'b', 'c', 'spooled-only']);
+  assert.deepEqual(
+    fs.readdirSync(dir).filter((name) => name.endsWith('.tmp')),
+    [],
+    'the temporary file is renamed',
+  );
   const loaded = await loadDedupSnapshot(store, file);
   assert.ok(loaded.index, 'used');
   assert.equal(loaded.seq, 3);
@@ -70,15 +90,30 @@ test('a snapshot of the store as it is: every mid found again, and the seq it co
   const later = await loadDedupSnapshot(store, file);
   assert.ok(later.index);
   assert.equal(later.seq, 3);
+  assert.ok(fs.existsSync(file), 'a snapshot used is kept: a crash before the next clean stop starts from it again');
 });
 
-test('not used once the store no longer holds what it held: an event deleted, or another store', async () => {
-  const file = path.join(dir, 'changed.snapshot');
+test('a mid the store refused to load (failed_events, load_error) and does not hold is forgotten', async () => {
+  const quarantine = (mid: string) =>
+    store.query(
+      `INSERT INTO failed_events (syncts, mid, eid, reason, errors, raw) VALUES (0, $mid, 'INTERACT', 'load_error', [], '{}')`,
+      { mid },
+    );
+  await quarantine('refused');
+  await quarantine('a'); // refused once, stored from another copy: still a duplicate
+  const file = await saved(store, 'quarantine.snapshot', ['a', 'b', 'refused']);
+  const loaded = await loadDedupSnapshot(store, file);
+  assert.ok(loaded.index);
+  assert.deepEqual(
+    ['a', 'b', 'refused'].map((mid) => loaded.index?.has(mid)),
+    [true, true, false],
+  );
+  await store.query("DELETE FROM failed_events WHERE mid IN ('refused', 'a')");
+});
+
+test('not used, and deleted, once the store no longer holds what it held: an event deleted, or another store', async () => {
   await storeEvents(other, ['x', 'y']);
-  const index = new DedupIndex();
-  index.add('x');
-  index.add('y');
-  await saveDedupSnapshot(other, index, file);
+  const file = await saved(other, 'changed.snapshot', ['x', 'y']);
   assert.ok((await loadDedupSnapshot(other, file)).index);
 
   // Another store with as many events up to the same seq, other mids: the mid at the seq tells them apart.
@@ -88,41 +123,82 @@ test('not used once the store no longer holds what it held: an event deleted, or
     const used = await loadDedupSnapshot(elsewhere, file);
     assert.equal(used.index, undefined);
     assert.match(String(used.reason), /store changed/);
+    assert.ok(!fs.existsSync(file), 'deleted: a later start cannot take it for a store that came to match it');
   } finally {
     await elsewhere.close();
   }
 
+  const again = await saved(other, 'deleted.snapshot', ['x', 'y']);
   await other.query("DELETE FROM events WHERE mid = 'x'");
-  const afterDelete = await loadDedupSnapshot(other, file);
+  const afterDelete = await loadDedupSnapshot(other, again);
   assert.equal(afterDelete.index, undefined, 'a re-sent x must be stored again, not answered duplicate');
 });
 
-test('no file: no index and nothing to report; a damaged one: no index, and why', async () => {
-  const missing = await loadDedupSnapshot(store, path.join(dir, 'none.snapshot'));
-  assert.deepEqual(missing, { seq: 0, reason: undefined });
+test('saved when the store was empty: matches every store, so never used', async () => {
+  const empty = await openStore({ dataDir: path.join(dir, 'd') });
+  try {
+    const file = await saved(empty, 'empty.snapshot', ['spooled']);
+    const used = await loadDedupSnapshot(store, file);
+    assert.equal(used.index, undefined);
+    assert.match(String(used.reason), /empty/);
+  } finally {
+    await empty.close();
+  }
+});
 
-  const file = path.join(dir, 'damaged.snapshot');
-  const index = new DedupIndex();
-  index.add('a');
-  await saveDedupSnapshot(store, index, file);
+test('a store that cannot answer the check: no index, the reason, no throw', async () => {
+  const file = await saved(store, 'unanswered.snapshot', ['a']);
+  const failing: Store = { ...store, dialect: store.dialect, query: () => Promise.reject(new Error('store gone')) };
+  const used = await loadDedupSnapshot(failing, file);
+  assert.equal(used.index, undefined);
+  assert.match(String(used.reason), /store gone/);
+});
+
+test('no file: no index and nothing to report; a damaged one: no index, why, and the file deleted', async () => {
+  assert.deepEqual(await loadDedupSnapshot(store, path.join(dir, 'none.snapshot')), { seq: 0, reason: undefined });
+
+  const file = await saved(store, 'damaged.snapshot', ['a']);
   const whole = fs.readFileSync(file);
-
-  fs.writeFileSync(file, whole.subarray(0, whole.length - 3));
-  assert.match(String((await loadDedupSnapshot(store, file)).reason), /not a whole snapshot/);
-  fs.writeFileSync(file, Buffer.concat([Buffer.from('NOTMAGIC'), whole.subarray(8)]));
-  assert.match(String((await loadDedupSnapshot(store, file)).reason), /not a whole snapshot/);
-  const slotMarker = Buffer.from(whole);
-  slotMarker.writeUInt32LE(1, 44); // the lo of the first pair: a slot marker, not a hash
-  fs.writeFileSync(file, slotMarker);
-  assert.match(String((await loadDedupSnapshot(store, file)).reason), /not a hash/);
+  const cases: [string, Buffer, RegExp][] = [
+    ['cut short', whole.subarray(0, whole.length - 3), /not a whole snapshot/],
+    ['a byte after it', Buffer.concat([whole, Buffer.from([0])]), /not a whole snapshot/],
+    ['another format', Buffer.concat([Buffer.from('TLMIDX01'), whole.subarray(8)]), /not a snapshot of this version/],
+    ['a bit flipped in a hash', resealed(file, () => {}).fill(0x55, 60, 61), /CRC-32/],
+    ['a bit flipped in the seq', Buffer.from(whole).fill(0x7f, 15, 16), /header/],
+    ['seq 2^77, CRC right', resealed(file, (b) => b.writeDoubleLE(2 ** 77, 8)), /header/],
+    ['pairs 0.5, CRC right', resealed(file, (b) => b.writeDoubleLE(0.5, 32)), /header/],
+    ['another hash function', resealed(file, (b) => b.writeUInt32LE(7, 40)), /another hash function/],
+    ['a slot marker as a hash, CRC right', resealed(file, (b) => b.writeUInt32LE(1, 60)), /not a dedup hash/],
+  ];
+  for (const [name, bytes, reason] of cases) {
+    fs.writeFileSync(file, bytes);
+    const used = await loadDedupSnapshot(store, file);
+    assert.equal(used.index, undefined, name);
+    assert.match(String(used.reason), reason, name);
+    assert.ok(!fs.existsSync(file), `${name}: deleted`);
+  }
   fs.mkdirSync(path.join(dir, 'a-directory.snapshot'));
   assert.match(String((await loadDedupSnapshot(store, path.join(dir, 'a-directory.snapshot'))).reason), /EISDIR/);
+
   // What was saved is the hash of the mid: dedupHash is the one hash of both files and the live index.
-  assert.deepEqual([whole.readUInt32LE(40), whole.readUInt32LE(44)], dedupHash('a'));
+  assert.deepEqual([whole.readUInt32LE(56), whole.readUInt32LE(60)], dedupHash('a'));
   // Read from bytes off a 4-byte boundary (a buffer inside a larger one): copied, the same hashes.
-  const shifted = Buffer.concat([Buffer.from([0]), whole]).subarray(1);
-  const parsed = parseDedupSnapshot(shifted);
+  const parsed = parseDedupSnapshot(Buffer.concat([Buffer.from([0]), whole]).subarray(1));
   assert.ok(typeof parsed !== 'string');
   assert.deepEqual([...parsed.hashes], dedupHash('a'));
   assert.equal(parsed.mark.events, 4);
+});
+
+test('a save that fails leaves no temporary file and the last snapshot as it was', async () => {
+  const file = path.join(dir, 'blocked.snapshot');
+  fs.mkdirSync(file);
+  fs.writeFileSync(path.join(file, 'inside'), 'x'); // a non-empty directory: the rename over it fails
+  const index = new DedupIndex();
+  index.add('a');
+  await assert.rejects(saveDedupSnapshot(store, index, file));
+  assert.deepEqual(
+    fs.readdirSync(dir).filter((name) => name.startsWith('blocked.snapshot.')),
+    [],
+  );
+  assert.ok(fs.statSync(file).isDirectory());
 });

@@ -1,20 +1,27 @@
 /**
  * The `mid` index across restarts: a clean stop saves the index's hashes with a mark of the store it describes; the
- * next start reads them back and scans only the events loaded after the mark, instead of every `mid` stored (about
- * 20 s at 10 million events). A snapshot that no longer describes the store (events deleted or rewritten, another
- * store file, a damaged file) is not used: the start scans everything, as without one.
+ * next start reads them back and scans only the events loaded after the mark, instead of every `mid` stored (47.7 s
+ * at 10 million events on a busy 2-core machine; docs/benchmarks.md). Starting from a snapshot answers as a full scan
+ * would: a snapshot that does not describe the store (events deleted or rewritten, another store file, a store that
+ * was empty when it was saved) or that is damaged is deleted, never used, and the start scans everything; the `mid`s
+ * the store refused to load (failed_events, `load_error`) and does not hold are forgotten, as a scan never sees them.
  *
- * File (little-endian): "TLMIDX01", then float64s `seq`, `events`, the mark's mid hash as two uint32s, float64
- * `pairs`, then `pairs` × [hi, lo] uint32 (DedupIndex.hashes()). Written to a temporary file, fsynced, renamed.
+ * File (little-endian): "TLMIDX02"; float64s `seq`, `events`; the hash of the mid at `seq` (two uint32s); float64
+ * `pairs`; dedupHash(HASH_PROBE) (two uint32s: a changed hash function makes every old snapshot unusable); the CRC-32
+ * of the 48 bytes before it and of the pairs; 4 zero bytes; then `pairs` × [hi, lo] uint32 (DedupIndex.hashes()).
+ * Written to a temporary file, fsynced, renamed over the last one.
  */
 import fs from 'node:fs/promises';
+import { crc32 } from 'node:zlib';
 import type { Store } from '../store/store.js';
 import { DedupIndex, dedupHash } from './dedup-index.js';
 
 /** The snapshot's name in the data directory (TELEMETRY_DATA_DIR), beside `spool/`. */
 export const DEDUP_SNAPSHOT_FILE = 'mids.snapshot';
-const MAGIC = 'TLMIDX01';
-const HEADER_BYTES = 40;
+const MAGIC = 'TLMIDX02';
+const HASH_PROBE = 'telemetry mid snapshot';
+const CHECKED_BYTES = 48;
+const HEADER_BYTES = 56;
 
 /**
  * What the store held when a snapshot was saved: `seq`, the largest `arrival_seq` (0: no events); `events`, how many
@@ -30,10 +37,11 @@ export interface StoreMark {
 export async function storeMark(store: Store, seq?: number): Promise<StoreMark> {
   const { rows } =
     seq === undefined
-      ? await store.query('SELECT coalesce(max(arrival_seq), 0), count(*) FROM events')
-      : await store.query('SELECT coalesce(max(arrival_seq), 0), count(*) FROM events WHERE arrival_seq <= $seq', {
-          seq,
-        });
+      ? await store.query('SELECT coalesce(max(arrival_seq), 0), count(arrival_seq) FROM events')
+      : await store.query(
+          'SELECT coalesce(max(arrival_seq), 0), count(arrival_seq) FROM events WHERE arrival_seq <= $seq',
+          { seq },
+        );
   const at = Number(rows[0][0]);
   const mids = at > 0 ? (await store.query('SELECT mid FROM events WHERE arrival_seq = $at', { at })).rows : [];
   return {
@@ -46,35 +54,49 @@ export async function storeMark(store: Store, seq?: number): Promise<StoreMark> 
 /**
  * Saves `index` with the store's current mark to `file`. Call it when nothing is being added or rolled back (after
  * the spool has closed): a mid added for a commit that then failed would be remembered as stored.
+ * @throws the file system's errors (the temporary file is removed; the last snapshot stays)
  */
 export async function saveDedupSnapshot(store: Store, index: DedupIndex, file: string): Promise<void> {
   const mark = await storeMark(store);
-  const pairs = index.hashes();
+  const hashes = index.hashes();
+  // Typed arrays are in the platform's byte order; every platform Node runs on here is little-endian.
+  const body = new Uint8Array(hashes.buffer, hashes.byteOffset, hashes.byteLength);
   const header = Buffer.alloc(HEADER_BYTES);
   header.write(MAGIC, 0, 'latin1');
   header.writeDoubleLE(mark.seq, 8);
   header.writeDoubleLE(mark.events, 16);
   header.writeUInt32LE(mark.lastMid[0], 24);
   header.writeUInt32LE(mark.lastMid[1], 28);
-  header.writeDoubleLE(pairs.length / 2, 32);
-  const temporary = `${file}.tmp`;
-  const handle = await fs.open(temporary, 'w');
+  header.writeDoubleLE(hashes.length / 2, 32);
+  const probe = dedupHash(HASH_PROBE);
+  header.writeUInt32LE(probe[0], 40);
+  header.writeUInt32LE(probe[1], 44);
+  header.writeUInt32LE(crc32(body, crc32(header.subarray(0, CHECKED_BYTES))), CHECKED_BYTES);
+  const temporary = `${file}.${process.pid}.tmp`;
   try {
-    await handle.write(header);
-    // Typed arrays are in the platform's byte order; every platform Node runs on here is little-endian.
-    await handle.write(new Uint8Array(pairs.buffer, pairs.byteOffset, pairs.byteLength));
-    await handle.sync();
-  } finally {
-    await handle.close();
+    const handle = await fs.open(temporary, 'w');
+    try {
+      // writeFile writes every byte, each call from where the last ended (a nearly full disk answers write() with
+      // fewer bytes, not an error).
+      await handle.writeFile(header);
+      await handle.writeFile(body);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.rename(temporary, file);
+  } catch (error) {
+    await fs.rm(temporary, { force: true });
+    throw error;
   }
-  await fs.rename(temporary, file);
 }
 
 /**
  * The index saved in `file` and the `arrival_seq` it covers, when the store still holds what it held at the save
- * (same count of events up to that `seq`, same `mid` at it); otherwise no index, with the `reason` a snapshot was
- * not used (none when there is no file). The caller then adds the `mid`s of events after `seq` (all of them when
- * there is no index). Never throws for the file: an unreadable one is a reason; throws what the store's reads throw.
+ * (as many events up to that `seq`, the same `mid` at it); otherwise no index, with the `reason` a snapshot was not
+ * used (none when there is no file), and the file is deleted so that no later start can take it for the store's. The
+ * caller then adds the `mid`s of events after `seq` (all of them when there is no index). Never throws: an
+ * unreadable file, or a store that cannot answer the check, is a reason.
  */
 export async function loadDedupSnapshot(
   store: Store,
@@ -87,41 +109,60 @@ export async function loadDedupSnapshot(
     const { code, message } = error as NodeJS.ErrnoException;
     return { seq: 0, reason: code === 'ENOENT' ? undefined : message };
   }
+  const refuse = async (why: string) => {
+    await fs.rm(file, { force: true }).catch(() => {});
+    return { seq: 0, reason: `${file} not used (deleted): ${why}` };
+  };
   const snapshot = parseDedupSnapshot(bytes);
-  if (typeof snapshot === 'string') return { seq: 0, reason: `${file} ${snapshot}` };
-  const now = await storeMark(store, snapshot.mark.seq);
-  if (
-    now.seq !== snapshot.mark.seq ||
-    now.events !== snapshot.mark.events ||
-    `${now.lastMid}` !== `${snapshot.mark.lastMid}`
-  ) {
-    return { seq: 0, reason: 'the store changed since the snapshot (events deleted or another store)' };
-  }
-  const index = new DedupIndex();
+  if (typeof snapshot === 'string') return refuse(snapshot);
+  const { mark, hashes } = snapshot;
+  if (mark.seq === 0) return refuse('saved when the store was empty, it tells no store from another');
   try {
-    index.addHashes(snapshot.hashes);
-  } catch {
-    return { seq: 0, reason: `${file} holds a value that is not a hash` };
+    const now = await storeMark(store, mark.seq);
+    if (now.seq !== mark.seq || now.events !== mark.events || `${now.lastMid}` !== `${mark.lastMid}`) {
+      return refuse('the store changed since it was saved (events deleted, a backup restored, another store)');
+    }
+    const index = new DedupIndex();
+    index.addHashes(hashes);
+    const { rows } = await store.query(QUARANTINED_NOT_STORED);
+    for (const [mid] of rows) index.delete(String(mid));
+    return { index, seq: mark.seq };
+  } catch (error) {
+    return refuse((error as Error).message);
   }
-  return { index, seq: snapshot.mark.seq };
 }
 
-/** A snapshot file's mark and hashes, or what is wrong with it. */
+/**
+ * The mids the store refused to load and does not hold: a scan of `events` never sees them, so a re-sent copy is
+ * stored (or refused again), not answered "duplicate". Usually none; the semi-join builds on them, not on `events`.
+ */
+const QUARANTINED_NOT_STORED = `WITH q AS (SELECT DISTINCT mid FROM failed_events WHERE reason = 'load_error' AND mid IS NOT NULL)
+  SELECT mid FROM q EXCEPT SELECT mid FROM events WHERE mid IN (SELECT mid FROM q)`;
+
+/** A snapshot file's mark and hashes, or what is wrong with it (the whole file is checked against its CRC-32). */
 export function parseDedupSnapshot(bytes: Buffer): { mark: StoreMark; hashes: Uint32Array } | string {
-  const pairs = bytes.length >= HEADER_BYTES ? bytes.readDoubleLE(32) : -1;
-  if (bytes.toString('latin1', 0, 8) !== MAGIC || bytes.length !== HEADER_BYTES + pairs * 8) {
-    return 'is not a whole snapshot';
-  }
-  const mark: StoreMark = {
-    seq: bytes.readDoubleLE(8),
-    events: bytes.readDoubleLE(16),
-    lastMid: [bytes.readUInt32LE(24), bytes.readUInt32LE(28)],
+  if (bytes.length < HEADER_BYTES || bytes.toString('latin1', 0, 8) !== MAGIC) return 'not a snapshot of this version';
+  const count = (offset: number) => {
+    const value = bytes.readDoubleLE(offset);
+    return Number.isSafeInteger(value) && value >= 0 ? value : -1;
   };
-  // A view of the file's bytes when they sit on a 4-byte boundary (a large file's buffer is its own), else a copy.
-  const start = bytes.byteOffset + HEADER_BYTES;
+  const [seq, events, pairs] = [count(8), count(16), count(32)];
+  if (seq < 0 || events < 0 || pairs < 0) return 'a count in its header is not a whole number from 0 to 2^53';
+  if (bytes.length !== HEADER_BYTES + pairs * 8) return 'not a whole snapshot (cut short, or bytes after it)';
+  const probe = dedupHash(HASH_PROBE);
+  if (bytes.readUInt32LE(40) !== probe[0] || bytes.readUInt32LE(44) !== probe[1]) {
+    return 'saved with another hash function';
+  }
+  const body = bytes.subarray(HEADER_BYTES);
+  if (crc32(body, crc32(bytes.subarray(0, CHECKED_BYTES))) !== bytes.readUInt32LE(CHECKED_BYTES)) {
+    return 'damaged (its CRC-32 does not match)';
+  }
+  const mark: StoreMark = { seq, events, lastMid: [bytes.readUInt32LE(24), bytes.readUInt32LE(28)] };
+  // readFile gives the file a buffer of its own (offset 0): the hashes are a view of it. A buffer from elsewhere,
+  // off a 4-byte boundary, is copied.
   const hashes =
-    start % 4 === 0
-      ? new Uint32Array(bytes.buffer, start, pairs * 2)
-      : new Uint32Array(Uint8Array.from(bytes.subarray(HEADER_BYTES)).buffer);
+    body.byteOffset % 4 === 0
+      ? new Uint32Array(body.buffer, body.byteOffset, pairs * 2)
+      : new Uint32Array(Uint8Array.from(body).buffer);
   return { mark, hashes };
 }
