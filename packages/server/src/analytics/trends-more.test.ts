@@ -9,11 +9,18 @@ import { runTrends } from './trends.js';
 let f: Fixture;
 before(async () => {
   f = await fixtureStore([
-    // 2024-02-01: four INTERACTs for the filter operators (one has neither an id nor a duration).
+    // 2024-02-01: five INTERACTs for the filter operators (one has neither an id nor a duration, one an id only).
+    // No operator and its negation count the same, so a test swapping them would notice.
     { eid: 'INTERACT', at: '2024-02-01T09:00:00Z', actor: 'a', edata: { id: 'submit', duration: 5 } },
     { eid: 'INTERACT', at: '2024-02-01T09:01:00Z', actor: 'a', edata: { id: 'cancel', duration: 20 } },
     { eid: 'INTERACT', at: '2024-02-01T09:02:00Z', actor: 'b', edata: {} },
     { eid: 'INTERACT', at: '2024-02-01T09:03:00Z', actor: 'c', edata: { id: 'submit-late', duration: 10 } },
+    { eid: 'INTERACT', at: '2024-02-01T09:04:00Z', actor: 'c', edata: { id: 'other' } },
+    // 2024-02-02: LOGs for the tag filters: two tags, one tag, an empty list, no tags.
+    { eid: 'LOG', at: '2024-02-02T09:00:00Z', actor: 'a', tags: ['x', 'y'] },
+    { eid: 'LOG', at: '2024-02-02T09:01:00Z', actor: 'a', tags: ['x'] },
+    { eid: 'LOG', at: '2024-02-02T09:02:00Z', actor: 'b', tags: [] },
+    { eid: 'LOG', at: '2024-02-02T09:03:00Z', actor: 'c' },
     // Weeks and months: Mon 2024-01-01, Sun 2024-01-07, Mon 2024-01-08, 2024-01-31 (Wed), 2024-03-05.
     { eid: 'START', at: '2024-01-01T12:00:00Z', actor: 'm1', edata: { type: 'app' } },
     { eid: 'START', at: '2024-01-07T12:00:00Z', actor: 'm2', edata: { type: 'app' } },
@@ -32,13 +39,13 @@ after(() => f.close());
 type Filter = NonNullable<TrendsQuery['series'][number]['filters']>[number];
 const FILTERS: [Filter, number][] = [
   [{ property: 'edata.id', operator: 'eq', value: 'submit' }, 1],
-  [{ property: 'edata.id', operator: 'neq', value: 'submit' }, 3],
-  [{ property: 'edata.id', operator: 'is_set' }, 3],
+  [{ property: 'edata.id', operator: 'neq', value: 'submit' }, 4],
+  [{ property: 'edata.id', operator: 'is_set' }, 4],
   [{ property: 'edata.id', operator: 'is_not_set' }, 1],
   [{ property: 'edata.id', operator: 'in', value: ['submit', 'cancel'] }, 2],
-  [{ property: 'edata.id', operator: 'not_in', value: ['submit', 'cancel'] }, 2],
+  [{ property: 'edata.id', operator: 'not_in', value: ['submit', 'cancel'] }, 3],
   [{ property: 'edata.id', operator: 'contains', value: 'submit' }, 2],
-  [{ property: 'edata.id', operator: 'not_contains', value: 'submit' }, 2],
+  [{ property: 'edata.id', operator: 'not_contains', value: 'submit' }, 3],
   [{ property: 'edata.duration', operator: 'gt', value: 10 }, 1],
   [{ property: 'edata.duration', operator: 'gte', value: 10 }, 2],
   [{ property: 'edata.duration', operator: 'lt', value: 10 }, 1],
@@ -53,6 +60,23 @@ test('trends: every filter operator; neq, not_in and not_contains also match eve
   assert.deepEqual(
     result.series.map((s) => [s.label, s.total]),
     FILTERS.map(([filter, count]) => [filter.operator, count]),
+  );
+});
+
+test('trends: tag filters; an empty tag list is no tag, and negations match events without tags', async () => {
+  const tagFilters: [Filter, number][] = [
+    [{ property: 'tags', operator: 'is_set' }, 2],
+    [{ property: 'tags', operator: 'is_not_set' }, 2],
+    [{ property: 'tags', operator: 'contains', value: 'y' }, 1],
+    [{ property: 'tags', operator: 'not_contains', value: 'y' }, 3],
+  ];
+  const result = await runTrends(f.store, {
+    dateRange: { from: '2024-02-02', to: '2024-02-02' },
+    series: tagFilters.map(([filter]) => ({ eid: 'LOG', label: filter.operator, filters: [filter] })),
+  });
+  assert.deepEqual(
+    result.series.map((s) => [s.label, s.total]),
+    tagFilters.map(([filter, count]) => [filter.operator, count]),
   );
 });
 
