@@ -128,6 +128,24 @@ describe('exclusion steps', () => {
     // "after" did CANCEL between INTERACT and END: void. "retry" reached step 2 and has no END; nothing after.
     assert.deepEqual(stepCounts(r), [4, 2, 1]);
   });
+
+  test('two exclusions, each between its own steps, each voids only its attempts', async () => {
+    const r = await counts(
+      [
+        // cancelled: CANCEL between steps 1 and 2 (the first exclusion): void.
+        ...['START', 'CANCEL', 'INTERACT', 'END'].map((eid, i) => ({ eid, at: at(i), actor: 'cancelled' })),
+        // aborted: ABORT between steps 2 and 3 (the second exclusion): void.
+        ...['START', 'INTERACT', 'ABORT', 'END'].map((eid, i) => ({ eid, at: at(i), actor: 'aborted' })),
+        // late: both excluded events after step 3: counts to the end.
+        ...['START', 'INTERACT', 'END', 'ABORT', 'CANCEL'].map((eid, i) => ({ eid, at: at(i), actor: 'late' })),
+        // swapped: ABORT between steps 1 and 2 and CANCEL between 2 and 3, neither where it is excluded.
+        ...['START', 'ABORT', 'INTERACT', 'CANCEL', 'END'].map((eid, i) => ({ eid, at: at(i), actor: 'swapped' })),
+      ],
+      { steps, exclusions: [cancel, { eid: 'ABORT', fromStep: 2, toStep: 3 }], stepActors: { step: 3 } },
+    );
+    assert.deepEqual(stepCounts(r), [2, 2, 2]);
+    assert.deepEqual(r.stepActors?.entities, ['late', 'swapped']);
+  });
 });
 
 describe('step order', () => {
@@ -229,4 +247,11 @@ test('conversion-time distribution: equal bins from the fastest to the slowest',
       { fromSeconds: 460, toSeconds: 660, count: 1 },
     ],
   });
+});
+
+test('conversion times when nobody converts: no bins, and the funnel still answers', async () => {
+  const events: FixtureEvent[] = ['a', 'b'].map((actor) => ({ eid: 'START', at: '2024-01-01T10:00:00Z', actor }));
+  const r = await counts(events, { steps: [{ eid: 'START' }, { eid: 'END' }], conversionTime: { bins: 3 } });
+  assert.deepEqual(stepCounts(r), [2, 0]);
+  assert.deepEqual(r.conversionTime, { fromStep: 1, toStep: 2, bins: [] });
 });
