@@ -109,6 +109,11 @@ export async function openPipeline(config: Config, store: Store, spoolDir: strin
   if (snapshot.reason) log(`de-duplication index: scanning every stored mid: ${snapshot.reason}`);
   const mids = snapshot.index ?? new DedupIndex();
   const batches = new DedupIndex(1024);
+  // The store does not hold what it refused to load: a re-send (corrected, or once the store accepts it) is not a
+  // duplicate, as after a restart, whose scan never sees them.
+  loader.onLoaded((loaded) => {
+    for (const mid of loaded.quarantinedMids) mids.delete(mid);
+  });
   scanSegmentIds(
     pending,
     (mid) => mids.add(mid),

@@ -4,14 +4,17 @@
  * (so saved no snapshot) are found by the scan after the snapshot; a store whose events were deleted while the
  * server was stopped is scanned whole, so a deleted event sent again is stored again. (Ids still in the spool at a
  * stop are added at every start from the spool itself; dedup-snapshot.test.ts covers a snapshot holding one.)
+ * While it runs, an event the store refused to load (quarantined) is forgotten at once, as a restart would.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { DEDUP_SNAPSHOT_FILE } from '../src/ingest/dedup-snapshot.js';
+import { segmentFile } from '../src/spool/segment-recovery.js';
 import { openStore } from '../src/store/open-store.js';
 import { eventually, interact, startTestServer, tempDir } from './helpers.js';
+import { writePoisonSegment } from './poison-segment.js';
 
 /** Posts one batch; the counts of the answer. */
 async function send(url: string, events: Record<string, unknown>[]) {
@@ -81,5 +84,28 @@ test('events loaded after the snapshot (a start that crashed) and events deleted
     assert.deepEqual(await send(fourth.url, before), [1, 1], 'the deleted event is stored again');
   } finally {
     await fourth.close();
+  }
+});
+
+test('an event the store refused to load is not a duplicate while the server runs: sent again, it is stored', async () => {
+  const dataDir = tempDir();
+  fs.mkdirSync(path.join(dataDir, 'spool'));
+  // In the spool at start (so in the index), refused by the store when loaded: its ets is in nanoseconds.
+  const { mids, poisonMids } = writePoisonSegment(segmentFile(path.join(dataDir, 'spool'), 1), 50, 2);
+  const server = await startTestServer({ dataDir });
+  try {
+    await eventually(async () => (await stored(server)) === mids.length);
+    const quarantined = await server.store.query(
+      "SELECT mid FROM failed_events WHERE reason = 'load_error' ORDER BY mid",
+      {},
+    );
+    assert.deepEqual(quarantined.rows.flat(), [...poisonMids].sort());
+    // Sent again, corrected: stored, not answered "duplicate"; a loaded event sent again still is one.
+    const corrected = poisonMids.map((mid) => interact({ mid }));
+    assert.deepEqual(await send(server.url, [...corrected, interact({ mid: mids[0] })]), [2, 1]);
+    await eventually(async () => (await stored(server)) === mids.length + 2);
+    assert.deepEqual(await send(server.url, corrected), [0, 2], 'stored now, so a duplicate');
+  } finally {
+    await server.close();
   }
 });

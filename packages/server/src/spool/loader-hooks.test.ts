@@ -16,7 +16,7 @@ function recordingStore(gate: () => Promise<void> = async () => {}) {
     loadSegment: async (files: string[], segment: number): Promise<LoadedSegment> => {
       loads.push(files.map((f) => path.basename(f)));
       await gate();
-      return { segment, events: files.length, failed: 0, batches: 0, quarantined: 0 };
+      return { segment, events: files.length, failed: 0, batches: 0, quarantined: 0, quarantinedMids: [] };
     },
   } as unknown as Store;
   return { store, loads };

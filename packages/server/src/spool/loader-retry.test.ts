@@ -16,7 +16,7 @@ function flakyStore(failures: number, error: () => Error) {
     loadSegment: async (files: string[], segment: number): Promise<LoadedSegment> => {
       attempts.push({ at: performance.now(), files, segment });
       if (attempts.length <= failures) throw error();
-      return { segment, events: files.length, failed: 0, batches: 0, quarantined: 0 };
+      return { segment, events: files.length, failed: 0, batches: 0, quarantined: 0, quarantinedMids: [] };
     },
   } as unknown as Store;
   return { store, attempts };
@@ -55,7 +55,7 @@ test('a failing load is retried with doubling waits, the same segments each time
   // Waits of 200, 400, 800 ms (100 × 2^failures): a timer never fires early (1 ms of rounding allowed).
   const gaps = attempts.slice(1).map((a, i) => a.at - attempts[i].at);
   for (const [i, wait] of [200, 400, 800].entries()) assert.ok(gaps[i] >= wait - 1, `gap ${i}: ${gaps[i]} ms`);
-  assert.deepEqual(loaded, [{ segment: 2, events: 2, failed: 0, batches: 0, quarantined: 0 }]);
+  assert.deepEqual(loaded, [{ segment: 2, events: 2, failed: 0, batches: 0, quarantined: 0, quarantinedMids: [] }]);
   const after = loader.status();
   assert.deepEqual(
     [after.failing, after.storeDown, after.failures, after.lastError, after.backlogSegments],

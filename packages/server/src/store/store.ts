@@ -51,6 +51,11 @@ export interface LoadedSegment {
   batches: number;
   /** Events the store refused to load, moved to failed_events with reason `load_error`. */
   quarantined: number;
+  /**
+   * The non-empty mids of those events: the store does not hold them, so a re-send must not be answered
+   * "duplicate" (the pipeline forgets them from its de-duplication index, as a restart's scan would).
+   */
+  quarantinedMids: string[];
 }
 
 /** A device stream the loads touched, queued for the summarizer, with where its saved state lets it resume. */

@@ -111,10 +111,10 @@ export const LOAD_SEGMENT_SQL = {
   /** A subset of the numbered records, to try loading on its own (in a transaction rolled back). */
   probe: 'CREATE TEMP TABLE spool_probe AS SELECT * FROM spool_stage WHERE seq BETWEEN $lo AND $hi',
   probeInserts: insertsFrom('spool_probe'),
-  /** A record the store refuses goes to failed_events with the store's message, and out of the load. */
+  /** A record the store refuses goes to failed_events with the store's message, and out of the load; gives its mid. */
   quarantine: `INSERT INTO failed_events
     SELECT syncts, nullif(mid, ''), nullif(eid, ''), 'load_error', [$message], msgid, coalesce(raw, '')
-    FROM spool_stage WHERE seq = $seq`,
+    FROM spool_stage WHERE seq = $seq RETURNING mid`,
   unstage: 'DELETE FROM spool_stage WHERE seq = $seq',
   /** Device streams the summarizer must redo, from the earliest event time this load touched (V3 events: sessions follow Sunbird's rules). */
   summaryQueue: `INSERT INTO summary_queue

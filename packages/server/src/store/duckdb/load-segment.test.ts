@@ -42,7 +42,15 @@ test('a segment with events the store refuses loads the rest; each refused one l
     );
 
     const loaded = await store.loadSegment(file, 1);
-    assert.deepEqual(loaded, { segment: 1, events: 200, failed: 1, batches: 1, quarantined: 3 });
+    assert.deepEqual(loaded, {
+      segment: 1,
+      events: 200,
+      failed: 1,
+      batches: 1,
+      quarantined: 3,
+      // The third has no mid: nothing to forget.
+      quarantinedMids: ['m-1001', 'm-1002'],
+    });
     assert.deepEqual((await store.query('SELECT count(*), count(DISTINCT mid) FROM events')).rows, [[200, 200]]);
     const failed = (
       await store.query(
@@ -67,6 +75,7 @@ test('a segment with events the store refuses loads the rest; each refused one l
       failed: 0,
       batches: 0,
       quarantined: 0,
+      quarantinedMids: [],
     });
     const next = path.join(dir, '000000000002.seg');
     fs.writeFileSync(next, frameGroup(eventLine(prefix, JSON.stringify(event(500)), 'm-500')));

@@ -101,13 +101,15 @@ async function checkpoint(writer: DuckDBConnection): Promise<number> {
 }
 
 function nothingLoaded(segment: number): LoadedSegment {
-  return { segment, events: 0, failed: 0, batches: 0, quarantined: 0 };
+  return { segment, events: 0, failed: 0, batches: 0, quarantined: 0, quarantinedMids: [] };
 }
 
 /** Inside a transaction: quarantines `refused`, inserts the rest of spool_stage, sets the checkpoint, drops the stage. */
 async function loadStaged(writer: DuckDBConnection, segment: number, refused: Refused[]): Promise<LoadedSegment> {
+  const quarantinedMids: string[] = [];
   for (const { seq, message } of refused) {
-    await writer.run(LOAD_SEGMENT_SQL.quarantine, { seq, message });
+    const [mid] = (await writer.runAndReadAll(LOAD_SEGMENT_SQL.quarantine, { seq, message })).getRowsJS()[0] ?? [];
+    if (typeof mid === 'string') quarantinedMids.push(mid);
     await writer.run(LOAD_SEGMENT_SQL.unstage, { seq });
   }
   const c = (await writer.runAndReadAll(LOAD_SEGMENT_SQL.counts)).getRowsJS()[0];
@@ -122,6 +124,7 @@ async function loadStaged(writer: DuckDBConnection, segment: number, refused: Re
     failed: Number(c[1]),
     batches: Number(c[2]),
     quarantined: refused.length,
+    quarantinedMids,
   };
 }
 
