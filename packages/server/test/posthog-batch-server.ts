@@ -1,7 +1,8 @@
 /**
  * Test helper: a local HTTP server speaking PostHog's `/batch/` (https://posthog.com/docs/api/capture), checking
  * every request against the documented format — POST, gzip (Content-Encoding) JSON `{api_key, batch:[…]}`, each
- * message with a non-empty `event` and `distinct_id`, a valid `uuid`, an ISO `timestamp`, an object `properties` —
+ * message with a non-empty `event` and `distinct_id`, a valid `uuid`, an ISO `timestamp`, an object `properties`
+ * (and objects `$set` / `$set_once` when present) —
  * and recording what it received. `answer(i, messages)` decides the answer of request i (default 200 Ok).
  */
 import http from 'node:http';
@@ -15,6 +16,8 @@ export interface BatchMessage {
   uuid: string;
   timestamp: string;
   properties: Record<string, unknown>;
+  $set?: Record<string, unknown>;
+  $set_once?: Record<string, unknown>;
 }
 
 export type Answer = { status: number; retryAfter?: string; delayMs?: number };
@@ -33,7 +36,11 @@ function violation(request: http.IncomingMessage, body: unknown, apiKey: string)
     if (typeof m.distinct_id !== 'string' || m.distinct_id === '') return 'distinct_id';
     if (typeof m.uuid !== 'string' || !UUID.test(m.uuid)) return `uuid ${String(m.uuid)}`;
     if (typeof m.timestamp !== 'string' || Number.isNaN(Date.parse(m.timestamp))) return 'timestamp';
-    if (m.properties === null || typeof m.properties !== 'object' || Array.isArray(m.properties)) return 'properties';
+    for (const key of ['properties', '$set', '$set_once']) {
+      const value = m[key];
+      if (key !== 'properties' && value === undefined) continue;
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) return key;
+    }
   }
   return undefined;
 }

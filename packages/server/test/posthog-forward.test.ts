@@ -100,7 +100,7 @@ test('exactly the stored events arrive in PostHog format, mapped as documented',
   assert.equal(posthog.state.accepted.length, 25);
 });
 
-test('an event that came in the PostHog format goes back as it came: its name, uuid, distinct_id and properties', async () => {
+test('an event that came in the PostHog format goes back as it came: name, uuid, distinct_id, properties, $set', async () => {
   const posthog = await startBatchServer(KEY);
   closers.push(posthog.close);
   const server = await startTestServer({
@@ -116,12 +116,30 @@ test('an event that came in the PostHog format goes back as it came: its name, u
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
       api_key: 'phc_in',
-      batch: [{ event: '$pageview', distinct_id: 'ph-user', uuid, timestamp, properties }],
+      batch: [
+        { event: '$pageview', distinct_id: 'ph-user', uuid, timestamp, properties },
+        // Person properties at the top level, as PostHog's capture API accepts them (and some SDKs send them).
+        {
+          event: '$identify',
+          distinct_id: 'ph-user',
+          timestamp,
+          $set: { name: 'Asha', school: 'GPS 12' },
+          $set_once: { first_school: 'GPS 3' },
+          properties: { $set: { role: 'teacher' } },
+        },
+      ],
     }),
   });
   assert.equal(response.status, 200);
-  await eventually(async () => posthog.state.accepted.length === 1);
-  const [message] = posthog.state.accepted;
+  await eventually(async () => posthog.state.accepted.length === 2);
+  assert.deepEqual(posthog.state.violations, []);
+  const message = posthog.state.accepted.find((m) => m.event === '$pageview') as BatchMessage;
+  const identify = posthog.state.accepted.find((m) => m.event === '$identify') as BatchMessage;
+  assert.deepEqual(
+    [identify.$set, identify.$set_once, identify.properties.$set],
+    [{ name: 'Asha', school: 'GPS 12' }, { first_school: 'GPS 3' }, { role: 'teacher' }],
+  );
+  assert.equal(Object.hasOwn(message, '$set'), false, 'no $set where none came');
   assert.equal(message.event, '$pageview');
   assert.equal(message.uuid, uuid);
   assert.equal(message.distinct_id, 'ph-user');

@@ -83,6 +83,10 @@ export interface PostHogMessage {
   uuid: string;
   timestamp: string;
   properties: Record<string, unknown>;
+  /** Person properties to set, when the event came with them at its top level (PostHog accepts them there too). */
+  $set?: unknown;
+  /** Person properties to set only where unset, likewise. */
+  $set_once?: unknown;
 }
 
 /**
@@ -131,8 +135,9 @@ function flatten(prefix: string, value: unknown, into: Record<string, unknown>):
  * A stored event as PostHog receives it. V3 events: `distinct_id` = `actor.id` (else `context.did`), `uuid` =
  * UUIDv5(mid, MID_NAMESPACE), `timestamp` = `ets` as ISO, properties `$session_id` (context.sid), `$device_id`
  * (context.did), `$lib`, `eid`, `mid`, `ver`, `actor.type`, `tags` and `context.*`, `object.*`, `edata.*` flattened
- * into dotted keys (Samagra's shape). Events that came in PostHog's format go back as they came: their name, uuid
- * and properties.
+ * into dotted keys (Samagra's shape). Events that came in PostHog's format go back as they came: their name, uuid,
+ * properties, and the person properties `$set` / `$set_once` where they sent them at the top level
+ * (https://posthog.com/docs/api/capture; inside `properties` they go back with the properties).
  */
 export function toPostHogMessage(row: StoredEvent, naming: EventNaming): PostHogMessage {
   const { event } = row;
@@ -140,7 +145,10 @@ export function toPostHogMessage(row: StoredEvent, naming: EventNaming): PostHog
   const distinctId = row.actorId ?? row.did ?? row.mid;
   if (row.ingestFormat === 'posthog') {
     const properties = (event.properties ?? {}) as Record<string, unknown>;
-    return { event: row.eid, distinct_id: distinctId, uuid: row.mid, timestamp, properties };
+    const message: PostHogMessage = { event: row.eid, distinct_id: distinctId, uuid: row.mid, timestamp, properties };
+    if (event.$set !== undefined) message.$set = event.$set;
+    if (event.$set_once !== undefined) message.$set_once = event.$set_once;
+    return message;
   }
   const properties: Record<string, unknown> = {
     eid: row.eid,
