@@ -1,9 +1,9 @@
 /** Builds the HTTP application: error handling, CORS, and every route group, with dependencies injected. */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { cohortsRoutes } from './api/cohorts.js';
 import { dashboardRoutes } from './api/dashboard.js';
 import { dashboardApiRoutes } from './api/dashboard-api.js';
-import { installErrorHandler } from './api/errors.js';
+import { apiIdFor, errorBody, installErrorHandler } from './api/errors.js';
 import { eventsRoutes } from './api/events.js';
 import { examplesRoutes } from './api/examples.js';
 import { forwardRoutes } from './api/forward.js';
@@ -17,7 +17,7 @@ import { sessionsRoutes } from './api/sessions.js';
 import { sqlRoutes } from './api/sql.js';
 import type { Config } from './config.js';
 import type { Collector } from './ingest/collector.js';
-import { posthogRoutes } from './ingest/posthog/routes.js';
+import { isPostHogPath, errorBody as posthogErrorBody, posthogRoutes } from './ingest/posthog/routes.js';
 import { telemetryRoutes } from './ingest/routes.js';
 import type { MetricsRegistry } from './metrics/registry.js';
 import type { Forwarder } from './sinks/posthog/forwarder.js';
@@ -69,6 +69,22 @@ const ROUTE_GROUPS: RouteGroup[] = [
   dashboardRoutes,
 ];
 
+/**
+ * The answer to a URL Fastify cannot decode (FST_ERR_BAD_URL, e.g. `/v1/%E0%A4%A`), Fastify's `frameworkErrors`: such a
+ * request reaches no route, so no scope's error handler sees it. A 400 in the error shape the path's clients read:
+ * PostHog's on PostHog's paths, ours elsewhere.
+ */
+function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 500;
+  const [code, message] =
+    status === 500 ? ['INTERNAL', 'internal error'] : ['BAD_REQUEST', `the URL cannot be decoded: ${error.message}`];
+  if (status === 500) request.log.error({ err: error }, 'unhandled framework error');
+  const body = isPostHogPath(request.url)
+    ? posthogErrorBody(code, message, status)
+    : errorBody(apiIdFor(request.url), code, message, status);
+  reply.code(status).send(body);
+}
+
 export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   const { config } = ctx;
   const app = Fastify({
@@ -87,6 +103,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     return503OnClosing: true,
     // `//v1/telemetry` is `/v1/telemetry`: Sunbird's SDK joins a host configured with a trailing slash and its path.
     routerOptions: { ignoreDuplicateSlashes: true },
+    frameworkErrors: answerFrameworkError,
   });
   installErrorHandler(app);
   const hostCheck = requireAllowedHost(config.allowedHosts);

@@ -43,6 +43,17 @@ function gzipBomb(): Buffer<ArrayBuffer> {
 }
 
 describe('ingestion', () => {
+  test('a URL that cannot be decoded is a 400 in our error shape, on every path that is not PostHog’s', async () => {
+    for (const path of ['/v1/telemetry/%E0%A4%A', '/api/insights/%E0%A4%A', '/%E0%A4%A']) {
+      const body = await expectError(
+        await fetch(`${server.url}${path}`, { method: 'POST', body: '{}' }),
+        400,
+        'BAD_REQUEST',
+      );
+      assert.match(body.params.errmsg, /cannot be decoded/, path);
+    }
+  });
+
   test('a body that is not JSON is a 400 with the parser reason', async () => {
     const body = await expectError(await postBatch(server, '{"events": [1, 2'), 400, 'INGEST_INVALID_JSON');
     assert.match(body.params.errmsg, /not valid JSON/);

@@ -93,7 +93,7 @@ export function apiErrorOf(error: StoreError, url: string): ApiError | undefined
 }
 
 /** Maps a route URL to the API id in the envelope. */
-function apiIdFor(url: string): string {
+export function apiIdFor(url: string): string {
   if (url.includes('telemetry')) return 'api.telemetry';
   const match = /^\/api\/([a-z-]+)/.exec(url);
   return match ? `api.${match[1]}` : 'api.telemetry';

@@ -53,7 +53,19 @@ function cors(request: FastifyRequest, reply: FastifyReply): void {
 }
 
 /** The JSON error of the PostHog routes: PostHog's API error shape `{type, code, detail}`, plus event details. */
-function errorBody(code: string, detail: string, status: number, extra: Record<string, unknown> = {}) {
+/** True for the paths PostHog's clients call here (capture, flags, remote config), whose errors take PostHog's shape. */
+export function isPostHogPath(url: string): boolean {
+  const path = url.split('?')[0];
+  return (
+    path.startsWith('/array/') ||
+    [...CURRENT_PATHS, ...LEGACY_PATHS, '/flags', '/decide'].some(
+      (base) => path === base || path.startsWith(`${base}/`),
+    )
+  );
+}
+
+/** An error as PostHog's capture API gives it: `{type, code, detail}` (type from the status). */
+export function errorBody(code: string, detail: string, status: number, extra: Record<string, unknown> = {}) {
   const type = status === 401 ? 'authentication_error' : status >= 500 ? 'server_error' : 'validation_error';
   return { type, code, detail, ...extra };
 }
