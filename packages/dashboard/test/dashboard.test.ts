@@ -439,6 +439,25 @@ describe('dashboard', { skip: SKIP }, () => {
       t.series.map((s) => n(s.aggregated)),
     );
     assert.ok(t.series[0].aggregated > 0);
+
+    // Two series with one label: each line named by its letter too, so the legend and the table tell them apart.
+    const same = {
+      series: [{ eid: 'IMPRESSION' }, { eid: 'IMPRESSION', math: 'unique_actors' }],
+      interval: 'day',
+      dateRange: { from: '-14d' },
+    };
+    await page.goto(`${server.url}/#/insights?kind=trends&q=${encodeURIComponent(JSON.stringify(same))}`);
+    const [named] = await shown(page, ['insight-result']);
+    const answer = await api<{ series: { data: number[] }[] }>('/api/insights/trends', same);
+    assert.deepEqual(
+      named.map((r) => r[0]),
+      ['A · IMPRESSION', 'B · IMPRESSION'],
+    );
+    assert.deepEqual(
+      named.map((r) => r.slice(1, 1 + answer.series[0].data.length)),
+      answer.series.map((line) => line.data.map(n)),
+    );
+    assert.notDeepEqual(answer.series[0].data, answer.series[1].data, 'the two lines differ');
     await page.close();
   });
 

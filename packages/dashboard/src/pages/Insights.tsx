@@ -73,7 +73,10 @@ type Shown = {
 };
 
 /** The query series of each trend line: lines come grouped by series, in order (one per breakdown value). */
-function seriesOfLines(t: TrendsResult, query: { series: { eid: string; label?: string }[] }): number[] {
+function seriesOfLines(
+  t: Pick<TrendsResult, 'series'>,
+  query: { series: { eid: string; label?: string }[] },
+): number[] {
   let at = 0;
   return t.series.map((line, i) => {
     const s = query.series[at];
@@ -87,8 +90,19 @@ function show(kind: InsightKind, a: unknown, query: unknown): Shown {
   switch (kind) {
     case 'trends': {
       const t = a as TrendsResult;
-      const name = (s: TrendsResult['series'][number]) =>
+      const q = query as TrendsQuery;
+      // Two series with the same label (IMPRESSION counted, then its unique actors) would share a legend entry and a
+      // table row name: then every line is named by its series' letter too, the letter formulas use.
+      const labels = q.series.map(selectorLabel);
+      const lettered = new Set(labels).size < labels.length;
+      const lineSeries = seriesOfLines(t, q);
+      const previousSeries = t.previous ? seriesOfLines(t.previous, q) : [];
+      const label = (s: TrendsResult['series'][number]) =>
         s.breakdownValue !== undefined ? `${s.label}: ${s.other ? 'other' : (s.breakdownValue ?? '(none)')}` : s.label;
+      const lettering = (of: number[]) => (s: TrendsResult['series'][number], i: number) =>
+        lettered ? `${String.fromCharCode(65 + of[i])} · ${label(s)}` : label(s);
+      const name = lettering(lineSeries);
+      const previousName = lettering(previousSeries);
       const whole = (query as TrendsQuery).aggregate === 'range';
       const formulaRow = (f: NonNullable<TrendsResult['formula']>, suffix = '') => [
         `formula ${f.expression}${suffix}`,
@@ -105,11 +119,11 @@ function show(kind: InsightKind, a: unknown, query: unknown): Shown {
           xAxis: { type: 'category', data: t.buckets },
           yAxis: { type: 'value' },
           series: [
-            ...t.series.map((s) => ({ type: 'line', name: name(s), data: s.data })),
+            ...t.series.map((s, i) => ({ type: 'line', name: name(s, i), data: s.data })),
             ...(t.formula ? [{ type: 'line', name: `formula ${t.formula.expression}`, data: t.formula.data }] : []),
-            ...(t.previous?.series ?? []).map((s) => ({
+            ...(t.previous?.series ?? []).map((s, i) => ({
               type: 'line',
-              name: `${name(s)} (previous)`,
+              name: `${previousName(s, i)} (previous)`,
               data: s.data,
               lineStyle: { type: 'dashed' },
             })),
@@ -118,10 +132,15 @@ function show(kind: InsightKind, a: unknown, query: unknown): Shown {
         table: {
           columns: ['series', ...t.buckets, 'total', ...(whole ? ['whole range'] : [])],
           rows: [
-            ...t.series.map((s) => [name(s), ...s.data, s.total ?? null, ...(whole ? [s.aggregated ?? null] : [])]),
+            ...t.series.map((s, i) => [
+              name(s, i),
+              ...s.data,
+              s.total ?? null,
+              ...(whole ? [s.aggregated ?? null] : []),
+            ]),
             ...(t.formula ? [formulaRow(t.formula)] : []),
-            ...(t.previous?.series ?? []).map((s) => [
-              `${name(s)} (previous)`,
+            ...(t.previous?.series ?? []).map((s, i) => [
+              `${previousName(s, i)} (previous)`,
               ...s.data,
               s.total ?? null,
               ...(whole ? [s.aggregated ?? null] : []),
@@ -132,7 +151,7 @@ function show(kind: InsightKind, a: unknown, query: unknown): Shown {
         drill: (row, column) => {
           const line = t.series[row];
           if (column < 1 || column > t.buckets.length || !line || line.other) return undefined;
-          const series = seriesOfLines(t, query as TrendsQuery)[row];
+          const series = lineSeries[row];
           return {
             series: String(series),
             bucket: String(column - 1),
