@@ -458,6 +458,25 @@ describe('dashboard', { skip: SKIP }, () => {
       answer.series.map((line) => line.data.map(n)),
     );
     assert.notDeepEqual(answer.series[0].data, answer.series[1].data, 'the two lines differ');
+    // With a breakdown: each line by the series the answer says it belongs to, not by where it comes in the list.
+    const split = { ...same, breakdown: { property: 'edata.pageid', limit: 2 } };
+    await page.goto(`${server.url}/#/insights?kind=trends&q=${encodeURIComponent(JSON.stringify(split))}`);
+    const [splitRows] = await shown(page, ['insight-result']);
+    const splitAnswer = await api<{ series: { seriesIndex: number; breakdownValue: string; other?: boolean }[] }>(
+      '/api/insights/trends',
+      split,
+    );
+    assert.deepEqual(
+      splitAnswer.series.map((l) => l.seriesIndex),
+      [0, 0, 0, 1, 1, 1],
+      'two pages and "other" for each series',
+    );
+    assert.deepEqual(
+      splitRows.map((r) => r[0]),
+      splitAnswer.series.map(
+        (l) => `${'AB'[l.seriesIndex]} · IMPRESSION: ${l.other ? 'other' : (l.breakdownValue ?? '(none)')}`,
+      ),
+    );
     await page.close();
   });
 

@@ -6,6 +6,8 @@ import type { Aggregation, InsightKind, TrendsMath } from './schemas.js';
 import type { Interval } from './time.js';
 
 export interface TrendsLine {
+  /** The query series this line belongs to, by place (0: series A, 1: B …); a breakdown gives a series several lines. */
+  seriesIndex: number;
   label: string;
   eid: string;
   math: TrendsMath;

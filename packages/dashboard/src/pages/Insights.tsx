@@ -16,6 +16,7 @@ import {
   type SessionsAnswer,
   type StickinessResult,
   selectorLabel,
+  type TrendsLine,
   type TrendsQuery,
   type TrendsResult,
 } from '@telemetry/query';
@@ -72,20 +73,6 @@ type Shown = {
   pick?: (p: { seriesIndex: number; dataIndex: number; data: unknown }) => [number, number] | undefined;
 };
 
-/** The query series of each trend line: lines come grouped by series, in order (one per breakdown value). */
-function seriesOfLines(
-  t: Pick<TrendsResult, 'series'>,
-  query: { series: { eid: string; label?: string }[] },
-): number[] {
-  let at = 0;
-  return t.series.map((line, i) => {
-    const s = query.series[at];
-    const same = s && line.eid === s.eid && line.label === selectorLabel(s);
-    if (i > 0 && !(same && t.series[i - 1].breakdownValue !== undefined)) at++;
-    return Math.min(at, query.series.length - 1);
-  });
-}
-
 function show(kind: InsightKind, a: unknown, query: unknown): Shown {
   switch (kind) {
     case 'trends': {
@@ -95,14 +82,10 @@ function show(kind: InsightKind, a: unknown, query: unknown): Shown {
       // table row name: then every line is named by its series' letter too, the letter formulas use.
       const labels = q.series.map(selectorLabel);
       const lettered = new Set(labels).size < labels.length;
-      const lineSeries = seriesOfLines(t, q);
-      const previousSeries = t.previous ? seriesOfLines(t.previous, q) : [];
-      const label = (s: TrendsResult['series'][number]) =>
+      const label = (s: TrendsLine) =>
         s.breakdownValue !== undefined ? `${s.label}: ${s.other ? 'other' : (s.breakdownValue ?? '(none)')}` : s.label;
-      const lettering = (of: number[]) => (s: TrendsResult['series'][number], i: number) =>
-        lettered ? `${String.fromCharCode(65 + of[i])} · ${label(s)}` : label(s);
-      const name = lettering(lineSeries);
-      const previousName = lettering(previousSeries);
+      const name = (s: TrendsLine) =>
+        lettered ? `${String.fromCharCode(65 + s.seriesIndex)} · ${label(s)}` : label(s);
       const whole = (query as TrendsQuery).aggregate === 'range';
       const formulaRow = (f: NonNullable<TrendsResult['formula']>, suffix = '') => [
         `formula ${f.expression}${suffix}`,
@@ -119,11 +102,11 @@ function show(kind: InsightKind, a: unknown, query: unknown): Shown {
           xAxis: { type: 'category', data: t.buckets },
           yAxis: { type: 'value' },
           series: [
-            ...t.series.map((s, i) => ({ type: 'line', name: name(s, i), data: s.data })),
+            ...t.series.map((s) => ({ type: 'line', name: name(s), data: s.data })),
             ...(t.formula ? [{ type: 'line', name: `formula ${t.formula.expression}`, data: t.formula.data }] : []),
-            ...(t.previous?.series ?? []).map((s, i) => ({
+            ...(t.previous?.series ?? []).map((s) => ({
               type: 'line',
-              name: `${previousName(s, i)} (previous)`,
+              name: `${name(s)} (previous)`,
               data: s.data,
               lineStyle: { type: 'dashed' },
             })),
@@ -132,15 +115,10 @@ function show(kind: InsightKind, a: unknown, query: unknown): Shown {
         table: {
           columns: ['series', ...t.buckets, 'total', ...(whole ? ['whole range'] : [])],
           rows: [
-            ...t.series.map((s, i) => [
-              name(s, i),
-              ...s.data,
-              s.total ?? null,
-              ...(whole ? [s.aggregated ?? null] : []),
-            ]),
+            ...t.series.map((s) => [name(s), ...s.data, s.total ?? null, ...(whole ? [s.aggregated ?? null] : [])]),
             ...(t.formula ? [formulaRow(t.formula)] : []),
-            ...(t.previous?.series ?? []).map((s, i) => [
-              `${previousName(s, i)} (previous)`,
+            ...(t.previous?.series ?? []).map((s) => [
+              `${name(s)} (previous)`,
               ...s.data,
               s.total ?? null,
               ...(whole ? [s.aggregated ?? null] : []),
@@ -151,9 +129,8 @@ function show(kind: InsightKind, a: unknown, query: unknown): Shown {
         drill: (row, column) => {
           const line = t.series[row];
           if (column < 1 || column > t.buckets.length || !line || line.other) return undefined;
-          const series = lineSeries[row];
           return {
-            series: String(series),
+            series: String(line.seriesIndex),
             bucket: String(column - 1),
             ...(line.breakdownValue !== undefined ? { breakdownValue: JSON.stringify(line.breakdownValue) } : {}),
           };

@@ -47,12 +47,12 @@ test('trends: total, filtered unique actors, sum, avg, median, p90 per day', asy
     from: '2024-01-01T00:00:00.000Z',
     to: '2024-01-04T00:00:00.000Z',
     series: [
-      { label: 'INTERACT', eid: 'INTERACT', math: 'total', data: [3, 1, 1], total: 5 },
-      { label: 'submitters', eid: 'INTERACT', math: 'unique_actors', data: [2, 1, 0] },
-      { label: 'INTERACT', eid: 'INTERACT', math: 'sum', data: [15, 6, 0], total: 21 },
-      { label: 'INTERACT', eid: 'INTERACT', math: 'avg', data: [5, 6, null] },
-      { label: 'INTERACT', eid: 'INTERACT', math: 'median', data: [4, 6, null] },
-      { label: 'INTERACT', eid: 'INTERACT', math: 'p90', data: [8, 6, null] },
+      { seriesIndex: 0, label: 'INTERACT', eid: 'INTERACT', math: 'total', data: [3, 1, 1], total: 5 },
+      { seriesIndex: 1, label: 'submitters', eid: 'INTERACT', math: 'unique_actors', data: [2, 1, 0] },
+      { seriesIndex: 2, label: 'INTERACT', eid: 'INTERACT', math: 'sum', data: [15, 6, 0], total: 21 },
+      { seriesIndex: 3, label: 'INTERACT', eid: 'INTERACT', math: 'avg', data: [5, 6, null] },
+      { seriesIndex: 4, label: 'INTERACT', eid: 'INTERACT', math: 'median', data: [4, 6, null] },
+      { seriesIndex: 5, label: 'INTERACT', eid: 'INTERACT', math: 'p90', data: [8, 6, null] },
     ],
   });
 });
@@ -110,15 +110,40 @@ test('trends: breakdown keeps the top N values and folds the rest into other; co
     compare: true,
   });
   assert.deepEqual(result.series, [
-    { label: 'INTERACT', eid: 'INTERACT', math: 'total', breakdownValue: 'submit', data: [2, 1, 0], total: 3 },
-    { label: 'INTERACT', eid: 'INTERACT', math: 'total', breakdownValue: null, other: true, data: [1, 0, 1], total: 2 },
+    {
+      seriesIndex: 0,
+      label: 'INTERACT',
+      eid: 'INTERACT',
+      math: 'total',
+      breakdownValue: 'submit',
+      data: [2, 1, 0],
+      total: 3,
+    },
+    {
+      seriesIndex: 0,
+      label: 'INTERACT',
+      eid: 'INTERACT',
+      math: 'total',
+      breakdownValue: null,
+      other: true,
+      data: [1, 0, 1],
+      total: 2,
+    },
   ]);
   assert.deepEqual(result.previous, {
     buckets: ['2023-12-29', '2023-12-30', '2023-12-31'],
     from: '2023-12-29T00:00:00.000Z',
     to: '2024-01-01T00:00:00.000Z',
     series: [
-      { label: 'INTERACT', eid: 'INTERACT', math: 'total', breakdownValue: 'submit', data: [0, 0, 1], total: 1 },
+      {
+        seriesIndex: 0,
+        label: 'INTERACT',
+        eid: 'INTERACT',
+        math: 'total',
+        breakdownValue: 'submit',
+        data: [0, 0, 1],
+        total: 1,
+      },
     ],
   });
 });

@@ -179,7 +179,7 @@ export function shape(
       if (si !== i || !index.has(Number(b))) continue;
       let line = lines.get(k);
       if (!line) {
-        line = { label, eid: s.eid, math, data: buckets.map(() => empty) };
+        line = { seriesIndex: i, label, eid: s.eid, math, data: buckets.map(() => empty) };
         if (query.breakdown)
           Object.assign(
             line,
@@ -189,7 +189,7 @@ export function shape(
       }
       line.data[index.get(Number(b)) as number] = v === null ? empty : Number(v);
     }
-    if (lines.size === 0) lines.set('', { label, eid: s.eid, math, data: buckets.map(() => empty) });
+    if (lines.size === 0) lines.set('', { seriesIndex: i, label, eid: s.eid, math, data: buckets.map(() => empty) });
     if (wholeRows)
       for (const [k, line] of lines) {
         const row = wholeRows.find((r) => Number(r[0]) === i && r[2] === k);
