@@ -62,3 +62,13 @@ test('ets: the whole range and its exact error text', () => {
   }
   assert.equal(checkColumnValues({ ets: 5, edata: 3 }), undefined, 'edata that is not an object has no columns');
 });
+
+test('mid: control characters are refused (the spool keeps them as spaces), every other character kept', () => {
+  const refused = { reason: 'invalid_schema', error: '/mid: must not hold control characters (U+0000 to U+001F)' };
+  for (const code of [0, 9, 10, 13, 0x1f]) {
+    assert.deepEqual(checkColumnValues({ mid: `m${String.fromCharCode(code)}1`, ets: 1 }), refused, String(code));
+  }
+  for (const mid of ['m 1', 'm\u007f1', 'मिड-१', 'IMPRESSION:0f3c', '']) {
+    assert.equal(checkColumnValues({ mid, ets: 1 }), undefined, JSON.stringify(mid));
+  }
+});

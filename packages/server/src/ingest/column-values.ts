@@ -33,8 +33,16 @@ export interface ColumnVerdict {
   error: string;
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const CONTROL_CHARACTER = /[\x00-\x1f]/;
+
 /** Checks a schema-valid event's column values; undefined when every column holds exactly what was sent. */
-export function checkColumnValues(event: { ets: number; edata?: unknown }): ColumnVerdict | undefined {
+export function checkColumnValues(event: { mid?: unknown; ets: number; edata?: unknown }): ColumnVerdict | undefined {
+  // The spool's framing keeps a copy of the mid, with control characters as spaces; the de-duplication index is
+  // rebuilt from it at a start, so such a mid would be two ids (spool/segment-format.ts).
+  if (typeof event.mid === 'string' && CONTROL_CHARACTER.test(event.mid)) {
+    return { reason: 'invalid_schema', error: '/mid: must not hold control characters (U+0000 to U+001F)' };
+  }
   const { ets } = event;
   if (!Number.isInteger(ets) || ets < MIN_ETS || ets > MAX_ETS) {
     return {

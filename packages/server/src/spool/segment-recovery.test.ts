@@ -336,6 +336,7 @@ test('sanitizing keeps whole well-shaped records byte for byte and turns the oth
   fs.writeFileSync(file, Buffer.concat([frameGroup(good), frameGroup(Buffer.concat([Buffer.from(short), notUtf8]))]));
   const result = await sanitizeSegment(file, 'the store could not read it');
   assert.equal(result.replaced, 2);
+  assert.deepEqual(result.eventMids, ['bin'], 'the replaced event records whose mid could be read');
   const data = fs.readFileSync(file);
   assert.equal(result.bytes, data.length);
   assert.equal(wholeLength(data), data.length, 'rewritten as whole groups');
@@ -364,7 +365,7 @@ test('sanitizing keeps whole well-shaped records byte for byte and turns the oth
   const cleanData = Buffer.concat([frameGroup(good), Buffer.from('c\x1f9')]);
   fs.writeFileSync(clean, cleanData);
   const before = fs.statSync(clean).mtimeMs;
-  assert.deepEqual(await sanitizeSegment(clean, 'why'), { bytes: cleanData.length, replaced: 0 });
+  assert.deepEqual(await sanitizeSegment(clean, 'why'), { bytes: cleanData.length, replaced: 0, eventMids: [] });
   assert.deepEqual(fs.readFileSync(clean), cleanData);
   assert.equal(fs.statSync(clean).mtimeMs, before);
 });

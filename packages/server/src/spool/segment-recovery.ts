@@ -113,13 +113,18 @@ async function replaceFile(file: string, data: Buffer): Promise<void> {
  * Rewrites a segment the store's reader cannot read (bytes that are not UTF-8, a record of the
  * wrong shape): whole records of the right shape are kept byte for byte; every other one becomes
  * a rejected-event record (reason `load_error`, the raw text with undecodable bytes replaced by
- * U+FFFD), so the load goes on and nothing is dropped. Returns the new size in bytes and how many
- * records were replaced (0: the file was left as it was).
+ * U+FFFD), so the load goes on and nothing is dropped. Returns the new size in bytes, how many
+ * records were replaced (0: the file was left as it was) and the mids of the replaced event records (kinds `e`, `p`),
+ * which the store will not hold.
  */
-export async function sanitizeSegment(file: string, why: string): Promise<{ bytes: number; replaced: number }> {
+export async function sanitizeSegment(
+  file: string,
+  why: string,
+): Promise<{ bytes: number; replaced: number; eventMids: string[] }> {
   const data = await fsp.readFile(file);
   let records = '';
   let replaced = 0;
+  const eventMids: string[] = [];
   let start = 0;
   for (let offset = 0; offset < data.length; ) {
     const end = wholeGroupEnd(data, offset);
@@ -136,13 +141,15 @@ export async function sanitizeSegment(file: string, why: string): Promise<{ byte
         return;
       }
       replaced++;
+      const mid = shaped ? fields[FIELD_INDEX.mid] : undefined;
+      if (mid && (fields[0] === 'e' || fields[0] === 'p')) eventMids.push(mid);
       const problem = utf8
         ? `the spool record has ${fields.length} fields, not ${SEGMENT_COLUMNS.length}`
         : 'the spool record is not valid UTF-8 (raw has U+FFFD for the bytes that are not)';
       records += failedLine(
         { syncts: Date.now() },
         {
-          mid: shaped ? fields[FIELD_INDEX.mid] : undefined,
+          mid,
           reason: 'load_error',
           errors: [why, problem],
           raw: fields.at(-1) ?? '',
@@ -151,10 +158,10 @@ export async function sanitizeSegment(file: string, why: string): Promise<{ byte
     });
     offset = end;
   }
-  if (replaced === 0) return { bytes: data.length, replaced };
+  if (replaced === 0) return { bytes: data.length, replaced, eventMids };
   const rewritten = frameGroup(records);
   await replaceFile(file, rewritten);
-  return { bytes: rewritten.length, replaced };
+  return { bytes: rewritten.length, replaced, eventMids };
 }
 
 /**

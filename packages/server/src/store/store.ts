@@ -52,8 +52,9 @@ export interface LoadedSegment {
   /** Events the store refused to load, moved to failed_events with reason `load_error`. */
   quarantined: number;
   /**
-   * The non-empty mids of those events: the store does not hold them, so a re-send must not be answered
-   * "duplicate" (the pipeline forgets them from its de-duplication index, as a restart's scan would).
+   * The mids of the events this load moved to failed_events as `load_error` (refused by the store, or unreadable and
+   * rewritten) and that the store does not hold: a re-send must not be answered "duplicate" (the pipeline forgets them
+   * from its de-duplication index, as a restart's scan would).
    */
   quarantinedMids: string[];
 }

@@ -111,11 +111,20 @@ export const LOAD_SEGMENT_SQL = {
   /** A subset of the numbered records, to try loading on its own (in a transaction rolled back). */
   probe: 'CREATE TEMP TABLE spool_probe AS SELECT * FROM spool_stage WHERE seq BETWEEN $lo AND $hi',
   probeInserts: insertsFrom('spool_probe'),
-  /** A record the store refuses goes to failed_events with the store's message, and out of the load; gives its mid. */
+  /** A record the store refuses goes to failed_events with the store's message, and out of the load. */
   quarantine: `INSERT INTO failed_events
     SELECT syncts, nullif(mid, ''), nullif(eid, ''), 'load_error', [$message], msgid, coalesce(raw, '')
-    FROM spool_stage WHERE seq = $seq RETURNING mid`,
+    FROM spool_stage WHERE seq = $seq`,
   unstage: 'DELETE FROM spool_stage WHERE seq = $seq',
+  /** The mids of the refused records that are events (not rejected-event or batch records). */
+  refusedEventMids: `SELECT DISTINCT mid FROM spool_stage WHERE seq IN (SELECT unnest($seqs)) AND kind IN ('e', 'p')
+    AND mid IS NOT NULL AND mid <> ''`,
+  /**
+   * Of those, once the load is in: the ones the store does not hold, which the collector's de-duplication index must
+   * forget (a restart's scan of events never sees them either).
+   */
+  notStored: `SELECT mid FROM (SELECT unnest($mids) AS mid) EXCEPT SELECT mid FROM events WHERE mid IN (SELECT unnest($mids))
+    ORDER BY mid`,
   /** Device streams the summarizer must redo, from the earliest event time this load touched (V3 events: sessions follow Sunbird's rules). */
   summaryQueue: `INSERT INTO summary_queue
     SELECT did, channel, pdata_id, min(ets) FROM events

@@ -88,6 +88,35 @@ test('a segment with events the store refuses loads the rest; each refused one l
   }
 });
 
+test('the mids to forget are those of refused events the store does not hold: not a refused rejected-event record, not a stored mid', async () => {
+  const dir = tempDir('load-forget-');
+  const store = await openDuckDBStore({ file: ':memory:', spoolDir: dir });
+  try {
+    const line = (e: Record<string, unknown>) => eventLine(prefix, JSON.stringify(e), e.mid as string);
+    // m-7 is stored and also sent again poisoned (a copy the index let through by a bug); m-8 only poisoned; m-9's
+    // rejected-event record has errors the store cannot read (refused), while m-9 itself is stored.
+    const refusedFailed = failedLine(ctx, { mid: 'm-9', reason: 'schema', errors: ['x'], raw: '{}' }).replace(
+      '["x"]',
+      '[not json',
+    );
+    const records = [
+      line(event(7)),
+      eventLine(prefix, poisons[0].replace('m-1001', 'm-7'), 'm-7'),
+      eventLine(prefix, poisons[0].replace('m-1001', 'm-8'), 'm-8'),
+      line(event(9)),
+      refusedFailed,
+    ];
+    const file = path.join(dir, '000000000001.seg');
+    fs.writeFileSync(file, frameGroup(records.join('')));
+    const loaded = await store.loadSegment(file, 1);
+    assert.deepEqual([loaded.events, loaded.quarantined, loaded.quarantinedMids], [2, 3, ['m-8']]);
+    assert.deepEqual((await store.query('SELECT mid FROM events ORDER BY mid')).rows, [['m-7'], ['m-9']]);
+  } finally {
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('a segment the CSV reader cannot read (bytes that are not UTF-8) is rewritten: the unreadable record is quarantined, the rest loads', async () => {
   const dir = tempDir('load-unreadable-');
   const store = await openDuckDBStore({ file: ':memory:', spoolDir: dir });
@@ -100,6 +129,7 @@ test('a segment the CSV reader cannot read (bytes that are not UTF-8) is rewritt
 
     const loaded = await store.loadSegment(file, 1);
     assert.deepEqual([loaded.events, loaded.failed], [2, 1]);
+    assert.deepEqual(loaded.quarantinedMids, ['m-3'], 'not stored: to forget');
     assert.deepEqual((await store.query('SELECT mid FROM events ORDER BY mid')).rows, [['m-1'], ['m-2']]);
     const [row] = (await store.query('SELECT mid, reason, errors[2], raw FROM failed_events')).rows;
     assert.deepEqual(row.slice(0, 2), ['m-3', 'load_error']);

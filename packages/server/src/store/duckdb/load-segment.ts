@@ -11,7 +11,7 @@
  * spool/segment-recovery.ts sanitizeSegment: each record it cannot read becomes a rejected-event
  * record (`load_error`), the rest stays byte for byte.
  */
-import { type DuckDBConnection, listValue } from '@duckdb/node-api';
+import { type DuckDBConnection, type DuckDBValue, listValue } from '@duckdb/node-api';
 import { sanitizeSegment } from '../../spool/segment-recovery.js';
 import { type LoadedSegment, StoreError } from '../store.js';
 import { LOAD_SEGMENT_SQL } from './load-segment-sql.js';
@@ -49,20 +49,21 @@ export interface LoadDeps {
  * Loads `files` (spool segments, in order) and sets the checkpoint to `segment`, in one
  * transaction; a segment at or below the checkpoint is a no-op. Throws StoreError
  * STORE_UNAVAILABLE when the store cannot write, STORE_QUERY_FAILED when the load fails but no
- * single record is refused on its own (or the files stay unreadable).
+ * single record is refused on its own (or the files stay unreadable). `rewritten`: the mids of the event records an
+ * earlier attempt rewrote as rejected-event records (undefined: the files may still be rewritten once).
  */
 export async function loadSegments(
   deps: LoadDeps,
   files: string[],
   segment: number,
-  rewrite = true,
+  rewritten?: string[],
 ): Promise<LoadedSegment> {
   const { writer } = deps;
   try {
     return await deps.inTransaction(async () => {
       if (segment <= (await checkpoint(writer))) return nothingLoaded(segment);
       await writer.run(LOAD_SEGMENT_SQL.stage, { files: listValue(files) });
-      return await loadStaged(writer, segment, []);
+      return await loadStaged(writer, segment, [], rewritten);
     });
   } catch (error) {
     if (isStoreDown(error)) throw storeDown(error);
@@ -72,21 +73,28 @@ export async function loadSegments(
         .run(LOAD_SEGMENT_SQL.stageNumbered, { files: listValue(files) })
         .then(() => undefined)
         .catch((stageError) => {
-          if (isStoreDown(stageError) || !rewrite) throw stageError;
+          if (isStoreDown(stageError) || rewritten) throw stageError;
           return messageOf(stageError);
         });
       if (unreadable !== undefined) {
         // The reader cannot read the files at all: records it cannot read become rejected-event records, then again.
         let replaced = 0;
-        for (const file of files) replaced += (await sanitizeSegment(file, unreadable)).replaced;
+        const mids: string[] = [];
+        for (const file of files) {
+          const result = await sanitizeSegment(file, unreadable);
+          replaced += result.replaced;
+          mids.push(...result.eventMids);
+        }
         if (replaced === 0) throw error;
-        return await loadSegments(deps, files, segment, false);
+        return await loadSegments(deps, files, segment, mids);
       }
       const rows = Number((await writer.runAndReadAll('SELECT count(*) FROM spool_stage')).getRowsJS()[0][0]);
       const refused = await bisect(writer, 1, rows);
       if (refused.length === 0) throw error;
       return await deps.inTransaction(async () =>
-        segment <= (await checkpoint(writer)) ? nothingLoaded(segment) : loadStaged(writer, segment, refused),
+        segment <= (await checkpoint(writer))
+          ? nothingLoaded(segment)
+          : loadStaged(writer, segment, refused, rewritten),
       );
     } catch (inner) {
       throw isStoreDown(inner) ? storeDown(inner) : inner;
@@ -104,12 +112,26 @@ function nothingLoaded(segment: number): LoadedSegment {
   return { segment, events: 0, failed: 0, batches: 0, quarantined: 0, quarantinedMids: [] };
 }
 
-/** Inside a transaction: quarantines `refused`, inserts the rest of spool_stage, sets the checkpoint, drops the stage. */
-async function loadStaged(writer: DuckDBConnection, segment: number, refused: Refused[]): Promise<LoadedSegment> {
-  const quarantinedMids: string[] = [];
+/**
+ * Inside a transaction: quarantines `refused`, inserts the rest of spool_stage, sets the checkpoint, drops the stage.
+ * `rewritten`: mids of event records rewritten as rejected-event records, to forget with the refused ones.
+ */
+async function loadStaged(
+  writer: DuckDBConnection,
+  segment: number,
+  refused: Refused[],
+  rewritten: string[] = [],
+): Promise<LoadedSegment> {
+  const strings = async (sql: string, values: Record<string, DuckDBValue>) =>
+    (await writer.runAndReadAll(sql, values)).getRowsJS().map(([value]) => String(value));
+  const forget = [
+    ...rewritten,
+    ...(refused.length
+      ? await strings(LOAD_SEGMENT_SQL.refusedEventMids, { seqs: listValue(refused.map(({ seq }) => seq)) })
+      : []),
+  ];
   for (const { seq, message } of refused) {
-    const [mid] = (await writer.runAndReadAll(LOAD_SEGMENT_SQL.quarantine, { seq, message })).getRowsJS()[0] ?? [];
-    if (typeof mid === 'string') quarantinedMids.push(mid);
+    await writer.run(LOAD_SEGMENT_SQL.quarantine, { seq, message });
     await writer.run(LOAD_SEGMENT_SQL.unstage, { seq });
   }
   const c = (await writer.runAndReadAll(LOAD_SEGMENT_SQL.counts)).getRowsJS()[0];
@@ -118,6 +140,7 @@ async function loadStaged(writer: DuckDBConnection, segment: number, refused: Re
   await writer.run(LOAD_SEGMENT_SQL.summaryQueue, { before: before as bigint });
   await writer.run('UPDATE loader_state SET segment = $segment', { segment });
   await writer.run(LOAD_SEGMENT_SQL.drop);
+  const quarantinedMids = forget.length ? await strings(LOAD_SEGMENT_SQL.notStored, { mids: listValue(forget) }) : [];
   return {
     segment,
     events: Number(c[0]),
