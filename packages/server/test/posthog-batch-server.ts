@@ -2,7 +2,7 @@
  * Test helper: a local HTTP server speaking PostHog's `/batch/` (https://posthog.com/docs/api/capture), checking
  * every request against the documented format — POST, gzip (Content-Encoding) JSON `{api_key, batch:[…]}`, each
  * message with a non-empty `event` and `distinct_id`, a valid `uuid`, an ISO `timestamp`, an object `properties`
- * (and objects `$set` / `$set_once` when present) —
+ * (and objects `$set` / `$set_once` when present and not null) —
  * and recording what it received. `answer(i, messages)` decides the answer of request i (default 200 Ok).
  */
 import http from 'node:http';
@@ -38,7 +38,8 @@ function violation(request: http.IncomingMessage, body: unknown, apiKey: string)
     if (typeof m.timestamp !== 'string' || Number.isNaN(Date.parse(m.timestamp))) return 'timestamp';
     for (const key of ['properties', '$set', '$set_once']) {
       const value = m[key];
-      if (key !== 'properties' && value === undefined) continue;
+      // PostHog reads a missing or null $set / $set_once as none.
+      if (key !== 'properties' && (value === undefined || value === null)) continue;
       if (value === null || typeof value !== 'object' || Array.isArray(value)) return key;
     }
   }

@@ -127,11 +127,13 @@ test('an event that came in the PostHog format goes back as it came: name, uuid,
           $set_once: { first_school: 'GPS 3' },
           properties: { $set: { role: 'teacher' } },
         },
+        // Not objects: PostHog would refuse the whole request over them, so they are not forwarded.
+        { event: 'odd', distinct_id: 'ph-user', timestamp, $set: 'oops', $set_once: ['a'], properties: {} },
       ],
     }),
   });
   assert.equal(response.status, 200);
-  await eventually(async () => posthog.state.accepted.length === 2);
+  await eventually(async () => posthog.state.accepted.length === 3);
   assert.deepEqual(posthog.state.violations, []);
   const message = posthog.state.accepted.find((m) => m.event === '$pageview') as BatchMessage;
   const identify = posthog.state.accepted.find((m) => m.event === '$identify') as BatchMessage;
@@ -140,6 +142,8 @@ test('an event that came in the PostHog format goes back as it came: name, uuid,
     [{ name: 'Asha', school: 'GPS 12' }, { first_school: 'GPS 3' }, { role: 'teacher' }],
   );
   assert.equal(Object.hasOwn(message, '$set'), false, 'no $set where none came');
+  const odd = posthog.state.accepted.find((m) => m.event === 'odd') as BatchMessage;
+  assert.deepEqual([Object.hasOwn(odd, '$set'), Object.hasOwn(odd, '$set_once')], [false, false]);
   assert.equal(message.event, '$pageview');
   assert.equal(message.uuid, uuid);
   assert.equal(message.distinct_id, 'ph-user');

@@ -52,10 +52,10 @@ function cors(request: FastifyRequest, reply: FastifyReply): void {
   reply.header('Access-Control-Max-Age', '86400');
 }
 
-/** The JSON error of the PostHog routes: PostHog's API error shape `{type, code, detail}`, plus event details. */
 /** True for the paths PostHog's clients call here (capture, flags, remote config), whose errors take PostHog's shape. */
 export function isPostHogPath(url: string): boolean {
-  const path = url.split('?')[0];
+  // As the router reads it: `//e/` is `/e/` (app.ts, ignoreDuplicateSlashes).
+  const path = url.split('?')[0].replace(/\/{2,}/g, '/');
   return (
     path.startsWith('/array/') ||
     [...CURRENT_PATHS, ...LEGACY_PATHS, '/flags', '/decide'].some(
@@ -64,7 +64,7 @@ export function isPostHogPath(url: string): boolean {
   );
 }
 
-/** An error as PostHog's capture API gives it: `{type, code, detail}` (type from the status). */
+/** The JSON error of the PostHog routes: PostHog's API error shape `{type, code, detail}` (type from the status), plus event details. */
 export function errorBody(code: string, detail: string, status: number, extra: Record<string, unknown> = {}) {
   const type = status === 401 ? 'authentication_error' : status >= 500 ? 'server_error' : 'validation_error';
   return { type, code, detail, ...extra };

@@ -84,9 +84,9 @@ export interface PostHogMessage {
   timestamp: string;
   properties: Record<string, unknown>;
   /** Person properties to set, when the event came with them at its top level (PostHog accepts them there too). */
-  $set?: unknown;
+  $set?: Record<string, unknown>;
   /** Person properties to set only where unset, likewise. */
-  $set_once?: unknown;
+  $set_once?: Record<string, unknown>;
 }
 
 /**
@@ -121,11 +121,15 @@ function dotted(prefix: string, key: string): string {
   return name;
 }
 
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
 /** Dotted keys for every leaf of `value` under `prefix` (`context.pdata.id`); arrays are kept whole, as values. */
 function flatten(prefix: string, value: unknown, into: Record<string, unknown>): void {
-  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+  if (isPlainObject(value)) {
     // for…in, not Object.entries: no array per object (a parsed JSON object has no inherited keys).
-    for (const key in value) flatten(dotted(prefix, key), (value as Record<string, unknown>)[key], into);
+    for (const key in value) flatten(dotted(prefix, key), value[key], into);
   } else if (value !== undefined) {
     into[prefix] = value;
   }
@@ -146,8 +150,9 @@ export function toPostHogMessage(row: StoredEvent, naming: EventNaming): PostHog
   if (row.ingestFormat === 'posthog') {
     const properties = (event.properties ?? {}) as Record<string, unknown>;
     const message: PostHogMessage = { event: row.eid, distinct_id: distinctId, uuid: row.mid, timestamp, properties };
-    if (event.$set !== undefined) message.$set = event.$set;
-    if (event.$set_once !== undefined) message.$set_once = event.$set_once;
+    // Objects only: PostHog reads them as maps and refuses the whole request over another type (its RawEvent).
+    if (isPlainObject(event.$set)) message.$set = event.$set;
+    if (isPlainObject(event.$set_once)) message.$set_once = event.$set_once;
     return message;
   }
   const properties: Record<string, unknown> = {
