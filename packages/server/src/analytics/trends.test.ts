@@ -199,4 +199,10 @@ test('trends: breakdown lines with equal totals come in value order, absent afte
     const values = shape(order, query, range).series.map((s) => s.breakdownValue);
     assert.deepEqual(values, ['help', 'cancel', 'submit', null]);
   }
+  // "other" (k null) last, in either arrival order, though it holds the most.
+  const withOther = [[0, b, null, 5], ...rows];
+  for (const order of [withOther, [...withOther].reverse()]) {
+    const lines = shape(order, query, range).series.map((s) => (s.other ? 'other' : s.breakdownValue));
+    assert.deepEqual(lines, ['help', 'cancel', 'submit', null, 'other']);
+  }
 });

@@ -144,16 +144,12 @@ function seriesSql(
 }
 
 /** The SQL for one period: rows (s = series index, b = bucket number, k = breakdown value, v = value). */
-export function buildFor(query: TrendsQuery, range: ResolvedRange, dialect: SqlDialect, whole = false): CompiledQuery {
+export function buildFor(query: TrendsQuery, range: ResolvedRange, dialect: SqlDialect, whole: boolean): CompiledQuery {
   const p = new SqlParams(dialect);
   const parts = query.series.map((_, i) => seriesSql(query, i, range, p, whole));
   const ctes = parts.flatMap((part) => part.ctes);
   const union = parts.map((part) => part.select).join('\nUNION ALL\n');
   return { sql: `${ctes.length ? `WITH ${ctes.join(',\n')}\n` : ''}${union}`, params: p.values };
-}
-
-export function build(query: TrendsQuery, dialect: SqlDialect, now = Date.now()): CompiledQuery {
-  return buildFor(query, resolveRange(query.dateRange, now), dialect);
 }
 
 /**
