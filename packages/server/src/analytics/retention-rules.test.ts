@@ -2,8 +2,9 @@
 // entities of one cell (docs/analytics.md, Retention).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { RetentionQuery } from '@telemetry/query';
-import { runRetention } from './retention.js';
+import { bucketsOf, type RetentionQuery } from '@telemetry/query';
+import { runRetention, shape } from './retention.js';
+import { resolveRange } from './sql-time.js';
 import { type Fixture, fixtureStore } from './test-fixture.js';
 
 // Weeks (Monday to Sunday) of March 2024: W1 = 4–10, W2 = 11–17, W3 = 18–24.
@@ -95,4 +96,100 @@ test('the entities of one cell, for the drill-down', async () => {
   assert.deepEqual(r.actors, { cohort: '2024-03-04', period: 2, entities: ['u1', 'u2'] });
   const sizes = await runRetention(f.store, { ...base, retentionType: 'recurring', actors: { cohort: 1, period: 0 } });
   assert.deepEqual(sizes.actors?.entities, ['u1', 'u3']);
+});
+
+test('defaults: daily cohorts and 8 periods; a drill-down by day too; a cohort past the table has no entities', async () => {
+  const days = {
+    startEvent: { eid: 'START' },
+    returnEvent: { eid: 'INTERACT' },
+    dateRange: { from: '2024-03-10', to: '2024-03-14' },
+  };
+  const r = await runRetention(f.store, days);
+  assert.equal(r.period, 'day');
+  // u1 first started on the 10th and came back on the 13th; u3 first started on the 14th; u2 before the range.
+  assert.deepEqual(table(r), [
+    ['2024-03-10', [1, 0, 0, 1, 0]],
+    ['2024-03-11', [0, 0, 0, 0]],
+    ['2024-03-12', [0, 0, 0]],
+    ['2024-03-13', [0, 0]],
+    ['2024-03-14', [1]],
+  ]);
+  const cell = await runRetention(f.store, { ...days, actors: { cohort: 0, period: 3 } });
+  assert.deepEqual(cell.actors, { cohort: '2024-03-10', period: 3, entities: ['u1'] });
+  const past = await runRetention(f.store, { ...days, actors: { cohort: 99, period: 0 } });
+  assert.deepEqual(past.actors, { cohort: '', period: 0, entities: [] });
+});
+
+test('breakdown values by cohort size, largest first, ties in value order, whatever order the rows arrive in; the rest add up into "other"', () => {
+  const query: RetentionQuery = { ...base, breakdown: { property: 'context.channel', limit: 2 } };
+  const range = resolveRange(base.dateRange, 0);
+  const [w1, w2] = bucketsOf('week', range);
+  // Sizes in the first week: m 2, a 1, z 1 (z also in the second week: 1), each with period-1 returns of 1.
+  const rows = [
+    [1, '', w1, 0, 4],
+    [0, 'z', w1, 0, 1],
+    [0, 'z', w1, 1, 1],
+    [0, 'z', w2, 0, 1],
+    [0, 'a', w1, 0, 1],
+    [0, 'a', w1, 1, 1],
+    [0, 'm', w1, 0, 2],
+    [0, 'm', w1, 1, 1],
+  ];
+  for (const order of [rows, [...rows].reverse()]) {
+    for (const limit of [1, 2]) {
+      const r = shape(order, { ...query, breakdown: { property: 'context.channel', limit } }, range);
+      const tables = r.breakdown?.map((b) => [b.other ? 'other' : b.value, b.cohorts.slice(0, 2).map((c) => c.values)]);
+      // z (2 in all) and m (2) tie on size: value order puts m first; a (1) last.
+      const m = [
+        'm',
+        [
+          [2, 1, 0],
+          [0, 0],
+        ],
+      ];
+      const z = [
+        'z',
+        [
+          [1, 1, 0],
+          [1, 0],
+        ],
+      ];
+      const a = [
+        'a',
+        [
+          [1, 1, 0],
+          [0, 0],
+        ],
+      ];
+      assert.deepEqual(
+        tables,
+        limit === 1
+          ? [
+              m,
+              [
+                'other',
+                [
+                  [2, 2, 0],
+                  [1, 0],
+                ],
+              ],
+            ]
+          : [m, z, ['other', a[1]]],
+        `limit ${limit}`,
+      );
+    }
+  }
+  // Events without the property: the value null, a table like any other (not "other").
+  const absent = shape(
+    [
+      [1, '', w1, 0, 1],
+      [0, '', w1, 0, 1],
+    ],
+    query,
+    range,
+  );
+  assert.deepEqual(
+    absent.breakdown?.map((b) => [b.value, b.other ?? false, b.cohorts[0].size]),
+    [[null, false, 1]],
+  );
 });

@@ -73,10 +73,6 @@ export function buildActors(query: RetentionQuery, range: ResolvedRange, dialect
   return { sql, params: p.values };
 }
 
-export function build(query: RetentionQuery, dialect: SqlDialect, now = Date.now()): CompiledQuery {
-  return buildFor(query, resolveRange(query.dateRange, now), dialect);
-}
-
 /** One table from (c, k, n) rows. */
 function tableOf(rows: unknown[][], query: RetentionQuery, range: ResolvedRange): RetentionCohort[] {
   const period = query.period ?? 'day';
