@@ -46,10 +46,6 @@ export function buildFor(query: LifecycleQuery, range: ResolvedRange, dialect: S
   return { sql, params: p.values };
 }
 
-export function build(query: LifecycleQuery, dialect: SqlDialect, now = Date.now()): CompiledQuery {
-  return buildFor(query, resolveRange(query.dateRange, now), dialect);
-}
-
 export function shape(rows: unknown[][], query: LifecycleQuery, range: ResolvedRange): LifecycleResult {
   const interval = query.interval ?? 'day';
   const buckets = bucketsOf(interval, range);
