@@ -86,7 +86,7 @@ function show(kind: InsightKind, a: unknown, query: unknown): Shown {
         s.breakdownValue !== undefined ? `${s.label}: ${s.other ? 'other' : (s.breakdownValue ?? '(none)')}` : s.label;
       const name = (s: TrendsLine) =>
         lettered ? `${String.fromCharCode(65 + s.seriesIndex)} · ${label(s)}` : label(s);
-      const whole = (query as TrendsQuery).aggregate === 'range';
+      const whole = q.aggregate === 'range';
       const formulaRow = (f: NonNullable<TrendsResult['formula']>, suffix = '') => [
         `formula ${f.expression}${suffix}`,
         ...f.data,
