@@ -71,9 +71,11 @@ test('the live tail requires the admin token', async () => {
 
 test('an event whose values hold SSE control lines cannot forge a frame in the tail', async () => {
   const forge = '\n\nevent: admin\ndata: {"forged":true}\nid: 1\r\n\r\nevent: admin\rdata: x\r\r';
+  // Not in the mid: the door refuses a mid with control characters (docs/ingestion.md).
   const evil = interact({
-    mid: `INTERACT:evil-${Date.now()}${forge}`,
+    mid: `INTERACT:evil-${Date.now()}`,
     edata: { type: forge, id: forge, pageid: forge },
+    object: { id: forge, type: forge },
   });
   const controller = new AbortController();
   const response = await fetch(`${server.url}/api/events/live`, {
