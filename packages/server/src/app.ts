@@ -19,6 +19,7 @@ import type { Config } from './config.js';
 import type { Collector } from './ingest/collector.js';
 import { isPostHogPath, errorBody as posthogErrorBody, posthogRoutes } from './ingest/posthog/routes.js';
 import { telemetryRoutes } from './ingest/routes.js';
+import type { Freshness } from './metrics/freshness.js';
 import type { MetricsRegistry } from './metrics/registry.js';
 import type { Forwarder } from './sinks/posthog/forwarder.js';
 import type { Loader } from './spool/loader.js';
@@ -35,6 +36,8 @@ export interface AppContext {
   /** The spool's state for /health (`lastError`: the last commit failed). */
   spool: { readonly lastError: string | undefined };
   metrics: MetricsRegistry;
+  /** Acknowledgement → visible and → summarized (metrics/freshness.ts), for /health's details. */
+  freshness: Freshness;
   /** The PostHog forwarder when configured (sinks/posthog). */
   forwarder?: Forwarder;
   /** The gate of user-facing reads (api/read-bounds.ts); ingestion and /health never pass it. */

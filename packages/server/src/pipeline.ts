@@ -19,6 +19,7 @@ import { DedupIndex } from './ingest/dedup-index.js';
 import { DEDUP_SNAPSHOT_FILE, loadDedupSnapshot, saveDedupSnapshot } from './ingest/dedup-snapshot.js';
 import { parseLevelCeiling } from './ingest/levels-config.js';
 import { REJECTION_REASONS } from './ingest/steps.js';
+import { Freshness } from './metrics/freshness.js';
 import { MetricsRegistry } from './metrics/registry.js';
 import { Forwarder } from './sinks/posthog/forwarder.js';
 import { Loader } from './spool/loader.js';
@@ -33,6 +34,8 @@ export interface Pipeline {
   loader: Loader;
   collector: Collector;
   metrics: MetricsRegistry;
+  /** Acknowledgement → visible and → summarized, for /health, /metrics and the dashboard (metrics/freshness.ts). */
+  freshness: Freshness;
   forwarder?: Forwarder;
   close(): Promise<void>;
 }
@@ -68,11 +71,14 @@ export async function openPipeline(config: Config, store: Store, spoolDir: strin
     'telemetry_events_quarantined_total',
     'Events the store refused to load, moved to failed_events with reason load_error',
   );
+  const freshness = freshnessOf(metrics);
   const loader = new Loader({
     store,
     // Sessions and time spent follow the loads; the queue of touched device streams is durable.
     afterLoad: async () => {
+      const started = Date.now();
       await drainSummaryQueue(store);
+      freshness.summarized(started);
     },
     afterLoadIntervalMs: config.summarizeIntervalMs,
     log,
@@ -92,6 +98,7 @@ export async function openPipeline(config: Config, store: Store, spoolDir: strin
     () => Math.floor((loader.status().lastErrorAt ?? 0) / 1000),
   );
   loader.onLoaded((loaded, seconds) => {
+    freshness.loaded(loaded.segment);
     counters.loaded.inc(loaded.events);
     quarantined.inc(loaded.quarantined);
     loadLatency.observe(seconds);
@@ -136,6 +143,7 @@ export async function openPipeline(config: Config, store: Store, spoolDir: strin
       rotateMs: config.spoolRotateMs,
       onSealed: (sealed) => loader.enqueue(sealed),
       onCommit: (s) => commitLatency.observe(s),
+      onAcknowledged: (segment, events) => freshness.acknowledged(segment, events),
     },
     nextSegment,
   );
@@ -174,7 +182,49 @@ export async function openPipeline(config: Config, store: Store, spoolDir: strin
     );
     await store.close();
   };
-  return { store, spool, loader, collector, metrics, forwarder, close };
+  return { store, spool, loader, collector, metrics, freshness, forwarder, close };
+}
+
+/** The freshness tracker with its histograms and gauges on /metrics. */
+function freshnessOf(metrics: MetricsRegistry): Freshness {
+  // Around the goals (visible ≤ 2 s, summarized ≤ 10 s at the 99th percentile, issue 16) and well past them.
+  const buckets = [0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600];
+  const visible = metrics.histogram(
+    'telemetry_visible_delay_seconds',
+    'Per event: acknowledgement to loaded into events (visible to queries)',
+    buckets,
+  );
+  const summarized = metrics.histogram(
+    'telemetry_summarized_delay_seconds',
+    'Per event: acknowledgement to included in summaries (sessions, time spent)',
+    buckets,
+  );
+  const freshness = new Freshness({
+    onVisible: (seconds, events) => visible.observe(seconds, events),
+    onSummarized: (seconds, events) => summarized.observe(seconds, events),
+  });
+  const seconds = (ms: number | null) => (ms === null ? 0 : ms / 1000);
+  metrics.gauge(
+    'telemetry_events_unloaded',
+    'Acknowledged events not loaded into events yet',
+    () => freshness.status().unloadedEvents,
+  );
+  metrics.gauge(
+    'telemetry_events_unsummarized',
+    'Loaded events no summarizer run has included yet',
+    () => freshness.status().unsummarizedEvents,
+  );
+  metrics.gauge(
+    'telemetry_visible_delay_p99_seconds',
+    'p99 of acknowledgement to visible over the events loaded in the last 5 minutes (0 when none)',
+    () => seconds(freshness.status().visibleP99Ms),
+  );
+  metrics.gauge(
+    'telemetry_summarized_delay_p99_seconds',
+    'p99 of acknowledgement to summarized over the events summarized in the last 5 minutes (0 when none)',
+    () => seconds(freshness.status().summarizedP99Ms),
+  );
+  return freshness;
 }
 
 /** The PostHog forwarder (sinks/posthog), its metrics, woken by every load. */

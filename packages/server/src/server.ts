@@ -60,6 +60,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     loader: opened.loader,
     spool: opened.spool,
     metrics: opened.metrics,
+    freshness: opened.freshness,
     forwarder: opened.forwarder,
     reads: new ReadGate({ concurrency: config.queryConcurrency, queue: config.queryQueue }),
   };

@@ -1,7 +1,8 @@
 /**
  * Honest health: /health answers 503 with reason codes from a fixed set while the loader is
  * further behind than TELEMETRY_HEALTH_MAX_LAG_MS, and 200 once it has caught up; /metrics shows
- * the loader's lag (seconds, bytes), its last error time and the quarantined events.
+ * the loader's lag (seconds, bytes), its last error time and the quarantined events; and the freshness figures
+ * (acknowledgement → visible, → summarized) count every acknowledged event once.
  * (A full disk's reasons are in disk-full.test.ts, a stop bounded in time in crash.test.ts.)
  */
 import assert from 'node:assert/strict';
@@ -10,7 +11,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { HEALTH_REASONS } from '../src/api/health.js';
 import { segmentFile } from '../src/spool/segment-recovery.js';
-import { eventually, startTestServer, tempDir } from './helpers.js';
+import { eventually, interact, postBatch, sql, startTestServer, tempDir } from './helpers.js';
 import { writePoisonSegment } from './poison-segment.js';
 
 interface Health {
@@ -61,5 +62,41 @@ test('/health is 503 loader_behind while the loader is behind its bound, 200 onc
   } finally {
     await server.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('freshness: every acknowledged event is counted once to visible and once to summarized; /health and /metrics agree', async () => {
+  const server = await startTestServer();
+  try {
+    // Three batches (one re-sent: its events are duplicates, acknowledged before and not counted again).
+    const batches = [4, 6, 5].map((n, b) =>
+      Array.from({ length: n }, (_, i) => interact({ mid: `fresh-${b}-${i}`, ets: Date.now() - 60_000 + i })),
+    );
+    for (const events of [...batches, batches[0]]) {
+      const res = await postBatch(server, { id: 'api.sunbird.telemetry', ver: '3.0', events });
+      assert.equal(res.status, 200);
+    }
+    const sent = 15;
+    const metrics = async () => (await (await fetch(`${server.url}/metrics`)).text()) as string;
+    await eventually(async () => metric(await metrics(), 'telemetry_summarized_delay_seconds_count') === sent);
+    const text = await metrics();
+    assert.equal(metric(text, 'telemetry_visible_delay_seconds_count'), sent);
+    assert.equal(metric(text, 'telemetry_events_unloaded'), 0);
+    assert.equal(metric(text, 'telemetry_events_unsummarized'), 0);
+    const { status, details } = await health(server.url);
+    assert.equal(status, 200);
+    assert.equal(details.unloaded_events, 0);
+    assert.equal(details.unsummarized_events, 0);
+    const visible = details.visible_p99_ms as number;
+    const summarized = details.summarized_p99_ms as number;
+    // Each event is loaded before it is summarized; both take a positive time and the p99 gauges are those figures.
+    assert.ok(visible > 0 && summarized >= visible, JSON.stringify(details));
+    assert.equal(metric(text, 'telemetry_visible_delay_p99_seconds'), visible / 1000);
+    assert.equal(metric(text, 'telemetry_summarized_delay_p99_seconds'), summarized / 1000);
+    // The histograms' sums are in seconds: at most every event at the slowest delay.
+    assert.ok(metric(text, 'telemetry_visible_delay_seconds_sum') <= (sent * visible) / 1000 + 1e-9);
+    assert.deepEqual(await sql(server, 'SELECT count(*) FROM events'), [[sent]]);
+  } finally {
+    await server.close();
   }
 });

@@ -1,7 +1,7 @@
 /**
  * Data quality: rejected events by day and reason, by eid, channel and app version, and the
- * latest ones with the validator's messages (each naming the field path that was wrong); the PostHog forwarder's
- * status when it is configured (ForwardStatus.tsx).
+ * latest ones with the validator's messages (each naming the field path that was wrong); the pipeline's freshness
+ * (Freshness.tsx) and the PostHog forwarder's status when it is configured (ForwardStatus.tsx).
  */
 import type { FailedSummary } from '@telemetry/query';
 import { useState } from 'react';
@@ -9,6 +9,7 @@ import { Chart } from '../chart';
 import { fmt, useApi } from '../insight';
 import { Show } from '../states';
 import ForwardStatus from './ForwardStatus';
+import Freshness from './Freshness';
 
 interface Failed {
   syncts: number;
@@ -49,6 +50,7 @@ export default function DataQuality() {
   return (
     <div>
       <h1>Data quality</h1>
+      <Freshness />
       <ForwardStatus />
       <label>
         Range{' '}

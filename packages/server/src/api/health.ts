@@ -29,6 +29,7 @@ export const healthRoutes: RouteGroup = (app, ctx) => {
   app.get('/health', async (request, reply) => {
     const reasons: HealthReason[] = [];
     const loader = ctx.loader.status();
+    const freshness = ctx.freshness.status();
     let store = 'ok';
     try {
       await ctx.store.ping();
@@ -50,6 +51,11 @@ export const healthRoutes: RouteGroup = (app, ctx) => {
       loader_failures: loader.failures,
       loader_error: loader.lastError ?? null,
       loader_error_at: loader.lastErrorAt === undefined ? null : new Date(loader.lastErrorAt).toISOString(),
+      unloaded_events: freshness.unloadedEvents,
+      unsummarized_events: freshness.unsummarizedEvents,
+      visible_p99_ms: freshness.visibleP99Ms,
+      summarized_p99_ms: freshness.summarizedP99Ms,
+      freshness_window_ms: freshness.windowMs,
     };
     const shown = isAdmin(request, ctx.config.adminToken) ? details : countsOf(details);
     if (reasons.length === 0) {

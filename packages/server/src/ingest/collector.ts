@@ -56,7 +56,8 @@ export interface CollectorCounters {
 }
 
 export interface CollectorDeps {
-  spool: { append(text: string): Promise<void> };
+  /** `events`: how many events `text` holds (for the freshness figures, metrics/freshness.ts). */
+  spool: { append(text: string, events: number): Promise<void> };
   /** A reason to answer 503 before spooling (the store cannot write), or undefined to accept. */
   refuse?: () => string | undefined;
   mids: DedupIndex;
@@ -242,7 +243,7 @@ export class Collector {
   private async commit(lines: string, added: string[], result: IngestResult): Promise<void> {
     const { mids, counters } = this.deps;
     try {
-      await this.deps.spool.append(lines);
+      await this.deps.spool.append(lines, added.length);
     } catch (error) {
       for (const mid of added) mids.delete(mid);
       throw new ApiError(

@@ -5,7 +5,8 @@ export interface Counter {
 }
 
 export interface Histogram {
-  observe(seconds: number): void;
+  /** Counts `count` observations of `seconds` (default one). */
+  observe(seconds: number, count?: number): void;
 }
 
 const DEFAULT_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -36,10 +37,10 @@ export class MetricsRegistry {
     const metric = { kind: 'histogram' as const, name, help, buckets, counts: buckets.map(() => 0), sum: 0, count: 0 };
     this.metrics.push(metric);
     return {
-      observe: (seconds) => {
-        metric.sum += seconds;
-        metric.count += 1;
-        for (let i = 0; i < buckets.length; i++) if (seconds <= buckets[i]) metric.counts[i] += 1;
+      observe: (seconds, count = 1) => {
+        metric.sum += seconds * count;
+        metric.count += count;
+        for (let i = 0; i < buckets.length; i++) if (seconds <= buckets[i]) metric.counts[i] += count;
       },
     };
   }

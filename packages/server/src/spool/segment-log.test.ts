@@ -61,3 +61,38 @@ test('an empty append waits for the commit in flight and writes nothing', async 
   await log.close();
   assert.equal(groupText(segmentFile(dir, 1)), 'a\n');
 });
+
+test('each commit reports its segment and the events it acknowledged, counted by the time its appends resolve', async () => {
+  const dir = tempDir();
+  const acknowledged = new Map<number, number>();
+  const sealed: SealedSegment[] = [];
+  const log = new SegmentLog(
+    {
+      dir,
+      rotateMs: 20,
+      onSealed: (s) => sealed.push(s),
+      onAcknowledged: (segment, events) => acknowledged.set(segment, (acknowledged.get(segment) ?? 0) + events),
+    },
+    1,
+  );
+  const total = () => [...acknowledged.values()].reduce((a, b) => a + b, 0);
+  // Append i holds i % 4 events (0: an all-duplicate request); each resolves only once its events are counted.
+  const seenAtResolve: number[] = [];
+  let appended = 0;
+  await Promise.all(
+    Array.from({ length: 120 }, (_, i) => {
+      appended += i % 4;
+      const counted = appended;
+      return log.append(i % 4 ? `${'x\n'.repeat(i % 4)}` : '', i % 4).then(() => seenAtResolve.push(total() - counted));
+    }),
+  );
+  await log.close();
+  assert.equal(total(), appended);
+  assert.ok(
+    seenAtResolve.every((d) => d >= 0),
+    'an append resolved before its events were counted',
+  );
+  // Per segment, the events counted are the lines the segment holds.
+  for (const s of sealed) assert.equal(acknowledged.get(s.segment) ?? 0, groupText(s.file).split('\n').length - 1);
+  assert.equal([...acknowledged.keys()].filter((k) => !sealed.some((s) => s.segment === k)).length, 0);
+});

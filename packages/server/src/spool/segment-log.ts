@@ -21,6 +21,8 @@ export interface SegmentLogOptions {
   onSealed: (sealed: SealedSegment) => void;
   /** Observes the duration of each write+fsync, in seconds. */
   onCommit?: (seconds: number) => void;
+  /** Called once a commit is durable, before its appends resolve: the segment and the events it acknowledged. */
+  onAcknowledged?: (segment: number, events: number) => void;
 }
 
 /** Writes all of `bytes` at the end of `fd`: a short write (a disk filling up) is continued, an error thrown. */
@@ -39,6 +41,7 @@ export class SegmentLog {
   private currentBytes = 0;
   private rotateTimer: NodeJS.Timeout | undefined;
   private pending: string[] = [];
+  private pendingEvents = 0;
   private waiters: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
   private flushing = false;
   private rotateDue = false;
@@ -55,11 +58,12 @@ export class SegmentLog {
     this.current = nextSegment - 1;
   }
 
-  /** Resolves once `text` (possibly empty) and everything appended before it is durable. */
-  append(text: string): Promise<void> {
+  /** Resolves once `text` (possibly empty; `events` events) and everything appended before it is durable. */
+  append(text: string, events = 0): Promise<void> {
     if (this.closed) return Promise.reject(new Error('the spool is closed'));
     return new Promise((resolve, reject) => {
       if (text.length > 0) this.pending.push(text);
+      this.pendingEvents += events;
       this.waiters.push({ resolve, reject });
       if (!this.flushing) void this.flush();
     });
@@ -81,7 +85,9 @@ export class SegmentLog {
       }
       const texts = this.pending;
       const waiters = this.waiters;
+      const events = this.pendingEvents;
       this.pending = [];
+      this.pendingEvents = 0;
       this.waiters = [];
       try {
         if (this.torn) await this.cutBack();
@@ -101,6 +107,7 @@ export class SegmentLog {
           this.currentBytes += group.length;
           this.lastError = undefined;
           this.options.onCommit?.((performance.now() - started) / 1000);
+          this.options.onAcknowledged?.(this.current, events);
           if (this.currentBytes >= (this.options.rotateBytes ?? 8 * 1024 * 1024)) this.rotateDue = true;
         }
         for (const waiter of waiters) waiter.resolve();
