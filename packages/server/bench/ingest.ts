@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { BatchFactory } from './batch.js';
 import { type Child, children, freePort, HOST, startChild, stopChild, waitReady } from './child-process.js';
+import { procStatusMb, sampleTreeRss } from './process-memory.js';
 
 interface AutocannonRequest {
   method: string;
@@ -85,16 +86,6 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-function procStatus(pid: number, field: 'VmRSS' | 'VmHWM'): number {
-  try {
-    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
-    return match ? Number(match[1]) / 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
-
 /** CPU seconds (user + system) per thread of `pid`, keyed by thread id, with the thread's name. */
 function threadCpu(pid: number): Map<string, { name: string; seconds: number }> {
   const ticks = 100; // USER_HZ on Linux
@@ -165,7 +156,7 @@ function load(target: Child, factory: BatchFactory, seconds: number): Promise<Lo
   let peakRssMb = 0;
   const cpuBefore = threadCpu(target.pid);
   const sampler = setInterval(() => {
-    peakRssMb = Math.max(peakRssMb, procStatus(target.pid, 'VmRSS'));
+    peakRssMb = Math.max(peakRssMb, procStatusMb(target.pid, 'VmRSS'));
   }, 100);
   const request: AutocannonRequest = {
     method: 'POST',
@@ -196,7 +187,7 @@ function load(target: Child, factory: BatchFactory, seconds: number): Promise<Lo
           timeouts: result.timeouts,
           p50: result.latency.p50,
           p99: result.latency.p99,
-          peakRssMb: Math.max(peakRssMb, procStatus(target.pid, 'VmRSS')),
+          peakRssMb: Math.max(peakRssMb, procStatusMb(target.pid, 'VmRSS')),
         });
       },
     );
@@ -243,6 +234,8 @@ async function main(): Promise<void> {
   );
   try {
     await Promise.all([waitReady(server, '/health', 60_000), waitReady(nullCollector, '/', 30_000)]);
+    // Every process of the product (the server and any it starts), summed, for the whole bench: loads and checks too.
+    const productRss = sampleTreeRss(server.pid);
     log(
       `bench: ${os.cpus().length} cores, node ${process.version}; ${CONNECTIONS} connections, ` +
         `${WARMUP_S} s warm-up + ${DURATION_S} s measured, ${RUNS} runs per side; data in ${dataDir}`,
@@ -297,7 +290,8 @@ async function main(): Promise<void> {
     }
     const caughtUpS = round((Date.now() - (deadline - 180_000)) / 1000, 1);
     const distinct = Number((await sql(server, 'SELECT count(DISTINCT mid) FROM events'))[0][0]);
-    const rssMb = procStatus(server.pid, 'VmHWM');
+    const rssMb = procStatusMb(server.pid, 'VmHWM');
+    const rssAll = productRss.stop();
     const unread = serverStored - ackedStored;
     log(
       `check: acknowledged stored ${ackedStored}, collector's stored counter ${serverStored} ` +
@@ -321,6 +315,7 @@ async function main(): Promise<void> {
       p50_ms: median(measured.collector.map((r) => r.p50)),
       p99_ms: median(measured.collector.map((r) => r.p99)),
       rss_mb: round(rssMb),
+      rss_mb_all: round(rssAll.max),
       runs: RUNS,
       duration_s: DURATION_S,
       connections: CONNECTIONS,

@@ -1,0 +1,211 @@
+/**
+ * `npm run bench:soak [-- --rate 10000 --minutes 10 --connections 10]`: the real server (`telemetry serve`, default
+ * settings, a fresh data directory) under a steady rate of 100-event batches for a bounded time, with the dashboard's
+ * home page (GET /api/home and its rejected-events summary) asked every 10 s, as issue 16's memory and freshness goals
+ * describe. Samples the memory of every process of the product every 250 ms and /health's freshness figures every
+ * 10 s (metrics/freshness.ts: p99 of acknowledgement → visible and → summarized over the last 5 minutes), then waits
+ * (at most 120 s) for both backlogs to reach zero and checks that the store holds every stored event once.
+ *
+ * Last line: {"bench":"soak","events_per_s","rss_mb_max","rss_mb_end","visible_p99_ms","summarized_p99_ms",…}:
+ * the p99s are the largest 5-minute figures seen during the run (null: nothing loaded or summarized); `drained_s`
+ * the time after the load stopped until nothing waited to be loaded or summarized; `rss_mb_at_1_min` beside
+ * `rss_mb_end` shows growth.
+ */
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { BatchFactory } from './batch.js';
+import { children, freePort, HOST, startChild, stopChild, waitReady } from './child-process.js';
+import { sampleTreeRss, treeRssMb } from './process-memory.js';
+
+interface AutocannonResult {
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  '2xx': number;
+  latency: { p50: number; p99: number };
+}
+type Autocannon = (
+  opts: Record<string, unknown>,
+  cb: (error: Error | null, result: AutocannonResult) => void,
+) => { stop(): void };
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const CLI = path.resolve(here, '../src/cli.ts');
+const EVENTS_PER_BATCH = 100;
+
+const { values: flags } = parseArgs({
+  options: {
+    rate: { type: 'string', default: '10000' },
+    minutes: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '10' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const bounded = (name: string, raw: string | undefined, max: number): number => {
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0 || value > max)
+    throw new Error(`--${name} must be a number above 0 and at most ${max}, got "${raw}"`);
+  return value;
+};
+const RATE = bounded('rate', flags.rate, 200_000);
+const MINUTES = bounded('minutes', flags.minutes, 60);
+const CONNECTIONS = Math.round(bounded('connections', flags.connections, 100));
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const round = (value: number, digits = 0) => Number(value.toFixed(digits));
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length ? sorted[Math.floor(sorted.length / 2)] : Number.NaN;
+};
+
+process.on('exit', () => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+
+interface Freshness {
+  unloaded_events: number;
+  unsummarized_events: number;
+  visible_p99_ms?: number;
+  summarized_p99_ms?: number;
+}
+
+async function main(): Promise<void> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'telemetry-soak-'));
+  const port = await freePort();
+  const server = startChild(
+    'server',
+    ['--conditions=development', '--import', 'tsx', CLI, 'serve'],
+    { PORT: String(port), HOST, TELEMETRY_DATA_DIR: dataDir },
+    port,
+  );
+  try {
+    await waitReady(server, '/health', 60_000);
+    const memory = sampleTreeRss(server.pid);
+    const factory = new BatchFactory(EVENTS_PER_BATCH);
+    const seconds = MINUTES * 60;
+    log(`soak: ${RATE} events/s for ${MINUTES} min, ${CONNECTIONS} connections, data in ${dataDir}`);
+
+    // /health without a token gives the figures (numbers only: a null p99 is left out).
+    const freshness = async () =>
+      (
+        (await (await fetch(`${server.url}/health`, { signal: AbortSignal.timeout(30_000) })).json()) as {
+          result: { details: Freshness };
+        }
+      ).result.details;
+    const seen = { visible: [] as number[], summarized: [] as number[], home: [] as number[] };
+    let rssAtOneMinute: number | null = null;
+    const started = Date.now();
+    let stored = 0;
+    const poll = setInterval(async () => {
+      if (rssAtOneMinute === null && Date.now() - started >= 60_000) rssAtOneMinute = round(treeRssMb(server.pid));
+      try {
+        const t = performance.now();
+        const home = await fetch(`${server.url}/api/home`, { signal: AbortSignal.timeout(30_000) });
+        const body = (await home.json()) as { from?: string; to?: string };
+        const summary = `/api/failed-events/summary?from=${Date.parse(body.from ?? '')}&to=${Date.parse(body.to ?? '')}`;
+        await (await fetch(server.url + summary, { signal: AbortSignal.timeout(30_000) })).arrayBuffer();
+        seen.home.push(performance.now() - t);
+        const f = await freshness();
+        if (f.visible_p99_ms !== undefined) seen.visible.push(f.visible_p99_ms);
+        if (f.summarized_p99_ms !== undefined) seen.summarized.push(f.summarized_p99_ms);
+        log(
+          `soak: ${Math.round((Date.now() - started) / 1000)} s, stored ${stored}, RSS ${Math.round(treeRssMb(server.pid))} MB, ` +
+            `p99 visible ${f.visible_p99_ms ?? '–'} ms, summarized ${f.summarized_p99_ms ?? '–'} ms, ` +
+            `waiting ${f.unloaded_events} to load, ${f.unsummarized_events} to summarize`,
+        );
+      } catch (error) {
+        log(`soak: a poll failed: ${(error as Error).message}`);
+      }
+    }, 10_000);
+
+    const result = await new Promise<AutocannonResult>((resolve, reject) =>
+      autocannon(
+        {
+          url: server.url,
+          connections: CONNECTIONS,
+          duration: seconds,
+          timeout: 30,
+          overallRate: RATE / EVENTS_PER_BATCH,
+          requests: [
+            {
+              method: 'POST',
+              path: '/v1/telemetry',
+              headers: { 'content-type': 'application/json', 'x-channel-id': 'in.ekstep' },
+              setupRequest: (req: object) => ({ ...req, body: factory.next() }),
+              onResponse: (status: number, body: string) => {
+                if (status === 200) stored += Number(/"stored":(\d+)/.exec(body)?.[1] ?? 0);
+              },
+            },
+          ],
+        },
+        (error, r) => (error ? reject(error) : resolve(r)),
+      ),
+    );
+    const loadSeconds = (Date.now() - started) / 1000;
+    clearInterval(poll);
+
+    // Drained: nothing waits to be loaded or summarized (bounded).
+    const stopped = Date.now();
+    let drainedS: number | null = null;
+    while (Date.now() - stopped < 120_000) {
+      const f = await freshness();
+      if (f.unloaded_events === 0 && f.unsummarized_events === 0) {
+        drainedS = round((Date.now() - stopped) / 1000, 1);
+        break;
+      }
+      await sleep(200);
+    }
+    const last = await freshness();
+    if (last.visible_p99_ms !== undefined) seen.visible.push(last.visible_p99_ms);
+    if (last.summarized_p99_ms !== undefined) seen.summarized.push(last.summarized_p99_ms);
+    const rss = memory.stop();
+    const count = await fetch(`${server.url}/api/sql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: 'SELECT count(*), count(DISTINCT mid) FROM events' }),
+    });
+    const [[inStore, distinct]] = ((await count.json()) as { rows: number[][] }).rows;
+    // A request cut off at the end may be stored without its 200 being read: at most one batch per connection.
+    const verified = inStore === distinct && inStore >= stored && inStore - stored <= CONNECTIONS * EVENTS_PER_BATCH;
+    log(
+      `soak: ${result['2xx']} batches answered 200 (errors ${result.errors}, non-2xx ${result.non2xx}, timeouts ` +
+        `${result.timeouts}); stored ${stored}, in the store ${inStore} (${distinct} distinct): ${verified ? 'OK' : 'FAILED'}`,
+    );
+    if (!verified) process.exitCode = 1;
+    const max = (values: number[]) => (values.length ? Math.max(...values) : null);
+    process.stdout.write(
+      `${JSON.stringify({
+        bench: 'soak',
+        events_per_s: round(stored / loadSeconds),
+        rss_mb_max: round(rss.max),
+        rss_mb_end: round(rss.last),
+        rss_mb_at_1_min: rssAtOneMinute,
+        visible_p99_ms: max(seen.visible),
+        summarized_p99_ms: max(seen.summarized),
+        drained_s: drainedS,
+        home_p50_ms: round(median(seen.home)),
+        p99_ms: result.latency.p99,
+        rate: RATE,
+        minutes: MINUTES,
+        stored_total: inStore,
+        verified,
+        load_avg_1m: round(os.loadavg()[0], 1),
+      })}\n`,
+    );
+  } finally {
+    await stopChild(server, 60_000).catch(() => {});
+    if (!flags.keep) fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  log(`soak: ${(error as Error).stack ?? error}`);
+  process.exitCode = 1;
+});
