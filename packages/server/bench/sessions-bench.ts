@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import { drainSummaryQueue } from '../src/analytics/sessions/index.js';
 import { runSessions } from '../src/analytics/sessions-insight.js';
+import { queueStreamsSql } from '../src/store/duckdb/summary-drain-sql.js';
 import { openStore } from '../src/store/open-store.js';
 
 const total = Number(process.argv[2] ?? 10_000_000);
@@ -31,7 +32,7 @@ await store.query(`INSERT INTO events (mid, eid, ets, ts, syncts, actor_id, chan
       CASE WHEN range % 50 = 0 THEN 'START' WHEN range % 50 = 49 THEN 'END' WHEN range % 10 = 1 THEN 'START'
         WHEN range % 10 = 8 THEN 'END' WHEN range % 7 = 0 THEN 'IMPRESSION' ELSE 'INTERACT' END AS eid
     FROM range(${total}))`);
-await store.query(`INSERT INTO summary_queue SELECT did, channel, pdata_id, min(ets) FROM events GROUP BY ALL`);
+await store.query(queueStreamsSql('true'));
 console.log(`generated ${total} events in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
 t = performance.now();

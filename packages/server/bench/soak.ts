@@ -166,6 +166,12 @@ async function main(): Promise<void> {
     if (last.visible_p99_ms !== undefined) seen.visible.push(last.visible_p99_ms);
     if (last.summarized_p99_ms !== undefined) seen.summarized.push(last.summarized_p99_ms);
     const rss = memory.stop();
+    // Where the loader's time went: loads and summarizer runs share the store's one writer.
+    const metricsText = await (await fetch(`${server.url}/metrics`)).text();
+    const meanMs = (name: string) => {
+      const read = (suffix: string) => Number(new RegExp(`^${name}_${suffix} (\\S+)$`, 'm').exec(metricsText)?.[1]);
+      return round((1000 * read('sum')) / read('count'));
+    };
     const count = await fetch(`${server.url}/api/sql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -191,6 +197,8 @@ async function main(): Promise<void> {
         summarized_p99_ms: max(seen.summarized),
         drained_s: drainedS,
         home_p50_ms: round(median(seen.home)),
+        load_mean_ms: meanMs('telemetry_load_duration_seconds'),
+        summarize_mean_ms: meanMs('telemetry_summarize_duration_seconds'),
         p99_ms: result.latency.p99,
         rate: RATE,
         minutes: MINUTES,

@@ -71,6 +71,11 @@ export async function openPipeline(config: Config, store: Store, spoolDir: strin
     'telemetry_events_quarantined_total',
     'Events the store refused to load, moved to failed_events with reason load_error',
   );
+  const summarizeLatency = metrics.histogram(
+    'telemetry_summarize_duration_seconds',
+    'One summarizer run over the queued device streams (sessions, time spent)',
+    [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+  );
   const freshness = freshnessOf(metrics);
   const loader = new Loader({
     store,
@@ -79,6 +84,7 @@ export async function openPipeline(config: Config, store: Store, spoolDir: strin
       const started = Date.now();
       await drainSummaryQueue(store);
       freshness.summarized(started);
+      summarizeLatency.observe((Date.now() - started) / 1000);
     },
     afterLoadIntervalMs: config.summarizeIntervalMs,
     log,

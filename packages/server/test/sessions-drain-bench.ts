@@ -5,6 +5,7 @@
  * One busy device: ... sessions-drain-bench.ts 1 200000 100
  */
 import { drainSummaryQueue } from '../src/analytics/sessions/index.js';
+import { queueStreamsSql } from '../src/store/duckdb/summary-drain-sql.js';
 import { openMemoryStore } from './support/store.js';
 
 const devices = Number(process.argv[2] ?? 1000);
@@ -40,9 +41,7 @@ for (let k = 0; k < increments; k++) {
   if (from >= to) break;
   const before = Number((await store.query('SELECT coalesce(max(rowid), -1) FROM events')).rows[0][0]);
   await store.query(generate(from, to));
-  await store.query(
-    `INSERT INTO summary_queue SELECT did, channel, pdata_id, min(ets) FROM events WHERE rowid > ${before} GROUP BY ALL`,
-  );
+  await store.query(queueStreamsSql(`rowid > ${before}`));
   events += devices * (to - from);
   const t = performance.now();
   await drainSummaryQueue(store);

@@ -127,12 +127,13 @@ export interface Store {
   query(sql: string, params?: QueryParams, bounds?: QueryBounds): Promise<QueryResult>;
   /**
    * The summarizer's step (analytics/sessions/drain.ts): takes the device streams the loads queued, hands them to
-   * `summarize` with their events, then, as one write, replaces their rows in `summaries` and `page_time` with the
-   * rows it returns (all of a recomputed stream's rows, only the open ones of a resumed stream), replaces each
-   * stream's resume state with the returned one and empties the queue. A queued stream `summarize` returns nothing
-   * for is left without the rows it would have replaced and without a state. A failure (of `summarize` or of the
-   * write) leaves the tables and the queue as they were, to be drained again. `summarize` is not called when the
-   * queue is empty. Runs after every write before it; loads wait for it.
+   * `summarize` with their events (the queue and the events as of one moment), then, as one write, replaces their rows
+   * in `summaries` and `page_time` with the rows it returns (all of a recomputed stream's rows, only the open ones of a
+   * resumed stream), replaces each stream's resume state with the returned one and removes from the queue the entries
+   * it read. A queued stream `summarize` returns nothing for is left without the rows it would have replaced and
+   * without a state. A failure (of `summarize` or of the write) leaves the tables and the queue as they were, to be
+   * drained again. `summarize` is not called when the queue is empty. Loads may commit while `summarize` runs (the
+   * write waits for them, and they for the write only); what they queue stays for the next drain. One drain at a time.
    * @throws StoreError as `query` does; an error `summarize` throws comes back as STORE_QUERY_FAILED, its cause kept
    */
   drainSummaryQueue(summarize: (drain: SummaryDrain) => Promise<SummarizedStream[]>): Promise<void>;

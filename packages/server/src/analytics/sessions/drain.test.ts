@@ -119,3 +119,47 @@ test('drain: a resumed stream whose new events are gone by the drain (erased) ke
     await store.close();
   }
 });
+
+test("drain: loads commit while the summarizer runs; what they queue stays, and the next drain gives one pass's rows", {
+  timeout: 120_000,
+}, async () => {
+  const first = [v3('d1', 'START', 0, { type: 'app' }), v3('d1', 'INTERACT', 10), v3('d2', 'INTERACT', 0)];
+  const during = [
+    v3('d1', 'INTERACT', 20), // after d1's last: d1 resumes
+    v3('d1', 'END', 40, { type: 'app' }),
+    v3('d2', 'START', -5, { type: 'app' }), // before d2's first: d2 is recomputed
+    v3('d3', 'START', 0, { type: 'app' }),
+    v3('d3', 'END', 9, { type: 'app' }),
+  ];
+  const { store, load } = await openTestStore();
+  const reference = await openTestStore();
+  try {
+    await load(first);
+    // The summarizer's step loads more before it returns. Were loads to wait for the whole drain, this would never end.
+    const interleaved: Store = Object.create(store, {
+      drainSummaryQueue: {
+        value: (summarize: Parameters<Store['drainSummaryQueue']>[0]) =>
+          store.drainSummaryQueue(async (drain) => {
+            await load(during);
+            return summarize(drain);
+          }),
+      },
+    });
+    assert.deepEqual(await drainSummaryQueue(interleaved), { streams: 2, summaries: 1, resumed: 0, eventsRead: 3 });
+    // The drain read its snapshot: the three streams the second load queued are still queued.
+    assert.deepEqual(await rows(store, 'SELECT count(DISTINCT did) FROM summary_queue'), [[3]]);
+    assert.deepEqual(await drainSummaryQueue(store), { streams: 3, summaries: 3, resumed: 1, eventsRead: 6 });
+    assert.deepEqual(await rows(store, 'SELECT count(*) FROM summary_queue'), [[0]]);
+
+    await reference.load([...first, ...during]);
+    await drainSummaryQueue(reference.store);
+    for (const table of ['summaries', 'page_time']) {
+      const all = `SELECT * FROM ${table} ORDER BY ALL`;
+      assert.deepEqual(await rows(store, all), await rows(reference.store, all), table);
+    }
+    assert.ok(((await rows(store, 'SELECT count(*) FROM summaries'))[0][0] as number) >= 3);
+  } finally {
+    await store.close();
+    await reference.store.close();
+  }
+});

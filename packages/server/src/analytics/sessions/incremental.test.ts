@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import { type OracleEvent, workflowSummaries } from '../../../test/oracle/sunbird-workflow-summary.js';
 import { openTestStore, v3 } from '../../../test/sessions-fixtures.js';
 import { random, streamEvents, toStreamEvent } from '../../../test/sessions-traffic.js';
+import { queueStreamsSql } from '../../store/duckdb/summary-drain-sql.js';
 import type { Store } from '../../store/store.js';
 import { drainSummaryQueue } from './drain.js';
 import { StreamSummarizer, summarizeStream } from './summarize-stream.js';
@@ -100,7 +101,7 @@ test('drain: events in batches, some late, summarized incrementally equal one fu
       const incremental = await tables(store);
       // The reference: every stream recomputed from its first event, on the same rows (same load order).
       await store.query('DELETE FROM summary_state');
-      await store.query('INSERT INTO summary_queue SELECT did, channel, pdata_id, min(ets) FROM events GROUP BY ALL');
+      await store.query(queueStreamsSql('true'));
       assert.equal((await drainSummaryQueue(store)).resumed, 0);
       assert.deepEqual(incremental, await tables(store), `seed ${seed}`);
 

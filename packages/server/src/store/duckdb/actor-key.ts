@@ -1,4 +1,5 @@
 import type { ActorKeyRule } from '../store.js';
+import { queueStreamsSql } from './summary-drain-sql.js';
 
 /**
  * The actor key (events.actor_key, derived): who an insight counts, from `actor.id` as sent. The rule is a store
@@ -28,7 +29,6 @@ export const actorKeySql = (column: string) =>
 export function actorKeyChangeSql(): string[] {
   return [
     // Sessions name their actor by the key too (analytics/sessions): each device stream is summarized again.
-    `INSERT INTO summary_queue SELECT did, channel, pdata_id, min(ets) FROM events
-      WHERE eid NOT IN ('LOG', 'AUDIT', 'SEARCH') AND ingest_format = 'sunbird' GROUP BY ALL`,
+    queueStreamsSql("eid NOT IN ('LOG', 'AUDIT', 'SEARCH') AND ingest_format = 'sunbird'"),
   ];
 }

@@ -82,6 +82,9 @@ export class DuckDBStore implements Store {
   readonly dialect = 'duckdb' as const;
   /** Loads and migrations are serialised on one connection; DuckDB allows one writer transaction at a time. */
   private writeChain: Promise<unknown> = Promise.resolve();
+  /** Summary drains, one at a time, each reading on `summaryReader` (a connection of its own) before it writes. */
+  private drainChain: Promise<unknown> = Promise.resolve();
+  private summaryReader: DuckDBConnection | undefined;
 
   constructor(
     private readonly instance: DuckDBInstance,
@@ -148,9 +151,21 @@ export class DuckDBStore implements Store {
     );
   }
 
-  /** One transaction on the writer, after every earlier write (summary-drain.ts). */
+  /**
+   * Reads in a snapshot on the summarizer's own connection, then writes in one transaction on the writer after every
+   * earlier write (summary-drain.ts): loads wait only for the write. One drain at a time.
+   */
   drainSummaryQueue(summarize: (drain: SummaryDrain) => Promise<SummarizedStream[]>): Promise<void> {
-    return this.serialised(() => this.inTransaction(() => drainQueue(this.writer, summarize)));
+    const drain = async () => {
+      this.summaryReader ??= await this.instance.connect();
+      const reader = this.summaryReader;
+      await drainQueue(reader, (work) => this.serialised(() => this.inTransaction(() => work(this.writer))), summarize);
+    };
+    const next = this.drainChain.then(drain, drain).catch((error) => {
+      throw wrap(error);
+    });
+    this.drainChain = next.catch(() => {});
+    return next;
   }
 
   async checkpoint(): Promise<number> {
@@ -251,7 +266,9 @@ export class DuckDBStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.drainChain.catch(() => {});
     await this.writeChain.catch(() => {});
+    this.summaryReader?.closeSync();
     this.writer.closeSync();
     this.instance.closeSync();
   }

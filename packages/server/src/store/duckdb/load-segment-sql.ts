@@ -1,6 +1,7 @@
 /** The SQL that bulk-loads one spool segment into DuckDB (see spool/segment-format.ts). */
 import { SEGMENT_COLUMNS } from '../../spool/segment-format.js';
 import { actorKeySql } from './actor-key.js';
+import { queueStreamsSql } from './summary-drain-sql.js';
 
 /** The largest spool line: a rejected event is kept whole, and bodies inflate to at most 16 MB (config.ts). */
 const MAX_LINE_BYTES = 17 * 1024 * 1024;
@@ -126,8 +127,8 @@ export const LOAD_SEGMENT_SQL = {
   notStored: `SELECT mid FROM (SELECT unnest($mids) AS mid) EXCEPT SELECT mid FROM events WHERE mid IN (SELECT unnest($mids))
     ORDER BY mid`,
   /** Device streams the summarizer must redo, from the earliest event time this load touched (V3 events: sessions follow Sunbird's rules). */
-  summaryQueue: `INSERT INTO summary_queue
-    SELECT did, channel, pdata_id, min(ets) FROM events
-    WHERE rowid > $before AND eid NOT IN ('LOG', 'AUDIT', 'SEARCH') AND ingest_format = 'sunbird' GROUP BY ALL`,
+  summaryQueue: queueStreamsSql(
+    "rowid > $before AND eid NOT IN ('LOG', 'AUDIT', 'SEARCH') AND ingest_format = 'sunbird'",
+  ),
   drop: 'DROP TABLE IF EXISTS spool_stage',
 };

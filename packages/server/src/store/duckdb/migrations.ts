@@ -279,4 +279,15 @@ export const MIGRATIONS: Migration[] = [
     sql: ['ALTER TABLE events ADD COLUMN IF NOT EXISTS edata_size DOUBLE'],
     backfill: [{ table: 'events', set: "edata_size = TRY_CAST(json_extract_string(raw, '$.edata.size') AS DOUBLE)" }],
   },
+  {
+    version: 14,
+    name: 'summary_queue.seq: the order entries were queued in (a drain clears only those it read; summary-drain.ts)',
+    // Filled by each insert (QUEUE_STREAMS_SQL): a column default calling nextval broke the replay of a WAL that
+    // held the ALTER ("no default database set", DuckDB 1.5), so a crash right after migrating could not reopen.
+    sql: [
+      'CREATE SEQUENCE IF NOT EXISTS summary_queue_seq',
+      'ALTER TABLE summary_queue ADD COLUMN IF NOT EXISTS seq BIGINT',
+      'UPDATE summary_queue SET seq = 0 WHERE seq IS NULL',
+    ],
+  },
 ];

@@ -4,7 +4,7 @@
  */
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 import type { PageTimeRow, StreamKey, SummaryRow } from '../../analytics/sessions/types.js';
-import type { SummarizedStream } from '../store.js';
+import type { QueuedStream, SummarizedStream } from '../store.js';
 
 /** Appends every stream's final and open summaries and page views, and its resume state, then flushes. */
 export async function appendDrainRows(c: DuckDBConnection, written: readonly SummarizedStream[]): Promise<void> {
@@ -29,6 +29,21 @@ export async function appendDrainRows(c: DuckDBConnection, written: readonly Sum
     summaries.closeSync();
     pages.closeSync();
     states.closeSync();
+  }
+}
+
+/** The drained streams into the writer's `drain_keys` (summary-drain-sql.ts `writeKeys`): key and whether it resumed. */
+export async function appendDrainKeys(c: DuckDBConnection, streams: readonly QueuedStream[]): Promise<void> {
+  const keys = await c.createAppender('drain_keys');
+  try {
+    for (const stream of streams) {
+      appendKey(keys, stream);
+      keys.appendBoolean(stream.resume);
+      keys.endRow();
+    }
+    keys.flushSync();
+  } finally {
+    keys.closeSync();
   }
 }
 

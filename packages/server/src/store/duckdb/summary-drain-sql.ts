@@ -2,8 +2,17 @@
  * The SQL of a drain (summary-drain.ts). `drain_keys` holds the queued streams and whether each resumes
  * from its saved state: only when every newly loaded event is strictly after the state's last event.
  * A tie (a new event in the same millisecond as the last one summarized) could sort before events
- * already summarized, so it is recomputed rather than guessed.
+ * already summarized, so it is recomputed rather than guessed. The read side (`keys` … `events`) runs in a snapshot
+ * on the summarizer's own connection; the write side (`writeKeys` … `clear`) in a transaction on the writer, which
+ * re-creates `drain_keys` there from the streams read.
  */
+
+/**
+ * Queues the device streams of the events matching `where` (SQL over `events`) from their earliest `ets`, each entry
+ * numbered by `summary_queue_seq` in the order queued (a drain clears only the entries its snapshot held).
+ */
+export const queueStreamsSql = (where: string) => `INSERT INTO summary_queue (did, channel, pdata_id, from_ets, seq)
+  SELECT *, nextval('summary_queue_seq') FROM (SELECT did, channel, pdata_id, min(ets) FROM events WHERE ${where} GROUP BY ALL)`;
 
 const sameStream = (a: string, b: string) =>
   `${a}.did = ${b}.did AND ${a}.channel = ${b}.channel AND ${a}.pdata_id = ${b}.pdata_id`;
@@ -18,6 +27,10 @@ export const DRAIN_SQL = {
           FROM summary_queue GROUP BY ALL) q
     LEFT JOIN summary_state s USING (did, channel, pdata_id)`,
   readKeys: 'SELECT idx, did, channel, pdata_id, resume, state, resume_ets::DOUBLE FROM drain_keys ORDER BY idx',
+  /** The queue's newest entry in the snapshot: the drain clears the entries up to it, and none added since. */
+  watermark: 'SELECT max(seq) FROM summary_queue',
+  /** The write side's copy of the drained streams (appended from the keys the read side gave). */
+  writeKeys: 'CREATE TEMP TABLE drain_keys (did VARCHAR, channel VARCHAR, pdata_id VARCHAR, resume BOOLEAN)',
   /**
    * The events to summarize, sorted once; rowid keeps load order among equal ets (Sunbird's sort is
    * stable). `bound` is a constant lower limit on ets when every stream resumes, which lets DuckDB
@@ -54,6 +67,6 @@ export const DRAIN_SQL = {
     'INSERT INTO page_time BY NAME SELECT *, epoch_ms(start_time) AS start_ts FROM drain_pages',
     'INSERT INTO summary_state BY NAME SELECT * FROM drain_state',
   ],
-  clear: 'DELETE FROM summary_queue',
+  clear: 'DELETE FROM summary_queue WHERE seq <= $watermark',
   drop: ['drain_keys', 'drain_summaries', 'drain_pages', 'drain_state'].map((t) => `DROP TABLE IF EXISTS ${t}`),
 };

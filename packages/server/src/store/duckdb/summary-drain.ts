@@ -1,40 +1,63 @@
 /**
- * DuckDB's side of a summary drain (Store.drainSummaryQueue): inside the caller's transaction on the writer
- * connection, reads the queue into `drain_keys`, streams the queued streams' events to the summarizer, then
- * replaces their rows, states and queue entries with what it returned. The transaction makes it all or nothing:
- * a crash or an error leaves the queue to be drained again.
+ * DuckDB's side of a summary drain (Store.drainSummaryQueue), in two steps so that loads wait only for the second:
+ * - read: in one snapshot on the summarizer's own connection, the queue into `drain_keys` and the queued streams'
+ *   events, streamed to the summarizer (loads commit meanwhile on the writer; the snapshot does not see them);
+ * - write: in one transaction on the writer, after every earlier write, the streams' rows, states and the queue
+ *   entries the snapshot held (`seq` up to its newest) replaced by what the summarizer returned. Entries a load
+ *   queued meanwhile stay for the next drain, which resumes from the states written here or recomputes.
+ * An error in either step leaves the tables and the queue as they were.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { StreamEvent } from '../../analytics/sessions/types.js';
 import type { QueuedStream, SummarizedStream, SummaryDrain } from '../store.js';
-import { appendDrainRows } from './summary-append.js';
+import { appendDrainKeys, appendDrainRows } from './summary-append.js';
 import { DRAIN_SQL } from './summary-drain-sql.js';
 
-/** One drain on `c`, which must be in a transaction (DuckDBStore.drainSummaryQueue opens it). */
+/**
+ * One drain: reads on `reader` (a connection no one else uses), then writes through `write`, which runs its work on the
+ * writer connection inside a transaction, after every earlier write (DuckDBStore.serialised + inTransaction).
+ */
 export async function drainQueue(
-  c: DuckDBConnection,
+  reader: DuckDBConnection,
+  write: (work: (writer: DuckDBConnection) => Promise<void>) => Promise<void>,
   summarize: (drain: SummaryDrain) => Promise<SummarizedStream[]>,
 ): Promise<void> {
+  let watermark: bigint | null = null;
+  let streams: QueuedStream[] = [];
+  let written: SummarizedStream[] = [];
+  await reader.run('BEGIN TRANSACTION');
   try {
-    await c.run(DRAIN_SQL.keys);
-    const streams = (await c.runAndReadAll(DRAIN_SQL.readKeys))
+    watermark = (await reader.runAndReadAll(DRAIN_SQL.watermark)).getRows()[0][0] as bigint | null;
+    if (watermark === null) return;
+    await reader.run(DRAIN_SQL.keys);
+    streams = (await reader.runAndReadAll(DRAIN_SQL.readKeys))
       .getRows()
       .map(
         ([, did, channel, pdata_id, resume, state, resumeEts]) =>
           ({ did, channel, pdata_id, resume, state, resumeEts }) as QueuedStream,
       );
-    if (streams.length === 0) return;
-    const written = await summarize({ streams, readEvents: (after, onEvent) => readEvents(c, after, onEvent) });
-    for (const statement of [DRAIN_SQL.deleteSummaries, DRAIN_SQL.deletePages, DRAIN_SQL.deleteState])
-      await c.run(statement);
-    for (const statement of DRAIN_SQL.stage) await c.run(statement);
-    await appendDrainRows(c, written);
-    for (const statement of DRAIN_SQL.insert) await c.run(statement);
-    await c.run(DRAIN_SQL.clear);
+    written = await summarize({ streams, readEvents: (after, onEvent) => readEvents(reader, after, onEvent) });
   } finally {
-    // In an aborted transaction these fail too; the rollback removes the temp tables anyway.
-    for (const statement of DRAIN_SQL.drop) await c.run(statement).catch(() => {});
+    // Nothing was written on this connection but a temp table: ending the snapshot either way loses nothing.
+    await reader.run('DROP TABLE IF EXISTS drain_keys').catch(() => {});
+    await reader.run('ROLLBACK').catch(() => {});
   }
+  const upTo = watermark;
+  await write(async (c) => {
+    try {
+      await c.run(DRAIN_SQL.writeKeys);
+      await appendDrainKeys(c, streams);
+      for (const statement of [DRAIN_SQL.deleteSummaries, DRAIN_SQL.deletePages, DRAIN_SQL.deleteState])
+        await c.run(statement);
+      for (const statement of DRAIN_SQL.stage) await c.run(statement);
+      await appendDrainRows(c, written);
+      for (const statement of DRAIN_SQL.insert) await c.run(statement);
+      await c.run(DRAIN_SQL.clear, { watermark: upTo });
+    } finally {
+      // In an aborted transaction these fail too; the rollback removes the temp tables anyway.
+      for (const statement of DRAIN_SQL.drop) await c.run(statement).catch(() => {});
+    }
+  });
 }
 
 /** Streams the sorted events chunk by chunk, column by column (SummaryDrain.readEvents); `drain_keys.idx` is 1-based. */
