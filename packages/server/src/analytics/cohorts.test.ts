@@ -23,6 +23,8 @@ import type {
 import { lifecycleActors, stickinessActors, trendActors } from './actors-behind.js';
 import { cohortActors, countCohort, createCohort, getCohort } from './cohorts.js';
 import { lineQuery, runWithCohorts } from './cohorts-insights.js';
+import { dialectFor, SqlParams } from './dialect/index.js';
+import { filterSql } from './filters.js';
 import { runFunnels } from './funnels.js';
 import { runLifecycle } from './lifecycle.js';
 import { pathActors, runPaths } from './paths.js';
@@ -97,6 +99,29 @@ const DEFINITIONS: Record<string, CohortDefinition> = {
       { type: 'behaviour', ...submit, did: false },
     ],
   },
+  // Submitted between 1 and 19 Jan (the period's last day included): a3 only (a1's and a2's submits are on 20–22 Jan).
+  early: { criteria: [{ type: 'behaviour', ...submit, period: { from: '2024-01-01', to: '2024-01-19' } }] },
+  // Submitted and ended a session: a2 (a1 and a3 submitted but never ended).
+  submittedAndEnded: {
+    criteria: [
+      { type: 'behaviour', ...submit },
+      { type: 'behaviour', eid: 'END' },
+    ],
+  },
+  // Submitted twice, or never viewed the quiz: a1, a3 (twice), a2 and a4 (no quiz view; a4 has no event either
+  // criterion counts, and is in).
+  twiceOrNoQuiz: {
+    match: 'any',
+    criteria: [
+      { type: 'behaviour', ...submit, atLeast: 2 },
+      {
+        type: 'behaviour',
+        eid: 'IMPRESSION',
+        filters: [{ property: 'edata.pageid', operator: 'eq', value: 'quiz' }],
+        did: false,
+      },
+    ],
+  },
   // Submitted at least twice and never ended: a1, a3.
   both: {
     criteria: [
@@ -162,6 +187,12 @@ describe('a cohort counted and listed', () => {
     assert.equal(await count('anyOf'), 3);
     assert.equal(await count('both'), 2);
     assert.equal(await count('orNever'), 3);
+    assert.equal(await count('submittedAndEnded'), 1);
+    assert.equal(await count('twiceOrNoQuiz'), 4);
+  });
+
+  test("a period's last day bounds it", async () => {
+    assert.equal(await count('early'), 1);
   });
 
   test('its actors, most events first, a page at a time', async () => {
@@ -180,10 +211,27 @@ describe('a cohort counted and listed', () => {
       offset: 2,
       actors: [{ id: 'a4', events: 1 }],
     });
+    // Events are all the actor's stored events, not only those the definition counts (a1 submitted 3 times of 5).
+    assert.deepEqual(
+      await cohortActors(f.store, (await getCohort(f.store, ids.active))!, { limit: 5, offset: 0 }, NOW),
+      {
+        count: 2,
+        offset: 0,
+        actors: [
+          { id: 'a1', events: 5 },
+          { id: 'a3', events: 4 },
+        ],
+      },
+    );
   });
 });
 
 describe('a cohort as a filter', () => {
+  test('is compiled only once its cohort is resolved (the server resolves every cohort first: a bug otherwise)', () => {
+    const p = new SqlParams(dialectFor('duckdb'));
+    assert.throws(() => filterSql({ cohort: 'c-404', operator: 'in' }, p), /cohort c-404 was not resolved/);
+  });
+
   test('trends: viewers in school S1, and those not in "never ended"', async () => {
     // Viewers 20 Jan: a1..a4; 21 Jan: a1, a3. In S1: a1, a2 | a1. Not in noEnd (= a2 only): a2 | none.
     assert.deepEqual((await trends({})).series[0].data, [4, 2, 0]);

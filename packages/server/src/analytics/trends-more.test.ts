@@ -50,6 +50,11 @@ const FILTERS: [Filter, number][] = [
   [{ property: 'edata.duration', operator: 'gte', value: 10 }, 2],
   [{ property: 'edata.duration', operator: 'lt', value: 10 }, 1],
   [{ property: 'edata.duration', operator: 'lte', value: 10 }, 2],
+  // A number compares as a number (5, 20, 10 and two without a duration).
+  [{ property: 'edata.duration', operator: 'eq', value: 10 }, 1],
+  [{ property: 'edata.duration', operator: 'neq', value: 10 }, 4],
+  [{ property: 'edata.duration', operator: 'in', value: [5, 20] }, 2],
+  [{ property: 'edata.duration', operator: 'not_in', value: [5, 20] }, 3],
 ];
 
 /** One series of `eid` on `day` per filter, labelled by its operator: [operator, total] of each, as answered. */
