@@ -54,7 +54,17 @@ const bounded = (name: string, raw: string | undefined, max: number): number => 
 };
 const RATE = bounded('rate', flags.rate, 200_000);
 const MINUTES = bounded('minutes', flags.minutes, 60);
-const CONNECTIONS = Math.round(bounded('connections', flags.connections, 100));
+const CONNECTIONS = bounded('connections', flags.connections, 100);
+// autocannon paces each connection at a whole number of requests per second: anything else would drift from --rate.
+if (!Number.isInteger(CONNECTIONS) || !Number.isInteger(RATE / (EVENTS_PER_BATCH * CONNECTIONS)))
+  throw new Error(
+    `--rate must be a multiple of ${EVENTS_PER_BATCH} × --connections (whole batches per connection per second), ` +
+      `got --rate ${RATE} --connections ${CONNECTIONS}`,
+  );
+// The server is started with this admin token (whatever the environment says), and every request here carries it.
+const TOKEN = 'soak-bench-admin-token';
+const AUTH = { authorization: `Bearer ${TOKEN}` };
+const TIMEOUT = () => AbortSignal.timeout(30_000);
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -72,8 +82,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => 
 interface Freshness {
   unloaded_events: number;
   unsummarized_events: number;
-  visible_p99_ms?: number;
-  summarized_p99_ms?: number;
+  visible_p99_ms: number | null;
+  summarized_p99_ms: number | null;
 }
 
 async function main(): Promise<void> {
@@ -82,9 +92,10 @@ async function main(): Promise<void> {
   const server = startChild(
     'server',
     ['--conditions=development', '--import', 'tsx', CLI, 'serve'],
-    { PORT: String(port), HOST, TELEMETRY_DATA_DIR: dataDir },
+    { PORT: String(port), HOST, TELEMETRY_DATA_DIR: dataDir, TELEMETRY_ADMIN_TOKEN: TOKEN },
     port,
   );
+  let poll: NodeJS.Timeout | undefined;
   try {
     await waitReady(server, '/health', 60_000);
     const memory = sampleTreeRss(server.pid);
@@ -95,26 +106,30 @@ async function main(): Promise<void> {
     // /health without a token gives the figures (numbers only: a null p99 is left out).
     const freshness = async () =>
       (
-        (await (await fetch(`${server.url}/health`, { signal: AbortSignal.timeout(30_000) })).json()) as {
+        (await (await fetch(`${server.url}/health`, { headers: AUTH, signal: TIMEOUT() })).json()) as {
           result: { details: Freshness };
         }
       ).result.details;
     const seen = { visible: [] as number[], summarized: [] as number[], home: [] as number[] };
+    // A p99 is null while nothing was loaded (summarized) in its window: not a figure.
+    const record = (f: Freshness) => {
+      if (typeof f.visible_p99_ms === 'number') seen.visible.push(f.visible_p99_ms);
+      if (typeof f.summarized_p99_ms === 'number') seen.summarized.push(f.summarized_p99_ms);
+    };
     let rssAtOneMinute: number | null = null;
     const started = Date.now();
     let stored = 0;
-    const poll = setInterval(async () => {
+    poll = setInterval(async () => {
       if (rssAtOneMinute === null && Date.now() - started >= 60_000) rssAtOneMinute = round(treeRssMb(server.pid));
       try {
         const t = performance.now();
-        const home = await fetch(`${server.url}/api/home`, { signal: AbortSignal.timeout(30_000) });
+        const home = await fetch(`${server.url}/api/home`, { headers: AUTH, signal: TIMEOUT() });
         const body = (await home.json()) as { from?: string; to?: string };
         const summary = `/api/failed-events/summary?from=${Date.parse(body.from ?? '')}&to=${Date.parse(body.to ?? '')}`;
-        await (await fetch(server.url + summary, { signal: AbortSignal.timeout(30_000) })).arrayBuffer();
+        await (await fetch(server.url + summary, { headers: AUTH, signal: TIMEOUT() })).arrayBuffer();
         seen.home.push(performance.now() - t);
         const f = await freshness();
-        if (f.visible_p99_ms !== undefined) seen.visible.push(f.visible_p99_ms);
-        if (f.summarized_p99_ms !== undefined) seen.summarized.push(f.summarized_p99_ms);
+        record(f);
         log(
           `soak: ${Math.round((Date.now() - started) / 1000)} s, stored ${stored}, RSS ${Math.round(treeRssMb(server.pid))} MB, ` +
             `p99 visible ${f.visible_p99_ms ?? '–'} ms, summarized ${f.summarized_p99_ms ?? '–'} ms, ` +
@@ -163,23 +178,32 @@ async function main(): Promise<void> {
       await sleep(200);
     }
     const last = await freshness();
-    if (last.visible_p99_ms !== undefined) seen.visible.push(last.visible_p99_ms);
-    if (last.summarized_p99_ms !== undefined) seen.summarized.push(last.summarized_p99_ms);
+    record(last);
     const rss = memory.stop();
     // Where the loader's time went: loads and summarizer runs share the store's one writer.
-    const metricsText = await (await fetch(`${server.url}/metrics`)).text();
+    const metricsText = await (await fetch(`${server.url}/metrics`, { headers: AUTH, signal: TIMEOUT() })).text();
     const meanMs = (name: string) => {
       const read = (suffix: string) => Number(new RegExp(`^${name}_${suffix} (\\S+)$`, 'm').exec(metricsText)?.[1]);
       return round((1000 * read('sum')) / read('count'));
     };
     const count = await fetch(`${server.url}/api/sql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...AUTH },
+      signal: TIMEOUT(),
       body: JSON.stringify({ query: 'SELECT count(*), count(DISTINCT mid) FROM events' }),
     });
     const [[inStore, distinct]] = ((await count.json()) as { rows: number[][] }).rows;
     // A request cut off at the end may be stored without its 200 being read: at most one batch per connection.
-    const verified = inStore === distinct && inStore >= stored && inStore - stored <= CONNECTIONS * EVENTS_PER_BATCH;
+    // Every request answered 200, something stored, both backlogs drained, and the store holds each stored event once.
+    const verified =
+      result.errors === 0 &&
+      result.non2xx === 0 &&
+      result.timeouts === 0 &&
+      stored > 0 &&
+      drainedS !== null &&
+      inStore === distinct &&
+      inStore >= stored &&
+      inStore - stored <= CONNECTIONS * EVENTS_PER_BATCH;
     log(
       `soak: ${result['2xx']} batches answered 200 (errors ${result.errors}, non-2xx ${result.non2xx}, timeouts ` +
         `${result.timeouts}); stored ${stored}, in the store ${inStore} (${distinct} distinct): ${verified ? 'OK' : 'FAILED'}`,
@@ -208,6 +232,7 @@ async function main(): Promise<void> {
       })}\n`,
     );
   } finally {
+    clearInterval(poll);
     await stopChild(server, 60_000).catch(() => {});
     if (!flags.keep) fs.rmSync(dataDir, { recursive: true, force: true });
   }

@@ -154,3 +154,40 @@ test('property: the figures equal a per-event reference, delays over-stated by l
     { numRuns: 300 },
   );
 });
+
+test('bounded while loads or summarizer runs keep failing: the oldest fold into one, delays over-stated, counts kept', () => {
+  const delays: number[] = [];
+  const f = new Freshness({ windowMs: 1e12, onVisible: (seconds, n) => delays.push(...Array(n).fill(seconds)) });
+  // 10,005 one-event segments, segment s acknowledged at s seconds, none loaded.
+  for (let s = 1; s <= 10_005; s++) f.acknowledged(s, 1, s * 1000);
+  assert.equal(f.status(0).unloadedEvents, 10_005);
+  const waiting = (f as unknown as { unloaded: Map<number, unknown> }).unloaded;
+  assert.equal(waiting.size, 10_000);
+  for (let s = 1; s <= 10_005; s++) f.loaded(s, 20_000_000);
+  const status = f.status(20_000_000);
+  assert.deepEqual([status.unloadedEvents, status.unsummarizedEvents], [0, 10_005]);
+  // Segments 1-6 folded into one at 1 s: their delays read 19,999 s (over-stated), the others exact.
+  assert.equal(delays.length, 10_005);
+  assert.equal(delays.filter((d) => d === 19_999).length, 6);
+  assert.equal(Math.min(...delays), 20_000 - 10_005);
+  // p99: the 9,905th smallest of 10,005 delays, segment 101's.
+  assert.equal(status.visibleP99Ms, 20_000_000 - 101_000);
+  f.summarized(20_000_000, 20_000_500);
+  assert.equal(f.status(20_000_500).unsummarizedEvents, 0);
+
+  // Each segment loaded as it comes and no summarizer run succeeding: the loads waiting stay bounded too.
+  const summarized: number[] = [];
+  const g = new Freshness({ windowMs: 1e12, onSummarized: (seconds, n) => summarized.push(...Array(n).fill(seconds)) });
+  for (let s = 1; s <= 10_005; s++) {
+    g.acknowledged(s, 1, s * 1000);
+    g.loaded(s, s * 1000 + 500);
+  }
+  assert.equal((g as unknown as { unsummarized: unknown[] }).unsummarized.length, 10_000);
+  assert.equal(g.status(0).unsummarizedEvents, 10_005);
+  g.summarized(20_000_000, 20_000_000);
+  assert.equal(g.status(0).unsummarizedEvents, 0);
+  // Loads 1-6 folded at the first's acknowledgement: 6 events at 19,999 s, the rest exact.
+  assert.equal(summarized.length, 10_005);
+  assert.equal(summarized.filter((d) => d === 19_999).length, 6);
+  assert.equal(Math.min(...summarized), 20_000 - 10_005);
+});

@@ -6,7 +6,9 @@
  *
  * Acknowledgements are counted per spool group commit (events and time), merged within MERGE_MS so a long backlog
  * (a store that is down) holds at most 1000 / MERGE_MS entries per second; a merged entry keeps the earliest time, so
- * a delay is over-stated by at most MERGE_MS, never under-stated. An event is summarized by the first summarizer
+ * a delay is over-stated by at most MERGE_MS, never under-stated. Loads or summarizer runs that keep failing would let
+ * the segments (or loads) waiting grow without end: past MAX_WAITING the oldest two fold into one entry at their
+ * earliest acknowledgement (over-stating their delays, again never under-stating). An event is summarized by the first summarizer
  * run that started after its load (a run reads the whole queue it finds: analytics/sessions/drain.ts). Segments
  * recovered at start-up (acknowledged by an earlier process) are not counted: their acknowledgement times are gone.
  */
@@ -15,6 +17,13 @@
 type Commits = Array<[number, number]>;
 
 const MERGE_MS = 50;
+const MAX_WAITING = 10_000;
+
+/** The commits of `a` and `b` as one, at the earlier's time. */
+function fold(a: Commits, b: Commits): Commits {
+  const events = [...a, ...b].reduce((sum, [, n]) => sum + n, 0);
+  return [[Math.min(a[0][0], b[0][0]), events]];
+}
 
 /** What /health, /metrics and the dashboard show (`null` delays: no event took that step within the window). */
 export interface FreshnessStatus {
@@ -75,6 +84,8 @@ class RecentDelays {
 export class Freshness {
   private readonly unloaded = new Map<number, Commits>();
   private unsummarized: Array<{ loadedAt: number; commits: Commits }> = [];
+  private unloadedEvents = 0;
+  private unsummarizedEvents = 0;
   private readonly recentVisible: RecentDelays;
   private readonly recentSummarized: RecentDelays;
   private readonly now: () => number;
@@ -90,11 +101,20 @@ export class Freshness {
   /** `events` of spool segment `segment` were acknowledged at `at` (a group commit). */
   acknowledged(segment: number, events: number, at = this.now()): void {
     if (events <= 0) return;
+    this.unloadedEvents += events;
     const commits = this.unloaded.get(segment) ?? [];
     this.unloaded.set(segment, commits);
     const last = commits[commits.length - 1];
     if (last && at - last[0] < MERGE_MS) last[1] += events;
     else commits.push([at, events]);
+    if (this.unloaded.size > MAX_WAITING) {
+      // The oldest segment folds into the next (a Map iterates in insertion order: segment order).
+      const entries = this.unloaded.entries();
+      const [oldest, a] = entries.next().value as [number, Commits];
+      const [next, b] = entries.next().value as [number, Commits];
+      this.unloaded.delete(oldest);
+      this.unloaded.set(next, fold(a, b));
+    }
   }
 
   /** Every segment up to `segment` is loaded (a load takes the oldest sealed segments, in order). */
@@ -106,8 +126,15 @@ export class Freshness {
         const delay = Math.max(0, at - acknowledgedAt);
         this.recentVisible.add(at, delay, events);
         this.options.onVisible?.(delay / 1000, events);
+        this.unloadedEvents -= events;
+        this.unsummarizedEvents += events;
       }
       this.unsummarized.push({ loadedAt: at, commits });
+    }
+    if (this.unsummarized.length > MAX_WAITING) {
+      // Released with the later of the two: the earlier's events count as summarized one run late at worst.
+      const [a, b] = this.unsummarized.splice(0, 2);
+      this.unsummarized.unshift({ loadedAt: b.loadedAt, commits: fold(a.commits, b.commits) });
     }
   }
 
@@ -121,19 +148,15 @@ export class Freshness {
         const delay = Math.max(0, at - acknowledgedAt);
         this.recentSummarized.add(at, delay, events);
         this.options.onSummarized?.(delay / 1000, events);
+        this.unsummarizedEvents -= events;
       }
     }
   }
 
   status(at = this.now()): FreshnessStatus {
-    const count = (commits: Iterable<Commits>) => {
-      let n = 0;
-      for (const list of commits) for (const [, events] of list) n += events;
-      return n;
-    };
     return {
-      unloadedEvents: count(this.unloaded.values()),
-      unsummarizedEvents: count(this.unsummarized.map((l) => l.commits)),
+      unloadedEvents: this.unloadedEvents,
+      unsummarizedEvents: this.unsummarizedEvents,
       visibleP99Ms: this.recentVisible.p99(at),
       summarizedP99Ms: this.recentSummarized.p99(at),
       windowMs: this.windowMs,

@@ -163,3 +163,35 @@ test("drain: loads commit while the summarizer runs; what they queue stays, and 
     await reference.store.close();
   }
 });
+
+test('drain: once close() has begun, drains, loads and reads are refused (STORE_UNAVAILABLE); a drain begun before it writes', async () => {
+  const { store, load } = await openTestStore();
+  await load([v3('d1', 'START', 0, { type: 'app' }), v3('d1', 'END', 10, { type: 'app' })]);
+  let release = () => {};
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let wrote = 0;
+  const before = drainSummaryQueue(
+    Object.create(store, {
+      drainSummaryQueue: {
+        value: (summarize: Parameters<Store['drainSummaryQueue']>[0]) =>
+          store.drainSummaryQueue(async (drain) => {
+            await gate;
+            const rows = await summarize(drain);
+            wrote = rows.length;
+            return rows;
+          }),
+      },
+    }),
+  );
+  const closed = store.close();
+  const refused = /the store is closed/;
+  await assert.rejects(drainSummaryQueue(store), refused);
+  await assert.rejects(load([v3('d2', 'INTERACT', 1)]), refused);
+  await assert.rejects(store.query('SELECT 1'), refused);
+  release();
+  assert.deepEqual(await before, { streams: 1, summaries: 1, resumed: 0, eventsRead: 2 });
+  assert.equal(wrote, 1);
+  await closed;
+});

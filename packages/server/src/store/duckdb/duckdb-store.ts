@@ -85,6 +85,8 @@ export class DuckDBStore implements Store {
   /** Summary drains, one at a time, each reading on `summaryReader` (a connection of its own) before it writes. */
   private drainChain: Promise<unknown> = Promise.resolve();
   private summaryReader: DuckDBConnection | undefined;
+  /** Set when close() begins: what is asked after that is refused (it would run on closed connections: a crash). */
+  private closing = false;
 
   constructor(
     private readonly instance: DuckDBInstance,
@@ -156,10 +158,14 @@ export class DuckDBStore implements Store {
    * earlier write (summary-drain.ts): loads wait only for the write. One drain at a time.
    */
   drainSummaryQueue(summarize: (drain: SummaryDrain) => Promise<SummarizedStream[]>): Promise<void> {
+    if (this.closing) return Promise.reject(closedError());
     const drain = async () => {
       this.summaryReader ??= await this.instance.connect();
       const reader = this.summaryReader;
-      await drainQueue(reader, (work) => this.serialised(() => this.inTransaction(() => work(this.writer))), summarize);
+      // A drain begun before close() still writes: close() waits for it.
+      const write = (work: (writer: DuckDBConnection) => Promise<void>) =>
+        this.afterEarlierWrites(() => this.inTransaction(() => work(this.writer)));
+      await drainQueue(reader, write, summarize);
     };
     const next = this.drainChain.then(drain, drain).catch((error) => {
       throw wrap(error);
@@ -246,6 +252,7 @@ export class DuckDBStore implements Store {
    * @throws StoreError as `wrap` maps the driver's errors.
    */
   private async inOwnTransaction<T>(begin: string, work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+    if (this.closing) throw closedError();
     const connection = await this.instance.connect();
     try {
       await connection.run(begin);
@@ -266,6 +273,7 @@ export class DuckDBStore implements Store {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await this.drainChain.catch(() => {});
     await this.writeChain.catch(() => {});
     this.summaryReader?.closeSync();
@@ -275,6 +283,11 @@ export class DuckDBStore implements Store {
 
   /** Runs `work` after every earlier write; writes never interleave on the writer connection. */
   serialised<T>(work: () => Promise<T>): Promise<T> {
+    if (this.closing) return Promise.reject(closedError());
+    return this.afterEarlierWrites(work);
+  }
+
+  private afterEarlierWrites<T>(work: () => Promise<T>): Promise<T> {
     const next = this.writeChain.then(work, work);
     this.writeChain = next.catch(() => {});
     return next;
@@ -303,6 +316,10 @@ const READ_ONLY = 'BEGIN TRANSACTION READ ONLY';
 
 function cleanMessage(error: unknown): string {
   return String((error as Error)?.message ?? error).split('\n')[0];
+}
+
+function closedError(): StoreError {
+  return new StoreError('STORE_UNAVAILABLE', 'the store is closed');
 }
 
 function wrap(error: unknown): StoreError {
