@@ -118,7 +118,7 @@ function nodeOf(step: number, name: string, query: PathsQuery): PathNode {
   return { id: `${step}_event:${label}`, step, page: label, event: eid };
 }
 
-export function shape(rows: unknown[][], query: PathsQuery = { dateRange: {} }): PathsResult {
+export function shape(rows: unknown[][], query: PathsQuery): PathsResult {
   const nodes = new Map<string, PathNode>();
   const node = (step: number, name: string) => {
     const n = nodeOf(step, name, query);
