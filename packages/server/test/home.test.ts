@@ -124,10 +124,14 @@ describe('GET /api/home', () => {
   });
 
   test('the same question again comes from the answer cache', async () => {
-    await ok('/api/home?from=-7d&flow=assignment');
-    const again = await call<HomeAnswer>('/api/home?from=-7d&flow=assignment');
-    assert.equal(again.status, 200);
-    assert.equal(again.cache, 'hit');
+    // Asked twice in a row until the pair falls within one minute and one load (either moves the cache on).
+    const url = '/api/home?from=-7d&flow=assignment';
+    await eventually(async () => {
+      await ok(url);
+      const again = await call<HomeAnswer>(url);
+      assert.equal(again.status, 200);
+      return again.cache === 'hit';
+    }, 10_000);
   });
 
   test('bad parameters: a 400 naming the parameter', async () => {
