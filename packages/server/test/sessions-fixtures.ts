@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { eventLine, eventLinePrefix } from '../src/spool/segment-format.js';
-import type { Store } from '../src/store/store.js';
+import type { Store, SummarizedStream, SummaryDrain } from '../src/store/store.js';
 import { openMemoryStore } from './support/store.js';
 import { tempDir } from './temp-dir.js';
 
@@ -40,4 +40,18 @@ export async function openTestStore(): Promise<{ store: Store; load: (events: ob
     await store.loadSegment(file, segment);
   };
   return { store, load };
+}
+
+type Summarize = (drain: SummaryDrain) => Promise<SummarizedStream[]>;
+
+/** `store`, whose drains call `around(summarize, drain)` in place of the summarizer's step: a test's hook inside a drain. */
+export function aroundSummarize(
+  store: Store,
+  around: (summarize: Summarize, drain: SummaryDrain) => Promise<SummarizedStream[]>,
+): Store {
+  return Object.create(store, {
+    drainSummaryQueue: {
+      value: (summarize: Summarize) => store.drainSummaryQueue((drain) => around(summarize, drain)),
+    },
+  });
 }

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { openTestStore, v3 } from '../../../test/sessions-fixtures.js';
+import { aroundSummarize, openTestStore, v3 } from '../../../test/sessions-fixtures.js';
 import type { Store } from '../../store/store.js';
 import { drainSummaryQueue } from './drain.js';
 
@@ -72,16 +72,11 @@ test("drain: loads interleaved with drains, some inside them, give one pass's ro
             const before = next < batches.length && r() < 0.5 ? [batches[next++]] : [];
             const after = next < batches.length && r() < 0.5 ? [batches[next++]] : [];
             trace.push(`drain(before-summarize:${before.length}, after-summarize:${after.length})`);
-            const interleaved: Store = Object.create(store, {
-              drainSummaryQueue: {
-                value: (summarize: Parameters<Store['drainSummaryQueue']>[0]) =>
-                  store.drainSummaryQueue(async (drain) => {
-                    for (const b of before.splice(0)) await load(b);
-                    const out = await summarize(drain);
-                    for (const b of after.splice(0)) await load(b);
-                    return out;
-                  }),
-              },
+            const interleaved = aroundSummarize(store, async (summarize, drain) => {
+              for (const b of before.splice(0)) await load(b);
+              const out = await summarize(drain);
+              for (const b of after.splice(0)) await load(b);
+              return out;
             });
             await drainSummaryQueue(interleaved);
             // The summarizer is not called on an empty queue: what it did not load is loaded now, in order.

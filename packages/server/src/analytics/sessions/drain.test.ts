@@ -1,7 +1,7 @@
 /** Integration: events loaded through the real DuckDB store and spool format, then drained into `summaries`. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { openTestStore, T0, v3 } from '../../../test/sessions-fixtures.js';
+import { aroundSummarize, openTestStore, T0, v3 } from '../../../test/sessions-fixtures.js';
 import type { Store } from '../../store/store.js';
 import { drainSummaryQueue, resumeBound } from './drain.js';
 
@@ -136,14 +136,9 @@ test("drain: loads commit while the summarizer runs; what they queue stays, and 
   try {
     await load(first);
     // The summarizer's step loads more before it returns. Were loads to wait for the whole drain, this would never end.
-    const interleaved: Store = Object.create(store, {
-      drainSummaryQueue: {
-        value: (summarize: Parameters<Store['drainSummaryQueue']>[0]) =>
-          store.drainSummaryQueue(async (drain) => {
-            await load(during);
-            return summarize(drain);
-          }),
-      },
+    const interleaved = aroundSummarize(store, async (summarize, drain) => {
+      await load(during);
+      return summarize(drain);
     });
     assert.deepEqual(await drainSummaryQueue(interleaved), { streams: 2, summaries: 1, resumed: 0, eventsRead: 3 });
     // The drain read its snapshot: the three streams the second load queued are still queued.
@@ -173,16 +168,11 @@ test('drain: once close() has begun, drains, loads and reads are refused (STORE_
   });
   let wrote = 0;
   const before = drainSummaryQueue(
-    Object.create(store, {
-      drainSummaryQueue: {
-        value: (summarize: Parameters<Store['drainSummaryQueue']>[0]) =>
-          store.drainSummaryQueue(async (drain) => {
-            await gate;
-            const rows = await summarize(drain);
-            wrote = rows.length;
-            return rows;
-          }),
-      },
+    aroundSummarize(store, async (summarize, drain) => {
+      await gate;
+      const rows = await summarize(drain);
+      wrote = rows.length;
+      return rows;
     }),
   );
   const closed = store.close();
