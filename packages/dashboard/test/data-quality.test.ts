@@ -1,7 +1,9 @@
 /**
- * The data-quality page's PostHog forwarder panel in real Chromium: with the forwarder configured (pointed at a local
- * PostHog-format `/batch/` server that answers 503 once) its figures equal GET /api/forward/status — lag, sent,
- * refused, sent again, dead letters, the last error; without the forwarder the panel is absent.
+ * The data-quality page's panels in real Chromium. The PostHog forwarder's: with the forwarder configured (pointed at
+ * a local PostHog-format `/batch/` server that answers 503 once) its figures equal GET /api/forward/status — lag,
+ * sent, refused, sent again, dead letters, the last error; without the forwarder the panel is absent. Freshness:
+ * after a few events are loaded and summarized, its figures are /health's (seconds to visible and to sessions at the
+ * 99th percentile, events waiting for either), and it says whether the pipeline keeps up.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -15,8 +17,8 @@ import { forwardConfig, startBatchServer } from '../../server/test/posthog-batch
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const BUILT = fs.existsSync(path.join(ROOT, 'packages/dashboard/dist/index.html'));
-const SKIP = CHROMIUM_SKIP || (BUILT ? false : 'forward-status suite: packages/dashboard/dist missing (npm run build)');
-const TOKEN = 'forward-status-token';
+const SKIP = CHROMIUM_SKIP || (BUILT ? false : 'data-quality suite: packages/dashboard/dist missing (npm run build)');
+const TOKEN = 'data-quality-token';
 const KEY = 'phc_forward_status';
 
 interface Status {
@@ -105,6 +107,41 @@ describe('data quality: the forwarder panel', { skip: SKIP }, () => {
     const page = await open(server.url);
     await page.getByTestId('failed-total').waitFor({ timeout: 60_000 });
     assert.equal(await page.getByTestId('forward-status').count(), 0);
+    await page.close();
+  });
+});
+
+interface Details {
+  unloaded_events: number;
+  unsummarized_events: number;
+  visible_p99_ms: number | null;
+  summarized_p99_ms: number | null;
+}
+
+describe('data quality: the freshness panel', { skip: SKIP }, () => {
+  test("shows /health's figures", async () => {
+    const server = await startTestServer({ adminToken: TOKEN });
+    closers.push(server.close);
+    const events = Array.from({ length: 9 }, (_, i) => interact({ mid: `fp-${i}-${Date.now()}`, ets: Date.now() - i }));
+    assert.equal((await postBatch(server, { id: 'api.sunbird.telemetry', ver: '3.0', events })).status, 200);
+    const health = async () =>
+      (
+        (await (await fetch(`${server.url}/health`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as {
+          result: { healthy: boolean; details: Details };
+        }
+      ).result;
+    await eventually(async () => (await health()).details.summarized_p99_ms !== null);
+    const h = await health();
+    assert.equal(h.healthy, true);
+    const page = await open(server.url);
+    const text = (id: string) => page.getByTestId(id).innerText({ timeout: 60_000 });
+    const seconds = (ms: number | null) =>
+      ms === null ? '–' : (ms / 1000).toLocaleString('en-US', { maximumFractionDigits: 1 });
+    assert.equal(await text('freshness-visible'), seconds(h.details.visible_p99_ms));
+    assert.equal(await text('freshness-summarized'), seconds(h.details.summarized_p99_ms));
+    assert.equal(await text('freshness-unloaded'), String(h.details.unloaded_events));
+    assert.equal(await text('freshness-unsummarized'), String(h.details.unsummarized_events));
+    assert.match(await text('freshness-health'), /keeping up/);
     await page.close();
   });
 });
