@@ -1,42 +1,12 @@
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { type AutocannonRequest, autocannon } from './autocannon.js';
 import { BatchFactory } from './batch.js';
 import { type Child, children, freePort, HOST, startChild, stopChild, waitReady } from './child-process.js';
 import { procStatusMb, sampleTreeRss } from './process-memory.js';
-
-interface AutocannonRequest {
-  method: string;
-  path: string;
-  headers: Record<string, string>;
-  body?: string | Buffer;
-  setupRequest?: (req: AutocannonRequest, context: object) => AutocannonRequest;
-  onResponse?: (status: number, body: string) => void;
-}
-interface AutocannonResult {
-  start: Date;
-  finish: Date;
-  duration: number;
-  errors: number;
-  timeouts: number;
-  non2xx: number;
-  '2xx': number;
-  latency: { p50: number; p99: number; average: number; max: number };
-}
-type Autocannon = (
-  opts: {
-    url: string;
-    connections: number;
-    duration: number;
-    timeout: number;
-    requests: AutocannonRequest[];
-  },
-  cb: (error: Error | null, result: AutocannonResult) => void,
-) => { stop(): void };
-const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CLI = path.resolve(here, '../src/cli.ts');

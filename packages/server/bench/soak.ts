@@ -12,27 +12,14 @@
  * `rss_mb_end` shows growth.
  */
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { type AutocannonRequest, type AutocannonResult, autocannon } from './autocannon.js';
 import { BatchFactory } from './batch.js';
 import { children, freePort, HOST, startChild, stopChild, waitReady } from './child-process.js';
 import { sampleTreeRss, treeRssMb } from './process-memory.js';
-
-interface AutocannonResult {
-  errors: number;
-  timeouts: number;
-  non2xx: number;
-  '2xx': number;
-  latency: { p50: number; p99: number };
-}
-type Autocannon = (
-  opts: Record<string, unknown>,
-  cb: (error: Error | null, result: AutocannonResult) => void,
-) => { stop(): void };
-const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CLI = path.resolve(here, '../src/cli.ts');
@@ -153,7 +140,7 @@ async function main(): Promise<void> {
               method: 'POST',
               path: '/v1/telemetry',
               headers: { 'content-type': 'application/json', 'x-channel-id': 'in.ekstep' },
-              setupRequest: (req: object) => ({ ...req, body: factory.next() }),
+              setupRequest: (req: AutocannonRequest) => ({ ...req, body: factory.next() }),
               onResponse: (status: number, body: string) => {
                 if (status === 200) stored += Number(/"stored":(\d+)/.exec(body)?.[1] ?? 0);
               },
