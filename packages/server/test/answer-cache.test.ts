@@ -1,4 +1,4 @@
-/** Insight answers are reused until the next load, and a load is seen at once (api/answer-cache.ts). */
+/** Insight answers are reused until the next load or summarizer run, each seen at once (api/answer-cache.ts). */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, test } from 'node:test';
@@ -55,4 +55,58 @@ test('the same question is answered from the cache until a load, then the load i
   });
   assert.equal(other.headers.get('x-answer-cache'), null, 'another question is not answered from the cache');
   await other.body?.cancel();
+});
+
+test('an answer computed before the summarizer caught up is not served after its run (sessions change with no load)', async () => {
+  // Summarizer runs at least 3 s apart: the second session is loaded well before it is summarized.
+  const slow = await startTestServer({ summarizeIntervalMs: 3000 });
+  try {
+    // One session per device stream (docs/sessions.md): each call a device of its own.
+    const session = (sid: string) => {
+      const ets = Date.now() - 60_000;
+      return [0, 1, 2].map((i) =>
+        interact({ ets: ets + i * 1000, context: { ...(interact().context as object), sid, did: sid } }),
+      );
+    };
+    // The home page (its sessions figure from the summaries) is cached like the insights.
+    const ask = async () => {
+      const res = await fetch(`${slow.url}/api/home?from=-1d`);
+      assert.equal(res.status, 200);
+      const body = (await res.json()) as { sessions: { sessions: { count: number } } };
+      return { count: body.sessions.sessions.count, cached: res.headers.get('x-answer-cache') === 'hit' };
+    };
+    const unsummarized = async () => {
+      const health = (await (await fetch(`${slow.url}/health`)).json()) as {
+        result: { details: { unsummarized_events: number } };
+      };
+      return health.result.details.unsummarized_events;
+    };
+    const post = async (sid: string) =>
+      assert.equal(
+        (
+          await postBatch(slow, {
+            id: 'api.sunbird.telemetry',
+            ver: '3.0',
+            params: { msgid: sid },
+            events: session(sid),
+          })
+        ).status,
+        200,
+      );
+    await post('cache-s1');
+    await eventually(async () => (await ask()).count === 1 && (await unsummarized()) === 0);
+    await post('cache-s2');
+    // Loaded, not summarized yet: the answer (still one session) is computed and cached in this state.
+    await eventually(async () => (await unsummarized()) > 0);
+    const before = await ask();
+    const stillBehind = (await unsummarized()) > 0;
+    await eventually(async () => (await unsummarized()) === 0);
+    const after = await ask();
+    if (stillBehind) assert.equal(before.count, 1, 'asked before the summarizer ran');
+    assert.equal(after.cached, false, 'the summarizer run made the earlier answer unreachable');
+    assert.equal(after.count, 2);
+  } finally {
+    await slow.close();
+    fs.rmSync(slow.dataDir, { recursive: true, force: true });
+  }
 });

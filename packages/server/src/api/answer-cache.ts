@@ -1,9 +1,10 @@
 /**
  * Insight answers reused while the data they read has not changed: an answer is kept under its
  * route, its parsed query, its resolved range (`from`, the zone, and `to` to the minute) and the
- * store's data version — the number of spool loads so far (AppContext.loader.onLoaded). A load
- * makes every older answer unreachable, so a dashboard opened by many people, or reloaded, runs
- * its queries once per load and minute instead of once per view. Only 200 answers are kept, least
+ * store's data version — the number of spool loads and summarizer runs so far (AppContext.loader's
+ * onLoaded and onAfterLoad: sessions and time spent change after a load, when the summaries catch up). A
+ * change makes every older answer unreachable, so a dashboard opened by many people, or reloaded, runs
+ * its queries once per change and minute instead of once per view. Only 200 answers are kept, least
  * recently used dropped first. Answers say `x-answer-cache: hit` when they come from here.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -19,14 +20,17 @@ interface AnswerCache {
 
 const caches = new WeakMap<AppContext, AnswerCache>();
 
+function forget(cache: AnswerCache): void {
+  cache.version++;
+  cache.answers.clear();
+}
+
 function cacheOf(ctx: AppContext): AnswerCache {
   let cache = caches.get(ctx);
   if (!cache) {
     const made: AnswerCache = { version: 0, answers: new Map() };
-    ctx.loader.onLoaded(() => {
-      made.version++;
-      made.answers.clear();
-    });
+    ctx.loader.onLoaded(() => forget(made));
+    ctx.loader.onAfterLoad(() => forget(made));
     caches.set(ctx, made);
     cache = made;
   }
@@ -86,7 +90,5 @@ export function cacheAnswers(app: FastifyInstance, ctx: AppContext): void {
 /** Drops every kept answer: something insights read besides the events changed (a cohort was saved or deleted). */
 export function forgetAnswers(ctx: AppContext): void {
   const cache = caches.get(ctx);
-  if (!cache) return;
-  cache.version++;
-  cache.answers.clear();
+  if (cache) forget(cache);
 }

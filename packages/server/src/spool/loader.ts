@@ -45,6 +45,7 @@ export class Loader {
   private readonly queue: Array<SealedSegment & { enqueuedAt: number }> = [];
   private running: Promise<void> | undefined;
   private readonly listeners = new Set<(loaded: LoadedSegment, seconds: number) => void>();
+  private readonly afterLoadListeners = new Set<() => void>();
   private stopped = false;
   private afterLoadRunning: Promise<void> | undefined;
   private afterLoadPending = false;
@@ -90,6 +91,15 @@ export class Loader {
   onLoaded(listener: (loaded: LoadedSegment, seconds: number) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Subscribes to the after-load hook's successful runs (the summaries changed: sessions, time spent); returns the
+   * unsubscribe function.
+   */
+  onAfterLoad(listener: () => void): () => void {
+    this.afterLoadListeners.add(listener);
+    return () => this.afterLoadListeners.delete(listener);
   }
 
   /** Resolves when every segment enqueued so far is loaded and the after-load hook has caught up. */
@@ -142,6 +152,9 @@ export class Loader {
     this.lastAfterLoad = Date.now();
     this.afterLoadRunning = this.options
       .afterLoad()
+      .then(() => {
+        for (const listener of this.afterLoadListeners) listener();
+      })
       .catch((error) => this.options.log?.('after-load hook failed; it runs again after the next load', error))
       .finally(() => {
         this.afterLoadRunning = undefined;
