@@ -20,6 +20,7 @@ import { readBounded } from './bounded-read.js';
 import { loadSegments } from './load-segment.js';
 import { type Backfill, MIGRATIONS } from './migrations.js';
 import { readRows } from './read-rows.js';
+import { Serial } from './serial.js';
 import { checkSandbox } from './sql-sandbox.js';
 import { drainQueue } from './summary-drain.js';
 
@@ -81,9 +82,9 @@ export async function openDuckDBStore(options: DuckDBStoreOptions): Promise<Duck
 export class DuckDBStore implements Store {
   readonly dialect = 'duckdb' as const;
   /** Loads and migrations are serialised on one connection; DuckDB allows one writer transaction at a time. */
-  private writeChain: Promise<unknown> = Promise.resolve();
+  private readonly writes = new Serial();
   /** Summary drains, one at a time, each reading on `summaryReader` (a connection of its own) before it writes. */
-  private drainChain: Promise<unknown> = Promise.resolve();
+  private readonly drains = new Serial();
   private summaryReader: DuckDBConnection | undefined;
   /** Set when close() begins: what is asked after that is refused (it would run on closed connections: a crash). */
   private closing = false;
@@ -164,14 +165,12 @@ export class DuckDBStore implements Store {
       const reader = this.summaryReader;
       // A drain begun before close() still writes: close() waits for it.
       const write = (work: (writer: DuckDBConnection) => Promise<void>) =>
-        this.afterEarlierWrites(() => this.inTransaction(() => work(this.writer)));
+        this.writes.run(() => this.inTransaction(() => work(this.writer)));
       await drainQueue(reader, write, summarize);
     };
-    const next = this.drainChain.then(drain, drain).catch((error) => {
+    return this.drains.run(drain).catch((error) => {
       throw wrap(error);
     });
-    this.drainChain = next.catch(() => {});
-    return next;
   }
 
   async checkpoint(): Promise<number> {
@@ -274,8 +273,8 @@ export class DuckDBStore implements Store {
 
   async close(): Promise<void> {
     this.closing = true;
-    await this.drainChain.catch(() => {});
-    await this.writeChain.catch(() => {});
+    await this.drains.settled();
+    await this.writes.settled();
     this.summaryReader?.closeSync();
     this.writer.closeSync();
     this.instance.closeSync();
@@ -284,13 +283,7 @@ export class DuckDBStore implements Store {
   /** Runs `work` after every earlier write; writes never interleave on the writer connection. */
   serialised<T>(work: () => Promise<T>): Promise<T> {
     if (this.closing) return Promise.reject(closedError());
-    return this.afterEarlierWrites(work);
-  }
-
-  private afterEarlierWrites<T>(work: () => Promise<T>): Promise<T> {
-    const next = this.writeChain.then(work, work);
-    this.writeChain = next.catch(() => {});
-    return next;
+    return this.writes.run(work);
   }
 
   /** The writer connection, for tests that run a statement on it (test/support/store.ts). */
