@@ -71,6 +71,12 @@ export interface QueuedStream extends StreamKey {
   state: string | null;
   /** Epoch ms of the last event the saved state has seen; null when the stream has no saved state. */
   resumeEts: number | null;
+  /**
+   * Epoch ms of the earliest event loaded since the stream's last drain. A stream with no saved state has no event to
+   * summarize before it: a drain gives every stream that has one a state, and migration 15 queued the streams an
+   * older store left without one from their first event (docs/sessions.md, "What a drain reads").
+   */
+  fromEts: number;
 }
 
 /** What the summarizer gives back for one queued stream: its rows and its state at the end of its events. */
@@ -87,7 +93,7 @@ export interface SummaryDrain {
    * Reads the events to summarize (call it once), calling `onEvent(index, event)` with the stream's index in `streams`:
    * ordered by stream, then `ets`, then load order (stable, as Sunbird's sort). For a resumed stream only the events
    * after its `resumeEts`, for the others all; never LOG, AUDIT or SEARCH (Sunbird's server events). `after`, when
-   * not null, is an epoch-ms bound every stream's events lie above (every stream resumes after it): a hint that lets
+   * not null, is an epoch-ms bound every stream's events to give lie above (drain.ts `readBound`): a hint that lets
    * an engine skip old data, not a filter that changes the events given.
    * @returns how many events were read
    */

@@ -2,8 +2,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { aroundSummarize, openTestStore, T0, v3 } from '../../../test/sessions-fixtures.js';
+import { MIGRATIONS } from '../../store/duckdb/migrations.js';
 import type { Store } from '../../store/store.js';
-import { drainSummaryQueue, resumeBound } from './drain.js';
+import { drainSummaryQueue, readBound } from './drain.js';
 
 async function rows(store: Store, sql: string) {
   return (await store.query(sql)).rows;
@@ -74,10 +75,12 @@ test('drain: a failed drain leaves the queue for the next one', async () => {
   }
 });
 
-test('drain: the resume bound of 300,000 queued streams (Math.min(...keys) overflowed the stack)', () => {
-  const keys = Array.from({ length: 300_000 }, (_, i) => ({ resume: true, resumeEts: T0 + 300_000 - i }));
-  assert.equal(resumeBound(keys), T0 + 1);
-  assert.equal(resumeBound([...keys, { resume: false, resumeEts: null }]), null);
+test('drain: the read bound of 300,000 queued streams (Math.min(...keys) overflowed the stack)', () => {
+  const keys = Array.from({ length: 300_000 }, (_, i) => ({ resume: true, resumeEts: T0 + 300_000 - i, fromEts: 0 }));
+  assert.equal(readBound(keys), T0 + 1);
+  // A new stream (no saved state) bounds the read just below its first loaded event; a late event unbounds it.
+  assert.equal(readBound([...keys, { resume: false, resumeEts: null, fromEts: T0 - 5 }]), T0 - 6);
+  assert.equal(readBound([...keys, { resume: false, resumeEts: T0 + 9, fromEts: T0 }]), null);
 });
 
 test('drain: a resumed stream whose new events are gone by the drain (erased) keeps its open summary and page view', async () => {
@@ -184,4 +187,34 @@ test('drain: once close() has begun, drains, loads and reads are refused (STORE_
   assert.deepEqual(await before, { streams: 1, summaries: 1, resumed: 0, eventsRead: 2 });
   assert.equal(wrote, 1);
   await closed;
+});
+
+test('drain: a stream an older store left without a saved state is summarized whole again (migration 15)', async () => {
+  const { store, load } = await openTestStore();
+  const once = await openTestStore();
+  const summariesOf = (s: Store) =>
+    rows(s, 'SELECT type, start_time, end_time, time_spent, event_count FROM summaries ORDER BY start_time, depth');
+  try {
+    const early = [
+      v3('d1', 'START', 0, { type: 'app' }),
+      v3('d1', 'IMPRESSION', 10, { type: 'view', pageid: 'home' }),
+      v3('d1', 'END', 100, { type: 'app' }),
+    ];
+    // After a break of over 30 minutes: a second session.
+    const later = [v3('d1', 'START', 4000, { type: 'app' }), v3('d1', 'END', 4100, { type: 'app' })];
+    await load(early);
+    await drainSummaryQueue(store);
+    // As a store summarized before migration 3 is: rows, no saved state, nothing queued.
+    await store.query('DELETE FROM summary_state');
+    for (const sql of MIGRATIONS.find((m) => m.version === 15)?.sql ?? []) await store.query(sql);
+    await load(later);
+    await drainSummaryQueue(store);
+    await once.load([...early, ...later]);
+    await drainSummaryQueue(once.store);
+    assert.equal((await summariesOf(once.store)).length, 2);
+    assert.deepEqual(await summariesOf(store), await summariesOf(once.store));
+  } finally {
+    await store.close();
+    await once.store.close();
+  }
 });

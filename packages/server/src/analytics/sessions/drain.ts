@@ -50,14 +50,18 @@ class DrainOutput {
 }
 
 /**
- * The earliest resume point when every stream resumes (null otherwise). A loop, not Math.min(...):
- * spreading 200,000 keys overflows the stack, and a drain that throws never empties its queue.
+ * The epoch-ms bound every event to summarize lies above, or null when one stream needs its whole history: a resumed
+ * stream's events are after its `resumeEts`; a stream with no saved state has none before its `fromEts`
+ * (QueuedStream); a stream recomputed for a late event has no such bound. Without it a drain that met a new device read
+ * the whole events table, a cost that grew with the store. A loop, not Math.min(...): spreading 200,000 keys overflows
+ * the stack, and a drain that throws never empties its queue.
  */
-export function resumeBound(keys: readonly { resume: boolean; resumeEts: number | null }[]): number | null {
+export function readBound(keys: readonly Pick<QueuedStream, 'resume' | 'resumeEts' | 'fromEts'>[]): number | null {
   let bound = Number.POSITIVE_INFINITY;
   for (const k of keys) {
-    if (!k.resume || k.resumeEts === null) return null;
-    if (k.resumeEts < bound) bound = k.resumeEts;
+    const after = k.resume ? k.resumeEts : k.resumeEts === null ? k.fromEts - 1 : null;
+    if (after === null) return null;
+    if (after < bound) bound = after;
   }
   return bound;
 }
@@ -76,7 +80,7 @@ async function summarize(drain: SummaryDrain, output: DrainOutput, options: Summ
       if (key.resume) output.add(key, new StreamSummarizer(options, key.state ?? undefined).end());
     }
   };
-  const read = await drain.readEvents(resumeBound(keys), (index, event) => {
+  const read = await drain.readEvents(readBound(keys), (index, event) => {
     const idx = index + 1; // keys[idx - 1] is the event's stream
     if (idx !== done) {
       advanceTo(idx);

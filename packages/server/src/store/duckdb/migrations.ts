@@ -1,4 +1,5 @@
 import { actorKeySql } from './actor-key.js';
+import { queueStreamsSql } from './summary-drain-sql.js';
 
 /**
  * Versioned schema migrations for the DuckDB store. Append only: what a released migration leaves is never
@@ -288,6 +289,18 @@ export const MIGRATIONS: Migration[] = [
       'CREATE SEQUENCE IF NOT EXISTS summary_queue_seq',
       'ALTER TABLE summary_queue ADD COLUMN IF NOT EXISTS seq BIGINT',
       'UPDATE summary_queue SET seq = 0 WHERE seq IS NULL',
+    ],
+  },
+  {
+    version: 15,
+    name: 'summary_queue: the streams without a saved state, from their first event (a drain reads a new stream from its queued events on; drain.ts readBound)',
+    // Streams summarized before summary_state existed (migration 3) have rows but no state: a drain recomputes them,
+    // and now reads a stream without state only from its earliest queued event. Queued here from their first event,
+    // they are recomputed whole once, as before. A store made since migration 3 has none (LOG, AUDIT and SEARCH are
+    // never summarized).
+    sql: [
+      queueStreamsSql(`eid NOT IN ('LOG', 'AUDIT', 'SEARCH') AND NOT EXISTS (SELECT 1 FROM summary_state s WHERE s.did = coalesce(events.did, '')
+        AND s.channel = coalesce(events.channel, '') AND s.pdata_id = coalesce(events.pdata_id, ''))`),
     ],
   },
 ];

@@ -20,20 +20,21 @@ const sameStream = (a: string, b: string) =>
 export const DRAIN_SQL = {
   keys: `CREATE TEMP TABLE drain_keys AS
     SELECT row_number() OVER (ORDER BY q.did, q.channel, q.pdata_id) AS idx, q.did, q.channel, q.pdata_id,
-      s.resume_ets, coalesce(q.from_ets > s.resume_ets, false) AS resume,
+      s.resume_ets, q.from_ets, coalesce(q.from_ets > s.resume_ets, false) AS resume,
       CASE WHEN q.from_ets > s.resume_ets THEN s.state END AS state
     FROM (SELECT coalesce(did, '') AS did, coalesce(channel, '') AS channel, coalesce(pdata_id, '') AS pdata_id,
             min(from_ets) AS from_ets
           FROM summary_queue GROUP BY ALL) q
     LEFT JOIN summary_state s USING (did, channel, pdata_id)`,
-  readKeys: 'SELECT idx, did, channel, pdata_id, resume, state, resume_ets::DOUBLE FROM drain_keys ORDER BY idx',
+  readKeys:
+    'SELECT idx, did, channel, pdata_id, resume, state, resume_ets::DOUBLE, from_ets::DOUBLE FROM drain_keys ORDER BY idx',
   /** The queue's newest entry in the snapshot: the drain clears the entries up to it, and none added since. */
   watermark: 'SELECT max(seq) FROM summary_queue',
   /** The write side's copy of the drained streams (appended from the keys the read side gave). */
   writeKeys: 'CREATE TEMP TABLE drain_keys (did VARCHAR, channel VARCHAR, pdata_id VARCHAR, resume BOOLEAN)',
   /**
    * The events to summarize, sorted once; rowid keeps load order among equal ets (Sunbird's sort is
-   * stable). `bound` is a constant lower limit on ets when every stream resumes, which lets DuckDB
+   * stable). `bound` is a constant lower limit on ets (drain.ts readBound), which lets DuckDB
    * skip old row groups by their min/max instead of scanning the whole history.
    */
   events: (

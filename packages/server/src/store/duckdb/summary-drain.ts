@@ -33,8 +33,8 @@ export async function drainQueue(
     streams = (await reader.runAndReadAll(DRAIN_SQL.readKeys))
       .getRows()
       .map(
-        ([, did, channel, pdata_id, resume, state, resumeEts]) =>
-          ({ did, channel, pdata_id, resume, state, resumeEts }) as QueuedStream,
+        ([, did, channel, pdata_id, resume, state, resumeEts, fromEts]) =>
+          ({ did, channel, pdata_id, resume, state, resumeEts, fromEts }) as QueuedStream,
       );
     written = await summarize({ streams, readEvents: (after, onEvent) => readEvents(reader, after, onEvent) });
   } finally {
