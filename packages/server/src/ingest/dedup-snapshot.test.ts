@@ -137,13 +137,27 @@ test('not used, and deleted, once the store no longer holds what it held: an eve
 test('saved when the store was empty: matches every store, so never used', async () => {
   const empty = await openStore({ dataDir: path.join(dir, 'd') });
   try {
-    const file = await saved(empty, 'empty.snapshot', ['spooled']);
+    // A file such a save once wrote (older versions): the header's mark says empty, with a CRC that matches.
+    const file = await saved(store, 'empty.snapshot', ['spooled']);
+    const bytes = resealed(file, (b) => b.writeDoubleLE(0, 8));
+    fs.writeFileSync(file, bytes);
     const used = await loadDedupSnapshot(store, file);
     assert.equal(used.index, undefined);
     assert.match(String(used.reason), /empty/);
+    // Now nothing is saved for an empty store, and an older file is removed: a restart has nothing to report.
+    fs.writeFileSync(file, bytes);
+    await saveDedupSnapshot(empty, new DedupIndex(), file);
+    assert.equal(fs.existsSync(file), false);
+    assert.deepEqual(await loadDedupSnapshot(empty, file), { seq: 0, reason: undefined });
   } finally {
     await empty.close();
   }
+});
+
+test('a snapshot with no ids (a store whose mids are all forgotten) passes its own CRC check', async () => {
+  const file = await saved(store, 'no-ids.snapshot', []);
+  const parsed = parseDedupSnapshot(fs.readFileSync(file));
+  assert.notEqual(typeof parsed, 'string', String(parsed));
 });
 
 test('a store that cannot answer the check: no index, the reason, no throw', async () => {

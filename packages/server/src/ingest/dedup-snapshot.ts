@@ -58,6 +58,9 @@ export async function storeMark(store: Store, seq?: number): Promise<StoreMark> 
  */
 export async function saveDedupSnapshot(store: Store, index: DedupIndex, file: string): Promise<void> {
   const mark = await storeMark(store);
+  // Saved now it would tell no store from another (loadDedupSnapshot refuses it), and a start on an empty store has
+  // nothing to scan: no snapshot, and none left over from before.
+  if (mark.seq === 0) return fs.rm(file, { force: true });
   const hashes = index.hashes();
   // Typed arrays are in the platform's byte order; every platform Node runs on here is little-endian.
   const body = new Uint8Array(hashes.buffer, hashes.byteOffset, hashes.byteLength);
@@ -71,7 +74,7 @@ export async function saveDedupSnapshot(store: Store, index: DedupIndex, file: s
   const probe = dedupHash(HASH_PROBE);
   header.writeUInt32LE(probe[0], 40);
   header.writeUInt32LE(probe[1], 44);
-  header.writeUInt32LE(crc32(body, crc32(header.subarray(0, CHECKED_BYTES))), CHECKED_BYTES);
+  header.writeUInt32LE(checksum(header, body), CHECKED_BYTES);
   const temporary = `${file}.${process.pid}.tmp`;
   try {
     const handle = await fs.open(temporary, 'w');
@@ -139,6 +142,15 @@ export async function loadDedupSnapshot(
 const QUARANTINED_NOT_STORED = `WITH q AS (SELECT DISTINCT mid FROM failed_events WHERE reason = 'load_error' AND mid IS NOT NULL)
   SELECT mid FROM q EXCEPT SELECT mid FROM events WHERE mid IN (SELECT mid FROM q)`;
 
+/**
+ * The CRC-32 of the header's first CHECKED_BYTES, then the hash pairs. An empty body adds nothing: Node 20's crc32 of
+ * a zero-length view of an empty ArrayBuffer is 0, not the running value, so the writer and the reader disagreed.
+ */
+function checksum(header: Buffer, body: Uint8Array): number {
+  const head = crc32(header.subarray(0, CHECKED_BYTES));
+  return body.byteLength === 0 ? head : crc32(body, head);
+}
+
 /** A snapshot file's mark and hashes, or what is wrong with it (the whole file is checked against its CRC-32). */
 export function parseDedupSnapshot(bytes: Buffer): { mark: StoreMark; hashes: Uint32Array } | string {
   if (bytes.length < HEADER_BYTES || bytes.toString('latin1', 0, 8) !== MAGIC) return 'not a snapshot of this version';
@@ -154,7 +166,7 @@ export function parseDedupSnapshot(bytes: Buffer): { mark: StoreMark; hashes: Ui
     return 'saved with another hash function';
   }
   const body = bytes.subarray(HEADER_BYTES);
-  if (crc32(body, crc32(bytes.subarray(0, CHECKED_BYTES))) !== bytes.readUInt32LE(CHECKED_BYTES)) {
+  if (checksum(bytes, body) !== bytes.readUInt32LE(CHECKED_BYTES)) {
     return 'damaged (its CRC-32 does not match)';
   }
   const mark: StoreMark = { seq, events, lastMid: [bytes.readUInt32LE(24), bytes.readUInt32LE(28)] };
