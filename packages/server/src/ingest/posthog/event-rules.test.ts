@@ -29,6 +29,17 @@ test('parseIsoTime reads ISO 8601 as PostHog clients write it, and nothing else'
     ['2024-01-02Z', undefined],
     ['2024-13-45', undefined],
     ['2024-01-02T25:00', undefined],
+    // Days and times that do not exist are refused, never rolled over (Date.parse alone gives March 2, the next day).
+    ['2026-02-30T00:00:00Z', undefined],
+    ['2023-02-29', undefined],
+    ['2024-02-29', Date.UTC(2024, 1, 29)],
+    ['2024-04-31', undefined],
+    ['2024-12-31T23:59:59Z', Date.UTC(2024, 11, 31, 23, 59, 59)],
+    ['2024-01-02T24:00', undefined],
+    ['2024-01-02T03:60', undefined],
+    ['2024-01-02T03:04:60Z', undefined],
+    ['2024-00-10', undefined],
+    ['2024-01-00', undefined],
   ];
   for (const [text, expected] of cases) assert.equal(parseIsoTime(text), expected, text);
 });

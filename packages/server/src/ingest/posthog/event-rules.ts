@@ -32,11 +32,19 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** ISO 8601 as PostHog's clients write it: a date, optionally a time (`T` or a space) and a zone; UTC when none. */
 const ISO = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)(Z|[+-]\d{2}:?\d{2})?)?$/i;
 
-/** Epoch ms of an ISO 8601 text, or undefined when it is not one (`Date.parse` alone also takes "1" and "May"). */
+/**
+ * Epoch ms of an ISO 8601 text, or undefined when it is not one (`Date.parse` alone also takes "1" and "May") or
+ * names a day or time that does not exist (`Date.parse` rolls 2026-02-30 over to March 2 and takes 24:00).
+ */
 export function parseIsoTime(text: string): number | undefined {
   const m = ISO.exec(text.trim());
   if (!m) return undefined;
   const [, date, time, zone] = m;
+  const [year, month, day] = date.split('-').map(Number);
+  if (month < 1 || month > 12 || day < 1 || day > new Date(Date.UTC(year, month, 0)).getUTCDate()) return undefined;
+  if (time && (Number(time.slice(0, 2)) > 23 || Number(time.slice(3, 5)) > 59 || Number(time.slice(6, 8)) > 59)) {
+    return undefined;
+  }
   const normal = time ? `${date}T${time}${zone ? zone.replace(/^([+-]\d{2})(\d{2})$/, '$1:$2') : 'Z'}` : date;
   const ms = Date.parse(normal.replace(/(\.\d{3})\d+/, '$1'));
   return Number.isFinite(ms) ? ms : undefined;
