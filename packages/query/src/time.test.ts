@@ -60,6 +60,22 @@ test('leap years: 29 February exists in 2024 and 2000, not in 2026 or 1900', () 
   );
 });
 
+test('a local time the clocks skip (DST moving forward) is refused; the hour repeated at its end is read once', () => {
+  assert.equal(
+    resolved({ from: '2026-03-08T02:30', timezone: 'America/New_York' }),
+    'dateRange.from: 2026-03-08T02:30 is not a date-time (the clocks in America/New_York skip it)',
+  );
+  assert.equal(
+    resolved({ from: '2026-03-08T03:00', to: '2026-03-08T04:00', timezone: 'America/New_York' }),
+    '2026-03-08T07:00:00.000Z .. 2026-03-08T08:00:00.000Z',
+  );
+  // 01:30 on the day the clocks go back happens twice: the first (daylight time) is taken.
+  assert.equal(
+    resolved({ from: '2026-11-01T01:30', to: '2026-11-01T03:00', timezone: 'America/New_York' }),
+    '2026-11-01T05:30:00.000Z .. 2026-11-01T08:00:00.000Z',
+  );
+});
+
 test('a time of day past 23:59:59 is refused; 24:00 too (write the next day at 00:00)', () => {
   assert.equal(
     resolved({ from: '2026-11-29T24:00' }),

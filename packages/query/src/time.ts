@@ -231,7 +231,12 @@ function parseDateTime(dt: RegExpExecArray, tz: string): number | string {
   const ms = Number((fraction ?? '').slice(0, 3).padEnd(3, '0'));
   const wall = wallMs(year, month, day, hour, minute, second, ms);
   if (zulu) return wall;
-  if (!sign) return localToUtc(tz, wall);
+  if (!sign) {
+    const utc = localToUtc(tz, wall);
+    // A wall time the clocks skip (a DST change moving forward) is no instant: refused, as a 30 February is.
+    if (utc + offsetAt(tz, utc) !== wall) return `${dt[0]} is not a date-time (the clocks in ${tz} skip it)`;
+    return utc;
+  }
   // The offset is how far the written wall time is ahead of UTC.
   return wall - (sign === '-' ? -1 : 1) * (Number(offsetHour) * 60 + Number(offsetMinute)) * 60_000;
 }
