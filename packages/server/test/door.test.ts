@@ -209,6 +209,48 @@ describe('invalid UTF-16 anywhere in the event, keys too', () => {
   });
 });
 
+describe('bytes that are not UTF-8', () => {
+  /** The event's UTF-8 text with `bytes` put inside its edata.id value ("sub…mit"). */
+  function withBytes(mark: string, bytes: number[]): Buffer {
+    const [head, tail] = eventText(mark).split('"submit"');
+    return Buffer.concat([Buffer.from(`${head}"sub`), Buffer.from(bytes), Buffer.from(`mit"${tail}`)]);
+  }
+
+  test('only the events holding them are refused (invalid_unicode), never stored changed; the rest are stored', async () => {
+    const good = [marker(), marker()];
+    // A byte no UTF-8 has, a CESU-8 surrogate, an overlong "/": each in an event of its own.
+    const bad = [marker(), marker(), marker()];
+    const sequences = [[0xff], [0xed, 0xa0, 0x80], [0xc0, 0xaf]];
+    const events = [
+      Buffer.from(eventText(good[0])),
+      ...bad.map((mark, i) => withBytes(mark, sequences[i])),
+      Buffer.from(eventText(good[1])),
+    ];
+    const body = Buffer.concat([
+      Buffer.from('{"id":"api.sunbird.telemetry","ver":"3.0","events":['),
+      ...events.flatMap((event, i) => (i === 0 ? [event] : [Buffer.from(','), event])),
+      Buffer.from(']}'),
+    ]);
+    const response = await postBatch(server, body);
+    assert.equal(response.status, 200);
+    const { result } = (await response.json()) as IngestBody;
+    assert.deepEqual([result.stored, result.rejected], [2, 3]);
+    assert.deepEqual(
+      result.errors.map((e) => [e.index, e.code]),
+      [
+        [1, 'invalid_unicode'],
+        [2, 'invalid_unicode'],
+        [3, 'invalid_unicode'],
+      ],
+    );
+    for (const mark of bad) assert.equal(await failedReason(mark), 'invalid_unicode');
+    await eventually(async () => (await storedCount(good[1])) === 1, 30_000);
+    for (const mark of bad) assert.equal(await storedCount(mark), 0);
+    const rows = await sql(server, `SELECT edata_id FROM events WHERE raw LIKE '%${good[0]}%'`, TOKEN);
+    assert.deepEqual(rows, [['submit']]);
+  });
+});
+
 describe('NUL characters', () => {
   for (const [name, edit] of Object.entries({
     'in a string': (e: Json) => {

@@ -14,7 +14,7 @@ import {
 import { clockOffsetMs, DEFAULT_CLOCK_SKEW_MS } from './clock-skew.js';
 import type { DedupIndex } from './dedup-index.js';
 import { findEventSpans } from './event-spans.js';
-import { checkReading } from './one-reading.js';
+import { checkReading, unreadableBytes } from './one-reading.js';
 import { checkPostHogEvent, type PostHogVerdict } from './posthog/event-rules.js';
 import type { PostHogRequest } from './posthog/request.js';
 import { checkEvent, type IngestRejection, type StepLimits, tooLarge } from './steps.js';
@@ -147,7 +147,7 @@ export class Collector {
     for (let i = 0; i < events.length; i++) {
       const event = events[i];
       const raw = exact ? text.slice(spans[i][0], spans[i][1]) : JSON.stringify(event);
-      const reading = exact ? spans[i][2] : checkReading(raw, limits.maxDepth);
+      const reading = (exact ? spans[i][2] : checkReading(raw, limits.maxDepth)) ?? unreadableBytes(raw);
       const rejected = checkEvent(event, raw, limits, reading);
       if (rejected) {
         const mid = stringField(event, 'mid');

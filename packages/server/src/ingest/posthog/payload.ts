@@ -7,7 +7,7 @@
  */
 import LZString from 'lz-string';
 import { ApiError } from '../../api/errors.js';
-import { decodeBody, hasGzipMagic } from '../decode.js';
+import { decodeBody, hasGzipMagic, inflateBody, utf8Text } from '../decode.js';
 
 export interface PayloadInput {
   body: Buffer | undefined;
@@ -72,7 +72,7 @@ export async function decodePostHogPayload(input: PayloadInput, maxInflatedBytes
 
   // Content-Encoding first (gzip also by its magic bytes, brotli and deflate by the header).
   if (input.contentEncoding || hasGzipMagic(bytes)) {
-    bytes = Buffer.from(await decodeBody(bytes, input.contentEncoding, maxInflatedBytes), 'utf8');
+    bytes = await inflateBody(bytes, input.contentEncoding, maxInflatedBytes);
     if (hint === 'gzip') hint = undefined;
   }
   let text: string;
@@ -90,7 +90,7 @@ export async function decodePostHogPayload(input: PayloadInput, maxInflatedBytes
       `compression=${query.compression ?? 'gzip'} but the body is not gzip data`,
     );
   } else {
-    text = bytes.toString('utf8');
+    text = utf8Text(bytes);
   }
   if (hint === 'lz64') {
     const out = LZString.decompressFromBase64(text.trim().replace(/ /g, '+'));
@@ -103,7 +103,7 @@ export async function decodePostHogPayload(input: PayloadInput, maxInflatedBytes
     const t = text.trim();
     if (t === '' || !BASE64.test(t)) break;
     const decoded = fromBase64(t, maxInflatedBytes);
-    text = hasGzipMagic(decoded) ? await decodeBody(decoded, 'gzip', maxInflatedBytes) : decoded.toString('utf8');
+    text = hasGzipMagic(decoded) ? await decodeBody(decoded, 'gzip', maxInflatedBytes) : utf8Text(decoded);
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   return text;

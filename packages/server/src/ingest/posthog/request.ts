@@ -5,7 +5,7 @@
  */
 import { ApiError } from '../../api/errors.js';
 import { type EventSpan, findArraySpans, findEventSpans } from '../event-spans.js';
-import { checkReading } from '../one-reading.js';
+import { checkReading, unreadableBytes } from '../one-reading.js';
 import { parseIsoTime } from './event-rules.js';
 
 export interface PostHogItem {
@@ -102,7 +102,8 @@ export function parsePostHogRequest(
       return { value, raw, reading: checkReading(raw, limits.maxDepth) };
     }
     const [start, end, reading] = (spans as EventSpan[])[i];
-    return { value, raw: text.slice(start, end), reading };
+    const raw = text.slice(start, end);
+    return { value, raw, reading: reading ?? unreadableBytes(raw) };
   });
   return { items, token, sentAt };
 }
