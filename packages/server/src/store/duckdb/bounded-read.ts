@@ -10,14 +10,9 @@
 
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import {
-  type DuckDBConnection,
-  type DuckDBDataChunk,
-  type DuckDBResult,
-  JSDuckDBValueConverter,
-} from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBDataChunk, DuckDBResult } from '@duckdb/node-api';
 import { StoreError } from '../store.js';
-import { toJsonValue } from './values.js';
+import { apiValueConverter, toJsonValue } from './values.js';
 
 /**
  * A full garbage collection. DuckDB results and chunks are freed only by their JS finalizers, and V8 does not
@@ -83,7 +78,7 @@ export async function readBounded(
         if (rows.length >= maxRows) return { columns, rows, cutBy: 'rows' };
         if (Date.now() >= deadline) throw timedOut(); // converting a chunk of large values takes time too
         // An explicit copy: DuckDB values → JS → JSON-safe values, measured as the JSON they become.
-        const row = chunk.convertRowValues(i, JSDuckDBValueConverter).map(toJsonValue);
+        const row = chunk.convertRowValues(i, apiValueConverter).map(toJsonValue);
         bytes += jsonBytes(row);
         if (bytes > maxBytes) return { columns, rows, cutBy: 'bytes' };
         rows.push(row);

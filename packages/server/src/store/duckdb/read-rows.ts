@@ -7,8 +7,8 @@
  * read earlier. (Issue 10's garbled strings were not this but a plan made before a load and run after it: see
  * DuckDBStore.inOwnTransaction.)
  */
-import { type DuckDBDataChunk, type DuckDBResult, JSDuckDBValueConverter } from '@duckdb/node-api';
-import { toJsonRows } from './values.js';
+import type { DuckDBDataChunk, DuckDBResult } from '@duckdb/node-api';
+import { apiValueConverter, toJsonRows } from './values.js';
 
 /** Rows read from `result`: at most `limit` (default: all), and whether the result had more. */
 export interface ReadRows {
@@ -34,5 +34,5 @@ export async function readRows(result: DuckDBResult, limit = Number.POSITIVE_INF
 
 /** The chunk's rows as JS values: strings decoded now, so nothing refers to the chunk's memory afterwards. */
 function copyRows(chunk: DuckDBDataChunk): unknown[][] {
-  return toJsonRows(chunk.convertRows(JSDuckDBValueConverter));
+  return toJsonRows(chunk.convertRows(apiValueConverter));
 }

@@ -1,4 +1,47 @@
-/** Turns DuckDB's JS values into JSON-safe ones for API answers. */
+/** Turns DuckDB's values into JSON-safe ones for API answers: one converter for every read path of the store. */
+import { DuckDBTypeId, type DuckDBValueConverter, type JS, JSDuckDBValueConverter } from '@duckdb/node-api';
+
+/** Times of day and bytes: their text (JS would give microseconds or an object of byte indexes). */
+const AS_TEXT = new Set<DuckDBTypeId>([
+  DuckDBTypeId.BLOB,
+  DuckDBTypeId.BIT,
+  DuckDBTypeId.TIME,
+  DuckDBTypeId.TIME_NS,
+  DuckDBTypeId.TIME_TZ,
+]);
+const DATES = new Set<DuckDBTypeId>([
+  DuckDBTypeId.DATE,
+  DuckDBTypeId.TIMESTAMP,
+  DuckDBTypeId.TIMESTAMP_S,
+  DuckDBTypeId.TIMESTAMP_MS,
+  DuckDBTypeId.TIMESTAMP_NS,
+  DuckDBTypeId.TIMESTAMP_TZ,
+]);
+/** A double holds every decimal of up to 15 significant digits exactly as written. */
+const DOUBLE_DIGITS = 15;
+
+/**
+ * DuckDB's JS values (the driver's JSDuckDBValueConverter), except where JSON would change the value: DECIMALs of more
+ * than 15 significant digits as their exact text (as BIGINTs past 2^53 are, by `toJsonValue`), bytes and times of day
+ * as text, and dates a JS Date cannot hold (`infinity`, past year 275760) as DuckDB's text. Nested values (lists,
+ * structs, maps) are converted by the same rules.
+ */
+export const apiValueConverter: DuckDBValueConverter<JS> = (value, type, converter) => {
+  if (value === null || value === undefined) return null;
+  if (AS_TEXT.has(type.typeId)) return String(value);
+  if (type.typeId === DuckDBTypeId.DECIMAL) {
+    const text = String(value);
+    return text.replace(/^-?[0.]*|\./g, '').length > DOUBLE_DIGITS ? text : Number(text);
+  }
+  if (DATES.has(type.typeId)) {
+    try {
+      return JSDuckDBValueConverter(value, type, converter);
+    } catch {
+      return String(value);
+    }
+  }
+  return JSDuckDBValueConverter(value, type, converter);
+};
 
 export function toJsonValue(value: unknown): unknown {
   if (typeof value === 'bigint') {
