@@ -99,6 +99,27 @@ test('funnel options that do not fit the steps or the order are refused with the
   assert.equal(parsed.value.query.stepOrder, 'ordered');
 });
 
+test('a retention drill-down names a cell the answer has: a cohort of the range, a period begun by its end', () => {
+  // Five daily cohorts (10 to 14 March); the last has only its period 0 by the range's end.
+  const cell = (actors: Record<string, number>) => {
+    const q = {
+      startEvent: { eid: 'A' },
+      returnEvent: { eid: 'A' },
+      dateRange: { from: '2024-03-10', to: '2024-03-14' },
+    };
+    const parsed = parseInsight('retention', { ...q, actors }, NOW);
+    return parsed.ok ? 'accepted' : formatQueryErrors(parsed.errors);
+  };
+  assert.equal(cell({ cohort: 0, period: 4 }), 'accepted');
+  assert.equal(cell({ cohort: 4, period: 0 }), 'accepted');
+  assert.equal(
+    cell({ cohort: 5, period: 0 }),
+    'actors.cohort: must be below 5, the number of cohorts in the date range',
+  );
+  assert.equal(cell({ cohort: 3, period: 2 }), "actors.period: cohort 3 has periods 0 to 1 by the range's end");
+  assert.equal(cell({ cohort: 0, period: 8 }), 'actors.period: must be below periods');
+});
+
 test('the sessions insight shares the grammar and leaves an absent end open', () => {
   const parsed = parseInsight('sessions', { dateRange: { to: '2024-05-14' } }, NOW);
   assert.ok(parsed.ok);

@@ -381,6 +381,19 @@ const retention: Resolver<'retention'> = (q, c) => {
     ...(q.compare ? { compare: true } : {}),
   };
   if (q.actors && q.actors.period >= (q.periods ?? 8)) c.fail('actors.period', 'must be below periods');
+  else if (q.actors && c.errors.length === 0) {
+    // The cell must be one the answer has: a cohort per period of the range, each showing the periods begun by its end.
+    const buckets = bucketsOf(period, range);
+    const { cohort, period: k } = q.actors;
+    if (cohort >= buckets.length) {
+      c.fail('actors.cohort', `must be below ${buckets.length}, the number of cohorts in the date range`);
+    } else if (k > buckets[buckets.length - 1] - buckets[cohort]) {
+      c.fail(
+        'actors.period',
+        `cohort ${cohort} has periods 0 to ${buckets[buckets.length - 1] - buckets[cohort]} by the range's end`,
+      );
+    }
+  }
   return { kind: 'retention', query, range };
 };
 
