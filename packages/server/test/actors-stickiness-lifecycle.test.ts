@@ -57,7 +57,7 @@ test('every stickiness and lifecycle bar: its actors number its value (random vi
   );
 });
 
-test('POST /api/insights/actors: a stickiness bar and a lifecycle bar, by hand; a bar past the last is a 400', async () => {
+test('POST /api/insights/actors: a stickiness bar and a lifecycle bar, by hand; a figure the answer cannot have is a 400', async () => {
   const f = await fixtureStore([
     { eid: 'START', actor: 'twice', at: '2024-01-01T10:00:00Z' },
     { eid: 'START', actor: 'twice', at: '2024-01-02T10:00:00Z' },
@@ -101,6 +101,32 @@ test('POST /api/insights/actors: a stickiness bar and a lifecycle bar, by hand; 
     const wrong = await ask({ kind: 'lifecycle', query: lifecycle, status: 'gone', bucket: 0 });
     assert.equal(wrong.status, 400);
     assert.match(wrong.body.params.errmsg, /status/);
+    // A figure the answer cannot have: a line of a breakdown the query has not, a path link between no node ids.
+    const figures: [object, RegExp][] = [
+      [
+        { kind: 'trends', query: { series: [{ eid: 'START' }], dateRange }, series: 0, bucket: 0, breakdownValue: 'x' },
+        /no breakdown/,
+      ],
+      [
+        {
+          kind: 'stickiness',
+          query: { series: [{ eid: 'START' }], dateRange },
+          series: 0,
+          intervals: 1,
+          breakdownValue: 'x',
+        },
+        /no breakdownCohorts/,
+      ],
+      [{ kind: 'paths', query: { dateRange }, source: 'garbage', target: '2_home' }, /source garbage is not a node id/],
+      [{ kind: 'paths', query: { dateRange }, source: '1_home', target: '3_quiz' }, /target 3_quiz .* \(2_<page>\)/],
+    ];
+    for (const [body, reason] of figures) {
+      const answer = await ask(body);
+      assert.equal(answer.status, 400, JSON.stringify(body));
+      assert.match(answer.body.params.errmsg, reason);
+    }
+    const nobody = await ask({ kind: 'paths', query: { dateRange }, source: '1_home', target: '2_quiz' });
+    assert.deepEqual([nobody.status, nobody.body.count], [200, 0], 'a well-formed link the answer has not: no actors');
   } finally {
     await app.close();
     await f.close();

@@ -68,6 +68,9 @@ export async function trendActors(
     when = `${rangeSql(range, p)} AND ${bucketOfSql(interval, 'ets', range, p)} = ${p.int(b)}`;
   }
   let breakdown = '';
+  if (!query.breakdown && at.breakdownValue !== undefined) {
+    throw new NoSuchFigure(`breakdownValue ${at.breakdownValue} given, but the query has no breakdown`);
+  }
   if (query.breakdown && at.breakdownValue !== undefined) {
     breakdown = ` AND ${inBreakdownGroup(validatedProperty(query.breakdown.property), at.breakdownValue ?? '', p)}`;
   }

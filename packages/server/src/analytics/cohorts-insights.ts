@@ -112,7 +112,7 @@ export async function runWithCohorts<Q extends WithCohorts>(
  * The query for the actors behind a figure of one line or answer: its cohort filters resolved and, with
  * `breakdownCohorts`, the figure's `breakdownValue` (a cohort's id) becomes that cohort as a filter. Without a
  * `breakdownValue`, `whole` (every kind but trends, whose lines are all per cohort) asks for the whole answer's
- * figure. @throws NoSuchCohort, NoSuchFigure (a value naming none of the cohorts)
+ * figure. @throws NoSuchCohort, NoSuchFigure (a value naming none of the cohorts, or given with none)
  */
 export async function lineQuery<Q extends WithCohorts, A extends { breakdownValue?: string | null }>(
   store: Store,
@@ -123,7 +123,13 @@ export async function lineQuery<Q extends WithCohorts, A extends { breakdownValu
 ): Promise<{ query: Q; at: A }> {
   const resolved = await resolveCohortFilters(store, query, now);
   const { breakdownCohorts, ...rest } = resolved;
-  if (!breakdownCohorts) return { query: resolved, at };
+  if (!breakdownCohorts) {
+    // Only a trend has lines of a property breakdown (trendActors checks it has one).
+    if (whole && at.breakdownValue !== undefined) {
+      throw new NoSuchFigure(`breakdownValue ${at.breakdownValue} given, but the query has no breakdownCohorts`);
+    }
+    return { query: resolved, at };
+  }
   if (whole && at.breakdownValue === undefined) return { query: rest as Q, at };
   const i = breakdownCohorts.indexOf(at.breakdownValue ?? '');
   if (i < 0) throw new NoSuchFigure(`breakdownValue ${at.breakdownValue} is none of the query's breakdownCohorts`);

@@ -21,7 +21,7 @@
  */
 import type { ActorsBehind, EventSelector, PathNode, PathsQuery, PathsResult, ResolvedRange } from '@telemetry/query';
 import type { Store } from '../store/store.js';
-import { listed } from './actors-behind.js';
+import { listed, NoSuchFigure } from './actors-behind.js';
 import { type CompiledQuery, dialectFor, type SqlDialect, SqlParams } from './dialect/index.js';
 import { filtersSql, selectorSql } from './filters.js';
 import { rangeSql, resolveRange } from './sql-time.js';
@@ -143,6 +143,7 @@ export async function runPaths(store: Store, query: PathsQuery, now = Date.now()
  * The actors along a path: those whose sessions took the link from node `source` to node `target`
  * (node ids as the answer gives them), most such sessions first (`events`: that count), then by id;
  * `count`: how many actors in all. A link the answer would not have gives no actors.
+ * @throws NoSuchFigure when `source` is not a node id, or `target` not one of the next step
  */
 export async function pathActors(
   store: Store,
@@ -150,6 +151,15 @@ export async function pathActors(
   link: { source: string; target: string; limit?: number },
   now = Date.now(),
 ): Promise<ActorsBehind> {
+  // A link is between node ids of consecutive steps (`<step>_<page>`, as shape() names them).
+  const stepOf = (id: string) => Number(/^([1-9]\d{0,4})_./s.exec(id)?.[1] ?? Number.NaN);
+  if (Number.isNaN(stepOf(link.source)))
+    throw new NoSuchFigure(`source ${link.source} is not a node id (<step>_<page>)`);
+  if (stepOf(link.target) !== stepOf(link.source) + 1) {
+    throw new NoSuchFigure(
+      `target ${link.target} is not a node id of the step after source's (${stepOf(link.source) + 1}_<page>)`,
+    );
+  }
   const dialect = dialectFor(store.dialect);
   const p = new SqlParams(dialect);
   const range = resolveRange(query.dateRange, now);
