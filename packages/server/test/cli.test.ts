@@ -113,6 +113,28 @@ test('import into the store reports unreadable lines with their numbers and reas
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
+test('import and sql take --data-dir; a byte-order mark opening the file is not part of its first line', async () => {
+  const dir = tempDir('import-bom-');
+  const file = path.join(dir, 'in.ndjson');
+  const [first, second] = [interact(), interact()];
+  fs.writeFileSync(file, `\uFEFF${JSON.stringify(first)}\n${JSON.stringify(second)}\n`);
+  const data = path.join(dir, 'data');
+  assert.equal(await importCommand(['--data-dir', data, '--quiet', file]), 0, 'every line read');
+  let out = '';
+  const write = process.stdout.write;
+  process.stdout.write = ((chunk: string) => {
+    out += chunk;
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    assert.equal(await sqlCommand(['--data-dir', data, '--json', 'SELECT mid FROM events ORDER BY mid']), 0);
+  } finally {
+    process.stdout.write = write;
+  }
+  assert.deepEqual(JSON.parse(out).rows, [[first.mid], [second.mid]].sort());
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
 test('sql --url to a stopped server names the URL it could not reach', async () => {
   const port = await closedPort();
   await assert.rejects(

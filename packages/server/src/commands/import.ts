@@ -19,6 +19,7 @@ Events are checked, de-duplicated and stored exactly as the collector does; inva
 failed_events. Without --url the store TELEMETRY_STORE names (default: telemetry.duckdb in TELEMETRY_DATA_DIR,
 ./data) is opened directly: stop the server first (the store is one file, one process).
 
+  --data-dir DIR    the data directory whose store to import into (default TELEMETRY_DATA_DIR or ./data)
   --url URL         send to a running server instead (POST URL/v1/telemetry; sends the first key of
                     TELEMETRY_WRITE_KEYS when set)
   --rejects FILE    write every unreadable line to FILE, as it was, to fix and import again
@@ -155,8 +156,10 @@ export async function importFile(file: string, options: ImportOptions = {}): Pro
       options.onProgress?.(bytes);
     });
     let number = 0;
-    for await (const text of readline.createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) {
+    for await (const line of readline.createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) {
       number++;
+      // A UTF-8 byte-order mark opening the file is not part of the JSON (RFC 8259 §8.1), as over HTTP.
+      const text = number === 1 && line.charCodeAt(0) === 0xfeff ? line.slice(1) : line;
       if (text.trim() === '') continue;
       summary.lines++;
       let value: unknown;
@@ -194,6 +197,7 @@ export async function importCommand(argv: string[]): Promise<number> {
     args: argv,
     allowPositionals: true,
     options: {
+      'data-dir': { type: 'string' },
       url: { type: 'string' },
       rejects: { type: 'string' },
       quiet: { type: 'boolean', short: 'q' },
@@ -209,6 +213,7 @@ export async function importCommand(argv: string[]): Promise<number> {
   const showProgress = !values.quiet && process.stderr.isTTY;
   const started = performance.now();
   const summary = await importFile(file, {
+    dataDir: values['data-dir'],
     url: values.url,
     rejectsFile: values.rejects,
     onProgress: (bytes) => {

@@ -4,11 +4,13 @@ import { loadConfig } from '../config.js';
 import { openStore } from '../store/open-store.js';
 import type { ReadOnlyQueryResult } from '../store/store.js';
 
-const HELP = `usage: telemetry sql [--json] [--url http://127.0.0.1:8080] "SELECT …"
+const HELP = `usage: telemetry sql [--json] [--data-dir DIR] [--url http://127.0.0.1:8080] "SELECT …"
 
-Without --url the store TELEMETRY_STORE names (default: telemetry.duckdb in TELEMETRY_DATA_DIR) is opened
-directly (stop the server first, or use --url).
+Without --url the store TELEMETRY_STORE names (default: telemetry.duckdb in --data-dir, TELEMETRY_DATA_DIR or
+./data) is opened directly (stop the server first, or use --url).
 With --url the query goes to that server's /api/sql (TELEMETRY_ADMIN_TOKEN is sent when set).
+
+  --json            the answer as /api/sql gives it (one JSON object), not a table
 `;
 
 /** The rows as a table, then their count, and when a limit cut them off, which one and how to see the rest. */
@@ -42,7 +44,12 @@ export async function sqlCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { json: { type: 'boolean' }, url: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      json: { type: 'boolean' },
+      'data-dir': { type: 'string' },
+      url: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   const query = positionals.join(' ');
   if (values.help || !query) {
@@ -50,7 +57,7 @@ export async function sqlCommand(argv: string[]): Promise<number> {
     return values.help ? 0 : 1;
   }
   const { json, url } = values;
-  const config = loadConfig();
+  const config = loadConfig(process.env, values['data-dir'] ? { dataDir: values['data-dir'] } : {});
   let result: ReadOnlyQueryResult;
   if (url) {
     const endpoint = `${url.replace(/\/$/, '')}/api/sql`;
