@@ -58,6 +58,16 @@ describe('a collector with an admin token and a 3-row SQL limit', () => {
     assert.equal((await fetch(`${server.url}/api/events?token=${TOKEN}&token=${TOKEN}`)).status, 401);
   });
 
+  test('failed events by a reason no row can have is a 400 listing the reasons, not an empty page', async () => {
+    const bogus = await fetch(`${server.url}/api/failed-events?reason=bogus`, { headers: auth });
+    assert.equal(bogus.status, 400);
+    const { params } = (await bogus.json()) as { params: { errmsg: string } };
+    assert.match(params.errmsg, /^reason must be one of too_large, .*invalid_unicode, .*load_error$/);
+    for (const reason of ['invalid_unicode', 'load_error']) {
+      assert.equal((await fetch(`${server.url}/api/failed-events?reason=${reason}`, { headers: auth })).status, 200);
+    }
+  });
+
   test('the read API names its own body errors: too large (not an ingestion code), a __proto__ key, text not JSON', async () => {
     const post = async (body: string, type = 'application/json') => {
       const response = await fetch(`${server.url}/api/insights/trends`, {

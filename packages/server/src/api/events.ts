@@ -16,11 +16,15 @@ import {
 import { resolveProperty } from '../analytics/properties.js';
 import { discoverProperties, topValues } from '../analytics/property-discovery.js';
 import type { AppContext, RouteGroup } from '../app.js';
+import { REJECTION_REASONS } from '../ingest/steps.js';
 import { requireAdmin } from './auth.js';
 import { ApiError } from './errors.js';
 import { singleValues } from './query-string.js';
 import { readStore } from './read-bounds.js';
 import { eventMessageId, sseMessage } from './sse.js';
+
+/** The reasons a failed_events row can have: the door's rejections, and the store's refusal at load time. */
+const FAILED_REASONS: readonly string[] = [...REJECTION_REASONS, 'load_error'];
 
 type Query = Record<string, string | undefined>;
 
@@ -140,6 +144,9 @@ export const eventsRoutes: RouteGroup = (app, ctx) => {
 
   app.get('/api/failed-events', auth, async (request, reply) => {
     const q = singleValues(request);
+    if (q.reason !== undefined && !FAILED_REASONS.includes(q.reason)) {
+      throw new ApiError('QUERY_INVALID', `reason must be one of ${FAILED_REASONS.join(', ')}`);
+    }
     return listFailedEvents(readStore(ctx, reply), {
       reason: q.reason,
       before: cursorOf(q, CURSORS.failed),
