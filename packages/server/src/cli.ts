@@ -42,6 +42,14 @@ async function main(argv: string[]): Promise<number> {
   return command.run(rest);
 }
 
+// A closed pipe on stdout or stderr (`telemetry serve | head`, a log collector gone) loses the lines written to it, and
+// nothing else: unhandled, its EPIPE ended the process before the server's clean stop (spool loaded, mid snapshot).
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

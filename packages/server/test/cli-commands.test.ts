@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { importFile } from '../src/commands/import.js';
 import { serveOptions } from '../src/commands/serve.js';
-import { eventually, interact, sql, startTestServer, tempDir } from './helpers.js';
+import { eventually, interact, postBatch, sql, startTestServer, tempDir } from './helpers.js';
 
 const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/cli.ts');
 
@@ -211,10 +211,17 @@ test('serve: --port, --host and --data-dir override the environment; a bad port 
     });
   });
   assert.equal((await fetch(`${url}/health`)).status, 200);
+  // Its stdout a closed pipe (`serve | head`): the stop still runs whole, and saves the mid snapshot of what it stored.
+  child.stdout.destroy();
+  const event = interact();
+  assert.equal((await postBatch({ url }, { events: [event] })).status, 200);
+  await eventually(
+    async () => (await sql({ url }, `SELECT count(*) FROM events WHERE mid = '${event.mid}'`))[0][0] === 1,
+  );
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
   assert.equal(await exited, 0);
-  assert.ok(fs.existsSync(dataDir));
+  assert.ok(fs.existsSync(path.join(dataDir, 'mids.snapshot')), 'a clean stop');
   assert.ok(!fs.existsSync(path.join(dir, 'env-data')));
   fs.rmSync(dir, { recursive: true, force: true });
 });
