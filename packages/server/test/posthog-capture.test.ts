@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import zlib from 'node:zlib';
+import zlib, { gzipSync } from 'node:zlib';
 import LZString from 'lz-string';
 import { eventually, postBatch, sql, startTestServer } from './helpers.js';
 
@@ -317,6 +317,24 @@ test('bad bodies get 400/413 with a JSON reason; a request with bad events keeps
     `SELECT reason FROM failed_events WHERE reason IN ('missing_event_name', 'missing_distinct_id', 'invalid_uuid', 'invalid_timestamp') ORDER BY reason`,
   );
   assert.deepEqual(failed.flat(), ['invalid_timestamp', 'invalid_uuid', 'missing_distinct_id', 'missing_event_name']);
+});
+
+test('an event holding bytes that are not UTF-8 is refused (invalid_unicode), plain and gzipped; the others are stored', async () => {
+  for (const gzip of [false, true]) {
+    const good = phEvent({ token: KEY });
+    const bad = phEvent({ token: KEY, properties: { page: 'a__b' } });
+    const [head, tail] = JSON.stringify([good, bad]).split('__');
+    const bytes = Buffer.concat([Buffer.from(head), Buffer.from([0xff]), Buffer.from(tail)]);
+    const answer = await post('/batch/', gzip ? gzipSync(bytes) : bytes, gzip ? { 'content-encoding': 'gzip' } : {});
+    assert.equal(answer.status, 400, JSON.stringify(answer.body));
+    assert.deepEqual(
+      answer.body.errors.map((e: { code: string }) => e.code),
+      ['invalid_unicode'],
+    );
+    assert.match(answer.body.errors[0].reasons[0], /not UTF-8: the byte 0xFF/);
+    await stored([good.uuid as string]);
+    assert.deepEqual(await sql(server, `SELECT count(*) FROM events WHERE mid = '${bad.uuid}'`), [[0]]);
+  }
 });
 
 test('/engage without an event name is a $identify; a re-sent uuid is stored once', async () => {
