@@ -252,6 +252,8 @@ test('request errors say what is wrong', () => {
 test('decoding edges: what is not base64 stays as sent, two rounds of base64 at most, hints under a gzip encoding', async () => {
   // Not JSON and not base64 (a character outside the alphabet, at the start or among non-spaces): left as sent.
   for (const text of ['!oops', 'oops!', 'a,b']) assert.equal(await decode({ body: Buffer.from(text) }), text, text);
+  // Text of base64's alphabet that decodes to neither JSON nor base64 (a beacon's "garbage"): left as sent too.
+  for (const text of ['garbage', 'notjson==']) assert.equal(await decode({ body: Buffer.from(text) }), text, text);
   // Legacy clients wrap twice; a third wrapping is not unwrapped.
   const thrice = b64(b64(b64(JSON_TEXT)));
   assert.equal(await decode({ body: Buffer.from(thrice) }), b64(JSON_TEXT));

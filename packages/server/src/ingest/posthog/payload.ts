@@ -103,7 +103,11 @@ export async function decodePostHogPayload(input: PayloadInput, maxInflatedBytes
     const t = text.trim();
     if (t === '' || !BASE64.test(t)) break;
     const decoded = fromBase64(t, maxInflatedBytes);
-    text = hasGzipMagic(decoded) ? await decodeBody(decoded, 'gzip', maxInflatedBytes) : utf8Text(decoded);
+    const unwrapped = hasGzipMagic(decoded) ? await decodeBody(decoded, 'gzip', maxInflatedBytes) : utf8Text(decoded);
+    // Text that only looked like base64 ("garbage") decodes to neither JSON nor base64: kept as sent, so an error
+    // quotes what the client sent, not bytes it never wrote.
+    if (!looksLikeJson(unwrapped) && !BASE64.test(unwrapped.trim())) break;
+    text = unwrapped;
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   return text;
