@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
+import { openTestStore, T0, v3 } from '../../test/sessions-fixtures.js';
 import { buildApp } from '../app.js';
 import { loadConfig } from '../config.js';
 import { MetricsRegistry } from '../metrics/registry.js';
@@ -177,5 +178,30 @@ test('api: POST /api/insights/actors lists a path link’s actors; a bad point n
     assert.match(missing.body.params.errmsg, /target/);
   } finally {
     await app.close();
+  }
+});
+
+test('a page view with an empty page id is a node (`2_`) whose links have their actors (helper-34)', async () => {
+  const { store, load } = await openTestStore();
+  try {
+    await load([
+      v3('d1', 'IMPRESSION', 0, { type: 'view', pageid: 'home' }),
+      v3('d1', 'IMPRESSION', 1, { type: 'view', pageid: '' }),
+      v3('d1', 'IMPRESSION', 2, { type: 'view', pageid: 'next' }),
+    ]);
+    const query = { dateRange: { from: new Date(T0).toISOString(), to: new Date(T0 + 60_000).toISOString() } };
+    const answer = await runPaths(store, query);
+    assert.deepEqual(
+      answer.links.map((l) => [l.source, l.target]),
+      [
+        ['1_home', '2_'],
+        ['2_', '3_next'],
+      ],
+    );
+    for (const { source, target } of answer.links) {
+      assert.equal((await pathActors(store, query, { source, target })).count, 1, `${source} -> ${target}`);
+    }
+  } finally {
+    await store.close();
   }
 });

@@ -152,7 +152,7 @@ export async function pathActors(
   now = Date.now(),
 ): Promise<ActorsBehind> {
   // A link is between node ids of consecutive steps (`<step>_<page>`, as shape() names them).
-  const stepOf = (id: string) => Number(/^([1-9]\d{0,4})_./s.exec(id)?.[1] ?? Number.NaN);
+  const stepOf = (id: string) => Number(/^([1-9]\d{0,4})_/.exec(id)?.[1] ?? Number.NaN);
   if (Number.isNaN(stepOf(link.source)))
     throw new NoSuchFigure(`source ${link.source} is not a node id (<step>_<page>)`);
   if (stepOf(link.target) !== stepOf(link.source) + 1) {

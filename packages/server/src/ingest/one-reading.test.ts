@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { checkColumnValues, MAX_ETS } from './column-values.js';
 import { findEventSpans } from './event-spans.js';
-import { checkReading } from './one-reading.js';
+import { checkReading, unreadableBytes } from './one-reading.js';
 
 const reason = (raw: string, maxDepth = 32) => checkReading(raw, maxDepth)?.reason;
 
@@ -239,4 +239,16 @@ test('property: findEventSpans finds every event of a batch and reads each as ch
     }),
     { numRuns: 1000 },
   );
+});
+
+test('unreadableBytes names the byte decode.ts marked, or the lone surrogate that came some other way', () => {
+  assert.equal(unreadableBytes('{"a":"ok 😀"}'), undefined);
+  assert.deepEqual(unreadableBytes('{"a":"x\udcff"}'), {
+    reason: 'invalid_unicode',
+    error: 'not UTF-8: the byte 0xFF at character 7 of the event',
+  });
+  assert.deepEqual(unreadableBytes('{"a":"\ud83d"}'), {
+    reason: 'invalid_unicode',
+    error: 'a lone surrogate U+D83D at character 6 of the event',
+  });
 });

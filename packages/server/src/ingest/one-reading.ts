@@ -101,8 +101,13 @@ const LONE_SURROGATE = /\p{Cs}/u;
 export function unreadableBytes(raw: string): ReadingVerdict | undefined {
   const at = raw.search(LONE_SURROGATE);
   if (at < 0) return undefined;
-  const byte = (raw.charCodeAt(at) - 0xdc00).toString(16).toUpperCase().padStart(2, '0');
-  return { reason: 'invalid_unicode', error: `not UTF-8: the byte 0x${byte} at character ${at} of the event` };
+  const code = raw.charCodeAt(at);
+  // decode.ts marks a byte as U+DC80–U+DCFF; any other lone surrogate came in some other way (an lz-string body).
+  const what =
+    code >= 0xdc80 && code <= 0xdcff
+      ? `not UTF-8: the byte 0x${(code - 0xdc00).toString(16).toUpperCase()}`
+      : `a lone surrogate U+${code.toString(16).toUpperCase()}`;
+  return { reason: 'invalid_unicode', error: `${what} at character ${at} of the event` };
 }
 
 /**

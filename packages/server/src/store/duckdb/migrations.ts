@@ -296,10 +296,10 @@ export const MIGRATIONS: Migration[] = [
     name: 'summary_queue: the streams without a saved state, from their first event (a drain reads a new stream from its queued events on; drain.ts readBound)',
     // Streams summarized before summary_state existed (migration 3) have rows but no state: a drain recomputes them,
     // and now reads a stream without state only from its earliest queued event. Queued here from their first event,
-    // they are recomputed whole once, as before. A store made since migration 3 has none (LOG, AUDIT and SEARCH are
-    // never summarized).
+    // they are recomputed whole once, as before. A store made since migration 3 has none (LOG, AUDIT, SEARCH and
+    // PostHog events are never summarized, and the loads queue the same).
     sql: [
-      queueStreamsSql(`eid NOT IN ('LOG', 'AUDIT', 'SEARCH') AND NOT EXISTS (SELECT 1 FROM summary_state s WHERE s.did = coalesce(events.did, '')
+      queueStreamsSql(`eid NOT IN ('LOG', 'AUDIT', 'SEARCH') AND ingest_format = 'sunbird' AND NOT EXISTS (SELECT 1 FROM summary_state s WHERE s.did = coalesce(events.did, '')
         AND s.channel = coalesce(events.channel, '') AND s.pdata_id = coalesce(events.pdata_id, ''))`),
     ],
   },

@@ -33,7 +33,8 @@ export const DRAIN_SQL = {
   /** The write side's copy of the drained streams (appended from the keys the read side gave). */
   writeKeys: 'CREATE TEMP TABLE drain_keys (did VARCHAR, channel VARCHAR, pdata_id VARCHAR, resume BOOLEAN)',
   /**
-   * The events to summarize, sorted once; rowid keeps load order among equal ets (Sunbird's sort is
+   * The events to summarize: V3 events only, as the loads queue them (a PostHog event on a V3 device's stream is
+   * no part of its sessions, docs/posthog.md). Sorted once; rowid keeps load order among equal ets (Sunbird's sort is
    * stable). `bound` is a constant lower limit on ets (drain.ts readBound), which lets DuckDB
    * skip old row groups by their min/max instead of scanning the whole history.
    */
@@ -43,7 +44,7 @@ export const DRAIN_SQL = {
       e.edata_mode, e.edata_pageid, e.object_id, e.object_type
     FROM events e JOIN drain_keys k
       ON coalesce(e.did, '') = k.did AND coalesce(e.channel, '') = k.channel AND coalesce(e.pdata_id, '') = k.pdata_id
-    WHERE e.eid NOT IN ('LOG', 'AUDIT', 'SEARCH') AND (NOT k.resume OR e.ets > k.resume_ets)
+    WHERE e.eid NOT IN ('LOG', 'AUDIT', 'SEARCH') AND e.ingest_format = 'sunbird' AND (NOT k.resume OR e.ets > k.resume_ets)
       ${bound === null ? '' : `AND e.ets > ${BigInt(bound)}`}
     ORDER BY k.idx, e.ets, e.rowid`,
   // A recomputed stream loses all its rows; a resumed one only the rows its last drain left open.

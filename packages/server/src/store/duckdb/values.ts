@@ -1,5 +1,11 @@
 /** Turns DuckDB's values into JSON-safe ones for API answers: one converter for every read path of the store. */
-import { DuckDBTypeId, type DuckDBValueConverter, type JS, JSDuckDBValueConverter } from '@duckdb/node-api';
+import {
+  DuckDBDateValue,
+  DuckDBTypeId,
+  type DuckDBValueConverter,
+  type JS,
+  JSDuckDBValueConverter,
+} from '@duckdb/node-api';
 
 /** Times of day and bytes: their text (JS would give microseconds or an object of byte indexes). */
 const AS_TEXT = new Set<DuckDBTypeId>([
@@ -31,8 +37,12 @@ export const apiValueConverter: DuckDBValueConverter<JS> = (value, type, convert
   if (AS_TEXT.has(type.typeId)) return String(value);
   if (type.typeId === DuckDBTypeId.DECIMAL) {
     const text = String(value);
-    return text.replace(/^-?[0.]*|\./g, '').length > DOUBLE_DIGITS ? text : Number(text);
+    // Significant digits: not the sign, the leading zeros, the point or the scale's trailing zeros (1.500… is 15).
+    const digits = text.replace(/(\.\d*?)0+$/, '$1').replace(/^-?[0.]*|\./g, '');
+    return digits.length > DOUBLE_DIGITS ? text : Number(text);
   }
+  // DuckDB's text of an infinite DATE is a far date (5881580-07-11); an infinite TIMESTAMP's is `infinity`.
+  if (value instanceof DuckDBDateValue && !value.isFinite) return value.days > 0 ? 'infinity' : '-infinity';
   if (DATES.has(type.typeId)) {
     try {
       return JSDuckDBValueConverter(value, type, converter);
