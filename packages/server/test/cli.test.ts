@@ -15,6 +15,7 @@ import { importCommand, importFile } from '../src/commands/import.js';
 import { serveCommand } from '../src/commands/serve.js';
 import { simulateCommand } from '../src/commands/simulate.js';
 import { sqlCommand } from '../src/commands/sql.js';
+import { openStore } from '../src/store/open-store.js';
 import { eventually, interact, sql, startTestServer, tempDir } from './helpers.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -194,4 +195,30 @@ describe('help texts', () => {
     assert.match(help('simulate'), /TELEMETRY_WRITE_KEYS/);
     assert.doesNotMatch(help('simulate'), /TELEMETRY_WRITE_KEY\b/);
   });
+});
+
+test('import: a line holding bytes that are not UTF-8 stores its other events and refuses that one; --rejects keeps lines as they were', async () => {
+  const dir = tempDir('import-bytes-');
+  const file = path.join(dir, 'in.ndjson');
+  const rejects = path.join(dir, 'rejects.ndjson');
+  const [good, bad] = [interact(), interact()];
+  const [head, tail] = JSON.stringify(bad).split('"submit"');
+  const badLine = Buffer.concat([Buffer.from(`${head}"sub`), Buffer.from([0xff]), Buffer.from(`mit"${tail}`)]);
+  const notJson = Buffer.from([0x7b, 0xff, 0x0a]); // "{", 0xFF: unreadable, and kept byte for byte
+  fs.writeFileSync(
+    file,
+    Buffer.concat([Buffer.from(`${JSON.stringify(good)}\r\n`), badLine, Buffer.from('\n'), notJson]),
+  );
+  const data = path.join(dir, 'data');
+  const summary = await importFile(file, { dataDir: data, rejectsFile: rejects });
+  assert.deepEqual([summary.stored, summary.rejected, summary.badLines], [1, 1, 1]);
+  assert.deepEqual(fs.readFileSync(rejects), notJson);
+  const store = await openStore({ dataDir: data });
+  try {
+    assert.deepEqual((await store.query('SELECT mid FROM events')).rows, [[good.mid]]);
+    assert.deepEqual((await store.query('SELECT reason FROM failed_events')).rows, [['invalid_unicode']]);
+  } finally {
+    await store.close();
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
 });

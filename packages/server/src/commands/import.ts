@@ -3,12 +3,14 @@
  * checks and de-duplication as the collector — straight into the store (no HTTP), or to a running
  * server with --url — with progress, line numbers for unreadable lines and a file to keep them.
  */
+import { isUtf8 } from 'node:buffer';
 import fs from 'node:fs';
 import readline from 'node:readline';
 import { parseArgs } from 'node:util';
 import { ApiError } from '../api/errors.js';
 import { loadConfig } from '../config.js';
 import type { IngestResult } from '../ingest/collector.js';
+import { utf8Text } from '../ingest/decode.js';
 import { openCollector } from '../server.js';
 import { postWithRetry, SendHttpError, writeKeyHeaders } from '../simulate/send-http.js';
 
@@ -37,6 +39,7 @@ Exit codes: 0 every line was read; 2 some lines were unreadable (the rest is imp
 const GROUP = 1000;
 /** Over HTTP a group also stops at this many bytes, well under the server's 5 MB body limit. */
 const GROUP_BYTES = 1024 * 1024;
+const NEWLINE = Buffer.from('\n');
 /** Unreadable lines listed by number in the summary at most (all of them go to --rejects). */
 const LISTED = 20;
 
@@ -117,14 +120,16 @@ export async function importFile(file: string, options: ImportOptions = {}): Pro
     duplicates: 0,
     rejected: 0,
   };
-  const input = fs.createReadStream(file);
+  // Read as latin1, one char a byte, so each line's bytes are had back exactly: bytes that are not UTF-8 reach the
+  // collector as decode.ts marks them (the event is refused as invalid_unicode), and --rejects gets lines as they were.
+  const input = fs.createReadStream(file, { encoding: 'latin1' });
   // Opened before the sink, so a missing file fails before the store is locked.
   await new Promise<void>((resolve, reject) => input.once('open', () => resolve()).once('error', reject));
   const rejects = options.rejectsFile ? fs.openSync(options.rejectsFile, 'w') : undefined;
-  const unreadable = (line: number, text: string, reason: string) => {
+  const unreadable = (line: number, bytes: Buffer, reason: string) => {
     summary.badLines++;
     if (summary.unreadable.length < LISTED) summary.unreadable.push({ line, reason });
-    if (rejects !== undefined) fs.writeSync(rejects, `${text}\n`);
+    if (rejects !== undefined) fs.writeSync(rejects, Buffer.concat([bytes, NEWLINE]));
   };
   const add = (r: IngestResult) => {
     summary.received += r.received ?? 0;
@@ -134,7 +139,7 @@ export async function importFile(file: string, options: ImportOptions = {}): Pro
     if (r.duplicate_batch) summary.duplicateBatches++;
   };
   const sink = await openSink(options);
-  let loose: { line: number; text: string }[] = [];
+  let loose: { line: number; text: string; bytes: Buffer }[] = [];
   let looseBytes = 0;
   const flushLoose = async () => {
     if (loose.length === 0) return;
@@ -146,27 +151,38 @@ export async function importFile(file: string, options: ImportOptions = {}): Pro
       add(await sink.ingest(`{"events":[${group.map((l) => l.text).join(',')}]}`));
     } catch (error) {
       if (!(error instanceof Refused)) throw error;
-      for (const l of group) unreadable(l.line, l.text, error.message);
+      for (const l of group) unreadable(l.line, l.bytes, error.message);
     }
   };
   try {
-    let bytes = 0;
+    let read = 0;
     input.on('data', (chunk) => {
-      bytes += chunk.length;
-      options.onProgress?.(bytes);
+      read += chunk.length; // latin1: a char a byte
+      options.onProgress?.(read);
     });
     let number = 0;
     for await (const line of readline.createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) {
       number++;
+      const bytes = Buffer.from(line, 'latin1');
+      const decoded = utf8Text(bytes);
       // A UTF-8 byte-order mark opening the file is not part of the JSON (RFC 8259 §8.1), as over HTTP.
-      const text = number === 1 && line.charCodeAt(0) === 0xfeff ? line.slice(1) : line;
+      const text = number === 1 && decoded.charCodeAt(0) === 0xfeff ? decoded.slice(1) : decoded;
       if (text.trim() === '') continue;
       summary.lines++;
+      // Over HTTP the text would go out as UTF-8, its marks as U+FFFD: the event would be stored changed.
+      if (options.url && !isUtf8(bytes)) {
+        unreadable(
+          number,
+          bytes,
+          'not UTF-8 (import it into the store, which refuses only the events holding such bytes)',
+        );
+        continue;
+      }
       let value: unknown;
       try {
         value = JSON.parse(text);
       } catch (error) {
-        unreadable(number, text, `not JSON: ${(error as Error).message}`);
+        unreadable(number, bytes, `not JSON: ${(error as Error).message}`);
         continue;
       }
       if (value !== null && typeof value === 'object' && Array.isArray((value as { events?: unknown }).events)) {
@@ -175,10 +191,10 @@ export async function importFile(file: string, options: ImportOptions = {}): Pro
           add(await sink.ingest(text));
         } catch (error) {
           if (!(error instanceof Refused)) throw error;
-          unreadable(number, text, error.message);
+          unreadable(number, bytes, error.message);
         }
       } else {
-        loose.push({ line: number, text });
+        loose.push({ line: number, text, bytes });
         looseBytes += text.length;
         if (loose.length >= GROUP || (options.url && looseBytes >= GROUP_BYTES)) await flushLoose();
       }
