@@ -86,6 +86,20 @@ test('a form body: its data= field, its compression= over the query, and base64 
     'INGEST_NOT_A_BATCH',
     'no data=',
   );
+  // A byte that is not UTF-8, percent-encoded or raw, is marked as decode.ts marks it (the event is then refused),
+  // never read as U+FFFD; a valid multi-byte character, encoded or raw, is itself.
+  const withByte = (byte: Buffer) =>
+    Buffer.concat([
+      Buffer.from('data=%5B%7B%22event%22%3A%22e'),
+      byte,
+      Buffer.from('%22%2C%22distinct_id%22%3A%22d%22%7D%5D'),
+    ]);
+  for (const byte of [Buffer.from('%FF'), Buffer.from([0xff])]) {
+    assert.equal(await decode({ body: withByte(byte), contentType: form }), '[{"event":"e\udcff","distinct_id":"d"}]');
+  }
+  for (const byte of [Buffer.from('%C3%A9'), Buffer.from('é')]) {
+    assert.equal(await decode({ body: withByte(byte), contentType: form }), '[{"event":"eé","distinct_id":"d"}]');
+  }
 });
 
 test('errors: no payload, an unknown hint, gzip named but not sent, bad lz-string, and every cap', async () => {

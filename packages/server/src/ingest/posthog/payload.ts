@@ -53,6 +53,31 @@ function fromBase64(text: string, max: number): Buffer {
   return bytes;
 }
 
+/**
+ * The fields of a form body (application/x-www-form-urlencoded), the first of a repeated name winning as
+ * URLSearchParams.get does; each name and value percent-decoded to bytes, then read by utf8Text, where URLSearchParams
+ * would read bytes that are not UTF-8 as U+FFFD and the event would be stored changed.
+ */
+function formFields(body: Buffer): Map<string, string> {
+  // latin1: a char a byte, so a field's bytes are had back exactly.
+  const decoded = (field: string) =>
+    utf8Text(
+      Buffer.from(
+        field
+          .replace(/\+/g, ' ')
+          .replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16))),
+        'latin1',
+      ),
+    );
+  const fields = new Map<string, string>();
+  for (const pair of body.toString('latin1').split('&')) {
+    const at = pair.indexOf('=');
+    const name = decoded(at < 0 ? pair : pair.slice(0, at));
+    if (!fields.has(name)) fields.set(name, at < 0 ? '' : decoded(pair.slice(at + 1)));
+  }
+  return fields;
+}
+
 function looksLikeJson(text: string): boolean {
   const c = text.trimStart()[0];
   return c === '{' || c === '[';
@@ -77,10 +102,10 @@ export async function decodePostHogPayload(input: PayloadInput, maxInflatedBytes
   }
   let text: string;
   if ((input.contentType ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')) {
-    const form = new URLSearchParams(bytes.toString('utf8'));
+    const form = formFields(bytes);
     const data = form.get('data');
-    if (data === null) throw new ApiError('INGEST_NOT_A_BATCH', 'the form has no "data" field');
-    hint = hintOf(form.get('compression') ?? undefined) ?? hint;
+    if (data === undefined) throw new ApiError('INGEST_NOT_A_BATCH', 'the form has no "data" field');
+    hint = hintOf(form.get('compression')) ?? hint;
     // A form decoder turns base64's '+' into a space; PostHog restores it in base64 (decoded below, gzip too). JSON
     // stays as sent: its spaces are spaces.
     text = looksLikeJson(data) ? data : data.replace(/ /g, '+');
