@@ -21,6 +21,21 @@ import { eventually, interact, sql, startTestServer, tempDir } from './helpers.j
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const CLI = path.resolve(HERE, '../src/cli.ts');
 
+/** What a command run in-process writes to stdout, and its exit code. */
+async function stdoutOf(run: () => Promise<number>): Promise<{ code: number; out: string }> {
+  let out = '';
+  const write = process.stdout.write;
+  process.stdout.write = ((chunk: string) => {
+    out += chunk;
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    return { code: await run(), out };
+  } finally {
+    process.stdout.write = write;
+  }
+}
+
 /** Runs `fn` with environment variables set, restoring them after. */
 async function withEnv<T>(vars: Record<string, string>, fn: () => Promise<T>): Promise<T> {
   const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
@@ -121,17 +136,10 @@ test('import and sql take --data-dir; a byte-order mark opening the file is not 
   fs.writeFileSync(file, `\uFEFF${JSON.stringify(first)}\n${JSON.stringify(second)}\n`);
   const data = path.join(dir, 'data');
   assert.equal(await importCommand(['--data-dir', data, '--quiet', file]), 0, 'every line read');
-  let out = '';
-  const write = process.stdout.write;
-  process.stdout.write = ((chunk: string) => {
-    out += chunk;
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    assert.equal(await sqlCommand(['--data-dir', data, '--json', 'SELECT mid FROM events ORDER BY mid']), 0);
-  } finally {
-    process.stdout.write = write;
-  }
+  const { code, out } = await stdoutOf(() =>
+    sqlCommand(['--data-dir', data, '--json', 'SELECT mid FROM events ORDER BY mid']),
+  );
+  assert.equal(code, 0);
   assert.deepEqual(JSON.parse(out).rows, [[first.mid], [second.mid]].sort());
   fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -147,17 +155,8 @@ test('sql --url to a stopped server names the URL it could not reach', async () 
 describe('help texts', () => {
   /** What a command writes to stdout for --help, in-process. */
   const commandHelp = async (run: (argv: string[]) => Promise<number>): Promise<string> => {
-    let out = '';
-    const write = process.stdout.write;
-    process.stdout.write = ((chunk: string) => {
-      out += chunk;
-      return true;
-    }) as typeof process.stdout.write;
-    try {
-      assert.equal(await run(['--help']), 0);
-    } finally {
-      process.stdout.write = write;
-    }
+    const { code, out } = await stdoutOf(() => run(['--help']));
+    assert.equal(code, 0);
     return out;
   };
   let helps: Record<string, string>;

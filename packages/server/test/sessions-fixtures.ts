@@ -1,7 +1,7 @@
 /** Shared by the sessions tests: V3 events on a clock, and a store fed through real spool segments. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { eventLine, eventLinePrefix } from '../src/spool/segment-format.js';
+import { eventLine, eventLinePrefix, foreignEventLine } from '../src/spool/segment-format.js';
 import type { Store, SummarizedStream, SummaryDrain } from '../src/store/store.js';
 import { openMemoryStore } from './support/store.js';
 import { tempDir } from './temp-dir.js';
@@ -29,6 +29,28 @@ export function v3(
   };
 }
 
+let uuids = 0;
+/** A PostHog event as the collector spools it (kind 'p'), on the stream of v3(did): channel ch1, pdata app.web. */
+export function posthogEvent(did: string, event: string, seconds: number) {
+  const mid = `00000000-0000-4000-8000-${String(++uuids).padStart(12, '0')}`;
+  const columns = {
+    eid: event,
+    ets: T0 + seconds * 1000,
+    mid,
+    actor: { id: `u-${did}` },
+    context: { sid: `s-${did}`, did, pdata: { id: 'app.web', ver: '1' } },
+    edata: {},
+  };
+  return {
+    posthog: true,
+    eid: event,
+    mid,
+    columns: JSON.stringify(columns),
+    raw: JSON.stringify({ event, uuid: mid }),
+  };
+}
+
+/** A store fed through real spool segments: V3 events (v3) and PostHog ones (posthogEvent). */
 export async function openTestStore(): Promise<{ store: Store; load: (events: object[]) => Promise<void> }> {
   const dir = tempDir('sessions-');
   const store = await openMemoryStore({ spoolDir: dir });
@@ -36,7 +58,11 @@ export async function openTestStore(): Promise<{ store: Store; load: (events: ob
   const load = async (events: object[]) => {
     const file = path.join(dir, `seg-${++segment}.log`);
     const prefix = eventLinePrefix({ syncts: T0 });
-    fs.writeFileSync(file, events.map((e) => eventLine(prefix, JSON.stringify(e))).join(''));
+    const line = (e: object) =>
+      'posthog' in e
+        ? foreignEventLine({ syncts: T0, channel: 'ch1' }, e as ReturnType<typeof posthogEvent>)
+        : eventLine(prefix, JSON.stringify(e));
+    fs.writeFileSync(file, events.map(line).join(''));
     await store.loadSegment(file, segment);
   };
   return { store, load };

@@ -4,55 +4,11 @@
  * the drains read them, and migration 15 queued PostHog-only streams).
  */
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import { test } from 'node:test';
-import { T0, v3 } from '../../../test/sessions-fixtures.js';
-import { openMemoryStore } from '../../../test/support/store.js';
-import { tempDir } from '../../../test/temp-dir.js';
-import { eventLine, eventLinePrefix, foreignEventLine } from '../../spool/segment-format.js';
+import { openTestStore, posthogEvent, T0, v3 } from '../../../test/sessions-fixtures.js';
 import { MIGRATIONS } from '../../store/duckdb/migrations.js';
 import type { Store } from '../../store/store.js';
 import { drainSummaryQueue } from './drain.js';
-
-let uuids = 0;
-/** A PostHog event as the collector spools it, on the stream of v3(did) (channel ch1, pdata app.web). */
-function posthog(did: string, event: string, seconds: number) {
-  const mid = `00000000-0000-4000-8000-${String(++uuids).padStart(12, '0')}`;
-  const columns = {
-    eid: event,
-    ets: T0 + seconds * 1000,
-    mid,
-    actor: { id: `u-${did}` },
-    context: { sid: `s-${did}`, did, pdata: { id: 'app.web', ver: '1' } },
-    edata: {},
-  };
-  return {
-    posthog: true,
-    eid: event,
-    mid,
-    columns: JSON.stringify(columns),
-    raw: JSON.stringify({ event, uuid: mid }),
-  };
-}
-
-/** A store fed through real spool segments of V3 and PostHog events. */
-async function openMixedStore() {
-  const dir = tempDir('drain-posthog-');
-  const store = await openMemoryStore({ spoolDir: dir });
-  let segment = 0;
-  const load = async (events: object[]) => {
-    const file = path.join(dir, `seg-${++segment}.log`);
-    const prefix = eventLinePrefix({ syncts: T0 });
-    const line = (e: object) =>
-      'posthog' in e
-        ? foreignEventLine({ syncts: T0, channel: 'ch1' }, e as ReturnType<typeof posthog>)
-        : eventLine(prefix, JSON.stringify(e));
-    fs.writeFileSync(file, events.map(line).join(''));
-    await store.loadSegment(file, segment);
-  };
-  return { store, load };
-}
 
 const summaries = async (s: Store) =>
   (
@@ -62,10 +18,10 @@ const summaries = async (s: Store) =>
   ).rows;
 
 test('a PostHog event on a V3 stream counts in no session: drained in steps, or in one pass', async () => {
-  const steps = await openMixedStore();
-  const once = await openMixedStore();
+  const steps = await openTestStore();
+  const once = await openTestStore();
   try {
-    const first = [posthog('d1', '$pageview', 0), v3('d1', 'INTERACT', 10)];
+    const first = [posthogEvent('d1', '$pageview', 0), v3('d1', 'INTERACT', 10)];
     const late = [v3('d1', 'INTERACT', 5)];
     await steps.load(first);
     await drainSummaryQueue(steps.store);
@@ -83,9 +39,13 @@ test('a PostHog event on a V3 stream counts in no session: drained in steps, or 
 });
 
 test('migration 15 queues no stream of PostHog events alone: they have no sessions, as in a fresh store', async () => {
-  const { store, load } = await openMixedStore();
+  const { store, load } = await openTestStore();
   try {
-    await load([posthog('p1', '$pageview', 0), posthog('p1', '$pageview', 10), posthog('p1', '$autocapture', 20)]);
+    await load([
+      posthogEvent('p1', '$pageview', 0),
+      posthogEvent('p1', '$pageview', 10),
+      posthogEvent('p1', '$autocapture', 20),
+    ]);
     for (const sql of MIGRATIONS.find((m) => m.version === 15)?.sql ?? []) await store.query(sql);
     assert.deepEqual((await store.query('SELECT count(*) FROM summary_queue')).rows, [[0]]);
     await drainSummaryQueue(store);
