@@ -56,6 +56,12 @@ test('drain: summaries and page times from loaded events, redone when a late eve
       ],
     );
     assert.deepEqual(await rows(store, 'SELECT pageid, time_spent, is_open FROM page_time'), [['home', 150, true]]);
+    // Where d1's open rows start (the page view, at 10 s, before the open summary, at 130 s): the next resumed drain
+    // deletes no row before it; d2 left no row open.
+    assert.deepEqual(await rows(store, `SELECT did, open_from - ${T0} FROM summary_state ORDER BY did`), [
+      ['d1', 10_000],
+      ['d2', null],
+    ]);
   } finally {
     await store.close();
   }

@@ -120,6 +120,44 @@ test('migration 11 fills actor_key of older rows by the federated rule and keeps
   }
 });
 
+test("migration 16 records where each stream's open rows start (summaries and page views), NULL with none open", async () => {
+  const file = path.join(tempDir('migrate-'), 'v15.duckdb');
+  const instance = await DuckDBInstance.create(file);
+  const c = await instance.connect();
+  await c.run('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)');
+  for (const m of MIGRATIONS.filter((m) => m.version <= 15)) {
+    for (const statement of m.sql) await c.run(statement);
+    await c.run(`INSERT INTO schema_migrations VALUES (${m.version}, 'old', now())`);
+  }
+  // d1: an open summary from 300, an open page view from 200 and a closed one from 100; d2: only closed rows.
+  const summary = (did: string, start: number, open: boolean) =>
+    c.run(`INSERT INTO summaries BY NAME SELECT '${did}' AS did, '' AS channel, '' AS pdata_id, 'u' AS actor_id,
+      's' AS sid, 'app' AS type, '' AS mode, 0 AS depth, ${start} AS start_time, ${start} AS end_time,
+      make_timestamp(${start * 1000}) AS start_ts, 0 AS time_spent, 0 AS time_diff, 0 AS interact_events_count,
+      0 AS interact_events_per_min, 1 AS event_count, MAP {} AS events_summary, ${open} AS is_open`);
+  const page = (did: string, start: number, open: boolean) =>
+    c.run(`INSERT INTO page_time VALUES ('${did}', '', '', 'u', 's', 'home', 'app', ${start}, ${start},
+      make_timestamp(${start * 1000}), 0, 1, ${open})`);
+  await summary('d1', 300, true);
+  await page('d1', 200, true);
+  await page('d1', 100, false);
+  await summary('d2', 50, false);
+  for (const did of ['d1', 'd2']) await c.run(`INSERT INTO summary_state VALUES ('${did}', '', '', 300, '{}')`);
+  c.closeSync();
+  instance.closeSync();
+
+  const store = await openDuckDBStore({ file });
+  try {
+    const rows = await store.query('SELECT did, open_from FROM summary_state ORDER BY did');
+    assert.deepEqual(rows.rows, [
+      ['d1', 200],
+      ['d2', null],
+    ]);
+  } finally {
+    await store.close();
+  }
+});
+
 /** A database at `version` with the events of `mids` (actor `f:org:<mid>`), as that version left it. */
 async function databaseAt(file: string, version: number, mids: string[]): Promise<void> {
   const instance = await DuckDBInstance.create(file);

@@ -1,5 +1,5 @@
 import { actorKeySql } from './actor-key.js';
-import { queueStreamsSql } from './summary-drain-sql.js';
+import { openFromSql, queueStreamsSql } from './summary-drain-sql.js';
 
 /**
  * Versioned schema migrations for the DuckDB store. Append only: what a released migration leaves is never
@@ -301,6 +301,17 @@ export const MIGRATIONS: Migration[] = [
     sql: [
       queueStreamsSql(`eid NOT IN ('LOG', 'AUDIT', 'SEARCH') AND ingest_format = 'sunbird' AND NOT EXISTS (SELECT 1 FROM summary_state s WHERE s.did = coalesce(events.did, '')
         AND s.channel = coalesce(events.channel, '') AND s.pdata_id = coalesce(events.pdata_id, ''))`),
+    ],
+  },
+  {
+    version: 16,
+    name: "summary_state.open_from: where a stream's open rows start (a resumed drain deletes only rows from there on)",
+    // A drain replaces a resumed stream's open rows. Bounded below by the earliest start_time among them, its deletes
+    // skip the row groups of older summaries and page views instead of scanning both tables whole (summary-drain.ts).
+    sql: [
+      'ALTER TABLE summary_state ADD COLUMN IF NOT EXISTS open_from BIGINT', // epoch ms; NULL: no open rows
+      `UPDATE summary_state s SET open_from = o.open_from FROM (${openFromSql('summaries', 'page_time')}) o
+        WHERE s.did = o.did AND s.channel = o.channel AND s.pdata_id = o.pdata_id`,
     ],
   },
 ];

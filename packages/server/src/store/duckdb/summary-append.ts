@@ -32,13 +32,17 @@ export async function appendDrainRows(c: DuckDBConnection, written: readonly Sum
   }
 }
 
-/** The drained streams into the writer's `drain_keys` (summary-drain-sql.ts `writeKeys`): key and whether it resumed. */
+/**
+ * The drained streams into the writer's `drain_keys` (summary-drain-sql.ts `writeKeys`): key, whether it resumed, and
+ * the earliest event queued for it (epoch ms).
+ */
 export async function appendDrainKeys(c: DuckDBConnection, streams: readonly QueuedStream[]): Promise<void> {
   const keys = await c.createAppender('drain_keys');
   try {
     for (const stream of streams) {
       appendKey(keys, stream);
       keys.appendBoolean(stream.resume);
+      keys.appendBigInt(BigInt(stream.fromEts));
       keys.endRow();
     }
     keys.flushSync();

@@ -14,6 +14,18 @@
 export const queueStreamsSql = (where: string) => `INSERT INTO summary_queue (did, channel, pdata_id, from_ets, seq)
   SELECT *, nextval('summary_queue_seq') FROM (SELECT did, channel, pdata_id, min(ets) FROM events WHERE ${where} GROUP BY ALL)`;
 
+/**
+ * Per stream (did, channel, pdata_id), `open_from`: the earliest start_time (epoch ms) of its open rows in the two
+ * tables given (summaries and page views, or a drain's staged ones); streams with no open row are absent.
+ */
+export const openFromSql = (
+  summaries: string,
+  pages: string,
+) => `SELECT did, channel, pdata_id, min(start_time) AS open_from
+  FROM (SELECT did, channel, pdata_id, start_time FROM ${summaries} WHERE is_open
+    UNION ALL SELECT did, channel, pdata_id, start_time FROM ${pages} WHERE is_open) AS open_rows
+  GROUP BY ALL`;
+
 const sameStream = (a: string, b: string) =>
   `${a}.did = ${b}.did AND ${a}.channel = ${b}.channel AND ${a}.pdata_id = ${b}.pdata_id`;
 
@@ -31,7 +43,17 @@ export const DRAIN_SQL = {
   /** The queue's newest entry in the snapshot: the drain clears the entries up to it, and none added since. */
   watermark: 'SELECT max(seq) FROM summary_queue',
   /** The write side's copy of the drained streams (appended from the keys the read side gave). */
-  writeKeys: 'CREATE TEMP TABLE drain_keys (did VARCHAR, channel VARCHAR, pdata_id VARCHAR, resume BOOLEAN)',
+  writeKeys:
+    'CREATE TEMP TABLE drain_keys (did VARCHAR, channel VARCHAR, pdata_id VARCHAR, resume BOOLEAN, from_ets BIGINT)',
+  /**
+   * Which stored rows the deletes below can touch: `unbounded` when a stream with a saved state is recomputed (a late
+   * event: any of its rows may go); otherwise `bound`, the earliest start_time among them (a resumed stream's open
+   * rows start at its `open_from`; a stream with no state has no row before its first queued event, QueuedStream
+   * .fromEts), or NULL when there is none (every stream resumed, none left rows open).
+   */
+  deleteBound: `SELECT coalesce(bool_or(NOT k.resume AND s.did IS NOT NULL), false),
+      min(CASE WHEN k.resume THEN s.open_from WHEN s.did IS NULL THEN k.from_ets END)::DOUBLE
+    FROM drain_keys k LEFT JOIN summary_state s USING (did, channel, pdata_id)`,
   /**
    * The events to summarize: V3 events only, as the loads queue them (a PostHog event on a V3 device's stream is
    * no part of its sessions, docs/posthog.md). Sorted once; rowid keeps load order among equal ets (Sunbird's sort is
@@ -47,9 +69,18 @@ export const DRAIN_SQL = {
     WHERE e.eid NOT IN ('LOG', 'AUDIT', 'SEARCH') AND e.ingest_format = 'sunbird' AND (NOT k.resume OR e.ets > k.resume_ets)
       ${bound === null ? '' : `AND e.ets > ${BigInt(bound)}`}
     ORDER BY k.idx, e.ets, e.rowid`,
-  // A recomputed stream loses all its rows; a resumed one only the rows its last drain left open.
-  deleteSummaries: `DELETE FROM summaries s USING drain_keys k WHERE ${sameStream('s', 'k')} AND (NOT k.resume OR s.is_open)`,
-  deletePages: `DELETE FROM page_time p USING drain_keys k WHERE ${sameStream('p', 'k')} AND (NOT k.resume OR p.is_open)`,
+  /**
+   * A recomputed stream loses all its rows; a resumed one only the rows its last drain left open. `from` (deleteBound,
+   * a constant so that DuckDB skips older row groups by their min/max) is an epoch-ms start_time no such row is
+   * before, or null.
+   */
+  deleteRows: (from: number | null) =>
+    (['summaries', 'page_time'] as const).map(
+      (
+        table,
+      ) => `DELETE FROM ${table} r USING drain_keys k WHERE ${sameStream('r', 'k')} AND (NOT k.resume OR r.is_open)
+        ${from === null ? '' : `AND r.start_time >= ${BigInt(from)}`}`,
+    ),
   deleteState: `DELETE FROM summary_state s USING drain_keys k WHERE ${sameStream('s', 'k')}`,
   stage: [
     `CREATE TEMP TABLE drain_summaries (did VARCHAR, channel VARCHAR, pdata_id VARCHAR, actor_id VARCHAR, sid VARCHAR,
@@ -67,7 +98,8 @@ export const DRAIN_SQL = {
         CAST(events_summary::JSON AS MAP(VARCHAR, INTEGER)) AS events_summary
       FROM drain_summaries`,
     'INSERT INTO page_time BY NAME SELECT *, epoch_ms(start_time) AS start_ts FROM drain_pages',
-    'INSERT INTO summary_state BY NAME SELECT * FROM drain_state',
+    `INSERT INTO summary_state BY NAME SELECT d.*, o.open_from FROM drain_state d
+      LEFT JOIN (${openFromSql('drain_summaries', 'drain_pages')}) o USING (did, channel, pdata_id)`,
   ],
   clear: 'DELETE FROM summary_queue WHERE seq <= $watermark',
   drop: ['drain_keys', 'drain_summaries', 'drain_pages', 'drain_state'].map((t) => `DROP TABLE IF EXISTS ${t}`),

@@ -47,8 +47,11 @@ export async function drainQueue(
     try {
       await c.run(DRAIN_SQL.writeKeys);
       await appendDrainKeys(c, streams);
-      for (const statement of [DRAIN_SQL.deleteSummaries, DRAIN_SQL.deletePages, DRAIN_SQL.deleteState])
-        await c.run(statement);
+      const [unbounded, from] = (await c.runAndReadAll(DRAIN_SQL.deleteBound)).getRows()[0] as [boolean, number | null];
+      // No bound: a late event recomputes a stream whole. None: no stream has rows to replace.
+      if (unbounded || from !== null)
+        for (const statement of DRAIN_SQL.deleteRows(unbounded ? null : from)) await c.run(statement);
+      await c.run(DRAIN_SQL.deleteState);
       for (const statement of DRAIN_SQL.stage) await c.run(statement);
       await appendDrainRows(c, written);
       for (const statement of DRAIN_SQL.insert) await c.run(statement);
