@@ -21,7 +21,7 @@ interface Machine {
 }
 
 /** Runs the script on a stubbed machine: what it ran (one line per call), its exit status and its stderr. */
-function run(machine: Machine) {
+function run(machine: Machine, packages: string[] = []) {
   const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'system-deps-'));
   const log = path.join(bin, 'calls.log');
   const stub = (name: string, body: string) =>
@@ -36,7 +36,11 @@ function run(machine: Machine) {
   if (machine.aptGet !== false)
     stub('apt-get', `echo "apt-get $* (DEBIAN_FRONTEND=$DEBIAN_FRONTEND, uid $(id -u))" >> ${log}`);
   if (machine.chromium) stub('chromium', 'exit 0');
-  const result = spawnSync(BASH, [SCRIPT], { env: { PATH: bin }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const result = spawnSync(BASH, [SCRIPT, ...packages], {
+    env: { PATH: bin },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const calls = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n') : [];
   fs.rmSync(bin, { recursive: true, force: true });
   return { status: result.status, calls, stderr: result.stderr };
@@ -86,4 +90,27 @@ test('no apt-get (macOS): says what to install', () => {
 test('chromium already there: nothing to do', () => {
   const { status, calls, stderr } = run({ uid: 1000, chromium: true });
   assert.deepEqual([status, calls, stderr], [0, [], '']);
+});
+
+test('clickhouse-server named (scripts/clickhouse.sh install): installed with apt-get as chromium is', () => {
+  const { status, calls } = run({ uid: 0 }, ['clickhouse-server']);
+  assert.equal(status, 0);
+  assert.deepEqual(calls, [
+    'apt-get update -qq (DEBIAN_FRONTEND=noninteractive, uid 0)',
+    'apt-get install -y -qq --no-install-recommends clickhouse-server (DEBIAN_FRONTEND=noninteractive, uid 0)',
+  ]);
+});
+
+test('both named, no apt-get: one message naming both packages and the suites that skip', () => {
+  const { status, calls, stderr } = run({ uid: 501, aptGet: false }, ['chromium', 'clickhouse-server']);
+  assert.equal(status, 0);
+  assert.deepEqual(calls, []);
+  assert.match(stderr, /install chromium clickhouse-server yourself/);
+  assert.match(stderr, /the browser suites and the ClickHouse suites skip/);
+});
+
+test('an unknown package name is refused (exit 64), nothing run', () => {
+  const { status, calls, stderr } = run({ uid: 0 }, ['postgres']);
+  assert.deepEqual([status, calls], [64, []]);
+  assert.match(stderr, /unknown package postgres/);
 });
