@@ -75,6 +75,10 @@ install)
   command -v clickhouse-server >/dev/null 2>&1
   ;;
 start)
+  # One start at a time (test files run in parallel may each ask): the later one finds it running.
+  mkdir -p "$dir"
+  exec 9>"$dir/start.lock"
+  flock 9
   if running_pid >/dev/null && answers; then
     echo "clickhouse: already running on 127.0.0.1:$http_port (pid $(cat "$pid_file"), $dir)"
     exit 0
@@ -89,7 +93,7 @@ start)
   fi
   write_config
   # setsid: its own process group, so that a Ctrl-C in the calling terminal does not stop it half-way.
-  setsid clickhouse-server --config-file="$dir/config.xml" >"$dir/log/stdout.log" 2>&1 </dev/null &
+  setsid clickhouse-server --config-file="$dir/config.xml" >"$dir/log/stdout.log" 2>&1 </dev/null 9>&- &
   echo $! >"$pid_file"
   for ((i = 0; i < wait_seconds * 10; i++)); do
     if answers; then

@@ -1,0 +1,60 @@
+/**
+ * The ClickHouse test service for test files: scripts/clickhouse.sh installs it (apt) when missing and starts it on
+ * its loopback port, or finds it running (npm test starts it first, scripts/test.sh). A file that started it leaves
+ * it running for the next (`scripts/clickhouse.sh stop` stops it): stopping could cut off a file running beside it.
+ * Each file gets a database of its own, dropped at its end.
+ */
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { after } from 'node:test';
+
+const SCRIPT = path.resolve(import.meta.dirname, '../../../../scripts/clickhouse.sh');
+
+function script(command: string) {
+  return spawnSync('bash', [SCRIPT, command], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+export type ClickHouseService =
+  | {
+      /** The store URL of a new database for this file (`clickhouse://127.0.0.1:<port>/<database>`). */
+      storeUrl: string;
+      /** The server's HTTP address, for raw requests in tests. */
+      httpUrl: string;
+      database: string;
+    }
+  | { skip: string };
+
+let service: ClickHouseService | undefined;
+
+/**
+ * The running service and a database for this test file; `{ skip }` with a one-line reason only when
+ * clickhouse-server is not installed and cannot be (no apt-get, no root or sudo, no network).
+ * @throws Error when it is installed but does not start (a real failure, never a skip)
+ */
+export function clickHouseService(): ClickHouseService {
+  if (service) return service;
+  if (script('status').status !== 0) {
+    if (script('install').status !== 0) {
+      service = { skip: 'clickhouse-server is not installed and apt-get could not install it (scripts/clickhouse.sh)' };
+      return service;
+    }
+    const started = script('start');
+    if (started.status !== 0) throw new Error(`scripts/clickhouse.sh start failed:\n${started.stderr}`);
+  }
+  const url = script('url').stdout.trim();
+  const httpUrl = url.replace(/^clickhouse:/, 'http:').replace(/\/[^/]*$/, '');
+  const database = `test_${process.pid}_${Date.now().toString(36)}`;
+  service = { storeUrl: url.replace(/[^/]*$/, database), httpUrl, database };
+  after(async () => {
+    await fetch(`${httpUrl}/`, { method: 'POST', body: `DROP DATABASE IF EXISTS ${database}` }).catch(() => {});
+  });
+  return service;
+}
+
+/** Runs `sql` on the service over plain HTTP (no store in between) and gives the answer's text. */
+export async function clickHouseText(httpUrl: string, sql: string): Promise<string> {
+  const response = await fetch(`${httpUrl}/`, { method: 'POST', body: sql });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`ClickHouse ${response.status}: ${text}`);
+  return text;
+}
