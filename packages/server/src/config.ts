@@ -1,7 +1,7 @@
 /** Server configuration: every setting, its environment variable and its default, in one place. */
 import path from 'node:path';
 import { DEFAULT_CLOCK_SKEW_MS } from './ingest/clock-skew.js';
-import { resolveStoreUrl } from './store/open-store.js';
+import { resolveStoreUrl, type StoreTarget } from './store/open-store.js';
 import { ACTOR_KEY_RULES, type ActorKeyRule } from './store/store.js';
 
 export interface Config {
@@ -14,7 +14,8 @@ export interface Config {
   /**
    * Which store holds the events, as a URL (store/open-store.ts): `duckdb:` is telemetry.duckdb in the data
    * directory, `duckdb:<path>` a database file elsewhere (relative to the working directory). Env TELEMETRY_STORE.
-   * Default `duckdb:`. Refused at start: a URL resolveStoreUrl refuses, and `duckdb::memory:`.
+   * Default `duckdb:`. Refused at start: a URL resolveStoreUrl refuses, `duckdb::memory:`, and (until the server runs
+   * on it) `clickhouse://…`, which openStore opens for tests and tools (docs/clickhouse.md).
    */
   store: string;
   /** Bearer token for reading (/api/*). Env TELEMETRY_ADMIN_TOKEN. Default unset: reads are open. */
@@ -268,14 +269,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (config.maxInflatedBytes > MAX_INFLATED_BYTES) {
     throw new Error(`TELEMETRY_MAX_INFLATED_BYTES may be at most ${MAX_INFLATED_BYTES} (16 MB)`);
   }
-  let storeFile: string;
+  let target: StoreTarget;
   try {
-    storeFile = resolveStoreUrl(config.store, config.dataDir).file;
+    target = resolveStoreUrl(config.store, config.dataDir);
   } catch (error) {
     throw new Error(`TELEMETRY_STORE: ${(error as Error).message}`);
   }
+  // The ClickHouse adapter loads, reads and answers SQL, but sessions and the insights' SQL do not run on it yet:
+  // a server on it would acknowledge events it cannot summarize (docs/clickhouse.md, "Not yet").
+  if (target.scheme === 'clickhouse')
+    throw new Error(
+      'TELEMETRY_STORE: the server does not run on ClickHouse yet (sessions and insights are DuckDB only; docs/clickhouse.md)',
+    );
   // What the collector acknowledges must outlive the process (the spool is emptied into the store).
-  if (storeFile === ':memory:')
+  if (target.file === ':memory:')
     throw new Error('TELEMETRY_STORE: duckdb::memory: loses every event at exit (tests only)');
   if (!ACTOR_KEY_RULES.includes(config.actorKey)) {
     throw new Error(`TELEMETRY_ACTOR_KEY must be ${ACTOR_KEY_RULES.join(' or ')}, got "${config.actorKey}"`);

@@ -49,9 +49,10 @@ export async function serveCommand(argv: string[]): Promise<number> {
   }
   const server = await startServer(options);
   for (const warning of server.warnings) process.stderr.write(`telemetry: warning: ${warning}\n`);
-  const { file } = resolveStoreUrl(server.config.store, server.config.dataDir);
+  const target = resolveStoreUrl(server.config.store, server.config.dataDir);
+  const where = target.scheme === 'duckdb' ? target.file : `${target.httpUrl}/${target.database}`;
   process.stdout.write(
-    `telemetry: collecting on ${server.url}/v1/telemetry (data in ${server.config.dataDir}; store ${file})\n`,
+    `telemetry: collecting on ${server.url}/v1/telemetry (data in ${server.config.dataDir}; store ${where})\n`,
   );
   await new Promise<void>((resolve) => {
     const stop = () => resolve();

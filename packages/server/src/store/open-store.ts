@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { openClickHouseStore } from './clickhouse/clickhouse-store.js';
 import { openDuckDBStore } from './duckdb/duckdb-store.js';
 import { type ActorKeyRule, type Store, StoreError } from './store.js';
 
@@ -11,13 +12,14 @@ import { type ActorKeyRule, type Store, StoreError } from './store.js';
 export const DATABASE_FILE = 'telemetry.duckdb';
 
 /** The URL schemes openStore knows, one per adapter. */
-export const STORE_SCHEMES = ['duckdb'] as const;
+export const STORE_SCHEMES = ['duckdb', 'clickhouse'] as const;
 
 export interface OpenStoreOptions {
   /**
    * Which engine, and where its data lives, as `<scheme>:<location>`. `duckdb:` (the default) is
    * `<dataDir>/telemetry.duckdb`; `duckdb:<path>` a database file elsewhere (relative to the working directory);
-   * `duckdb::memory:` an in-memory database that is gone at close (tests).
+   * `duckdb::memory:` an in-memory database that is gone at close (tests). `clickhouse://<host>:<port>/<database>`
+   * a ClickHouse server's HTTP interface and the database there (created when missing; docs/clickhouse.md).
    */
   url?: string;
   /** The data directory, for a URL without a location. Default: ./data. */
@@ -53,10 +55,34 @@ function parseStoreUrl(url: string): { scheme: string; location: string } {
   return { scheme: url.slice(0, colon).toLowerCase(), location: url.slice(colon + 1) };
 }
 
-/** What a store URL names: the engine and, for DuckDB, its database file (absolute, or `:memory:`). */
-export interface StoreTarget {
-  scheme: (typeof STORE_SCHEMES)[number];
-  file: string;
+/**
+ * What a store URL names: for DuckDB its database file (absolute, or `:memory:`); for ClickHouse the server's HTTP
+ * address and the database.
+ */
+export type StoreTarget =
+  | { scheme: 'duckdb'; file: string }
+  | { scheme: 'clickhouse'; httpUrl: string; database: string };
+
+/** A ClickHouse database name: a plain identifier (it is written into SQL as one). */
+const CLICKHOUSE_DATABASE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * `clickhouse://<host>:<port>/<database>`: plain HTTP to the server (TLS and credentials are not read from the URL
+ * yet: a URL with them is refused rather than half read).
+ */
+function resolveClickHouseUrl(url: string, location: string): StoreTarget {
+  const example = 'clickhouse://127.0.0.1:8123/telemetry';
+  const match = /^\/\/([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):(\d{1,5})\/([^/?#]*)$/.exec(location);
+  if (!match)
+    throw new Error(`the ClickHouse location in "${url}" is not //<host>:<port>/<database>; write e.g. ${example}`);
+  const [, host, port, database] = match;
+  if (Number(port) < 1 || Number(port) > 65535)
+    throw new Error(`the ClickHouse port in "${url}" is not from 1 to 65535; write e.g. ${example}`);
+  if (!CLICKHOUSE_DATABASE.test(database))
+    throw new Error(
+      `the ClickHouse database in "${url}" is not a plain name (letters, digits, _; not starting with a digit); write e.g. ${example}`,
+    );
+  return { scheme: 'clickhouse', httpUrl: `http://${host}:${Number(port)}`, database };
 }
 
 /**
@@ -67,6 +93,7 @@ export interface StoreTarget {
  */
 export function resolveStoreUrl(url: string, dataDir = './data'): StoreTarget {
   const { scheme, location } = parseStoreUrl(url);
+  if (scheme === 'clickhouse') return resolveClickHouseUrl(url, location);
   if (scheme !== 'duckdb')
     throw new Error(`unknown store "${scheme}:" in "${url}"; known: ${STORE_SCHEMES.map((s) => `${s}:`).join(', ')}`);
   if (location === '') return { scheme, file: path.resolve(dataDir, DATABASE_FILE) };
@@ -82,10 +109,13 @@ export function resolveStoreUrl(url: string, dataDir = './data'): StoreTarget {
  * Opens (and migrates) the store the options name; close it with `store.close()`.
  * @throws Error on a URL resolveStoreUrl refuses
  * @throws StoreError STORE_LOCKED when another process holds the database, STORE_UNAVAILABLE when it cannot be
- *   opened, or (with `mustExist`) when there is no store there yet
+ *   opened (a ClickHouse server that does not answer), or (with `mustExist`, DuckDB) when there is no store there yet
  */
 export async function openStore(options: OpenStoreOptions = {}): Promise<Store> {
-  const { file } = resolveStoreUrl(options.url ?? 'duckdb:', options.dataDir);
+  const target = resolveStoreUrl(options.url ?? 'duckdb:', options.dataDir);
+  if (target.scheme === 'clickhouse')
+    return openClickHouseStore({ url: target.httpUrl, database: target.database, actorKey: options.actorKey });
+  const { file } = target;
   if (options.mustExist && file !== ':memory:' && !fs.existsSync(file))
     throw new StoreError('STORE_UNAVAILABLE', `no store at ${file} (start the server once, or load data into it)`);
   return openDuckDBStore({

@@ -1,0 +1,339 @@
+/**
+ * The ClickHouse store: the Store port over ClickHouse's HTTP interface, through the official client
+ * (@clickhouse/client, which works against 18.16: ping, JSON formats, inserts; not its error parsing, errors.ts). Values reach SQL only
+ * through literal.ts (18.16 has no server-side parameters). What is not supported yet throws STORE_QUERY_FAILED
+ * naming it (docs/clickhouse.md, "Not yet").
+ */
+import { Readable } from 'node:stream';
+import { type ClickHouseClient, ClickHouseLogLevel, createClient, drainStream } from '@clickhouse/client';
+import {
+  type ActorKeyRule,
+  type LoadedSegment,
+  type QueryBounds,
+  type QueryParams,
+  type QueryResult,
+  type ReadOnlyQueryOptions,
+  type ReadOnlyQueryResult,
+  type Store,
+  StoreError,
+  type SummarizedStream,
+  type SummaryDrain,
+} from '../store.js';
+import { toStoreError } from './errors.js';
+import { inlineParams, literal } from './literal.js';
+import { checkpoint, loadSegments } from './load-segment.js';
+import { CLICKHOUSE_MIGRATIONS, SCHEMA_MIGRATIONS_SQL } from './migrations.js';
+import { Chunks, rowBinaryEncoder } from './row-binary.js';
+import { toPortRows } from './values.js';
+
+export interface ClickHouseStoreOptions {
+  /** The server's HTTP interface, e.g. `http://127.0.0.1:8123`. */
+  url: string;
+  /** The database holding the tables; created when missing. A plain identifier (open-store.ts checks it). */
+  database: string;
+  /** User name. Default: `default`. */
+  username?: string;
+  /** Password. Default: empty. */
+  password?: string;
+  /** Who insights count (store.ts ActorKeyRule). Default: the stored setting (`federated` in a new store). */
+  actorKey?: ActorKeyRule;
+  /** Milliseconds one HTTP request may take before the client gives up. Default: 300,000 (5 minutes). */
+  requestTimeoutMs?: number;
+  /** Bytes per insert request, about, when loading segments. Default: 8 MiB. */
+  insertBatchBytes?: number;
+}
+
+interface JsonCompact {
+  meta: { name: string; type: string }[];
+  data: unknown[][];
+}
+
+/** A plain SQL identifier: a database name is written into SQL as one (open-store.ts refuses others). */
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Connects, creates the database when missing and applies the migrations.
+ * @throws StoreError STORE_UNAVAILABLE when the server does not answer, STORE_QUERY_FAILED when it refuses the schema
+ */
+export async function openClickHouseStore(options: ClickHouseStoreOptions): Promise<ClickHouseStore> {
+  if (!IDENTIFIER.test(options.database))
+    throw new StoreError(
+      'STORE_UNAVAILABLE',
+      `the ClickHouse database name "${options.database}" is not an identifier`,
+    );
+  const connect = (database: string) =>
+    createClient({
+      url: options.url,
+      database,
+      username: options.username ?? 'default',
+      password: options.password ?? '',
+      request_timeout: options.requestTimeoutMs ?? 300_000,
+      log: { level: ClickHouseLogLevel.OFF },
+      application: 'telemetry',
+    });
+  const admin = connect('default');
+  try {
+    await admin.command({ query: `CREATE DATABASE IF NOT EXISTS ${options.database}` });
+  } catch (error) {
+    throw toStoreError(error);
+  } finally {
+    await admin.close();
+  }
+  const store = new ClickHouseStore(connect(options.database), options.insertBatchBytes ?? 8 * 1024 * 1024);
+  try {
+    await store.migrate();
+    await store.useActorKey(options.actorKey);
+  } catch (error) {
+    await store.close();
+    throw toStoreError(error);
+  }
+  return store;
+}
+
+export class ClickHouseStore implements Store {
+  readonly dialect = 'clickhouse' as const;
+  private actorKey: ActorKeyRule = 'federated';
+  /** Loads one at a time: each continues arrival_seq from the highest stored. */
+  private loading: Promise<unknown> = Promise.resolve();
+  private closing = false;
+
+  constructor(
+    private readonly client: ClickHouseClient,
+    private readonly insertBatchBytes: number,
+  ) {}
+
+  /** Applies the migrations above the highest recorded (each statement is idempotent: a crash runs it again). */
+  async migrate(): Promise<void> {
+    await this.command(SCHEMA_MIGRATIONS_SQL);
+    const current = Number((await this.rows('SELECT max(version) FROM schema_migrations'))[0][0] ?? 0);
+    for (const migration of CLICKHOUSE_MIGRATIONS) {
+      if (migration.version <= current) continue;
+      for (const statement of migration.sql) await this.command(statement);
+      await this.insertRows('schema_migrations', [
+        { version: migration.version, name: migration.name, applied_at: nowSeconds() },
+      ]);
+    }
+  }
+
+  /**
+   * Reads the stored actor-key rule, storing `rule` in a new store. A change of the rule needs every stored key
+   * recomputed, which this adapter does not do yet: it is refused.
+   */
+  async useActorKey(rule: ActorKeyRule | undefined): Promise<void> {
+    const [stored] = await this.rows(
+      "SELECT argMax(value, updated_at) FROM store_settings WHERE name = 'actor_key' HAVING count() > 0",
+    );
+    const current = stored?.[0] as ActorKeyRule | undefined;
+    if (current === undefined) {
+      this.actorKey = rule ?? 'federated';
+      await this.insertRows('store_settings', [{ name: 'actor_key', value: this.actorKey, updated_at: nowSeconds() }]);
+    } else if (rule !== undefined && rule !== current) {
+      throw notYet(`changing the actor-key rule of a store (stored: ${current}, asked: ${rule})`);
+    } else {
+      this.actorKey = current;
+    }
+  }
+
+  loadSegment(files: string | string[], segment: number): Promise<LoadedSegment> {
+    if (this.closing) return Promise.reject(closedError());
+    const list = typeof files === 'string' ? [files] : files;
+    const load = this.loading.then(() =>
+      loadSegments(
+        {
+          rows: (sql) => this.rows(sql),
+          insert: (table, rows) => this.insertRows(table, rows),
+          actorKey: this.actorKey,
+          batchBytes: this.insertBatchBytes,
+        },
+        list,
+        segment,
+      ),
+    );
+    this.loading = load.catch(() => {});
+    return load.catch((error) => {
+      throw toStoreError(error);
+    });
+  }
+
+  checkpoint(): Promise<number> {
+    return checkpoint({ rows: (sql) => this.rows(sql) });
+  }
+
+  async query(sql: string, params?: QueryParams, bounds?: QueryBounds): Promise<QueryResult> {
+    const settings: Record<string, string> = {};
+    if (bounds?.maxBytes !== undefined) {
+      // The server counts bytes of its in-memory blocks, not of JSON: the JSON is measured again below.
+      settings.max_result_bytes = String(bounds.maxBytes);
+      settings.result_overflow_mode = 'throw';
+    }
+    const answer = await this.select(inlineParams(sql, params), settings, bounds?.deadline);
+    if (bounds?.maxBytes !== undefined && jsonBytes(answer.data) > bounds.maxBytes)
+      throw new StoreError('STORE_RESULT_TOO_LARGE', `the answer is larger than ${bounds.maxBytes} bytes`);
+    return shape(answer);
+  }
+
+  async scanStrings(sql: string, onValue: (value: string) => void, params?: QueryParams): Promise<void> {
+    if (this.closing) throw closedError();
+    try {
+      const result = await this.client.query({ query: inlineParams(sql, params), format: 'JSONCompact' });
+      const answer = (await result.json()) as JsonCompact;
+      for (const [value] of answer.data) if (typeof value === 'string') onValue(value);
+    } catch (error) {
+      throw toStoreError(error);
+    }
+  }
+
+  /**
+   * User SQL under `readonly=1` (no writes, no settings, no table functions: file(), url() and the like are
+   * refused by the server), one statement starting with SELECT or WITH. Rows and bytes are cut server-side (whole
+   * blocks, `result_overflow_mode=break`) and then exactly here.
+   */
+  async readOnlyQuery(sql: string, options: ReadOnlyQueryOptions): Promise<ReadOnlyQueryResult> {
+    if (!/^(\s|--[^\n]*\n|\/\*[\s\S]*?\*\/)*\(*\s*(SELECT|WITH)\b/i.test(sql))
+      throw new StoreError('STORE_READ_ONLY_VIOLATION', 'only a SELECT or WITH … SELECT statement is allowed');
+    const settings: Record<string, string> = {
+      readonly: '1',
+      max_result_rows: String(options.maxRows + 1),
+      result_overflow_mode: 'break',
+    };
+    if (options.maxBytes !== undefined) settings.max_result_bytes = String(options.maxBytes);
+    const answer = await this.select(sql, settings, options.deadline);
+    const { columns, rows } = shape(answer);
+    let truncatedReason: 'rows' | 'bytes' | undefined;
+    let bytes = 0;
+    let kept = 0;
+    for (; kept < rows.length; kept++) {
+      if (kept === options.maxRows) {
+        truncatedReason = 'rows';
+        break;
+      }
+      bytes += jsonBytes([rows[kept]]);
+      if (options.maxBytes !== undefined && bytes > options.maxBytes) {
+        truncatedReason = 'bytes';
+        break;
+      }
+    }
+    return {
+      columns,
+      rows: rows.slice(0, kept),
+      truncated: truncatedReason !== undefined,
+      ...(truncatedReason ? { truncatedReason } : {}),
+    };
+  }
+
+  drainSummaryQueue(_summarize: (drain: SummaryDrain) => Promise<SummarizedStream[]>): Promise<void> {
+    return Promise.reject(notYet('sessions (the summary queue and its drain)'));
+  }
+
+  async ping(): Promise<void> {
+    await this.rows('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    await this.loading;
+    await this.client.close();
+  }
+
+  /** A SELECT as JSONCompact, with `settings`, interrupted at `deadline` (epoch ms) by the server and by the client. */
+  private async select(sql: string, settings: Record<string, string>, deadline?: number): Promise<JsonCompact> {
+    if (this.closing) throw closedError();
+    // Literals make long queries (a string's non-ASCII bytes are written 4 characters each): the server's default
+    // max_query_size (256 KiB) must not refuse a query for the values it holds.
+    settings.max_query_size = String(Math.max(262_144, Buffer.byteLength(sql) + 1));
+    let timer: NodeJS.Timeout | undefined;
+    const abort = new AbortController();
+    if (deadline !== undefined) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new StoreError('STORE_TIMEOUT', 'the query ran past its time limit');
+      settings.max_execution_time = String(Math.max(1, Math.ceil(left / 1000)));
+      settings.timeout_overflow_mode = 'throw';
+      timer = setTimeout(() => abort.abort(), left);
+    }
+    try {
+      const result = await this.client.query({
+        query: sql,
+        format: 'JSONCompact',
+        clickhouse_settings: settings,
+        abort_signal: abort.signal,
+      });
+      return (await result.json()) as JsonCompact;
+    } catch (error) {
+      if (abort.signal.aborted) throw new StoreError('STORE_TIMEOUT', 'the query ran past its time limit');
+      throw toStoreError(error);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Internal reads: rows of a statement without values in it. */
+  private async rows(sql: string): Promise<unknown[][]> {
+    return shape(await this.select(sql, {})).rows;
+  }
+
+  private async command(sql: string): Promise<void> {
+    try {
+      await this.client.command({ query: sql });
+    } catch (error) {
+      throw toStoreError(error);
+    }
+  }
+
+  /** Each table's columns (name, type) as the server reports them, read once: what an insert encodes. */
+  private readonly columns = new Map<string, Promise<{ name: string; type: string }[]>>();
+
+  /** Inserts `rows` into `table` as one RowBinary request (row-binary.ts: exact doubles on 18.16). */
+  private async insertRows(table: string, rows: Record<string, unknown>[]): Promise<void> {
+    if (!this.columns.has(table)) {
+      const read = this.rows(
+        `SELECT name, type FROM system.columns WHERE database = currentDatabase() AND table = ${literal(table)}`,
+      ).then((found) => found.map(([name, type]) => ({ name: String(name), type: String(type) })));
+      this.columns.set(table, read);
+      read.catch(() => this.columns.delete(table));
+    }
+    const columns = await (this.columns.get(table) as Promise<{ name: string; type: string }[]>);
+    const encode = rowBinaryEncoder(columns);
+    const out = new Chunks();
+    for (const row of rows) encode(row, out);
+    try {
+      const result = await this.client.exec({
+        query: `INSERT INTO ${table} (${columns.map(({ name }) => name).join(', ')}) FORMAT RowBinary`,
+        values: Readable.from([out.join()]),
+      });
+      await drainStream(result.stream);
+    } catch (error) {
+      throw toStoreError(error);
+    }
+  }
+}
+
+function shape(answer: JsonCompact): QueryResult {
+  return {
+    columns: answer.meta.map(({ name }) => name),
+    rows: toPortRows(
+      answer.data,
+      answer.meta.map(({ type }) => type),
+    ),
+  };
+}
+
+/** Bytes of `rows` as JSON (UTF-8), as the port's maxBytes counts them. */
+function jsonBytes(rows: unknown[][]): number {
+  let bytes = 0;
+  for (const row of rows) bytes += Buffer.byteLength(JSON.stringify(row));
+  return bytes;
+}
+
+/** Now as a DateTime: whole seconds since the epoch. */
+function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+function closedError(): StoreError {
+  return new StoreError('STORE_UNAVAILABLE', 'the store is closed');
+}
+
+/** What this adapter does not do yet, named (docs/clickhouse.md, "Not yet"). */
+function notYet(what: string): StoreError {
+  return new StoreError('STORE_QUERY_FAILED', `not yet supported on the ClickHouse store: ${what}`);
+}

@@ -1,0 +1,65 @@
+/**
+ * ClickHouse's errors as StoreErrors: the one place a driver or server error is read. 18.16 writes
+ * `Code: 164, e.displayText() = DB::Exception: <message>, e.what() = DB::Exception`, a form the official client does
+ * not parse (its ClickHouseError has no code then), so the code is read from the text here, for every version.
+ */
+import { StoreError } from '../store.js';
+
+/** Server error codes this adapter tells apart (ClickHouse's src/Common/ErrorCodes.cpp). */
+export const CLICKHOUSE_CODES = {
+  TIMEOUT_EXCEEDED: 159,
+  READONLY: 164,
+  TOO_MANY_ROWS_OR_BYTES: 396,
+  NOT_ENOUGH_SPACE: 243,
+  CANNOT_WRITE_TO_FILE_DESCRIPTOR: 75,
+} as const;
+
+/** The server's error code in `message`, or undefined for an error that did not come from the server. */
+export function serverCode(message: string): number | undefined {
+  const match = /\bCode: (\d+)\b/.exec(message);
+  return match ? Number(match[1]) : undefined;
+}
+
+/** The server's message without the exception's decorations (first line only). */
+export function cleanMessage(error: unknown): string {
+  const message = String((error as Error)?.message ?? error).split('\n')[0];
+  return message
+    .replace(/^Code: \d+, e\.displayText\(\) = DB::Exception: /, '')
+    .replace(/, e\.what\(\) = DB::Exception\s*$/, '')
+    .replace(/^Code: \d+\. DB::Exception: /, '')
+    .trim();
+}
+
+/** Errors of the connection itself: the server is not there (or went away), not a refusal of the query. */
+const NETWORK = /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|socket hang up|Timeout error/i;
+
+/**
+ * `error` as a StoreError: STORE_TIMEOUT (TIMEOUT_EXCEEDED, or aborted at the deadline), STORE_READ_ONLY_VIOLATION
+ * (READONLY), STORE_FILE_ACCESS_DISABLED (a table function under readonly), STORE_RESULT_TOO_LARGE, STORE_UNAVAILABLE
+ * (no connection, no disk space), else STORE_QUERY_FAILED. A StoreError passes unchanged.
+ */
+export function toStoreError(error: unknown): StoreError {
+  if (error instanceof StoreError) return error;
+  const raw = String((error as Error)?.message ?? error);
+  const code = serverCode(raw);
+  const message = cleanMessage(error);
+  const options = { cause: error };
+  if (code === CLICKHOUSE_CODES.TIMEOUT_EXCEEDED || (error as Error)?.name === 'AbortError')
+    return new StoreError('STORE_TIMEOUT', 'the query ran past its time limit', options);
+  if (code === CLICKHOUSE_CODES.READONLY) {
+    if (/table function/i.test(message))
+      return new StoreError(
+        'STORE_FILE_ACCESS_DISABLED',
+        `table functions are disabled for SQL queries: ${message}`,
+        options,
+      );
+    return new StoreError('STORE_READ_ONLY_VIOLATION', message, options);
+  }
+  if (code === CLICKHOUSE_CODES.TOO_MANY_ROWS_OR_BYTES)
+    return new StoreError('STORE_RESULT_TOO_LARGE', message, options);
+  if (code === CLICKHOUSE_CODES.NOT_ENOUGH_SPACE || code === CLICKHOUSE_CODES.CANNOT_WRITE_TO_FILE_DESCRIPTOR)
+    return new StoreError('STORE_UNAVAILABLE', `the store cannot write: ${message}`, options);
+  if (code === undefined && NETWORK.test(raw))
+    return new StoreError('STORE_UNAVAILABLE', `ClickHouse does not answer: ${message}`, options);
+  return new StoreError('STORE_QUERY_FAILED', message, options);
+}

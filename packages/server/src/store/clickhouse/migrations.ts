@@ -1,0 +1,118 @@
+/**
+ * The ClickHouse store's schema: versioned, append only (as store/duckdb/migrations.ts), each statement idempotent
+ * (`IF NOT EXISTS`) because ClickHouse has no transaction to undo a migration cut short: a crash runs it again.
+ * Column names and meanings are those of the DuckDB tables (the loader fills the same ones), so one SQL text reads
+ * both where the dialects allow. Kept to what ClickHouse 18.16 (Debian's package) accepts and a current one still does.
+ */
+
+export interface ClickHouseMigration {
+  version: number;
+  name: string;
+  sql: string[];
+}
+
+/**
+ * events, failed_events and batches de-duplicate on merge (ReplacingMergeTree): a load retried after a crash between
+ * its inserts and its marker inserts its rows again, and copies of one event with one `mid` (a re-send through
+ * another collector) share a sorting key. Reads that must count exactly use `FINAL` or `uniqExact(mid)`
+ * (docs/clickhouse.md, "De-duplication").
+ */
+export const CLICKHOUSE_MIGRATIONS: ClickHouseMigration[] = [
+  {
+    version: 1,
+    name: 'events, failed events, batches, loaded segments, store settings',
+    sql: [
+      // Sorting key (channel, eid, ets, mid): the common filters first; `mid` last makes it the de-duplication key.
+      // A Nullable column cannot be a key column in 18.16, so the key reads channel as '' when absent.
+      `CREATE TABLE IF NOT EXISTS events (
+        mid String,
+        eid String,
+        ets Int64,                        -- event time, epoch ms, as sent
+        ts DateTime('UTC'),               -- ets as a UTC time, whole seconds (18.16 has no DateTime64)
+        ets_corrected Int64,              -- epoch ms: ets + the batch's clock_offset_ms (derived)
+        syncts Int64,                     -- receive time, epoch ms
+        ver Nullable(String),
+        actor_id Nullable(String),
+        actor_key Nullable(String),       -- actor_id by the store's actor-key rule (derived)
+        actor_type Nullable(String),
+        channel Nullable(String),
+        pdata_id Nullable(String),
+        pdata_ver Nullable(String),
+        pdata_pid Nullable(String),
+        env Nullable(String),
+        sid Nullable(String),
+        did Nullable(String),
+        cdata_type Array(String),
+        cdata_id Array(String),
+        tags Array(String),
+        object_id Nullable(String),
+        object_type Nullable(String),
+        object_ver Nullable(String),
+        edata_type Nullable(String),
+        edata_subtype Nullable(String),
+        edata_mode Nullable(String),
+        edata_id Nullable(String),
+        edata_pageid Nullable(String),
+        edata_uri Nullable(String),
+        edata_duration Nullable(Float64),
+        edata_rating Nullable(Float64),
+        edata_query Nullable(String),
+        edata_size Nullable(Float64),
+        rollup_l1 Nullable(String), rollup_l2 Nullable(String), rollup_l3 Nullable(String), rollup_l4 Nullable(String),
+        object_rollup_l1 Nullable(String), object_rollup_l2 Nullable(String),
+        object_rollup_l3 Nullable(String), object_rollup_l4 Nullable(String),
+        arrival_seq Int64,                -- the order events reached this store (derived; per collector, see docs)
+        ingest_format String,             -- 'sunbird' or 'posthog' (derived)
+        raw String                        -- the event's JSON exactly as received
+      ) ENGINE = ReplacingMergeTree
+      PARTITION BY toYYYYMM(ts)
+      ORDER BY (ifNull(channel, ''), eid, ets, mid)`,
+      // load_segment and seq (the record's place in that load's files) identify a record across retries of a load.
+      `CREATE TABLE IF NOT EXISTS failed_events (
+        syncts Int64,
+        mid Nullable(String),
+        eid Nullable(String),
+        reason String,                    -- one of the closed set of rejection codes
+        errors Array(String),             -- the validator's messages
+        batch_msgid Nullable(String),
+        raw String,
+        load_segment Int64,
+        seq UInt32
+      ) ENGINE = ReplacingMergeTree
+      PARTITION BY toYYYYMM(toDateTime(intDiv(syncts, 1000), 'UTC'))
+      ORDER BY (load_segment, seq)`,
+      `CREATE TABLE IF NOT EXISTS batches (
+        msgid String,
+        syncts Int64,
+        events Int32,
+        load_segment Int64,
+        seq UInt32
+      ) ENGINE = ReplacingMergeTree
+      PARTITION BY toYYYYMM(toDateTime(intDiv(syncts, 1000), 'UTC'))
+      ORDER BY (load_segment, seq)`,
+      // One row per completed load, written after its rows: the checkpoint is the highest segment here.
+      `CREATE TABLE IF NOT EXISTS loaded_segments (
+        segment Int64,
+        events Int64,
+        failed Int64,
+        batches Int64,
+        loaded_at DateTime('UTC')
+      ) ENGINE = ReplacingMergeTree
+      ORDER BY segment`,
+      `CREATE TABLE IF NOT EXISTS store_settings (
+        name String,
+        value String,
+        updated_at DateTime('UTC')
+      ) ENGINE = ReplacingMergeTree(updated_at)
+      ORDER BY name`,
+    ],
+  },
+];
+
+/** Records each applied migration (a version may be recorded twice after a crash: readers take the highest). */
+export const SCHEMA_MIGRATIONS_SQL = `CREATE TABLE IF NOT EXISTS schema_migrations (
+  version UInt32,
+  name String,
+  applied_at DateTime('UTC')
+) ENGINE = ReplacingMergeTree
+ORDER BY version`;
