@@ -294,6 +294,65 @@ test('internal queries: {name:Type} values inlined through the literal formatter
   assert.deepEqual(mids, ['edge-1', 'edge-2']);
 });
 
+test('records a store refuses are quarantined alike: no mid, a lone surrogate, an ets out of range, unreadable errors, bytes not UTF-8', {
+  skip,
+}, async () => {
+  if ('skip' in service) return;
+  const ctx = { syncts: 1_790_000_000_000, msgid: 'b-9' };
+  const prefix = eventLinePrefix(ctx);
+  const event = (n: number) => ({
+    eid: 'INTERACT',
+    ets: 1_790_000_000_000 + n,
+    ver: '3.0',
+    mid: `p-${n}`,
+    edata: { type: 'CLICK' },
+  });
+  const refusedFailed = failedLine(ctx, { mid: 'p-9', reason: 'schema', errors: ['x'], raw: '{}' }).replace(
+    '["x"]',
+    '[not json',
+  );
+  const records = [
+    eventLine(prefix, JSON.stringify(event(1))),
+    eventLine(prefix, JSON.stringify({ eid: 'INTERACT', ets: 1_790_000_000_000, ver: '3.0' })),
+    eventLine(prefix, JSON.stringify(event(2)).replace('"CLICK"', '"x \\ud83d"'), 'p-2'),
+    eventLine(prefix, JSON.stringify(event(3)).replace(/"ets":\d+/, '"ets":1795950137564000000'), 'p-3'),
+    refusedFailed,
+    eventLine(prefix, JSON.stringify(event(4))),
+  ];
+  // A byte that is not UTF-8 inside one event (0xff), with the group's checksum made again.
+  const bad = Buffer.concat([
+    Buffer.from(records.slice(0, 5).join('')),
+    Buffer.from(
+      eventLine(prefix, JSON.stringify(event(5)).replace('CLICK', 'CL\u0000ICK'), 'p-5').replace('\u0000', '\uFFFF'),
+    ),
+    Buffer.from(records[5]),
+  ]);
+  const badBytes = Buffer.from(bad.toString('latin1').replace('\u00ef\u00bf\u00bf', '\u00ff'), 'latin1');
+  const dir = path.join(tempDir('clickhouse-poison-'), 'spool');
+  fs.mkdirSync(dir);
+  const answers = [];
+  const database = `${service.database}_poison`;
+  for (const url of ['duckdb::memory:', `${service.storeUrl}_poison`]) {
+    // Each store rewrites the file it cannot read: each gets a copy of its own.
+    const file = segmentFile(dir, 1);
+    fs.writeFileSync(file, frameGroup(badBytes));
+    const store = await openStore({ url, spoolDir: dir });
+    try {
+      const loaded = await store.loadSegment(file, 1);
+      const final = store.dialect === 'clickhouse' ? 'FINAL' : '';
+      const stored = await store.query(`SELECT mid FROM events ${final} ORDER BY mid`);
+      const failed = await store.query(`SELECT mid, reason, batch_msgid, raw FROM failed_events ${final} ORDER BY raw`);
+      answers.push({ loaded, stored: stored.rows, failed: failed.rows });
+    } finally {
+      await store.close();
+    }
+  }
+  await clickHouseText(service.httpUrl, `DROP DATABASE IF EXISTS ${database}`);
+  assert.deepEqual(answers[1], answers[0]);
+  assert.deepEqual(answers[0].stored, [['p-1'], ['p-4']]);
+  assert.deepEqual(answers[0].loaded.quarantinedMids, ['p-2', 'p-3', 'p-5']);
+});
+
 test('what the adapter does not do yet is refused by name', { skip }, async () => {
   await assert.rejects(
     house.drainSummaryQueue(async () => []),

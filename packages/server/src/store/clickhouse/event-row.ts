@@ -34,6 +34,17 @@ function number(value: unknown): number | null {
 const texts = (value: unknown): string[] =>
   Array.isArray(value) ? value.map((item) => text(item)).filter((item): item is string => item !== null) : [];
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** True when a key or string anywhere in `value` holds a lone surrogate. */
+function hasLoneSurrogate(value: unknown): boolean {
+  if (typeof value === 'string') return LONE_SURROGATE.test(value);
+  if (Array.isArray(value)) return value.some(hasLoneSurrogate);
+  if (value !== null && typeof value === 'object')
+    return Object.entries(value).some(([key, item]) => LONE_SURROGATE.test(key) || hasLoneSurrogate(item));
+  return false;
+}
+
 /** SQL's round(): half away from zero (Math.round goes half up). */
 const round = (n: number) => Math.sign(n) * Math.round(Math.abs(n));
 
@@ -64,6 +75,8 @@ export function eventRow(fields: string[], arrivalSeq: number, rule: ActorKeyRul
     throw new UnloadableRecord(`the event is not JSON: ${(error as Error).message}`);
   }
   if (!j) throw new UnloadableRecord('the event is not a JSON object');
+  // As DuckDB's JSON reader: a \uD83D escape without its pair has no UTF-8 form (it would be stored as U+FFFD).
+  if (hasLoneSurrogate(j)) throw new UnloadableRecord('the event holds a lone surrogate escape (not Unicode)');
   const context = object(j.context) ?? {};
   const pdata = object(context.pdata) ?? {};
   const actor = object(j.actor) ?? {};
@@ -75,6 +88,8 @@ export function eventRow(fields: string[], arrivalSeq: number, rule: ActorKeyRul
   if (mid === null || eid === null || etsValue === null)
     throw new UnloadableRecord('the event has no mid, eid or numeric ets');
   const ets = round(etsValue);
+  // Beyond 2^53 ms JavaScript cannot hold the value exactly (DuckDB refuses a little later, past TIMESTAMP's range).
+  if (!Number.isSafeInteger(ets)) throw new UnloadableRecord(`the event's ets ${etsValue} is out of range`);
   const header = (name: 'hdr_channel' | 'hdr_pid' | 'hdr_did') => fields[FIELD_INDEX[name]] || null;
   const orHeader = (value: unknown, name: 'hdr_channel' | 'hdr_pid' | 'hdr_did') => {
     const sent = text(value);
@@ -139,14 +154,21 @@ export function eventRow(fields: string[], arrivalSeq: number, rule: ActorKeyRul
   };
 }
 
-/** The failed_events row of a rejected-event record (kind 'f'), or of a record the store cannot load (`loadError`). */
+/**
+ * The failed_events row of a rejected-event record (kind 'f'), or of a record the store cannot load (`loadError`).
+ * @throws UnloadableRecord for a rejected-event record whose errors are not a JSON list (without `loadError`)
+ */
 export function failedRow(fields: string[], loadSegment: number, seq: number, loadError?: string): Json {
+  // As the DuckDB load (CAST(json(errors) AS VARCHAR[])): errors that are not a JSON list refuse the record.
   const errors = (): string[] => {
+    let list: unknown;
     try {
-      return texts(JSON.parse(fields[FIELD_INDEX.errors] || '[]'));
+      list = JSON.parse(fields[FIELD_INDEX.errors] || '[]');
     } catch {
-      return [fields[FIELD_INDEX.errors]];
+      throw new UnloadableRecord('the rejected event record has errors that are not JSON');
     }
+    if (!Array.isArray(list)) throw new UnloadableRecord('the rejected event record has errors that are not a list');
+    return texts(list);
   };
   return {
     syncts: Number(fields[FIELD_INDEX.syncts]) || 0,

@@ -104,8 +104,14 @@ export async function loadSegments(deps: LoadDeps, files: string[], segment: num
           if (fields[FIELD_INDEX.mid]) forget.push(fields[FIELD_INDEX.mid]);
         }
       } else if (kind === 'f') {
-        await batches.add('failed_events', failedRow(fields, segment, seq));
-        loaded.failed++;
+        try {
+          await batches.add('failed_events', failedRow(fields, segment, seq));
+          loaded.failed++;
+        } catch (error) {
+          if (!(error instanceof UnloadableRecord)) throw error;
+          await batches.add('failed_events', failedRow(fields, segment, seq, error.message));
+          loaded.quarantined++;
+        }
       } else if (kind === 'b') {
         await batches.add('batches', batchRow(fields, segment, seq));
         loaded.batches++;
