@@ -292,6 +292,12 @@ test('internal queries: {name:Type} values inlined through the literal formatter
     p: 'edge-%',
   });
   assert.deepEqual(mids, ['edge-1', 'edge-2']);
+  // Every mid, streamed: the same as DuckDB's (the collector's de-duplication index is rebuilt from this at start).
+  const all = { duckdb: [] as string[], clickhouse: [] as string[] };
+  await duck.scanStrings('SELECT mid FROM events ORDER BY mid', (m) => all.duckdb.push(m));
+  await house.scanStrings('SELECT mid FROM events FINAL ORDER BY mid', (m) => all.clickhouse.push(m));
+  assert.ok(all.duckdb.length > 500, `many mids (${all.duckdb.length})`);
+  assert.deepEqual(all.clickhouse, all.duckdb);
 });
 
 test('records a store refuses are quarantined alike: no mid, a lone surrogate, an ets out of range, unreadable errors, bytes not UTF-8', {

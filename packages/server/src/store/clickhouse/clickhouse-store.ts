@@ -172,12 +172,23 @@ export class ClickHouseStore implements Store {
     return shape(answer);
   }
 
+  /** Streams the first column (JSONEachRow, one row at a time): a start-up scan of every mid never holds them all. */
   async scanStrings(sql: string, onValue: (value: string) => void, params?: QueryParams): Promise<void> {
     if (this.closing) throw closedError();
     try {
-      const result = await this.client.query({ query: inlineParams(sql, params), format: 'JSONCompact' });
-      const answer = (await result.json()) as JsonCompact;
-      for (const [value] of answer.data) if (typeof value === 'string') onValue(value);
+      const query = inlineParams(sql, params);
+      const result = await this.client.query({
+        query,
+        format: 'JSONEachRow',
+        clickhouse_settings: { max_query_size: String(Math.max(262_144, Buffer.byteLength(query) + 1)) },
+      });
+      for await (const rows of result.stream<Record<string, unknown>>()) {
+        for (const row of rows) {
+          // One column: its value is the object's only one, whatever the column's name.
+          const [value] = Object.values(row.json());
+          if (typeof value === 'string') onValue(value);
+        }
+      }
     } catch (error) {
       throw toStoreError(error);
     }
