@@ -264,6 +264,10 @@ test('user SQL: read-only, one SELECT, rows and bytes cut with a reason', { skip
   await refused('INSERT INTO batches VALUES (1)', 'STORE_READ_ONLY_VIOLATION');
   await refused('DROP TABLE events', 'STORE_READ_ONLY_VIOLATION');
   await refused('KILL QUERY WHERE 1', 'STORE_READ_ONLY_VIOLATION');
+  // A SETTINGS clause cannot lift readonly (nor the row limit); INTO OUTFILE writes nothing.
+  await refused('SELECT 1 SETTINGS readonly = 0', 'STORE_READ_ONLY_VIOLATION');
+  await refused('SELECT 1 SETTINGS max_result_rows = 0', 'STORE_READ_ONLY_VIOLATION');
+  await refused("SELECT 1 INTO OUTFILE '/tmp/telemetry-outfile.txt'", 'STORE_FILE_ACCESS_DISABLED');
   await refused("SELECT * FROM file('/etc/passwd', 'CSV', 'a String')", 'STORE_FILE_ACCESS_DISABLED');
   await refused("SELECT * FROM url('http://127.0.0.1:1/', 'CSV', 'a String')", 'STORE_FILE_ACCESS_DISABLED');
   await refused('SELECT 1; DROP TABLE events', 'STORE_QUERY_FAILED');

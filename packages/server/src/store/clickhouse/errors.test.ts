@@ -22,6 +22,7 @@ test('each error becomes the StoreError its cause calls for, the cause kept', ()
     [old(164, 'Cannot insert into table in readonly mode'), 'STORE_READ_ONLY_VIOLATION'],
     [old(164, 'Table functions are forbidden in readonly mode'), 'STORE_FILE_ACCESS_DISABLED'],
     [old(396, 'Limit for result exceeded, max bytes: 100 B'), 'STORE_RESULT_TOO_LARGE'],
+    [old(358, 'INTO OUTFILE is not allowed'), 'STORE_FILE_ACCESS_DISABLED'],
     [old(243, 'Cannot reserve 1.00 MiB, not enough space'), 'STORE_UNAVAILABLE'],
     [new Error('connect ECONNREFUSED 127.0.0.1:1'), 'STORE_UNAVAILABLE'],
     [new Error('socket hang up'), 'STORE_UNAVAILABLE'],

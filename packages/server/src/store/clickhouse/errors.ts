@@ -10,6 +10,7 @@ export const CLICKHOUSE_CODES = {
   TIMEOUT_EXCEEDED: 159,
   READONLY: 164,
   TOO_MANY_ROWS_OR_BYTES: 396,
+  INTO_OUTFILE_NOT_ALLOWED: 358,
   NOT_ENOUGH_SPACE: 243,
   CANNOT_WRITE_TO_FILE_DESCRIPTOR: 75,
 } as const;
@@ -35,7 +36,7 @@ const NETWORK = /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|
 
 /**
  * `error` as a StoreError: STORE_TIMEOUT (TIMEOUT_EXCEEDED, or aborted at the deadline), STORE_READ_ONLY_VIOLATION
- * (READONLY), STORE_FILE_ACCESS_DISABLED (a table function under readonly), STORE_RESULT_TOO_LARGE, STORE_UNAVAILABLE
+ * (READONLY), STORE_FILE_ACCESS_DISABLED (a table function under readonly, INTO OUTFILE), STORE_RESULT_TOO_LARGE, STORE_UNAVAILABLE
  * (no connection, no disk space), else STORE_QUERY_FAILED. A StoreError passes unchanged.
  */
 export function toStoreError(error: unknown): StoreError {
@@ -55,6 +56,8 @@ export function toStoreError(error: unknown): StoreError {
       );
     return new StoreError('STORE_READ_ONLY_VIOLATION', message, options);
   }
+  if (code === CLICKHOUSE_CODES.INTO_OUTFILE_NOT_ALLOWED)
+    return new StoreError('STORE_FILE_ACCESS_DISABLED', `file access is disabled for SQL queries: ${message}`, options);
   if (code === CLICKHOUSE_CODES.TOO_MANY_ROWS_OR_BYTES)
     return new StoreError('STORE_RESULT_TOO_LARGE', message, options);
   if (code === CLICKHOUSE_CODES.NOT_ENOUGH_SPACE || code === CLICKHOUSE_CODES.CANNOT_WRITE_TO_FILE_DESCRIPTOR)
