@@ -9,22 +9,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { validateEvent } from '@telemetry/spec';
-import { simulate } from '../src/simulate/generate.js';
-import { resolveParams } from '../src/simulate/params.js';
-import { INVALID_EVENTS } from '../src/simulate/session.js';
-import {
-  batchLine,
-  eventLine,
-  eventLinePrefix,
-  failedLine,
-  foreignEventLine,
-  frameGroup,
-} from '../src/spool/segment-format.js';
+import { eventLine, eventLinePrefix, failedLine, frameGroup } from '../src/spool/segment-format.js';
 import { segmentFile } from '../src/spool/segment-recovery.js';
 import { openStore } from '../src/store/open-store.js';
 import type { LoadedSegment, Store } from '../src/store/store.js';
 import { clickHouseService, clickHouseText } from './support/clickhouse.js';
+import { writeParitySegments } from './support/parity-segments.js';
 import { openMemoryStore } from './support/store.js';
 import { tempDir } from './temp-dir.js';
 
@@ -37,109 +27,11 @@ let house: Store;
 const segments: string[] = [];
 const loads: { duckdb: LoadedSegment[]; clickhouse: LoadedSegment[] } = { duckdb: [], clickhouse: [] };
 
-/**
- * Records that test the typed columns' edges: a federated actor, header fallbacks, escapes and newlines in raw, a
- * PostHog event, a rejected event and a batch marker.
- */
-function edgeRecords(syncts: number): string {
-  const base = { ver: '3.0', actor: { type: 'User' }, edata: { type: 'CLICK', id: 'x' } };
-  const events = [
-    {
-      ...base,
-      eid: 'INTERACT',
-      ets: 1_704_067_200_500,
-      mid: 'edge-1',
-      actor: { id: 'f:org1:u1', type: 'User' },
-      context: {
-        channel: 'c1',
-        pdata: { id: 'p', ver: '1', pid: 'w' },
-        env: 'home',
-        did: 'd1',
-        sid: 's1',
-        cdata: [{ type: 'Course', id: 'k1' }],
-        rollup: { l1: 'org1', l2: 7 },
-      },
-      object: { id: 'o1', type: 'Content', ver: '2', rollup: { l1: 'r' } },
-      tags: ['t1', 't2'],
-    },
-    {
-      ...base,
-      eid: 'SEARCH',
-      ets: 1_704_153_599_999,
-      mid: 'edge-2',
-      actor: { id: 'quote\'s "and" \\ é 😀', type: 'User' },
-      context: { channel: '', did: 'd2' },
-      edata: { type: 'content', query: 'a\nb', size: '0' },
-    },
-  ];
-  const prefix = eventLinePrefix({
-    syncts,
-    channel: 'hdr-channel',
-    did: 'hdr-did',
-    pid: 'hdr-pid',
-    clockOffsetMs: -250,
-  });
-  // Pretty-printed, as some clients send: raw keeps the newlines and spaces.
-  let records = events.map((e) => eventLine(prefix, JSON.stringify(e, null, 2), e.mid)).join('');
-  const columns = JSON.stringify({
-    eid: 'INTERACT',
-    ets: 1_704_067_201_000,
-    mid: 'ph-1',
-    actor: { id: 'ph-user' },
-    context: { channel: 'posthog', did: 'ph-device', pdata: { id: 'web' } },
-    edata: { type: '$autocapture' },
-  });
-  records += foreignEventLine(
-    { syncts },
-    { eid: 'INTERACT', mid: 'ph-1', columns, raw: '{"event":"$autocapture","distinct_id":"ph-user","properties":{}}' },
-  );
-  records += failedLine(
-    { syncts, msgid: 'batch-edge' },
-    {
-      mid: 'bad-1',
-      eid: 'INTERACT',
-      reason: 'schema',
-      errors: ['must have edata', "it's \\ 'quoted'"],
-      raw: '{"mid":"bad-1"}',
-    },
-  );
-  records += batchLine({ syncts }, 'batch-edge', 4);
-  return records;
-}
-
-/** The simulated traffic as spool segments (as simulate/write-store.ts writes them), plus the edge records. */
-function writeSegments(): void {
-  const events = [
-    ...simulate(resolveParams({ users: 12, days: 10, acquisitionDays: 5, start: '2024-01-01', seed: 7 })),
-  ];
-  const perSegment = Math.ceil(events.length / 3);
-  for (let s = 0; s < 3; s++) {
-    let records = s === 0 ? edgeRecords(1_704_070_000_000) : '';
-    for (const event of events.slice(s * perSegment, (s + 1) * perSegment)) {
-      const syncts = event.ets + 5_000;
-      const raw = JSON.stringify(event);
-      if (INVALID_EVENTS.has(event)) {
-        const verdict = validateEvent(event);
-        if (verdict.valid) throw new Error(`${event.mid} was meant to be invalid`);
-        records += failedLine(
-          { syncts },
-          { mid: event.mid, eid: event.eid, reason: verdict.reason, errors: verdict.errors, raw },
-        );
-      } else {
-        records += eventLine(eventLinePrefix({ syncts }), raw);
-      }
-    }
-    const file = segmentFile(spoolDir, s + 1);
-    fs.writeFileSync(file, frameGroup(records));
-    segments.push(file);
-  }
-}
-
 before(async () => {
   if (skip) return;
   spoolDir = path.join(tempDir('clickhouse-store-'), 'spool');
   fs.mkdirSync(spoolDir);
-  writeSegments();
+  segments.push(...writeParitySegments(spoolDir));
   duck = await openMemoryStore({ spoolDir });
   house = await openStore({ url: 'skip' in service ? '' : service.storeUrl });
   for (const [i, file] of segments.entries()) {
