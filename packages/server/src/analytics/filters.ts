@@ -72,9 +72,9 @@ export function filterSql(filter: PropertyFilter | ResolvedCohortFilter, p: SqlP
   }
 }
 
-/** All filters joined with AND; `TRUE` when there are none. */
+/** All filters joined with AND; the dialect's true when there are none. */
 export function filtersSql(filters: (PropertyFilter | ResolvedCohortFilter)[] | undefined, p: SqlParams): string {
-  if (!filters || filters.length === 0) return 'TRUE';
+  if (!filters || filters.length === 0) return p.dialect.true;
   return filters.map((f) => filterSql(f, p)).join(' AND ');
 }
 
@@ -84,7 +84,7 @@ export function filtersSql(filters: (PropertyFilter | ResolvedCohortFilter)[] | 
  */
 export function selectorSql(selector: EventSelector, p: SqlParams): string {
   const own = selector.filters?.length ? ` AND ${filtersSql(selector.filters, p)}` : '';
-  if (selector.eid === ALL_EVENTS) return `(TRUE${own})`;
+  if (selector.eid === ALL_EVENTS) return `(${p.dialect.true}${own})`;
   const eids = eidsMatching(selector.eid);
   const eid = eids.length === 1 ? `eid = ${p.str(eids[0])}` : `eid IN (${eids.map((e) => p.str(e)).join(', ')})`;
   return `(${eid}${own})`;

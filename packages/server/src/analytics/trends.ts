@@ -98,48 +98,57 @@ function seriesSql(
   const interval = query.interval ?? 'day';
   const rolling = ROLLING_DAYS[s.math ?? 'total'];
   // A rolling window has no single value over a range.
-  if (rolling && whole) return { ctes: [], select: `SELECT ${i} AS s, 0 AS b, '' AS k, NULL AS v WHERE FALSE` };
+  if (rolling && whole) return { ctes: [], select: `SELECT ${i} AS s, 0 AS b, '' AS k, NULL AS v WHERE ${d.false}` };
   const where = `${selectorSql(s, p)} AND ${filtersSql(query.filters, p)}`;
   if (rolling) {
     // Each (actor, active day) counts toward that day and the rolling-1 days after it.
     const buckets = bucketsOf('day', range);
-    const inner = `SELECT DISTINCT actor_key AS e, ${bucketOfSql('day', 'ets', range, p)} AS d FROM events
+    const inner = `SELECT DISTINCT actor_key AS e, ${bucketOfSql('day', 'ets', range, p)} AS d FROM ${d.events}
       WHERE ${where} AND actor_key IS NOT NULL AND ets >= ${p.int(range.from - rolling * DAY)} AND ets < ${p.int(range.to)}`;
     const expanded = `SELECT e, d + ${d.expandRange(p.int(rolling))} AS b FROM (${inner}) AS active`;
     return {
       ctes: [],
-      select: `SELECT ${i} AS s, b, '' AS k, ${d.uniq('e')} AS v FROM (${expanded}) AS windows
+      select: `SELECT ${i} AS s, b, '' AS k, ${d.toDouble(d.uniq('e'))} AS v FROM (${expanded}) AS windows
         WHERE b >= ${p.int(buckets[0])} AND b <= ${p.int(buckets[buckets.length - 1])} GROUP BY b`,
     };
   }
   const bucket = whole ? '0' : bucketOfSql(interval, 'ets', range, p);
   const x = s.property ? propertyNumber(validatedProperty(s.property), p) : 'NULL';
   const base = `SELECT ${bucket} AS b, actor_key, did, sid, ${x} AS x`;
-  const from = `FROM events WHERE ${where} AND ${rangeSql(range, p)}`;
+  const from = `FROM ${d.events} WHERE ${where} AND ${rangeSql(range, p)}`;
   // Count per actor: first each actor's events per bucket (and value), then the math over those counts.
   const perActor = (rows: string, k: string) =>
     PER_ACTOR[s.math ?? 'total']
       ? `(SELECT b, ${k} AS k, count(*) AS c FROM ${rows} AS events WHERE actor_key IS NOT NULL GROUP BY b, ${k}, actor_key)`
       : undefined;
+  // Every series' value as a double, so the branches of the UNION ALL below share one type.
+  const value = d.toDouble(aggregate(s, d));
   if (!query.breakdown) {
     const rows = perActor(`(${base} ${from})`, "''") ?? `(${base} ${from})`;
     return {
       ctes: [],
-      select: `SELECT ${i} AS s, b, '' AS k, ${aggregate(s, d)} AS v FROM ${rows} AS base GROUP BY b`,
+      select: `SELECT ${i} AS s, b, '' AS k, ${value} AS v FROM ${rows} AS base GROUP BY b`,
     };
   }
   // Top N breakdown values by event count; an absent value is '' here and null in the answer.
   const g = breakdownGroup(validatedProperty(query.breakdown.property), p);
   const limit = p.int(query.breakdown.limit ?? 10);
-  const kept = `CASE WHEN g IN (SELECT g FROM top${i}) THEN g ELSE NULL END`;
+  const baseSql = `${base}, ${g} AS g ${from}`;
+  // Named once (WITH) where the engine has named subqueries; written out where each is read otherwise.
+  const baseRef = d.namedSubqueries ? `base${i}` : `(${baseSql})`;
+  const topSql = d.topByCount(baseRef, limit);
+  const topRef = d.namedSubqueries ? `top${i}` : `(${topSql})`;
+  const kept = `CASE WHEN g IN (SELECT g FROM ${topRef}) THEN g ELSE NULL END`;
+  // ClickHouse 18.16 fails to analyse an IN subquery in a SELECT that also aggregates ("Unknown identifier"): there,
+  // each row's kept value is picked first, in a SELECT of its own.
+  const [rows, k] = d.namedSubqueries
+    ? [baseRef, kept]
+    : [`(SELECT b, actor_key, did, sid, x, ${kept} AS k FROM ${baseRef})`, 'k'];
   return {
-    ctes: [
-      `base${i} AS (${base}, ${g} AS g ${from})`,
-      `top${i} AS (SELECT g FROM base${i} GROUP BY g ORDER BY count(*) DESC, g LIMIT ${limit})`,
-    ],
-    select: perActor(`base${i}`, kept)
-      ? `SELECT ${i} AS s, b, k, ${aggregate(s, d)} AS v FROM ${perActor(`base${i}`, kept)} AS counts GROUP BY b, k`
-      : `SELECT ${i} AS s, b, ${kept} AS k, ${aggregate(s, d)} AS v FROM base${i} GROUP BY b, k`,
+    ctes: d.namedSubqueries ? [`base${i} AS (${baseSql})`, `top${i} AS (${topSql})`] : [],
+    select: perActor(rows, k)
+      ? `SELECT ${i} AS s, b, k, ${value} AS v FROM ${perActor(rows, k)} AS counts GROUP BY b, k`
+      : `SELECT ${i} AS s, b, ${k} AS k, ${value} AS v FROM ${rows} GROUP BY b, k`,
   };
 }
 

@@ -6,6 +6,21 @@ import type { SqlDialect } from './dialect.js';
 
 const CH_TYPES = { String: 'String', Int64: 'Int64', Float64: 'Float64' } as const;
 
+/**
+ * DuckDB's `quantile_cont`, step for step, so both engines give the same double (18.16's `quantileExact*` pick an
+ * element and do not interpolate): over the sorted non-null values `a` (n of them, as doubles), rn = (n − 1) × level,
+ * lo = a[floor(rn)], hi = a[ceil(rn)] (0-based), d = rn − floor(rn), and lo × (1 − d) + hi × d (DuckDB's order of
+ * operations, checked value for value); NULL when n = 0. Holds every value of a group in memory (one array per group).
+ */
+function quantile(expr: string, level: number): string {
+  const a = `arraySort(groupArray(toFloat64(${expr})))`;
+  const rn = `((length(${a}) - 1) * ${Number(level)})`;
+  const lo = `${a}[toUInt64(floor(${rn})) + 1]`;
+  const hi = `${a}[toUInt64(ceil(${rn})) + 1]`;
+  const d = `(${rn} - floor(${rn}))`;
+  return `if(length(${a}) = 0, NULL, if(floor(${rn}) = ceil(${rn}), ${lo}, ${lo} * (1 - ${d}) + ${hi} * ${d}))`;
+}
+
 export const clickhouse: SqlDialect = {
   name: 'clickhouse',
   param: (name, type) => `{${name}:${CH_TYPES[type]}}`,
@@ -13,7 +28,11 @@ export const clickhouse: SqlDialect = {
   monthNumber: (ms) =>
     `((toYear(toDateTime(intDiv(${ms}, 1000), 'UTC')) - 1970) * 12 + toMonth(toDateTime(intDiv(${ms}, 1000), 'UTC')) - 1)`,
   uniq: (expr) => `uniqExact(${expr})`,
-  quantile: (expr, level) => `quantileExactWeighted(${Number(level)})(${expr}, 1)`,
+  quantile,
+  toDouble: (expr) => `toFloat64(${expr})`,
+  // 18.16 takes only a number after LIMIT: the top values are sorted and sliced in an array instead.
+  topByCount: (rows, limit) =>
+    `SELECT arrayJoin(arraySlice(arraySort(groupArray((-toInt64(n), g))), 1, ${limit})).2 AS g FROM (SELECT g, count() AS n FROM ${rows} GROUP BY g) AS counts`,
   // visitParam* finds a key by name anywhere in the text: only the last segment can be used.
   jsonExtractString: (raw, path) => `nullIf(visitParamExtractString(${raw}, ${path}), '')`,
   jsonExtractNumber: (raw, path) => `if(visitParamHas(${raw}, ${path}), visitParamExtractFloat(${raw}, ${path}), NULL)`,
@@ -37,4 +56,8 @@ export const clickhouse: SqlDialect = {
   expandList: (list) => `arrayJoin(${list})`,
   // ClickHouse has no row identity: a ClickHouse store gives such tables a `row_id` column at insert.
   rowId: 'row_id',
+  true: '1',
+  false: '0',
+  events: 'events FINAL',
+  namedSubqueries: false,
 };

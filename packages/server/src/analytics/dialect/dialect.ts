@@ -18,8 +18,19 @@ export interface SqlDialect {
   monthNumber(localMs: string): string;
   /** Exact count of distinct non-null values (exact, so both engines give the same answers). */
   uniq(expr: string): string;
-  /** Interpolated quantile at a fixed level from the model's allowlist (0.5, 0.9). */
+  /**
+   * Aggregate: the interpolated quantile at a fixed level from the model's allowlist (0.5, 0.9, 0.95, 0.99) of the
+   * non-null values, a double, NULL when there are none; computed as DuckDB's `quantile_cont` does, so every engine
+   * gives the same double.
+   */
   quantile(expr: string, level: number): string;
+  /** A number as a double: the branches of a UNION ALL agree on one type (ClickHouse finds no common one otherwise). */
+  toDouble(expr: string): string;
+  /**
+   * A SELECT of column `g`: the `limit` (a parameter placeholder) values of `g` in `rows` (a table or subquery) with the
+   * most rows, ties by value (byte order), for a breakdown's kept values.
+   */
+  topByCount(rows: string, limit: string): string;
   /** A string at a JSON pointer path of the raw event text; `path` is a bound parameter from `jsonPath`. */
   jsonExtractString(raw: string, path: string): string;
   jsonExtractNumber(raw: string, path: string): string;
@@ -59,4 +70,14 @@ export interface SqlDialect {
    * integer, unique in the table and stable while the row exists.
    */
   readonly rowId: string;
+  /** Boolean literals (ClickHouse 18.16 has no `TRUE`/`FALSE` keywords: 1 and 0 there). */
+  readonly true: string;
+  readonly false: string;
+  /**
+   * The events table, for a read whose counts must be exact: on ClickHouse, `events FINAL`, which folds copies of a
+   * re-sent event that the background merges have not folded yet (docs/clickhouse.md, de-duplication).
+   */
+  readonly events: string;
+  /** Whether `WITH name AS (SELECT …)` is understood; ClickHouse 18.16 has no named subqueries, so they go inline. */
+  readonly namedSubqueries: boolean;
 }

@@ -15,6 +15,8 @@ export const duckdb: SqlDialect = {
   monthNumber: (ms) => `((year(epoch_ms(${ms})) - 1970) * 12 + month(epoch_ms(${ms})) - 1)`,
   uniq: (expr) => `count(DISTINCT ${expr})`,
   quantile: (expr, level) => `quantile_cont(${expr}, ${Number(level)})`,
+  toDouble: (expr) => `CAST(${expr} AS DOUBLE)`,
+  topByCount: (rows, limit) => `SELECT g FROM ${rows} GROUP BY g ORDER BY count(*) DESC, g LIMIT ${limit}`,
   jsonExtractString: (raw, path) => `json_extract_string(${raw}, ${path})`,
   jsonExtractNumber: (raw, path) => `TRY_CAST(json_extract_string(${raw}, ${path}) AS DOUBLE)`,
   jsonPath: pointer,
@@ -36,4 +38,8 @@ export const duckdb: SqlDialect = {
   expandList: (list) => `unnest(${list})`,
   // DuckDB's row number within the table: kept by a row until it is deleted.
   rowId: 'rowid',
+  true: 'TRUE',
+  false: 'FALSE',
+  events: 'events',
+  namedSubqueries: true,
 };
