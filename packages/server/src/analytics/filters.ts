@@ -44,10 +44,11 @@ export function filterSql(filter: PropertyFilter | ResolvedCohortFilter, p: SqlP
     return operator === 'contains' ? has : `(${tags} IS NULL OR NOT ${has})`;
   }
   switch (operator) {
+    // A number column is set where its value is: no need to write it as text.
     case 'is_set':
-      return `(${propertyText(r, p)} IS NOT NULL)`;
+      return `(${r.type === 'number' ? propertyNumber(r, p) : propertyText(r, p)} IS NOT NULL)`;
     case 'is_not_set':
-      return `(${propertyText(r, p)} IS NULL)`;
+      return `(${r.type === 'number' ? propertyNumber(r, p) : propertyText(r, p)} IS NULL)`;
     case 'eq':
     case 'neq': {
       const e = expr(r, value, p);

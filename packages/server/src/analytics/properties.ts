@@ -8,7 +8,15 @@ import { type PropertyRef, resolveProperty } from '@telemetry/query';
 // The path grammar lives in @telemetry/query; re-exported for the read routes that resolve a path.
 export { type PropertyRef, resolveProperty };
 
-import type { SqlParams } from './dialect/index.js';
+import { type SqlDialect, type SqlParams, unsupported } from './dialect/index.js';
+
+/** Refuses a property this engine cannot read as DuckDB does (SqlDialect `supports`), naming it. */
+function checkSupported(ref: PropertyRef, d: SqlDialect, asText: boolean): void {
+  if (ref.kind === 'json' && !d.supports.jsonPaths)
+    throw unsupported(d, `the property ${ref.path}, read from the raw JSON (only the typed columns, cdata and tags)`);
+  if (asText && ref.kind === 'column' && ref.type === 'number' && !d.supports.numberText)
+    throw unsupported(d, `the number property ${ref.path} as text (a breakdown by it, or compared with a string)`);
+}
 
 /** A path the query parser (@telemetry/query) has already accepted; a refusal here is a programming error, not bad input. */
 export function validatedProperty(path: string): PropertyRef {
@@ -20,6 +28,7 @@ export function validatedProperty(path: string): PropertyRef {
 /** The SQL expression for a property as text (numbers as their text), with bound parameters for names. */
 export function propertyText(ref: PropertyRef, p: SqlParams): string {
   const d = p.dialect;
+  checkSupported(ref, d, true);
   switch (ref.kind) {
     case 'column':
       return ref.type === 'number' ? d.toText(ref.column) : ref.column;
@@ -52,6 +61,7 @@ export function inBreakdownGroup(ref: PropertyRef, value: string, p: SqlParams):
 /** The SQL expression for a property as a number (NULL when absent or not numeric). */
 export function propertyNumber(ref: PropertyRef, p: SqlParams): string {
   const d = p.dialect;
+  checkSupported(ref, d, false);
   switch (ref.kind) {
     case 'column':
       return ref.type === 'number' ? ref.column : d.toNumber(ref.column);

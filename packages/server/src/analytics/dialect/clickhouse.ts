@@ -60,4 +60,5 @@ export const clickhouse: SqlDialect = {
   false: '0',
   events: 'events FINAL',
   namedSubqueries: false,
+  supports: { jsonPaths: false, numberText: false },
 };

@@ -80,4 +80,11 @@ export interface SqlDialect {
   readonly events: string;
   /** Whether `WITH name AS (SELECT …)` is understood; ClickHouse 18.16 has no named subqueries, so they go inline. */
   readonly namedSubqueries: boolean;
+  /**
+   * What this engine cannot yet answer as DuckDB does, refused by name (see `unsupported`): `jsonPaths`, a property
+   * read from the raw JSON (18.16's visitParam* find a key by its last name anywhere in the text, and give '' for a
+   * number); `numberText`, a number column as text (a breakdown by it, or compared with a string: ClickHouse writes
+   * 5.0 as `5`, DuckDB as `5.0`).
+   */
+  readonly supports: { readonly jsonPaths: boolean; readonly numberText: boolean };
 }

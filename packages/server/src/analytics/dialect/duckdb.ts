@@ -42,4 +42,5 @@ export const duckdb: SqlDialect = {
   false: 'FALSE',
   events: 'events',
   namedSubqueries: true,
+  supports: { jsonPaths: true, numberText: true },
 };

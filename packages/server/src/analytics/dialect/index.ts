@@ -1,5 +1,5 @@
 /** Picks the SQL helpers for a store's dialect, and collects bound parameters under generated names. */
-import type { Dialect, QueryParams } from '../../store/store.js';
+import { type Dialect, type QueryParams, StoreError } from '../../store/store.js';
 import { clickhouse } from './clickhouse.js';
 import type { ParamType, SqlDialect } from './dialect.js';
 import { duckdb } from './duckdb.js';
@@ -8,6 +8,15 @@ export type { ParamType, SqlDialect } from './dialect.js';
 
 export function dialectFor(name: Dialect): SqlDialect {
   return name === 'clickhouse' ? clickhouse : duckdb;
+}
+
+/**
+ * The error for a query this engine cannot answer as DuckDB does yet (`what` names it, e.g. the property), rather than
+ * an answer that differs: the same code and wording as the ClickHouse store's own refusals.
+ */
+export function unsupported(dialect: SqlDialect, what: string): StoreError {
+  const engine = dialect.name === 'clickhouse' ? 'ClickHouse' : 'DuckDB';
+  return new StoreError('STORE_QUERY_FAILED', `not yet supported on the ${engine} store: ${what}`);
 }
 
 /** A compiled query: SQL text holding only placeholders, and the values bound to them. */
