@@ -139,6 +139,10 @@ test('inlineParams: each {name:Type} becomes CAST(<literal> AS Type); a missing 
   );
   assert.throws(() => inlineParams('SELECT {a:String}', {}), /names the parameter \{a\} but none was given/);
   assert.throws(() => inlineParams('SELECT {a:String) --}', { a: 1 }), /not a plain type name/);
+  // A row count is written bare (18.16 takes only a number after LIMIT), and only a non-negative integer.
+  assert.equal(inlineParams('SELECT 1 LIMIT {n:UInt64}', { n: 20 }), 'SELECT 1 LIMIT 20');
+  for (const n of [-1, 1.5, '1; DROP', 2 ** 53])
+    assert.throws(() => inlineParams('SELECT 1 LIMIT {n:UInt64}', { n }), /not a non-negative integer/);
   if (skip) return t.skip(skip);
   const sql = inlineParams('SELECT {a:String} AS a, {n:Int64} AS n FORMAT JSONCompact', { a: "x'); DROP", n: -3 });
   assert.deepEqual(JSON.parse(await clickHouseText(httpUrl, sql)).data, [["x'); DROP", '-3']]);

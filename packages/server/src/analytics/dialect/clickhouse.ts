@@ -4,7 +4,7 @@
  */
 import type { SqlDialect } from './dialect.js';
 
-const CH_TYPES = { String: 'String', Int64: 'Int64', Float64: 'Float64' } as const;
+const CH_TYPES = { String: 'String', Int64: 'Int64', Float64: 'Float64', UInt64: 'UInt64' } as const;
 
 /**
  * DuckDB's `quantile_cont`, step for step, so both engines give the same double (18.16's `quantileExact*` pick an

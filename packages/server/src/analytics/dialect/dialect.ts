@@ -5,8 +5,11 @@
  */
 import type { Dialect } from '../../store/store.js';
 
-/** Parameter types, named as ClickHouse spells them; DuckDB infers them from the bound JS value. */
-export type ParamType = 'String' | 'Int64' | 'Float64';
+/**
+ * Parameter types, named as ClickHouse spells them; DuckDB infers them from the bound JS value. `UInt64` is a row
+ * count (LIMIT, OFFSET): ClickHouse 18.16 takes only a number there.
+ */
+export type ParamType = 'String' | 'Int64' | 'Float64' | 'UInt64';
 
 export interface SqlDialect {
   readonly name: Dialect;

@@ -10,7 +10,7 @@ export const duckdb: SqlDialect = {
   name: 'duckdb',
   // Bound JS numbers arrive as INTEGER/DOUBLE/HUGEINT by value: the cast pins the type, and folds to a constant.
   param: (name, type) =>
-    type === 'String' ? `$${name}` : `CAST($${name} AS ${type === 'Int64' ? 'BIGINT' : 'DOUBLE'})`,
+    type === 'String' ? `$${name}` : `CAST($${name} AS ${type === 'Float64' ? 'DOUBLE' : 'BIGINT'})`,
   intDiv: (a, b) => `(${a}) // (${b})`,
   monthNumber: (ms) => `((year(epoch_ms(${ms})) - 1970) * 12 + month(epoch_ms(${ms})) - 1)`,
   uniq: (expr) => `count(DISTINCT ${expr})`,

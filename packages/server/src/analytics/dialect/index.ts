@@ -34,7 +34,7 @@ export class SqlParams {
 
   add(value: string | number, type: ParamType): string {
     const name = `p${this.next++}`;
-    this.values[name] = type === 'Int64' ? Math.trunc(Number(value)) : value;
+    this.values[name] = type === 'Int64' || type === 'UInt64' ? Math.trunc(Number(value)) : value;
     return this.dialect.param(name, type);
   }
 
@@ -44,5 +44,10 @@ export class SqlParams {
 
   int(value: number): string {
     return this.add(value, 'Int64');
+  }
+
+  /** A row count for LIMIT or OFFSET (a non-negative integer). */
+  rows(value: number): string {
+    return this.add(value, 'UInt64');
   }
 }

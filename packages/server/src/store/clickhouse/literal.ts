@@ -65,9 +65,11 @@ const TYPE = /^[A-Za-z][A-Za-z0-9_]*(\([A-Za-z0-9_(), ']*\))?$/;
 
 /**
  * `sql` with each placeholder `{name:Type}` replaced by `CAST(<literal of params[name]> AS Type)`: the SQL of a current
- * ClickHouse's bound parameters, run on a server without them. Internal SQL only (the Store port's `query`); a
+ * ClickHouse's bound parameters, run on a server without them. `{name:UInt64}` (a row count, as after LIMIT, where
+ * 18.16 takes only a number) becomes the bare integer, and must be a non-negative safe integer. Internal SQL only (the Store port's `query`); a
  * placeholder inside a string literal of `sql` is replaced too, so trusted SQL never writes one there.
- * @throws StoreError STORE_QUERY_FAILED when a placeholder names no parameter, or its type is not a plain type name
+ * @throws StoreError STORE_QUERY_FAILED when a placeholder names no parameter, its type is not a plain type name, or a
+ *   UInt64 value is not a non-negative integer
  */
 export function inlineParams(sql: string, params: Record<string, unknown> = {}): string {
   return sql.replace(/\{([A-Za-z_][A-Za-z0-9_]*):([^{}]+)\}/g, (_, name: string, type: string) => {
@@ -76,6 +78,11 @@ export function inlineParams(sql: string, params: Record<string, unknown> = {}):
     const typeName = type.trim();
     if (!TYPE.test(typeName))
       throw new StoreError('STORE_QUERY_FAILED', `the parameter {${name}} has a type that is not a plain type name`);
-    return `CAST(${literal(params[name] as LiteralValue)} AS ${typeName})`;
+    const value = params[name];
+    if (typeName !== 'UInt64') return `CAST(${literal(value as LiteralValue)} AS ${typeName})`;
+    // A row count (LIMIT): 18.16 takes only a number there, so a non-negative integer is written bare.
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)
+      throw new StoreError('STORE_QUERY_FAILED', `the parameter {${name}:UInt64} is not a non-negative integer`);
+    return literal(value);
   });
 }
