@@ -3,7 +3,7 @@
  * live-tail query (events received after a point). Filters are the typed columns only, bound.
  */
 import type { Store } from '../store/store.js';
-import { dialectFor, SqlParams } from './dialect/index.js';
+import { dialectFor, SqlParams, unsupported } from './dialect/index.js';
 
 /** Filters the events listing accepts, each a typed column compared for equality. */
 export const EVENT_FILTERS = {
@@ -36,7 +36,7 @@ export interface StoredEvent {
  * the event's mid (unique in `events`), or the row id where a table has no unique key.
  */
 function cursor(before: string | undefined, p: SqlParams, key: { expr: string; type: 'text' | 'int' }): string {
-  if (!before) return 'TRUE';
+  if (!before) return p.dialect.true;
   const at = before.indexOf(':');
   const syncts = Number(before.slice(0, at));
   const rest = before.slice(at + 1);
@@ -57,7 +57,7 @@ function where(filters: EventFilters, p: SqlParams): string {
   const parts = Object.entries(filters)
     .filter(([, v]) => v !== undefined && v !== '')
     .map(([k, v]) => `${EVENT_FILTERS[k as keyof typeof EVENT_FILTERS]} = ${p.str(String(v))}`);
-  return parts.length ? parts.join(' AND ') : 'TRUE';
+  return parts.length ? parts.join(' AND ') : p.dialect.true;
 }
 
 function toEvent(row: unknown[]): StoredEvent {
@@ -70,8 +70,8 @@ export async function listEvents(
 ): Promise<FeedPage<StoredEvent>> {
   const p = new SqlParams(dialectFor(store.dialect));
   const after = cursor(options.before, p, { expr: 'mid', type: 'text' });
-  const sql = `SELECT syncts, mid, raw FROM events WHERE ${where(options.filters ?? {}, p)} AND ${after}
-    ORDER BY syncts DESC, mid DESC LIMIT ${p.int(options.limit + 1)}`;
+  const sql = `SELECT syncts, mid, raw FROM ${p.dialect.events} WHERE ${where(options.filters ?? {}, p)} AND ${after}
+    ORDER BY syncts DESC, mid DESC LIMIT ${p.rows(options.limit + 1)}`;
   const rows = (await store.query(sql, p.values)).rows;
   const items = rows.slice(0, options.limit).map(toEvent);
   const last = items[items.length - 1];
@@ -92,12 +92,17 @@ export async function listFailedEvents(
   options: { reason?: string; before?: string; limit: number },
 ): Promise<FeedPage<FailedEvent>> {
   const p = new SqlParams(dialectFor(store.dialect));
-  const reason = options.reason ? `reason = ${p.str(options.reason)}` : 'TRUE';
+  if (store.dialect === 'clickhouse')
+    throw unsupported(
+      p.dialect,
+      'the failed-events listing (its keyset cursor needs a row id: failed_events has none there)',
+    );
+  const reason = options.reason ? `reason = ${p.str(options.reason)}` : p.dialect.true;
   // A rejected event may have no mid, or share it with another rejected copy: the row id tells rows apart.
   const row = p.dialect.rowId;
   const sql = `SELECT syncts, ${row} AS row_id, mid, eid, reason, errors, raw FROM failed_events
     WHERE ${reason} AND ${cursor(options.before, p, { expr: row, type: 'int' })}
-    ORDER BY syncts DESC, row_id DESC LIMIT ${p.int(options.limit + 1)}`;
+    ORDER BY syncts DESC, row_id DESC LIMIT ${p.rows(options.limit + 1)}`;
   const rows = (await store.query(sql, p.values)).rows;
   const page = rows.slice(0, options.limit);
   const items = page.map(([syncts, , mid, eid, why, errors, raw]) => ({
@@ -132,10 +137,10 @@ export async function eventsAfter(
   now = Date.now(),
 ): Promise<LoadedEvent[]> {
   const p = new SqlParams(dialectFor(store.dialect));
-  const received = since === undefined ? 'TRUE' : `syncts >= ${p.int(since)} AND syncts <= ${p.int(now)}`;
-  const sql = `SELECT syncts, mid, raw, arrival_seq FROM events
+  const received = since === undefined ? p.dialect.true : `syncts >= ${p.int(since)} AND syncts <= ${p.int(now)}`;
+  const sql = `SELECT syncts, mid, raw, arrival_seq FROM ${p.dialect.events}
     WHERE arrival_seq > ${p.int(after)} AND ${received} AND ${where(filters, p)}
-    ORDER BY arrival_seq LIMIT ${p.int(limit)}`;
+    ORDER BY arrival_seq LIMIT ${p.rows(limit)}`;
   return (await store.query(sql, p.values)).rows.map((row) => ({ ...toEvent(row), seq: Number(row[3]) }));
 }
 
@@ -145,10 +150,13 @@ export async function eventsAfter(
  */
 export async function tailStart(store: Store, since?: number, now = Date.now()): Promise<number> {
   const p = new SqlParams(dialectFor(store.dialect));
+  const events = p.dialect.events;
+  // No event received in the window: the last one loaded. Counted, not coalesced: min() over no rows is NULL in
+  // DuckDB but 0 in ClickHouse (its columns are not Nullable).
   const sql =
     since === undefined
-      ? 'SELECT coalesce(max(arrival_seq), 0) FROM events'
-      : `SELECT coalesce(min(arrival_seq) - 1, (SELECT coalesce(max(arrival_seq), 0) FROM events)) FROM events
-         WHERE syncts >= ${p.int(since)} AND syncts <= ${p.int(now)}`;
+      ? `SELECT coalesce(max(arrival_seq), 0) FROM ${events}`
+      : `SELECT CASE WHEN count(*) = 0 THEN (SELECT coalesce(max(arrival_seq), 0) FROM ${events}) ELSE min(arrival_seq) - 1 END
+         FROM ${events} WHERE syncts >= ${p.int(since)} AND syncts <= ${p.int(now)}`;
   return Number((await store.query(sql, p.values)).rows[0][0]);
 }
