@@ -131,15 +131,10 @@ const TABLE: [string, object][] = [
   [
     'count per actor',
     {
-      series: [
-        'avg_count_per_actor',
-        'min_count_per_actor',
-        'max_count_per_actor',
-        'median_count_per_actor',
-        'p90_count_per_actor',
-        'p95_count_per_actor',
-        'p99_count_per_actor',
-      ].map((math) => ({ eid: 'INTERACT', math })),
+      series: TRENDS_MATH.filter((math) => math.endsWith('_count_per_actor')).map((math) => ({
+        eid: 'INTERACT',
+        math,
+      })),
     },
   ],
   ['DAU, WAU, MAU', { series: ['dau', 'wau', 'mau'].map((math) => ({ eid: '$all', math })) }],
