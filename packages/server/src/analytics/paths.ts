@@ -17,12 +17,14 @@
  * lag() (and, with a point, the views before or after it in the same window pass), then each node's
  * place and the node after it with row_number() and lead() (counted back from an end point) — two
  * window sorts, which spill to disk, so a large range stays within the memory limit (per-session
- * lists, `list(… ORDER BY …)` or sorted afterwards, ran out of 512 MB at 10 million events); no self-join.
+ * lists, `list(… ORDER BY …)` or sorted afterwards, ran out of 512 MB at 10 million events); no self-join. ClickHouse
+ * 18.16 has no window functions: there each session's views are one sorted array (arrayTransitionsSql); the
+ * actors along a path are not answered there yet.
  */
 import type { ActorsBehind, EventSelector, PathNode, PathsQuery, PathsResult, ResolvedRange } from '@telemetry/query';
 import type { Store } from '../store/store.js';
 import { listed, NoSuchFigure } from './actors-behind.js';
-import { type CompiledQuery, dialectFor, type SqlDialect, SqlParams } from './dialect/index.js';
+import { type CompiledQuery, dialectFor, type SqlDialect, SqlParams, unsupported } from './dialect/index.js';
 import { filtersSql, selectorSql } from './filters.js';
 import { rangeSql, resolveRange } from './sql-time.js';
 
@@ -50,24 +52,38 @@ function eventLabel(query: PathsQuery): string {
   return e?.label ?? e?.eid ?? '';
 }
 
-/**
- * One row per (session, transition): columns step, source, target (node names in SQL, the event
- * node as EVENT_NODE) and, with `actors`, actor (the actor of the target's event).
- */
-function transitionsSql(query: PathsQuery, range: ResolvedRange, p: SqlParams, actors: boolean): string {
-  const max = p.int(query.maxSteps ?? 5);
+/** The page views (and point events) of the range: columns sid, ets, q (arrival order), node and, with `actors`, actor. */
+function viewsSql(query: PathsQuery, range: ResolvedRange, p: SqlParams, actors: boolean): string {
   const cut = cutOf(query);
   const isEvent = cut?.event ? selectorSql(cut.event, p) : undefined;
   const node = isEvent ? `CASE WHEN ${isEvent} THEN ${p.str(EVENT_NODE)} ELSE edata_pageid END` : 'edata_pageid';
   // A page view: an IMPRESSION, or PostHog's $pageview / $screen (selectorSql adds the equivalents, sinks/posthog/map.ts).
   const relevant = `(${selectorSql({ eid: 'IMPRESSION' }, p)} AND edata_pageid IS NOT NULL)${isEvent ? ` OR ${isEvent}` : ''}`;
+  const actor = actors ? ', actor_key AS actor' : '';
+  return `SELECT sid, ets, arrival_seq AS q, ${node} AS node${actor} FROM ${p.dialect.events}
+    WHERE (${relevant}) AND ${rangeSql(range, p)} AND sid IS NOT NULL AND ${filtersSql(query.filters, p)}`;
+}
+
+/**
+ * One row per (session, transition): columns step, source, target (node names in SQL, the event
+ * node as EVENT_NODE) and, with `actors`, actor (the actor of the target's event). With window
+ * functions (DuckDB) or, without them (ClickHouse 18.16), with each session's views as one array.
+ */
+function transitionsSql(query: PathsQuery, range: ResolvedRange, p: SqlParams, actors: boolean): string {
+  if (p.dialect.supports.windowFunctions) return windowTransitionsSql(query, range, p, actors);
+  // pathActors counts the actors with a window function too (actors-behind.ts `listed`).
+  if (actors) throw unsupported(p.dialect, 'the actors along a path');
+  return arrayTransitionsSql(query, range, p);
+}
+
+/** transitionsSql with two window passes over a narrow projection (the file's docstring says why not lists). */
+function windowTransitionsSql(query: PathsQuery, range: ResolvedRange, p: SqlParams, actors: boolean): string {
+  const max = p.int(query.maxSteps ?? 5);
+  const cut = cutOf(query);
   // Arrival order breaks equal-ets ties (docs/analytics.md, Order of events); sorting by the integer was also about
   // twice as fast at 10 million events as by `mid`, a string.
   const order = 'PARTITION BY sid ORDER BY ets, q';
-  const actor = actors ? ', actor_key AS actor' : '';
-  // A narrow projection of the page views (and point events) only; then the first row of each run of equal nodes.
-  const views = `SELECT sid, ets, arrival_seq AS q, ${node} AS node${actor} FROM events
-    WHERE (${relevant}) AND ${rangeSql(range, p)} AND sid IS NOT NULL AND ${filtersSql(query.filters, p)}`;
+  const views = viewsSql(query, range, p, actors);
   // A cut keeps, in the same window pass, the views from the point's first occurrence on (start: `seen`, the
   // occurrences up to this view) or up to it (end: none before this view, one in the session), so that each kept
   // session's path is numbered from its point without a third window.
@@ -80,6 +96,7 @@ function transitionsSql(query: PathsQuery, range: ResolvedRange, p: SqlParams, a
       : `, ${occurrences('ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING')} AS before,
         ${occurrences('ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING')} AS total`;
   const kept = !cut ? '' : cut.at === 'start' ? ' AND seen > 0' : ' AND coalesce(before, 0) = 0 AND total > 0';
+  // The first row of each run of equal nodes.
   const runs = `SELECT sid, ets, q, node${actors ? ', actor' : ''} FROM (
     SELECT *, lag(node) OVER (${order}) AS prev${marks} FROM (${views}) AS views) AS changes
     WHERE (prev IS NULL OR prev <> node)${kept}`;
@@ -96,13 +113,51 @@ function transitionsSql(query: PathsQuery, range: ResolvedRange, p: SqlParams, a
   return `SELECT ${max} - i + 1 AS step, ${columns} FROM (${numbered}) AS numbered WHERE i >= 2 AND i <= ${max}`;
 }
 
+/**
+ * transitionsSql with arrays (ClickHouse), without actors: each session's views sorted by (ets, arrival order) into one
+ * array, the runs of equal nodes kept once (d), cut at the point's first occurrence (at: its place in d), then the
+ * transitions j → j + 1 the window version keeps, one row each (ARRAY JOIN). The same rules, so the same rows.
+ */
+function arrayTransitionsSql(query: PathsQuery, range: ResolvedRange, p: SqlParams): string {
+  const max = p.int(query.maxSteps ?? 5);
+  const cut = cutOf(query);
+  const views = viewsSql(query, range, p, false);
+  // ifNull: node is never NULL here (views have a page id), but its type is Nullable, and arrays compare those as NULL.
+  const sorted = `SELECT arrayMap(x -> tupleElement(x, 3), arraySort(groupArray(tuple(ets, q, ifNull(node, ''))))) AS r
+    FROM (${views}) AS views GROUP BY sid`;
+  const runs = `SELECT arrayFilter((x, i) -> i = 1 OR r[i] != r[i - 1], r, arrayEnumerate(r)) AS d FROM (${sorted}) AS sorted`;
+  const point = cut ? p.str(cut.event ? EVENT_NODE : (cut.page as string)) : '';
+  // s: the session's path from (start) or up to (end) the point; the transitions j → j + 1 kept, with their step.
+  let path: string;
+  let transitions: string;
+  let step: string;
+  if (!cut) {
+    path = `SELECT d AS s FROM (${runs}) AS runs`;
+    transitions = `arrayFilter(j -> j < ${max} AND j < length(s), arrayEnumerate(s))`;
+    step = 'j';
+  } else if (cut.at === 'start') {
+    path = `SELECT arraySlice(d, at) AS s, at FROM (
+      SELECT *, indexOf(d, ${point}) AS at FROM (${runs}) AS runs) AS cut WHERE at > 0`;
+    transitions = `arrayFilter(j -> j < ${max} AND j < length(s), arrayEnumerate(s))`;
+    step = 'j';
+  } else {
+    path = `SELECT arraySlice(d, 1, at) AS s, at FROM (
+      SELECT *, indexOf(d, ${point}) AS at FROM (${runs}) AS runs) AS cut WHERE at > 0`;
+    // Step max for the point (at), counted back: j is step max − at + j, kept from step 1.
+    transitions = `arrayFilter(j -> j < at AND ${max} - at + j >= 1, arrayEnumerate(s))`;
+    step = `${max} - at + j`;
+  }
+  return `SELECT ${step} AS step, s[j] AS source, s[j + 1] AS target
+    FROM (SELECT *, ${transitions} AS js FROM (${path}) AS path) AS kept ARRAY JOIN js AS j`;
+}
+
 /** Rows: (step of the source, source node, target node, sessions), strongest first. */
 export function buildFor(query: PathsQuery, range: ResolvedRange, dialect: SqlDialect): CompiledQuery {
   const p = new SqlParams(dialect);
   const sql = `SELECT step, source, target, count(*) AS n FROM (${transitionsSql(query, range, p, false)}) AS t
     GROUP BY step, source, target
     ORDER BY n DESC, step, source, target
-    LIMIT ${p.int(query.limit ?? 50)}`;
+    LIMIT ${p.rows(query.limit ?? 50)}`;
   return { sql, params: p.values };
 }
 

@@ -60,5 +60,5 @@ export const clickhouse: SqlDialect = {
   false: '0',
   events: 'events FINAL',
   namedSubqueries: false,
-  supports: { jsonPaths: false, numberText: false },
+  supports: { jsonPaths: false, numberText: false, windowFunctions: false },
 };

@@ -87,7 +87,8 @@ export interface SqlDialect {
    * What this engine cannot yet answer as DuckDB does, refused by name (see `unsupported`): `jsonPaths`, a property
    * read from the raw JSON (18.16's visitParam* find a key by its last name anywhere in the text, and give '' for a
    * number); `numberText`, a number column as text (a breakdown by it, or compared with a string: ClickHouse writes
-   * 5.0 as `5`, DuckDB as `5.0`).
+   * 5.0 as `5`, DuckDB as `5.0`). `windowFunctions`: `OVER (…)` (18.16 has none; an insight that needs a sequence per
+   * entity uses arrays there, as paths.ts does).
    */
-  readonly supports: { readonly jsonPaths: boolean; readonly numberText: boolean };
+  readonly supports: { readonly jsonPaths: boolean; readonly numberText: boolean; readonly windowFunctions: boolean };
 }

@@ -42,5 +42,5 @@ export const duckdb: SqlDialect = {
   false: 'FALSE',
   events: 'events',
   namedSubqueries: true,
-  supports: { jsonPaths: true, numberText: true },
+  supports: { jsonPaths: true, numberText: true, windowFunctions: true },
 };
