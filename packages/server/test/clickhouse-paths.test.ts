@@ -1,51 +1,34 @@
 /**
- * Paths on the ClickHouse store against DuckDB's: the simulated data set (test/support/parity-segments.ts) loaded into
- * both, a re-sent copy of a segment left unmerged in ClickHouse (paths read FINAL; a copy that sorts next to its
- * original would also fold as a repeated node, so this is not what shows FINAL is needed), then a table of queries and queries fast-check draws
+ * Paths on the ClickHouse store against DuckDB's: the simulated data set loaded into both, with a re-sent copy of a
+ * segment left unmerged in ClickHouse (test/support/parity-stores.ts; paths read FINAL, but a copy that sorts next to
+ * its original would also fold as a repeated node, so this is not what shows FINAL is needed), then a table of queries and queries fast-check draws
  * (max steps × start or end point, page or event × filter × limit), each answered by runPaths on both stores and
  * compared whole with deepEqual. DuckDB computes paths with window functions, ClickHouse 18.16 with one array per
  * session (analytics/paths.ts). Runs against the real server (scripts/clickhouse.sh), skipping only where it cannot
  * be installed.
  */
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { formatQueryErrors, type PathsQuery, parseInsight } from '@telemetry/query';
 import fc from 'fast-check';
 import { pathActors, runPaths } from '../src/analytics/paths.js';
-import { openStore } from '../src/store/open-store.js';
 import type { Store } from '../src/store/store.js';
-import { clickHouseService, clickHouseText } from './support/clickhouse.js';
-import { writeParitySegments } from './support/parity-segments.js';
-import { openMemoryStore } from './support/store.js';
-import { tempDir } from './temp-dir.js';
+import { clickHouseService } from './support/clickhouse.js';
+import { loadParityStores, type ParityStores } from './support/parity-stores.js';
 
 const service = clickHouseService();
 const skip = 'skip' in service ? service.skip : false;
 
+let stores: ParityStores | undefined;
 let duck: Store;
 let house: Store;
 
 before(async () => {
   if ('skip' in service) return;
-  const spoolDir = path.join(tempDir('clickhouse-paths-'), 'spool');
-  fs.mkdirSync(spoolDir);
-  const segments = writeParitySegments(spoolDir);
-  duck = await openMemoryStore({ spoolDir });
-  house = await openStore({ url: service.storeUrl });
-  for (const [i, file] of segments.entries()) {
-    await duck.loadSegment(file, i + 1);
-    await house.loadSegment(file, i + 1);
-  }
-  // A re-sent copy of segment 1, never merged, as a retry through another collector leaves it.
-  await clickHouseText(service.httpUrl, `SYSTEM STOP MERGES ${service.database}.events`);
-  await house.loadSegment(segments[0], 4);
+  stores = await loadParityStores(service, 'clickhouse-paths-');
+  ({ duck, house } = stores);
 });
-after(async () => {
-  await duck?.close();
-  await house?.close();
-});
+after(() => stores?.close());
 
 /** The simulated traffic's days, with a margin; the fixed clock makes no answer depend on when the test runs. */
 const dateRange = { from: '2023-12-30', to: '2024-01-14' };

@@ -70,7 +70,7 @@ function viewsSql(query: PathsQuery, range: ResolvedRange, p: SqlParams, actors:
  * functions (DuckDB) or, without them (ClickHouse 18.16), with each session's views as one array.
  */
 function transitionsSql(query: PathsQuery, range: ResolvedRange, p: SqlParams, actors: boolean): string {
-  if (p.dialect.supports.windowFunctions) return windowTransitionsSql(query, range, p, actors);
+  if (p.dialect.windowFunctions) return windowTransitionsSql(query, range, p, actors);
   // pathActors counts the actors with a window function too (actors-behind.ts `listed`).
   if (actors) throw unsupported(p.dialect, 'the actors along a path');
   return arrayTransitionsSql(query, range, p);

@@ -36,30 +36,37 @@ function cellsSql(query: RetentionQuery, range: ResolvedRange, p: SqlParams): st
   if (query.retentionType === 'recurring') {
     // Every period with a start event in the range; the value on the period's first one (by ets, then arrival).
     const c = bucketOfSql(period, 'ets', range, p);
-    entries = `SELECT ${entity} AS e, ${c} AS c, ${d.argMinIf(g, d.sortKey('ets', 'arrival_seq'), 'TRUE')} AS g FROM events
+    entries = `SELECT ${entity} AS e, ${c} AS c, ${d.argMinIf(g, d.sortKey('ets', 'arrival_seq'), d.true)} AS g FROM ${d.events}
       WHERE ${starts} AND ${rangeSql(range, p)} GROUP BY ${entity}, ${c}`;
   } else {
     // First occurrence over all history up to the range end, so "first" means first ever.
-    const first = `SELECT ${entity} AS e, min(ets) AS t0, ${d.argMinIf(g, d.sortKey('ets', 'arrival_seq'), 'TRUE')} AS g FROM events
+    const first = `SELECT ${entity} AS e, min(ets) AS t0, ${d.argMinIf(g, d.sortKey('ets', 'arrival_seq'), d.true)} AS g FROM ${d.events}
       WHERE ${starts} AND ets < ${p.int(range.to)} GROUP BY ${entity}`;
     entries = `SELECT e, ${bucketOfSql(period, 't0', range, p)} AS c, g FROM (${first}) AS firsts WHERE t0 >= ${p.int(range.from)}`;
   }
-  const returns = `SELECT DISTINCT ${entity} AS e, ${bucketOfSql(period, 'ets', range, p)} AS r FROM events
+  const returns = `SELECT DISTINCT ${entity} AS e, ${bucketOfSql(period, 'ets', range, p)} AS r FROM ${d.events}
     WHERE ${selectorSql(query.returnEvent, p)} AND ${global} AND ${entity} IS NOT NULL AND ${rangeSql(range, p)}`;
-  return `WITH entries AS (${entries}), returns AS (${returns})
-    SELECT e, g, c, 0 AS k FROM entries
+  // Named once (WITH) where the engine has named subqueries; written out where each is read otherwise (ClickHouse 18.16).
+  const [head, entriesRef, returnsRef] = d.namedSubqueries
+    ? [`WITH entries AS (${entries}), returns AS (${returns})\n    `, 'entries', 'returns']
+    : ['', `(${entries}) AS entries`, `(${returns}) AS returns`];
+  return `${head}SELECT e, g, c, 0 AS k FROM ${entriesRef}
     UNION ALL
     SELECT entries.e, entries.g, entries.c, returns.r - entries.c AS k
-    FROM entries JOIN returns ON returns.e = entries.e
+    FROM ${entriesRef} JOIN ${returnsRef} ON returns.e = entries.e
     WHERE returns.r > entries.c AND returns.r - entries.c < ${p.int(query.periods ?? 8)}`;
 }
 
 /** Rows: (overall = 1 / 0 per breakdown value, g, cohort bucket, period index k, entities). k = 0 is the cohort size. */
 export function buildFor(query: RetentionQuery, range: ResolvedRange, dialect: SqlDialect): CompiledQuery {
   const p = new SqlParams(dialect);
-  let sql = `WITH cells AS (${cellsSql(query, range, p)})
-    SELECT 1 AS overall, '' AS g, c, k, count(*) AS n FROM cells GROUP BY c, k`;
-  if (query.breakdown) sql += `\n    UNION ALL SELECT 0 AS overall, g, c, k, count(*) AS n FROM cells GROUP BY g, c, k`;
+  const cellsText = cellsSql(query, range, p);
+  const [head, cells] = dialect.namedSubqueries
+    ? [`WITH cells AS (${cellsText})\n    `, 'cells']
+    : ['', `(${cellsText}) AS cells`];
+  let sql = `${head}SELECT 1 AS overall, '' AS g, c, k, count(*) AS n FROM ${cells} GROUP BY c, k`;
+  if (query.breakdown)
+    sql += `\n    UNION ALL SELECT 0 AS overall, g, c, k, count(*) AS n FROM ${cells} GROUP BY g, c, k`;
   return { sql, params: p.values };
 }
 
@@ -69,7 +76,7 @@ export function buildActors(query: RetentionQuery, range: ResolvedRange, dialect
   const cell = query.actors ?? { cohort: 0, period: 0 };
   const bucket = bucketsOf(query.period ?? 'day', range)[cell.cohort] ?? Number.MIN_SAFE_INTEGER;
   const sql = `SELECT DISTINCT e FROM (${cellsSql(query, range, p)}) AS cells
-    WHERE c = ${p.int(bucket)} AND k = ${p.int(cell.period)} ORDER BY e LIMIT ${p.int(cell.limit ?? 100)}`;
+    WHERE c = ${p.int(bucket)} AND k = ${p.int(cell.period)} ORDER BY e LIMIT ${p.rows(cell.limit ?? 100)}`;
   return { sql, params: p.values };
 }
 

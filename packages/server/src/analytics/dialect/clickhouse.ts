@@ -60,5 +60,6 @@ export const clickhouse: SqlDialect = {
   false: '0',
   events: 'events FINAL',
   namedSubqueries: false,
-  supports: { jsonPaths: false, numberText: false, windowFunctions: false },
+  windowFunctions: false,
+  supports: { jsonPaths: false, numberText: false },
 };

@@ -42,5 +42,6 @@ export const duckdb: SqlDialect = {
   false: 'FALSE',
   events: 'events',
   namedSubqueries: true,
-  supports: { jsonPaths: true, numberText: true, windowFunctions: true },
+  windowFunctions: true,
+  supports: { jsonPaths: true, numberText: true },
 };

@@ -1,0 +1,50 @@
+/**
+ * The parity data set (parity-segments.ts) loaded into a DuckDB store and a ClickHouse one, for tests that compare
+ * an insight's answers on both: segments 1, 2, 3 into each, then a re-sent copy of segment 1 into ClickHouse in a load
+ * of its own, with that database's merges stopped first, so the copies stay unfolded and only `FINAL` folds them
+ * (docs/clickhouse.md, de-duplication). The pattern of clickhouse-insights.test.ts, shared for the insights after it.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { openStore } from '../../src/store/open-store.js';
+import type { Store } from '../../src/store/store.js';
+import { tempDir } from '../temp-dir.js';
+import { clickHouseText } from './clickhouse.js';
+import { writeParitySegments } from './parity-segments.js';
+import { openMemoryStore } from './store.js';
+
+export interface ParityStores {
+  duck: Store;
+  /** The ClickHouse store, holding every event of segment 1 twice until a merge (merges stopped). */
+  house: Store;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens both stores and loads the data set; `service` is the ClickHouse test service (support/clickhouse.ts) whose
+ * database (`storeUrl`) is this file's own. `prefix` names the temporary spool directory.
+ */
+export async function loadParityStores(
+  service: { storeUrl: string; httpUrl: string; database: string },
+  prefix: string,
+): Promise<ParityStores> {
+  const spoolDir = path.join(tempDir(prefix), 'spool');
+  fs.mkdirSync(spoolDir);
+  const segments = writeParitySegments(spoolDir);
+  const duck = await openMemoryStore({ spoolDir });
+  const house = await openStore({ url: service.storeUrl });
+  for (const [i, file] of segments.entries()) {
+    await duck.loadSegment(file, i + 1);
+    await house.loadSegment(file, i + 1);
+  }
+  await clickHouseText(service.httpUrl, `SYSTEM STOP MERGES ${service.database}.events`);
+  await house.loadSegment(segments[0], segments.length + 1);
+  return {
+    duck,
+    house,
+    async close() {
+      await duck.close();
+      await house.close();
+    },
+  };
+}
