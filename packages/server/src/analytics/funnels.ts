@@ -75,10 +75,6 @@ function anyOrderStarts(n: number, isStart: string, to: string): string {
 }
 
 /**
- * The per-entity SQL: columns e (the entity), reached (steps reached, ≥ 1), g (breakdown value as
- * text, '' when absent) and t1..tn (each step's ets, NULL where not reached; only t1 for `any`).
- */
-/**
  * What both engines' funnel SQL reads, as SQL fragments over `events`: the entity column, the window `w` (ms), the
  * range's bounds, each step's and exclusion's condition, the breakdown value `g` (text, '' when absent), the rows in
  * scope (an entity, `ets` from the range's start to its end plus the window, the global filters) and `bits`, which
@@ -100,6 +96,10 @@ export function funnelEvents(query: FunnelsQuery, range: ResolvedRange, p: SqlPa
   return { entity, w, to, from, steps, exclusions, g, scope, bits };
 }
 
+/**
+ * The per-entity SQL: columns e (the entity), reached (steps reached, ≥ 1), g (breakdown value as
+ * text, '' when absent) and t1..tn (each step's ets, NULL where not reached; only t1 for `any`).
+ */
 function perEntity(query: FunnelsQuery, range: ResolvedRange, p: SqlParams): string {
   const n = query.steps.length;
   const order = query.stepOrder ?? 'ordered';
