@@ -8,57 +8,78 @@
 /** The types the store's tables use (migrations.ts); a column of another type is refused when encoding. */
 type Encoder = (value: unknown, out: Chunks) => void;
 
-/** A growing list of buffers, joined once per insert. */
+/**
+ * The bytes of one insert, written into one growing buffer: a Buffer per value made the garbage collector a third of a
+ * load's time (200,000 simulated events: 13 of 42 s).
+ */
 export class Chunks {
-  readonly parts: Buffer[] = [];
+  private buffer = Buffer.allocUnsafe(1 << 16);
   bytes = 0;
-  push(part: Buffer): void {
-    this.parts.push(part);
-    this.bytes += part.length;
+
+  /** Room for `n` more bytes; gives the offset to write them at (and counts them written). */
+  reserve(n: number): number {
+    if (this.bytes + n > this.buffer.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.bytes + n));
+      this.buffer.copy(grown, 0, 0, this.bytes);
+      this.buffer = grown;
+    }
+    const at = this.bytes;
+    this.bytes += n;
+    return at;
   }
+
+  get target(): Buffer {
+    return this.buffer;
+  }
+
+  byte(value: number): void {
+    const at = this.reserve(1);
+    this.buffer[at] = value;
+  }
+
+  /** A string as RowBinary writes it: its UTF-8 length (LEB128), then its bytes. */
+  string(value: string): void {
+    const length = Buffer.byteLength(value, 'utf8');
+    varint(length, this);
+    const at = this.reserve(length);
+    this.buffer.write(value, at, length, 'utf8');
+  }
+
   join(): Buffer {
-    return Buffer.concat(this.parts, this.bytes);
+    return this.buffer.subarray(0, this.bytes);
   }
 }
 
 /** LEB128, as RowBinary writes lengths. */
 function varint(n: number, out: Chunks): void {
-  const bytes: number[] = [];
   let rest = n;
   do {
     let byte = rest & 0x7f;
     rest = Math.floor(rest / 128);
     if (rest > 0) byte |= 0x80;
-    bytes.push(byte);
+    out.byte(byte);
   } while (rest > 0);
-  out.push(Buffer.from(bytes));
 }
 
-function fixed(size: number, write: (buffer: Buffer, value: number) => void): Encoder {
+function fixed(size: number, write: (buffer: Buffer, value: number, offset: number) => void): Encoder {
   return (value, out) => {
-    const buffer = Buffer.alloc(size);
-    write(buffer, Number(value));
-    out.push(buffer);
+    const at = out.reserve(size);
+    write(out.target, Number(value), at);
   };
 }
 
 const ENCODERS: Record<string, Encoder> = {
-  String: (value, out) => {
-    const bytes = Buffer.from(String(value), 'utf8');
-    varint(bytes.length, out);
-    out.push(bytes);
-  },
+  String: (value, out) => out.string(String(value)),
   Int64: (value, out) => {
-    const buffer = Buffer.alloc(8);
-    buffer.writeBigInt64LE(BigInt(Math.trunc(Number(value))));
-    out.push(buffer);
+    const at = out.reserve(8);
+    out.target.writeBigInt64LE(BigInt(Math.trunc(Number(value))), at);
   },
-  UInt8: fixed(1, (b, v) => b.writeUInt8(v)),
-  Int32: fixed(4, (b, v) => b.writeInt32LE(v)),
-  UInt32: fixed(4, (b, v) => b.writeUInt32LE(v)),
-  Float64: fixed(8, (b, v) => b.writeDoubleLE(v)),
+  UInt8: fixed(1, (b, v, at) => b.writeUInt8(v, at)),
+  Int32: fixed(4, (b, v, at) => b.writeInt32LE(v, at)),
+  UInt32: fixed(4, (b, v, at) => b.writeUInt32LE(v, at)),
+  Float64: fixed(8, (b, v, at) => b.writeDoubleLE(v, at)),
   // Seconds since the epoch (UInt32), whatever the column's time zone.
-  DateTime: fixed(4, (b, v) => b.writeUInt32LE(Math.min(Math.max(Math.trunc(v), 0), 0xffffffff))),
+  DateTime: fixed(4, (b, v, at) => b.writeUInt32LE(Math.min(Math.max(Math.trunc(v), 0), 0xffffffff), at)),
 };
 
 /**
@@ -70,8 +91,8 @@ export function encoderOf(type: string): Encoder {
   if (nullable) {
     const inner = encoderOf(nullable[1]);
     return (value, out) => {
-      if (value === null || value === undefined) return out.push(Buffer.from([1]));
-      out.push(Buffer.from([0]));
+      if (value === null || value === undefined) return out.byte(1);
+      out.byte(0);
       inner(value, out);
     };
   }
