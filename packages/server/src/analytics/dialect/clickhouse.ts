@@ -61,4 +61,6 @@ export const clickhouse: SqlDialect = {
   events: 'events FINAL',
   namedSubqueries: false,
   supports: { jsonPaths: false, numberText: false },
+  sortedDistinctList: (expr) => `arraySort(groupUniqArray(${expr}))`,
+  expandPositions: (list) => `arrayJoin(arrayEnumerate(${list}))`,
 };

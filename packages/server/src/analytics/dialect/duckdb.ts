@@ -43,4 +43,6 @@ export const duckdb: SqlDialect = {
   events: 'events',
   namedSubqueries: true,
   supports: { jsonPaths: true, numberText: true },
+  sortedDistinctList: (expr) => `list_sort(list(DISTINCT ${expr}))`,
+  expandPositions: (list) => `unnest(range(1, len(${list}) + 1))`,
 };
