@@ -2,22 +2,23 @@
  * Cohorts on the ClickHouse store against DuckDB's: the parity data set (test/support/parity-stores.ts, with a
  * re-sent copy that only FINAL folds) in both, then cohort definitions counted, paged and used as a filter in trends,
  * stickiness and lifecycle (the filter is what a cohort breakdown runs once per cohort), compared whole with deepEqual
- * for a table of definitions and for definitions fast-check draws. Saved cohorts are not stored in ClickHouse yet: the
- * definitions are resolved here as the server resolves a saved one, and the table's reads and writes are refused by
- * name there.
+ * for a table of definitions and for definitions fast-check draws (resolved here as the server resolves a saved one);
+ * then saved cohorts: created, replaced and deleted alike (ClickHouse keeps versions), and used by id as filters and
+ * breakdowns through runWithCohorts.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import {
-  type Cohort,
-  type Filter,
-  formatQueryErrors,
-  type InsightKind,
-  parseCohortDefinition,
-  parseInsight,
-} from '@telemetry/query';
+import { type Cohort, type Filter, formatQueryErrors, parseCohortDefinition, parseInsight } from '@telemetry/query';
 import fc from 'fast-check';
-import { cohortActors, countCohort, createCohort, getCohort, listCohorts } from '../src/analytics/cohorts.js';
+import {
+  cohortActors,
+  countCohort,
+  createCohort,
+  deleteCohort,
+  getCohort,
+  listCohorts,
+  replaceCohort,
+} from '../src/analytics/cohorts.js';
 import { runWithCohorts } from '../src/analytics/cohorts-insights.js';
 import type { ResolvedCohortFilter } from '../src/analytics/filters.js';
 import { runLifecycle } from '../src/analytics/lifecycle.js';
@@ -177,20 +178,93 @@ test('cohort definitions drawn from a bounded space agree as filters', { skip },
   );
 });
 
-test('saved cohorts are refused by name on ClickHouse (no cohorts table there yet), not answered differently', {
+/** Each store's saved cohorts' ids replaced by their place in `ids` (the ids are random UUIDs, one set per store). */
+function withIdsNamed<T>(answer: T, ids: string[]): T {
+  let text = JSON.stringify(answer);
+  for (const [i, id] of ids.entries()) text = text.replaceAll(id, `cohort-${i}`);
+  return JSON.parse(text);
+}
+
+const SAVED = [
+  { name: 'clickers', description: 'INTERACT 3+ times', definition: DEFINITIONS[0][1] },
+  { name: 'no start', definition: DEFINITIONS[1][1] },
+  { name: 'home, recently', definition: DEFINITIONS[2][1] },
+] as const;
+
+test('saved cohorts: created, listed, read, replaced and deleted alike on both stores', { skip }, async () => {
+  const saveAll = async (store: Store) => {
+    const ids = [];
+    for (const [i, body] of SAVED.entries()) ids.push(await createCohort(store, body as never, NOW + i));
+    return ids;
+  };
+  const [duckIds, houseIds] = [await saveAll(duck), await saveAll(house)];
+  const same = async (what: string, read: (store: Store, ids: string[]) => Promise<unknown>) =>
+    assert.deepEqual(
+      withIdsNamed(await read(house, houseIds), houseIds),
+      withIdsNamed(await read(duck, duckIds), duckIds),
+      what,
+    );
+  await same('list', (store) => listCohorts(store));
+  await same('get', (store, ids) => getCohort(store, ids[1]));
+  assert.equal((await listCohorts(house)).length, SAVED.length);
+  // Replaced twice and deleted within one millisecond: the clock cannot tell the rows apart, the versions do.
+  const replaced = { name: 'clickers, renamed', definition: DEFINITIONS[3][1] };
+  for (const [store, ids] of [
+    [duck, duckIds],
+    [house, houseIds],
+  ] as const) {
+    assert.equal(await replaceCohort(store, ids[0], { ...replaced, description: 'first' } as never, NOW + 10), true);
+    assert.equal(await replaceCohort(store, ids[0], replaced as never, NOW + 10), true);
+    assert.equal(await deleteCohort(store, ids[1], NOW + 10), true);
+    assert.equal(await deleteCohort(store, ids[1], NOW + 10), false, 'deleted once');
+    assert.equal(await replaceCohort(store, ids[1], replaced as never, NOW + 10), false, 'a deleted cohort stays so');
+    assert.equal(await replaceCohort(store, 'no-such-id', replaced as never, NOW + 10), false);
+  }
+  await same('after the replaces and the delete', (store) => listCohorts(store));
+  const after = await listCohorts(house);
+  assert.deepEqual(
+    after.map((c) => [c.name, c.description ?? null]),
+    [
+      ['clickers, renamed', null],
+      ['home, recently', null],
+    ],
+  );
+  assert.equal(await getCohort(house, houseIds[1]), undefined);
+  // Cleared for the next test: every saved cohort deleted.
+  for (const id of duckIds) await deleteCohort(duck, id, NOW + 20);
+  for (const id of houseIds) await deleteCohort(house, id, NOW + 20);
+  assert.deepEqual(await listCohorts(house), []);
+});
+
+test('saved cohorts as filters and breakdowns in trends, stickiness and lifecycle: the same on both stores', {
   skip,
 }, async () => {
-  const refused = (work: Promise<unknown>) =>
-    assert.rejects(work, (error: Error) => {
-      assert.equal(error.name, 'StoreError');
-      assert.match(error.message, /^not yet supported on the ClickHouse store: saved cohorts/);
-      return true;
-    });
-  const body = { name: 'x', definition: { criteria: [{ type: 'behaviour', eid: 'INTERACT' }] } } as const;
-  await refused(createCohort(house, body as never, NOW));
-  await refused(listCohorts(house));
-  await refused(getCohort(house, 'c1'));
-  const parsed = parseInsight('trends', { dateRange, series: [{ eid: '$all' }], filters: [{ cohort: 'c1' }] }, NOW);
-  assert.ok(parsed.ok);
-  await refused(runWithCohorts('trends' as InsightKind, runTrends as never, house, parsed.value.query, NOW));
+  const saveAll = async (store: Store) => {
+    const ids = [];
+    for (const body of SAVED) ids.push(await createCohort(store, body as never, NOW));
+    return ids;
+  };
+  const [duckIds, houseIds] = [await saveAll(duck), await saveAll(house)];
+  const bodies: ['trends' | 'stickiness' | 'lifecycle', (ids: string[]) => object][] = [
+    ['trends', (ids) => ({ series: [{ eid: '$all' }], filters: [{ cohort: ids[0] }] })],
+    ['trends', (ids) => ({ series: [{ eid: '$all' }], filters: [{ cohort: ids[1], operator: 'not_in' }] })],
+    [
+      'trends',
+      (ids) => ({ interval: 'week', series: [{ eid: 'INTERACT', math: 'unique_actors' }], breakdownCohorts: ids }),
+    ],
+    ['stickiness', (ids) => ({ series: [{ eid: '$all' }], breakdownCohorts: ids.slice(1) })],
+    ['lifecycle', (ids) => ({ event: { eid: '$all' }, filters: [{ cohort: ids[2] }], breakdownCohorts: [ids[0]] })],
+  ];
+  for (const [kind, body] of bodies) {
+    const answer = async (store: Store, ids: string[]) => {
+      const parsed = parseInsight(kind, { dateRange, ...body(ids) }, NOW);
+      if (!parsed.ok) throw new Error(`not a ${kind} query: ${formatQueryErrors(parsed.errors)}`);
+      return withIdsNamed(await runWithCohorts(kind, RUN[kind] as never, store, parsed.value.query, NOW), ids);
+    };
+    assert.deepEqual(
+      await answer(house, houseIds),
+      await answer(duck, duckIds),
+      `${kind} ${JSON.stringify(body(['c']))}`,
+    );
+  }
 });
