@@ -13,8 +13,10 @@ import {
   PERIODS,
   parseInsight,
   type StickinessQuery,
+  type TrendsQuery,
 } from '@telemetry/query';
 import fc from 'fast-check';
+import { lifecycleActors, stickinessActors, trendActors } from '../src/analytics/actors-behind.js';
 import { runLifecycle } from '../src/analytics/lifecycle.js';
 import { runStickiness } from '../src/analytics/stickiness.js';
 import type { Store } from '../src/store/store.js';
@@ -43,7 +45,7 @@ const dateRange = { from: '2023-12-30', to: '2024-01-14' };
 const NOW = Date.parse('2024-02-01T00:00:00Z');
 
 /** A query body as a client sends it, parsed as the server parses it (a refusal is a mistake in this file). */
-function parsed<K extends 'stickiness' | 'lifecycle'>(kind: K, body: object) {
+function parsed<K extends 'stickiness' | 'lifecycle' | 'trends'>(kind: K, body: object) {
   const result = parseInsight(kind, { dateRange, ...body }, NOW);
   if (!result.ok) throw new Error(`not a ${kind} query: ${formatQueryErrors(result.errors)}`);
   return result.value.query;
@@ -228,4 +230,56 @@ test('lifecycle of any shape drawn from a bounded space (interval × event × fi
     }),
     { numRuns: 30, seed: 14 },
   );
+});
+
+test('the actors behind every stickiness bar, lifecycle bar and trend point are the same on both stores', {
+  skip,
+}, async () => {
+  const same = async (what: string, read: (store: Store) => Promise<unknown>) =>
+    assert.deepEqual(await read(house), await read(duck), what);
+  let actors = 0;
+  for (const body of [
+    { series: [{ eid: '$all' }, { eid: 'INTERACT' }] },
+    { interval: 'week', aggregateBy: 'device', series: [{ eid: 'IMPRESSION' }], filters: [FILTER_ENV] },
+  ]) {
+    const query = parsed('stickiness', body) as StickinessQuery;
+    const answer = await runStickiness(duck, query, NOW);
+    for (const [series, line] of answer.series.entries())
+      for (const intervals of answer.intervals) {
+        const at = { series, intervals, limit: 7 };
+        await same(`stickiness ${JSON.stringify({ body, at })}`, (store) => stickinessActors(store, query, at, NOW));
+        actors += line.data[intervals - 1];
+      }
+  }
+  for (const body of [
+    { event: { eid: '$all' }, dateRange: { from: '2024-01-01', to: '2024-01-11' } },
+    { interval: 'week', event: { eid: 'INTERACT', filters: [FILTER_CLICK] } },
+    {
+      interval: 'hour',
+      event: { eid: 'START' },
+      dateRange: { from: '2024-01-03', to: '2024-01-04', timezone: 'Asia/Kolkata' },
+    },
+  ]) {
+    const query = parsed('lifecycle', body) as LifecycleQuery;
+    const answer = await runLifecycle(duck, query, NOW);
+    for (const status of ['new', 'returning', 'resurrecting', 'dormant'] as const)
+      for (const bucket of answer.buckets.keys()) {
+        const at = { status, bucket, limit: 5 };
+        const expected = await lifecycleActors(duck, query, at, NOW);
+        assert.equal(expected.count, answer.series[status][bucket], "a bar's actors are its value");
+        await same(`lifecycle ${JSON.stringify({ body, at })}`, (store) => lifecycleActors(store, query, at, NOW));
+      }
+  }
+  for (const body of [
+    { series: [{ eid: '$all', math: 'unique_actors' }], breakdown: { property: 'context.env', limit: 2 } },
+    { series: [{ eid: 'START', math: 'wau' }] },
+  ]) {
+    const query = parsed('trends', body) as TrendsQuery;
+    for (const bucket of [0, 3, 6, 9])
+      for (const breakdownValue of query.breakdown ? ['home', null] : [undefined]) {
+        const at = { series: 0, bucket, breakdownValue, limit: 4 };
+        await same(`trends ${JSON.stringify({ body, at })}`, (store) => trendActors(store, query, at, NOW));
+      }
+  }
+  assert.ok(actors > 10, `actors behind the stickiness bars (${actors})`);
 });

@@ -63,4 +63,5 @@ export const clickhouse: SqlDialect = {
   supports: { jsonPaths: false, numberText: false },
   sortedDistinctList: (expr) => `arraySort(groupUniqArray(${expr}))`,
   expandPositions: (list) => `arrayJoin(arrayEnumerate(${list}))`,
+  windows: false,
 };

@@ -97,4 +97,6 @@ export interface SqlDialect {
   sortedDistinctList(expr: string): string;
   /** In a SELECT list: one output row per position 1..length of the list column, an integer (none for an empty list). */
   expandPositions(list: string): string;
+  /** Whether window functions (`count(*) OVER ()`) are understood; ClickHouse 18.16 has none. */
+  readonly windows: boolean;
 }

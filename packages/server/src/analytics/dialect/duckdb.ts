@@ -45,4 +45,5 @@ export const duckdb: SqlDialect = {
   supports: { jsonPaths: true, numberText: true },
   sortedDistinctList: (expr) => `list_sort(list(DISTINCT ${expr}))`,
   expandPositions: (list) => `unnest(range(1, len(${list}) + 1))`,
+  windows: true,
 };
