@@ -26,7 +26,7 @@ import { runStickiness } from '../src/analytics/stickiness.js';
 import { runTrends } from '../src/analytics/trends.js';
 import type { Store } from '../src/store/store.js';
 import { clickHouseService } from './support/clickhouse.js';
-import { openParityStores, type ParityStores } from './support/parity-stores.js';
+import { loadParityStores, type ParityStores } from './support/parity-stores.js';
 
 const service = clickHouseService();
 const skip = 'skip' in service ? service.skip : false;
@@ -37,7 +37,7 @@ let house: Store;
 
 before(async () => {
   if ('skip' in service) return;
-  stores = await openParityStores(service, 'clickhouse-cohorts-');
+  stores = await loadParityStores(service, 'clickhouse-cohorts-');
   ({ duck, house } = stores);
 });
 after(async () => {

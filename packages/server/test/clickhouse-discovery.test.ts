@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { discoverProperties, topValues } from '../src/analytics/property-discovery.js';
 import type { Store } from '../src/store/store.js';
 import { clickHouseService } from './support/clickhouse.js';
-import { openParityStores, type ParityStores } from './support/parity-stores.js';
+import { loadParityStores, type ParityStores } from './support/parity-stores.js';
 
 const service = clickHouseService();
 const skip = 'skip' in service ? service.skip : false;
@@ -21,7 +21,7 @@ let house: Store;
 
 before(async () => {
   if ('skip' in service) return;
-  stores = await openParityStores(service, 'clickhouse-discovery-');
+  stores = await loadParityStores(service, 'clickhouse-discovery-');
   ({ duck, house } = stores);
 });
 after(async () => {

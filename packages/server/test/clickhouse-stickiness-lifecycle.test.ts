@@ -21,7 +21,7 @@ import { runLifecycle } from '../src/analytics/lifecycle.js';
 import { runStickiness } from '../src/analytics/stickiness.js';
 import type { Store } from '../src/store/store.js';
 import { clickHouseService } from './support/clickhouse.js';
-import { openParityStores, type ParityStores } from './support/parity-stores.js';
+import { loadParityStores, type ParityStores } from './support/parity-stores.js';
 
 const service = clickHouseService();
 const skip = 'skip' in service ? service.skip : false;
@@ -32,7 +32,7 @@ let house: Store;
 
 before(async () => {
   if ('skip' in service) return;
-  stores = await openParityStores(service, 'clickhouse-stickiness-');
+  stores = await loadParityStores(service, 'clickhouse-stickiness-');
   ({ duck, house } = stores);
 });
 after(async () => {

@@ -38,7 +38,7 @@ function seriesAt<T>(series: T[], index: number): T {
  * 18.16, which runs `sql` twice for it).
  */
 export async function listed(store: Store, sql: string, p: SqlParams, limit: number): Promise<ActorsBehind> {
-  const windows = p.dialect.windows;
+  const windows = p.dialect.windowFunctions;
   const ranked = `SELECT e, n${windows ? ', count(*) OVER () AS total' : ''} FROM (${sql}) AS figure
     ORDER BY n DESC, e LIMIT ${p.rows(limit)}`;
   const rows = (await store.query(ranked, p.values)).rows as [string, number, number][];

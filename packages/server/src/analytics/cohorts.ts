@@ -140,7 +140,7 @@ export async function cohortActors(
   const members = cohortMembersSql(resolveCohort(cohort, now), p, { events: true });
   // The total beside the page by a window where the engine has one; ClickHouse 18.16 has none, so there it is
   // counted by a query of its own (countCohort, as for a page past the end).
-  const windows = p.dialect.windows;
+  const windows = p.dialect.windowFunctions;
   const sql = `SELECT actor, n${windows ? ', count(*) OVER () AS total' : ''} FROM (${members}) AS members
     ORDER BY n DESC, actor LIMIT ${p.rows(page.limit)} OFFSET ${p.rows(page.offset)}`;
   const rows = (await store.query(sql, p.values)).rows;

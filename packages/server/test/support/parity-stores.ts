@@ -1,29 +1,31 @@
 /**
- * The parity data set (parity-segments.ts) loaded into a DuckDB store and a ClickHouse store, as
- * clickhouse-insights.test.ts loads it: the three segments into both, then a re-sent copy of segment 1 into ClickHouse
- * with its merges stopped, so only `FINAL` folds the copies and an insight that forgets it counts them twice.
+ * The parity data set (parity-segments.ts) loaded into a DuckDB store and a ClickHouse one, for tests that compare
+ * an insight's answers on both: segments 1, 2, 3 into each, then a re-sent copy of segment 1 into ClickHouse in a load
+ * of its own, with that database's merges stopped first, so the copies stay unfolded and only `FINAL` folds them
+ * (docs/clickhouse.md, de-duplication). The pattern of clickhouse-insights.test.ts, shared for the insights after it.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/store.js';
 import { tempDir } from '../temp-dir.js';
-import { type ClickHouseService, clickHouseText } from './clickhouse.js';
+import { clickHouseText } from './clickhouse.js';
 import { writeParitySegments } from './parity-segments.js';
 import { openMemoryStore } from './store.js';
 
 export interface ParityStores {
   duck: Store;
+  /** The ClickHouse store, holding every event of segment 1 twice until a merge (merges stopped). */
   house: Store;
   close(): Promise<void>;
 }
 
 /**
- * Both stores with the parity data set; `service` is this file's ClickHouse database (clickHouseService), `prefix`
- * names the spool's temporary directory. The ClickHouse database is dropped by clickHouseService at the file's end.
+ * Opens both stores and loads the data set; `service` is the ClickHouse test service (support/clickhouse.ts) whose
+ * database (`storeUrl`) is this file's own. `prefix` names the temporary spool directory.
  */
-export async function openParityStores(
-  service: Exclude<ClickHouseService, { skip: string }>,
+export async function loadParityStores(
+  service: { storeUrl: string; httpUrl: string; database: string },
   prefix: string,
 ): Promise<ParityStores> {
   const spoolDir = path.join(tempDir(prefix), 'spool');
@@ -40,7 +42,7 @@ export async function openParityStores(
   return {
     duck,
     house,
-    close: async () => {
+    async close() {
       await duck.close();
       await house.close();
     },

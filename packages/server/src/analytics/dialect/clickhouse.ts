@@ -60,8 +60,8 @@ export const clickhouse: SqlDialect = {
   false: '0',
   events: 'events FINAL',
   namedSubqueries: false,
+  windowFunctions: false,
   supports: { jsonPaths: false, numberText: false },
   sortedDistinctList: (expr) => `arraySort(groupUniqArray(${expr}))`,
   expandPositions: (list) => `arrayJoin(arrayEnumerate(${list}))`,
-  windows: false,
 };

@@ -84,6 +84,12 @@ export interface SqlDialect {
   /** Whether `WITH name AS (SELECT …)` is understood; ClickHouse 18.16 has no named subqueries, so they go inline. */
   readonly namedSubqueries: boolean;
   /**
+   * Whether window functions (`… OVER (PARTITION BY …)`) are understood; ClickHouse 18.16 has none. Funnels rank each
+   * entity's events with them where they are (funnels.ts) and by positions in per-entity arrays where not
+   * (funnels-arrays.ts); paths number each session's views with them, or in one array per session (paths.ts).
+   */
+  readonly windowFunctions: boolean;
+  /**
    * What this engine cannot yet answer as DuckDB does, refused by name (see `unsupported`): `jsonPaths`, a property
    * read from the raw JSON (18.16's visitParam* find a key by its last name anywhere in the text, and give '' for a
    * number); `numberText`, a number column as text (a breakdown by it, or compared with a string: ClickHouse writes
@@ -97,6 +103,4 @@ export interface SqlDialect {
   sortedDistinctList(expr: string): string;
   /** In a SELECT list: one output row per position 1..length of the list column, an integer (none for an empty list). */
   expandPositions(list: string): string;
-  /** Whether window functions (`count(*) OVER ()`) are understood; ClickHouse 18.16 has none. */
-  readonly windows: boolean;
 }

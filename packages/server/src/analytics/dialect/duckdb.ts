@@ -42,8 +42,8 @@ export const duckdb: SqlDialect = {
   false: 'FALSE',
   events: 'events',
   namedSubqueries: true,
+  windowFunctions: true,
   supports: { jsonPaths: true, numberText: true },
   sortedDistinctList: (expr) => `list_sort(list(DISTINCT ${expr}))`,
   expandPositions: (list) => `unnest(range(1, len(${list}) + 1))`,
-  windows: true,
 };
