@@ -32,11 +32,20 @@ function seriesAt<T>(series: T[], index: number): T {
   return s;
 }
 
-/** The answer from SQL giving rows `(e, n)`: the first `limit` by n descending, then e, and how many in all. */
+/**
+ * The answer from SQL giving rows `(e, n)`: the first `limit` by n descending, then e, and how many in all. The total
+ * comes beside the rows from a window where the engine has one, and from a count of its own otherwise (ClickHouse
+ * 18.16, which runs `sql` twice for it).
+ */
 export async function listed(store: Store, sql: string, p: SqlParams, limit: number): Promise<ActorsBehind> {
-  const ranked = `SELECT e, n, count(*) OVER () AS total FROM (${sql}) AS figure ORDER BY n DESC, e LIMIT ${p.int(limit)}`;
+  const windows = p.dialect.windowFunctions;
+  const ranked = `SELECT e, n${windows ? ', count(*) OVER () AS total' : ''} FROM (${sql}) AS figure
+    ORDER BY n DESC, e LIMIT ${p.rows(limit)}`;
   const rows = (await store.query(ranked, p.values)).rows as [string, number, number][];
-  return { count: Number(rows[0]?.[2] ?? 0), actors: rows.map(([e, n]) => ({ id: String(e), events: Number(n) })) };
+  const count = windows
+    ? Number(rows[0]?.[2] ?? 0)
+    : Number((await store.query(`SELECT count(*) FROM (${sql}) AS figure`, p.values)).rows[0][0]);
+  return { count, actors: rows.map(([e, n]) => ({ id: String(e), events: Number(n) })) };
 }
 
 function bucketAt(buckets: number[], index: number, what: string): number {
@@ -74,7 +83,8 @@ export async function trendActors(
   if (query.breakdown && at.breakdownValue !== undefined) {
     breakdown = ` AND ${inBreakdownGroup(validatedProperty(query.breakdown.property), at.breakdownValue ?? '', p)}`;
   }
-  const sql = `SELECT actor_key AS e, count(*) AS n FROM events
+  // `dialect.events` (FINAL on ClickHouse) here and below: `n` counts events, a re-sent copy once.
+  const sql = `SELECT actor_key AS e, count(*) AS n FROM ${p.dialect.events}
     WHERE ${selectorSql(s, p)} AND ${filtersSql(query.filters, p)} AND actor_key IS NOT NULL AND ${when}${breakdown}
     GROUP BY actor_key`;
   return listed(store, sql, p, at.limit ?? 100);
@@ -95,7 +105,7 @@ export async function stickinessActors(
   if (at.intervals > n) throw new NoSuchFigure(`intervals ${at.intervals} is past the last (${n})`);
   const entity = ENTITY_COLUMNS[query.aggregateBy ?? 'actor'];
   const sql = `SELECT e, n FROM (SELECT ${entity} AS e, count(*) AS n,
-      count(DISTINCT ${bucketOfSql(interval, 'ets', range, p)}) AS active FROM events
+      ${p.dialect.uniq(bucketOfSql(interval, 'ets', range, p))} AS active FROM ${p.dialect.events}
       WHERE ${selectorSql(s, p)} AND ${filtersSql(query.filters, p)} AND ${entity} IS NOT NULL AND ${rangeSql(range, p)}
       GROUP BY ${entity}) AS per_entity WHERE active = ${p.int(at.intervals)}`;
   return listed(store, sql, p, at.limit ?? 100);
@@ -104,6 +114,10 @@ export async function stickinessActors(
 /**
  * The actors with `status` in bucket `bucket` (lifecycle.ts' definitions), with their events in
  * that bucket (a dormant actor: in the bucket before, when they were last active).
+ *
+ * Each actor's events per bucket (all history up to the bucket, as lifecycle.ts reads it), then per actor whether it
+ * was active in the bucket, the one before and any earlier one: conditional counts in one grouped pass, no
+ * correlated subquery or named subquery (ClickHouse 18.16 has neither).
  */
 export async function lifecycleActors(
   store: Store,
@@ -112,24 +126,24 @@ export async function lifecycleActors(
   now = Date.now(),
 ): Promise<ActorsBehind> {
   const p = new SqlParams(dialectFor(store.dialect));
+  const d = p.dialect;
   const range = resolveRange(query.dateRange, now);
   const b = p.int(bucketAt(bucketsOf(query.interval ?? 'day', range), at.bucket, 'bucket'));
-  // All history up to the range end, as lifecycle.ts reads it.
-  const active = `WITH active AS (SELECT actor_key AS e, ${bucketOfSql(query.interval ?? 'day', 'ets', range, p)} AS b,
-      count(*) AS n FROM events
+  const perBucket = `SELECT actor_key AS e, ${bucketOfSql(query.interval ?? 'day', 'ets', range, p)} AS b,
+      count(*) AS n FROM ${d.events}
       WHERE ${selectorSql(query.event, p)} AND ${filtersSql(query.filters, p)} AND actor_key IS NOT NULL
-        AND ets < ${p.int(range.to)} GROUP BY 1, 2)`;
-  const was = (bucket: string) => `EXISTS (SELECT 1 FROM active x WHERE x.e = cur.e AND x.b = ${bucket})`;
-  const before = `EXISTS (SELECT 1 FROM active x WHERE x.e = cur.e AND x.b < cur.b)`;
-  const sql =
-    at.status === 'dormant'
-      ? `${active} SELECT e, n FROM active cur WHERE cur.b = ${b} - 1 AND NOT ${was(`${b}`)}`
-      : `${active} SELECT e, n FROM active cur WHERE cur.b = ${b} AND ${
-          at.status === 'new'
-            ? `NOT ${before}`
-            : at.status === 'returning'
-              ? was('cur.b - 1')
-              : `NOT ${was('cur.b - 1')} AND ${before}`
-        }`;
+        AND ets < ${p.int(range.to)} GROUP BY e, b`;
+  const perActor = `SELECT e, ${d.countIf(`b = ${b}`)} AS now_active, ${d.countIf(`b = ${b} - 1`)} AS before_active,
+      ${d.countIf(`b < ${b}`)} AS earlier, sum(CASE WHEN b = ${b} THEN n ELSE 0 END) AS n_now,
+      sum(CASE WHEN b = ${b} - 1 THEN n ELSE 0 END) AS n_before
+    FROM (${perBucket}) AS per_bucket WHERE b <= ${b} GROUP BY e`;
+  const when = {
+    new: 'now_active > 0 AND earlier = 0',
+    returning: 'now_active > 0 AND before_active > 0',
+    resurrecting: 'now_active > 0 AND before_active = 0 AND earlier > 0',
+    dormant: 'now_active = 0 AND before_active > 0',
+  }[at.status];
+  const n = at.status === 'dormant' ? 'n_before' : 'n_now';
+  const sql = `SELECT e, ${n} AS n FROM (${perActor}) AS per_actor WHERE ${when}`;
   return listed(store, sql, p, at.limit ?? 100);
 }

@@ -112,7 +112,7 @@ function cohortFilterSql(filter: ResolvedCohortFilter, p: SqlParams): string {
 
 function periodSql(c: ResolvedCriterion, p: SqlParams): string {
   const parts = [c.from === null ? '' : `ets >= ${p.int(c.from)}`, c.to === null ? '' : `ets < ${p.int(c.to)}`];
-  return parts.filter(Boolean).join(' AND ') || 'TRUE';
+  return parts.filter(Boolean).join(' AND ') || p.dialect.true;
 }
 
 /** The events a criterion counts: its event selector's, or those with its property filter's value, in its period. */
@@ -149,7 +149,8 @@ export function cohortMembersSql(cohort: ResolvedCohort, p: SqlParams, options: 
     !options.events && needsACountedEvent(cohort)
       ? ` AND (${cohort.criteria.map((c) => `(${countedSql(c, p)})`).join(' OR ')})`
       : '';
-  return `SELECT ${ACTOR} AS actor${options.events ? ', count(*) AS n' : ''} FROM events
+  // `dialect.events` (FINAL on ClickHouse): "at least N times" and `n` count events, a re-sent copy once.
+  return `SELECT ${ACTOR} AS actor${options.events ? ', count(*) AS n' : ''} FROM ${p.dialect.events}
     WHERE ${ACTOR} IS NOT NULL${counted} GROUP BY ${ACTOR}
     HAVING ${cohort.criteria.map((c) => `(${criterionSql(c, p)})`).join(join)}`;
 }

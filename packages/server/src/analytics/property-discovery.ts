@@ -25,12 +25,13 @@ export interface EventsAndProperties {
 export async function discoverProperties(store: Store, options: DiscoveryOptions = {}): Promise<EventsAndProperties> {
   const p = new SqlParams(dialectFor(store.dialect));
   const since = p.int((options.now ?? Date.now()) - (options.days ?? 30) * DAY);
+  // `dialect.events` (FINAL on ClickHouse) throughout: a re-sent copy not yet merged would count twice.
   const events = await store.query(
-    `SELECT eid, count(*) AS n FROM events WHERE ets >= ${since} GROUP BY eid ORDER BY n DESC, eid LIMIT 200`,
+    `SELECT eid, count(*) AS n FROM ${p.dialect.events} WHERE ets >= ${since} GROUP BY eid ORDER BY n DESC, eid LIMIT 200`,
     p.values,
   );
   const cdata = await store.query(
-    `SELECT DISTINCT t FROM (SELECT ${p.dialect.expandList('cdata_type')} AS t FROM events WHERE ets >= ${since}) AS types
+    `SELECT DISTINCT t FROM (SELECT ${p.dialect.expandList('cdata_type')} AS t FROM ${p.dialect.events} WHERE ets >= ${since}) AS types
      WHERE t IS NOT NULL ORDER BY t LIMIT 200`,
     p.values,
   );
@@ -58,8 +59,8 @@ export async function topValues(
   const since = p.int((options.now ?? Date.now()) - (options.days ?? 30) * DAY);
   const value = ref.kind === 'tags' ? p.dialect.expandList('tags') : propertyText(ref, p);
   const eid = options.eid ? ` AND ${selectorSql({ eid: options.eid }, p)}` : '';
-  const sql = `SELECT v, count(*) AS n FROM (SELECT ${value} AS v FROM events WHERE ets >= ${since}${eid}) AS vals
-    WHERE v IS NOT NULL GROUP BY v ORDER BY n DESC, v LIMIT ${p.int(options.limit ?? 20)}`;
+  const sql = `SELECT v, count(*) AS n FROM (SELECT ${value} AS v FROM ${p.dialect.events} WHERE ets >= ${since}${eid}) AS vals
+    WHERE v IS NOT NULL GROUP BY v ORDER BY n DESC, v LIMIT ${p.rows(options.limit ?? 20)}`;
   const result = await store.query(sql, p.values);
   return result.rows.map(([v, n]) => ({ value: String(v), count: Number(n) }));
 }

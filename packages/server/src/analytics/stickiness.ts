@@ -15,13 +15,18 @@ import { filtersSql, selectorSql } from './filters.js';
 import { ENTITY_COLUMNS } from './properties.js';
 import { bucketOfSql, rangeSql, resolveRange } from './sql-time.js';
 
-/** Rows: (series index, active intervals, entities). */
+/**
+ * The SQL of a stickiness query over `range`, one text for every engine (dialect helpers): rows of (series index,
+ * active intervals 1..N, entities), only for counts above zero.
+ */
 export function buildFor(query: StickinessQuery, range: ResolvedRange, dialect: SqlDialect): CompiledQuery {
   const p = new SqlParams(dialect);
   const entity = ENTITY_COLUMNS[query.aggregateBy ?? 'actor'];
   const interval = query.interval ?? 'day';
   const selects = query.series.map((s, i) => {
-    const perEntity = `SELECT ${entity} AS e, count(DISTINCT ${bucketOfSql(interval, 'ets', range, p)}) AS active FROM events
+    // `dialect.events` (FINAL on ClickHouse) though only distinct (entity, interval) pairs count: copies of a re-sent
+    // event may differ in columns filled from their batch's header (did, pdata.id), and FINAL keeps one of them.
+    const perEntity = `SELECT ${entity} AS e, ${dialect.uniq(bucketOfSql(interval, 'ets', range, p))} AS active FROM ${dialect.events}
       WHERE ${selectorSql(s, p)} AND ${filtersSql(query.filters, p)} AND ${entity} IS NOT NULL AND ${rangeSql(range, p)}
       GROUP BY ${entity}`;
     return `SELECT ${i} AS s, active, count(*) AS n FROM (${perEntity}) AS per_entity GROUP BY active`;

@@ -62,4 +62,6 @@ export const clickhouse: SqlDialect = {
   namedSubqueries: false,
   windowFunctions: false,
   supports: { jsonPaths: false, numberText: false },
+  sortedDistinctList: (expr) => `arraySort(groupUniqArray(${expr}))`,
+  expandPositions: (list) => `arrayJoin(arrayEnumerate(${list}))`,
 };

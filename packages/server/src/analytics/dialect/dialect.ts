@@ -96,4 +96,11 @@ export interface SqlDialect {
    * 5.0 as `5`, DuckDB as `5.0`).
    */
   readonly supports: { readonly jsonPaths: boolean; readonly numberText: boolean };
+  /**
+   * Aggregate: the distinct non-null values of `expr`, ascending, as a list (1-based, as every list here), so a
+   * value's neighbours are the elements beside it: what a window's lag/lead gives, on an engine without windows.
+   */
+  sortedDistinctList(expr: string): string;
+  /** In a SELECT list: one output row per position 1..length of the list column, an integer (none for an empty list). */
+  expandPositions(list: string): string;
 }

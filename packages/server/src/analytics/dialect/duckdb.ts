@@ -44,4 +44,6 @@ export const duckdb: SqlDialect = {
   namedSubqueries: true,
   windowFunctions: true,
   supports: { jsonPaths: true, numberText: true },
+  sortedDistinctList: (expr) => `list_sort(list(DISTINCT ${expr}))`,
+  expandPositions: (list) => `unnest(range(1, len(${list}) + 1))`,
 };

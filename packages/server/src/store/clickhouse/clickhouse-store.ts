@@ -160,6 +160,13 @@ export class ClickHouseStore implements Store {
   }
 
   async query(sql: string, params?: QueryParams, bounds?: QueryBounds): Promise<QueryResult> {
+    // An internal write (a saved cohort's row, analytics/cohorts.ts) has no rows to read: sent as a command, since a
+    // SELECT's output format would be taken as the insert's data.
+    if (/^\s*INSERT\s/i.test(sql)) {
+      if (this.closing) throw closedError();
+      await this.command(inlineParams(sql, params));
+      return { columns: [], rows: [] };
+    }
     const settings: Record<string, string> = {};
     if (bounds?.maxBytes !== undefined) {
       // The server counts bytes of its in-memory blocks, not of JSON: the JSON is measured again below.

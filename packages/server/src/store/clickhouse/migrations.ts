@@ -107,6 +107,25 @@ export const CLICKHOUSE_MIGRATIONS: ClickHouseMigration[] = [
       ORDER BY name`,
     ],
   },
+  {
+    version: 2,
+    name: 'cohorts: saved sets of actors by behaviour or property (analytics/cohorts.ts, docs/analytics.md)',
+    sql: [
+      // DuckDB's columns, plus a version per id: 18.16 has no UPDATE or DELETE but asynchronous mutations, so a
+      // replace inserts the next version and a delete a tombstone (`deleted`); reads take the highest version (FINAL).
+      `CREATE TABLE IF NOT EXISTS cohorts (
+        id String,                        -- random UUID
+        name String,
+        description Nullable(String),
+        definition String,                -- the definition, JSON, as checked by @telemetry/query (CohortDefinition)
+        created_at Int64,                 -- epoch ms
+        updated_at Int64,
+        deleted UInt8,                    -- 1: the cohort was deleted at updated_at
+        version UInt64                    -- 1 when created, one more at each replace or delete
+      ) ENGINE = ReplacingMergeTree(version)
+      ORDER BY id`,
+    ],
+  },
 ];
 
 /** Records each applied migration (a version may be recorded twice after a crash: readers take the highest). */
