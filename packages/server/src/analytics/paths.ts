@@ -18,13 +18,12 @@
  * place and the node after it with row_number() and lead() (counted back from an end point) — two
  * window sorts, which spill to disk, so a large range stays within the memory limit (per-session
  * lists, `list(… ORDER BY …)` or sorted afterwards, ran out of 512 MB at 10 million events); no self-join. ClickHouse
- * 18.16 has no window functions: there each session's views are one sorted array (arrayTransitionsSql); the
- * actors along a path are not answered there yet.
+ * 18.16 has no window functions: there each session's views are one sorted array (arrayTransitionsSql).
  */
 import type { ActorsBehind, EventSelector, PathNode, PathsQuery, PathsResult, ResolvedRange } from '@telemetry/query';
 import type { Store } from '../store/store.js';
 import { listed, NoSuchFigure } from './actors-behind.js';
-import { type CompiledQuery, dialectFor, type SqlDialect, SqlParams, unsupported } from './dialect/index.js';
+import { type CompiledQuery, dialectFor, type SqlDialect, SqlParams } from './dialect/index.js';
 import { filtersSql, selectorSql } from './filters.js';
 import { rangeSql, resolveRange } from './sql-time.js';
 
@@ -70,10 +69,9 @@ function viewsSql(query: PathsQuery, range: ResolvedRange, p: SqlParams, actors:
  * functions (DuckDB) or, without them (ClickHouse 18.16), with each session's views as one array.
  */
 function transitionsSql(query: PathsQuery, range: ResolvedRange, p: SqlParams, actors: boolean): string {
-  if (p.dialect.windowFunctions) return windowTransitionsSql(query, range, p, actors);
-  // pathActors counts the actors with a window function too (actors-behind.ts `listed`).
-  if (actors) throw unsupported(p.dialect, 'the actors along a path');
-  return arrayTransitionsSql(query, range, p);
+  return p.dialect.windowFunctions
+    ? windowTransitionsSql(query, range, p, actors)
+    : arrayTransitionsSql(query, range, p, actors);
 }
 
 /** transitionsSql with two window passes over a narrow projection (the file's docstring says why not lists). */
@@ -114,40 +112,40 @@ function windowTransitionsSql(query: PathsQuery, range: ResolvedRange, p: SqlPar
 }
 
 /**
- * transitionsSql with arrays (ClickHouse), without actors: each session's views sorted by (ets, arrival order) into one
- * array, the runs of equal nodes kept once (d), cut at the point's first occurrence (at: its place in d), then the
- * transitions j → j + 1 the window version keeps, one row each (ARRAY JOIN). The same rules, so the same rows.
+ * transitionsSql with arrays (ClickHouse): each session's views sorted by (ets, arrival order) into one array (r, and
+ * ra for their actors), the runs of equal nodes kept once (d, a), cut at the point's first occurrence (at: its place
+ * in d), then the transitions j → j + 1 the window version keeps, one row each (ARRAY JOIN). The same rules, so the
+ * same rows.
  */
-function arrayTransitionsSql(query: PathsQuery, range: ResolvedRange, p: SqlParams): string {
+function arrayTransitionsSql(query: PathsQuery, range: ResolvedRange, p: SqlParams, actors: boolean): string {
   const max = p.int(query.maxSteps ?? 5);
   const cut = cutOf(query);
-  const views = viewsSql(query, range, p, false);
+  const views = viewsSql(query, range, p, actors);
   // ifNull: node is never NULL here (views have a page id), but its type is Nullable, and arrays compare those as NULL.
-  const sorted = `SELECT arrayMap(x -> tupleElement(x, 3), arraySort(groupArray(tuple(ets, q, ifNull(node, ''))))) AS r
+  const sorted = `SELECT arraySort(groupArray(tuple(ets, q, ifNull(node, '')${actors ? ', actor' : ''}))) AS v
     FROM (${views}) AS views GROUP BY sid`;
-  const runs = `SELECT arrayFilter((x, i) -> i = 1 OR r[i] != r[i - 1], r, arrayEnumerate(r)) AS d FROM (${sorted}) AS sorted`;
+  const first = '(x, i) -> i = 1 OR r[i] != r[i - 1]';
+  const runs = `SELECT arrayFilter(${first}, r, arrayEnumerate(r)) AS d${
+    actors ? `, arrayFilter(${first}, arrayMap(x -> tupleElement(x, 4), v), arrayEnumerate(r)) AS a` : ''
+  } FROM (SELECT v, arrayMap(x -> tupleElement(x, 3), v) AS r FROM (${sorted}) AS sorted) AS raw`;
   const point = cut ? p.str(cut.event ? EVENT_NODE : (cut.page as string)) : '';
-  // s: the session's path from (start) or up to (end) the point; the transitions j → j + 1 kept, with their step.
-  let path: string;
-  let transitions: string;
-  let step: string;
-  if (!cut) {
-    path = `SELECT d AS s FROM (${runs}) AS runs`;
-    transitions = `arrayFilter(j -> j < ${max} AND j < length(s), arrayEnumerate(s))`;
-    step = 'j';
-  } else if (cut.at === 'start') {
-    path = `SELECT arraySlice(d, at) AS s, at FROM (
+  // s (and sa): the session's path from (start) or up to (end) the point; the transitions j → j + 1 kept, with their
+  // step.
+  const slice = (...bounds: string[]) =>
+    `arraySlice(d, ${bounds.join(', ')}) AS s${actors ? `, arraySlice(a, ${bounds.join(', ')}) AS sa` : ''}`;
+  const fromPoint = (sliced: string) => `SELECT ${sliced}, at FROM (
       SELECT *, indexOf(d, ${point}) AS at FROM (${runs}) AS runs) AS cut WHERE at > 0`;
-    transitions = `arrayFilter(j -> j < ${max} AND j < length(s), arrayEnumerate(s))`;
-    step = 'j';
-  } else {
-    path = `SELECT arraySlice(d, 1, at) AS s, at FROM (
-      SELECT *, indexOf(d, ${point}) AS at FROM (${runs}) AS runs) AS cut WHERE at > 0`;
+  let path = `SELECT d AS s${actors ? ', a AS sa' : ''} FROM (${runs}) AS runs`;
+  let transitions = `arrayFilter(j -> j < ${max} AND j < length(s), arrayEnumerate(s))`;
+  let step = 'j';
+  if (cut?.at === 'start') path = fromPoint(slice('at'));
+  if (cut?.at === 'end') {
+    path = fromPoint(slice('1', 'at'));
     // Step max for the point (at), counted back: j is step max − at + j, kept from step 1.
     transitions = `arrayFilter(j -> j < at AND ${max} - at + j >= 1, arrayEnumerate(s))`;
     step = `${max} - at + j`;
   }
-  return `SELECT ${step} AS step, s[j] AS source, s[j + 1] AS target
+  return `SELECT ${step} AS step, s[j] AS source, s[j + 1] AS target${actors ? ', sa[j + 1] AS actor' : ''}
     FROM (SELECT *, ${transitions} AS js FROM (${path}) AS path) AS kept ARRAY JOIN js AS j`;
 }
 
@@ -222,8 +220,8 @@ export async function pathActors(
   const id = (step: string, name: string) =>
     `CASE WHEN ${name} = ${p.str(EVENT_NODE)} THEN ${step} || ${p.str(`_event:${eventLabel(query)}`)} ELSE ${step} || '_' || ${name} END`;
   const sql = `SELECT actor AS e, count(*) AS n FROM (${transitionsSql(query, range, p, true)}) AS t
-    WHERE actor IS NOT NULL AND ${id('CAST(step AS VARCHAR)', 'source')} = ${p.str(link.source)}
-      AND ${id('CAST(step + 1 AS VARCHAR)', 'target')} = ${p.str(link.target)}
+    WHERE actor IS NOT NULL AND ${id(dialect.toText('step'), 'source')} = ${p.str(link.source)}
+      AND ${id(dialect.toText('step + 1'), 'target')} = ${p.str(link.target)}
     GROUP BY actor`;
   return listed(store, sql, p, link.limit ?? 100);
 }
