@@ -7,7 +7,7 @@
  * breakdowns through runWithCohorts.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { type Cohort, type Filter, formatQueryErrors, parseCohortDefinition, parseInsight } from '@telemetry/query';
 import fc from 'fast-check';
 import {
@@ -25,23 +25,12 @@ import { runLifecycle } from '../src/analytics/lifecycle.js';
 import { runStickiness } from '../src/analytics/stickiness.js';
 import { runTrends } from '../src/analytics/trends.js';
 import type { Store } from '../src/store/store.js';
-import { clickHouseService } from './support/clickhouse.js';
-import { loadParityStores, type ParityStores } from './support/parity-stores.js';
+import { parityStoresForFile } from './support/parity-stores.js';
 
-const service = clickHouseService();
-const skip = 'skip' in service ? service.skip : false;
-
-let stores: ParityStores;
 let duck: Store;
 let house: Store;
-
-before(async () => {
-  if ('skip' in service) return;
-  stores = await loadParityStores(service, 'clickhouse-cohorts-');
+const skip = parityStoresForFile('clickhouse-cohorts-', (stores) => {
   ({ duck, house } = stores);
-});
-after(async () => {
-  await stores?.close();
 });
 
 const dateRange = { from: '2023-12-30', to: '2024-01-14' };

@@ -5,27 +5,16 @@
  * × days), compared whole with deepEqual; what ClickHouse cannot answer alike is refused by name.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import fc from 'fast-check';
 import { discoverProperties, topValues } from '../src/analytics/property-discovery.js';
 import type { Store } from '../src/store/store.js';
-import { clickHouseService } from './support/clickhouse.js';
-import { loadParityStores, type ParityStores } from './support/parity-stores.js';
+import { parityStoresForFile } from './support/parity-stores.js';
 
-const service = clickHouseService();
-const skip = 'skip' in service ? service.skip : false;
-
-let stores: ParityStores;
 let duck: Store;
 let house: Store;
-
-before(async () => {
-  if ('skip' in service) return;
-  stores = await loadParityStores(service, 'clickhouse-discovery-');
+const skip = parityStoresForFile('clickhouse-discovery-', (stores) => {
   ({ duck, house } = stores);
-});
-after(async () => {
-  await stores?.close();
 });
 
 /** A fixed clock after the traffic (2024-01-01 to 2024-01-10): `days` picks how much of it is seen. */

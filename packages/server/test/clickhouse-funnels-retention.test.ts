@@ -6,25 +6,16 @@
  * (scripts/clickhouse.sh), skipping only where it cannot be installed.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { formatQueryErrors, parseInsight } from '@telemetry/query';
 import fc from 'fast-check';
 import { runFunnels } from '../src/analytics/funnels.js';
 import { runRetention } from '../src/analytics/retention.js';
-import { clickHouseService } from './support/clickhouse.js';
-import { loadParityStores, type ParityStores } from './support/parity-stores.js';
-
-const service = clickHouseService();
-const skip = 'skip' in service ? service.skip : false;
+import { type ParityStores, parityStoresForFile } from './support/parity-stores.js';
 
 let stores: ParityStores;
-
-before(async () => {
-  if ('skip' in service) return;
-  stores = await loadParityStores(service, 'clickhouse-funnels-');
-});
-after(async () => {
-  await stores?.close();
+const skip = parityStoresForFile('clickhouse-funnels-', (loaded) => {
+  stores = loaded;
 });
 
 /** The simulated traffic's days (2024-01-01 to 2024-01-10) and the edge records' (2024-01-01, 02), with a margin. */

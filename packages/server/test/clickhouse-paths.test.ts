@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { formatQueryErrors, type PathsQuery, parseInsight } from '@telemetry/query';
 import fc from 'fast-check';
 import { pathActors, runPaths } from '../src/analytics/paths.js';
@@ -19,23 +19,15 @@ import { segmentFile } from '../src/spool/segment-recovery.js';
 import { openStore } from '../src/store/open-store.js';
 import type { Store } from '../src/store/store.js';
 import { clickHouseService, clickHouseText } from './support/clickhouse.js';
-import { loadParityStores, type ParityStores } from './support/parity-stores.js';
+import { parityStoresForFile } from './support/parity-stores.js';
 import { openMemoryStore } from './support/store.js';
 import { tempDir } from './temp-dir.js';
 
-const service = clickHouseService();
-const skip = 'skip' in service ? service.skip : false;
-
-let stores: ParityStores | undefined;
 let duck: Store;
 let house: Store;
-
-before(async () => {
-  if ('skip' in service) return;
-  stores = await loadParityStores(service, 'clickhouse-paths-');
+const skip = parityStoresForFile('clickhouse-paths-', (stores) => {
   ({ duck, house } = stores);
 });
-after(() => stores?.close());
 
 /** The simulated traffic's days, with a margin; the fixed clock makes no answer depend on when the test runs. */
 const dateRange = { from: '2023-12-30', to: '2024-01-14' };
@@ -175,6 +167,7 @@ const SHARED_DEVICE: [sid: string, ets: number, page: string, actor: string][] =
 test('the actors along a path are those of each link’s target, when the actor changes within a session', {
   skip,
 }, async () => {
+  const service = clickHouseService();
   if ('skip' in service) return;
   const spoolDir = path.join(tempDir('clickhouse-paths-shared-'), 'spool');
   fs.mkdirSync(spoolDir);

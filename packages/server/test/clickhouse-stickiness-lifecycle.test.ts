@@ -5,7 +5,7 @@
  * Runs against the real server (scripts/clickhouse.sh), skipping only where it cannot be installed.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
   formatQueryErrors,
   INTERVALS,
@@ -20,23 +20,12 @@ import { lifecycleActors, stickinessActors, trendActors } from '../src/analytics
 import { runLifecycle } from '../src/analytics/lifecycle.js';
 import { runStickiness } from '../src/analytics/stickiness.js';
 import type { Store } from '../src/store/store.js';
-import { clickHouseService } from './support/clickhouse.js';
-import { loadParityStores, type ParityStores } from './support/parity-stores.js';
+import { parityStoresForFile } from './support/parity-stores.js';
 
-const service = clickHouseService();
-const skip = 'skip' in service ? service.skip : false;
-
-let stores: ParityStores;
 let duck: Store;
 let house: Store;
-
-before(async () => {
-  if ('skip' in service) return;
-  stores = await loadParityStores(service, 'clickhouse-stickiness-');
+const skip = parityStoresForFile('clickhouse-stickiness-', (stores) => {
   ({ duck, house } = stores);
-});
-after(async () => {
-  await stores?.close();
 });
 
 /** The simulated traffic's days (2024-01-01 to 2024-01-10) and the edge records' (2024-01-01, 02), with a margin. */

@@ -6,10 +6,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/store.js';
 import { tempDir } from '../temp-dir.js';
-import { clickHouseText } from './clickhouse.js';
+import { clickHouseService, clickHouseText } from './clickhouse.js';
 import { writeParitySegments } from './parity-segments.js';
 import { openMemoryStore } from './store.js';
 
@@ -47,4 +48,20 @@ export async function loadParityStores(
       await house.close();
     },
   };
+}
+
+/**
+ * A test file's parity stores: loaded in a `before` hook (handed to `onLoad`, to set the file's variables) and closed
+ * in an `after` hook. Gives the tests' `skip`: a one-line reason where ClickHouse cannot run here, else false.
+ */
+export function parityStoresForFile(prefix: string, onLoad: (stores: ParityStores) => void): string | false {
+  const service = clickHouseService();
+  if ('skip' in service) return service.skip;
+  let stores: ParityStores | undefined;
+  before(async () => {
+    stores = await loadParityStores(service, prefix);
+    onLoad(stores);
+  });
+  after(() => stores?.close());
+  return false;
 }
