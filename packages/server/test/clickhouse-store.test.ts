@@ -9,6 +9,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { runHome } from '../src/analytics/home.js';
+import { runSessions } from '../src/analytics/sessions-insight.js';
 import { eventLine, eventLinePrefix, failedLine, frameGroup } from '../src/spool/segment-format.js';
 import { segmentFile } from '../src/spool/segment-recovery.js';
 import { openStore } from '../src/store/open-store.js';
@@ -188,6 +190,14 @@ test('internal queries: {name:Type} values inlined through the literal formatter
     p: 'edge-%',
   });
   assert.deepEqual(mids, ['edge-1', 'edge-2']);
+  // Values that make the query text longer than the server's default max_query_size (256 KiB): 400 KB of 'é' is
+  // 1.6 MB of \xHH escapes.
+  const long = 'é'.repeat(200_000);
+  const lengths = await house.query('SELECT length({a:String}) + length({b:String})', { a: long, b: long });
+  assert.deepEqual(lengths.rows, [[800_000]]);
+  const scanned: string[] = [];
+  await house.scanStrings('SELECT {a:String}', (v) => scanned.push(v), { a: long });
+  assert.deepEqual(scanned, [long]);
   // Every mid, streamed: the same as DuckDB's (the collector's de-duplication index is rebuilt from this at start).
   const all = { duckdb: [] as string[], clickhouse: [] as string[] };
   await duck.scanStrings('SELECT mid FROM events ORDER BY mid', (m) => all.duckdb.push(m));
@@ -263,6 +273,14 @@ test('what the adapter does not do yet is refused by name', { skip }, async () =
       message: 'not yet supported on the ClickHouse store: sessions (the summary queue and its drain)',
     },
   );
+  await assert.rejects(runSessions(house, { dateRange: { from: '2024-01-01', to: '2024-01-10' } }), {
+    code: 'STORE_QUERY_FAILED',
+    message: 'not yet supported on the ClickHouse store: the sessions insight (the summaries are kept in DuckDB only)',
+  });
+  await assert.rejects(runHome(house, {}), {
+    code: 'STORE_QUERY_FAILED',
+    message: 'not yet supported on the ClickHouse store: the home page',
+  });
   if ('skip' in service) return;
   // Reopened: the stored rule is kept; another rule would need every key recomputed.
   const again = await openStore({ url: service.storeUrl, actorKey: 'federated' });

@@ -20,7 +20,7 @@ import {
   homeQueries,
 } from '@telemetry/query';
 import type { Store } from '../store/store.js';
-import { dialectFor, SqlParams } from './dialect/index.js';
+import { dialectFor, SqlParams, unsupported } from './dialect/index.js';
 import { failedSummary } from './failed-summary.js';
 import { filtersSql, selectorSql } from './filters.js';
 import { runFunnels } from './funnels.js';
@@ -102,6 +102,8 @@ function ordered(tops: { g: string; n: number }[]): HomeTop[] {
 
 /** Every home figure for `params` at `now` (epoch ms). Store errors propagate (api/errors.ts maps them). */
 export async function runHome(store: Store, params: HomeParams, now = Date.now()): Promise<HomeAnswer> {
+  // Its SQL is DuckDB's, and it reads the sessions insight.
+  if (store.dialect !== 'duckdb') throw unsupported(dialectFor(store.dialect), 'the home page');
   const queries = homeQueries(params);
   const range = resolveRange(queries.active.dateRange, now);
   const { sql, values } = buildHome(params, now);

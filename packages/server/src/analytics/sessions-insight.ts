@@ -15,7 +15,7 @@ import {
   type TimeStats,
 } from '@telemetry/query';
 import type { Dialect, QueryParams, Store } from '../store/store.js';
-import { dialectFor, SqlParams } from './dialect/index.js';
+import { dialectFor, SqlParams, unsupported } from './dialect/index.js';
 import { cohortMembersSql, inCohortSql, type ResolvedCohortFilter, resolvedOf } from './filters.js';
 
 const DEFAULT_BUCKETS = [0, 10, 30, 60, 180, 600, 1800, 3600];
@@ -26,7 +26,8 @@ export function build(
   dialect: Dialect,
   range: ResolvedBounds,
 ): { sql: string; params: QueryParams } {
-  if (dialect !== 'duckdb') throw new TypeError('the sessions insight reads the summaries table, kept in DuckDB only');
+  if (dialect !== 'duckdb')
+    throw unsupported(dialectFor(dialect), 'the sessions insight (the summaries are kept in DuckDB only)');
   const params: QueryParams = { limit: query.limit ?? 10 };
   const where: string[] = [];
   if (range.from !== null) {

@@ -187,7 +187,7 @@ export class ClickHouseStore implements Store {
       const result = await this.client.query({
         query,
         format: 'JSONEachRow',
-        clickhouse_settings: { max_query_size: String(Math.max(262_144, Buffer.byteLength(query) + 1)) },
+        clickhouse_settings: { max_query_size: maxQuerySize(query) },
       });
       for await (const rows of result.stream<Record<string, unknown>>()) {
         for (const row of rows) {
@@ -256,9 +256,7 @@ export class ClickHouseStore implements Store {
   /** A SELECT as JSONCompact, with `settings`, interrupted at `deadline` (epoch ms) by the server and by the client. */
   private async select(sql: string, settings: Record<string, string>, deadline?: number): Promise<JsonCompact> {
     if (this.closing) throw closedError();
-    // Literals make long queries (a string's non-ASCII bytes are written 4 characters each): the server's default
-    // max_query_size (256 KiB) must not refuse a query for the values it holds.
-    settings.max_query_size = String(Math.max(262_144, Buffer.byteLength(sql) + 1));
+    settings.max_query_size = maxQuerySize(sql);
     let timer: NodeJS.Timeout | undefined;
     const abort = new AbortController();
     if (deadline !== undefined) {
@@ -340,6 +338,15 @@ function jsonBytes(rows: unknown[][]): number {
   let bytes = 0;
   for (const row of rows) bytes += Buffer.byteLength(JSON.stringify(row));
   return bytes;
+}
+
+/**
+ * The `max_query_size` a query needs: literals make long queries (a string's non-ASCII bytes are written 4 characters
+ * each), and the server's default (256 KiB) must not refuse a query for the values it holds. The client appends
+ * `FORMAT …` to the text, hence the margin.
+ */
+function maxQuerySize(sql: string): string {
+  return String(Math.max(262_144, Buffer.byteLength(sql) + 1024));
 }
 
 /** Now as a DateTime: whole seconds since the epoch. */
