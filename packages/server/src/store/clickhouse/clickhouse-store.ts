@@ -302,7 +302,9 @@ export class ClickHouseStore implements Store {
   private async insertRows(table: string, rows: Record<string, unknown>[]): Promise<void> {
     if (!this.columns.has(table)) {
       const read = this.rows(
-        `SELECT name, type FROM system.columns WHERE database = currentDatabase() AND table = ${literal(table)}`,
+        // A MATERIALIZED column (events.first_copy) is computed by the server and cannot be inserted.
+        `SELECT name, type FROM system.columns WHERE database = currentDatabase() AND table = ${literal(table)}
+          AND default_kind != 'MATERIALIZED'`,
       ).then((found) => found.map(([name, type]) => ({ name: String(name), type: String(type) })));
       this.columns.set(table, read);
       read.catch(() => this.columns.delete(table));

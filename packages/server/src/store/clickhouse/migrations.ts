@@ -11,20 +11,8 @@ export interface ClickHouseMigration {
   sql: string[];
 }
 
-/**
- * events, failed_events and batches de-duplicate on merge (ReplacingMergeTree): a load retried after a crash between
- * its inserts and its marker inserts its rows again, and copies of one event with one `mid` (a re-send through
- * another collector) share a sorting key. Reads that must count exactly use `FINAL` or `uniqExact(mid)`
- * (docs/clickhouse.md, "De-duplication").
- */
-export const CLICKHOUSE_MIGRATIONS: ClickHouseMigration[] = [
-  {
-    version: 1,
-    name: 'events, failed events, batches, loaded segments, store settings',
-    sql: [
-      // Sorting key (channel, eid, ets, mid): the common filters first; `mid` last makes it the de-duplication key.
-      // A Nullable column cannot be a key column in 18.16, so the key reads channel as '' when absent.
-      `CREATE TABLE IF NOT EXISTS events (
+/** The events table's columns, as DuckDB's (migration 1; migration 3 rebuilt the table around them). */
+const EVENT_COLUMNS = `
         mid String,
         eid String,
         ets Int64,                        -- event time, epoch ms, as sent
@@ -64,7 +52,22 @@ export const CLICKHOUSE_MIGRATIONS: ClickHouseMigration[] = [
         arrival_seq Int64,                -- the order events reached this store (derived; per collector, see docs)
         ingest_format String,             -- 'sunbird' or 'posthog' (derived)
         raw String                        -- the event's JSON exactly as received
-      ) ENGINE = ReplacingMergeTree
+`;
+
+/**
+ * events, failed_events and batches de-duplicate on merge (ReplacingMergeTree): a load retried after a crash between
+ * its inserts and its marker inserts its rows again, and copies of one event with one `mid` (a re-send through
+ * another collector) share a sorting key (events': eid, ets, mid since migration 3) and fold into the first loaded. Reads that must count exactly use `FINAL` or `uniqExact(mid)`
+ * (docs/clickhouse.md, "De-duplication").
+ */
+export const CLICKHOUSE_MIGRATIONS: ClickHouseMigration[] = [
+  {
+    version: 1,
+    name: 'events, failed events, batches, loaded segments, store settings',
+    sql: [
+      // Sorting key (channel, eid, ets, mid): the common filters first; `mid` last makes it the de-duplication key.
+      // A Nullable column cannot be a key column in 18.16, so the key reads channel as '' when absent.
+      `CREATE TABLE IF NOT EXISTS events (${EVENT_COLUMNS}) ENGINE = ReplacingMergeTree
       PARTITION BY toYYYYMM(ts)
       ORDER BY (ifNull(channel, ''), eid, ets, mid)`,
       // load_segment and seq (the record's place in that load's files) identify a record across retries of a load.
@@ -124,6 +127,29 @@ export const CLICKHOUSE_MIGRATIONS: ClickHouseMigration[] = [
         version UInt64                    -- 1 when created, one more at each replace or delete
       ) ENGINE = ReplacingMergeTree(version)
       ORDER BY id`,
+    ],
+  },
+  {
+    version: 3,
+    name: 'events: copies of one event fold into the first loaded, by the fields of the event itself',
+    // Migration 1's table folded copies into the last inserted (with the retry's arrival_seq and syncts, where DuckDB
+    // keeps the first), and its sorting key began with the channel, which an event without context.channel takes from
+    // its request's headers: a re-send through another collector did not fold. ClickHouse cannot change a table's
+    // engine or sorting key, so the table is rebuilt: copied into a new one, then swapped. Each step can run again
+    // after a crash: a half-built table is dropped first, and the swap is one RENAME.
+    sql: [
+      'DROP TABLE IF EXISTS events_before_3',
+      'DROP TABLE IF EXISTS events_rebuilt',
+      `CREATE TABLE events_rebuilt (${EVENT_COLUMNS},
+        -- the version ReplacingMergeTree keeps the highest of: the copy loaded first
+        first_copy UInt64 MATERIALIZED toUInt64(9223372036854775807 - arrival_seq)
+      ) ENGINE = ReplacingMergeTree(first_copy)
+      PARTITION BY toYYYYMM(ts)
+      ORDER BY (eid, ets, mid)`,
+      // `*` leaves out MATERIALIZED columns on both sides.
+      'INSERT INTO events_rebuilt SELECT * FROM events',
+      'RENAME TABLE events TO events_before_3, events_rebuilt TO events',
+      'DROP TABLE events_before_3',
     ],
   },
 ];
