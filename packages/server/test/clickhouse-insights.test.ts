@@ -1,57 +1,24 @@
 /**
- * Trends on the ClickHouse store against DuckDB's: one simulated data set (test/support/parity-segments.ts) loaded
+ * Trends on the ClickHouse store against DuckDB's: one simulated data set (test/support/parity-stores.ts) loaded
  * into both, then every query below, and queries fast-check draws from a bounded space of shapes (series math ×
  * interval × breakdown or not × filter), each answered by runTrends on both stores and compared whole with deepEqual.
  * Runs against the real server (scripts/clickhouse.sh), skipping only where it cannot be installed.
  */
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { formatQueryErrors, PROPERTY_MATH, parseInsight, TRENDS_MATH, type TrendsQuery } from '@telemetry/query';
 import fc from 'fast-check';
 import { eventsAfter, listEvents, listFailedEvents, tailStart } from '../src/analytics/events-feed.js';
 import { runTrends } from '../src/analytics/trends.js';
-import { openStore } from '../src/store/open-store.js';
 import type { Store } from '../src/store/store.js';
-import { clickHouseService, clickHouseText } from './support/clickhouse.js';
-import { writeParitySegments } from './support/parity-segments.js';
-import { openMemoryStore } from './support/store.js';
-import { tempDir } from './temp-dir.js';
-
-const service = clickHouseService();
-const skip = 'skip' in service ? service.skip : false;
+import { parityStoresForFile } from './support/parity-stores.js';
 
 let duck: Store;
 let house: Store;
-/** A second ClickHouse database with the three segments only: load order (the live tail's) as DuckDB's. */
-let houseInOrder: Store;
-const inOrderDatabase = 'skip' in service ? '' : `${service.database}_in_order`;
-
-before(async () => {
-  if (skip) return;
-  const spoolDir = path.join(tempDir('clickhouse-insights-'), 'spool');
-  fs.mkdirSync(spoolDir);
-  const segments = writeParitySegments(spoolDir);
-  duck = await openMemoryStore({ spoolDir });
-  house = await openStore({ url: 'skip' in service ? '' : service.storeUrl });
-  for (const [i, file] of segments.entries()) {
-    await duck.loadSegment(file, i + 1);
-    await house.loadSegment(file, i + 1);
-  }
-  // A re-sent copy of segment 1, in a load of its own: ClickHouse keeps the copies until a merge, trends read FINAL.
-  // The copies take the retry's arrival_seq (docs/clickhouse.md), so load order is compared on houseInOrder.
-  // Merges stopped first, so the copies stay unfolded for the whole file: only FINAL folds them.
-  if (!('skip' in service)) await clickHouseText(service.httpUrl, `SYSTEM STOP MERGES ${service.database}.events`);
-  await house.loadSegment(segments[0], 4);
-  houseInOrder = await openStore({ url: 'skip' in service ? '' : `${service.storeUrl}_in_order` });
-  for (const [i, file] of segments.entries()) await houseInOrder.loadSegment(file, i + 1);
-});
-after(async () => {
-  await duck?.close();
-  await house?.close();
-  await houseInOrder?.close();
-  if (!('skip' in service)) await clickHouseText(service.httpUrl, `DROP DATABASE IF EXISTS ${inOrderDatabase}`);
+// The parity data set, with a re-sent copy of segment 1 left unmerged: only FINAL folds it, keeping the first loaded
+// (its arrival_seq: the live tail's load order is DuckDB's).
+const skip = parityStoresForFile('clickhouse-insights-', (stores) => {
+  ({ duck, house } = stores);
 });
 
 /** The simulated traffic's days (2024-01-01 to 2024-01-10) and the edge records' (2024-01-01, 02), with a margin. */
@@ -320,14 +287,14 @@ test('the events feed pages alike on both stores (re-sent copies folded), with a
 test('the live tail reads alike: its start, and events after a point in load order', { skip }, async () => {
   for (const since of [undefined, Date.parse('2024-01-05T00:00:00Z'), Date.parse('2030-01-01T00:00:00Z')]) {
     const start = await tailStart(duck, since, NOW);
-    assert.equal(await tailStart(houseInOrder, since, NOW), start, String(since));
+    assert.equal(await tailStart(house, since, NOW), start, String(since));
     for (const filters of [{}, { eid: 'START' }]) {
       const expected = await eventsAfter(duck, Math.max(0, start - 200), filters, 150, since, NOW);
-      assert.deepEqual(await eventsAfter(houseInOrder, Math.max(0, start - 200), filters, 150, since, NOW), expected);
+      assert.deepEqual(await eventsAfter(house, Math.max(0, start - 200), filters, 150, since, NOW), expected);
     }
   }
   const fromStart = await eventsAfter(duck, 0, {}, 100_000);
-  assert.deepEqual(await eventsAfter(houseInOrder, 0, {}, 100_000), fromStart);
+  assert.deepEqual(await eventsAfter(house, 0, {}, 100_000), fromStart);
   assert.ok(fromStart.length > 500);
 });
 

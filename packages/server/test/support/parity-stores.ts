@@ -2,7 +2,7 @@
  * The parity data set (parity-segments.ts) loaded into a DuckDB store and a ClickHouse one, for tests that compare
  * an insight's answers on both: segments 1, 2, 3 into each, then a re-sent copy of segment 1 into ClickHouse in a load
  * of its own, with that database's merges stopped first, so the copies stay unfolded and only `FINAL` folds them
- * (docs/clickhouse.md, de-duplication). The pattern of clickhouse-insights.test.ts, shared for the insights after it.
+ * (docs/clickhouse.md, de-duplication). Every clickhouse-<insight>.test.ts file loads it.
  */
 import fs from 'node:fs';
 import path from 'node:path';
