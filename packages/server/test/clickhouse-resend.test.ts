@@ -20,7 +20,7 @@ import { CLICKHOUSE_MIGRATIONS, SCHEMA_MIGRATIONS_SQL } from '../src/store/click
 import { openStore } from '../src/store/open-store.js';
 import type { Store } from '../src/store/store.js';
 import { clickHouseService, clickHouseText } from './support/clickhouse.js';
-import { openMemoryStore } from './support/store.js';
+import { loadBothStores } from './support/parity-stores.js';
 import { tempDir } from './temp-dir.js';
 
 const service = clickHouseService();
@@ -45,7 +45,7 @@ type Sent = { event: object; request?: Partial<RequestContext> };
 
 /**
  * DuckDB and a ClickHouse database of its own, each segment of `loads` loaded into both, then each of `resent` into
- * ClickHouse only, its merges stopped.
+ * ClickHouse only, its merges stopped (support/parity-stores.ts loadBothStores).
  */
 async function storesWith(name: string, loads: Sent[][], resent: Sent[][]) {
   if ('skip' in service) throw new Error(service.skip);
@@ -61,21 +61,12 @@ async function storesWith(name: string, loads: Sent[][], resent: Sent[][]) {
     return file;
   };
   const database = `${service.database}_${name}`;
-  const duck = await openMemoryStore({ spoolDir });
-  const house = await openStore({ url: `${service.storeUrl}_${name}` });
-  for (const sent of loads) {
-    const file = write(sent);
-    await duck.loadSegment(file, segment);
-    await house.loadSegment(file, segment);
-  }
-  await clickHouseText(service.httpUrl, `SYSTEM STOP MERGES ${database}.events`);
-  for (const sent of resent) await house.loadSegment(write(sent), segment);
+  const target = { storeUrl: `${service.storeUrl}_${name}`, httpUrl: service.httpUrl, database };
+  const stores = await loadBothStores(target, spoolDir, loads.map(write), resent.map(write));
   return {
-    duck,
-    house,
+    ...stores,
     async close() {
-      await duck.close();
-      await house.close();
+      await stores.close();
       await clickHouseText(service.httpUrl, `DROP DATABASE IF EXISTS ${database}`);
     },
   };

@@ -32,14 +32,28 @@ export async function loadParityStores(
   const spoolDir = path.join(tempDir(prefix), 'spool');
   fs.mkdirSync(spoolDir);
   const segments = writeParitySegments(spoolDir);
+  return loadBothStores(service, spoolDir, segments, [segments[0]]);
+}
+
+/**
+ * DuckDB (reading `spoolDir`) and the ClickHouse database `target` names, each of `files` loaded into both as
+ * segments 1, 2, …; then that database's merges stopped and each of `copies` loaded into ClickHouse only, as the
+ * segments after them (re-sent copies, which only FINAL folds).
+ */
+export async function loadBothStores(
+  target: { storeUrl: string; httpUrl: string; database: string },
+  spoolDir: string,
+  files: string[],
+  copies: string[],
+): Promise<ParityStores> {
   const duck = await openMemoryStore({ spoolDir });
-  const house = await openStore({ url: service.storeUrl });
-  for (const [i, file] of segments.entries()) {
+  const house = await openStore({ url: target.storeUrl });
+  for (const [i, file] of files.entries()) {
     await duck.loadSegment(file, i + 1);
     await house.loadSegment(file, i + 1);
   }
-  await clickHouseText(service.httpUrl, `SYSTEM STOP MERGES ${service.database}.events`);
-  await house.loadSegment(segments[0], segments.length + 1);
+  await clickHouseText(target.httpUrl, `SYSTEM STOP MERGES ${target.database}.events`);
+  for (const [i, file] of copies.entries()) await house.loadSegment(file, files.length + i + 1);
   return {
     duck,
     house,
