@@ -34,6 +34,7 @@ import { runFunnels } from '../src/analytics/funnels.js';
 import { runLifecycle } from '../src/analytics/lifecycle.js';
 import { runPaths } from '../src/analytics/paths.js';
 import { runRetention } from '../src/analytics/retention.js';
+import { catchUpSessionPaths } from '../src/analytics/session-paths.js';
 import { drainSummaryQueue } from '../src/analytics/sessions/index.js';
 import { runSessions } from '../src/analytics/sessions-insight.js';
 import { runStickiness } from '../src/analytics/stickiness.js';
@@ -104,6 +105,11 @@ try {
   let dateRange = held > 0 ? { from: day(first), to: day(last) } : { from: '', to: '' };
   if (held > 0) {
     log(`reusing ${held} events of ${dir}, ${dateRange.from} to ${dateRange.to}`);
+    // A store from before migration 17 (or a copy of one) keeps no session paths yet: the server's loader would
+    // bring them up to date in the background; here, before the queries.
+    const t = performance.now();
+    const views = await catchUpSessionPaths(store);
+    if (views > 0) log(`kept the paths of ${views} page views in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   } else {
     const truth = new GroundTruth(params);
     let summarizing = 0;
@@ -119,6 +125,7 @@ try {
         ? async () => {
             const t = performance.now();
             await drainSummaryQueue(store);
+            await catchUpSessionPaths(store);
             summarizing += (performance.now() - t) / 1000;
           }
         : undefined,

@@ -12,6 +12,7 @@
  * a previous run acknowledged but did not load. The HTTP routes (app.ts) only call the collector.
  */
 import path from 'node:path';
+import { refreshSessionPaths } from './analytics/session-paths.js';
 import { drainSummaryQueue } from './analytics/sessions/index.js';
 import { type Config, FORWARD_MAX_RETRY_MS } from './config.js';
 import { Collector } from './ingest/collector.js';
@@ -83,6 +84,8 @@ export async function openPipeline(config: Config, store: Store, spoolDir: strin
     afterLoad: async () => {
       const started = Date.now();
       await drainSummaryQueue(store);
+      // One slice per run, so a store catching up (just migrated) never holds the writer long: another run follows.
+      if ((await refreshSessionPaths(store)).more) loader.requestAfterLoad();
       freshness.summarized(started);
       summarizeLatency.observe((Date.now() - started) / 1000);
     },

@@ -40,3 +40,25 @@ test('a posted session is summarised after loading, and a late event is folded i
     await server.close();
   }
 });
+
+test("posted page views are kept in their session's path after loading, a late one in its place", async () => {
+  const server = await startTestServer();
+  try {
+    const view = (seconds: number, pageid: string) =>
+      interact({
+        eid: 'IMPRESSION',
+        ets: T0 + seconds * 1000,
+        edata: { type: 'view', pageid, uri: `/${pageid}` },
+        context: { channel: 'c', pdata: { id: 'app' }, env: 'e', did: 'dev-path', sid: 'sid-path' },
+      });
+    const path = async () => sql(server, "SELECT nodes FROM session_paths WHERE sid = 'sid-path'");
+    assert.equal((await postBatch(server, { events: [view(0, 'home'), view(20, 'quiz')] })).status, 200);
+    await eventually(async () => (await path()).length === 1);
+    assert.deepEqual(await path(), [[['home', 'quiz']]]);
+    assert.equal((await postBatch(server, { events: [view(10, 'intro')] })).status, 200);
+    await eventually(async () => JSON.stringify(await path()) !== JSON.stringify([[['home', 'quiz']]]));
+    assert.deepEqual(await path(), [[['home', 'intro', 'quiz']]]);
+  } finally {
+    await server.close();
+  }
+});

@@ -25,6 +25,7 @@ import type { Store } from '../store/store.js';
 import { listed, NoSuchFigure } from './actors-behind.js';
 import { type CompiledQuery, dialectFor, type SqlDialect, SqlParams } from './dialect/index.js';
 import { filtersSql, selectorSql } from './filters.js';
+import { pageViewSql, runsSql, sessionPathsSql, THROUGH_SQL } from './session-paths.js';
 import { rangeSql, resolveRange } from './sql-time.js';
 
 /** An event point's node in SQL: a value no page id takes (page ids are never NUL-led), named by its label in answers. */
@@ -57,7 +58,7 @@ function viewsSql(query: PathsQuery, range: ResolvedRange, p: SqlParams, actors:
   const isEvent = cut?.event ? selectorSql(cut.event, p) : undefined;
   const node = isEvent ? `CASE WHEN ${isEvent} THEN ${p.str(EVENT_NODE)} ELSE edata_pageid END` : 'edata_pageid';
   // A page view: an IMPRESSION, or PostHog's $pageview / $screen (selectorSql adds the equivalents, sinks/posthog/map.ts).
-  const relevant = `(${selectorSql({ eid: 'IMPRESSION' }, p)} AND edata_pageid IS NOT NULL)${isEvent ? ` OR ${isEvent}` : ''}`;
+  const relevant = `${pageViewSql(p)}${isEvent ? ` OR ${isEvent}` : ''}`;
   const actor = actors ? ', actor_key AS actor' : '';
   return `SELECT sid, ets, arrival_seq AS q, ${node} AS node${actor} FROM ${p.dialect.events}
     WHERE (${relevant}) AND ${rangeSql(range, p)} AND sid IS NOT NULL AND ${filtersSql(query.filters, p)}`;
@@ -72,6 +73,32 @@ function transitionsSql(query: PathsQuery, range: ResolvedRange, p: SqlParams, a
   return p.dialect.windowFunctions
     ? windowTransitionsSql(query, range, p, actors)
     : arrayTransitionsSql(query, range, p, actors);
+}
+
+/**
+ * The rows of transitionsSql (without actors) from the kept session paths (session-paths.ts), for a query the kept
+ * nodes answer: no filters, no event point. `through`: THROUGH_SQL's value, read before. A session partly in the range
+ * keeps only its views inside it, as the views' filter does; the cuts and steps follow arrayTransitionsSql.
+ */
+function keptTransitionsSql(query: PathsQuery, range: ResolvedRange, p: SqlParams, through: number): string {
+  const max = p.int(query.maxSteps ?? 5);
+  const cut = cutOf(query);
+  const [from, to] = [p.int(range.from), p.int(range.to)];
+  const inside = `first_ets >= ${from} AND last_ets < ${to}`;
+  const inRange = `list_transform(list_filter(views, v -> v.ets >= ${from} AND v.ets < ${to}), v -> v.node)`;
+  const sessions = `SELECT nodes, ${inside} AS inside, CASE WHEN ${inside} THEN [] ELSE ${inRange} END AS r
+    FROM (${sessionPathsSql(p, through)}) AS kept WHERE last_ets >= ${from} AND first_ets < ${to}`;
+  let paths = `SELECT CASE WHEN inside THEN nodes ELSE ${runsSql('r')} END AS d FROM (${sessions}) AS sessions`;
+  if (cut) {
+    paths = `SELECT d, list_position(d, ${p.str(cut.page as string)}) AS pos FROM (${paths}) AS ranged`;
+    // An end point: the transitions j → j + 1 up to the point (pos), step max for the point, counted back from step 1.
+    if (cut.at === 'end')
+      return `SELECT ${max} - pos + j AS step, d[j] AS source, d[j + 1] AS target FROM (
+        SELECT d, pos, unnest(range(greatest(1, pos - ${max} + 1), pos)) AS j FROM (${paths}) AS cut WHERE pos > 0) AS kept`;
+    paths = `SELECT list_slice(d, pos, len(d)) AS d FROM (${paths}) AS cut WHERE pos > 0`;
+  }
+  return `SELECT i AS step, d[i] AS source, d[i + 1] AS target FROM (
+    SELECT d, unnest(range(1, least(len(d), ${max}))) AS i FROM (${paths}) AS paths) AS kept`;
 }
 
 /** transitionsSql with two window passes over a narrow projection (the file's docstring says why not lists). */
@@ -149,10 +176,20 @@ function arrayTransitionsSql(query: PathsQuery, range: ResolvedRange, p: SqlPara
     FROM (SELECT *, ${transitions} AS js FROM (${path}) AS path) AS kept ARRAY JOIN js AS j`;
 }
 
-/** Rows: (step of the source, source node, target node, sessions), strongest first. */
-export function buildFor(query: PathsQuery, range: ResolvedRange, dialect: SqlDialect): CompiledQuery {
+/**
+ * Rows: (step of the source, source node, target node, sessions), strongest first. With `through` (THROUGH_SQL's
+ * value), from the kept session paths (keptTransitionsSql: only for a query `keptPathsAnswer` accepts).
+ */
+export function buildFor(
+  query: PathsQuery,
+  range: ResolvedRange,
+  dialect: SqlDialect,
+  through?: number,
+): CompiledQuery {
   const p = new SqlParams(dialect);
-  const sql = `SELECT step, source, target, count(*) AS n FROM (${transitionsSql(query, range, p, false)}) AS t
+  const transitions =
+    through === undefined ? transitionsSql(query, range, p, false) : keptTransitionsSql(query, range, p, through);
+  const sql = `SELECT step, source, target, count(*) AS n FROM (${transitions}) AS t
     GROUP BY step, source, target
     ORDER BY n DESC, step, source, target
     LIMIT ${p.rows(query.limit ?? 50)}`;
@@ -187,8 +224,26 @@ export function shape(rows: unknown[][], query: PathsQuery): PathsResult {
   return { nodes: ordered, links };
 }
 
+/**
+ * The most page views after the kept paths' `through` that an answer merges in itself (session-paths.ts); past it (a
+ * store not yet caught up, say just after migration 17) the views are ranked as when nothing is kept, which spills to
+ * disk where per-session lists of millions of views would not fit DuckDB's memory limit.
+ */
+const MAX_TAIL_EVENTS = 500_000;
+
+/** Whether the kept session paths answer `query`: the store keeps them, and the query has no filters nor event point. */
+function keptPathsAnswer(query: PathsQuery, dialect: SqlDialect): boolean {
+  return dialect.sessionPaths && !query.filters?.length && !cutOf(query)?.event;
+}
+
 export async function runPaths(store: Store, query: PathsQuery, now = Date.now()): Promise<PathsResult> {
-  const { sql, params } = build(query, dialectFor(store.dialect), now);
+  const dialect = dialectFor(store.dialect);
+  let through: number | undefined;
+  if (keptPathsAnswer(query, dialect)) {
+    const [kept, last] = (await store.query(`SELECT (${THROUGH_SQL}), (SELECT max(arrival_seq) FROM events)`)).rows[0];
+    if (Number(last ?? 0) - Number(kept) <= MAX_TAIL_EVENTS) through = Number(kept);
+  }
+  const { sql, params } = buildFor(query, resolveRange(query.dateRange, now), dialect, through);
   return shape((await store.query(sql, params)).rows, query);
 }
 

@@ -51,6 +51,8 @@ export function toEvent(e: FixtureEvent): Record<string, unknown> {
 
 export interface Fixture {
   store: Store;
+  /** Loads `events` as the next spool segment (after the ones before, so later in arrival order). */
+  load(events: FixtureEvent[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -60,16 +62,21 @@ export async function fixtureStore(
   options: { actorKey?: ActorKeyRule } = {},
 ): Promise<Fixture> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'insights-'));
-  const file = path.join(dir, 'segment-1.log');
-  const lines = events.map((e) => {
-    const event = toEvent(e);
-    return eventLine(eventLinePrefix({ syncts: e.syncts ?? (event.ets as number) }), JSON.stringify(event));
-  });
-  fs.writeFileSync(file, lines.join(''));
   const store = await openStore({ url: 'duckdb::memory:', spoolDir: dir, ...options });
-  await store.loadSegment(file, 1);
+  let segment = 0;
+  const load = async (batch: FixtureEvent[]) => {
+    const file = path.join(dir, `segment-${++segment}.log`);
+    const lines = batch.map((e) => {
+      const event = toEvent(e);
+      return eventLine(eventLinePrefix({ syncts: e.syncts ?? (event.ets as number) }), JSON.stringify(event));
+    });
+    fs.writeFileSync(file, lines.join(''));
+    await store.loadSegment(file, segment);
+  };
+  await load(events);
   return {
     store,
+    load,
     async close() {
       await store.close();
       fs.rmSync(dir, { recursive: true, force: true });

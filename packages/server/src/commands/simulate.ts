@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { catchUpSessionPaths } from '../analytics/session-paths.js';
 import { drainSummaryQueue } from '../analytics/sessions/index.js';
 import { loadConfig } from '../config.js';
 import { simulate, startMidPrefix } from '../simulate/generate.js';
@@ -125,6 +126,7 @@ export async function simulateCommand(argv: string[]): Promise<number> {
         afterLoad: async () => {
           const summarizing = performance.now();
           streams += (await drainSummaryQueue(store)).streams;
+          await catchUpSessionPaths(store);
           summarizeSeconds += (performance.now() - summarizing) / 1000;
         },
         onProgress: (n) => progress.update(n),

@@ -143,6 +143,12 @@ export interface Store {
    * @throws StoreError as `query` does; an error `summarize` throws comes back as STORE_QUERY_FAILED, its cause kept
    */
   drainSummaryQueue(summarize: (drain: SummaryDrain) => Promise<SummarizedStream[]>): Promise<void>;
+  /**
+   * Internal, trusted statements with bound parameters, run in order in one transaction after every earlier write
+   * (loads, drains): all of them or none (analytics/session-paths.ts keeps a derived table this way).
+   * @throws StoreError as `query` does; on ClickHouse, which has no multi-statement transactions, STORE_QUERY_FAILED
+   */
+  write(statements: readonly { sql: string; params?: QueryParams }[]): Promise<void>;
   /** Streams one column of strings, with bound `params` (for rebuilding in-memory indexes at start-up). */
   scanStrings(sql: string, onValue: (value: string) => void, params?: QueryParams): Promise<void>;
   /**

@@ -61,6 +61,7 @@ export const clickhouse: SqlDialect = {
   events: 'events FINAL',
   namedSubqueries: false,
   windowFunctions: false,
+  sessionPaths: false,
   supports: { jsonPaths: false, numberText: false },
   sortedDistinctList: (expr) => `arraySort(groupUniqArray(${expr}))`,
   expandPositions: (list) => `arrayJoin(arrayEnumerate(${list}))`,

@@ -90,6 +90,11 @@ export interface SqlDialect {
    */
   readonly windowFunctions: boolean;
   /**
+   * Whether the store keeps each session's page views in `session_paths` (DuckDB, migration 17;
+   * analytics/session-paths.ts), which paths without filters read instead of every view.
+   */
+  readonly sessionPaths: boolean;
+  /**
    * What this engine cannot yet answer as DuckDB does, refused by name (see `unsupported`): `jsonPaths`, a property
    * read from the raw JSON (18.16's visitParam* find a key by its last name anywhere in the text, and give '' for a
    * number); `numberText`, a number column as text (a breakdown by it, or compared with a string: ClickHouse writes

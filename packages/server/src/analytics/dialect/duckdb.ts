@@ -43,6 +43,7 @@ export const duckdb: SqlDialect = {
   events: 'events',
   namedSubqueries: true,
   windowFunctions: true,
+  sessionPaths: true,
   supports: { jsonPaths: true, numberText: true },
   sortedDistinctList: (expr) => `list_sort(list(DISTINCT ${expr}))`,
   expandPositions: (list) => `unnest(range(1, len(${list}) + 1))`,

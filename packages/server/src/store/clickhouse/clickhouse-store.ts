@@ -243,6 +243,10 @@ export class ClickHouseStore implements Store {
     return Promise.reject(notYet('sessions (the summary queue and its drain)'));
   }
 
+  write(_statements: readonly { sql: string; params?: QueryParams }[]): Promise<void> {
+    return Promise.reject(notYet('a write of several statements as one (ClickHouse has no such transactions)'));
+  }
+
   async ping(): Promise<void> {
     await this.rows('SELECT 1');
   }

@@ -173,6 +173,14 @@ export class DuckDBStore implements Store {
     });
   }
 
+  write(statements: readonly { sql: string; params?: QueryParams }[]): Promise<void> {
+    return this.serialised(() =>
+      this.inTransaction(async () => {
+        for (const { sql, params } of statements) await this.writer.run(sql, params as never);
+      }),
+    );
+  }
+
   async checkpoint(): Promise<number> {
     const result = await this.query('SELECT segment FROM loader_state');
     return Number(result.rows[0][0]);

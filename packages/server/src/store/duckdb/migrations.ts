@@ -314,4 +314,20 @@ export const MIGRATIONS: Migration[] = [
         WHERE s.did = o.did AND s.channel = o.channel AND s.pdata_id = o.pdata_id`,
     ],
   },
+  {
+    version: 17,
+    name: "session_paths: each session's page views in order, kept for the paths insight (derived; analytics/session-paths.ts)",
+    // Filled after loads (refreshSessionPaths), in slices: a store from before it is brought up to date by the loader,
+    // and until then paths read the views not yet kept from `events` (docs/analytics.md, Paths).
+    sql: [
+      `CREATE TABLE IF NOT EXISTS session_paths (
+        sid VARCHAR NOT NULL,
+        first_ets BIGINT NOT NULL,  -- the first and last page view's event time, epoch ms
+        last_ets BIGINT NOT NULL,
+        last_q BIGINT NOT NULL,     -- the largest arrival_seq among the views
+        views STRUCT(ets BIGINT, q BIGINT, node VARCHAR)[] NOT NULL,  -- every page view, by (ets, arrival_seq)
+        nodes VARCHAR[] NOT NULL    -- the views' nodes, a node repeated right after itself kept once
+      )`,
+    ],
+  },
 ];
