@@ -25,7 +25,7 @@ import type { Store } from '../store/store.js';
 import { listed, NoSuchFigure } from './actors-behind.js';
 import { type CompiledQuery, dialectFor, type SqlDialect, SqlParams } from './dialect/index.js';
 import { filtersSql, selectorSql } from './filters.js';
-import { pageViewSql, runsSql, sessionPathsSql, THROUGH_SQL } from './session-paths.js';
+import { pageViewSql, readTail, runsSql, sessionPathsSql, type Tail } from './session-paths.js';
 import { rangeSql, resolveRange } from './sql-time.js';
 
 /** An event point's node in SQL: a value no page id takes (page ids are never NUL-led), named by its label in answers. */
@@ -77,17 +77,17 @@ function transitionsSql(query: PathsQuery, range: ResolvedRange, p: SqlParams, a
 
 /**
  * The rows of transitionsSql (without actors) from the kept session paths (session-paths.ts), for a query the kept
- * nodes answer: no filters, no event point. `through`: THROUGH_SQL's value, read before. A session partly in the range
+ * nodes answer: no filters, no event point. `tail`: as readTail read it before. A session partly in the range
  * keeps only its views inside it, as the views' filter does; the cuts and steps follow arrayTransitionsSql.
  */
-function keptTransitionsSql(query: PathsQuery, range: ResolvedRange, p: SqlParams, through: number): string {
+function keptTransitionsSql(query: PathsQuery, range: ResolvedRange, p: SqlParams, tail: Tail): string {
   const max = p.int(query.maxSteps ?? 5);
   const cut = cutOf(query);
   const [from, to] = [p.int(range.from), p.int(range.to)];
   const inside = `first_ets >= ${from} AND last_ets < ${to}`;
   const inRange = `list_transform(list_filter(views, v -> v.ets >= ${from} AND v.ets < ${to}), v -> v.node)`;
   const sessions = `SELECT nodes, ${inside} AS inside, CASE WHEN ${inside} THEN [] ELSE ${inRange} END AS r
-    FROM (${sessionPathsSql(p, through)}) AS kept WHERE last_ets >= ${from} AND first_ets < ${to}`;
+    FROM (${sessionPathsSql(p, tail)}) AS kept WHERE last_ets >= ${from} AND first_ets < ${to}`;
   let paths = `SELECT CASE WHEN inside THEN nodes ELSE ${runsSql('r')} END AS d FROM (${sessions}) AS sessions`;
   if (cut) {
     paths = `SELECT d, list_position(d, ${p.str(cut.page as string)}) AS pos FROM (${paths}) AS ranged`;
@@ -177,18 +177,13 @@ function arrayTransitionsSql(query: PathsQuery, range: ResolvedRange, p: SqlPara
 }
 
 /**
- * Rows: (step of the source, source node, target node, sessions), strongest first. With `through` (THROUGH_SQL's
- * value), from the kept session paths (keptTransitionsSql: only for a query `keptPathsAnswer` accepts).
+ * Rows: (step of the source, source node, target node, sessions), strongest first. With `tail` (readTail's), from
+ * the kept session paths (keptTransitionsSql: only for a query `keptPathsAnswer` accepts).
  */
-export function buildFor(
-  query: PathsQuery,
-  range: ResolvedRange,
-  dialect: SqlDialect,
-  through?: number,
-): CompiledQuery {
+export function buildFor(query: PathsQuery, range: ResolvedRange, dialect: SqlDialect, tail?: Tail): CompiledQuery {
   const p = new SqlParams(dialect);
   const transitions =
-    through === undefined ? transitionsSql(query, range, p, false) : keptTransitionsSql(query, range, p, through);
+    tail === undefined ? transitionsSql(query, range, p, false) : keptTransitionsSql(query, range, p, tail);
   const sql = `SELECT step, source, target, count(*) AS n FROM (${transitions}) AS t
     GROUP BY step, source, target
     ORDER BY n DESC, step, source, target
@@ -238,12 +233,8 @@ function keptPathsAnswer(query: PathsQuery, dialect: SqlDialect): boolean {
 
 export async function runPaths(store: Store, query: PathsQuery, now = Date.now()): Promise<PathsResult> {
   const dialect = dialectFor(store.dialect);
-  let through: number | undefined;
-  if (keptPathsAnswer(query, dialect)) {
-    const [kept, last] = (await store.query(`SELECT (${THROUGH_SQL}), (SELECT max(arrival_seq) FROM events)`)).rows[0];
-    if (Number(last ?? 0) - Number(kept) <= MAX_TAIL_EVENTS) through = Number(kept);
-  }
-  const { sql, params } = buildFor(query, resolveRange(query.dateRange, now), dialect, through);
+  const tail = keptPathsAnswer(query, dialect) ? await readTail(store, MAX_TAIL_EVENTS) : undefined;
+  const { sql, params } = buildFor(query, resolveRange(query.dateRange, now), dialect, tail);
   return shape((await store.query(sql, params)).rows, query);
 }
 

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import type { Store } from '../store/store.js';
 import { dialectFor } from './dialect/index.js';
 import { buildFor, runPaths } from './paths.js';
-import { refreshSessionPaths, THROUGH_SQL } from './session-paths.js';
+import { readTail, refreshSessionPaths, type Tail } from './session-paths.js';
 import { resolveRange } from './sql-time.js';
 import { type FixtureEvent, fixtureStore } from './test-fixture.js';
 
@@ -45,16 +45,11 @@ const queryArb: fc.Arbitrary<PathsQuery> = fc
     return { ...q, [cut.at === 'start' ? 'startPage' : 'endPage']: cut.page };
   });
 
-const throughOf = async (store: Store) => Number((await store.query(THROUGH_SQL)).rows[0][0]);
+const tailOf = async (store: Store) => (await readTail(store, Number.POSITIVE_INFINITY)) as Tail;
 
-/** The links of `query`: from the kept paths as of `through`, or (undefined) ranked from every view. */
-async function links(store: Store, query: PathsQuery, through: number | undefined) {
-  const { sql, params } = buildFor(
-    query,
-    resolveRange(query.dateRange, Date.now()),
-    dialectFor(store.dialect),
-    through,
-  );
+/** The links of `query`: from the kept paths and the `tail` read before, or (undefined) ranked from every view. */
+async function links(store: Store, query: PathsQuery, tail: Tail | undefined) {
+  const { sql, params } = buildFor(query, resolveRange(query.dateRange, Date.now()), dialectFor(store.dialect), tail);
   return (await store.query(sql, params)).rows.map((r) => r.map(String));
 }
 
@@ -71,16 +66,16 @@ test('paths from the kept session paths equal paths ranked from every view, howe
         try {
           for (const load of loads) {
             await fixture.load(load.events.map(toFixture));
-            // A reader that read `through` before the refresh below committed: the views the refresh kept are both
-            // kept and in its tail.
-            const before = await throughOf(fixture.store);
+            // A reader that read its tail before the refresh below committed: the views the refresh kept are both
+            // kept and in that tail.
+            const before = await tailOf(fixture.store);
             // 0: no refresh after this load (its views stay in the tail); n: one slice of at most n views.
             if (load.refresh > 0) await refreshSessionPaths(fixture.store, load.refresh);
             for (const query of queries) {
               const expected = await links(fixture.store, query, undefined);
               const label = JSON.stringify(query);
-              assert.deepEqual(await links(fixture.store, query, await throughOf(fixture.store)), expected, label);
-              assert.deepEqual(await links(fixture.store, query, before), expected, `${label}, through read before`);
+              assert.deepEqual(await links(fixture.store, query, await tailOf(fixture.store)), expected, label);
+              assert.deepEqual(await links(fixture.store, query, before), expected, `${label}, tail read before`);
             }
           }
         } finally {

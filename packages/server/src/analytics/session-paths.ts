@@ -30,15 +30,42 @@ export function runsSql(list: string): string {
 }
 
 /**
- * The rows of `session_paths` for the sessions the page views `fresh` selects (a SELECT of sid, ets, q, node) touch:
- * their stored views and the fresh ones, each once (a view stored since `fresh` was chosen is in both), sorted.
- * Columns: those of `session_paths`.
+ * The page views not kept yet that a read or a refresh merges: `arrival_seq` in (`through`, `upTo`]. `through`: the
+ * largest `last_q` kept (every view up to it is kept); `keptFrom`: the least `last_q` among the kept rows of the
+ * sessions those views touch (`upTo` + 1 when none). Rows are appended in `last_q` order, so `last_q >= keptFrom`, a
+ * constant, lets DuckDB skip every row group before the oldest touched row instead of reading every session's views.
  */
-function mergedSql(fresh: string): string {
+export interface Tail {
+  through: number;
+  upTo: number;
+  keptFrom: number;
+}
+
+/** The tail's `through`, from the kept rows. */
+const THROUGH = 'coalesce(max(last_q), 0) FROM session_paths';
+
+/** The page views of the tail: columns sid, ets, q, node. */
+function freshSql(p: SqlParams, tail: Tail): string {
+  return `SELECT sid, ets, arrival_seq AS q, edata_pageid AS node FROM events
+    WHERE arrival_seq > ${p.int(tail.through)} AND arrival_seq <= ${p.int(tail.upTo)} AND sid IS NOT NULL
+      AND ${pageViewSql(p)}`;
+}
+
+/** Rows of `session_paths` that may belong to a session the tail touches (`sid` still to be matched). */
+function touchedSql(p: SqlParams, tail: Tail): string {
+  return `last_q >= ${p.int(tail.keptFrom)}`;
+}
+
+/**
+ * The rows of `session_paths` for the sessions the tail touches: their kept views and the tail's, each once (a view
+ * kept since the tail was read is in both), sorted. Columns: those of `session_paths`.
+ */
+function mergedSql(p: SqlParams, tail: Tail): string {
+  const fresh = freshSql(p, tail);
   const views = `SELECT sid, ets, q, node FROM (${fresh}) AS fresh
     UNION
-    SELECT sid, v.ets, v.q, v.node FROM (
-      SELECT sid, unnest(views) AS v FROM session_paths WHERE sid IN (SELECT sid FROM (${fresh}) AS touched)) AS kept`;
+    SELECT sid, v.ets, v.q, v.node FROM (SELECT sid, unnest(views) AS v FROM session_paths
+      WHERE ${touchedSql(p, tail)} AND sid IN (SELECT sid FROM (${fresh}) AS touched)) AS kept`;
   const lists = `SELECT sid, min(ets) AS first_ets, max(ets) AS last_ets, max(q) AS last_q,
       list_sort(list({'ets': ets, 'q': q, 'node': node})) AS views
     FROM (${views}) AS views GROUP BY sid`;
@@ -46,25 +73,34 @@ function mergedSql(fresh: string): string {
     FROM (SELECT *, list_transform(views, v -> v.node) AS r FROM (${lists}) AS lists) AS named`;
 }
 
-/** The page views of `events` with `arrival_seq` in `after` < q ≤ `upTo` (`upTo` omitted: no upper end). */
-function freshSql(p: SqlParams, after: string, upTo?: string): string {
-  const below = upTo === undefined ? '' : ` AND arrival_seq <= ${upTo}`;
-  return `SELECT sid, ets, arrival_seq AS q, edata_pageid AS node FROM events
-    WHERE arrival_seq > ${after}${below} AND sid IS NOT NULL AND ${pageViewSql(p)}`;
+/** The tail's keptFrom, given its `through` and `upTo` (one scan of the kept rows' `sid` and `last_q` only). */
+async function withKeptFrom(store: Store, through: number, upTo: number): Promise<Tail> {
+  if (upTo <= through) return { through, upTo, keptFrom: upTo + 1 };
+  const p = new SqlParams(dialectFor(store.dialect));
+  const tail = { through, upTo, keptFrom: 0 };
+  const sql = `SELECT coalesce(min(last_q), ${p.int(upTo + 1)}) FROM session_paths
+    WHERE sid IN (SELECT sid FROM (${freshSql(p, tail)}) AS fresh)`;
+  return { ...tail, keptFrom: Number((await store.query(sql, p.values)).rows[0][0]) };
 }
 
-/** `through`: the largest arrival_seq up to which `session_paths` holds every page view (0 when empty). */
-export const THROUGH_SQL = 'SELECT coalesce(max(last_q), 0) AS through FROM session_paths';
+/**
+ * The tail a read merges: every page view loaded so far that is not kept, unless more than `maxEvents` events were
+ * loaded after `through` (then undefined: merging that many per query would not fit DuckDB's memory limit).
+ */
+export async function readTail(store: Store, maxEvents: number): Promise<Tail | undefined> {
+  const sql = `SELECT (SELECT ${THROUGH}), (SELECT max(arrival_seq) FROM events)`;
+  const [through, last] = (await store.query(sql)).rows[0].map((x) => Number(x ?? 0));
+  return last - through > maxEvents ? undefined : withKeptFrom(store, through, Math.max(last, through));
+}
 
 /**
- * Every session's path as of the query's snapshot, given `through` (read before with THROUGH_SQL, a constant so that
- * DuckDB skips the row groups before it): the stored rows the tail does not touch, and the touched ones merged with
- * it. Columns: those of `session_paths`.
+ * Every session's path as of the tail read with readTail: the kept rows the tail does not touch, and the touched
+ * ones merged with it. Columns: those of `session_paths`. A view loaded after the tail was read may be in the answer
+ * (kept by a refresh since), never twice.
  */
-export function sessionPathsSql(p: SqlParams, through: number): string {
-  const fresh = freshSql(p, p.int(through));
-  return `SELECT * FROM session_paths WHERE sid NOT IN (SELECT sid FROM (${fresh}) AS tail)
-    UNION ALL ${mergedSql(fresh)}`;
+export function sessionPathsSql(p: SqlParams, tail: Tail): string {
+  return `SELECT * FROM session_paths WHERE sid NOT IN (SELECT sid FROM (${freshSql(p, tail)}) AS tail)
+    UNION ALL ${mergedSql(p, tail)}`;
 }
 
 /** What one refreshSessionPaths call did. */
@@ -85,18 +121,22 @@ export interface SessionPathsRefresh {
 export async function refreshSessionPaths(store: Store, maxViews = 250_000): Promise<SessionPathsRefresh> {
   const dialect = dialectFor(store.dialect);
   if (!dialect.sessionPaths) return { views: 0, more: false };
-  const through = Number((await store.query(THROUGH_SQL)).rows[0][0]);
+  const through = Number((await store.query(`SELECT ${THROUGH}`)).rows[0][0]);
   const p = new SqlParams(dialect);
-  const next = `SELECT count(*) AS views, max(q) AS up_to FROM (
+  const next = `SELECT count(*), max(q) FROM (
       SELECT arrival_seq AS q FROM events WHERE arrival_seq > ${p.int(through)} AND sid IS NOT NULL AND ${pageViewSql(p)}
       ORDER BY arrival_seq LIMIT ${p.rows(maxViews)}) AS next`;
   const [views, upTo] = (await store.query(next, p.values)).rows[0].map(Number);
   if (views === 0) return { views: 0, more: false };
+  const tail = await withKeptFrom(store, through, upTo);
   const w = new SqlParams(dialect);
-  const fresh = freshSql(w, w.int(through), w.int(upTo));
+  const d = new SqlParams(dialect);
   await store.write([
-    { sql: `CREATE OR REPLACE TEMP TABLE session_paths_next AS ${mergedSql(fresh)}`, params: w.values },
-    { sql: 'DELETE FROM session_paths WHERE sid IN (SELECT sid FROM session_paths_next)' },
+    { sql: `CREATE OR REPLACE TEMP TABLE session_paths_next AS ${mergedSql(w, tail)}`, params: w.values },
+    {
+      sql: `DELETE FROM session_paths WHERE ${touchedSql(d, tail)} AND sid IN (SELECT sid FROM session_paths_next)`,
+      params: d.values,
+    },
     { sql: 'INSERT INTO session_paths SELECT * FROM session_paths_next' },
     { sql: 'DROP TABLE session_paths_next' },
   ]);
