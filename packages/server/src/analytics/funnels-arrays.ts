@@ -204,7 +204,8 @@ function anyOrder(n: number, w: string, to: string, listed: string): string {
 
 /**
  * The per-entity SQL with funnels.ts perEntity's columns: e, reached (≥ 1), g ('' when absent), t1..tn (each step's
- * ets, NULL where not reached; only t1 for `any`).
+ * ets, NULL where not reached; only t1 for `any`), and the working arrays beside them (answerArrays names the
+ * columns it reads).
  */
 export function perEntityArrays(query: FunnelsQuery, range: ResolvedRange, p: SqlParams): string {
   const order = query.stepOrder ?? 'ordered';
