@@ -130,6 +130,16 @@ const TABLE: [string, object][] = [
     },
   ],
   [
+    // A JSON body may hold a lone surrogate ("\\ud800"): both stores bind it as U+FFFD (store/clickhouse/literal.ts).
+    'filter values with a lone surrogate',
+    {
+      series: [
+        { eid: '$all', filters: [{ property: 'edata.id', operator: 'neq', value: '\uD800' }] },
+        { eid: '$all', filters: [{ property: 'edata.id', operator: 'in', value: ['next', 'x\uDC00'] }] },
+      ],
+    },
+  ],
+  [
     'negative filters',
     {
       series: [

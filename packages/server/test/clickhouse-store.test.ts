@@ -164,7 +164,7 @@ test('user SQL: read-only, one SELECT, rows and bytes cut with a reason', { skip
   await refused("SELECT 1 INTO OUTFILE '/tmp/telemetry-outfile.txt'", 'STORE_FILE_ACCESS_DISABLED');
   await refused("SELECT * FROM file('/etc/passwd', 'CSV', 'a String')", 'STORE_FILE_ACCESS_DISABLED');
   await refused("SELECT * FROM url('http://127.0.0.1:1/', 'CSV', 'a String')", 'STORE_FILE_ACCESS_DISABLED');
-  await refused('SELECT 1; DROP TABLE events', 'STORE_QUERY_FAILED');
+  await refused('SELECT 1; DROP TABLE events', 'STORE_READ_ONLY_VIOLATION');
   await refused('SELECT nosuch(1)', 'STORE_QUERY_FAILED');
   assert.equal((await house.query('SELECT count() FROM events')).rows.length, 1, 'events still there');
 });

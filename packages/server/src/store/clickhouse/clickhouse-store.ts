@@ -24,6 +24,7 @@ import { inlineParams, literal } from './literal.js';
 import { checkpoint, loadSegments } from './load-segment.js';
 import { CLICKHOUSE_MIGRATIONS, SCHEMA_MIGRATIONS_SQL } from './migrations.js';
 import { Chunks, rowBinaryEncoder } from './row-binary.js';
+import { userStatement } from './user-sql.js';
 import { toPortRows } from './values.js';
 
 export interface ClickHouseStoreOptions {
@@ -202,20 +203,26 @@ export class ClickHouseStore implements Store {
   }
 
   /**
-   * User SQL under `readonly=1` (no writes, no settings, no table functions: file(), url() and the like are
-   * refused by the server), one statement starting with SELECT or WITH. Rows and bytes are cut server-side (whole
+   * User SQL under `readonly=1` (no writes, no settings, no table functions: file(), url(), numbers() and the like
+   * are refused by the server), one statement starting with SELECT or WITH, refused with DuckDB's codes
+   * (store/user-sql.ts: several statements, none, a table function reading files or not). Rows and bytes are cut server-side (whole
    * blocks, `result_overflow_mode=break`) and then exactly here.
    */
   async readOnlyQuery(sql: string, options: ReadOnlyQueryOptions): Promise<ReadOnlyQueryResult> {
-    if (!/^(\s|--[^\n]*\n|\/\*[\s\S]*?\*\/)*\(*\s*(SELECT|WITH)\b/i.test(sql))
-      throw new StoreError('STORE_READ_ONLY_VIOLATION', 'only a SELECT or WITH … SELECT statement is allowed');
+    // Counted and classified as DuckDB's sandbox does, with its codes (user-sql.ts); the server refuses the rest.
+    const statement = userStatement(sql);
     const settings: Record<string, string> = {
       readonly: '1',
       max_result_rows: String(options.maxRows + 1),
       result_overflow_mode: 'break',
     };
     if (options.maxBytes !== undefined) settings.max_result_bytes = String(options.maxBytes);
-    const answer = await this.select(sql, settings, options.deadline);
+    const answer = await this.select(statement.text, settings, options.deadline).catch((error: unknown) => {
+      // The server's refusal of a table function names none; the statement's text does.
+      throw error instanceof StoreError && error.code === 'STORE_FUNCTION_NOT_ALLOWED'
+        ? statement.tableFunctionRefusal(error)
+        : error;
+    });
     const { columns, rows } = shape(answer);
     let truncatedReason: 'rows' | 'bytes' | undefined;
     let bytes = 0;

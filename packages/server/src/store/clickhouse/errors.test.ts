@@ -20,7 +20,7 @@ test('each error becomes the StoreError its cause calls for, the cause kept', ()
     [old(159, 'Timeout exceeded: elapsed 2 seconds, maximum: 1'), 'STORE_TIMEOUT'],
     [Object.assign(new Error('The operation was aborted'), { name: 'AbortError' }), 'STORE_TIMEOUT'],
     [old(164, 'Cannot insert into table in readonly mode'), 'STORE_READ_ONLY_VIOLATION'],
-    [old(164, 'Table functions are forbidden in readonly mode'), 'STORE_FILE_ACCESS_DISABLED'],
+    [old(164, 'Table functions are forbidden in readonly mode'), 'STORE_FUNCTION_NOT_ALLOWED'],
     [old(396, 'Limit for result exceeded, max bytes: 100 B'), 'STORE_RESULT_TOO_LARGE'],
     [old(358, 'INTO OUTFILE is not allowed'), 'STORE_FILE_ACCESS_DISABLED'],
     [old(243, 'Cannot reserve 1.00 MiB, not enough space'), 'STORE_UNAVAILABLE'],

@@ -36,7 +36,8 @@ const NETWORK = /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|
 
 /**
  * `error` as a StoreError: STORE_TIMEOUT (TIMEOUT_EXCEEDED, or aborted at the deadline), STORE_READ_ONLY_VIOLATION
- * (READONLY), STORE_FILE_ACCESS_DISABLED (a table function under readonly, INTO OUTFILE), STORE_RESULT_TOO_LARGE, STORE_UNAVAILABLE
+ * (READONLY), STORE_FUNCTION_NOT_ALLOWED (a table function under readonly), STORE_FILE_ACCESS_DISABLED (INTO
+ * OUTFILE), STORE_RESULT_TOO_LARGE, STORE_UNAVAILABLE
  * (no connection, no disk space), else STORE_QUERY_FAILED. A StoreError passes unchanged.
  */
 export function toStoreError(error: unknown): StoreError {
@@ -48,12 +49,9 @@ export function toStoreError(error: unknown): StoreError {
   if (code === CLICKHOUSE_CODES.TIMEOUT_EXCEEDED || (error as Error)?.name === 'AbortError')
     return new StoreError('STORE_TIMEOUT', 'the query ran past its time limit', options);
   if (code === CLICKHOUSE_CODES.READONLY) {
+    // Which function, and whether it reads files, is read from the statement (clickhouse/user-sql.ts).
     if (/table function/i.test(message))
-      return new StoreError(
-        'STORE_FILE_ACCESS_DISABLED',
-        `table functions are disabled for SQL queries: ${message}`,
-        options,
-      );
+      return new StoreError('STORE_FUNCTION_NOT_ALLOWED', `table functions are not allowed: ${message}`, options);
     return new StoreError('STORE_READ_ONLY_VIOLATION', message, options);
   }
   if (code === CLICKHOUSE_CODES.INTO_OUTFILE_NOT_ALLOWED)

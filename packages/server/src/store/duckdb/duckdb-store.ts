@@ -15,6 +15,7 @@ import {
   type SummarizedStream,
   type SummaryDrain,
 } from '../store.js';
+import { notSelect } from '../user-sql.js';
 import { actorKeyChangeSql, actorKeyRuleSql } from './actor-key.js';
 import { readBounded } from './bounded-read.js';
 import { loadSegments } from './load-segment.js';
@@ -229,9 +230,7 @@ export class DuckDBStore implements Store {
             throw new StoreError('STORE_QUERY_FAILED', cleanMessage(error));
           });
           const prepared = await extracted.prepare(0);
-          if (prepared.statementType !== StatementType.SELECT) {
-            throw new StoreError('STORE_READ_ONLY_VIOLATION', 'only a SELECT or WITH … SELECT statement is allowed');
-          }
+          if (prepared.statementType !== StatementType.SELECT) throw notSelect();
           return prepared.stream();
         },
         options,

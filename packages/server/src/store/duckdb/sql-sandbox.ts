@@ -8,12 +8,10 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { StoreError } from '../store.js';
+import { noStatement, notOneStatement, notSelect, tableFunctionRefused } from '../user-sql.js';
 
 /** Table functions a user query may call: generators only, none touches a file, a setting or the catalog. */
 export const ALLOWED_TABLE_FUNCTIONS = new Set(['range', 'generate_series', 'unnest', 'json_each', 'json_tree']);
-
-/** Table functions that read files or URLs: refused with a code that says so. */
-const FILE_READER = /^(read_|parquet_|sniff_|glob$|arrow_scan|seq_scan$|iceberg_|delta_)/;
 
 /** Scalar functions that reveal the server's settings or environment (temp_directory, home, …). */
 const DENIED_SCALAR_FUNCTIONS = new Set(['current_setting', 'getenv']);
@@ -35,7 +33,8 @@ interface Node {
 /**
  * Parses `sql` with DuckDB's own parser and refuses what the sandbox does not allow.
  * @throws StoreError STORE_READ_ONLY_VIOLATION (not a SELECT, or more than one statement), STORE_FILE_ACCESS_DISABLED
- *   (a file or URL read), STORE_FUNCTION_NOT_ALLOWED (a function or catalog view outside the allowlist),
+ *   (a file or URL read, wherever it is), STORE_FUNCTION_NOT_ALLOWED (else the first function or catalog view outside
+ *   the allowlist),
  *   STORE_QUERY_FAILED (syntax, or no statement at all).
  */
 export async function checkSandbox(connection: DuckDBConnection, sql: string): Promise<void> {
@@ -43,18 +42,24 @@ export async function checkSandbox(connection: DuckDBConnection, sql: string): P
   // String(...) copies the value out of the result before it is parsed.
   const tree = JSON.parse(finiteJson(String(reader.getRowsJS()[0][0]))) as Node;
   if (tree.error) {
-    if (tree.error_type === 'not implemented') {
-      throw new StoreError('STORE_READ_ONLY_VIOLATION', 'only a SELECT or WITH … SELECT statement is allowed');
-    }
+    if (tree.error_type === 'not implemented') throw notSelect();
     throw new StoreError('STORE_QUERY_FAILED', String(tree.error_message).split('\n')[0]);
   }
   const statements = Array.isArray(tree.statements) ? tree.statements.length : 0;
-  if (statements === 0)
-    throw new StoreError('STORE_QUERY_FAILED', 'the query has no statement, only whitespace or comments');
-  if (statements > 1) {
-    throw new StoreError('STORE_READ_ONLY_VIOLATION', `exactly one statement is allowed, got ${statements}`);
-  }
-  visit(tree, checkNode);
+  if (statements === 0) throw noStatement();
+  if (statements > 1) throw notOneStatement(statements);
+  // A file read anywhere is refused as file access, before a function not allowed met earlier in the tree: the
+  // refusal does not depend on the order of a join (ClickHouse's user SQL names it alike, clickhouse/user-sql.ts).
+  let notAllowed: StoreError | undefined;
+  visit(tree, (node) => {
+    try {
+      checkNode(node);
+    } catch (error) {
+      if (!(error instanceof StoreError) || error.code !== 'STORE_FUNCTION_NOT_ALLOWED') throw error;
+      notAllowed ??= error;
+    }
+  });
+  if (notAllowed) throw notAllowed;
 }
 
 /**
@@ -69,16 +74,8 @@ function checkNode(node: Node): void {
   if (node.type === 'TABLE_FUNCTION') {
     const name = String((node.function as Node | undefined)?.function_name ?? '').toLowerCase();
     if (ALLOWED_TABLE_FUNCTIONS.has(name)) return;
-    if (FILE_READER.test(name)) {
-      throw new StoreError(
-        'STORE_FILE_ACCESS_DISABLED',
-        `file access is disabled for SQL queries: ${name}() reads files`,
-      );
-    }
-    throw new StoreError(
-      'STORE_FUNCTION_NOT_ALLOWED',
-      `table function ${name}() is not allowed; allowed: ${[...ALLOWED_TABLE_FUNCTIONS].join(', ')}`,
-    );
+    // The codes and the file readers' names are shared with ClickHouse's user SQL (store/user-sql.ts).
+    throw tableFunctionRefused(name, [...ALLOWED_TABLE_FUNCTIONS]);
   }
   if (node.type === 'BASE_TABLE') {
     const name = String(node.table_name ?? '');
