@@ -84,10 +84,11 @@ export async function openPipeline(config: Config, store: Store, spoolDir: strin
     afterLoad: async () => {
       const started = Date.now();
       await drainSummaryQueue(store);
-      // One slice per run, so a store catching up (just migrated) never holds the writer long: another run follows.
-      if ((await refreshSessionPaths(store)).more) loader.requestAfterLoad();
       freshness.summarized(started);
       summarizeLatency.observe((Date.now() - started) / 1000);
+      // After the sessions' figures, which its failure must not hold back. One slice per run, so a store catching up
+      // (just migrated) never holds the writer long: another run follows.
+      if ((await refreshSessionPaths(store)).more) loader.requestAfterLoad();
     },
     afterLoadIntervalMs: config.summarizeIntervalMs,
     log,

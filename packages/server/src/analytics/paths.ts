@@ -25,7 +25,7 @@ import type { Store } from '../store/store.js';
 import { listed, NoSuchFigure } from './actors-behind.js';
 import { type CompiledQuery, dialectFor, type SqlDialect, SqlParams } from './dialect/index.js';
 import { filtersSql, selectorSql } from './filters.js';
-import { pageViewSql, readTail, runsSql, sessionPathsSql, type Tail } from './session-paths.js';
+import { OVERFLOW_SIDS, pageViewSql, readTail, runsSql, sessionPathsSql, type Tail } from './session-paths.js';
 import { rangeSql, resolveRange } from './sql-time.js';
 
 /** An event point's node in SQL: a value no page id takes (page ids are never NUL-led), named by its label in answers. */
@@ -52,8 +52,11 @@ function eventLabel(query: PathsQuery): string {
   return e?.label ?? e?.eid ?? '';
 }
 
-/** The page views (and point events) of the range: columns sid, ets, q (arrival order), node and, with `actors`, actor. */
-function viewsSql(query: PathsQuery, range: ResolvedRange, p: SqlParams, actors: boolean): string {
+/**
+ * The page views (and point events) of the range: columns sid, ets, q (arrival order), node and, with `actors`, actor;
+ * `only`: a further condition (the sessions kept as overflow rows, session-paths.ts).
+ */
+function viewsSql(query: PathsQuery, range: ResolvedRange, p: SqlParams, actors: boolean, only = ''): string {
   const cut = cutOf(query);
   const isEvent = cut?.event ? selectorSql(cut.event, p) : undefined;
   const node = isEvent ? `CASE WHEN ${isEvent} THEN ${p.str(EVENT_NODE)} ELSE edata_pageid END` : 'edata_pageid';
@@ -61,7 +64,7 @@ function viewsSql(query: PathsQuery, range: ResolvedRange, p: SqlParams, actors:
   const relevant = `${pageViewSql(p)}${isEvent ? ` OR ${isEvent}` : ''}`;
   const actor = actors ? ', actor_key AS actor' : '';
   return `SELECT sid, ets, arrival_seq AS q, ${node} AS node${actor} FROM ${p.dialect.events}
-    WHERE (${relevant}) AND ${rangeSql(range, p)} AND sid IS NOT NULL AND ${filtersSql(query.filters, p)}`;
+    WHERE (${relevant}) AND ${rangeSql(range, p)} AND sid IS NOT NULL AND ${filtersSql(query.filters, p)}${only}`;
 }
 
 /**
@@ -87,7 +90,7 @@ function keptTransitionsSql(query: PathsQuery, range: ResolvedRange, p: SqlParam
   const inside = `first_ets >= ${from} AND last_ets < ${to}`;
   const inRange = `list_transform(list_filter(views, v -> v.ets >= ${from} AND v.ets < ${to}), v -> v.node)`;
   const sessions = `SELECT nodes, ${inside} AS inside, CASE WHEN ${inside} THEN [] ELSE ${inRange} END AS r
-    FROM (${sessionPathsSql(p, tail)}) AS kept WHERE last_ets >= ${from} AND first_ets < ${to}`;
+    FROM (${sessionPathsSql(p, tail)}) AS kept WHERE last_ets >= ${from} AND first_ets < ${to} AND NOT overflow`;
   let paths = `SELECT CASE WHEN inside THEN nodes ELSE ${runsSql('r')} END AS d FROM (${sessions}) AS sessions`;
   if (cut) {
     paths = `SELECT d, list_position(d, ${p.str(cut.page as string)}) AS pos FROM (${paths}) AS ranged`;
@@ -101,14 +104,23 @@ function keptTransitionsSql(query: PathsQuery, range: ResolvedRange, p: SqlParam
     SELECT d, unnest(range(1, least(len(d), ${max}))) AS i FROM (${paths}) AS paths) AS kept`;
 }
 
-/** transitionsSql with two window passes over a narrow projection (the file's docstring says why not lists). */
-function windowTransitionsSql(query: PathsQuery, range: ResolvedRange, p: SqlParams, actors: boolean): string {
+/**
+ * transitionsSql with two window passes over a narrow projection (the file's docstring says why not lists); `only`:
+ * as viewsSql's.
+ */
+function windowTransitionsSql(
+  query: PathsQuery,
+  range: ResolvedRange,
+  p: SqlParams,
+  actors: boolean,
+  only = '',
+): string {
   const max = p.int(query.maxSteps ?? 5);
   const cut = cutOf(query);
   // Arrival order breaks equal-ets ties (docs/analytics.md, Order of events); sorting by the integer was also about
   // twice as fast at 10 million events as by `mid`, a string.
   const order = 'PARTITION BY sid ORDER BY ets, q';
-  const views = viewsSql(query, range, p, actors);
+  const views = viewsSql(query, range, p, actors, only);
   // A cut keeps, in the same window pass, the views from the point's first occurrence on (start: `seen`, the
   // occurrences up to this view) or up to it (end: none before this view, one in the session), so that each kept
   // session's path is numbered from its point without a third window.
@@ -182,8 +194,10 @@ function arrayTransitionsSql(query: PathsQuery, range: ResolvedRange, p: SqlPara
  */
 export function buildFor(query: PathsQuery, range: ResolvedRange, dialect: SqlDialect, tail?: Tail): CompiledQuery {
   const p = new SqlParams(dialect);
-  const transitions =
+  let transitions =
     tail === undefined ? transitionsSql(query, range, p, false) : keptTransitionsSql(query, range, p, tail);
+  // The sessions kept as overflow rows: from their views in `events`, as without kept paths.
+  if (tail) transitions += ` UNION ALL ${windowTransitionsSql(query, range, p, false, ` AND ${OVERFLOW_SIDS}`)}`;
   const sql = `SELECT step, source, target, count(*) AS n FROM (${transitions}) AS t
     GROUP BY step, source, target
     ORDER BY n DESC, step, source, target
@@ -224,7 +238,7 @@ export function shape(rows: unknown[][], query: PathsQuery): PathsResult {
  * store not yet caught up, say just after migration 17) the views are ranked as when nothing is kept, which spills to
  * disk where per-session lists of millions of views would not fit DuckDB's memory limit.
  */
-const MAX_TAIL_EVENTS = 500_000;
+const MAX_TAIL_VIEWS = 500_000;
 
 /** Whether the kept session paths answer `query`: the store keeps them, and the query has no filters nor event point. */
 function keptPathsAnswer(query: PathsQuery, dialect: SqlDialect): boolean {
@@ -233,7 +247,7 @@ function keptPathsAnswer(query: PathsQuery, dialect: SqlDialect): boolean {
 
 export async function runPaths(store: Store, query: PathsQuery, now = Date.now()): Promise<PathsResult> {
   const dialect = dialectFor(store.dialect);
-  const tail = keptPathsAnswer(query, dialect) ? await readTail(store, MAX_TAIL_EVENTS) : undefined;
+  const tail = keptPathsAnswer(query, dialect) ? await readTail(store, MAX_TAIL_VIEWS) : undefined;
   const { sql, params } = buildFor(query, resolveRange(query.dateRange, now), dialect, tail);
   return shape((await store.query(sql, params)).rows, query);
 }

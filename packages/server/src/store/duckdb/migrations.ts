@@ -326,7 +326,8 @@ export const MIGRATIONS: Migration[] = [
         last_ets BIGINT NOT NULL,
         last_q BIGINT NOT NULL,     -- the largest arrival_seq among the views
         views STRUCT(ets BIGINT, q BIGINT, node VARCHAR)[] NOT NULL,  -- every page view, by (ets, arrival_seq)
-        nodes VARCHAR[] NOT NULL    -- the views' nodes, a node repeated right after itself kept once
+        nodes VARCHAR[] NOT NULL,   -- the views' nodes, a node repeated right after itself kept once
+        overflow BOOLEAN NOT NULL   -- more views than a row keeps (views and nodes empty): read from events
       )`,
     ],
   },
