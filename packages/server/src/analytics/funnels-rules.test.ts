@@ -177,6 +177,43 @@ describe('step order', () => {
     assert.deepEqual(r.dropOff?.entities, ['gap', 'reversed', 'twoOfThree']);
   });
 
+  test('strict within one millisecond: an event between the steps by arrival order breaks the chain', async () => {
+    const t0 = '2024-01-01T10:00:00.000Z';
+    const t1 = '2024-01-01T10:00:00.001Z';
+    const r = await counts(
+      [
+        // Each actor's events arrive in this order.
+        ...[
+          ['START', t0],
+          ['LOG', t0],
+          ['INTERACT', t1],
+        ].map(([eid, at]) => ({ eid, at, actor: 'after-start' })),
+        ...[
+          ['START', t0],
+          ['LOG', t1],
+          ['INTERACT', t1],
+        ].map(([eid, at]) => ({ eid, at, actor: 'before-interact' })),
+        ...[
+          ['LOG', t0],
+          ['START', t0],
+          ['INTERACT', t1],
+        ].map(([eid, at]) => ({ eid, at, actor: 'before-start' })),
+        ...[
+          ['START', t0],
+          ['INTERACT', t1],
+          ['LOG', t1],
+        ].map(([eid, at]) => ({ eid, at, actor: 'after-interact' })),
+        ...[
+          ['START', t0],
+          ['INTERACT', t0],
+        ].map(([eid, at]) => ({ eid, at, actor: 'same-ms' })),
+      ],
+      { steps: [{ eid: 'START' }, { eid: 'INTERACT' }], stepOrder: 'strict', stepActors: { step: 2 } },
+    );
+    assert.deepEqual(stepCounts(r), [5, 3]);
+    assert.deepEqual(r.stepActors?.entities, ['after-interact', 'before-start', 'same-ms']);
+  });
+
   test('any order counts the steps done in any order within the window, each by a different event', async () => {
     const r = await runFunnels(f.store, { steps, dateRange: day, stepOrder: 'any', stepActors: { step: 3 } });
     assert.deepEqual(stepCounts(r), [4, 4, 3]);
