@@ -46,7 +46,7 @@ function scoreOf(query: FunnelsQuery): string {
 /**
  * The attempts of `ordered`/`strict` funnels: a list of step-position lists, one per start (NULL past the last step
  * reached). Positions index L, the entity's matching events in order; `strict` also needs the next event to be the
- * very next of all the entity's events (L[i].k, its rank among them, one more than the previous step's).
+ * very next of all the entity's events (L[i].x, strictListed).
  */
 function attemptsOf(query: FunnelsQuery): string {
   let attempts = 'list_transform(a1, s -> [s])';
