@@ -100,9 +100,17 @@ test('an event the store refused to load is not a duplicate while the server run
       {},
     );
     assert.deepEqual(quarantined.rows.flat(), [...poisonMids].sort());
-    // Sent again, corrected: stored, not answered "duplicate"; a loaded event sent again still is one.
+    // Sent again, corrected: stored, not answered "duplicate"; a loaded event sent again still is one. The pipeline
+    // forgets the refused mids when the load's result reaches it, just after the commit the query above saw; until
+    // then a re-send is answered duplicate and stores nothing (seen once in CI on a one-core machine), so it is sent
+    // until the corrected events are accepted.
     const corrected = poisonMids.map((mid) => interact({ mid }));
-    assert.deepEqual(await send(server.url, [...corrected, interact({ mid: mids[0] })]), [2, 1]);
+    let answer: number[] = [];
+    await eventually(async () => {
+      answer = await send(server.url, [...corrected, interact({ mid: mids[0] })]);
+      return answer[0] !== 0;
+    });
+    assert.deepEqual(answer, [2, 1]);
     await eventually(async () => (await stored(server)) === mids.length + 2);
     assert.deepEqual(await send(server.url, corrected), [0, 2], 'stored now, so a duplicate');
   } finally {
