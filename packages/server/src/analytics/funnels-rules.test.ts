@@ -178,38 +178,25 @@ describe('step order', () => {
   });
 
   test('strict within one millisecond: an event between the steps by arrival order breaks the chain', async () => {
-    const t0 = '2024-01-01T10:00:00.000Z';
-    const t1 = '2024-01-01T10:00:00.001Z';
-    const r = await counts(
-      [
-        // Each actor's events arrive in this order.
-        ...[
-          ['START', t0],
-          ['LOG', t0],
-          ['INTERACT', t1],
-        ].map(([eid, at]) => ({ eid, at, actor: 'after-start' })),
-        ...[
-          ['START', t0],
-          ['LOG', t1],
-          ['INTERACT', t1],
-        ].map(([eid, at]) => ({ eid, at, actor: 'before-interact' })),
-        ...[
-          ['LOG', t0],
-          ['START', t0],
-          ['INTERACT', t1],
-        ].map(([eid, at]) => ({ eid, at, actor: 'before-start' })),
-        ...[
-          ['START', t0],
-          ['INTERACT', t1],
-          ['LOG', t1],
-        ].map(([eid, at]) => ({ eid, at, actor: 'after-interact' })),
-        ...[
-          ['START', t0],
-          ['INTERACT', t0],
-        ].map(([eid, at]) => ({ eid, at, actor: 'same-ms' })),
-      ],
-      { steps: [{ eid: 'START' }, { eid: 'INTERACT' }], stepOrder: 'strict', stepActors: { step: 2 } },
+    // Each actor's events in arrival order, as eid@ms after 10:00:00.000.
+    const sequences: Record<string, string> = {
+      'after-start': 'START@0 LOG@0 INTERACT@1',
+      'before-interact': 'START@0 LOG@1 INTERACT@1',
+      'before-start': 'LOG@0 START@0 INTERACT@1',
+      'after-interact': 'START@0 INTERACT@1 LOG@1',
+      'same-ms': 'START@0 INTERACT@0',
+    };
+    const events = Object.entries(sequences).flatMap(([actor, sequence]) =>
+      sequence.split(' ').map((event) => {
+        const [eid, ms] = event.split('@');
+        return { eid, at: new Date(Date.parse('2024-01-01T10:00:00Z') + Number(ms)).toISOString(), actor };
+      }),
     );
+    const r = await counts(events, {
+      steps: [{ eid: 'START' }, { eid: 'INTERACT' }],
+      stepOrder: 'strict',
+      stepActors: { step: 2 },
+    });
     assert.deepEqual(stepCounts(r), [5, 3]);
     assert.deepEqual(r.stepActors?.entities, ['after-interact', 'before-start', 'same-ms']);
   });
