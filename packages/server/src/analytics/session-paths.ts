@@ -76,11 +76,14 @@ function mergedSql(p: SqlParams, tail: Tail, maxSessionViews?: number): string {
       list_sort(list({'ets': ets, 'q': q, 'node': node})) AS views
     FROM (${views}) AS views GROUP BY sid`;
   const overflowing = maxSessionViews === undefined ? 'FALSE' : `len(l.views) > ${p.int(maxSessionViews)}`;
-  // Every touched session has a fresh view, so `lists` has a row for each; `o`: its kept overflow row, if any.
+  // Every touched session has a fresh view, so `lists` has a row for each; `o`: its kept overflow row, if any. Looked
+  // up without the `last_q` bound: a refresh committed after the tail was read may have made it (from views all in
+  // the tail, so `last_q` < keptFrom), and paths then read that session from `events` (OVERFLOW_SIDS), so this row
+  // must be one too, or the session counts twice.
   const marked = `SELECT l.sid, coalesce(least(l.first_ets, o.first_ets), l.first_ets) AS first_ets,
       coalesce(greatest(l.last_ets, o.last_ets), l.last_ets) AS last_ets, l.last_q, l.views,
       o.sid IS NOT NULL OR ${overflowing} AS overflow
-    FROM (${lists}) AS l LEFT JOIN (SELECT * FROM session_paths WHERE ${touched} AND overflow) AS o ON o.sid = l.sid`;
+    FROM (${lists}) AS l LEFT JOIN (SELECT * FROM session_paths WHERE overflow) AS o ON o.sid = l.sid`;
   return `SELECT sid, first_ets, last_ets, last_q, CASE WHEN overflow THEN [] ELSE views END AS views,
       CASE WHEN overflow THEN [] ELSE ${runsSql('r')} END AS nodes, overflow
     FROM (SELECT *, list_transform(views, v -> v.node) AS r FROM (${marked}) AS marked) AS named`;
