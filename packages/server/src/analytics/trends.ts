@@ -51,6 +51,15 @@ const PER_ACTOR: Partial<Record<TrendsMath, (d: SqlDialect) => string>> = {
   p99_count_per_actor: (d) => d.quantile('c', 0.99),
 };
 
+/** The column whose distinct values `math` counts, or per whose values it counts events (as `e`). */
+function entityOf(math: TrendsMath): 'actor_key' | 'did' | 'sid' | undefined {
+  if (PER_ACTOR[math] || math === 'unique_actors' || math === 'dau') return 'actor_key';
+  if (math === 'unique_devices') return 'did';
+  if (math === 'unique_sessions') return 'sid';
+  return undefined;
+}
+
+/** The aggregate over rows of (b, e: the hashed entityOf column, x: the property's number). */
 function aggregate(series: TrendsSeries, d: SqlDialect): string {
   const perActor = PER_ACTOR[series.math ?? 'total'];
   if (perActor) return perActor(d);
@@ -59,11 +68,9 @@ function aggregate(series: TrendsSeries, d: SqlDialect): string {
       return 'count(*)';
     case 'unique_actors':
     case 'dau':
-      return d.uniq('actor_key');
     case 'unique_devices':
-      return d.uniq('did');
     case 'unique_sessions':
-      return d.uniq('sid');
+      return d.uniq('e');
     case 'sum':
       return 'sum(x)';
     case 'avg':
@@ -103,7 +110,7 @@ function seriesSql(
   if (rolling) {
     // Each (actor, active day) counts toward that day and the rolling-1 days after it.
     const buckets = bucketsOf('day', range);
-    const inner = `SELECT DISTINCT actor_key AS e, ${bucketOfSql('day', 'ets', range, p)} AS d FROM ${d.events}
+    const inner = `SELECT DISTINCT ${d.hashKey('actor_key')} AS e, ${bucketOfSql('day', 'ets', range, p)} AS d FROM ${d.events}
       WHERE ${where} AND actor_key IS NOT NULL AND ets >= ${p.int(range.from - rolling * DAY)} AND ets < ${p.int(range.to)}`;
     const expanded = `SELECT e, d + ${d.expandRange(p.int(rolling))} AS b FROM (${inner}) AS active`;
     return {
@@ -114,12 +121,13 @@ function seriesSql(
   }
   const bucket = whole ? '0' : bucketOfSql(interval, 'ets', range, p);
   const x = s.property ? propertyNumber(validatedProperty(s.property), p) : 'NULL';
-  const base = `SELECT ${bucket} AS b, actor_key, did, sid, ${x} AS x`;
+  const entity = entityOf(s.math ?? 'total');
+  const base = `SELECT ${bucket} AS b, ${entity ? d.hashKey(entity) : 'NULL'} AS e, ${x} AS x`;
   const from = `FROM ${d.events} WHERE ${where} AND ${rangeSql(range, p)}`;
   // Count per actor: first each actor's events per bucket (and value), then the math over those counts.
   const perActor = (rows: string, k: string) =>
     PER_ACTOR[s.math ?? 'total']
-      ? `(SELECT b, ${k} AS k, count(*) AS c FROM ${rows} AS events WHERE actor_key IS NOT NULL GROUP BY b, ${k}, actor_key)`
+      ? `(SELECT b, ${k} AS k, count(*) AS c FROM ${rows} AS events WHERE e IS NOT NULL GROUP BY b, ${k}, e)`
       : undefined;
   // Every series' value as a double, so the branches of the UNION ALL below share one type.
   const value = d.toDouble(aggregate(s, d));
@@ -141,9 +149,7 @@ function seriesSql(
   const kept = `CASE WHEN g IN (SELECT g FROM ${topRef}) THEN g ELSE NULL END`;
   // ClickHouse 18.16 fails to analyse an IN subquery in a SELECT that also aggregates ("Unknown identifier"): there,
   // each row's kept value is picked first, in a SELECT of its own.
-  const [rows, k] = d.namedSubqueries
-    ? [baseRef, kept]
-    : [`(SELECT b, actor_key, did, sid, x, ${kept} AS k FROM ${baseRef})`, 'k'];
+  const [rows, k] = d.namedSubqueries ? [baseRef, kept] : [`(SELECT b, e, x, ${kept} AS k FROM ${baseRef})`, 'k'];
   return {
     ctes: d.namedSubqueries ? [`base${i} AS (${baseSql})`, `top${i} AS (${topSql})`] : [],
     select: perActor(rows, k)

@@ -28,6 +28,7 @@ export const clickhouse: SqlDialect = {
   monthNumber: (ms) =>
     `((toYear(toDateTime(intDiv(${ms}, 1000), 'UTC')) - 1970) * 12 + toMonth(toDateTime(intDiv(${ms}, 1000), 'UTC')) - 1)`,
   uniq: (expr) => `uniqExact(${expr})`,
+  hashKey: (expr) => expr,
   quantile,
   toDouble: (expr) => `toFloat64(${expr})`,
   // 18.16 takes only a number after LIMIT: the top values are sorted and sliced in an array instead.
