@@ -14,7 +14,8 @@ export const duckdb: SqlDialect = {
   intDiv: (a, b) => `(${a}) // (${b})`,
   monthNumber: (ms) => `((year(epoch_ms(${ms})) - 1970) * 12 + month(epoch_ms(${ms})) - 1)`,
   uniq: (expr) => `count(DISTINCT ${expr})`,
-  hashKey: (expr) => `md5_number(${expr})`,
+  // events.actor_hash holds actor_key's (migration 18), computed once at load instead of in every query.
+  hashKey: (expr) => (expr === 'actor_key' ? 'actor_hash' : `md5_number(${expr})`),
   quantile: (expr, level) => `quantile_cont(${expr}, ${Number(level)})`,
   toDouble: (expr) => `CAST(${expr} AS DOUBLE)`,
   topByCount: (rows, limit) => `SELECT g FROM ${rows} GROUP BY g ORDER BY count(*) DESC, g LIMIT ${limit}`,

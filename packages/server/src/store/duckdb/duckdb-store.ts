@@ -140,7 +140,8 @@ export class DuckDBStore implements Store {
     await this.serialised(async () => {
       const stored = await this.writer.runAndReadAll("SELECT value FROM store_settings WHERE name = 'actor_key'");
       if (stored.getRowsJS()[0]?.[0] === rule) return;
-      await this.backfill({ table: 'events', set: `actor_key = ${actorKeyRuleSql(rule, 'actor_id')}` });
+      const key = actorKeyRuleSql(rule, 'actor_id');
+      await this.backfill({ table: 'events', set: `actor_key = ${key}, actor_hash = md5_number(${key})` });
       await this.inTransaction(async () => {
         await this.writer.run("UPDATE store_settings SET value = $rule WHERE name = 'actor_key'", { rule });
         for (const statement of actorKeyChangeSql()) await this.writer.run(statement);

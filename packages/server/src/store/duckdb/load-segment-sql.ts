@@ -68,7 +68,7 @@ const READ_SEGMENTS = `read_csv($files, delim = '\x1f', quote = '\x02', escape =
  * `arrival_seq` (derived): the store's arrival order, increasing across loads and unique: one past the
  * largest already loaded, plus the event's position in the stage, which holds the segments' records in
  * spool order (a table created from a query keeps its rows' order, so its `rowid`s follow that order).
- * `actor_key` (derived): `actor.id` by the store's actor-key rule (actor-key.ts).
+ * `actor_key` (derived): `actor.id` by the store's actor-key rule (actor-key.ts); `actor_hash`: its md5_number.
  * A Sunbird event's typed columns are read from `raw`; a PostHog event's (kind 'p') from the V3-shaped values
  * the collector wrote beside it (spool/segment-format.ts), and `ingest_format` records which.
  */
@@ -77,7 +77,8 @@ export function insertsFrom(table: string): string[] {
     `INSERT INTO events BY NAME
     SELECT j.mid AS mid, j.eid AS eid, CAST(round(j.ets) AS BIGINT) AS ets, epoch_ms(CAST(round(j.ets) AS BIGINT)) AS ts,
       CAST(round(j.ets) AS BIGINT) + clock_offset_ms AS ets_corrected,
-      syncts, j.ver AS ver, j.actor.id AS actor_id, ${actorKeySql('j.actor.id')} AS actor_key, j.actor.type AS actor_type,
+      syncts, j.ver AS ver, j.actor.id AS actor_id, ${actorKeySql('j.actor.id')} AS actor_key,
+      md5_number(${actorKeySql('j.actor.id')}) AS actor_hash, j.actor.type AS actor_type,
       coalesce(nullif(j.context.channel, ''), hdr_channel) AS channel,
       j.context.pdata.id AS pdata_id, j.context.pdata.ver AS pdata_ver,
       coalesce(nullif(j.context.pdata.pid, ''), hdr_pid) AS pdata_pid,

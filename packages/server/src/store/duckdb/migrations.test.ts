@@ -181,14 +181,17 @@ async function databaseAt(file: string, version: number, mids: string[]): Promis
 test('backfills fill every row a slice at a time (slices of 2 over 7 rows) and record the version after them', async () => {
   const file = path.join(tempDir('migrate-'), 'v5.duckdb');
   const mids = ['a', 'bb', 'ccc', 'dddd', 'e', 'ff', 'ggg'];
-  // Version 5: the backfills of versions 6 (arrival_seq), 10, 11 (actor_key) and 13 (edata_size) run.
+  // Version 5: the backfills of versions 6 (arrival_seq), 10, 11 (actor_key), 13 (edata_size) and 18 (actor_hash,
+  // after actor_key) run.
   await databaseAt(file, 5, mids);
   const store = await openDuckDBStore({ file, backfillRows: 2 });
   try {
-    const rows = await store.query('SELECT mid, actor_key, edata_size, arrival_seq FROM events ORDER BY arrival_seq');
+    const rows = await store.query(
+      'SELECT mid, actor_key, edata_size, arrival_seq, actor_hash = md5_number(mid) FROM events ORDER BY arrival_seq',
+    );
     assert.deepEqual(
       rows.rows,
-      mids.map((mid, i) => [mid, mid, mid.length, i + 1]),
+      mids.map((mid, i) => [mid, mid, mid.length, i + 1, true]),
     );
     const versions = await store.query('SELECT version FROM schema_migrations ORDER BY version');
     assert.deepEqual(
@@ -238,7 +241,10 @@ test('changing the actor-key rule recomputes every key a slice at a time, both w
   const keys = async (actorKey: 'as-sent' | 'federated') => {
     const store = await openDuckDBStore({ file, backfillRows: 2, actorKey });
     try {
-      return (await store.query('SELECT actor_key FROM events ORDER BY mid')).rows.map((r) => r[0]);
+      const rows = await store.query('SELECT actor_key, actor_hash = md5_number(actor_id) FROM events ORDER BY mid');
+      // The hash follows the key (actor_id: the as-sent key).
+      for (const [key, sameAsSent] of rows.rows) assert.equal(sameAsSent, actorKey === 'as-sent', String(key));
+      return rows.rows.map((r) => r[0]);
     } finally {
       await store.close();
     }
