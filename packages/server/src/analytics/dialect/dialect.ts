@@ -24,8 +24,8 @@ export interface SqlDialect {
   /**
    * A text key (an actor key, a device or session id) as the engine groups and counts it fastest, for keys that are
    * grouped or counted but never returned: DuckDB's 128-bit `md5_number` (a UUID as text is hashed and compared about
-   * twice as slowly), as ClickHouse's `uniqExact` itself counts text by 128-bit hashes; ClickHouse: the text. NULL
-   * stays NULL.
+   * twice as slowly; `actor_key`'s is kept at load, `events.actor_hash`), as ClickHouse's `uniqExact` itself counts
+   * text by 128-bit hashes; ClickHouse: the text. NULL stays NULL.
    */
   hashKey(expr: string): string;
   /**
