@@ -3,7 +3,7 @@
  * actor, per page and per content, read from the `summaries` and `page_time` tables the
  * summarizer keeps (analytics/sessions). SQL stays minimal; the answer is shaped in TypeScript.
  * A cohort filter keeps the rows whose `actor_id` (the actor key, as the summarizer reads it) is (not) in the
- * cohort: its members are computed once per query (a materialized CTE) for the three tables' reads.
+ * cohort: on DuckDB its members are computed once per query (a materialized CTE) for the three tables' reads.
  */
 import {
   formatQueryErrors,
@@ -14,77 +14,62 @@ import {
   type SessionsQuery,
   type TimeStats,
 } from '@telemetry/query';
-import type { Dialect, QueryParams, Store } from '../store/store.js';
-import { dialectFor, SqlParams, unsupported } from './dialect/index.js';
+import type { Dialect, Store } from '../store/store.js';
+import { type CompiledQuery, dialectFor, SqlParams } from './dialect/index.js';
 import { cohortMembersSql, inCohortSql, type ResolvedCohortFilter, resolvedOf } from './filters.js';
 
 const DEFAULT_BUCKETS = [0, 10, 30, 60, 180, 600, 1800, 3600];
 
-/** Builds one statement of tagged sections; only parameter names are generated, values are bound. */
-export function build(
-  query: SessionsQuery,
-  dialect: Dialect,
-  range: ResolvedBounds,
-): { sql: string; params: QueryParams } {
-  if (dialect !== 'duckdb')
-    throw unsupported(dialectFor(dialect), 'the sessions insight (the summaries are kept in DuckDB only)');
-  const params: QueryParams = { limit: query.limit ?? 10 };
+/**
+ * Builds one statement of tagged sections, one text for both engines (ClickHouse's `summaries` and `page_time` are
+ * views of its drains' rows, migration 4); every value is bound (SqlParams).
+ */
+export function build(query: SessionsQuery, dialect: Dialect, range: ResolvedBounds): CompiledQuery {
+  const d = dialectFor(dialect);
+  const p = new SqlParams(d);
   const where: string[] = [];
-  if (range.from !== null) {
-    params.from = range.from;
-    where.push('start_time >= $from');
-  }
-  if (range.to !== null) {
-    params.to = range.to;
-    where.push('start_time < $to');
-  }
+  if (range.from !== null) where.push(`start_time >= ${p.int(range.from)}`);
+  if (range.to !== null) where.push(`start_time < ${p.int(range.to)}`);
   for (const [column, values] of [
     ['channel', query.channel],
     ['pdata_id', query.pdataId],
   ] as const) {
-    if (!values) continue;
-    const names = values.map((v, i) => {
-      params[`${column}_${i}`] = v;
-      return `$${column}_${i}`;
-    });
-    where.push(names.length ? `${column} IN (${names.join(', ')})` : 'false');
+    if (values) where.push(values.length ? `${column} IN (${values.map((v) => p.str(v)).join(', ')})` : d.false);
   }
-  // Cohort members by generated parameter names (p0, p1, …), which the named ones above never take.
-  const p = new SqlParams(dialectFor(dialect));
-  const cohorts = ((query.filters ?? []) as ResolvedCohortFilter[]).map((f, i) => {
-    where.push(inCohortSql('actor_id', f.operator, `SELECT actor FROM cohort_${i}`));
-    return `cohort_${i} AS MATERIALIZED (${cohortMembersSql(resolvedOf(f), p)}),\n  `;
-  });
-  Object.assign(params, p.values);
-  const common = where.length ? where.join(' AND ') : 'true';
+  // A cohort's members are computed once per statement where the engine names subqueries (DuckDB), else in each read.
+  const ctes: string[] = [];
+  for (const [i, f] of ((query.filters ?? []) as ResolvedCohortFilter[]).entries()) {
+    const members = cohortMembersSql(resolvedOf(f), p);
+    if (d.namedSubqueries) ctes.push(`cohort_${i} AS MATERIALIZED (${members})`);
+    const from = d.namedSubqueries ? `cohort_${i}` : `(${members}) AS members`;
+    where.push(inCohortSql('actor_id', f.operator, `SELECT actor FROM ${from}`));
+  }
+  const common = where.length ? where.join(' AND ') : d.true;
   const sessionWhere = [common];
-  if (query.type !== undefined) {
-    params.type = query.type.toLowerCase();
-    sessionWhere.push('type = $type');
-  } else sessionWhere.push('depth = 0');
-  if (query.mode !== undefined) {
-    params.mode = query.mode;
-    sessionWhere.push('mode = $mode');
-  }
+  sessionWhere.push(query.type === undefined ? 'depth = 0' : `type = ${p.str(query.type.toLowerCase())}`);
+  if (query.mode !== undefined) sessionWhere.push(`mode = ${p.str(query.mode)}`);
   const buckets = query.buckets ?? DEFAULT_BUCKETS;
   // Bucket i holds time_spent in [buckets[i], buckets[i+1]); count the bounds at or below the value.
-  const bucket = buckets
-    .map((b, i) => {
-      params[`b_${i}`] = b;
-      return `(time_spent >= $b_${i})::INTEGER`;
-    })
-    .join(' + ');
-  const stats = 'count(*) AS n, sum(time_spent) AS total, avg(time_spent) AS mean, median(time_spent) AS med';
-  const sql = `WITH ${cohorts.join('')}s AS (SELECT actor_id, time_spent FROM summaries WHERE ${sessionWhere.join(' AND ')}),
-  p AS (SELECT pageid, time_spent FROM page_time WHERE ${common}),
-  c AS (SELECT object_id, time_spent FROM summaries
-        WHERE ${common} AND object_id IS NOT NULL AND type NOT IN ('app', 'session'))
-SELECT 'sessions' AS section, NULL AS key, ${stats}, count(DISTINCT actor_id) AS actors FROM s
-UNION ALL SELECT 'bucket', CAST(${bucket} AS VARCHAR), ${stats}, NULL FROM s GROUP BY 2
-UNION ALL (SELECT 'actor', actor_id, ${stats}, NULL FROM s GROUP BY actor_id ORDER BY total DESC, actor_id LIMIT $limit)
-UNION ALL (SELECT 'page', pageid, ${stats}, NULL FROM p GROUP BY pageid ORDER BY total DESC, pageid LIMIT $limit)
-UNION ALL (SELECT 'content', object_id, ${stats}, NULL FROM c GROUP BY object_id ORDER BY total DESC, object_id LIMIT $limit)`;
-  return { sql, params };
+  const bucket = buckets.map((b) => `CASE WHEN time_spent >= ${p.add(b, 'Float64')} THEN 1 ELSE 0 END`).join(' + ');
+  // The same column types in every section (ClickHouse's UNION ALL does not widen them); an empty mean is NULL.
+  const stats = `count(*) AS n, sum(time_spent) AS total, CASE WHEN count(*) = 0 THEN NULL ELSE avg(time_spent) END AS mean,
+    ${d.quantile('time_spent', 0.5)} AS med`;
+  const none = d.toDouble('0'); // the actors column of the sections that do not count them
+  const s = `(SELECT actor_id, time_spent FROM summaries WHERE ${sessionWhere.join(' AND ')}) AS s`;
+  const pages = `(SELECT pageid, time_spent FROM page_time WHERE ${common}) AS pages`;
+  const c = `(SELECT ifnull(object_id, '') AS object_id, time_spent FROM summaries
+    WHERE ${common} AND object_id IS NOT NULL AND type NOT IN ('app', 'session')) AS c`;
+  const limit = p.rows(query.limit ?? 10);
+  const top = (section: 'actor' | 'page' | 'content', column: string, from: string) =>
+    `SELECT * FROM (SELECT '${section}' AS section, ${column} AS g, ${stats}, ${none} AS actors FROM ${from}
+      GROUP BY g ORDER BY total DESC, g LIMIT ${limit}) AS top_${section}`;
+  const sql = `${ctes.length ? `WITH ${ctes.join(',\n  ')}\n` : ''}SELECT 'sessions' AS section, '' AS g, ${stats},
+  ${d.toDouble(d.uniq('actor_id'))} AS actors FROM ${s}
+UNION ALL SELECT 'bucket' AS section, ${d.toText(bucket)} AS g, ${stats}, ${none} AS actors FROM ${s} GROUP BY g
+UNION ALL ${top('actor', 'actor_id', s)}
+UNION ALL ${top('page', 'pageid', pages)}
+UNION ALL ${top('content', 'object_id', c)}`;
+  return { sql, params: p.values };
 }
 
 const round2 = (x: unknown) => Math.round(Number(x ?? 0) * 100) / 100;

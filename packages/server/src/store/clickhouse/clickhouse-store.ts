@@ -24,6 +24,7 @@ import { inlineParams, literal } from './literal.js';
 import { checkpoint, loadSegments } from './load-segment.js';
 import { CLICKHOUSE_MIGRATIONS, SCHEMA_MIGRATIONS_SQL } from './migrations.js';
 import { Chunks, rowBinaryEncoder } from './row-binary.js';
+import { drainQueue } from './summary-drain.js';
 import { userStatement } from './user-sql.js';
 import { toPortRows } from './values.js';
 
@@ -96,6 +97,7 @@ export class ClickHouseStore implements Store {
   private actorKey: ActorKeyRule = 'federated';
   /** Loads one at a time: each continues arrival_seq from the highest stored. */
   private loading: Promise<unknown> = Promise.resolve();
+  private draining: Promise<unknown> = Promise.resolve();
   private closing = false;
 
   constructor(
@@ -183,20 +185,22 @@ export class ClickHouseStore implements Store {
   /** Streams the first column (JSONEachRow, one row at a time): a start-up scan of every mid never holds them all. */
   async scanStrings(sql: string, onValue: (value: string) => void, params?: QueryParams): Promise<void> {
     if (this.closing) throw closedError();
+    await this.each(inlineParams(sql, params), (row) => {
+      // One column: its value is the object's only one, whatever the column's name.
+      const [value] = Object.values(row);
+      if (typeof value === 'string') onValue(value);
+    });
+  }
+
+  /** Streams a read's rows (JSONEachRow: one object per row by column name, Int64 as text), never holding them all. */
+  private async each(sql: string, onRow: (row: Record<string, unknown>) => void): Promise<void> {
     try {
-      const query = inlineParams(sql, params);
       const result = await this.client.query({
-        query,
+        query: sql,
         format: 'JSONEachRow',
-        clickhouse_settings: { max_query_size: maxQuerySize(query) },
+        clickhouse_settings: { max_query_size: maxQuerySize(sql) },
       });
-      for await (const rows of result.stream<Record<string, unknown>>()) {
-        for (const row of rows) {
-          // One column: its value is the object's only one, whatever the column's name.
-          const [value] = Object.values(row.json());
-          if (typeof value === 'string') onValue(value);
-        }
-      }
+      for await (const rows of result.stream<Record<string, unknown>>()) for (const row of rows) onRow(row.json());
     } catch (error) {
       throw toStoreError(error);
     }
@@ -246,8 +250,23 @@ export class ClickHouseStore implements Store {
     };
   }
 
-  drainSummaryQueue(_summarize: (drain: SummaryDrain) => Promise<SummarizedStream[]>): Promise<void> {
-    return Promise.reject(notYet('sessions (the summary queue and its drain)'));
+  /** One drain at a time (summary-drain.ts: drains are numbered in order), each after the one before settles. */
+  drainSummaryQueue(summarize: (drain: SummaryDrain) => Promise<SummarizedStream[]>): Promise<void> {
+    if (this.closing) return Promise.reject(closedError());
+    const drain = this.draining.then(() =>
+      drainQueue(
+        {
+          rows: (sql) => this.rows(sql),
+          each: (sql, onRow) => this.each(sql, onRow),
+          insert: (table, rows) => this.insertRows(table, rows),
+        },
+        summarize,
+      ),
+    );
+    this.draining = drain.catch(() => {});
+    return drain.catch((error) => {
+      throw toStoreError(error);
+    });
   }
 
   write(_statements: readonly { sql: string; params?: QueryParams }[]): Promise<void> {
@@ -261,6 +280,7 @@ export class ClickHouseStore implements Store {
   async close(): Promise<void> {
     this.closing = true;
     await this.loading;
+    await this.draining;
     await this.client.close();
   }
 

@@ -54,6 +54,21 @@ const EVENT_COLUMNS = `
         raw String                        -- the event's JSON exactly as received
 `;
 
+const SUMMARY_COLUMNS = `did, channel, pdata_id, actor_id, sid, type, mode, depth, start_time, end_time, start_ts,
+  time_spent, time_diff, interact_events_count, interact_events_per_min, event_count, events_summary, object_id,
+  object_type, is_open`;
+const PAGE_TIME_COLUMNS = `did, channel, pdata_id, actor_id, sid, pageid, env, start_time, end_time, start_ts,
+  time_spent, event_count, is_open`;
+
+/** The current rows of `table` (migration 4): of a committed drain, from the stream's base on, closed or its latest. */
+function visibleRows(view: string, table: string, columns: string): string {
+  return `CREATE VIEW IF NOT EXISTS ${view} AS
+    SELECT ${columns} FROM ${table} ANY INNER JOIN (SELECT did, channel, pdata_id, latest, base FROM summary_streams)
+      USING (did, channel, pdata_id)
+    WHERE drain IN (SELECT drain FROM summary_drains WHERE committed = 1) AND drain >= base
+      AND (is_open = 0 OR drain = latest)`;
+}
+
 /**
  * events, failed_events and batches de-duplicate on merge (ReplacingMergeTree): a load retried after a crash between
  * its inserts and its marker inserts its rows again, and copies of one event with one `mid` (a re-send through
@@ -150,6 +165,57 @@ export const CLICKHOUSE_MIGRATIONS: ClickHouseMigration[] = [
       'INSERT INTO events_rebuilt SELECT * FROM events',
       'RENAME TABLE events TO events_before_3, events_rebuilt TO events',
       'DROP TABLE events_before_3',
+    ],
+  },
+  {
+    version: 4,
+    name: 'sessions: summaries and page times kept by drain, visible once their drain commits (summary-drain.ts)',
+    // 18.16 has no transactions and deletes only asynchronously, so a drain never deletes: it writes its rows tagged
+    // with its number, then commits by one row in summary_drains. The views `summaries` and `page_time` show, per
+    // device stream, the rows of committed drains from its last recomputation (`base`) on, where a row is closed or
+    // from the stream's latest drain; what DuckDB's drain replaces in place. Same columns as DuckDB's tables, but
+    // start_ts in whole seconds and events_summary as JSON text (18.16 has no Map).
+    sql: [
+      `CREATE TABLE IF NOT EXISTS summary_drains (
+        drain Int64,                      -- 1, 2, … in the order drains start
+        through_seq Int64,                -- the events it summarized: arrival_seq up to this
+        committed UInt8,                  -- 0: started (its number is taken); 1: its rows are written and visible
+        at DateTime('UTC')
+      ) ENGINE = MergeTree
+      ORDER BY drain`,
+      `CREATE TABLE IF NOT EXISTS summary_state (
+        did String, channel String, pdata_id String,
+        drain Int64,                      -- the drain that wrote this state
+        base Int64,                       -- the drain that last recomputed the stream from its first event
+        resume_ets Int64,                 -- ets of the last event summarized
+        state String                      -- the summarizer's state, JSON ('': none, the stream has no rows)
+      ) ENGINE = MergeTree
+      ORDER BY (did, channel, pdata_id, drain)`,
+      `CREATE TABLE IF NOT EXISTS summary_rows (
+        did String, channel String, pdata_id String,
+        actor_id String, sid String, type String, mode String, depth Int32,
+        start_time Int64, end_time Int64, start_ts DateTime('UTC'),
+        time_spent Float64, time_diff Float64, interact_events_count Int32, interact_events_per_min Float64,
+        event_count Int32, events_summary String, object_id Nullable(String), object_type Nullable(String),
+        is_open UInt8, drain Int64
+      ) ENGINE = MergeTree
+      PARTITION BY toYYYYMM(start_ts)
+      ORDER BY (channel, pdata_id, did, start_time)`,
+      `CREATE TABLE IF NOT EXISTS page_time_rows (
+        did String, channel String, pdata_id String,
+        actor_id String, sid String, pageid String, env String,
+        start_time Int64, end_time Int64, start_ts DateTime('UTC'), time_spent Float64, event_count Int32,
+        is_open UInt8, drain Int64
+      ) ENGINE = MergeTree
+      PARTITION BY toYYYYMM(start_ts)
+      ORDER BY (channel, pdata_id, did, start_time)`,
+      `CREATE VIEW IF NOT EXISTS summary_streams AS
+        SELECT did, channel, pdata_id, max(drain) AS latest, argMax(base, drain) AS base,
+          argMax(resume_ets, drain) AS resume_ets, argMax(state, drain) AS state
+        FROM summary_state WHERE drain IN (SELECT drain FROM summary_drains WHERE committed = 1)
+        GROUP BY did, channel, pdata_id`,
+      visibleRows('summaries', 'summary_rows', SUMMARY_COLUMNS),
+      visibleRows('page_time', 'page_time_rows', PAGE_TIME_COLUMNS),
     ],
   },
 ];

@@ -1,0 +1,186 @@
+/**
+ * ClickHouse's side of a summary drain (Store.drainSummaryQueue), without transactions or deletes (18.16 has neither
+ * a multi-statement transaction nor a synchronous DELETE). The tables are migration 4's:
+ * - the queue is not a table: it is the streams of the events loaded since the last committed drain, by arrival_seq
+ *   (each load continues it from the highest stored, load-segment.ts), up to the highest at the drain's start;
+ * - a drain takes the next number (a `summary_drains` row, committed = 0), writes its rows and states tagged with it,
+ *   then commits with one more row (committed = 1). The views `summaries` and `page_time` show only committed drains'
+ *   rows, so a drain cut short at any point leaves what readers see unchanged, and the next drain reads its queue
+ *   again. Replaced rows are not deleted: they stay, hidden by the views (docs/clickhouse.md, "Sessions").
+ * Events are read with FINAL: a re-sent copy (a higher arrival_seq) queues its stream again, which is then recomputed
+ * from the one copy FINAL keeps, as DuckDB's drain recomputes a stream with a late event.
+ */
+import type { StreamEvent } from '../../analytics/sessions/types.js';
+import { SERVER_EIDS } from '../../analytics/sessions/types.js';
+import type { QueuedStream, SummarizedStream, SummaryDrain } from '../store.js';
+import { literal } from './literal.js';
+
+/** What a drain needs from the store: reads (internal SQL, values inlined here as literals) and batch inserts. */
+export interface DrainDeps {
+  rows(sql: string): Promise<unknown[][]>;
+  /** Streams a read's rows, one object per row by column name (Int64 as text). */
+  each(sql: string, onRow: (row: Record<string, unknown>) => void): Promise<void>;
+  insert(table: string, rows: Record<string, unknown>[]): Promise<void>;
+}
+
+/** The events a stream's summaries read: V3 events but Sunbird's server events (as DuckDB's loads queue them). */
+const SUMMARIZED = `eid NOT IN (${SERVER_EIDS.map(literal).join(', ')}) AND ingest_format = 'sunbird'`;
+
+/** Rows per insert request when writing a drain's output. */
+const INSERT_ROWS = 50_000;
+
+/** A stream's key as the views and summary_state hold it: '' for an absent did, channel or pdata.id. */
+const KEY = `ifNull(did, '') AS kd, ifNull(channel, '') AS kc, ifNull(pdata_id, '') AS kp`;
+
+/**
+ * The queued streams of the events with arrival_seq in (`after`, `upTo`], each with its earliest ets and its saved
+ * state (`summary_streams`: the latest committed), ordered by key: the order readEvents gives their events in.
+ */
+function queueSql(after: number, upTo: number): string {
+  return `SELECT kd, kc, kp, from_ets, has_state, base, resume_ets, state,
+      has_state = 1 AND state != '' AND from_ets > resume_ets AS resume
+    FROM (SELECT ${KEY}, min(ets) AS from_ets FROM events
+      WHERE arrival_seq > ${literal(after)} AND arrival_seq <= ${literal(upTo)} AND ${SUMMARIZED} GROUP BY kd, kc, kp)
+    ANY LEFT JOIN (SELECT did AS kd, channel AS kc, pdata_id AS kp, 1 AS has_state, base, resume_ets, state
+      FROM summary_streams) USING (kd, kc, kp)
+    ORDER BY kd, kc, kp`;
+}
+
+/**
+ * One drain: reads the queue and its events, calls `summarize`, then writes the rows it returns under a new drain
+ * number and commits it. Callers run one at a time (ClickHouseStore).
+ * @throws what `deps` or `summarize` throw; nothing is visible then, and the next drain starts over
+ */
+export async function drainQueue(
+  deps: DrainDeps,
+  summarize: (drain: SummaryDrain) => Promise<SummarizedStream[]>,
+): Promise<void> {
+  const [[watermark, lastDrain]] = await deps.rows(
+    'SELECT maxIf(through_seq, committed = 1), max(drain) FROM summary_drains',
+  );
+  const [[maxSeq]] = await deps.rows('SELECT max(arrival_seq) FROM events');
+  const after = Number(watermark ?? 0);
+  const upTo = Number(maxSeq ?? 0);
+  if (upTo <= after) return;
+  const drain = Number(lastDrain ?? 0) + 1;
+  // Taken before any row is written: a drain cut short leaves rows under a number no later drain reuses.
+  await deps.insert('summary_drains', [{ drain, through_seq: upTo, committed: 0, at: nowSeconds() }]);
+  const queued = await deps.rows(queueSql(after, upTo));
+  if (queued.length === 0) return commit(deps, drain, upTo);
+  const bases: number[] = [];
+  const streams = queued.map(([did, channel, pdata_id, fromEts, hasState, base, resumeEts, state, resume]) => {
+    const saved = Number(hasState) === 1 && state !== '';
+    bases.push(Number(resume) === 1 ? Number(base) : drain);
+    return {
+      did,
+      channel,
+      pdata_id,
+      resume: Number(resume) === 1,
+      state: Number(resume) === 1 ? state : null,
+      resumeEts: saved ? Number(resumeEts) : null,
+      fromEts: Number(fromEts),
+    } as QueuedStream;
+  });
+  const index = new Map(streams.map((s, i) => [streamId(s.did, s.channel, s.pdata_id), i]));
+  const written = await summarize({
+    streams,
+    readEvents: (bound, onEvent) => readEvents(deps, after, upTo, bound, index, onEvent),
+  });
+  const summaries: Record<string, unknown>[] = [];
+  const pages: Record<string, unknown>[] = [];
+  const states: Record<string, unknown>[] = [];
+  const returned = new Set<number>();
+  for (const { stream, end } of written) {
+    const i = index.get(streamId(stream.did, stream.channel, stream.pdata_id)) as number;
+    returned.add(i);
+    for (const [rows, open] of [
+      [end.final, 0],
+      [end.open, 1],
+    ] as const) {
+      for (const r of rows.summaries)
+        summaries.push({
+          ...stream,
+          ...r,
+          start_ts: Math.floor(r.start_time / 1000),
+          events_summary: JSON.stringify(r.events_summary),
+          is_open: open,
+          drain,
+        });
+      for (const r of rows.pages)
+        pages.push({ ...stream, ...r, start_ts: Math.floor(r.start_time / 1000), is_open: open, drain });
+    }
+    states.push({ ...stream, drain, base: bases[i], resume_ets: end.lastEts, state: end.state });
+  }
+  // A stream given back nothing is left without rows or state, as on DuckDB: a state with no state text, based here.
+  for (const [i, s] of streams.entries())
+    if (!returned.has(i))
+      states.push({
+        did: s.did,
+        channel: s.channel,
+        pdata_id: s.pdata_id,
+        drain,
+        base: drain,
+        resume_ets: 0,
+        state: '',
+      });
+  for (const [table, rows] of [
+    ['summary_rows', summaries],
+    ['page_time_rows', pages],
+    ['summary_state', states],
+  ] as const)
+    for (let i = 0; i < rows.length; i += INSERT_ROWS) await deps.insert(table, rows.slice(i, i + INSERT_ROWS));
+  await commit(deps, drain, upTo);
+}
+
+function commit(deps: DrainDeps, drain: number, upTo: number): Promise<void> {
+  return deps.insert('summary_drains', [{ drain, through_seq: upTo, committed: 1, at: nowSeconds() }]);
+}
+
+/**
+ * The queued streams' events (SummaryDrain.readEvents), in queue order, then by ets and arrival_seq (load order): all
+ * of a recomputed stream's, a resumed one's after its resume_ets; each event once (FINAL), none loaded after `upTo`.
+ */
+async function readEvents(
+  deps: DrainDeps,
+  after: number,
+  upTo: number,
+  bound: number | null,
+  index: Map<string, number>,
+  onEvent: (index: number, event: StreamEvent) => void,
+): Promise<number> {
+  const columns = 'eid, ets, actor_key, sid, env, edata_type, edata_mode, edata_pageid, object_id, object_type';
+  const sql = `SELECT kd, kc, kp, ${columns} FROM (
+      SELECT ${KEY}, ${columns}, arrival_seq FROM events FINAL
+      WHERE arrival_seq <= ${literal(upTo)} AND ${SUMMARIZED}${bound === null ? '' : ` AND ets > ${literal(bound)}`})
+    ANY INNER JOIN (SELECT kd, kc, kp, resume, resume_ets FROM (${queueSql(after, upTo)})) USING (kd, kc, kp)
+    WHERE resume = 0 OR ets > resume_ets
+    ORDER BY kd, kc, kp, ets, arrival_seq`;
+  let read = 0;
+  await deps.each(sql, (row) => {
+    read++;
+    onEvent(
+      index.get(streamId(row.kd as string, row.kc as string, row.kp as string)) as number,
+      {
+        eid: row.eid,
+        ets: Number(row.ets),
+        actor_id: row.actor_key,
+        sid: row.sid,
+        env: row.env,
+        edata_type: row.edata_type,
+        edata_mode: row.edata_mode,
+        edata_pageid: row.edata_pageid,
+        object_id: row.object_id,
+        object_type: row.object_type,
+      } as StreamEvent,
+    );
+  });
+  return read;
+}
+
+function streamId(did: string, channel: string, pdataId: string): string {
+  return `${did}\u0000${channel}\u0000${pdataId}`;
+}
+
+function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}
