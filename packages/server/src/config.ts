@@ -275,14 +275,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   } catch (error) {
     throw new Error(`TELEMETRY_STORE: ${(error as Error).message}`);
   }
-  // The ClickHouse adapter loads, reads and answers SQL, but sessions and the insights' SQL do not run on it yet:
-  // a server on it would acknowledge events it cannot summarize (docs/clickhouse.md, "Not yet").
-  if (target.scheme === 'clickhouse')
-    throw new Error(
-      'TELEMETRY_STORE: the server does not run on ClickHouse yet (sessions and insights are DuckDB only; docs/clickhouse.md)',
-    );
   // What the collector acknowledges must outlive the process (the spool is emptied into the store).
-  if (target.file === ':memory:')
+  if (target.scheme === 'duckdb' && target.file === ':memory:')
     throw new Error('TELEMETRY_STORE: duckdb::memory: loses every event at exit (tests only)');
   if (!ACTOR_KEY_RULES.includes(config.actorKey)) {
     throw new Error(`TELEMETRY_ACTOR_KEY must be ${ACTOR_KEY_RULES.join(' or ')}, got "${config.actorKey}"`);

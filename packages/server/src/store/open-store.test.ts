@@ -110,15 +110,15 @@ test('TELEMETRY_STORE: the server keeps its events in the store it names; a bad 
     message:
       'TELEMETRY_STORE: unknown store "mysql:" in "mysql://127.0.0.1:3306/telemetry"; known: duckdb:, clickhouse:',
   });
-  // Checked as a URL, then refused until the server runs on ClickHouse (docs/clickhouse.md).
+  // A ClickHouse URL is checked as one (docs/clickhouse.md).
   assert.throws(
     () => loadConfig({ TELEMETRY_STORE: 'clickhouse://127.0.0.1:8123' }),
     /^Error: TELEMETRY_STORE: the ClickHouse location/,
   );
-  assert.throws(() => loadConfig({ TELEMETRY_STORE: 'clickhouse://127.0.0.1:8123/telemetry' }), {
-    message:
-      'TELEMETRY_STORE: the server does not run on ClickHouse yet (sessions and insights are DuckDB only; docs/clickhouse.md)',
-  });
+  assert.equal(
+    loadConfig({ TELEMETRY_STORE: 'clickhouse://127.0.0.1:8123/telemetry' }).store,
+    'clickhouse://127.0.0.1:8123/telemetry',
+  );
   assert.throws(() => loadConfig({ TELEMETRY_STORE: 'telemetry.duckdb' }), /^Error: TELEMETRY_STORE: .*has no scheme/);
   assert.throws(
     () => loadConfig({ TELEMETRY_STORE: 'duckdb:md:x' }),
