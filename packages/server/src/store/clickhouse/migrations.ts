@@ -218,6 +218,36 @@ export const CLICKHOUSE_MIGRATIONS: ClickHouseMigration[] = [
       visibleRows('page_time', 'page_time_rows', PAGE_TIME_COLUMNS),
     ],
   },
+  {
+    version: 5,
+    name: 'dashboards and their saved insights, kept as versions (analytics/saved-dashboards.ts)',
+    // DuckDB's columns (its migrations 5 and 9), plus a version per id as for cohorts (migration 2): a rename, a
+    // layout or a delete inserts the next version, a delete a tombstone (`deleted`); reads take the highest (FINAL).
+    sql: [
+      `CREATE TABLE IF NOT EXISTS dashboards (
+        id String,                        -- random UUID
+        name String,
+        created_at Int64,                 -- epoch ms
+        deleted UInt8,                    -- 1: the dashboard was deleted
+        version UInt64                    -- 1 when created, one more at each rename or delete
+      ) ENGINE = ReplacingMergeTree(version)
+      ORDER BY id`,
+      // An insight never moves to another dashboard, so (dashboard_id, id) keys its versions as id alone would.
+      `CREATE TABLE IF NOT EXISTS saved_insights (
+        id String,                        -- random UUID
+        dashboard_id String,
+        name String,
+        kind String,                      -- trends, funnels, … (the /api/insights/<kind>)
+        query String,                     -- the insight query, JSON, as checked by @telemetry/query
+        position Int32,                   -- order on its dashboard
+        created_at Int64,                 -- epoch ms
+        layout Nullable(String),          -- JSON {"x","y","w","h"} in grid cells; NULL: placed in order by position
+        deleted UInt8,                    -- 1: the insight (or its dashboard) was deleted
+        version UInt64                    -- 1 when added, one more at each rename, arrangement or delete
+      ) ENGINE = ReplacingMergeTree(version)
+      ORDER BY (dashboard_id, id)`,
+    ],
+  },
 ];
 
 /** Records each applied migration (a version may be recorded twice after a crash: readers take the highest). */
