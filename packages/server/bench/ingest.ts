@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,6 +23,7 @@ const { values: flags } = parseArgs({
     devices: { type: 'string', default: '100000' },
     'cpu-prof': { type: 'string' },
     keep: { type: 'boolean', default: false },
+    store: { type: 'string', default: 'duckdb' },
   },
 });
 const positive = (name: string, raw: string | undefined): number => {
@@ -34,8 +36,29 @@ const WARMUP_S = positive('warmup', flags.warmup);
 const CONNECTIONS = Math.round(positive('connections', flags.connections));
 const RUNS = Math.round(positive('runs', flags.runs));
 const DEVICES = Math.round(positive('devices', flags.devices));
+const STORE = flags.store === 'duckdb' ? undefined : clickHouseStore(flags.store ?? '');
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
+
+/**
+ * --store clickhouse: a database of its own (`bench_ingest`, emptied first) on the ClickHouse test service
+ * (scripts/clickhouse.sh, started when it is not running), and that server's process, whose memory is the product's
+ * too; or a `clickhouse://host:port/db` URL (its server's memory is not sampled).
+ */
+function clickHouseStore(flag: string): { url: string; pid?: number; emptied?: Promise<unknown> } {
+  if (flag !== 'clickhouse') return { url: flag };
+  const script = path.resolve(here, '../../../scripts/clickhouse.sh');
+  const run = (command: string) => {
+    const done = spawnSync('bash', [script, command], { encoding: 'utf8' });
+    if (done.status !== 0) throw new Error(`scripts/clickhouse.sh ${command} failed:\n${done.stderr}`);
+    return done.stdout.trim();
+  };
+  run('start');
+  const url = run('url').replace(/[^/]*$/, 'bench_ingest');
+  const http = url.replace(/^clickhouse:/, 'http:').replace(/\/[^/]*$/, '/');
+  const emptied = fetch(http, { method: 'POST', body: 'DROP DATABASE IF EXISTS bench_ingest' });
+  return { url, pid: Number(/pid (\d+)/.exec(run('status'))?.[1]) || undefined, emptied };
+}
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -185,6 +208,7 @@ async function metric(server: Child, name: string): Promise<number> {
 // ---- main -----------------------------------------------------------------------------
 
 async function main(): Promise<void> {
+  await STORE?.emptied;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'telemetry-bench-'));
   const [serverPort, nullPort] = [await freePort(), await freePort()];
   const profDir = flags['cpu-prof'] ? path.resolve(flags['cpu-prof']) : undefined;
@@ -193,7 +217,7 @@ async function main(): Promise<void> {
   const server = startChild(
     'collector',
     [...serverArgs, CLI, 'serve'],
-    { PORT: String(serverPort), HOST, TELEMETRY_DATA_DIR: dataDir },
+    { PORT: String(serverPort), HOST, TELEMETRY_DATA_DIR: dataDir, ...(STORE ? { TELEMETRY_STORE: STORE.url } : {}) },
     serverPort,
   );
   const nullCollector = startChild(
@@ -206,6 +230,7 @@ async function main(): Promise<void> {
     await Promise.all([waitReady(server, '/health', 60_000), waitReady(nullCollector, '/', 30_000)]);
     // Every process of the product (the server and any it starts), summed, for the whole bench: loads and checks too.
     const productRss = sampleTreeRss(server.pid);
+    const clickHouseRss = STORE?.pid ? sampleTreeRss(STORE.pid) : undefined;
     log(
       `bench: ${os.cpus().length} cores, node ${process.version}; ${CONNECTIONS} connections, ` +
         `${WARMUP_S} s warm-up + ${DURATION_S} s measured, ${RUNS} runs per side; data in ${dataDir}`,
@@ -262,6 +287,7 @@ async function main(): Promise<void> {
     const distinct = Number((await sql(server, 'SELECT count(DISTINCT mid) FROM events'))[0][0]);
     const rssMb = procStatusMb(server.pid, 'VmHWM');
     const rssAll = productRss.stop();
+    const rssClickHouse = clickHouseRss?.stop();
     const unread = serverStored - ackedStored;
     log(
       `check: acknowledged stored ${ackedStored}, collector's stored counter ${serverStored} ` +
@@ -279,13 +305,16 @@ async function main(): Promise<void> {
     const nullEventsPerS = median(measured.null.map((r) => rate(r, 'null')));
     const summary = {
       bench: 'ingest',
+      store: STORE ? 'clickhouse' : 'duckdb',
       events_per_s: round(eventsPerS),
       null_events_per_s: round(nullEventsPerS),
       ratio: round(eventsPerS / nullEventsPerS, 3),
       p50_ms: median(measured.collector.map((r) => r.p50)),
       p99_ms: median(measured.collector.map((r) => r.p99)),
       rss_mb: round(rssMb),
-      rss_mb_all: round(rssAll.max),
+      // With ClickHouse, its server is the product's too: the peak of both sums, sampled apart (an upper bound).
+      rss_mb_all: round(rssAll.max + (rssClickHouse?.max ?? 0)),
+      ...(rssClickHouse ? { rss_mb_clickhouse: round(rssClickHouse.max) } : {}),
       runs: RUNS,
       duration_s: DURATION_S,
       connections: CONNECTIONS,

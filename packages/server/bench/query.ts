@@ -18,9 +18,8 @@
  *
  * `--store clickhouse` runs on the ClickHouse test service (scripts/clickhouse.sh, started if it is not running), in a
  * database of its own (`bench_query`, dropped at the end unless --keep); a `clickhouse://host:port/db` URL names
- * another. The spool segments are still written to --dir. What the ClickHouse store does not answer yet (sessions:
- * docs/clickhouse.md) is reported under `failed` with its reason, and no server is started there
- * (`startup_ms` null: the server runs on DuckDB only).
+ * another. The spool segments are still written to --dir. A kind the store does not answer is reported under
+ * `failed` with its reason.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -120,15 +119,12 @@ try {
       store,
       spoolDir,
       receivedAt: receivedBy(Date.now()),
-      // Sessions are summarized on DuckDB only (docs/clickhouse.md).
-      afterLoad: onDuckDB
-        ? async () => {
-            const t = performance.now();
-            await drainSummaryQueue(store);
-            await catchUpSessionPaths(store);
-            summarizing += (performance.now() - t) / 1000;
-          }
-        : undefined,
+      afterLoad: async () => {
+        const t = performance.now();
+        await drainSummaryQueue(store);
+        await catchUpSessionPaths(store);
+        summarizing += (performance.now() - t) / 1000;
+      },
       onProgress: (n) => {
         progress.update(n);
         if (Math.floor(n / 1e6) > Math.floor(mark.n / 1e6)) {
@@ -255,26 +251,24 @@ try {
   // first reading every mid (no snapshot), then, after the clean stop that saves one, from the snapshot.
   await deleteCohort(store, cohort);
   cohort = '';
-  if (values.store === 'clickhouse' && !values.keep && storeUrl) {
-    const http = storeUrl.replace(/^clickhouse:/, 'http:').replace(/\/[^/]*$/, '/');
-    await fetch(http, { method: 'POST', body: 'DROP DATABASE IF EXISTS bench_query' });
-  }
   await store.close();
   closed = true;
   fs.rmSync(path.join(dir, DEDUP_SNAPSHOT_FILE), { force: true });
   const startup = async () => {
     const started = performance.now();
-    const server = await startServer({ dataDir: dir, port: 0, logLevel: 'silent' });
+    const server = await startServer({ dataDir: dir, store: storeUrl, port: 0, logLevel: 'silent' });
     const ms = Math.round(performance.now() - started);
     await server.close();
     return ms;
   };
-  const startupScanMs = onDuckDB ? await startup() : null;
-  const startupMs = onDuckDB ? await startup() : null;
-  if (onDuckDB) {
-    log(
-      `startup            ${startupMs} ms from the mid snapshot, ${startupScanMs} ms reading every mid (${loaded.events} events)`,
-    );
+  const startupScanMs = await startup();
+  const startupMs = await startup();
+  log(
+    `startup            ${startupMs} ms from the mid snapshot, ${startupScanMs} ms reading every mid (${loaded.events} events)`,
+  );
+  if (values.store === 'clickhouse' && !values.keep && storeUrl) {
+    const http = storeUrl.replace(/^clickhouse:/, 'http:').replace(/\/[^/]*$/, '/');
+    await fetch(http, { method: 'POST', body: 'DROP DATABASE IF EXISTS bench_query' });
   }
 
   const summary = {

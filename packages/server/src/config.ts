@@ -278,6 +278,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   // What the collector acknowledges must outlive the process (the spool is emptied into the store).
   if (target.scheme === 'duckdb' && target.file === ':memory:')
     throw new Error('TELEMETRY_STORE: duckdb::memory: loses every event at exit (tests only)');
+  // Its cursor and dead letters are tables of DuckDB's only so far (docs/clickhouse.md, "Not yet").
+  if (target.scheme === 'clickhouse' && config.forwardPostHog)
+    throw new Error('TELEMETRY_FORWARD_POSTHOG_HOST: the PostHog forwarder does not run on a ClickHouse store yet');
   if (!ACTOR_KEY_RULES.includes(config.actorKey)) {
     throw new Error(`TELEMETRY_ACTOR_KEY must be ${ACTOR_KEY_RULES.join(' or ')}, got "${config.actorKey}"`);
   }

@@ -17,7 +17,7 @@ import { drainSummaryQueue } from './analytics/sessions/index.js';
 import { type Config, FORWARD_MAX_RETRY_MS } from './config.js';
 import { Collector } from './ingest/collector.js';
 import { DedupIndex } from './ingest/dedup-index.js';
-import { DEDUP_SNAPSHOT_FILE, loadDedupSnapshot, saveDedupSnapshot } from './ingest/dedup-snapshot.js';
+import { DEDUP_SNAPSHOT_FILE, loadDedupSnapshot, saveDedupSnapshot, scanStoredMids } from './ingest/dedup-snapshot.js';
 import { parseLevelCeiling } from './ingest/levels-config.js';
 import { REJECTION_REASONS } from './ingest/steps.js';
 import { Freshness } from './metrics/freshness.js';
@@ -139,11 +139,7 @@ export async function openPipeline(config: Config, store: Store, spoolDir: strin
   for (const sealed of pending) loader.enqueue(sealed);
   loader.requestAfterLoad(); // also drains what a crash left in summary_queue
   const addMid = (mid: string) => mids.add(mid);
-  if (snapshot.index) {
-    await store.scanStrings('SELECT mid FROM events WHERE arrival_seq > $seq', addMid, { seq: snapshot.seq });
-  } else {
-    await store.scanStrings('SELECT mid FROM events', addMid);
-  }
+  await scanStoredMids(store, snapshot.index ? snapshot.seq : 0, addMid);
   await store.scanStrings('SELECT msgid FROM batches', (msgid) => batches.add(msgid));
 
   const nextSegment = Math.max(checkpoint, ...pending.map((p) => p.segment)) + 1;

@@ -1,7 +1,9 @@
 /** `telemetry simulate`: seeded e-Samwad-like V3 traffic, straight into the store or over HTTP to a collector. */
+
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { dialectFor, SqlParams } from '../analytics/dialect/index.js';
 import { catchUpSessionPaths } from '../analytics/session-paths.js';
 import { drainSummaryQueue } from '../analytics/sessions/index.js';
 import { loadConfig } from '../config.js';
@@ -112,9 +114,12 @@ export async function simulateCommand(argv: string[]): Promise<number> {
     let summarizeSeconds = 0;
     try {
       // The fast path skips the collector's mid index: refuse a seed whose events are already stored.
-      const seen = await store.query('SELECT count(*) FROM events WHERE starts_with(mid, $prefix)', {
-        prefix: startMidPrefix(params),
-      });
+      const prefix = startMidPrefix(params);
+      const p = new SqlParams(dialectFor(store.dialect));
+      const seen = await store.query(
+        `SELECT count(*) FROM events WHERE substring(mid, 1, ${p.int(prefix.length)}) = ${p.str(prefix)}`,
+        p.values,
+      );
       if (Number(seen.rows[0][0]) > 0) {
         throw new Error(`seed ${params.seed} is already in ${dataDir}; choose another --seed (or send with --url)`);
       }

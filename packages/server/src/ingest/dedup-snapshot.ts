@@ -13,6 +13,7 @@
  */
 import fs from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
+import { dialectFor, SqlParams } from '../analytics/dialect/index.js';
 import type { Store } from '../store/store.js';
 import { DedupIndex, dedupHash } from './dedup-index.js';
 
@@ -35,20 +36,29 @@ export interface StoreMark {
 
 /** The store's mark now, or (with `seq`) what the store holds up to an earlier mark's `seq`. */
 export async function storeMark(store: Store, seq?: number): Promise<StoreMark> {
-  const { rows } =
-    seq === undefined
-      ? await store.query('SELECT coalesce(max(arrival_seq), 0), count(arrival_seq) FROM events')
-      : await store.query(
-          'SELECT coalesce(max(arrival_seq), 0), count(arrival_seq) FROM events WHERE arrival_seq <= $seq',
-          { seq },
-        );
+  // Bound the way each engine takes them (`$x` on DuckDB, `{x:Type}` on ClickHouse).
+  const p = new SqlParams(dialectFor(store.dialect));
+  const upTo = seq === undefined ? '' : ` WHERE arrival_seq <= ${p.int(seq)}`;
+  const { rows } = await store.query(
+    `SELECT coalesce(max(arrival_seq), 0), count(arrival_seq) FROM events${upTo}`,
+    p.values,
+  );
   const at = Number(rows[0][0]);
-  const mids = at > 0 ? (await store.query('SELECT mid FROM events WHERE arrival_seq = $at', { at })).rows : [];
+  const q = new SqlParams(p.dialect);
+  const mids =
+    at > 0 ? (await store.query(`SELECT mid FROM events WHERE arrival_seq = ${q.int(at)}`, q.values)).rows : [];
   return {
     seq: at,
     events: Number(rows[0][1]),
     lastMid: mids.length === 1 ? dedupHash(String(mids[0][0])) : [0, 0],
   };
+}
+
+/** Streams the mid of every stored event loaded after arrival_seq `afterSeq` (0: every event) to `onMid`. */
+export async function scanStoredMids(store: Store, afterSeq: number, onMid: (mid: string) => void): Promise<void> {
+  const p = new SqlParams(dialectFor(store.dialect));
+  const after = afterSeq > 0 ? ` WHERE arrival_seq > ${p.int(afterSeq)}` : '';
+  await store.scanStrings(`SELECT mid FROM events${after}`, onMid, p.values);
 }
 
 /**
@@ -139,8 +149,10 @@ export async function loadDedupSnapshot(
  * The mids the store refused to load and does not hold: a scan of `events` never sees them, so a re-sent copy is
  * stored (or refused again), not answered "duplicate". Usually none; the semi-join builds on them, not on `events`.
  */
-const QUARANTINED_NOT_STORED = `WITH q AS (SELECT DISTINCT mid FROM failed_events WHERE reason = 'load_error' AND mid IS NOT NULL)
-  SELECT mid FROM q EXCEPT SELECT mid FROM events WHERE mid IN (SELECT mid FROM q)`;
+const QUARANTINED = "SELECT mid FROM failed_events WHERE reason = 'load_error' AND mid IS NOT NULL";
+/** Without a named subquery or EXCEPT, which ClickHouse 18.16 lacks. */
+const QUARANTINED_NOT_STORED = `SELECT DISTINCT mid FROM failed_events WHERE reason = 'load_error' AND mid IS NOT NULL
+  AND mid NOT IN (SELECT mid FROM events WHERE mid IN (${QUARANTINED}))`;
 
 /**
  * The CRC-32 of the header's first CHECKED_BYTES, then the hash pairs. An empty body adds nothing: Node 20's crc32 of

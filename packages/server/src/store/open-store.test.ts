@@ -119,6 +119,15 @@ test('TELEMETRY_STORE: the server keeps its events in the store it names; a bad 
     loadConfig({ TELEMETRY_STORE: 'clickhouse://127.0.0.1:8123/telemetry' }).store,
     'clickhouse://127.0.0.1:8123/telemetry',
   );
+  assert.throws(
+    () =>
+      loadConfig({
+        TELEMETRY_STORE: 'clickhouse://127.0.0.1:8123/telemetry',
+        TELEMETRY_FORWARD_POSTHOG_HOST: 'https://us.i.posthog.com',
+        TELEMETRY_FORWARD_POSTHOG_KEY: 'phc_x',
+      }),
+    { message: 'TELEMETRY_FORWARD_POSTHOG_HOST: the PostHog forwarder does not run on a ClickHouse store yet' },
+  );
   assert.throws(() => loadConfig({ TELEMETRY_STORE: 'telemetry.duckdb' }), /^Error: TELEMETRY_STORE: .*has no scheme/);
   assert.throws(
     () => loadConfig({ TELEMETRY_STORE: 'duckdb:md:x' }),
