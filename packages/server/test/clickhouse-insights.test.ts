@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { formatQueryErrors, PROPERTY_MATH, parseInsight, TRENDS_MATH, type TrendsQuery } from '@telemetry/query';
 import fc from 'fast-check';
-import { eventsAfter, listEvents, listFailedEvents, tailStart } from '../src/analytics/events-feed.js';
+import { eventsAfter, listEvents, tailStart } from '../src/analytics/events-feed.js';
 import { runTrends } from '../src/analytics/trends.js';
 import type { Store } from '../src/store/store.js';
 import { parityStoresForFile } from './support/parity-stores.js';
@@ -306,14 +306,4 @@ test('the live tail reads alike: its start, and events after a point in load ord
   const fromStart = await eventsAfter(duck, 0, {}, 100_000);
   assert.deepEqual(await eventsAfter(house, 0, {}, 100_000), fromStart);
   assert.ok(fromStart.length > 500);
-});
-
-test('the failed-events listing is refused by name on ClickHouse (no row id for its cursor yet)', {
-  skip,
-}, async () => {
-  assert.ok((await listFailedEvents(duck, { limit: 5 })).items.length > 0);
-  await assert.rejects(
-    listFailedEvents(house, { limit: 5 }),
-    /not yet supported on the ClickHouse store: the failed-events listing/,
-  );
 });

@@ -60,6 +60,10 @@ describe('GET /api/failed-events', () => {
       '/api/events?before=99999999999999999999:x',
       '/api/failed-events?before=99999999999999999999:1',
       '/api/failed-events?before=1:99999999999999999999',
+      // A ClickHouse store's cursor (its row key is two numbers) given to this DuckDB one, and a shape of neither.
+      '/api/failed-events?before=1:2:3',
+      '/api/failed-events?before=1:2:3:4',
+      '/api/failed-events?before=1:2:99999999999999999999',
     ]) {
       const response = await fetch(`${server.url}${path}`);
       assert.equal(response.status, 400, path);

@@ -3,7 +3,7 @@
  * live-tail query (events received after a point). Filters are the typed columns only, bound.
  */
 import type { Store } from '../store/store.js';
-import { dialectFor, SqlParams, unsupported } from './dialect/index.js';
+import { dialectFor, SqlParams } from './dialect/index.js';
 
 /** Filters the events listing accepts, each a typed column compared for equality. */
 export const EVENT_FILTERS = {
@@ -30,27 +30,49 @@ export interface StoredEvent {
   raw: string;
 }
 
+/** A `before` that no page of this listing could have given (its shape, or numbers out of range). */
+export class BadCursor extends TypeError {
+  constructor() {
+    super('before must be a cursor from a previous page');
+    this.name = 'BadCursor';
+  }
+}
+
+/** `(cols[0], cols[1], …) < (values[0], values[1], …)`, compared left to right, spelled out for every engine. */
+function keysBefore(cols: readonly string[], values: readonly string[]): string {
+  const [col, ...restCols] = cols;
+  const [value, ...restValues] = values;
+  if (restCols.length === 0) return `${col} < ${value}`;
+  return `(${col} < ${value} OR (${col} = ${value} AND ${keysBefore(restCols, restValues)}))`;
+}
+
 /**
- * The keyset condition for the page after `before`, a cursor `<syncts>:<key>` naming the last row
- * of the previous page. `key` must be unique per row, or rows that tie with the last one are lost:
- * the event's mid (unique in `events`), or the row id where a table has no unique key.
+ * The keyset condition for the page after `before`, a cursor naming the last row of the previous page:
+ * `<syncts>:<mid>` for a text key, `<syncts>:<k1>[:<k2>…]` for integer key columns (one number each). The key must be
+ * unique per row, or rows that tie with the last one are lost: the event's mid (unique in `events`), or the row key
+ * where a table has no unique key (SqlDialect.failedRowKey).
+ * @throws BadCursor when `before` does not have that shape or its numbers are not safe integers
  */
-function cursor(before: string | undefined, p: SqlParams, key: { expr: string; type: 'text' | 'int' }): string {
+function cursor(
+  before: string | undefined,
+  p: SqlParams,
+  key: { type: 'text'; expr: string } | { type: 'int'; exprs: readonly string[] },
+): string {
   if (!before) return p.dialect.true;
   const at = before.indexOf(':');
   const syncts = Number(before.slice(0, at));
   const rest = before.slice(at + 1);
-  const value = key.type === 'int' ? Number(rest) : rest;
+  if (at < 1 || !Number.isSafeInteger(syncts)) throw new BadCursor();
+  if (key.type === 'text') return keysBefore(['syncts', key.expr], [p.int(syncts), p.str(rest)]);
+  const parts = rest.split(':');
+  const values = parts.map(Number);
   if (
-    at < 1 ||
-    !Number.isSafeInteger(syncts) ||
-    (key.type === 'int' && (rest === '' || !Number.isSafeInteger(value)))
-  ) {
-    throw new TypeError('before must be a cursor from a previous page');
-  }
-  const s = p.int(syncts);
-  const k = typeof value === 'number' ? p.int(value) : p.str(value);
-  return `(syncts < ${s} OR (syncts = ${s} AND ${key.expr} < ${k}))`;
+    parts.length !== key.exprs.length ||
+    !parts.every((v) => /^-?\d+$/.test(v)) ||
+    !values.every(Number.isSafeInteger)
+  )
+    throw new BadCursor();
+  return keysBefore(['syncts', ...key.exprs], [p.int(syncts), ...values.map((v) => p.int(v))]);
 }
 
 function where(filters: EventFilters, p: SqlParams): string {
@@ -87,25 +109,28 @@ export interface FailedEvent {
   raw: string;
 }
 
+/**
+ * Rejected events (failed_events), newest received first and, among those received at one time, the last loaded
+ * first; `reason` keeps one rejection code. `before` is the `next` of the previous page: `<syncts>:<row key>`, the
+ * row key being the engine's (SqlDialect.failedRowKey: DuckDB's rowid, ClickHouse's load segment and place in it),
+ * so a cursor is one engine's and paging gives the same rows in the same order on both.
+ * @throws BadCursor when `before` is not a cursor this store's pages give
+ */
 export async function listFailedEvents(
   store: Store,
   options: { reason?: string; before?: string; limit: number },
 ): Promise<FeedPage<FailedEvent>> {
   const p = new SqlParams(dialectFor(store.dialect));
-  if (store.dialect === 'clickhouse')
-    throw unsupported(
-      p.dialect,
-      'the failed-events listing (its keyset cursor needs a row id: failed_events has none there)',
-    );
   const reason = options.reason ? `reason = ${p.str(options.reason)}` : p.dialect.true;
-  // A rejected event may have no mid, or share it with another rejected copy: the row id tells rows apart.
-  const row = p.dialect.rowId;
-  const sql = `SELECT syncts, ${row} AS row_id, mid, eid, reason, errors, raw FROM failed_events
-    WHERE ${reason} AND ${cursor(options.before, p, { expr: row, type: 'int' })}
-    ORDER BY syncts DESC, row_id DESC LIMIT ${p.rows(options.limit + 1)}`;
+  // A rejected event may have no mid, or share it with another rejected copy: the row key tells rows apart.
+  const keys = p.dialect.failedRowKey;
+  const after = cursor(options.before, p, { type: 'int', exprs: keys });
+  const sql = `SELECT syncts, mid, eid, reason, errors, raw, ${keys.join(', ')} FROM ${p.dialect.failedEvents}
+    WHERE ${reason} AND ${after}
+    ORDER BY syncts DESC, ${keys.map((k) => `${k} DESC`).join(', ')} LIMIT ${p.rows(options.limit + 1)}`;
   const rows = (await store.query(sql, p.values)).rows;
   const page = rows.slice(0, options.limit);
-  const items = page.map(([syncts, , mid, eid, why, errors, raw]) => ({
+  const items = page.map(([syncts, mid, eid, why, errors, raw]) => ({
     syncts: Number(syncts),
     mid: mid === null ? null : String(mid),
     eid: eid === null ? null : String(eid),
@@ -114,7 +139,9 @@ export async function listFailedEvents(
     raw: String(raw),
   }));
   const last = page[page.length - 1];
-  return rows.length > options.limit && last ? { items, next: `${last[0]}:${last[1]}` } : { items };
+  return rows.length > options.limit && last
+    ? { items, next: [last[0], ...last.slice(6)].map(Number).join(':') }
+    : { items };
 }
 
 /** A stored event with its place in load order (`arrival_seq`), as the live tail reads it. */

@@ -5,6 +5,8 @@
  */
 import type { FailedSummary } from '@telemetry/query';
 import type { Store } from '../store/store.js';
+import { dialectFor, SqlParams } from './dialect/index.js';
+import { readJsonFields } from './json-fields.js';
 
 const TOP = 20;
 
@@ -17,17 +19,11 @@ export interface FailedScope {
   app?: string;
 }
 
-/**
- * Counts over `[from, to)` (epoch ms of receive time, `syncts`), of the events in `scope` (an event whose JSON does
- * not parse names no channel or app, so a scope leaves it out). DuckDB only, like the sessions insight.
- */
-export async function failedSummary(
-  store: Store,
-  from: number,
-  to: number,
-  scope: FailedScope = {},
-): Promise<FailedSummary> {
-  if (store.dialect !== 'duckdb') throw new TypeError('the data-quality summary is kept for DuckDB only');
+/** One count of the summary: by `k` ('reason', 'eid', 'channel', 'app', or 'day' with its reason `r`) and value `v`. */
+type CountRow = [k: string, v: string | null, r: string | null, n: number];
+
+/** The counts, in SQL: DuckDB reads the JSON fields itself. */
+async function countsInSql(store: Store, from: number, to: number, scope: FailedScope): Promise<CountRow[]> {
   const field = (path: string) => `CASE WHEN json_valid(raw) THEN json_extract_string(raw, '${path}') END`;
   const params: Record<string, string | number> = { from, to };
   // The scope filters the fields read once below (each JSON field is extracted once per event).
@@ -53,7 +49,62 @@ export async function failedSummary(
   UNION ALL SELECT 'channel', channel, NULL, count(*) FROM f GROUP BY channel
   UNION ALL SELECT 'app', app, NULL, count(*) FROM f GROUP BY app
   UNION ALL SELECT 'day', day, reason, count(*) FROM f GROUP BY day, reason`;
-  const rows = (await store.query(sql, params)).rows;
+  return (await store.query(sql, params)).rows as CountRow[];
+}
+
+const FIELDS = [
+  ['context', 'channel'],
+  ['context', 'pdata', 'id'],
+  ['context', 'pdata', 'ver'],
+] as const;
+
+/**
+ * The counts, read in JavaScript: for an engine without JSON paths (ClickHouse 18.16), each rejected event in the
+ * range is read back (`FINAL`: a retried load's copies once) and its fields read as DuckDB reads them
+ * (json-fields.ts), then counted as countsInSql counts. Reads the `raw` of every rejected event in the range.
+ */
+async function countsInJs(store: Store, from: number, to: number, scope: FailedScope): Promise<CountRow[]> {
+  const p = new SqlParams(dialectFor(store.dialect));
+  const sql = `SELECT reason, eid, syncts, raw FROM ${p.dialect.failedEvents}
+    WHERE syncts >= ${p.int(from)} AND syncts < ${p.int(to)}`;
+  const counts = new Map<string, { k: string; v: string | null; r: string | null; n: number }>();
+  const add = (k: string, v: string | null, r: string | null = null) => {
+    const key = JSON.stringify([k, v, r]);
+    const entry = counts.get(key) ?? { k, v, r, n: 0 };
+    entry.n++;
+    counts.set(key, entry);
+  };
+  for (const [reason, eid, syncts, raw] of (await store.query(sql, p.values)).rows) {
+    const [channel, pdataId, pdataVer] = readJsonFields(String(raw), FIELDS);
+    // As SQL's `=`: a field absent (NULL) is in no scope.
+    if (scope.channel && channel !== scope.channel) continue;
+    if (scope.app && pdataId !== scope.app) continue;
+    const why = String(reason);
+    add('reason', why);
+    add('eid', eid === null ? null : String(eid));
+    add('channel', channel);
+    // As SQL's `||`: no app id, no app (NULL), whatever the version.
+    add('app', pdataId === null ? null : `${pdataId}@${pdataVer ?? '?'}`);
+    // The UTC day of the receive time, as DuckDB's strftime(epoch_ms(syncts), '%Y-%m-%d').
+    add('day', new Date(Number(syncts)).toISOString().slice(0, 10), why);
+  }
+  return [...counts.values()].map(({ k, v, r, n }) => [k, v, r, n]);
+}
+
+/**
+ * Counts over `[from, to)` (epoch ms of receive time, `syncts`), of the events in `scope` (an event whose JSON does
+ * not parse names no channel or app, so a scope leaves it out). The same answer on every engine: DuckDB counts in
+ * SQL, an engine without JSON paths (ClickHouse) in JavaScript over the range's rejected events.
+ */
+export async function failedSummary(
+  store: Store,
+  from: number,
+  to: number,
+  scope: FailedScope = {},
+): Promise<FailedSummary> {
+  const rows = dialectFor(store.dialect).supports.jsonPaths
+    ? await countsInSql(store, from, to, scope)
+    : await countsInJs(store, from, to, scope);
   const answer: FailedSummary = {
     from,
     to,

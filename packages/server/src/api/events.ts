@@ -5,6 +5,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
+  BadCursor,
   EVENT_FILTERS,
   type EventFilters,
   eventsAfter,
@@ -48,15 +49,21 @@ function filtersOf(q: Query): EventFilters {
   return filters;
 }
 
-/** Cursor shapes: `<syncts>:<mid>` for events, `<syncts>:<row id>` for failed events (analytics/events-feed.ts). */
-const CURSORS = { events: /^(\d+):/, failed: /^(\d+):(\d+)$/ };
+/**
+ * Cursor shapes: `<syncts>:<mid>` for events, `<syncts>:<row key>` for failed events, the row key one number on DuckDB
+ * and two on ClickHouse (analytics/events-feed.ts).
+ */
+const CURSORS = { events: /^(\d+):/, failed: /^(\d+):(\d+)(?::(\d+))?$/ };
 
 /** The `before` cursor, checked: its shape, and numbers a page could have given (safe integers). */
 function cursorOf(q: Query, shape: RegExp): string | undefined {
   const before = q.before;
   if (before === undefined) return undefined;
-  const numbers = shape.exec(before)?.slice(1);
-  if (!numbers || !numbers.every((n) => Number.isSafeInteger(Number(n))))
+  const numbers = shape
+    .exec(before)
+    ?.slice(1)
+    .filter((n) => n !== undefined);
+  if (!numbers?.every((n) => Number.isSafeInteger(Number(n))))
     throw new ApiError('QUERY_INVALID', 'before must be a cursor from a previous page');
   return before;
 }
@@ -151,6 +158,10 @@ export const eventsRoutes: RouteGroup = (app, ctx) => {
       reason: q.reason,
       before: cursorOf(q, CURSORS.failed),
       limit: int(q, 'limit', 1, 500, 50),
+    }).catch((error) => {
+      // A cursor of the other engine's shape (a row key of one number given to ClickHouse, of two to DuckDB).
+      if (error instanceof BadCursor) throw new ApiError('QUERY_INVALID', error.message);
+      throw error;
     });
   });
 

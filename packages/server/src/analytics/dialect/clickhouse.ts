@@ -55,11 +55,12 @@ export const clickhouse: SqlDialect = {
     `if(length(arrayFilter(x -> ${cond}, ${list})) = 0, NULL, arrayReduce('min', arrayFilter(x -> ${cond}, ${list})))`,
   expandRange: (n) => `arrayJoin(range(toUInt64(${n})))`,
   expandList: (list) => `arrayJoin(${list})`,
-  // ClickHouse has no row identity: a ClickHouse store gives such tables a `row_id` column at insert.
-  rowId: 'row_id',
+  // ClickHouse has no row identity: a record's place in its load (failed_events' sorting key) names the row.
+  failedRowKey: ['load_segment', 'seq'],
   true: '1',
   false: '0',
   events: 'events FINAL',
+  failedEvents: 'failed_events FINAL',
   namedSubqueries: false,
   windowFunctions: false,
   sessionPaths: false,

@@ -76,10 +76,12 @@ export interface SqlDialect {
   /** In a SELECT list: one output row per element of the list column. */
   expandList(list: string): string;
   /**
-   * A row's identity, for keyset paging over a table with no unique key (failed_events): an
-   * integer, unique in the table and stable while the row exists.
+   * A failed_events row's identity, for keyset paging over a table with no unique key: integer columns, compared left
+   * to right, unique together in the table, increasing in load order and stable while the row exists. DuckDB: its
+   * `rowid`; ClickHouse: (load_segment, seq), the record's place in its load (the sorting key, on which `FINAL` folds
+   * a retried load's copies).
    */
-  readonly rowId: string;
+  readonly failedRowKey: readonly string[];
   /** Boolean literals (ClickHouse 18.16 has no `TRUE`/`FALSE` keywords: 1 and 0 there). */
   readonly true: string;
   readonly false: string;
@@ -88,6 +90,8 @@ export interface SqlDialect {
    * re-sent event that the background merges have not folded yet (docs/clickhouse.md, de-duplication).
    */
   readonly events: string;
+  /** The failed_events table, for a read that must be exact: on ClickHouse, `failed_events FINAL` (as `events`). */
+  readonly failedEvents: string;
   /** Whether `WITH name AS (SELECT …)` is understood; ClickHouse 18.16 has no named subqueries, so they go inline. */
   readonly namedSubqueries: boolean;
   /**

@@ -39,10 +39,11 @@ export const duckdb: SqlDialect = {
   expandRange: (n) => `unnest(range(${n}))`,
   expandList: (list) => `unnest(${list})`,
   // DuckDB's row number within the table: kept by a row until it is deleted.
-  rowId: 'rowid',
+  failedRowKey: ['rowid'],
   true: 'TRUE',
   false: 'FALSE',
   events: 'events',
+  failedEvents: 'failed_events',
   namedSubqueries: true,
   windowFunctions: true,
   sessionPaths: true,
