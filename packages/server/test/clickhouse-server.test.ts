@@ -102,7 +102,9 @@ test('the home page answers alike on both stores', { skip }, async () => {
   };
   assert.ok(home.sessions.sessions.count > 10, 'sessions were summarized');
   await same(`/api/home?from=${dateRange.from}&to=${dateRange.to}&timezone=Asia/Kolkata&flow=assignment`);
-  await same(`/api/home?from=${dateRange.from}&to=${dateRange.to}&channel=eSamwad-android-app&app=com.himachal.esamwad`);
+  await same(
+    `/api/home?from=${dateRange.from}&to=${dateRange.to}&channel=eSamwad-android-app&app=com.himachal.esamwad`,
+  );
 });
 
 test('every insight answers alike on both stores', { skip }, async () => {
