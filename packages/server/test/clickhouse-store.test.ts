@@ -274,3 +274,20 @@ test('what the adapter does not do yet is refused by name: a change of the actor
       'not yet supported on the ClickHouse store: changing the actor-key rule of a store (stored: federated, asked: as-sent)',
   });
 });
+
+test('a command that only reads a store (mustExist) is refused a database that does not exist, and creates none', {
+  skip,
+}, async () => {
+  if ('skip' in service) return;
+  const missing = `${service.database}_missing`;
+  await assert.rejects(openStore({ url: `${service.storeUrl}_missing`, mustExist: true }), {
+    code: 'STORE_UNAVAILABLE',
+    message: `no store in the ClickHouse database ${missing}`,
+  });
+  assert.equal(
+    (await clickHouseText(service.httpUrl, `SELECT count() FROM system.databases WHERE name = '${missing}'`)).trim(),
+    '0',
+  );
+  // The database this file loaded: opened as it is.
+  await (await openStore({ url: service.storeUrl, mustExist: true })).close();
+});

@@ -109,12 +109,17 @@ export function resolveStoreUrl(url: string, dataDir = './data'): StoreTarget {
  * Opens (and migrates) the store the options name; close it with `store.close()`.
  * @throws Error on a URL resolveStoreUrl refuses
  * @throws StoreError STORE_LOCKED when another process holds the database, STORE_UNAVAILABLE when it cannot be
- *   opened (a ClickHouse server that does not answer), or (with `mustExist`, DuckDB) when there is no store there yet
+ *   opened (a ClickHouse server that does not answer), or (with `mustExist`) when there is no store there yet
  */
 export async function openStore(options: OpenStoreOptions = {}): Promise<Store> {
   const target = resolveStoreUrl(options.url ?? 'duckdb:', options.dataDir);
   if (target.scheme === 'clickhouse')
-    return openClickHouseStore({ url: target.httpUrl, database: target.database, actorKey: options.actorKey });
+    return openClickHouseStore({
+      url: target.httpUrl,
+      database: target.database,
+      actorKey: options.actorKey,
+      mustExist: options.mustExist,
+    });
   const { file } = target;
   if (options.mustExist && file !== ':memory:' && !fs.existsSync(file))
     throw new StoreError('STORE_UNAVAILABLE', `no store at ${file} (start the server once, or load data into it)`);

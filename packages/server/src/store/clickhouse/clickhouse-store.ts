@@ -43,6 +43,8 @@ export interface ClickHouseStoreOptions {
   requestTimeoutMs?: number;
   /** Bytes per insert request, about, when loading segments. Default: 8 MiB. */
   insertBatchBytes?: number;
+  /** Refuse a database that does not exist yet (commands that only read one) instead of creating it. Default false. */
+  mustExist?: boolean;
 }
 
 interface JsonCompact {
@@ -54,8 +56,9 @@ interface JsonCompact {
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
- * Connects, creates the database when missing and applies the migrations.
- * @throws StoreError STORE_UNAVAILABLE when the server does not answer, STORE_QUERY_FAILED when it refuses the schema
+ * Connects, creates the database when missing (unless `mustExist`) and applies the migrations.
+ * @throws StoreError STORE_UNAVAILABLE when the server does not answer or (`mustExist`) the database does not exist,
+ *   STORE_QUERY_FAILED when it refuses the schema
  */
 export async function openClickHouseStore(options: ClickHouseStoreOptions): Promise<ClickHouseStore> {
   if (!IDENTIFIER.test(options.database))
@@ -75,6 +78,14 @@ export async function openClickHouseStore(options: ClickHouseStoreOptions): Prom
     });
   const admin = connect('default');
   try {
+    if (options.mustExist) {
+      const found = await admin.query({
+        query: `SELECT count() FROM system.databases WHERE name = ${literal(options.database)}`,
+        format: 'JSONCompact',
+      });
+      if (Number(((await found.json()) as JsonCompact).data[0][0]) === 0)
+        throw new StoreError('STORE_UNAVAILABLE', `no store in the ClickHouse database ${options.database}`);
+    }
     await admin.command({ query: `CREATE DATABASE IF NOT EXISTS ${options.database}` });
   } catch (error) {
     throw toStoreError(error);
