@@ -269,7 +269,7 @@ test('what the adapter does not do yet is refused by name: a change of the actor
   const again = await openStore({ url: service.storeUrl, actorKey: 'federated' });
   await again.close();
   await assert.rejects(openStore({ url: service.storeUrl, actorKey: 'as-sent' }), {
-    code: 'STORE_QUERY_FAILED',
+    code: 'STORE_UNSUPPORTED',
     message:
       'not yet supported on the ClickHouse store: changing the actor-key rule of a store (stored: federated, asked: as-sent)',
   });

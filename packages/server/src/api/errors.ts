@@ -31,6 +31,8 @@ export const ERRORS = {
   /** The SQL called a function or catalog view outside the sandbox's allowlist (settings, checkpoint, …). */
   SQL_FUNCTION_NOT_ALLOWED: 400,
   QUERY_INVALID: 400,
+  /** The query asks what this store's engine does not answer yet (a property ClickHouse cannot read): named, not retried. */
+  QUERY_UNSUPPORTED: 400,
   /** A JSON body of the read API (insights, cohorts, dashboards, SQL) past its 1 MB limit. */
   BODY_TOO_LARGE: 413,
   /** An insight or feed query ran past TELEMETRY_SQL_TIMEOUT_MS (counted from the request's arrival). */
@@ -78,6 +80,7 @@ const STORE_CODES: Record<StoreErrorCode, { sql: ErrorCode; other: ErrorCode }> 
   STORE_LOCKED: { sql: 'STORE_UNAVAILABLE', other: 'STORE_UNAVAILABLE' },
   STORE_UNAVAILABLE: { sql: 'STORE_UNAVAILABLE', other: 'STORE_UNAVAILABLE' },
   STORE_QUERY_FAILED: { sql: 'SQL_INVALID', other: 'INTERNAL' },
+  STORE_UNSUPPORTED: { sql: 'QUERY_UNSUPPORTED', other: 'QUERY_UNSUPPORTED' },
   STORE_READ_ONLY_VIOLATION: { sql: 'SQL_NOT_READ_ONLY', other: 'INTERNAL' },
   STORE_FILE_ACCESS_DISABLED: { sql: 'SQL_FILE_ACCESS_DISABLED', other: 'INTERNAL' },
   STORE_FUNCTION_NOT_ALLOWED: { sql: 'SQL_FUNCTION_NOT_ALLOWED', other: 'INTERNAL' },

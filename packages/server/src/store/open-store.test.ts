@@ -115,6 +115,10 @@ test('TELEMETRY_STORE: the server keeps its events in the store it names; a bad 
     () => loadConfig({ TELEMETRY_STORE: 'clickhouse://127.0.0.1:8123' }),
     /^Error: TELEMETRY_STORE: the ClickHouse location/,
   );
+  assert.throws(() => loadConfig({ TELEMETRY_STORE: 'clickhouse://127.0.0.1:8123/system' }), {
+    message:
+      'TELEMETRY_STORE: the ClickHouse database in "clickhouse://127.0.0.1:8123/system" is the server\'s own (system); name one for the store',
+  });
   assert.equal(
     loadConfig({ TELEMETRY_STORE: 'clickhouse://127.0.0.1:8123/telemetry' }).store,
     'clickhouse://127.0.0.1:8123/telemetry',

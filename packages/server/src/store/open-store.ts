@@ -82,6 +82,9 @@ function resolveClickHouseUrl(url: string, location: string): StoreTarget {
     throw new Error(
       `the ClickHouse database in "${url}" is not a plain name (letters, digits, _; not starting with a digit); write e.g. ${example}`,
     );
+  // The server's own databases: the store's tables would be created among its tables (and collide with them).
+  if (['system', 'information_schema'].includes(database.toLowerCase()))
+    throw new Error(`the ClickHouse database in "${url}" is the server's own (${database}); name one for the store`);
   return { scheme: 'clickhouse', httpUrl: `http://${host}:${Number(port)}`, database };
 }
 

@@ -165,6 +165,8 @@ export type StoreErrorCode =
   | 'STORE_LOCKED'
   | 'STORE_UNAVAILABLE'
   | 'STORE_QUERY_FAILED'
+  /** What this store's engine does not do yet, named (docs/clickhouse.md, "Not yet"): not a fault of the query. */
+  | 'STORE_UNSUPPORTED'
   | 'STORE_READ_ONLY_VIOLATION'
   /** User SQL tried to read a file or URL: file access is off for user queries. */
   | 'STORE_FILE_ACCESS_DISABLED'

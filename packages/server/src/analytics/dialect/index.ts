@@ -16,7 +16,7 @@ export function dialectFor(name: Dialect): SqlDialect {
  */
 export function unsupported(dialect: SqlDialect, what: string): StoreError {
   const engine = dialect.name === 'clickhouse' ? 'ClickHouse' : 'DuckDB';
-  return new StoreError('STORE_QUERY_FAILED', `not yet supported on the ${engine} store: ${what}`);
+  return new StoreError('STORE_UNSUPPORTED', `not yet supported on the ${engine} store: ${what}`);
 }
 
 /** A compiled query: SQL text holding only placeholders, and the values bound to them. */

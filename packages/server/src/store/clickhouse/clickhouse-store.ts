@@ -1,7 +1,7 @@
 /**
  * The ClickHouse store: the Store port over ClickHouse's HTTP interface, through the official client
  * (@clickhouse/client, which works against 18.16: ping, JSON formats, inserts; not its error parsing, errors.ts). Values reach SQL only
- * through literal.ts (18.16 has no server-side parameters). What is not supported yet throws STORE_QUERY_FAILED
+ * through literal.ts (18.16 has no server-side parameters). What is not supported yet throws STORE_UNSUPPORTED
  * naming it (docs/clickhouse.md, "Not yet").
  */
 import { Readable } from 'node:stream';
@@ -404,5 +404,5 @@ function closedError(): StoreError {
 
 /** What this adapter does not do yet, named (docs/clickhouse.md, "Not yet"). */
 function notYet(what: string): StoreError {
-  return new StoreError('STORE_QUERY_FAILED', `not yet supported on the ClickHouse store: ${what}`);
+  return new StoreError('STORE_UNSUPPORTED', `not yet supported on the ClickHouse store: ${what}`);
 }
