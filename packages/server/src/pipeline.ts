@@ -47,6 +47,8 @@ export interface Pipeline {
  * @throws what recovery or the store's scans throw; the store is left open for the caller to close
  */
 export async function openPipeline(config: Config, store: Store, spoolDir: string): Promise<Pipeline> {
+  // Before the checkpoint is read: segments are numbered from it, and a second writer would reuse the numbers.
+  await store.claimWriter();
   const log = (message: string, error?: unknown) => console.error(`telemetry: ${message}`, error ?? '');
   const metrics = new MetricsRegistry();
   const counters = {

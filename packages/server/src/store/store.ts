@@ -124,6 +124,12 @@ export interface Store {
    * Throws StoreError STORE_UNAVAILABLE when the store cannot write at all (retry later).
    */
   loadSegment(files: string | string[], segment: number): Promise<LoadedSegment>;
+  /**
+   * Makes this process the store's one writer (loads, drains), or throws StoreError STORE_LOCKED naming the one that
+   * is. DuckDB: the database file's lock, taken at open, already does (a no-op). ClickHouse: a lease kept by
+   * heartbeats (store/clickhouse/writer-lease.ts), waited for while a stopped writer's lease runs out.
+   */
+  claimWriter(): Promise<void>;
   /** The highest segment number loadSegment has committed (0 when none): segments up to it are loaded. */
   checkpoint(): Promise<number>;
   /**

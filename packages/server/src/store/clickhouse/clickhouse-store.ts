@@ -27,6 +27,7 @@ import { Chunks, rowBinaryEncoder } from './row-binary.js';
 import { drainQueue } from './summary-drain.js';
 import { userStatement } from './user-sql.js';
 import { toPortRows } from './values.js';
+import { WriterLease } from './writer-lease.js';
 
 export interface ClickHouseStoreOptions {
   /** The server's HTTP interface, e.g. `http://127.0.0.1:8123`. */
@@ -92,7 +93,11 @@ export async function openClickHouseStore(options: ClickHouseStoreOptions): Prom
   } finally {
     await admin.close();
   }
-  const store = new ClickHouseStore(connect(options.database), options.insertBatchBytes ?? 8 * 1024 * 1024);
+  const store = new ClickHouseStore(
+    connect(options.database),
+    options.insertBatchBytes ?? 8 * 1024 * 1024,
+    options.database,
+  );
   try {
     await store.migrate();
     await store.useActorKey(options.actorKey);
@@ -109,12 +114,22 @@ export class ClickHouseStore implements Store {
   /** Loads one at a time: each continues arrival_seq from the highest stored. */
   private loading: Promise<unknown> = Promise.resolve();
   private draining: Promise<unknown> = Promise.resolve();
+  /** Loads and drains are this process's only while it holds the database's writer lease. */
+  private readonly lease: WriterLease;
   private closing = false;
 
   constructor(
     private readonly client: ClickHouseClient,
     private readonly insertBatchBytes: number,
-  ) {}
+    database: string,
+  ) {
+    this.lease = new WriterLease({ rows: (sql) => this.rows(sql), command: (sql) => this.command(sql), database });
+  }
+
+  /** Waits for the database's writer lease (writer-lease.ts): loads and drains take it too, on their first call. */
+  claimWriter(): Promise<void> {
+    return this.lease.claim();
+  }
 
   /** Applies the migrations above the highest recorded (each statement is idempotent: a crash runs it again). */
   async migrate(): Promise<void> {
@@ -151,8 +166,9 @@ export class ClickHouseStore implements Store {
   loadSegment(files: string | string[], segment: number): Promise<LoadedSegment> {
     if (this.closing) return Promise.reject(closedError());
     const list = typeof files === 'string' ? [files] : files;
-    const load = this.loading.then(() =>
-      loadSegments(
+    const load = this.loading.then(async () => {
+      await this.lease.claim();
+      return loadSegments(
         {
           rows: (sql) => this.rows(sql),
           insert: (table, rows) => this.insertRows(table, rows),
@@ -161,8 +177,8 @@ export class ClickHouseStore implements Store {
         },
         list,
         segment,
-      ),
-    );
+      );
+    });
     this.loading = load.catch(() => {});
     return load.catch((error) => {
       throw toStoreError(error);
@@ -264,16 +280,17 @@ export class ClickHouseStore implements Store {
   /** One drain at a time (summary-drain.ts: drains are numbered in order), each after the one before settles. */
   drainSummaryQueue(summarize: (drain: SummaryDrain) => Promise<SummarizedStream[]>): Promise<void> {
     if (this.closing) return Promise.reject(closedError());
-    const drain = this.draining.then(() =>
-      drainQueue(
+    const drain = this.draining.then(async () => {
+      await this.lease.claim();
+      return drainQueue(
         {
           rows: (sql) => this.rows(sql),
           each: (sql, onRow) => this.each(sql, onRow),
           insert: (table, rows) => this.insertRows(table, rows),
         },
         summarize,
-      ),
-    );
+      );
+    });
     this.draining = drain.catch(() => {});
     return drain.catch((error) => {
       throw toStoreError(error);
@@ -292,6 +309,7 @@ export class ClickHouseStore implements Store {
     this.closing = true;
     await this.loading;
     await this.draining;
+    await this.lease.release();
     await this.client.close();
   }
 

@@ -248,6 +248,21 @@ export const CLICKHOUSE_MIGRATIONS: ClickHouseMigration[] = [
       ORDER BY (dashboard_id, id)`,
     ],
   },
+  {
+    version: 6,
+    name: 'store_writers: the lease that lets one process load at a time (writer-lease.ts)',
+    sql: [
+      `CREATE TABLE IF NOT EXISTS store_writers (
+        holder String,                    -- a random id per process
+        host String,
+        pid UInt32,
+        claimed_ms Int64,                 -- the process's clock when it first claimed: orders claims of one second
+        heartbeat_at DateTime('UTC'),     -- the server's time
+        released UInt8                    -- 1: the holder stopped and gave the lease up
+      ) ENGINE = MergeTree
+      ORDER BY (holder, heartbeat_at)`,
+    ],
+  },
 ];
 
 /** Records each applied migration (a version may be recorded twice after a crash: readers take the highest). */

@@ -183,6 +183,9 @@ export class DuckDBStore implements Store {
     );
   }
 
+  /** The database file's lock, taken at open, keeps every other process out already. */
+  async claimWriter(): Promise<void> {}
+
   async checkpoint(): Promise<number> {
     const result = await this.query('SELECT segment FROM loader_state');
     return Number(result.rows[0][0]);

@@ -1,0 +1,83 @@
+/**
+ * One process loads into a ClickHouse database at a time (store/clickhouse/writer-lease.ts): a second writer is
+ * refused while the first holds the lease, takes it once the first releases it or once a crashed first's heartbeats
+ * run out; and a second server on the same database is refused at start while the first runs, where before both
+ * loaded and one's acknowledged events were silently marked loaded by the other. Leases with short timings here (the
+ * defaults wait 20 s for a crashed writer); the real server, store and ClickHouse (scripts/clickhouse.sh).
+ */
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import { type LeaseDeps, WriterLease } from '../src/store/clickhouse/writer-lease.js';
+import { openStore } from '../src/store/open-store.js';
+import { postBatch, startTestServer } from './helpers.js';
+import { clickHouseService } from './support/clickhouse.js';
+
+const servers: Awaited<ReturnType<typeof startTestServer>>[] = [];
+after(async () => {
+  for (const server of servers) await server.close().catch(() => {});
+});
+const service = clickHouseService();
+const skip = 'skip' in service ? service.skip : false;
+const target = 'skip' in service ? { storeUrl: '', httpUrl: '', database: '' } : service;
+
+/** The lease's reads and statements over HTTP, in this file's database (migrated by an openStore first). */
+const deps: LeaseDeps = {
+  database: target.database,
+  async rows(sql) {
+    const res = await fetch(`${target.httpUrl}/?database=${target.database}`, {
+      method: 'POST',
+      body: `${sql} FORMAT JSONCompact`,
+    });
+    if (!res.ok) throw new Error(await res.text());
+    return ((await res.json()) as { data: unknown[][] }).data;
+  },
+  async command(sql) {
+    const res = await fetch(`${target.httpUrl}/?database=${target.database}`, { method: 'POST', body: sql });
+    if (!res.ok) throw new Error(await res.text());
+  },
+};
+const SHORT = { heartbeatS: 1, ttlS: 3, settleMs: 300 };
+
+test('a second writer is refused while the first holds the lease, and takes it once released', { skip }, async () => {
+  await (await openStore({ url: target.storeUrl })).close(); // the schema, migration 6 included
+  const first = new WriterLease(deps, SHORT);
+  const second = new WriterLease(deps, SHORT);
+  await first.claim();
+  await assert.rejects(second.claim(), (error: Error & { code?: string }) => {
+    assert.equal(error.code, 'STORE_LOCKED');
+    assert.match(error.message, /is in use by another collector \(process \d+ on .*\): one process loads/);
+    return true;
+  });
+  await first.claim(); // still its own
+  await first.release();
+  await second.claim();
+  await second.release();
+});
+
+test("a crashed writer's lease runs out: the next one waits for it, then takes it", { skip }, async () => {
+  const crashed = new WriterLease(deps, { ...SHORT, heartbeatS: 3_600 }); // claims, then never beats again
+  await crashed.claim();
+  const started = Date.now();
+  const next = new WriterLease(deps, SHORT);
+  await next.claim();
+  assert.ok(Date.now() - started >= 2_000, 'it waited for the lease to run out');
+  await next.release();
+});
+
+test('a second server on the same ClickHouse database is refused at start; the first keeps loading', {
+  skip,
+}, async () => {
+  const first = await startTestServer({ store: target.storeUrl });
+  servers.push(first);
+  await assert.rejects(startTestServer({ store: target.storeUrl }), { code: 'STORE_LOCKED' });
+  const event = {
+    eid: 'INTERACT',
+    ets: Date.now(),
+    ver: '3.0',
+    mid: 'lease-1',
+    actor: { id: 'u', type: 'User' },
+    context: { channel: 'c', pdata: { id: 'p', ver: '1', pid: 'w' }, env: 'e' },
+    edata: { type: 'CLICK', id: 'x' },
+  };
+  assert.equal((await postBatch(first, { events: [event] })).status, 200);
+});
