@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { type AutocannonRequest, autocannon } from './autocannon.js';
 import { BatchFactory } from './batch.js';
 import { type Child, children, freePort, HOST, startChild, stopChild, waitReady } from './child-process.js';
+import { clickHouseTestService } from './clickhouse-service.js';
 import { procStatusMb, sampleTreeRss } from './process-memory.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -47,17 +47,10 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
  */
 function clickHouseStore(flag: string): { url: string; pid?: number; emptied?: Promise<unknown> } {
   if (flag !== 'clickhouse') return { url: flag };
-  const script = path.resolve(here, '../../../scripts/clickhouse.sh');
-  const run = (command: string) => {
-    const done = spawnSync('bash', [script, command], { encoding: 'utf8' });
-    if (done.status !== 0) throw new Error(`scripts/clickhouse.sh ${command} failed:\n${done.stderr}`);
-    return done.stdout.trim();
-  };
-  run('start');
-  const url = run('url').replace(/[^/]*$/, 'bench_ingest');
+  const { url, pid } = clickHouseTestService('bench_ingest');
   const http = url.replace(/^clickhouse:/, 'http:').replace(/\/[^/]*$/, '/');
   const emptied = fetch(http, { method: 'POST', body: 'DROP DATABASE IF EXISTS bench_ingest' });
-  return { url, pid: Number(/pid (\d+)/.exec(run('status'))?.[1]) || undefined, emptied };
+  return { url, pid, emptied };
 }
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const median = (values: number[]) => {

@@ -21,7 +21,6 @@
  * another. The spool segments are still written to --dir. A kind the store does not answer is reported under
  * `failed` with its reason.
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -47,6 +46,7 @@ import { createProgress } from '../src/simulate/progress.js';
 import { GroundTruth } from '../src/simulate/truth.js';
 import { receivedBy, writeToStore } from '../src/simulate/write-store.js';
 import { openStore } from '../src/store/open-store.js';
+import { clickHouseTestService } from './clickhouse-service.js';
 
 const { values } = parseArgs({
   options: {
@@ -67,19 +67,13 @@ const dir = values.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'telemetry-bench
 const spoolDir = path.join(dir, 'spool');
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-/** The ClickHouse store's URL for --store: the test service's (started when it is not running), or the one given. */
-function clickHouseUrl(flag: string): string {
-  if (flag !== 'clickhouse') return flag;
-  const script = path.resolve(import.meta.dirname, '../../../scripts/clickhouse.sh');
-  const run = (command: string) => {
-    const done = spawnSync('bash', [script, command], { encoding: 'utf8' });
-    if (done.status !== 0) throw new Error(`scripts/clickhouse.sh ${command} failed:\n${done.stderr}`);
-    return done.stdout.trim();
-  };
-  run('start');
-  return run('url').replace(/[^/]*$/, 'bench_query');
-}
-const storeUrl = values.store === 'duckdb' ? undefined : clickHouseUrl(values.store);
+// --store clickhouse: the test service, in a database of its own; or the clickhouse:// URL given.
+const storeUrl =
+  values.store === 'duckdb'
+    ? undefined
+    : values.store === 'clickhouse'
+      ? clickHouseTestService('bench_query').url
+      : values.store;
 // The server's DuckDB settings (TELEMETRY_DUCKDB_THREADS, TELEMETRY_DUCKDB_MEMORY), so a profile can be measured.
 const config = loadConfig();
 const store = await openStore({
