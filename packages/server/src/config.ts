@@ -210,6 +210,11 @@ function forwardConfig(
   };
 }
 
+/**
+ * The server's configuration from the environment (the README's table), then `overrides` (tests, benches, the CLI's
+ * flags). An override whose value is `undefined` is not given: it keeps the environment's or the default value.
+ * Throws an `Error` naming the variable for a value out of range or a refused combination.
+ */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
   const int = (name: string, fallback: number): number => {
     const raw = env[name];
@@ -255,7 +260,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     metricsToken: env.TELEMETRY_METRICS_TOKEN || undefined,
     requestTimeoutMs: int('TELEMETRY_REQUEST_TIMEOUT_MS', 60_000),
     idleTimeoutMs: int('TELEMETRY_IDLE_TIMEOUT_MS', 120_000),
-    ...overrides,
+    // `{ store: undefined }` (a bench's "no --store") must not erase the default store.
+    ...Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined)),
   };
   if (!overrides.allowedHosts) {
     const listed = (env.TELEMETRY_ALLOWED_HOSTS ?? '')

@@ -58,6 +58,13 @@ function request(
 }
 
 describe('start-up', () => {
+  test('an override given as undefined keeps the environment or the default (a bench passing no --store)', () => {
+    assert.equal(loadConfig({}, { store: undefined }).store, 'duckdb:');
+    assert.equal(loadConfig({ TELEMETRY_STORE: 'duckdb:/x.duckdb' }, { store: undefined }).store, 'duckdb:/x.duckdb');
+    assert.equal(loadConfig({ PORT: '9000' }, { port: undefined, host: '127.0.0.2' }).port, 9000);
+    assert.equal(loadConfig({}, { store: 'duckdb:/y.duckdb', logLevel: 'silent' }).logLevel, 'silent');
+  });
+
   test('a networked HOST without an admin token is refused before anything is bound, unless TELEMETRY_ALLOW_OPEN=1', async () => {
     await assert.rejects(
       startTestServer({ host: '0.0.0.0', dataDir: tempDir() }),
