@@ -86,6 +86,12 @@ export interface Config {
    * Default federated. Changing it recomputes the stored keys at the next start.
    */
   actorKey: ActorKeyRule;
+  /**
+   * This collector's number among those loading into one ClickHouse database at once (0–1023): each loads as its
+   * own writer, with its own checkpoint and arrival order (docs/clickhouse.md, "Several collectors"). A DuckDB file
+   * has one writer: 0 only. Env TELEMETRY_WRITER_ID. Default 0.
+   */
+  writerId: number;
   /** Highest telemetry level accepted; events above it are rejected with reason 'level'. Env TELEMETRY_MAX_LEVEL. Default full. */
   maxLevel: string;
   /** SIGTERM/SIGINT: the process exits within this bound, loading what it can meanwhile. Env TELEMETRY_SHUTDOWN_TIMEOUT_MS. Default 10000. */
@@ -140,6 +146,8 @@ export function isLoopback(host: string): boolean {
 const MB = 1024 * 1024;
 export const MAX_INFLATED_BYTES = 16 * MB;
 export const MAX_DEPTH = 1000;
+/** The highest TELEMETRY_WRITER_ID (ClickHouse stores it as UInt16; a thousand collectors on one database is plenty). */
+export const MAX_WRITER_ID = 1023;
 
 /** A TCP port from text: a whole number 0–65535 (0 lets the system choose). Throws naming `source` otherwise. */
 export function parsePort(raw: string, source: string): number {
@@ -251,6 +259,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     duckdbThreads: int('TELEMETRY_DUCKDB_THREADS', 2),
     duckdbMemory: env.TELEMETRY_DUCKDB_MEMORY || '512MB',
     actorKey: (env.TELEMETRY_ACTOR_KEY || 'federated') as ActorKeyRule,
+    writerId: int('TELEMETRY_WRITER_ID', 0),
     maxLevel: env.TELEMETRY_MAX_LEVEL || 'full',
     logLevel: env.TELEMETRY_LOG || 'warn',
     shutdownTimeoutMs: int('TELEMETRY_SHUTDOWN_TIMEOUT_MS', 10_000),
@@ -287,6 +296,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   // Its cursor and dead letters are tables of DuckDB's only so far (docs/clickhouse.md, "Not yet").
   if (target.scheme === 'clickhouse' && config.forwardPostHog)
     throw new Error('TELEMETRY_FORWARD_POSTHOG_HOST: the PostHog forwarder does not run on a ClickHouse store yet');
+  if (!Number.isInteger(config.writerId) || config.writerId > MAX_WRITER_ID)
+    throw new Error(`TELEMETRY_WRITER_ID must be an integer from 0 to ${MAX_WRITER_ID}, got ${config.writerId}`);
+  if (target.scheme === 'duckdb' && config.writerId !== 0)
+    throw new Error('TELEMETRY_WRITER_ID: a DuckDB store has one writer (0); several collectors need ClickHouse');
   if (!ACTOR_KEY_RULES.includes(config.actorKey)) {
     throw new Error(`TELEMETRY_ACTOR_KEY must be ${ACTOR_KEY_RULES.join(' or ')}, got "${config.actorKey}"`);
   }

@@ -85,8 +85,9 @@ export async function openPipeline(config: Config, store: Store, spoolDir: strin
     // Sessions and time spent follow the loads; the queue of touched device streams is durable.
     afterLoad: async () => {
       const started = Date.now();
-      await drainSummaryQueue(store);
-      freshness.summarized(started);
+      // Another collector may be the one summarizing (ClickHouse): then ask again until it has caught up.
+      if ((await drainSummaryQueue(store)).caughtUp) freshness.summarized(started);
+      else loader.requestAfterLoad();
       summarizeLatency.observe((Date.now() - started) / 1000);
       // After the sessions' figures, which its failure must not hold back. One slice per run, so a store catching up
       // (just migrated) never holds the writer long: another run follows.
@@ -179,7 +180,12 @@ export async function openPipeline(config: Config, store: Store, spoolDir: strin
     },
   });
   const forwarder = config.forwardPostHog ? startForwarder(config, store, metrics, loader) : undefined;
+  // Other collectors' loads queue work for this process's summarizer too (when it is the one): not only after its own.
+  const summarizeTimer = store.loadedByOthers
+    ? setInterval(() => loader.requestAfterLoad(), config.summarizeIntervalMs).unref()
+    : undefined;
   const close = async () => {
+    clearInterval(summarizeTimer);
     await forwarder?.stop();
     await spool.close();
     // Half of the shutdown bound for loading what is queued; the rest stays in the spool for the next start.

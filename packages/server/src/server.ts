@@ -37,6 +37,7 @@ export async function openCollector(config: Config): Promise<Pipeline> {
     dataDir: config.dataDir,
     spoolDir,
     actorKey: config.actorKey,
+    writer: config.writerId,
     duckdb: { threads: config.duckdbThreads, memoryLimit: config.duckdbMemory },
   });
   try {

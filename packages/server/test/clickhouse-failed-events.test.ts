@@ -202,14 +202,14 @@ test('the listing: every page the same on both stores, for every reason and seve
         allPages(house, { reason, limit }),
       ]);
       const label = `reason ${reason}, limit ${limit}`;
-      // Cursors are each engine's own (DuckDB's rowid, ClickHouse's load segment and place): the pages must agree.
+      // Cursors are each engine's own (DuckDB's rowid, ClickHouse's load segment, place and writer): the pages agree.
       assert.deepEqual(
         actual.map((page) => page.items),
         expected.map((page) => page.items),
         label,
       );
       for (const page of expected.slice(0, -1)) assert.match(String(page.next), /^\d+:\d+$/, label);
-      for (const page of actual.slice(0, -1)) assert.match(String(page.next), /^\d+:\d+:\d+$/, label);
+      for (const page of actual.slice(0, -1)) assert.match(String(page.next), /^\d+:\d+:\d+:\d+$/, label);
       compared += expected.flatMap((page) => page.items).length;
     }
   }

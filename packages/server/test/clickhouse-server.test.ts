@@ -15,6 +15,7 @@ import { resolveParams } from '../src/simulate/params.js';
 import { INVALID_EVENTS } from '../src/simulate/session.js';
 import { eventually, postBatch, startTestServer } from './helpers.js';
 import { clickHouseService } from './support/clickhouse.js';
+import { readOk as read, settled, withoutReceiveTimes as strip } from './support/server-reads.js';
 
 type Server = Awaited<ReturnType<typeof startTestServer>>;
 let duck: Server;
@@ -31,36 +32,11 @@ const dateRange = { from: '2026-11-01', to: '2026-11-10' };
 let firstBatch: unknown[] = [];
 let rejectedInFirst = 0;
 
-/** The JSON body of a read on `server`, asserted 200. */
-async function read(server: Server, path: string, body?: unknown): Promise<unknown> {
-  const res = await fetch(`${server.url}${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(60_000),
-  });
-  const json = await res.json();
-  assert.equal(res.status, 200, `${path}: ${JSON.stringify(json)}`);
-  return json;
-}
-
-/**
- * Both servers' answers to one read, asserted equal; gives DuckDB's. What differs by design is left out: the
- * envelope's time `ets`, and each server's own receive times (`syncts`, and the feed's cursor `next`, made of them).
- */
+/** Both servers' answers to one read, asserted equal but for what differs by design (withoutReceiveTimes); DuckDB's. */
 async function same(path: string, body?: unknown): Promise<unknown> {
-  const strip = (json: unknown): unknown =>
-    JSON.parse(JSON.stringify(json, (key, value) => (['ets', 'syncts', 'next'].includes(key) ? undefined : value)));
   const expected = strip(await read(duck, path, body));
   assert.deepEqual(strip(await read(house, path, body)), expected, path);
   return expected;
-}
-
-/** Loaded and summarized, with nothing left in the spool, as /health reports it. */
-async function settled(server: Server): Promise<boolean> {
-  const health = (await read(server, '/health')) as { result: { details: Record<string, number> } };
-  const d = health.result.details;
-  return d.unloaded_events === 0 && d.unsummarized_events === 0 && d.spool_backlog_segments === 0;
 }
 
 before(async () => {

@@ -163,7 +163,7 @@ test('a drain cut short before its commit changes nothing, and the next drain do
   const beforeRows = [await rowsOf(house, 'summaries'), await rowsOf(house, 'page_time')];
   // A drain that took its number and wrote its rows (here: a copy of every current row) but stopped before its commit.
   const cut = Number(await sql('SELECT max(drain) + 1 FROM DB.summary_drains'));
-  await sql(`INSERT INTO DB.summary_drains VALUES (${cut}, 0, 0, now())`);
+  await sql(`INSERT INTO DB.summary_drains (drain, through_seq, committed, at) VALUES (${cut}, 0, 0, now())`);
   for (const [table, view] of [
     ['summary_rows', 'summaries'],
     ['page_time_rows', 'page_time'],

@@ -40,12 +40,15 @@ const SHORT = { heartbeatS: 1, ttlS: 3, settleMs: 300 };
 
 test('a second writer is refused while the first holds the lease, and takes it once released', { skip }, async () => {
   await (await openStore({ url: target.storeUrl })).close(); // the schema, migration 6 included
-  const first = new WriterLease(deps, SHORT);
-  const second = new WriterLease(deps, SHORT);
+  const first = new WriterLease(deps, 'writer 0', SHORT);
+  const second = new WriterLease(deps, 'writer 0', SHORT);
   await first.claim();
   await assert.rejects(second.claim(), (error: Error & { code?: string }) => {
     assert.equal(error.code, 'STORE_LOCKED');
-    assert.match(error.message, /is in use by another collector \(process \d+ on .*\): one process loads/);
+    assert.match(
+      error.message,
+      /is in use by another collector as writer 0 \(process \d+ on .*\): give each .* TELEMETRY_WRITER_ID/,
+    );
     return true;
   });
   await first.claim(); // still its own
@@ -55,13 +58,29 @@ test('a second writer is refused while the first holds the lease, and takes it o
 });
 
 test("a crashed writer's lease runs out: the next one waits for it, then takes it", { skip }, async () => {
-  const crashed = new WriterLease(deps, { ...SHORT, heartbeatS: 3_600 }); // claims, then never beats again
+  const crashed = new WriterLease(deps, 'writer 0', { ...SHORT, heartbeatS: 3_600 }); // claims, then never beats again
   await crashed.claim();
   const started = Date.now();
-  const next = new WriterLease(deps, SHORT);
+  const next = new WriterLease(deps, 'writer 0', SHORT);
   await next.claim();
   assert.ok(Date.now() - started >= 2_000, 'it waited for the lease to run out');
   await next.release();
+});
+
+test('writers with different numbers hold their leases side by side; one summarizer among them, then the next', {
+  skip,
+}, async () => {
+  const [zero, one] = [new WriterLease(deps, 'writer 10', SHORT), new WriterLease(deps, 'writer 11', SHORT)];
+  await zero.claim();
+  await one.claim(); // not refused: another number
+  const [a, b] = [new WriterLease(deps, 'summarizer', SHORT), new WriterLease(deps, 'summarizer', SHORT)];
+  const held = await Promise.all([a.hold(), b.hold()]);
+  assert.equal(held.filter(Boolean).length, 1, `one summarizer: ${held}`);
+  const [holder, other] = held[0] ? [a, b] : [b, a];
+  assert.equal(await other.hold(), false);
+  await holder.release();
+  assert.equal(await other.hold(), true, 'the next contender takes over once the holder gives up');
+  for (const lease of [other, zero, one]) await lease.release();
 });
 
 test('a second server on the same ClickHouse database is refused at start; the first keeps loading', {

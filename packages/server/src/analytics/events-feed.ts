@@ -112,7 +112,7 @@ export interface FailedEvent {
 /**
  * Rejected events (failed_events), newest received first and, among those received at one time, the last loaded
  * first; `reason` keeps one rejection code. `before` is the `next` of the previous page: `<syncts>:<row key>`, the
- * row key being the engine's (SqlDialect.failedRowKey: DuckDB's rowid, ClickHouse's load segment and place in it),
+ * row key being the engine's (SqlDialect.failedRowKey: DuckDB's rowid, ClickHouse's load segment, place, writer),
  * so a cursor is one engine's and paging gives the same rows in the same order on both.
  * @throws BadCursor when `before` is not a cursor this store's pages give
  */

@@ -109,7 +109,7 @@ export async function simulateCommand(argv: string[]): Promise<number> {
     const config = loadConfig();
     const dataDir = path.resolve(values['data-dir'] ?? config.dataDir);
     const spoolDir = spoolDirOf(dataDir);
-    const store = await openStore({ url: config.store, dataDir, spoolDir });
+    const store = await openStore({ url: config.store, dataDir, spoolDir, writer: config.writerId });
     let streams = 0;
     let summarizeSeconds = 0;
     try {

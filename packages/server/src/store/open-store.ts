@@ -33,6 +33,8 @@ export interface OpenStoreOptions {
    * every device stream for summarizing again. Default: the stored setting (`federated` in a new store).
    */
   actorKey?: ActorKeyRule;
+  /** ClickHouse: this process's writer number (clickhouse-store.ts, TELEMETRY_WRITER_ID). Default 0. */
+  writer?: number;
   /** Engine tuning for DuckDB; ignored by other engines. Defaults: those of duckdb-store.ts (2 threads, 512MB). */
   duckdb?: {
     /** Worker threads. */
@@ -122,6 +124,7 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
       database: target.database,
       actorKey: options.actorKey,
       mustExist: options.mustExist,
+      writer: options.writer,
     });
   const { file } = target;
   if (options.mustExist && file !== ':memory:' && !fs.existsSync(file))

@@ -103,6 +103,11 @@ export interface SummaryDrain {
 export interface Store {
   readonly dialect: Dialect;
   /**
+   * Whether other processes may load into this store while this one runs (ClickHouse: several collectors, each its
+   * own writer). Their loads queue work for whichever process summarizes, so the summarizer runs on a timer too.
+   */
+  readonly loadedByOthers: boolean;
+  /**
    * Bulk-loads sealed spool segments (see spool/segment-format.ts), in the order given, through the engine's own
    * fast path; `segment` is the number of the last of them. Records the store refuses on their own go to
    * failed_events (reason `load_error`) and the rest is loaded. Queues the device streams the events touch for the
@@ -146,9 +151,13 @@ export interface Store {
    * without a state. A failure (of `summarize` or of the write) leaves the tables and the queue as they were, to be
    * drained again. `summarize` is not called when the queue is empty. Loads may commit while `summarize` runs (the
    * write waits for them, and they for the write only); what they queue stays for the next drain. One drain at a time.
+   * On a ClickHouse store with several collectors, only the one holding the summarizer lease drains; the others
+   * only check how far it has got.
+   * @returns whether everything this process loaded before the call is summarized now (false: another process
+   *   summarizes and has not got that far yet; ask again later)
    * @throws StoreError as `query` does; an error `summarize` throws comes back as STORE_QUERY_FAILED, its cause kept
    */
-  drainSummaryQueue(summarize: (drain: SummaryDrain) => Promise<SummarizedStream[]>): Promise<void>;
+  drainSummaryQueue(summarize: (drain: SummaryDrain) => Promise<SummarizedStream[]>): Promise<boolean>;
   /**
    * Internal, trusted statements with bound parameters, run in order in one transaction after every earlier write
    * (loads, drains): all of them or none (analytics/session-paths.ts keeps a derived table this way).

@@ -55,8 +55,8 @@ export const clickhouse: SqlDialect = {
     `if(length(arrayFilter(x -> ${cond}, ${list})) = 0, NULL, arrayReduce('min', arrayFilter(x -> ${cond}, ${list})))`,
   expandRange: (n) => `arrayJoin(range(toUInt64(${n})))`,
   expandList: (list) => `arrayJoin(${list})`,
-  // ClickHouse has no row identity: a record's place in its load (failed_events' sorting key) names the row.
-  failedRowKey: ['load_segment', 'seq'],
+  // ClickHouse has no row identity: a record's place in its writer's load (failed_events' sorting key) names the row.
+  failedRowKey: ['load_segment', 'seq', 'writer'],
   true: '1',
   false: '0',
   events: 'events FINAL',

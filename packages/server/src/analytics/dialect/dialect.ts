@@ -78,8 +78,8 @@ export interface SqlDialect {
   /**
    * A failed_events row's identity, for keyset paging over a table with no unique key: integer columns, compared left
    * to right, unique together in the table, increasing in load order and stable while the row exists. DuckDB: its
-   * `rowid`; ClickHouse: (load_segment, seq), the record's place in its load (the sorting key, on which `FINAL` folds
-   * a retried load's copies).
+   * `rowid`; ClickHouse: (load_segment, seq, writer), the record's place in its writer's load (the sorting key, on
+   * which `FINAL` folds a retried load's copies; loads increase per writer, so "load order" is each writer's).
    */
   readonly failedRowKey: readonly string[];
   /** Boolean literals (ClickHouse 18.16 has no `TRUE`/`FALSE` keywords: 1 and 0 there). */

@@ -22,7 +22,13 @@ test('drain: summaries and page times from loaded events, redone when a late eve
       v3('d2', 'INTERACT', 0),
       v3('d2', 'INTERACT', 700), // idle: counts zero, so d2 has no time and no summary
     ]);
-    assert.deepEqual(await drainSummaryQueue(store), { streams: 2, summaries: 1, resumed: 0, eventsRead: 6 });
+    assert.deepEqual(await drainSummaryQueue(store), {
+      streams: 2,
+      summaries: 1,
+      resumed: 0,
+      eventsRead: 6,
+      caughtUp: true,
+    });
     assert.deepEqual(
       await rows(
         store,
@@ -35,16 +41,34 @@ test('drain: summaries and page times from loaded events, redone when a late eve
     assert.deepEqual(await rows(store, 'SELECT count(*) FROM summary_queue'), [[0]]);
 
     // Draining again does nothing; a late event in the middle of d1 is summarized in place.
-    assert.deepEqual(await drainSummaryQueue(store), { streams: 0, summaries: 0, resumed: 0, eventsRead: 0 });
+    assert.deepEqual(await drainSummaryQueue(store), {
+      streams: 0,
+      summaries: 0,
+      resumed: 0,
+      eventsRead: 0,
+      caughtUp: true,
+    });
     await load([v3('d1', 'INTERACT', 50), v3('d1', 'INTERACT', 5)]);
-    assert.deepEqual(await drainSummaryQueue(store), { streams: 1, summaries: 1, resumed: 0, eventsRead: 6 });
+    assert.deepEqual(await drainSummaryQueue(store), {
+      streams: 1,
+      summaries: 1,
+      resumed: 0,
+      eventsRead: 6,
+      caughtUp: true,
+    });
     assert.deepEqual(await rows(store, 'SELECT time_spent, interact_events_count, event_count FROM summaries'), [
       [100, 3, 6],
     ]);
 
     // Events after the last one resume the saved state and read only themselves.
     await load([v3('d1', 'INTERACT', 130), v3('d1', 'INTERACT', 160)]);
-    assert.deepEqual(await drainSummaryQueue(store), { streams: 1, summaries: 1, resumed: 1, eventsRead: 2 });
+    assert.deepEqual(await drainSummaryQueue(store), {
+      streams: 1,
+      summaries: 1,
+      resumed: 1,
+      eventsRead: 2,
+      caughtUp: true,
+    });
     assert.deepEqual(
       await rows(
         store,
@@ -75,7 +99,13 @@ test('drain: a failed drain leaves the queue for the next one', async () => {
     await assert.rejects(drainSummaryQueue(store));
     assert.deepEqual(await rows(store, 'SELECT count(*) FROM summary_queue'), [[1]]);
     await store.query('ALTER TABLE summaries_away RENAME TO summaries');
-    assert.deepEqual(await drainSummaryQueue(store), { streams: 1, summaries: 1, resumed: 0, eventsRead: 2 });
+    assert.deepEqual(await drainSummaryQueue(store), {
+      streams: 1,
+      summaries: 1,
+      resumed: 0,
+      eventsRead: 2,
+      caughtUp: true,
+    });
   } finally {
     await store.close();
   }
@@ -104,7 +134,13 @@ test('drain: a resumed stream whose new events are gone by the drain (erased) ke
     // Each gets a click; d1's and d3's (the first and last queued streams) are erased before the next drain.
     await load([v3('d1', 'INTERACT', 50), v3('d2', 'INTERACT', 60), v3('d3', 'INTERACT', 50)]);
     await store.query(`DELETE FROM events WHERE did IN ('d1', 'd3') AND ets > ${T0 + 45_000}`);
-    assert.deepEqual(await drainSummaryQueue(store), { streams: 3, summaries: 3, resumed: 3, eventsRead: 1 });
+    assert.deepEqual(await drainSummaryQueue(store), {
+      streams: 3,
+      summaries: 3,
+      resumed: 3,
+      eventsRead: 1,
+      caughtUp: true,
+    });
     assert.deepEqual(
       await rows(store, 'SELECT did, time_spent, interact_events_count, is_open FROM summaries ORDER BY did'),
       [
@@ -149,10 +185,22 @@ test("drain: loads commit while the summarizer runs; what they queue stays, and 
       await load(during);
       return summarize(drain);
     });
-    assert.deepEqual(await drainSummaryQueue(interleaved), { streams: 2, summaries: 1, resumed: 0, eventsRead: 3 });
+    assert.deepEqual(await drainSummaryQueue(interleaved), {
+      streams: 2,
+      summaries: 1,
+      resumed: 0,
+      eventsRead: 3,
+      caughtUp: true,
+    });
     // The drain read its snapshot: the three streams the second load queued are still queued.
     assert.deepEqual(await rows(store, 'SELECT count(DISTINCT did) FROM summary_queue'), [[3]]);
-    assert.deepEqual(await drainSummaryQueue(store), { streams: 3, summaries: 3, resumed: 1, eventsRead: 6 });
+    assert.deepEqual(await drainSummaryQueue(store), {
+      streams: 3,
+      summaries: 3,
+      resumed: 1,
+      eventsRead: 6,
+      caughtUp: true,
+    });
     assert.deepEqual(await rows(store, 'SELECT count(*) FROM summary_queue'), [[0]]);
 
     await reference.load([...first, ...during]);
@@ -190,7 +238,7 @@ test('drain: once close() has begun, drains, loads and reads are refused (STORE_
   await assert.rejects(load([v3('d2', 'INTERACT', 1)]), refused);
   await assert.rejects(store.query('SELECT 1'), refused);
   release();
-  assert.deepEqual(await before, { streams: 1, summaries: 1, resumed: 0, eventsRead: 2 });
+  assert.deepEqual(await before, { streams: 1, summaries: 1, resumed: 0, eventsRead: 2, caughtUp: true });
   assert.equal(wrote, 1);
   await closed;
 });

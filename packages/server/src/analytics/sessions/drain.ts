@@ -22,19 +22,24 @@ export interface DrainResult {
   resumed: number;
   /** Events read and summarized: the new ones for a resumed stream, all for a recomputed one. */
   eventsRead: number;
+  /**
+   * Whether everything loaded before the call is summarized (Store.drainSummaryQueue): false only where another
+   * process summarizes (ClickHouse, several collectors) and has not got that far.
+   */
+  caughtUp: boolean;
 }
 
 /** Summarizes every queued device stream. Safe to call at any time and repeatedly; a no-op when the queue is empty. */
 export async function drainSummaryQueue(store: Store, options: SummarizerOptions = {}): Promise<DrainResult> {
-  let result: DrainResult = { streams: 0, summaries: 0, resumed: 0, eventsRead: 0 };
-  await store.drainSummaryQueue(async (drain) => {
+  let result = { streams: 0, summaries: 0, resumed: 0, eventsRead: 0 };
+  const caughtUp = await store.drainSummaryQueue(async (drain) => {
     const output = new DrainOutput();
     const eventsRead = await summarize(drain, output, options);
     const resumed = drain.streams.filter((k) => k.resume).length;
     result = { streams: drain.streams.length, summaries: output.summaries, resumed, eventsRead };
     return output.streams;
   });
-  return result;
+  return { ...result, caughtUp };
 }
 
 /** The streams a drain gives back, and how many summary rows (final and open) they hold. */

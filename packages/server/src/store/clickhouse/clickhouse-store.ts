@@ -24,7 +24,7 @@ import { inlineParams, literal } from './literal.js';
 import { checkpoint, loadSegments } from './load-segment.js';
 import { CLICKHOUSE_MIGRATIONS, SCHEMA_MIGRATIONS_SQL } from './migrations.js';
 import { Chunks, rowBinaryEncoder } from './row-binary.js';
-import { drainQueue } from './summary-drain.js';
+import { drainQueue, summarizedElsewhere } from './summary-drain.js';
 import { userStatement } from './user-sql.js';
 import { toPortRows } from './values.js';
 import { WriterLease } from './writer-lease.js';
@@ -46,6 +46,11 @@ export interface ClickHouseStoreOptions {
   insertBatchBytes?: number;
   /** Refuse a database that does not exist yet (commands that only read one) instead of creating it. Default false. */
   mustExist?: boolean;
+  /**
+   * This process's writer number (TELEMETRY_WRITER_ID, 0–1023): collectors loading into one database at once each
+   * need their own; a second process with a number in use waits for its lease, then is refused. Default 0.
+   */
+  writer?: number;
 }
 
 interface JsonCompact {
@@ -97,6 +102,7 @@ export async function openClickHouseStore(options: ClickHouseStoreOptions): Prom
     connect(options.database),
     options.insertBatchBytes ?? 8 * 1024 * 1024,
     options.database,
+    options.writer ?? 0,
   );
   try {
     await store.migrate();
@@ -110,20 +116,27 @@ export async function openClickHouseStore(options: ClickHouseStoreOptions): Prom
 
 export class ClickHouseStore implements Store {
   readonly dialect = 'clickhouse' as const;
+  /** Collectors with other writer numbers may load at the same time. */
+  readonly loadedByOthers = true;
   private actorKey: ActorKeyRule = 'federated';
-  /** Loads one at a time: each continues arrival_seq from the highest stored. */
+  /** Loads one at a time: each continues this writer's arrival_seq from its last. */
   private loading: Promise<unknown> = Promise.resolve();
   private draining: Promise<unknown> = Promise.resolve();
-  /** Loads and drains are this process's only while it holds the database's writer lease. */
+  /** Loads and drains are this process's only while it holds its writer number's lease. */
   private readonly lease: WriterLease;
+  /** Of the collectors writing into the database, the one holding this lease drains the summary queue. */
+  private readonly summarizer: WriterLease;
   private closing = false;
 
   constructor(
     private readonly client: ClickHouseClient,
     private readonly insertBatchBytes: number,
     database: string,
+    private readonly writer: number,
   ) {
-    this.lease = new WriterLease({ rows: (sql) => this.rows(sql), command: (sql) => this.command(sql), database });
+    const deps = { rows: (sql: string) => this.rows(sql), command: (sql: string) => this.command(sql), database };
+    this.lease = new WriterLease(deps, `writer ${writer}`);
+    this.summarizer = new WriterLease(deps, 'summarizer');
   }
 
   /** Waits for the database's writer lease (writer-lease.ts): loads and drains take it too, on their first call. */
@@ -137,7 +150,16 @@ export class ClickHouseStore implements Store {
     const current = Number((await this.rows('SELECT max(version) FROM schema_migrations'))[0][0] ?? 0);
     for (const migration of CLICKHOUSE_MIGRATIONS) {
       if (migration.version <= current) continue;
-      for (const statement of migration.sql) await this.command(statement);
+      for (const statement of migration.sql) {
+        if (typeof statement === 'string') {
+          await this.command(statement);
+          continue;
+        }
+        const { table, column, definition } = statement;
+        const [[present]] = await this.rows(`SELECT count() FROM system.columns
+          WHERE database = currentDatabase() AND table = ${literal(table)} AND name = ${literal(column)}`);
+        if (Number(present) === 0) await this.command(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
+      }
       await this.insertRows('schema_migrations', [
         { version: migration.version, name: migration.name, applied_at: nowSeconds() },
       ]);
@@ -174,6 +196,7 @@ export class ClickHouseStore implements Store {
           insert: (table, rows) => this.insertRows(table, rows),
           actorKey: this.actorKey,
           batchBytes: this.insertBatchBytes,
+          writer: this.writer,
         },
         list,
         segment,
@@ -185,8 +208,9 @@ export class ClickHouseStore implements Store {
     });
   }
 
-  checkpoint(): Promise<number> {
-    return checkpoint({ rows: (sql) => this.rows(sql) });
+  /** This writer's checkpoint: other writers number their segments on their own. */
+  async checkpoint(): Promise<number> {
+    return (await checkpoint({ rows: (sql) => this.rows(sql), writer: this.writer })).segment;
   }
 
   async query(sql: string, params?: QueryParams, bounds?: QueryBounds): Promise<QueryResult> {
@@ -277,16 +301,22 @@ export class ClickHouseStore implements Store {
     };
   }
 
-  /** One drain at a time (summary-drain.ts: drains are numbered in order), each after the one before settles. */
-  drainSummaryQueue(summarize: (drain: SummaryDrain) => Promise<SummarizedStream[]>): Promise<void> {
+  /**
+   * One drain at a time (summary-drain.ts: drains are numbered in order), each after the one before settles; of
+   * several collectors, only the summarizer lease's holder drains; the others tell whether it has summarized what
+   * they loaded.
+   */
+  drainSummaryQueue(summarize: (drain: SummaryDrain) => Promise<SummarizedStream[]>): Promise<boolean> {
     if (this.closing) return Promise.reject(closedError());
     const drain = this.draining.then(async () => {
       await this.lease.claim();
+      if (!(await this.summarizer.hold())) return summarizedElsewhere(this.writer, (sql) => this.rows(sql));
       return drainQueue(
         {
           rows: (sql) => this.rows(sql),
           each: (sql, onRow) => this.each(sql, onRow),
           insert: (table, rows) => this.insertRows(table, rows),
+          stillSummarizer: () => this.summarizer.hold(),
         },
         summarize,
       );
@@ -309,6 +339,7 @@ export class ClickHouseStore implements Store {
     this.closing = true;
     await this.loading;
     await this.draining;
+    await this.summarizer.release();
     await this.lease.release();
     await this.client.close();
   }

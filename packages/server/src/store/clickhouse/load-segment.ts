@@ -2,9 +2,10 @@
  * Loading spool segments into ClickHouse, idempotently without transactions. The records are read with the spool's
  * own parser (spool/segment-format.ts parseRecords), turned into rows in JavaScript (event-row.ts) and inserted in
  * batches (RowBinary, about `batchBytes` per insert); then one row in `loaded_segments` marks the load
- * done. A crash between the inserts and the marker leaves rows behind: the retry inserts them again, and the tables
+ * done. Each collector loads as its own writer (migration 7): its segments, checkpoint and arrival_seq are numbered
+ * apart from other writers', and every row carries its number. A crash between the inserts and the marker leaves rows behind: the retry inserts them again, and the tables
  * fold the copies on merge (ReplacingMergeTree: events by their sorting key ending in `mid`, failed_events and
- * batches by (load_segment, seq)), so what reads count with FINAL or uniqExact(mid) is what one load stores
+ * batches by (writer, load_segment, seq)), so what reads count with FINAL or uniqExact(mid) is what one load stores
  * (docs/clickhouse.md, "De-duplication"). A file holding bytes that are not UTF-8 is rewritten once by
  * spool/segment-recovery.ts sanitizeSegment, as the DuckDB load does: each such record becomes a rejected-event
  * record (`load_error`), the rest stays byte for byte.
@@ -28,12 +29,16 @@ export interface LoadDeps {
   actorKey: ActorKeyRule;
   /** Bytes per insert, about (a single larger row is inserted alone). */
   batchBytes: number;
+  /** This process's writer number (TELEMETRY_WRITER_ID): its segments and arrival_seq are its own (migration 7). */
+  writer: number;
 }
 
-/** The highest segment a load has marked done (0 when none). */
-export async function checkpoint(deps: Pick<LoadDeps, 'rows'>): Promise<number> {
-  const [[value]] = await deps.rows('SELECT max(segment) FROM loaded_segments');
-  return Number(value ?? 0);
+/** The highest segment `writer` has marked loaded and the last arrival_seq it gave (0 and 0 when none). */
+export async function checkpoint(deps: Pick<LoadDeps, 'rows' | 'writer'>): Promise<{ segment: number; seq: number }> {
+  const [[segment, seq]] = await deps.rows(
+    `SELECT max(segment), max(through_seq) FROM loaded_segments WHERE writer = ${literal(deps.writer)}`,
+  );
+  return { segment: Number(segment ?? 0), seq: Number(seq ?? 0) };
 }
 
 /** Reads `file`, rewriting it once first when a record in it is not UTF-8 (as the DuckDB load does). */
@@ -75,10 +80,13 @@ class Batches {
  */
 export async function loadSegments(deps: LoadDeps, files: string[], segment: number): Promise<LoadedSegment> {
   const loaded: LoadedSegment = { segment, events: 0, failed: 0, batches: 0, quarantined: 0, quarantinedMids: [] };
-  if (segment <= (await checkpoint(deps))) return loaded;
-  // Arrival order continues from the highest stored (one collector loading; see docs/clickhouse.md).
-  const [[maxSeq]] = await deps.rows('SELECT max(arrival_seq) FROM events');
-  let arrivalSeq = Number(maxSeq ?? 0);
+  const done = await checkpoint(deps);
+  if (segment <= done.segment) return loaded;
+  // The writer's arrival order continues from its last marked load: a retry after a crash gives the same records the
+  // same numbers, so their copies fold whole.
+  let arrivalSeq = done.seq;
+  const { writer } = deps;
+  const byWriter = (row: Record<string, unknown>) => Object.assign(row, { writer });
   const batches = new Batches(deps);
   let seq = 0;
   const forget: string[] = [];
@@ -94,26 +102,26 @@ export async function loadSegments(deps: LoadDeps, files: string[], segment: num
       const kind = fields[FIELD_INDEX.kind];
       if (kind === 'e' || kind === 'p') {
         try {
-          await batches.add('events', eventRow(fields, arrivalSeq + 1, deps.actorKey));
+          await batches.add('events', byWriter(eventRow(fields, arrivalSeq + 1, deps.actorKey)));
           arrivalSeq++;
           loaded.events++;
         } catch (error) {
           if (!(error instanceof UnloadableRecord)) throw error;
-          await batches.add('failed_events', failedRow(fields, segment, seq, error.message));
+          await batches.add('failed_events', byWriter(failedRow(fields, segment, seq, error.message)));
           loaded.quarantined++;
           if (fields[FIELD_INDEX.mid]) forget.push(fields[FIELD_INDEX.mid]);
         }
       } else if (kind === 'f') {
         try {
-          await batches.add('failed_events', failedRow(fields, segment, seq));
+          await batches.add('failed_events', byWriter(failedRow(fields, segment, seq)));
           loaded.failed++;
         } catch (error) {
           if (!(error instanceof UnloadableRecord)) throw error;
-          await batches.add('failed_events', failedRow(fields, segment, seq, error.message));
+          await batches.add('failed_events', byWriter(failedRow(fields, segment, seq, error.message)));
           loaded.quarantined++;
         }
       } else if (kind === 'b') {
-        await batches.add('batches', batchRow(fields, segment, seq));
+        await batches.add('batches', byWriter(batchRow(fields, segment, seq)));
         loaded.batches++;
       }
     }
@@ -126,6 +134,8 @@ export async function loadSegments(deps: LoadDeps, files: string[], segment: num
       failed: loaded.failed,
       batches: loaded.batches,
       loaded_at: Math.floor(Date.now() / 1000),
+      writer,
+      through_seq: arrivalSeq,
     },
   ]);
   // Of the events moved to failed_events, the ones the store does not hold (the collector's index forgets them).

@@ -8,7 +8,15 @@
 export interface ClickHouseMigration {
   version: number;
   name: string;
-  sql: string[];
+  /** Statements in order; an `addColumn` entry runs only when the column is missing (18.16 has no `IF NOT EXISTS`). */
+  sql: (string | AddColumn)[];
+}
+
+/** `ALTER TABLE <table> ADD COLUMN <column> <definition>`, skipped when the table has the column already. */
+export interface AddColumn {
+  table: string;
+  column: string;
+  definition: string;
 }
 
 /** The events table's columns, as DuckDB's (migration 1; migration 3 rebuilt the table around them). */
@@ -263,7 +271,60 @@ export const CLICKHOUSE_MIGRATIONS: ClickHouseMigration[] = [
       ORDER BY (holder, heartbeat_at)`,
     ],
   },
+  {
+    version: 7,
+    name: 'several collectors: each loads as its own writer, with its own checkpoint and arrival order (docs/clickhouse.md)',
+    // A writer (TELEMETRY_WRITER_ID; 0 before this migration) numbers its spool segments and its events' arrival_seq
+    // on its own, so loaded_segments, failed_events and batches are keyed by it too: two writers' segment 3 are two
+    // loads. Their sorting keys change, so the three tables are rebuilt as migration 3 rebuilt events. A load's
+    // marker records its last arrival_seq (`through_seq`): what a drain may summarize is what loads have marked, not
+    // what a load still running has inserted so far; rows from before take the highest arrival_seq then stored.
+    sql: [
+      { table: 'events', column: 'writer', definition: 'UInt16 DEFAULT 0 AFTER arrival_seq' },
+      ...rebuild(
+        'failed_events',
+        `syncts Int64, mid Nullable(String), eid Nullable(String), reason String, errors Array(String),
+        batch_msgid Nullable(String), raw String, load_segment Int64, seq UInt32, writer UInt16`,
+        `PARTITION BY toYYYYMM(toDateTime(intDiv(syncts, 1000), 'UTC')) ORDER BY (writer, load_segment, seq)`,
+        'syncts, mid, eid, reason, errors, batch_msgid, raw, load_segment, seq, toUInt16(0)',
+      ),
+      ...rebuild(
+        'batches',
+        'msgid String, syncts Int64, events Int32, load_segment Int64, seq UInt32, writer UInt16',
+        `PARTITION BY toYYYYMM(toDateTime(intDiv(syncts, 1000), 'UTC')) ORDER BY (writer, load_segment, seq)`,
+        'msgid, syncts, events, load_segment, seq, toUInt16(0)',
+      ),
+      ...rebuild(
+        'loaded_segments',
+        `segment Int64, events Int64, failed Int64, batches Int64, loaded_at DateTime('UTC'), writer UInt16,
+        through_seq Int64`,
+        'ORDER BY (writer, segment)',
+        'segment, events, failed, batches, loaded_at, toUInt16(0), (SELECT toInt64(max(arrival_seq)) FROM events)',
+      ),
+      // A drain's watermark per writer (throughs[i] for writers[i]); empty in drains from before: writer 0, through_seq.
+      { table: 'summary_drains', column: 'writers', definition: 'Array(UInt16)' },
+      { table: 'summary_drains', column: 'throughs', definition: 'Array(Int64)' },
+      // What a lease is for: 'writer <n>' (one process loads as writer n) or 'summarizer' (one process drains).
+      { table: 'store_writers', column: 'role', definition: "String DEFAULT 'writer 0'" },
+    ],
+  },
 ];
+
+/**
+ * Statements that rebuild `table` with new `columns` and `engine` clauses (a ReplacingMergeTree), copying its rows
+ * through `select` (its columns in the new order), as migration 3 rebuilt events: a copy, then one RENAME to swap.
+ * Each can run again after a crash: a half-built copy or an old table left by a crash after the swap is dropped first.
+ */
+function rebuild(table: string, columns: string, engine: string, select: string): string[] {
+  return [
+    `DROP TABLE IF EXISTS ${table}_before_7`,
+    `DROP TABLE IF EXISTS ${table}_rebuilt`,
+    `CREATE TABLE ${table}_rebuilt (${columns}) ENGINE = ReplacingMergeTree ${engine}`,
+    `INSERT INTO ${table}_rebuilt SELECT ${select} FROM ${table}`,
+    `RENAME TABLE ${table} TO ${table}_before_7, ${table}_rebuilt TO ${table}`,
+    `DROP TABLE ${table}_before_7`,
+  ];
+}
 
 /** Records each applied migration (a version may be recorded twice after a crash: readers take the highest). */
 export const SCHEMA_MIGRATIONS_SQL = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -75,6 +75,7 @@ const ENCODERS: Record<string, Encoder> = {
     out.target.writeBigInt64LE(BigInt(Math.trunc(Number(value))), at);
   },
   UInt8: fixed(1, (b, v, at) => b.writeUInt8(v, at)),
+  UInt16: fixed(2, (b, v, at) => b.writeUInt16LE(v, at)),
   Int32: fixed(4, (b, v, at) => b.writeInt32LE(v, at)),
   UInt32: fixed(4, (b, v, at) => b.writeUInt32LE(v, at)),
   Float64: fixed(8, (b, v, at) => b.writeDoubleLE(v, at)),

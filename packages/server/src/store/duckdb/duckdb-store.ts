@@ -160,7 +160,10 @@ export class DuckDBStore implements Store {
    * Reads in a snapshot on the summarizer's own connection, then writes in one transaction on the writer after every
    * earlier write (summary-drain.ts): loads wait only for the write. One drain at a time.
    */
-  drainSummaryQueue(summarize: (drain: SummaryDrain) => Promise<SummarizedStream[]>): Promise<void> {
+  /** A DuckDB file has one writer: the process holding its lock. */
+  readonly loadedByOthers = false;
+
+  drainSummaryQueue(summarize: (drain: SummaryDrain) => Promise<SummarizedStream[]>): Promise<boolean> {
     if (this.closing) return Promise.reject(closedError());
     const drain = async () => {
       this.summaryReader ??= await this.instance.connect();
@@ -169,6 +172,7 @@ export class DuckDBStore implements Store {
       const write = (work: (writer: DuckDBConnection) => Promise<void>) =>
         this.writes.run(() => this.inTransaction(() => work(this.writer)));
       await drainQueue(reader, write, summarize);
+      return true;
     };
     return this.drains.run(drain).catch((error) => {
       throw wrap(error);
