@@ -12,11 +12,13 @@ import { simulate } from '../src/simulate/generate.js';
 import { resolveParams } from '../src/simulate/params.js';
 import { eventually, postBatch, sql, startTestServer } from './helpers.js';
 import { clickHouseService } from './support/clickhouse.js';
-import { readOk as read, settled, withoutReceiveTimes as strip } from './support/server-reads.js';
+import { readOk as read, readTail, settled, withoutReceiveTimes as strip } from './support/server-reads.js';
 
 type Server = Awaited<ReturnType<typeof startTestServer>>;
 let duck: Server;
 let collectors: Server[] = [];
+/** A live tail on collector 0, opened before any traffic. */
+let tail: Response;
 // Closed before the service's own `after` drops this file's database (hooks run in the order registered).
 after(async () => {
   for (const server of [duck, ...collectors]) await server?.close();
@@ -38,6 +40,8 @@ before(async () => {
   const store = (service as { storeUrl: string }).storeUrl;
   duck = await startTestServer();
   collectors = [await startTestServer({ store, writerId: 0 }), await startTestServer({ store, writerId: 1 })];
+  tail = await fetch(`${collectors[0].url}/api/events/live`);
+  assert.equal(tail.status, 200);
   const events = [
     ...simulate(resolveParams({ users: 30, days: 8, acquisitionDays: 4, start: dateRange.from, seed: 7 })),
   ];
@@ -97,4 +101,12 @@ test('every insight answers alike through either collector', { skip }, async () 
   await same('/api/insights/paths', { dateRange });
   await same('/api/insights/stickiness', { dateRange, series: [{ eid: 'START' }] });
   await same('/api/insights/lifecycle', { dateRange, event: { eid: 'START' } });
+});
+
+test("a live tail on one collector sends every event, the other collector's included, once each", {
+  skip,
+}, async () => {
+  const stored = (await sql(collectors[0], 'SELECT mid FROM events FINAL')).map(([mid]) => String(mid)).sort();
+  const received = (await readTail(tail, stored.length + 1, 10_000)).map(({ mid }) => mid).sort();
+  assert.deepEqual(received, stored);
 });

@@ -109,7 +109,7 @@ test('a copy re-sent later keeps the first copy’s place among events of the sa
     );
     const feed = await same((s) => listEvents(s, { limit: 10 }));
     assert.equal(feed.items.length, 3);
-    await same((s) => eventsAfter(s, 0, {}, 10));
+    await same((s) => eventsAfter(s, new Map(), {}, 10));
   } finally {
     await stores.close();
   }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { interact, postBatch, startTestServer } from './helpers.js';
+import { readTail as readEvents } from './support/server-reads.js';
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
 before(async () => {
@@ -11,38 +12,6 @@ before(async () => {
 after(async () => {
   await server?.close();
 });
-
-/** Reads SSE `event: event` messages until `count` arrived or the deadline passes. */
-async function readEvents(
-  response: Response,
-  count: number,
-  timeoutMs: number,
-): Promise<{ mid: string; eid: string }[]> {
-  const reader = response.body!.getReader();
-  const decoder = new TextDecoder();
-  const received: { mid: string; eid: string }[] = [];
-  let buffer = '';
-  const deadline = setTimeout(() => void reader.cancel(), timeoutMs);
-  try {
-    while (received.length < count) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buffer += decoder.decode(value, { stream: true });
-      let end = buffer.indexOf('\n\n');
-      while (end >= 0) {
-        const message = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const data = message.split('\n').find((line) => line.startsWith('data: '));
-        if (message.includes('event: event') && data) received.push(JSON.parse(data.slice(6)));
-        end = buffer.indexOf('\n\n');
-      }
-    }
-  } finally {
-    clearTimeout(deadline);
-    await reader.cancel().catch(() => {});
-  }
-  return received;
-}
 
 test('events posted after the tail opens arrive on it, once each, across several loads', async () => {
   const controller = new AbortController();

@@ -144,46 +144,61 @@ export async function listFailedEvents(
     : { items };
 }
 
-/** A stored event with its place in load order (`arrival_seq`), as the live tail reads it. */
+/** A stored event with its place in its writer's load order (`arrival_seq`), as the live tail reads it. */
 export interface LoadedEvent extends StoredEvent {
   seq: number;
+  /** The writer that loaded it (SqlDialect.writer: 0 on DuckDB). */
+  writer: number;
 }
 
 /**
- * Events loaded after `after` (an `arrival_seq`), in load order, for the live tail; with `since` (epoch ms), only
- * those received from `since` to `now` (a row stamped in the future, traffic imported with made-up receive times, is
- * no part of a replay from a time). Load order has no ties, so a tail pages through any number of events that share
- * a receive time (one request's) and never sends one twice.
+ * Where a live tail is: per writer, the last `arrival_seq` it has read; a writer not in it has been read from none
+ * (its every event is new). One writer (0) on DuckDB; on ClickHouse, one per collector, each numbering on its own.
+ */
+export type TailPosition = ReadonlyMap<number, number>;
+
+/**
+ * Events loaded after `after`, in load order, for the live tail; with `since` (epoch ms), only those received from
+ * `since` to `now` (a row stamped in the future, traffic imported with made-up receive times, is no part of a replay
+ * from a time). Load order (arrival_seq, then writer) has no ties and is each writer's own order, so a tail pages
+ * through any number of events that share a receive time (one request's) and never sends one twice, and a writer
+ * whose loads lag behind another's is read from where its own last event was.
  */
 export async function eventsAfter(
   store: Store,
-  after: number,
+  after: TailPosition,
   filters: EventFilters,
   limit: number,
   since?: number,
   now = Date.now(),
 ): Promise<LoadedEvent[]> {
   const p = new SqlParams(dialectFor(store.dialect));
+  const w = p.dialect.writer;
   const received = since === undefined ? p.dialect.true : `syncts >= ${p.int(since)} AND syncts <= ${p.int(now)}`;
-  const sql = `SELECT syncts, mid, raw, arrival_seq FROM ${p.dialect.events}
-    WHERE arrival_seq > ${p.int(after)} AND ${received} AND ${where(filters, p)}
-    ORDER BY arrival_seq LIMIT ${p.rows(limit)}`;
-  return (await store.query(sql, p.values)).rows.map((row) => ({ ...toEvent(row), seq: Number(row[3]) }));
+  const known = [...after.keys()].map((writer) => p.int(writer));
+  const unread = [
+    ...[...after].map(([writer, seq]) => `(${w} = ${p.int(writer)} AND arrival_seq > ${p.int(seq)})`),
+    known.length ? `${w} NOT IN (${known.join(', ')})` : p.dialect.true,
+  ].join(' OR ');
+  const sql = `SELECT syncts, mid, raw, arrival_seq, ${w} AS writer FROM ${p.dialect.events}
+    WHERE (${unread}) AND ${received} AND ${where(filters, p)}
+    ORDER BY arrival_seq, writer LIMIT ${p.rows(limit)}`;
+  return (await store.query(sql, p.values)).rows.map((row) => ({
+    ...toEvent(row),
+    seq: Number(row[3]),
+    writer: Number(row[4]),
+  }));
 }
 
 /**
- * Where a live tail starts, as an `arrival_seq` to read after: the last event loaded (the tail starts from now), or
- * with `since` (epoch ms) just before the first event loaded that was received from `since` to `now` (a replay).
+ * Where a live tail starts: per writer, its last event loaded (the tail starts from now), or with `since` (epoch ms)
+ * just before its first event loaded that was received from `since` to `now` (a replay); its last when it has none.
  */
-export async function tailStart(store: Store, since?: number, now = Date.now()): Promise<number> {
+export async function tailStart(store: Store, since?: number, now = Date.now()): Promise<TailPosition> {
   const p = new SqlParams(dialectFor(store.dialect));
-  const events = p.dialect.events;
-  // No event received in the window: the last one loaded. Counted, not coalesced: min() over no rows is NULL in
-  // DuckDB but 0 in ClickHouse (its columns are not Nullable).
-  const sql =
-    since === undefined
-      ? `SELECT coalesce(max(arrival_seq), 0) FROM ${events}`
-      : `SELECT CASE WHEN count(*) = 0 THEN (SELECT coalesce(max(arrival_seq), 0) FROM ${events}) ELSE min(arrival_seq) - 1 END
-         FROM ${events} WHERE syncts >= ${p.int(since)} AND syncts <= ${p.int(now)}`;
-  return Number((await store.query(sql, p.values)).rows[0][0]);
+  const window = since === undefined ? p.dialect.false : `syncts >= ${p.int(since)} AND syncts <= ${p.int(now)}`;
+  const sql = `SELECT ${p.dialect.writer} AS writer, max(arrival_seq), min(CASE WHEN ${window} THEN arrival_seq END) - 1
+    FROM ${p.dialect.events} GROUP BY writer`;
+  const { rows } = await store.query(sql, p.values);
+  return new Map(rows.map(([writer, last, before]) => [Number(writer), Number(before ?? last)]));
 }

@@ -33,6 +33,8 @@ type Query = Record<string, string | undefined>;
 const MAX_TAILS = 32;
 const TAIL_BATCH = 500;
 const HEARTBEAT_MS = 15_000;
+/** Where other processes load into the store too (ClickHouse), how often a tail looks without a load of its own. */
+const POLL_MS = 1_000;
 
 function int(q: Query, name: string, min: number, max: number, fallback: number): number {
   const raw = q[name];
@@ -85,8 +87,10 @@ async function liveTail(ctx: AppContext, request: FastifyRequest, reply: Fastify
   const filters = filtersOf(q);
   if (openTails >= MAX_TAILS) throw new ApiError('STORE_UNAVAILABLE', 'too many live tails open; retry later');
   const since = q.since ? int(q, 'since', 0, Number.MAX_SAFE_INTEGER, 0) : undefined;
-  // The tail follows load order (arrival_seq), which has no ties: a request of any size is sent whole, once.
-  let after = await tailStart(readStore(ctx, reply), since);
+  // The tail follows each writer's load order (arrival_seq), which has no ties: a request of any size is sent whole,
+  // once.
+  const store = readStore(ctx, reply);
+  const after = new Map(await tailStart(store, since));
   openTails++;
   reply.hijack();
   const res = reply.raw;
@@ -108,7 +112,7 @@ async function liveTail(ctx: AppContext, request: FastifyRequest, reply: Fastify
         // Each look is a bounded read of its own, through the same gate as every user query.
         const events = await eventsAfter(readStore(ctx), after, filters, TAIL_BATCH, since);
         for (const e of events) {
-          after = e.seq;
+          after.set(e.writer, e.seq);
           // A line break in raw is whitespace between JSON tokens (never inside a string): sseMessage puts each
           // line on a data line of its own and the client joins them back with LF, the same JSON.
           res.write(sseMessage({ id: eventMessageId(e.syncts, e.mid), event: 'event', data: eventJson(e) }));
@@ -122,11 +126,14 @@ async function liveTail(ctx: AppContext, request: FastifyRequest, reply: Fastify
     }
   };
   const unsubscribe = ctx.loader.onLoaded(() => void pump());
+  // Other collectors' loads do not notify this process: look on a timer as well.
+  const poll = store.loadedByOthers ? setInterval(() => void pump(), POLL_MS) : undefined;
   const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
   request.raw.on('close', () => {
     closed = true;
     openTails--;
     unsubscribe();
+    clearInterval(poll);
     clearInterval(heartbeat);
   });
   await pump();

@@ -32,3 +32,35 @@ export async function settled(server: { url: string }): Promise<boolean> {
   const d = health.result.details;
   return d.unloaded_events === 0 && d.unsummarized_events === 0 && d.spool_backlog_segments === 0;
 }
+
+/** Reads a live tail's (GET /api/events/live) `event: event` messages, parsed, until `count` arrived or the deadline passes. */
+export async function readTail(
+  response: Response,
+  count: number,
+  timeoutMs: number,
+): Promise<{ mid: string; eid: string }[]> {
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  const received: { mid: string; eid: string }[] = [];
+  let buffer = '';
+  const deadline = setTimeout(() => void reader.cancel(), timeoutMs);
+  try {
+    while (received.length < count) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += decoder.decode(value, { stream: true });
+      let end = buffer.indexOf('\n\n');
+      while (end >= 0) {
+        const message = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const data = message.split('\n').find((line) => line.startsWith('data: '));
+        if (message.includes('event: event') && data) received.push(JSON.parse(data.slice(6)));
+        end = buffer.indexOf('\n\n');
+      }
+    }
+  } finally {
+    clearTimeout(deadline);
+    await reader.cancel().catch(() => {});
+  }
+  return received;
+}

@@ -63,6 +63,7 @@ export const clickhouse: SqlDialect = {
   failedEvents: 'failed_events FINAL',
   namedSubqueries: false,
   windowFunctions: false,
+  writer: 'writer',
   sessionPaths: false,
   supports: { jsonPaths: false, numberText: false },
   sortedDistinctList: (expr) => `arraySort(groupUniqArray(${expr}))`,

@@ -92,6 +92,11 @@ export interface SqlDialect {
   readonly events: string;
   /** The failed_events table, for a read that must be exact: on ClickHouse, `failed_events FINAL` (as `events`). */
   readonly failedEvents: string;
+  /**
+   * The events' writer number (ClickHouse: the `writer` column, migration 7, one per collector loading into the
+   * database; each numbers its `arrival_seq` on its own). DuckDB has one writer: `0`.
+   */
+  readonly writer: string;
   /** Whether `WITH name AS (SELECT …)` is understood; ClickHouse 18.16 has no named subqueries, so they go inline. */
   readonly namedSubqueries: boolean;
   /**

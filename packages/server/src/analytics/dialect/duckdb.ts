@@ -46,6 +46,7 @@ export const duckdb: SqlDialect = {
   failedEvents: 'failed_events',
   namedSubqueries: true,
   windowFunctions: true,
+  writer: '0',
   sessionPaths: true,
   supports: { jsonPaths: true, numberText: true },
   sortedDistinctList: (expr) => `list_sort(list(DISTINCT ${expr}))`,
