@@ -227,9 +227,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const int = (name: string, fallback: number): number => {
     const raw = env[name];
     if (raw === undefined || raw === '') return fallback;
-    const value = Number(raw);
-    if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number, got "${raw}"`);
-    return value;
+    // Plain decimal only: Number() would also take "0x10", "1e2" and " 3", which nobody means in a setting.
+    if (!/^\d+(\.\d+)?$/.test(raw)) throw new Error(`${name} must be a non-negative number, got "${raw}"`);
+    return Number(raw);
   };
   const config: Config = {
     port: env.PORT ? parsePort(env.PORT, 'PORT') : 8080,

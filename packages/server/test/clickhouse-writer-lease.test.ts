@@ -7,10 +7,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
+import { CLICKHOUSE_MIGRATIONS, SCHEMA_MIGRATIONS_SQL } from '../src/store/clickhouse/migrations.js';
 import { type LeaseDeps, WriterLease } from '../src/store/clickhouse/writer-lease.js';
 import { openStore } from '../src/store/open-store.js';
 import { postBatch, startTestServer } from './helpers.js';
-import { clickHouseService } from './support/clickhouse.js';
+import { clickHouseService, clickHouseText } from './support/clickhouse.js';
 
 const servers: Awaited<ReturnType<typeof startTestServer>>[] = [];
 after(async () => {
@@ -99,4 +100,70 @@ test('a second server on the same ClickHouse database is refused at start; the f
     edata: { type: 'CLICK', id: 'x' },
   };
   assert.equal((await postBatch(first, { events: [event] })).status, 200);
+});
+
+/** A database of its own at migration 6 (before several writers), with rows in the tables migration 7 rebuilds. */
+async function storeAtVersion6(database: string): Promise<(sql: string) => Promise<string>> {
+  const run = (sql: string) => clickHouseText(target.httpUrl, sql.replaceAll('DB.', `${database}.`));
+  await run(`CREATE DATABASE ${database}`);
+  const inDb = async (sql: string) => {
+    const res = await fetch(`${target.httpUrl}/?database=${database}`, { method: 'POST', body: sql });
+    if (!res.ok) throw new Error(await res.text());
+  };
+  await inDb(SCHEMA_MIGRATIONS_SQL);
+  for (const migration of CLICKHOUSE_MIGRATIONS.filter((m) => m.version <= 6)) {
+    for (const statement of migration.sql) await inDb(statement as string); // 1–6 are plain statements
+    await inDb(`INSERT INTO schema_migrations VALUES (${migration.version}, 'v', now())`);
+  }
+  await run("INSERT INTO DB.batches VALUES ('b1', 1700000000000, 3, 1, 1), ('b2', 1700000000000, 2, 2, 1)");
+  await run('INSERT INTO DB.loaded_segments VALUES (1, 5, 0, 1, now()), (2, 0, 0, 1, now())');
+  return run;
+}
+
+test('stores opened at once on a database that needs migrating: one migrates, the other waits; rows kept once', {
+  skip,
+}, async () => {
+  const database = `${target.database}_race`;
+  const run = await storeAtVersion6(database);
+  try {
+    const url = `${target.storeUrl}_race`;
+    const stores = await Promise.all([openStore({ url }), openStore({ url, writer: 1 })]);
+    for (const store of stores) await store.close();
+    assert.equal(await run('SELECT max(version) FROM DB.schema_migrations'), '7\n');
+    assert.equal(await run('SELECT count() FROM DB.batches FINAL'), '2\n');
+    assert.equal(
+      await run('SELECT groupArray(segment) FROM (SELECT segment FROM DB.loaded_segments FINAL ORDER BY segment)'),
+      '[1,2]\n',
+    );
+  } finally {
+    await clickHouseText(target.httpUrl, `DROP DATABASE IF EXISTS ${database}`);
+  }
+});
+
+test('the upgrade to several writers is refused while a collector of an earlier version is loading', {
+  skip,
+}, async () => {
+  const database = `${target.database}_old`;
+  const run = await storeAtVersion6(database);
+  try {
+    // An earlier collector's heartbeat: its rows have no role.
+    await run("INSERT INTO DB.store_writers VALUES ('old', 'vm-old', 4242, 1, now(), 0)");
+    const url = `${target.storeUrl}_old`;
+    await assert.rejects(openStore({ url }), (error: Error & { code?: string }) => {
+      assert.equal(error.code, 'STORE_LOCKED');
+      assert.match(
+        error.message,
+        /a collector of an earlier version .* \(process 4242 on vm-old\): stop every collector/,
+      );
+      return true;
+    });
+    assert.equal(await run('SELECT max(version) FROM DB.schema_migrations'), '6\n', 'nothing migrated');
+    await run(
+      "INSERT INTO DB.store_writers (holder, host, pid, claimed_ms, heartbeat_at, released) VALUES ('old', 'vm-old', 4242, 1, now(), 1)",
+    );
+    await (await openStore({ url })).close(); // it stopped: the upgrade goes on
+    assert.equal(await run('SELECT max(version) FROM DB.schema_migrations'), '7\n');
+  } finally {
+    await clickHouseText(target.httpUrl, `DROP DATABASE IF EXISTS ${database}`);
+  }
 });

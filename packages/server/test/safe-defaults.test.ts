@@ -65,6 +65,16 @@ describe('start-up', () => {
     assert.equal(loadConfig({}, { store: 'duckdb:/y.duckdb', logLevel: 'silent' }).logLevel, 'silent');
   });
 
+  test('a number setting is plain decimal: hex, exponents and spaces are refused, not read as another number', () => {
+    for (const raw of ['0x10', '1e2', ' 3', '-1', 'abc'])
+      assert.throws(
+        () => loadConfig({ TELEMETRY_WRITER_ID: raw }),
+        /TELEMETRY_WRITER_ID must be a non-negative number/,
+      );
+    assert.equal(loadConfig({ TELEMETRY_SUMMARIZE_INTERVAL_MS: '1500' }).summarizeIntervalMs, 1500);
+    assert.throws(() => loadConfig({ TELEMETRY_WRITER_ID: '1' }), /a DuckDB store has one writer/);
+  });
+
   test('a networked HOST without an admin token is refused before anything is bound, unless TELEMETRY_ALLOW_OPEN=1', async () => {
     await assert.rejects(
       startTestServer({ host: '0.0.0.0', dataDir: tempDir() }),

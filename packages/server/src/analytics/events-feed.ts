@@ -157,12 +157,28 @@ export interface LoadedEvent extends StoredEvent {
  */
 export type TailPosition = ReadonlyMap<number, number>;
 
+/** Per writer, the last event of its whole loads (SqlDialect.loadedThrough): how far a tail may read. */
+async function loadedThrough(store: Store): Promise<Map<number, number>> {
+  const { rows } = await store.query(dialectFor(store.dialect).loadedThrough);
+  return new Map(rows.map(([writer, seq]) => [Number(writer), Number(seq)]));
+}
+
+/** SQL: `arrival_seq` after each writer's place in `after` (none: from its first) and at most its `through`. */
+function between(after: TailPosition, through: Map<number, number>, p: SqlParams): string {
+  const each = [...through].map(
+    ([writer, upTo]) =>
+      `(${p.dialect.writer} = ${p.int(writer)} AND arrival_seq > ${p.int(after.get(writer) ?? 0)} AND arrival_seq <= ${p.int(upTo)})`,
+  );
+  return each.length ? `(${each.join(' OR ')})` : p.dialect.false;
+}
+
 /**
  * Events loaded after `after`, in load order, for the live tail; with `since` (epoch ms), only those received from
  * `since` to `now` (a row stamped in the future, traffic imported with made-up receive times, is no part of a replay
  * from a time). Load order (arrival_seq, then writer) has no ties and is each writer's own order, so a tail pages
  * through any number of events that share a receive time (one request's) and never sends one twice, and a writer
- * whose loads lag behind another's is read from where its own last event was.
+ * whose loads lag behind another's is read from where its own last event was. Only whole loads are read
+ * (SqlDialect.loadedThrough): the rows of a load still running are read once it is done.
  */
 export async function eventsAfter(
   store: Store,
@@ -172,16 +188,11 @@ export async function eventsAfter(
   since?: number,
   now = Date.now(),
 ): Promise<LoadedEvent[]> {
+  const through = await loadedThrough(store);
   const p = new SqlParams(dialectFor(store.dialect));
-  const w = p.dialect.writer;
   const received = since === undefined ? p.dialect.true : `syncts >= ${p.int(since)} AND syncts <= ${p.int(now)}`;
-  const known = [...after.keys()].map((writer) => p.int(writer));
-  const unread = [
-    ...[...after].map(([writer, seq]) => `(${w} = ${p.int(writer)} AND arrival_seq > ${p.int(seq)})`),
-    known.length ? `${w} NOT IN (${known.join(', ')})` : p.dialect.true,
-  ].join(' OR ');
-  const sql = `SELECT syncts, mid, raw, arrival_seq, ${w} AS writer FROM ${p.dialect.events}
-    WHERE (${unread}) AND ${received} AND ${where(filters, p)}
+  const sql = `SELECT syncts, mid, raw, arrival_seq, ${p.dialect.writer} AS writer FROM ${p.dialect.events}
+    WHERE ${between(after, through, p)} AND ${received} AND ${where(filters, p)}
     ORDER BY arrival_seq, writer LIMIT ${p.rows(limit)}`;
   return (await store.query(sql, p.values)).rows.map((row) => ({
     ...toEvent(row),
@@ -191,14 +202,18 @@ export async function eventsAfter(
 }
 
 /**
- * Where a live tail starts: per writer, its last event loaded (the tail starts from now), or with `since` (epoch ms)
- * just before its first event loaded that was received from `since` to `now` (a replay); its last when it has none.
+ * Where a live tail starts: per writer, its last event (the tail starts from now), or with `since` (epoch ms) just
+ * before its first event received from `since` to `now` (a replay; its last when it has none): of the events of whole
+ * loads, each once (on ClickHouse a re-sent copy folds into the first, so its own number is never read).
  */
 export async function tailStart(store: Store, since?: number, now = Date.now()): Promise<TailPosition> {
+  const through = await loadedThrough(store);
   const p = new SqlParams(dialectFor(store.dialect));
   const window = since === undefined ? p.dialect.false : `syncts >= ${p.int(since)} AND syncts <= ${p.int(now)}`;
   const sql = `SELECT ${p.dialect.writer} AS writer, max(arrival_seq), min(CASE WHEN ${window} THEN arrival_seq END) - 1
-    FROM ${p.dialect.events} GROUP BY writer`;
+    FROM ${p.dialect.events} WHERE ${between(new Map(), through, p)} GROUP BY writer`;
   const { rows } = await store.query(sql, p.values);
-  return new Map(rows.map(([writer, last, before]) => [Number(writer), Number(before ?? last)]));
+  const start = new Map(through);
+  for (const [writer, last, before] of rows) start.set(Number(writer), Number(before ?? last));
+  return start;
 }

@@ -64,6 +64,7 @@ export const clickhouse: SqlDialect = {
   namedSubqueries: false,
   windowFunctions: false,
   writer: 'writer',
+  loadedThrough: 'SELECT writer, max(through_seq) FROM loaded_segments GROUP BY writer',
   sessionPaths: false,
   supports: { jsonPaths: false, numberText: false },
   sortedDistinctList: (expr) => `arraySort(groupUniqArray(${expr}))`,

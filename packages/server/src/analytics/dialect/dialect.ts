@@ -97,6 +97,13 @@ export interface SqlDialect {
    * database; each numbers its `arrival_seq` on its own). DuckDB has one writer: `0`.
    */
   readonly writer: string;
+  /**
+   * Rows (writer, arrival_seq): per writer, the last event of its loads that are whole. ClickHouse makes an insert
+   * visible a partition (month) at a time, so a load still running can show some of its rows and not others: its
+   * marker (`loaded_segments.through_seq`, written after them) says how far they all are. DuckDB loads in a
+   * transaction: its highest `arrival_seq`.
+   */
+  readonly loadedThrough: string;
   /** Whether `WITH name AS (SELECT …)` is understood; ClickHouse 18.16 has no named subqueries, so they go inline. */
   readonly namedSubqueries: boolean;
   /**

@@ -47,6 +47,7 @@ export const duckdb: SqlDialect = {
   namedSubqueries: true,
   windowFunctions: true,
   writer: '0',
+  loadedThrough: 'SELECT 0, coalesce(max(arrival_seq), 0) FROM events',
   sessionPaths: true,
   supports: { jsonPaths: true, numberText: true },
   sortedDistinctList: (expr) => `list_sort(list(DISTINCT ${expr}))`,

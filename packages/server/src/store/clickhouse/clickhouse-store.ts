@@ -22,7 +22,13 @@ import {
 import { toStoreError } from './errors.js';
 import { inlineParams, literal } from './literal.js';
 import { checkpoint, loadSegments } from './load-segment.js';
-import { CLICKHOUSE_MIGRATIONS, SCHEMA_MIGRATIONS_SQL } from './migrations.js';
+import {
+  type AddColumn,
+  CLICKHOUSE_MIGRATIONS,
+  LEASE_ROLE,
+  SCHEMA_MIGRATIONS_SQL,
+  STORE_WRITERS_SQL,
+} from './migrations.js';
 import { Chunks, rowBinaryEncoder } from './row-binary.js';
 import { drainQueue, summarizedElsewhere } from './summary-drain.js';
 import { userStatement } from './user-sql.js';
@@ -131,12 +137,19 @@ export class ClickHouseStore implements Store {
   constructor(
     private readonly client: ClickHouseClient,
     private readonly insertBatchBytes: number,
-    database: string,
+    private readonly database: string,
     private readonly writer: number,
   ) {
-    const deps = { rows: (sql: string) => this.rows(sql), command: (sql: string) => this.command(sql), database };
-    this.lease = new WriterLease(deps, `writer ${writer}`);
-    this.summarizer = new WriterLease(deps, 'summarizer');
+    this.lease = new WriterLease(this.leaseDeps, `writer ${writer}`);
+    this.summarizer = new WriterLease(this.leaseDeps, 'summarizer');
+  }
+
+  private get leaseDeps() {
+    return {
+      rows: (sql: string) => this.rows(sql),
+      command: (sql: string) => this.command(sql),
+      database: this.database,
+    };
   }
 
   /** Waits for the database's writer lease (writer-lease.ts): loads and drains take it too, on their first call. */
@@ -144,26 +157,60 @@ export class ClickHouseStore implements Store {
     return this.lease.claim();
   }
 
-  /** Applies the migrations above the highest recorded (each statement is idempotent: a crash runs it again). */
+  /**
+   * Applies the migrations above the highest recorded (each statement is idempotent: a crash runs it again), one
+   * process at a time: collectors started together would run the same table rebuilds over each other.
+   * @throws StoreError STORE_LOCKED when another process migrates past the lease's wait, or when a collector of a
+   *   version before migration 7 is still loading (it would load as writer 0 beside the new ones, by the old rules)
+   */
   async migrate(): Promise<void> {
     await this.command(SCHEMA_MIGRATIONS_SQL);
-    const current = Number((await this.rows('SELECT max(version) FROM schema_migrations'))[0][0] ?? 0);
-    for (const migration of CLICKHOUSE_MIGRATIONS) {
-      if (migration.version <= current) continue;
-      for (const statement of migration.sql) {
-        if (typeof statement === 'string') {
-          await this.command(statement);
-          continue;
-        }
-        const { table, column, definition } = statement;
-        const [[present]] = await this.rows(`SELECT count() FROM system.columns
-          WHERE database = currentDatabase() AND table = ${literal(table)} AND name = ${literal(column)}`);
-        if (Number(present) === 0) await this.command(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
+    const latest = CLICKHOUSE_MIGRATIONS[CLICKHOUSE_MIGRATIONS.length - 1].version;
+    if ((await this.schemaVersion()) >= latest) return;
+    // The lease's own table first (migrations 6 and 7 again later: no-ops then), as two starting processes may.
+    await this.command(STORE_WRITERS_SQL).catch(unlessAlreadyThere);
+    await this.addColumn(LEASE_ROLE).catch(unlessAlreadyThere);
+    const lease = new WriterLease(this.leaseDeps, 'migrations');
+    await lease.claim();
+    try {
+      const current = await this.schemaVersion();
+      if (current < 7) await this.refuseEarlierCollectors();
+      for (const migration of CLICKHOUSE_MIGRATIONS) {
+        if (migration.version <= current) continue;
+        for (const statement of migration.sql)
+          await (typeof statement === 'string' ? this.command(statement) : this.addColumn(statement));
+        await this.insertRows('schema_migrations', [
+          { version: migration.version, name: migration.name, applied_at: nowSeconds() },
+        ]);
       }
-      await this.insertRows('schema_migrations', [
-        { version: migration.version, name: migration.name, applied_at: nowSeconds() },
-      ]);
+    } finally {
+      await lease.release();
     }
+  }
+
+  private async schemaVersion(): Promise<number> {
+    return Number((await this.rows('SELECT max(version) FROM schema_migrations'))[0][0] ?? 0);
+  }
+
+  /** `ALTER TABLE … ADD COLUMN`, unless the table has the column (18.16 has no `IF NOT EXISTS` there). */
+  private async addColumn({ table, column, definition }: AddColumn): Promise<void> {
+    const [[present]] = await this.rows(`SELECT count() FROM system.columns
+      WHERE database = currentDatabase() AND table = ${literal(table)} AND name = ${literal(column)}`);
+    if (Number(present) === 0) await this.command(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
+  }
+
+  /**
+   * Refuses to migrate to 7 while a collector from before it holds its lease (heartbeats with no role): it numbers
+   * its segments from every writer's checkpoint and would mark the new collectors' loads as its own.
+   */
+  private async refuseEarlierCollectors(): Promise<void> {
+    const [live] = await this.rows(`SELECT host, pid FROM store_writers WHERE role = ''
+      GROUP BY holder, host, pid HAVING max(released) = 0 AND max(heartbeat_at) >= now() - 20 LIMIT 1`);
+    if (live)
+      throw new StoreError(
+        'STORE_LOCKED',
+        `a collector of an earlier version is loading into the ClickHouse database ${this.database} (process ${live[1]} on ${live[0]}): stop every collector before upgrading, then start the new ones (docs/clickhouse.md, "Several collectors")`,
+      );
   }
 
   /**
@@ -443,6 +490,11 @@ function maxQuerySize(sql: string): string {
 }
 
 /** Now as a DateTime: whole seconds since the epoch. */
+/** Ignores ClickHouse's "already exists" (a table or column another starting process made a moment ago). */
+function unlessAlreadyThere(error: unknown): void {
+  if (!/already exists/i.test(String((error as Error)?.message ?? error))) throw error;
+}
+
 function nowSeconds(): number {
   return Math.floor(Date.now() / 1000);
 }

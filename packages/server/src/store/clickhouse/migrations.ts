@@ -19,6 +19,23 @@ export interface AddColumn {
   definition: string;
 }
 
+/** Leases kept by heartbeats (migration 6; writer-lease.ts). */
+export const STORE_WRITERS_SQL = `CREATE TABLE IF NOT EXISTS store_writers (
+        holder String,                    -- a random id per process
+        host String,
+        pid UInt32,
+        claimed_ms Int64,                 -- the process's clock when it first claimed: orders claims of one second
+        heartbeat_at DateTime('UTC'),     -- the server's time
+        released UInt8                    -- 1: the holder stopped and gave the lease up
+      ) ENGINE = MergeTree
+      ORDER BY (holder, heartbeat_at)`;
+
+/**
+ * What a lease is for (migration 7): 'writer <n>' (one process loads as writer n), 'summarizer' (one drains),
+ * 'migrations' (one migrates); '' in rows of a collector from before migration 7, which loaded as the only writer.
+ */
+export const LEASE_ROLE: AddColumn = { table: 'store_writers', column: 'role', definition: "String DEFAULT ''" };
+
 /** The events table's columns, as DuckDB's (migration 1; migration 3 rebuilt the table around them). */
 const EVENT_COLUMNS = `
         mid String,
@@ -259,17 +276,7 @@ export const CLICKHOUSE_MIGRATIONS: ClickHouseMigration[] = [
   {
     version: 6,
     name: 'store_writers: the lease that lets one process load at a time (writer-lease.ts)',
-    sql: [
-      `CREATE TABLE IF NOT EXISTS store_writers (
-        holder String,                    -- a random id per process
-        host String,
-        pid UInt32,
-        claimed_ms Int64,                 -- the process's clock when it first claimed: orders claims of one second
-        heartbeat_at DateTime('UTC'),     -- the server's time
-        released UInt8                    -- 1: the holder stopped and gave the lease up
-      ) ENGINE = MergeTree
-      ORDER BY (holder, heartbeat_at)`,
-    ],
+    sql: [STORE_WRITERS_SQL],
   },
   {
     version: 7,
@@ -304,8 +311,7 @@ export const CLICKHOUSE_MIGRATIONS: ClickHouseMigration[] = [
       // A drain's watermark per writer (throughs[i] for writers[i]); empty in drains from before: writer 0, through_seq.
       { table: 'summary_drains', column: 'writers', definition: 'Array(UInt16)' },
       { table: 'summary_drains', column: 'throughs', definition: 'Array(Int64)' },
-      // What a lease is for: 'writer <n>' (one process loads as writer n) or 'summarizer' (one process drains).
-      { table: 'store_writers', column: 'role', definition: "String DEFAULT 'writer 0'" },
+      LEASE_ROLE,
     ],
   },
 ];
