@@ -51,8 +51,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   for (const warning of server.warnings) process.stderr.write(`telemetry: warning: ${warning}\n`);
   const target = resolveStoreUrl(server.config.store, server.config.dataDir);
   // On ClickHouse, the URL given and this collector's writer number (docs/clickhouse.md, "Several collectors").
-  const where =
-    target.scheme === 'duckdb' ? target.file : `${server.config.store} as writer ${server.config.writerId}`;
+  const where = target.scheme === 'duckdb' ? target.file : `${server.config.store} as writer ${server.config.writerId}`;
   process.stdout.write(
     `telemetry: collecting on ${server.url}/v1/telemetry (data in ${server.config.dataDir}; store ${where})\n`,
   );
