@@ -33,7 +33,7 @@ import { Chunks, rowBinaryEncoder } from './row-binary.js';
 import { drainQueue, summarizedElsewhere } from './summary-drain.js';
 import { userStatement } from './user-sql.js';
 import { toPortRows } from './values.js';
-import { WriterLease } from './writer-lease.js';
+import { TIMINGS, WriterLease } from './writer-lease.js';
 
 export interface ClickHouseStoreOptions {
   /** The server's HTTP interface, e.g. `http://127.0.0.1:8123`. */
@@ -205,7 +205,7 @@ export class ClickHouseStore implements Store {
    */
   private async refuseEarlierCollectors(): Promise<void> {
     const [live] = await this.rows(`SELECT host, pid FROM store_writers WHERE role = ''
-      GROUP BY holder, host, pid HAVING max(released) = 0 AND max(heartbeat_at) >= now() - 20 LIMIT 1`);
+      GROUP BY holder, host, pid HAVING max(released) = 0 AND max(heartbeat_at) >= now() - ${TIMINGS.ttlS} LIMIT 1`);
     if (live)
       throw new StoreError(
         'STORE_LOCKED',

@@ -86,7 +86,10 @@ export async function loadSegments(deps: LoadDeps, files: string[], segment: num
   // same numbers, so their copies fold whole.
   let arrivalSeq = done.seq;
   const { writer } = deps;
-  const byWriter = (row: Record<string, unknown>) => Object.assign(row, { writer });
+  const byWriter = (row: Record<string, unknown>) => {
+    row.writer = writer;
+    return row;
+  };
   const batches = new Batches(deps);
   let seq = 0;
   const forget: string[] = [];

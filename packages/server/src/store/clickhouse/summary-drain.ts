@@ -148,7 +148,7 @@ export async function drainQueue(
  * Per writer, what the last committed drain summarized (its watermark; drains before migration 7 have none: writer 0
  * to through_seq) and the last arrival_seq of the writer's marked loads.
  */
-async function queueRanges(deps: DrainDeps): Promise<Ranges> {
+async function queueRanges(deps: Pick<DrainDeps, 'rows'>): Promise<Ranges> {
   const ranges: Ranges = new Map();
   const [[writers, throughs]] = await deps.rows(`SELECT
       argMax(if(empty(writers), [toUInt16(0)], writers), drain), argMax(if(empty(writers), [through_seq], throughs), drain)
@@ -165,12 +165,8 @@ async function queueRanges(deps: DrainDeps): Promise<Ranges> {
  * has marked loaded.
  */
 export async function summarizedElsewhere(writer: number, rows: DrainDeps['rows']): Promise<boolean> {
-  const w = literal(writer);
-  const [[loaded, summarized]] = await rows(`SELECT
-      (SELECT max(through_seq) FROM loaded_segments WHERE writer = ${w}),
-      (SELECT argMax(if(empty(writers), if(${w} = 0, through_seq, 0), throughs[indexOf(writers, ${w})]), drain)
-        FROM summary_drains WHERE committed = 1)`);
-  return Number(summarized) >= Number(loaded);
+  const range = (await queueRanges({ rows })).get(writer);
+  return range === undefined || range.after >= range.upTo;
 }
 
 /** A summary_drains row's watermark columns: every writer's `upTo`. */

@@ -29,7 +29,7 @@ export interface LeaseTimings {
   settleMs: number;
 }
 
-const TIMINGS: LeaseTimings = { heartbeatS: 5, ttlS: 20, settleMs: 1_000 };
+export const TIMINGS: LeaseTimings = { heartbeatS: 5, ttlS: 20, settleMs: 1_000 };
 
 /** What the lease needs from the store: reads and statements (values already written as literals here). */
 export interface LeaseDeps {
