@@ -10,7 +10,9 @@
 #
 # Environment: TELEMETRY_CLICKHOUSE_DIR (its config, data and log; default ${TMPDIR:-/tmp}/telemetry-clickhouse),
 # TELEMETRY_CLICKHOUSE_HTTP_PORT (default 18123), TELEMETRY_CLICKHOUSE_TCP_PORT (default 19000; the native protocol,
-# unused by the store, but the server needs one), TELEMETRY_CLICKHOUSE_START_SECONDS (default 60: how long start waits).
+# unused by the store, but the server needs one), TELEMETRY_CLICKHOUSE_START_SECONDS (default 60: how long start waits),
+# TELEMETRY_CLICKHOUSE_CLUSTER (a cluster in the config's remote_servers, for a store spread over shards:
+# <name>:<host>:<tcp port>,<host>:<tcp port>,…, one shard each; docs/clickhouse.md, "A cluster").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # The server binary lives in /usr/sbin, which a non-root PATH often lacks.
@@ -20,9 +22,22 @@ http_port="${TELEMETRY_CLICKHOUSE_HTTP_PORT:-18123}"
 tcp_port="${TELEMETRY_CLICKHOUSE_TCP_PORT:-19000}"
 wait_seconds="${TELEMETRY_CLICKHOUSE_START_SECONDS:-60}"
 pid_file="$dir/clickhouse.pid"
+cluster="${TELEMETRY_CLICKHOUSE_CLUSTER:-}"
 
 answers() { [ "$(curl -fsS --max-time 2 "http://127.0.0.1:$http_port/ping" 2>/dev/null)" = "Ok." ]; }
 running_pid() { [ -f "$pid_file" ] && kill -0 "$(cat "$pid_file")" 2>/dev/null && cat "$pid_file"; }
+
+# <remote_servers> for TELEMETRY_CLICKHOUSE_CLUSTER: one replica per shard, at its native (TCP) port.
+remote_servers() {
+  [ -n "$cluster" ] || return 0
+  local name="${cluster%%:*}" shard
+  echo "  <remote_servers><$name>"
+  IFS=, read -ra shards <<<"${cluster#*:}"
+  for shard in "${shards[@]}"; do
+    echo "    <shard><replica><host>${shard%:*}</host><port>${shard##*:}</port></replica></shard>"
+  done
+  echo "  </$name></remote_servers>"
+}
 
 # The config of 18.16: XML under <yandex> (current releases read <clickhouse> too). UTC, so that toDate() days are
 # the UTC days DuckDB's TIMESTAMP columns give. Loopback only; no interserver, https or MySQL ports.
@@ -47,6 +62,7 @@ write_config() {
   <uncompressed_cache_size>268435456</uncompressed_cache_size>
   <max_concurrent_queries>50</max_concurrent_queries>
   <mlock_executable>false</mlock_executable>
+$(remote_servers)
 </yandex>
 XML
   cat >"$dir/users.xml" <<XML

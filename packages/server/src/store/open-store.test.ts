@@ -70,7 +70,6 @@ test('resolveStoreUrl: clickhouse://<host>:<port>/<database>, plain HTTP; anythi
     'clickhouse:',
     'clickhouse://127.0.0.1/telemetry',
     'clickhouse://user:secret@127.0.0.1:8123/telemetry',
-    'clickhouse://127.0.0.1:8123/telemetry?secure=1',
     'clickhouse://127.0.0.1:8123/a/b',
   ])
     assert.throws(
@@ -81,6 +80,27 @@ test('resolveStoreUrl: clickhouse://<host>:<port>/<database>, plain HTTP; anythi
   assert.throws(() => resolveStoreUrl('clickhouse://127.0.0.1:70000/t'), /port .* is not from 1 to 65535/);
   for (const url of ['clickhouse://127.0.0.1:8123/', 'clickhouse://127.0.0.1:8123/x-y', 'clickhouse://h:1/1a'])
     assert.throws(() => resolveStoreUrl(url), /database .* is not a plain name/, url);
+});
+
+test('resolveStoreUrl: a ClickHouse cluster by name and its shards, each <host>:<port>; other settings refused', () => {
+  assert.deepEqual(resolveStoreUrl('clickhouse://10.0.0.1:8123/t?cluster=events&shards=10.0.0.1:8123,[::1]:8124'), {
+    scheme: 'clickhouse',
+    httpUrl: 'http://10.0.0.1:8123',
+    database: 't',
+    cluster: { name: 'events', shards: ['http://10.0.0.1:8123', 'http://[::1]:8124'] },
+  });
+  const refused: [string, RegExp][] = [
+    ['?secure=1', /settings it does not know \(secure\); known: cluster, shards/],
+    ['?cluster=events&shards=a:1&user=x', /does not know \(user\)/],
+    ['?cluster=events', /needs both cluster=<plain name> and shards=/],
+    ['?shards=a:1', /needs both cluster=<plain name> and shards=/],
+    ['?cluster=x-y&shards=a:1', /needs both cluster=<plain name>/],
+    ['?cluster=events&shards=a', /the shard "a" .* is not <host>:<port>/],
+    ['?cluster=events&shards=a:1,b:0', /the shard "b:0" .* is not <host>:<port>/],
+    ['?cluster=events&shards=http://a:1', /the shard "http:\/\/a:1"/],
+  ];
+  for (const [query, message] of refused)
+    assert.throws(() => resolveStoreUrl(`clickhouse://127.0.0.1:8123/telemetry${query}`), message, query);
 });
 
 test('openStore: a ClickHouse server that does not answer is STORE_UNAVAILABLE', async () => {

@@ -19,7 +19,8 @@ export interface OpenStoreOptions {
    * Which engine, and where its data lives, as `<scheme>:<location>`. `duckdb:` (the default) is
    * `<dataDir>/telemetry.duckdb`; `duckdb:<path>` a database file elsewhere (relative to the working directory);
    * `duckdb::memory:` an in-memory database that is gone at close (tests). `clickhouse://<host>:<port>/<database>`
-   * a ClickHouse server's HTTP interface and the database there (created when missing; docs/clickhouse.md).
+   * a ClickHouse server's HTTP interface and the database there (created when missing; docs/clickhouse.md), with
+   * `?cluster=<name>&shards=<host>:<port>,…` the events spread over a cluster's shards.
    */
   url?: string;
   /** The data directory, for a URL without a location. Default: ./data. */
@@ -59,35 +60,67 @@ function parseStoreUrl(url: string): { scheme: string; location: string } {
 
 /**
  * What a store URL names: for DuckDB its database file (absolute, or `:memory:`); for ClickHouse the server's HTTP
- * address and the database.
+ * address and the database, and for a cluster its name in the servers' `remote_servers` and each shard's HTTP address.
  */
 export type StoreTarget =
   | { scheme: 'duckdb'; file: string }
-  | { scheme: 'clickhouse'; httpUrl: string; database: string };
+  | { scheme: 'clickhouse'; httpUrl: string; database: string; cluster?: ClickHouseCluster };
 
-/** A ClickHouse database name: a plain identifier (it is written into SQL as one). */
-const CLICKHOUSE_DATABASE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** A ClickHouse cluster (docs/clickhouse.md, "A cluster"): as the servers' config names it, and its shards. */
+export interface ClickHouseCluster {
+  /** The cluster's name in the servers' `remote_servers`. */
+  name: string;
+  /** Each shard's HTTP address (`http://<host>:<port>`), in the config's order: the store creates its tables there. */
+  shards: string[];
+}
+
+/** A ClickHouse database or cluster name: a plain identifier (it is written into SQL as one). */
+const CLICKHOUSE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const HOST_PORT = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):(\d{1,5})$/;
 
 /**
  * `clickhouse://<host>:<port>/<database>`: plain HTTP to the server (TLS and credentials are not read from the URL
- * yet: a URL with them is refused rather than half read).
+ * yet: a URL with them is refused rather than half read). `?cluster=<name>&shards=<host>:<port>,…` spreads the events
+ * over a cluster's shards (each shard's HTTP address; the URL's server keeps every other table).
  */
 function resolveClickHouseUrl(url: string, location: string): StoreTarget {
   const example = 'clickhouse://127.0.0.1:8123/telemetry';
-  const match = /^\/\/([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):(\d{1,5})\/([^/?#]*)$/.exec(location);
+  const match = /^\/\/([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):(\d{1,5})\/([^/?#]*)(?:\?([^#]*))?$/.exec(location);
   if (!match)
     throw new Error(`the ClickHouse location in "${url}" is not //<host>:<port>/<database>; write e.g. ${example}`);
-  const [, host, port, database] = match;
+  const [, host, port, database, query] = match;
   if (Number(port) < 1 || Number(port) > 65535)
     throw new Error(`the ClickHouse port in "${url}" is not from 1 to 65535; write e.g. ${example}`);
-  if (!CLICKHOUSE_DATABASE.test(database))
+  if (!CLICKHOUSE_NAME.test(database))
     throw new Error(
       `the ClickHouse database in "${url}" is not a plain name (letters, digits, _; not starting with a digit); write e.g. ${example}`,
     );
   // The server's own databases: the store's tables would be created among its tables (and collide with them).
   if (['system', 'information_schema'].includes(database.toLowerCase()))
     throw new Error(`the ClickHouse database in "${url}" is the server's own (${database}); name one for the store`);
-  return { scheme: 'clickhouse', httpUrl: `http://${host}:${Number(port)}`, database };
+  const target: StoreTarget = { scheme: 'clickhouse', httpUrl: `http://${host}:${Number(port)}`, database };
+  if (query === undefined) return target;
+  const clusterExample = `${example}?cluster=events&shards=10.0.0.1:8123,10.0.0.2:8123`;
+  const params = new URLSearchParams(query);
+  const unknown = [...params.keys()].filter((key) => key !== 'cluster' && key !== 'shards');
+  if (unknown.length > 0)
+    throw new Error(
+      `the ClickHouse URL "${url}" has settings it does not know (${unknown.join(', ')}); known: cluster, shards, as in ${clusterExample}`,
+    );
+  const name = params.get('cluster') ?? '';
+  const shards = (params.get('shards') ?? '').split(',').filter((shard) => shard !== '');
+  if (!CLICKHOUSE_NAME.test(name) || shards.length === 0)
+    throw new Error(
+      `the ClickHouse URL "${url}" needs both cluster=<plain name> and shards=<host>:<port>,…; write e.g. ${clusterExample}`,
+    );
+  for (const shard of shards) {
+    const address = HOST_PORT.exec(shard);
+    if (!address || Number(address[2]) < 1 || Number(address[2]) > 65535)
+      throw new Error(
+        `the shard "${shard}" in "${url}" is not <host>:<port> (its HTTP port); write e.g. ${clusterExample}`,
+      );
+  }
+  return { ...target, cluster: { name, shards: shards.map((shard) => `http://${shard}`) } };
 }
 
 /**
@@ -125,6 +158,7 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
       actorKey: options.actorKey,
       mustExist: options.mustExist,
       writer: options.writer,
+      cluster: target.cluster,
     });
   const { file } = target;
   if (options.mustExist && file !== ':memory:' && !fs.existsSync(file))

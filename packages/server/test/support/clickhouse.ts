@@ -5,6 +5,8 @@
  * Each file gets a database of its own, dropped at its end.
  */
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { after } from 'node:test';
 
@@ -57,4 +59,57 @@ export async function clickHouseText(httpUrl: string, sql: string): Promise<stri
   const text = await response.text();
   if (!response.ok) throw new Error(`ClickHouse ${response.status}: ${text}`);
   return text;
+}
+
+export type ClickHouseClusterService =
+  | {
+      /** The store URL of a new database spread over both shards (`…/<database>?cluster=…&shards=…`). */
+      storeUrl: string;
+      /** Each shard's HTTP address; the first also keeps the store's other tables (the URL's server). */
+      shardUrls: string[];
+      database: string;
+    }
+  | { skip: string };
+
+/**
+ * Two ClickHouse servers of this file's own (scripts/clickhouse.sh with their own directories and ports, beside the
+ * test service's: its ports plus 10 and 11), one shard each of a cluster `shards` in both configs; stopped, with
+ * their data, at the file's end. `{ skip }` only where clickhouse-server cannot be installed.
+ * @throws Error when a server is installed but does not start
+ */
+export function clickHouseCluster(): ClickHouseClusterService {
+  if (script('install').status !== 0)
+    return { skip: 'clickhouse-server is not installed and apt-get could not install it (scripts/clickhouse.sh)' };
+  const http = Number(process.env.TELEMETRY_CLICKHOUSE_HTTP_PORT ?? 18123);
+  const tcp = Number(process.env.TELEMETRY_CLICKHOUSE_TCP_PORT ?? 19000);
+  const base = process.env.TELEMETRY_CLICKHOUSE_DIR ?? path.join(os.tmpdir(), 'telemetry-clickhouse');
+  const shards = [10, 11].map((offset) => ({
+    TELEMETRY_CLICKHOUSE_DIR: `${base}-shard-${offset - 9}`,
+    TELEMETRY_CLICKHOUSE_HTTP_PORT: String(http + offset),
+    TELEMETRY_CLICKHOUSE_TCP_PORT: String(tcp + offset),
+    TELEMETRY_CLICKHOUSE_CLUSTER: `shards:127.0.0.1:${tcp + 10},127.0.0.1:${tcp + 11}`,
+  }));
+  const run = (command: string, env: Record<string, string>) =>
+    spawnSync('bash', [SCRIPT, command], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+    });
+  for (const env of shards) {
+    const started = run('start', env);
+    if (started.status !== 0) throw new Error(`scripts/clickhouse.sh start (a shard) failed:\n${started.stderr}`);
+  }
+  after(() => {
+    for (const env of shards) {
+      run('stop', env);
+      fs.rmSync(env.TELEMETRY_CLICKHOUSE_DIR, { recursive: true, force: true });
+    }
+  });
+  const hosts = shards.map((env) => `127.0.0.1:${env.TELEMETRY_CLICKHOUSE_HTTP_PORT}`);
+  const database = `test_${process.pid}_${Date.now().toString(36)}`;
+  return {
+    storeUrl: `clickhouse://${hosts[0]}/${database}?cluster=shards&shards=${hosts.join(',')}`,
+    shardUrls: hosts.map((host) => `http://${host}`),
+    database,
+  };
 }

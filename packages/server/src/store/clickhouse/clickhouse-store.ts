@@ -5,7 +5,13 @@
  * naming it (docs/clickhouse.md, "Not yet").
  */
 import { Readable } from 'node:stream';
-import { type ClickHouseClient, ClickHouseLogLevel, createClient, drainStream } from '@clickhouse/client';
+import {
+  type ClickHouseClient,
+  ClickHouseLogLevel,
+  type ClickHouseSettings,
+  createClient,
+  drainStream,
+} from '@clickhouse/client';
 import {
   type ActorKeyRule,
   type LoadedSegment,
@@ -19,6 +25,7 @@ import {
   type SummarizedStream,
   type SummaryDrain,
 } from '../store.js';
+import { CLUSTER_INSERT_TABLE, type ClusterOptions, refuseWithoutCluster, useCluster } from './cluster.js';
 import { toStoreError } from './errors.js';
 import { inlineParams, literal } from './literal.js';
 import { checkpoint, loadSegments } from './load-segment.js';
@@ -57,6 +64,8 @@ export interface ClickHouseStoreOptions {
    * need their own; a second process with a number in use waits for its lease, then is refused. Default 0.
    */
   writer?: number;
+  /** A cluster the events are spread over (cluster.ts); the URL's server keeps every other table. Default: none. */
+  cluster?: ClusterOptions;
 }
 
 interface JsonCompact {
@@ -78,9 +87,9 @@ export async function openClickHouseStore(options: ClickHouseStoreOptions): Prom
       'STORE_UNAVAILABLE',
       `the ClickHouse database name "${options.database}" is not an identifier`,
     );
-  const connect = (database: string) =>
+  const connect = (database: string, url = options.url) =>
     createClient({
-      url: options.url,
+      url,
       database,
       username: options.username ?? 'default',
       password: options.password ?? '',
@@ -109,9 +118,10 @@ export async function openClickHouseStore(options: ClickHouseStoreOptions): Prom
     options.insertBatchBytes ?? 8 * 1024 * 1024,
     options.database,
     options.writer ?? 0,
+    options.cluster !== undefined,
   );
   try {
-    await store.migrate();
+    await store.migrate(options.cluster && { ...options.cluster, connect: (url) => connect('default', url) });
     await store.useActorKey(options.actorKey);
   } catch (error) {
     await store.close();
@@ -139,6 +149,8 @@ export class ClickHouseStore implements Store {
     private readonly insertBatchBytes: number,
     private readonly database: string,
     private readonly writer: number,
+    /** Events are inserted into the cluster's Distributed table (cluster.ts), not into `events`. */
+    private readonly clustered = false,
   ) {
     this.lease = new WriterLease(this.leaseDeps, `writer ${writer}`);
     this.summarizer = new WriterLease(this.leaseDeps, 'summarizer');
@@ -161,12 +173,14 @@ export class ClickHouseStore implements Store {
    * Applies the migrations above the highest recorded (each statement is idempotent: a crash runs it again), one
    * process at a time: collectors started together would run the same table rebuilds over each other.
    * @throws StoreError STORE_LOCKED when another process migrates past the lease's wait, or when a collector of a
-   *   version before migration 7 is still loading (it would load as writer 0 beside the new ones, by the old rules)
+   *   version before migration 7 is still loading (it would load as writer 0 beside the new ones, by the old rules);
+   *   as cluster.ts's useCluster and refuseWithoutCluster
    */
-  async migrate(): Promise<void> {
+  async migrate(cluster?: ClusterOptions & { connect(url: string): ClickHouseClient }): Promise<void> {
     await this.command(SCHEMA_MIGRATIONS_SQL);
     const latest = CLICKHOUSE_MIGRATIONS[CLICKHOUSE_MIGRATIONS.length - 1].version;
-    if ((await this.schemaVersion()) >= latest) return;
+    if ((await this.schemaVersion()) >= latest && !cluster)
+      return refuseWithoutCluster({ rows: (sql) => this.rows(sql) });
     // The lease's own table first (migrations 6 and 7 again later: no-ops then), as two starting processes may.
     await this.command(STORE_WRITERS_SQL).catch(unlessAlreadyThere);
     await this.addColumn(LEASE_ROLE).catch(unlessAlreadyThere);
@@ -183,8 +197,31 @@ export class ClickHouseStore implements Store {
           { version: migration.version, name: migration.name, applied_at: nowSeconds() },
         ]);
       }
+      if (cluster) await this.useCluster(cluster);
+      else await refuseWithoutCluster({ rows: (sql) => this.rows(sql) });
     } finally {
       await lease.release();
+    }
+  }
+
+  private async useCluster(cluster: ClusterOptions & { connect(url: string): ClickHouseClient }): Promise<void> {
+    const shards = new Map(cluster.shards.map((url) => [url, cluster.connect(url)]));
+    try {
+      await useCluster(
+        {
+          rows: (sql) => this.rows(sql),
+          command: (sql) => this.command(sql),
+          shardCommand: async (url, query) => {
+            await (shards.get(url) as ClickHouseClient).command({ query }).catch((error: unknown) => {
+              throw toStoreError(error);
+            });
+          },
+          database: this.database,
+        },
+        cluster,
+      );
+    } finally {
+      for (const client of shards.values()) await client.close();
     }
   }
 
@@ -240,7 +277,10 @@ export class ClickHouseStore implements Store {
       return loadSegments(
         {
           rows: (sql) => this.rows(sql),
-          insert: (table, rows) => this.insertRows(table, rows),
+          insert: (table, rows) =>
+            this.clustered && table === 'events'
+              ? this.insertRows(CLUSTER_INSERT_TABLE, rows, { insert_distributed_sync: 1 })
+              : this.insertRows(table, rows),
           actorKey: this.actorKey,
           batchBytes: this.insertBatchBytes,
           writer: this.writer,
@@ -437,7 +477,11 @@ export class ClickHouseStore implements Store {
   private readonly columns = new Map<string, Promise<{ name: string; type: string }[]>>();
 
   /** Inserts `rows` into `table` as one RowBinary request (row-binary.ts: exact doubles on 18.16). */
-  private async insertRows(table: string, rows: Record<string, unknown>[]): Promise<void> {
+  private async insertRows(
+    table: string,
+    rows: Record<string, unknown>[],
+    settings?: ClickHouseSettings,
+  ): Promise<void> {
     if (!this.columns.has(table)) {
       const read = this.rows(
         // A MATERIALIZED column (events.first_copy) is computed by the server and cannot be inserted.
@@ -455,6 +499,7 @@ export class ClickHouseStore implements Store {
       const result = await this.client.exec({
         query: `INSERT INTO ${table} (${columns.map(({ name }) => name).join(', ')}) FORMAT RowBinary`,
         values: Readable.from([out.join()]),
+        clickhouse_settings: settings,
       });
       await drainStream(result.stream);
     } catch (error) {
@@ -489,12 +534,12 @@ function maxQuerySize(sql: string): string {
   return String(Math.max(262_144, Buffer.byteLength(sql) + 1024));
 }
 
-/** Now as a DateTime: whole seconds since the epoch. */
 /** Ignores ClickHouse's "already exists" (a table or column another starting process made a moment ago). */
 function unlessAlreadyThere(error: unknown): void {
   if (!/already exists/i.test(String((error as Error)?.message ?? error))) throw error;
 }
 
+/** Now as a DateTime: whole seconds since the epoch. */
 function nowSeconds(): number {
   return Math.floor(Date.now() / 1000);
 }
