@@ -38,7 +38,8 @@ export interface SqlDialect {
   toDouble(expr: string): string;
   /**
    * A SELECT of column `g`: the `limit` (a parameter placeholder) values of `g` in `rows` (a table or subquery) with the
-   * most rows, ties by value (byte order), for a breakdown's kept values.
+   * most rows, ties by value (byte order), for a breakdown's kept values; with window functions, also `r`, each
+   * one's rank (1 for the most rows).
    */
   topByCount(rows: string, limit: string): string;
   /** A string at a JSON pointer path of the raw event text; `path` is a bound parameter from `jsonPath`. */

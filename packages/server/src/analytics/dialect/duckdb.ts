@@ -18,7 +18,8 @@ export const duckdb: SqlDialect = {
   hashKey: (expr) => (expr === 'actor_key' ? 'actor_hash' : `md5_number(${expr})`),
   quantile: (expr, level) => `quantile_cont(${expr}, ${Number(level)})`,
   toDouble: (expr) => `CAST(${expr} AS DOUBLE)`,
-  topByCount: (rows, limit) => `SELECT g FROM ${rows} GROUP BY g ORDER BY count(*) DESC, g LIMIT ${limit}`,
+  topByCount: (rows, limit) =>
+    `SELECT g, row_number() OVER (ORDER BY count(*) DESC, g) AS r FROM ${rows} GROUP BY g ORDER BY r LIMIT ${limit}`,
   jsonExtractString: (raw, path) => `json_extract_string(${raw}, ${path})`,
   jsonExtractNumber: (raw, path) => `TRY_CAST(json_extract_string(${raw}, ${path}) AS DOUBLE)`,
   jsonPath: pointer,
