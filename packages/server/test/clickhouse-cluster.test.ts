@@ -38,3 +38,40 @@ test('a store URL without the cluster is refused for a database spread over one'
     return true;
   });
 });
+
+test('a cluster the config lacks, another number of shards, or a store already holding events: refused by name', {
+  skip,
+}, async () => {
+  if ('skip' in service) return;
+  const [first] = service.shardUrls.map((url) => url.replace(/^http:\/\//, ''));
+  const refused = async (url: string, code: string, message: RegExp) =>
+    assert.rejects(openStore({ url }), (error: Error & { code?: string }) => {
+      assert.equal(error.code, code, error.message);
+      assert.match(error.message, message);
+      return true;
+    });
+  const elsewhere = `${service.database}_other`;
+  await refused(
+    `clickhouse://${first}/${elsewhere}?cluster=nope&shards=${first}`,
+    'STORE_UNAVAILABLE',
+    /config has no cluster "nope"/,
+  );
+  await refused(
+    `clickhouse://${first}/${elsewhere}?cluster=shards&shards=${first}`,
+    'STORE_UNAVAILABLE',
+    /"shards" has 2 shards in the server's config, the store URL names 1/,
+  );
+  // A store on one server, holding an event: its events are not moved to the shards.
+  const single = await openStore({ url: `clickhouse://${first}/${elsewhere}` });
+  await single.close();
+  await clickHouseText(
+    service.shardUrls[0],
+    `INSERT INTO ${elsewhere}.events (mid, eid, ets, ts, ets_corrected, syncts, arrival_seq, ingest_format, raw)
+     VALUES ('m-1', 'START', 1, toDateTime(0), 1, 1, 1, 'sunbird', '{}')`,
+  );
+  await refused(
+    service.storeUrl.replace(`/${service.database}?`, `/${elsewhere}?`),
+    'STORE_UNSUPPORTED',
+    /spreading a database's stored events \(1\) over a cluster/,
+  );
+});
