@@ -61,15 +61,48 @@ export async function clickHouseText(httpUrl: string, sql: string): Promise<stri
   return text;
 }
 
+/** The environment scripts/clickhouse.sh runs one shard of clickHouseCluster's with. */
+export type ShardEnv = Record<
+  | 'TELEMETRY_CLICKHOUSE_DIR'
+  | 'TELEMETRY_CLICKHOUSE_HTTP_PORT'
+  | 'TELEMETRY_CLICKHOUSE_TCP_PORT'
+  | 'TELEMETRY_CLICKHOUSE_CLUSTER',
+  string
+>;
+
 export type ClickHouseClusterService =
   | {
       /** The store URL of a new database spread over both shards (`…/<database>?cluster=…&shards=…`). */
       storeUrl: string;
       /** Each shard's HTTP address; the first also keeps the store's other tables (the URL's server). */
       shardUrls: string[];
+      /** Each shard's environment, for stopShard and startShard. */
+      shardEnvs: ShardEnv[];
       database: string;
     }
   | { skip: string };
+
+function shardScript(command: string, env: ShardEnv) {
+  return spawnSync('bash', [SCRIPT, command], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
+}
+
+/**
+ * Starts a shard of clickHouseCluster's (again, after stopShard).
+ * @throws Error when it does not start
+ */
+export function startShard(env: ShardEnv): void {
+  const started = shardScript('start', env);
+  if (started.status !== 0) throw new Error(`scripts/clickhouse.sh start (a shard) failed:\n${started.stderr}`);
+}
+
+/** Stops a shard of clickHouseCluster's, keeping its data. */
+export function stopShard(env: ShardEnv): void {
+  shardScript('stop', env);
+}
 
 /**
  * Two ClickHouse servers of this file's own (scripts/clickhouse.sh with their own directories and ports, beside the
@@ -83,33 +116,25 @@ export function clickHouseCluster(): ClickHouseClusterService {
   const http = Number(process.env.TELEMETRY_CLICKHOUSE_HTTP_PORT ?? 18123);
   const tcp = Number(process.env.TELEMETRY_CLICKHOUSE_TCP_PORT ?? 19000);
   const base = process.env.TELEMETRY_CLICKHOUSE_DIR ?? path.join(os.tmpdir(), 'telemetry-clickhouse');
-  const shards = [10, 11].map((offset) => ({
+  const shardEnvs: ShardEnv[] = [10, 11].map((offset) => ({
     TELEMETRY_CLICKHOUSE_DIR: `${base}-shard-${offset - 9}`,
     TELEMETRY_CLICKHOUSE_HTTP_PORT: String(http + offset),
     TELEMETRY_CLICKHOUSE_TCP_PORT: String(tcp + offset),
     TELEMETRY_CLICKHOUSE_CLUSTER: `shards:127.0.0.1:${tcp + 10},127.0.0.1:${tcp + 11}`,
   }));
-  const run = (command: string, env: Record<string, string>) =>
-    spawnSync('bash', [SCRIPT, command], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...env },
-    });
-  for (const env of shards) {
-    const started = run('start', env);
-    if (started.status !== 0) throw new Error(`scripts/clickhouse.sh start (a shard) failed:\n${started.stderr}`);
-  }
+  for (const env of shardEnvs) startShard(env);
   after(() => {
-    for (const env of shards) {
-      run('stop', env);
+    for (const env of shardEnvs) {
+      stopShard(env);
       fs.rmSync(env.TELEMETRY_CLICKHOUSE_DIR, { recursive: true, force: true });
     }
   });
-  const hosts = shards.map((env) => `127.0.0.1:${env.TELEMETRY_CLICKHOUSE_HTTP_PORT}`);
+  const hosts = shardEnvs.map((env) => `127.0.0.1:${env.TELEMETRY_CLICKHOUSE_HTTP_PORT}`);
   const database = `test_${process.pid}_${Date.now().toString(36)}`;
   return {
     storeUrl: `clickhouse://${hosts[0]}/${database}?cluster=shards&shards=${hosts.join(',')}`,
     shardUrls: hosts.map((host) => `http://${host}`),
+    shardEnvs,
     database,
   };
 }

@@ -18,11 +18,11 @@ type Server = Awaited<ReturnType<typeof startTestServer>>;
 /**
  * Registers the suite's hooks and tests on the store `service()` gives (called after the hook that closes the
  * servers is registered: hooks run in the order registered, and the service's own `after` drops or stops it).
- * Returns the collectors, for a file's own tests (set once `before` has run).
+ * Returns the collectors and the DuckDB server, for a file's own tests (set once `before` has run).
  */
 export function collectorsSuite<S extends { storeUrl: string } | { skip: string }>(
   service: () => S,
-): { service: S; skip: string | false; collectors: () => Server[] } {
+): { service: S; skip: string | false; collectors: () => Server[]; duck: () => Server } {
   let duck: Server;
   let collectors: Server[] = [];
   /** A live tail on collector 0, opened before any traffic. */
@@ -122,5 +122,5 @@ export function collectorsSuite<S extends { storeUrl: string } | { skip: string 
     assert.deepEqual(received, stored);
   });
 
-  return { service: ready, skip, collectors: () => collectors };
+  return { service: ready, skip, collectors: () => collectors, duck: () => duck };
 }

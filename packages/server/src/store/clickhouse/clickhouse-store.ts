@@ -25,7 +25,14 @@ import {
   type SummarizedStream,
   type SummaryDrain,
 } from '../store.js';
-import { CLUSTER_INSERT_TABLE, type ClusterOptions, refuseWithoutCluster, useCluster } from './cluster.js';
+import {
+  CLUSTER_INSERT_TABLE,
+  CLUSTER_PING,
+  type ClusterOptions,
+  checkCluster,
+  refuseWithoutCluster,
+  useCluster,
+} from './cluster.js';
 import { toStoreError } from './errors.js';
 import { inlineParams, literal } from './literal.js';
 import { checkpoint, loadSegments } from './load-segment.js';
@@ -177,6 +184,7 @@ export class ClickHouseStore implements Store {
    *   as cluster.ts's useCluster and refuseWithoutCluster
    */
   async migrate(cluster?: ClusterOptions & { connect(url: string): ClickHouseClient }): Promise<void> {
+    if (cluster) await checkCluster({ rows: (sql) => this.rows(sql) }, cluster);
     await this.command(SCHEMA_MIGRATIONS_SQL);
     const latest = CLICKHOUSE_MIGRATIONS[CLICKHOUSE_MIGRATIONS.length - 1].version;
     if ((await this.schemaVersion()) >= latest && !cluster)
@@ -418,8 +426,9 @@ export class ClickHouseStore implements Store {
     return Promise.reject(notYet('a write of several statements as one (ClickHouse has no such transactions)'));
   }
 
+  /** On a cluster, through every shard (cluster.ts): /health says so when one does not answer. */
   async ping(): Promise<void> {
-    await this.rows('SELECT 1');
+    await this.rows(this.clustered ? CLUSTER_PING : 'SELECT 1');
   }
 
   async close(): Promise<void> {

@@ -15,6 +15,23 @@ test('18.16 and current error texts: the code read, the decorations dropped', ()
   assert.equal(serverCode('connect ECONNREFUSED 127.0.0.1:1'), undefined);
 });
 
+/** 18.16's answer when a shard of a Distributed table does not answer: the cause is on the lines after "Log:". */
+const SHARD_DOWN = new Error(`Code: 279, e.displayText() = DB::NetException: All connection tries failed. Log: 
+
+Code: 210, e.displayText() = DB::NetException: Connection refused (127.0.0.1:39002), e.what() = DB::NetException
+Code: 210, e.displayText() = DB::NetException: Connection refused (127.0.0.1:39002), e.what() = DB::NetException
+
+, e.what() = DB::NetException
+`);
+
+test('a shard that does not answer: its address kept from the lines after "Log:", once', () => {
+  assert.equal(cleanMessage(SHARD_DOWN), 'All connection tries failed. Log: Connection refused (127.0.0.1:39002)');
+  assert.equal(
+    toStoreError(SHARD_DOWN).message,
+    'a ClickHouse shard does not answer: All connection tries failed. Log: Connection refused (127.0.0.1:39002)',
+  );
+});
+
 test('each error becomes the StoreError its cause calls for, the cause kept', () => {
   const cases: [Error, string][] = [
     [old(159, 'Timeout exceeded: elapsed 2 seconds, maximum: 1'), 'STORE_TIMEOUT'],
@@ -27,6 +44,8 @@ test('each error becomes the StoreError its cause calls for, the cause kept', ()
     [new Error('connect ECONNREFUSED 127.0.0.1:1'), 'STORE_UNAVAILABLE'],
     [new Error('socket hang up'), 'STORE_UNAVAILABLE'],
     [old(46, 'Unknown function nosuch'), 'STORE_QUERY_FAILED'],
+    [SHARD_DOWN, 'STORE_UNAVAILABLE'],
+    [old(210, 'Connection refused (127.0.0.1:39002)'), 'STORE_UNAVAILABLE'],
     // A server's message naming a network error is still the server's refusal, not a lost connection.
     [old(47, 'Missing columns: ECONNREFUSED'), 'STORE_QUERY_FAILED'],
   ];

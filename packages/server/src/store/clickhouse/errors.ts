@@ -13,6 +13,10 @@ export const CLICKHOUSE_CODES = {
   INTO_OUTFILE_NOT_ALLOWED: 358,
   NOT_ENOUGH_SPACE: 243,
   CANNOT_WRITE_TO_FILE_DESCRIPTOR: 75,
+  /** A shard of a cluster (cluster.ts) did not answer. */
+  SOCKET_TIMEOUT: 209,
+  NETWORK_ERROR: 210,
+  ALL_CONNECTION_TRIES_FAILED: 279,
 } as const;
 
 /** The server's error code in `message`, or undefined for an error that did not come from the server. */
@@ -21,15 +25,32 @@ export function serverCode(message: string): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
-/** The server's message without the exception's decorations (first line only). */
+/**
+ * The server's message without the exception's decorations: its first line, and where that ends in `Log:` (a shard
+ * that did not answer), the distinct causes the lines after it give, which name the shard.
+ */
 export function cleanMessage(error: unknown): string {
-  const message = String((error as Error)?.message ?? error).split('\n')[0];
-  return message
-    .replace(/^Code: \d+, e\.displayText\(\) = DB::Exception: /, '')
-    .replace(/, e\.what\(\) = DB::Exception\s*$/, '')
-    .replace(/^Code: \d+\. DB::Exception: /, '')
+  const [first, ...rest] = String((error as Error)?.message ?? error).split('\n');
+  const message = undecorated(first);
+  if (!message.endsWith('Log:')) return message;
+  const causes = [...new Set(rest.map(undecorated).filter((line) => line !== '' && !/^, e\.what\(\)/.test(line)))];
+  return `${message} ${causes.join('; ')}`.trim();
+}
+
+function undecorated(line: string): string {
+  return line
+    .replace(/^Code: \d+, e\.displayText\(\) = DB::\w*Exception: /, '')
+    .replace(/, e\.what\(\) = DB::\w*Exception\s*$/, '')
+    .replace(/^Code: \d+\. DB::\w*Exception: /, '')
     .trim();
 }
+
+/** Codes of a cluster's shard that does not answer. */
+const SHARD_UNREACHABLE: number[] = [
+  CLICKHOUSE_CODES.SOCKET_TIMEOUT,
+  CLICKHOUSE_CODES.NETWORK_ERROR,
+  CLICKHOUSE_CODES.ALL_CONNECTION_TRIES_FAILED,
+];
 
 /** Errors of the connection itself: the server is not there (or went away), not a refusal of the query. */
 const NETWORK = /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|socket hang up|Timeout error/i;
@@ -38,7 +59,7 @@ const NETWORK = /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|
  * `error` as a StoreError: STORE_TIMEOUT (TIMEOUT_EXCEEDED, or aborted at the deadline), STORE_READ_ONLY_VIOLATION
  * (READONLY), STORE_FUNCTION_NOT_ALLOWED (a table function under readonly), STORE_FILE_ACCESS_DISABLED (INTO
  * OUTFILE), STORE_RESULT_TOO_LARGE, STORE_UNAVAILABLE
- * (no connection, no disk space), else STORE_QUERY_FAILED. A StoreError passes unchanged.
+ * (no connection, no disk space, a cluster's shard that does not answer), else STORE_QUERY_FAILED. A StoreError passes unchanged.
  */
 export function toStoreError(error: unknown): StoreError {
   if (error instanceof StoreError) return error;
@@ -60,6 +81,8 @@ export function toStoreError(error: unknown): StoreError {
     return new StoreError('STORE_RESULT_TOO_LARGE', message, options);
   if (code === CLICKHOUSE_CODES.NOT_ENOUGH_SPACE || code === CLICKHOUSE_CODES.CANNOT_WRITE_TO_FILE_DESCRIPTOR)
     return new StoreError('STORE_UNAVAILABLE', `the store cannot write: ${message}`, options);
+  if (code !== undefined && SHARD_UNREACHABLE.includes(code))
+    return new StoreError('STORE_UNAVAILABLE', `a ClickHouse shard does not answer: ${message}`, options);
   if (code === undefined && NETWORK.test(raw))
     return new StoreError('STORE_UNAVAILABLE', `ClickHouse does not answer: ${message}`, options);
   return new StoreError('STORE_QUERY_FAILED', message, options);
