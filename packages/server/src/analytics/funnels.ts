@@ -65,16 +65,15 @@ function attemptsOf(query: FunnelsQuery): string {
  * `strict` order: L's events gain x, true when the next event in L is also the entity's very next event in scope.
  * Sorting every event of each entity to rank them cost 3.9 s at 10 million events (one core); instead only the gaps a
  * strict attempt can cross are checked: between an event matching step k and the next in L matching step k + 1
- * within the window (`gaps`), each looked up among the scope's events (a hash join on the entity's key, the gap's
- * bounds a residual condition). An event strictly inside a gap (by ets, then arrival_seq) breaks it.
+ * within the window (`gaps`), each looked up among the scope's events (a hash join on the entity, the gap's bounds a
+ * residual condition). An event strictly inside a gap (by ets, then arrival_seq) breaks it.
  */
 function strictListed(matching: string, n: number, w: string, scoped: string): string {
-  // matching: rows of (e, h: e's join key, M); scoped: rows of (h, t, q).
   // M[i].m with M[i + 1].m shifted down one step: a bit below the last step's is set when the pair follows steps.
   const followsStep = `(M[i].m & (M[i + 1].m >> 1) & ${2 ** (n - 1) - 1}) != 0 AND M[i + 1].t <= M[i].t + ${w}`;
-  const gaps = `SELECT e, h, i, M[i].t AS t, M[i].q AS q, M[i + 1].t AS nt, M[i + 1].q AS nq FROM (
-    SELECT e, h, M, unnest(list_filter(range(1, len(M)), i -> ${followsStep})) AS i FROM matching) AS pairs`;
-  const broken = `SELECT gaps.e, list(DISTINCT gaps.i) AS B FROM gaps JOIN (${scoped}) AS x ON x.h = gaps.h
+  const gaps = `SELECT e, i, M[i].t AS t, M[i].q AS q, M[i + 1].t AS nt, M[i + 1].q AS nq FROM (
+    SELECT e, M, unnest(list_filter(range(1, len(M)), i -> ${followsStep})) AS i FROM matching) AS pairs`;
+  const broken = `SELECT gaps.e, list(DISTINCT gaps.i) AS B FROM gaps JOIN (${scoped}) AS x ON x.e = gaps.e
     AND x.t >= gaps.t AND x.t <= gaps.nt AND (x.t > gaps.t OR x.q > gaps.q) AND (x.t < gaps.nt OR x.q < gaps.nq)
     GROUP BY gaps.e`;
   return `WITH matching AS MATERIALIZED (${matching}), gaps AS (${gaps}), broken AS (${broken})
@@ -111,17 +110,12 @@ export function funnelEvents(query: FunnelsQuery, range: ResolvedRange, p: SqlPa
   const exclusions = (query.exclusions ?? []).map((x) => selectorSql(x, p));
   const g = query.breakdown ? breakdownGroup(validatedProperty(query.breakdown.property), p) : `''`;
   const from = p.int(range.from);
-  const window = `ets >= ${from} AND ets < ${to} + ${w} AND ${filtersSql(query.filters, p)}`;
-  const scope = `${entity} IS NOT NULL AND ${window}`;
-  // What the strict join matches entities by: the actor's stored hash (128 bits; dialect hashKey) reads and hashes
-  // an integer for each of the events in scope instead of text.
-  const key = entity === ENTITY_COLUMNS.actor ? p.dialect.hashKey(entity) : entity;
-  const keyScope = `${key} IS NOT NULL AND ${window}`;
+  const scope = `${entity} IS NOT NULL AND ets >= ${from} AND ets < ${to} + ${w} AND ${filtersSql(query.filters, p)}`;
   // Ordered and any keep the events with m != 0 (strict keeps every event): filtering on m was faster than filtering
   // on the OR of the selectors as well (494 against 681 ms for an ordered funnel at 10 million events, side by side,
   // quiet machine).
   const bits = [...steps, ...exclusions].map((c, i) => `CASE WHEN ${c} THEN ${2 ** i} ELSE 0 END`).join(' + ');
-  return { entity, w, to, steps, exclusions, g, scope, bits, key, keyScope };
+  return { entity, w, to, steps, exclusions, g, scope, bits };
 }
 
 /**
@@ -131,7 +125,7 @@ export function funnelEvents(query: FunnelsQuery, range: ResolvedRange, p: SqlPa
 function perEntity(query: FunnelsQuery, range: ResolvedRange, p: SqlParams): string {
   const n = query.steps.length;
   const order = query.stepOrder ?? 'ordered';
-  const { entity, w, to, steps, exclusions, g, scope, bits, key, keyScope } = funnelEvents(query, range, p);
+  const { entity, w, to, steps, exclusions, g, scope, bits } = funnelEvents(query, range, p);
   if (order === 'any') {
     // z: the number of events up to the window's end from this one, which is the last rank inside it.
     const matched = `SELECT ${entity} AS e, ets, arrival_seq AS q, ${g} AS g, ${bits} AS m FROM events WHERE ${scope}`;
@@ -154,14 +148,12 @@ function perEntity(query: FunnelsQuery, range: ResolvedRange, p: SqlParams): str
   // Ordered and strict: each entity's matching events as one list L of {t: ets, q: arrival_seq, m: step and exclusion
   // bits, g}, sorted after aggregating: an ORDER BY inside the aggregate buffers every group's rows and ran out of
   // 512 MB at 10 million events with a breakdown.
-  const strict = order === 'strict';
-  const h = strict ? `, ${key} AS h` : '';
-  const events = `SELECT ${entity} AS e${h}, ets AS t, arrival_seq AS q, ${g} AS g, ${bits} AS m FROM events WHERE ${scope}`;
+  const events = `SELECT ${entity} AS e, ets AS t, arrival_seq AS q, ${g} AS g, ${bits} AS m FROM events WHERE ${scope}`;
   const firsts = `count(*) FILTER (WHERE (m & 1) != 0 AND t < ${to}) > 0`;
   const listOf = (name: string) =>
-    `SELECT e${strict ? ', min(h) AS h' : ''}, list_sort(list({t: t, q: q, m: m, g: g})) AS ${name} FROM (${events}) AS events WHERE m != 0 GROUP BY e HAVING ${firsts}`;
-  const scoped = `SELECT ${key} AS h, ets AS t, arrival_seq AS q FROM events WHERE ${keyScope}`;
-  const listed = strict ? strictListed(listOf('M'), n, w, scoped) : listOf('L');
+    `SELECT e, list_sort(list({t: t, q: q, m: m, g: g})) AS ${name} FROM (${events}) AS events WHERE m != 0 GROUP BY e HAVING ${firsts}`;
+  const scoped = `SELECT ${entity} AS e, ets AS t, arrival_seq AS q FROM events WHERE ${scope}`;
+  const listed = order === 'strict' ? strictListed(listOf('M'), n, w, scoped) : listOf('L');
   const where = (bit: number, extra = '') => `list_filter(range(1, len(L) + 1), i -> (L[i].m & ${bit}) != 0${extra})`;
   const lists = [
     `${where(1, ` AND L[i].t < ${to}`)} AS a1`,
