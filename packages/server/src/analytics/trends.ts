@@ -51,20 +51,6 @@ const PER_ACTOR: Partial<Record<TrendsMath, (d: SqlDialect) => string>> = {
   p99_count_per_actor: (d) => d.quantile('c', 0.99),
 };
 
-/**
- * Math over each entity's row of (b, k, c: its event count in the bucket): count per actor, and the distinct counts,
- * one row per entity. Grouping by entity first and then counting rows is DuckDB's faster way to a distinct count
- * per bucket and breakdown value (a breakdown of unique viewers by page at 10 million events: 1.2 s of
- * `count(DISTINCT e)` grouped).
- */
-const PER_ENTITY: Partial<Record<TrendsMath, (d: SqlDialect) => string>> = {
-  ...PER_ACTOR,
-  unique_actors: () => 'count(*)',
-  dau: () => 'count(*)',
-  unique_devices: () => 'count(*)',
-  unique_sessions: () => 'count(*)',
-};
-
 /** The column whose distinct values `math` counts, or per whose values it counts events (as `e`). */
 function entityOf(math: TrendsMath): 'actor_key' | 'did' | 'sid' | undefined {
   if (PER_ACTOR[math] || math === 'unique_actors' || math === 'dau') return 'actor_key';
@@ -73,13 +59,18 @@ function entityOf(math: TrendsMath): 'actor_key' | 'did' | 'sid' | undefined {
   return undefined;
 }
 
-/** The aggregate over rows of (b, e: the hashed entityOf column, x: the property's number), or of PER_ENTITY's. */
+/** The aggregate over rows of (b, e: the hashed entityOf column, x: the property's number). */
 function aggregate(series: TrendsSeries, d: SqlDialect): string {
-  const perEntity = PER_ENTITY[series.math ?? 'total'];
-  if (perEntity) return perEntity(d);
+  const perActor = PER_ACTOR[series.math ?? 'total'];
+  if (perActor) return perActor(d);
   switch (series.math ?? 'total') {
     case 'total':
       return 'count(*)';
+    case 'unique_actors':
+    case 'dau':
+    case 'unique_devices':
+    case 'unique_sessions':
+      return d.uniq('e');
     case 'sum':
       return 'sum(x)';
     case 'avg':
@@ -143,15 +134,15 @@ function seriesSql(
   const entity = entityOf(s.math ?? 'total');
   const base = `SELECT ${bucket} AS b, ${entity ? d.hashKey(entity) : 'NULL'} AS e, ${x} AS x`;
   const from = `FROM ${d.events} WHERE ${where} AND ${rangeSql(range, p)}`;
-  // Per entity: first each entity's events per bucket (and value), then the math over those rows.
-  const perEntity = (rows: string, k: string) =>
-    PER_ENTITY[s.math ?? 'total']
+  // Count per actor: first each actor's events per bucket (and value), then the math over those counts.
+  const perActor = (rows: string, k: string) =>
+    PER_ACTOR[s.math ?? 'total']
       ? `(SELECT b, ${k} AS k, count(*) AS c FROM ${rows} AS events WHERE e IS NOT NULL GROUP BY b, ${k}, e)`
       : undefined;
   // Every series' value as a double, so the branches of the UNION ALL below share one type.
   const value = d.toDouble(aggregate(s, d));
   if (!query.breakdown) {
-    const rows = perEntity(`(${base} ${from})`, "''") ?? `(${base} ${from})`;
+    const rows = perActor(`(${base} ${from})`, "''") ?? `(${base} ${from})`;
     return {
       ctes: [],
       select: `SELECT ${i} AS s, b, '' AS k, ${value} AS v FROM ${rows} AS base GROUP BY b`,
@@ -162,8 +153,8 @@ function seriesSql(
   const limit = p.int(query.breakdown.limit ?? 10);
   const baseSql = `${base}, ${g} AS g ${from}`;
   const grouped = (rows: string) =>
-    perEntity(rows, 'k')
-      ? `SELECT b, k, ${value} AS v FROM ${perEntity(rows, 'k')} AS counts GROUP BY b, k`
+    perActor(rows, 'k')
+      ? `SELECT b, k, ${value} AS v FROM ${perActor(rows, 'k')} AS counts GROUP BY b, k`
       : `SELECT b, k, ${value} AS v FROM ${rows} AS kept GROUP BY b, k`;
   if (d.namedSubqueries) {
     // Each row's kept value by its rank (1…limit; 0 for the rest), named at the end: the grouping hashes small
