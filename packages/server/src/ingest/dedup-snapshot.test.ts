@@ -11,7 +11,7 @@ import { after, before, test } from 'node:test';
 import { crc32 } from 'node:zlib';
 import { tempDir } from '../../test/temp-dir.js';
 import { openStore } from '../store/open-store.js';
-import type { Store } from '../store/store.js';
+import { type Store, StoreError } from '../store/store.js';
 import { DedupIndex, dedupHash } from './dedup-index.js';
 import { loadDedupSnapshot, parseDedupSnapshot, saveDedupSnapshot } from './dedup-snapshot.js';
 
@@ -160,12 +160,25 @@ test('a snapshot with no ids (a store whose mids are all forgotten) passes its o
   assert.notEqual(typeof parsed, 'string', String(parsed));
 });
 
-test('a store that cannot answer the check: no index, the reason, no throw', async () => {
+test('a store that cannot answer the check: no index, the reason, no throw; the file kept only while it is unavailable', async () => {
   const file = await saved(store, 'unanswered.snapshot', ['a']);
   const failing: Store = { ...store, dialect: store.dialect, query: () => Promise.reject(new Error('store gone')) };
   const used = await loadDedupSnapshot(failing, file);
   assert.equal(used.index, undefined);
-  assert.match(String(used.reason), /store gone/);
+  assert.match(String(used.reason), /not used \(deleted\): store gone/);
+  assert.equal(fs.existsSync(file), false, "a check the store refused: the snapshot is not the store's");
+  // Unavailable (a server or a shard down): the snapshot is kept for the next start.
+  const kept = await saved(store, 'unavailable.snapshot', ['a']);
+  const down: Store = {
+    ...store,
+    dialect: store.dialect,
+    query: () => Promise.reject(new StoreError('STORE_UNAVAILABLE', 'a ClickHouse shard does not answer')),
+  };
+  const later = await loadDedupSnapshot(down, kept);
+  assert.equal(later.index, undefined);
+  assert.match(String(later.reason), /not used \(kept\): a ClickHouse shard does not answer/);
+  assert.equal(fs.existsSync(kept), true);
+  assert.ok((await loadDedupSnapshot(store, kept)).index, 'used once the store answers');
 });
 
 test('no file: no index and nothing to report; a damaged one: no index, why, and the file deleted', async () => {

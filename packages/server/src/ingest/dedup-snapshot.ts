@@ -14,7 +14,7 @@
 import fs from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 import { dialectFor, SqlParams } from '../analytics/dialect/index.js';
-import type { Store } from '../store/store.js';
+import { type Store, StoreError } from '../store/store.js';
 import { DedupIndex, dedupHash } from './dedup-index.js';
 
 /** The snapshot's name in the data directory (TELEMETRY_DATA_DIR), beside `spool/`. */
@@ -109,7 +109,7 @@ export async function saveDedupSnapshot(store: Store, index: DedupIndex, file: s
  * (as many events up to that `seq`, the same `mid` at it); otherwise no index, with the `reason` a snapshot was not
  * used (none when there is no file), and the file is deleted so that no later start can take it for the store's. The
  * caller then adds the `mid`s of events after `seq` (all of them when there is no index). Never throws: an
- * unreadable file, or a store that cannot answer the check, is a reason.
+ * unreadable file, or a store that cannot answer the check, is a reason (the file kept when the store is unavailable).
  */
 export async function loadDedupSnapshot(
   store: Store,
@@ -141,6 +141,10 @@ export async function loadDedupSnapshot(
     for (const [mid] of rows) index.delete(String(mid));
     return { index, seq: mark.seq };
   } catch (error) {
+    // A store that does not answer now (a ClickHouse server or shard down) says nothing about the snapshot: kept for
+    // the next start, which would otherwise read every stored mid.
+    if (error instanceof StoreError && error.code === 'STORE_UNAVAILABLE')
+      return { seq: 0, reason: `${file} not used (kept): ${error.message}` };
     return refuse((error as Error).message);
   }
 }
