@@ -70,6 +70,10 @@ XML
 <yandex>
   <profiles>
     <default><max_memory_usage>2000000000</max_memory_usage></default>
+    <!-- user SQL's profile (TELEMETRY_CLICKHOUSE_SQL_USER): read-only, its limits set here, as it takes none per query -->
+    <telemetry_sql><readonly>1</readonly><max_result_rows>1000000</max_result_rows>
+      <result_overflow_mode>break</result_overflow_mode><max_execution_time>60</max_execution_time>
+      <max_memory_usage>1000000000</max_memory_usage></telemetry_sql>
   </profiles>
   <users>
     <default>
@@ -78,6 +82,14 @@ XML
       <profile>default</profile>
       <quota>default</quota>
     </default>
+    <!-- the example of a user limited to one store's database (packages/server/test/clickhouse-sql-user.test.ts) -->
+    <telemetry_sql>
+      <password></password>
+      <networks><ip>127.0.0.1</ip></networks>
+      <profile>telemetry_sql</profile>
+      <quota>default</quota>
+      <allow_databases><database>sql_user_test</database></allow_databases>
+    </telemetry_sql>
   </users>
   <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors>
     <result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>

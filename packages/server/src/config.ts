@@ -92,6 +92,13 @@ export interface Config {
    * has one writer: 0 only. Env TELEMETRY_WRITER_ID. Default 0.
    */
   writerId: number;
+  /**
+   * The ClickHouse user user SQL (/api/sql, `telemetry sql`) runs as, when set: one limited in the server's users.xml
+   * to the store's database (`allow_databases`) with a read-only profile carrying the limits (docs/clickhouse.md,
+   * "User SQL"). Unset, user SQL runs as the store's user under `readonly=1` and can read other databases on the
+   * server. Env TELEMETRY_CLICKHOUSE_SQL_USER, and its password TELEMETRY_CLICKHOUSE_SQL_PASSWORD. ClickHouse only.
+   */
+  clickhouseSqlUser?: { username: string; password: string };
   /** Highest telemetry level accepted; events above it are rejected with reason 'level'. Env TELEMETRY_MAX_LEVEL. Default full. */
   maxLevel: string;
   /** SIGTERM/SIGINT: the process exits within this bound, loading what it can meanwhile. Env TELEMETRY_SHUTDOWN_TIMEOUT_MS. Default 10000. */
@@ -260,6 +267,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     duckdbMemory: env.TELEMETRY_DUCKDB_MEMORY || '512MB',
     actorKey: (env.TELEMETRY_ACTOR_KEY || 'federated') as ActorKeyRule,
     writerId: int('TELEMETRY_WRITER_ID', 0),
+    clickhouseSqlUser: env.TELEMETRY_CLICKHOUSE_SQL_USER
+      ? { username: env.TELEMETRY_CLICKHOUSE_SQL_USER, password: env.TELEMETRY_CLICKHOUSE_SQL_PASSWORD ?? '' }
+      : undefined,
     maxLevel: env.TELEMETRY_MAX_LEVEL || 'full',
     logLevel: env.TELEMETRY_LOG || 'warn',
     shutdownTimeoutMs: int('TELEMETRY_SHUTDOWN_TIMEOUT_MS', 10_000),
@@ -300,6 +310,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     throw new Error(`TELEMETRY_WRITER_ID must be an integer from 0 to ${MAX_WRITER_ID}, got ${config.writerId}`);
   if (target.scheme === 'duckdb' && config.writerId !== 0)
     throw new Error('TELEMETRY_WRITER_ID: a DuckDB store has one writer (0); several collectors need ClickHouse');
+  if (target.scheme === 'duckdb' && config.clickhouseSqlUser)
+    throw new Error(
+      'TELEMETRY_CLICKHOUSE_SQL_USER: a DuckDB store runs user SQL in its own sandbox; this is for ClickHouse',
+    );
   if (!ACTOR_KEY_RULES.includes(config.actorKey)) {
     throw new Error(`TELEMETRY_ACTOR_KEY must be ${ACTOR_KEY_RULES.join(' or ')}, got "${config.actorKey}"`);
   }

@@ -38,6 +38,7 @@ export async function openCollector(config: Config): Promise<Pipeline> {
     spoolDir,
     actorKey: config.actorKey,
     writer: config.writerId,
+    sqlUser: config.clickhouseSqlUser,
     duckdb: { threads: config.duckdbThreads, memoryLimit: config.duckdbMemory },
   });
   try {

@@ -30,6 +30,8 @@ export const ERRORS = {
   SQL_FILE_ACCESS_DISABLED: 400,
   /** The SQL called a function or catalog view outside the sandbox's allowlist (settings, checkpoint, …). */
   SQL_FUNCTION_NOT_ALLOWED: 400,
+  /** The SQL read a database other than the store's (ClickHouse with TELEMETRY_CLICKHOUSE_SQL_USER). */
+  SQL_ACCESS_DENIED: 400,
   QUERY_INVALID: 400,
   /** The query asks what this store's engine does not answer yet (a property ClickHouse cannot read): named, not retried. */
   QUERY_UNSUPPORTED: 400,
@@ -84,6 +86,7 @@ const STORE_CODES: Record<StoreErrorCode, { sql: ErrorCode; other: ErrorCode }> 
   STORE_READ_ONLY_VIOLATION: { sql: 'SQL_NOT_READ_ONLY', other: 'INTERNAL' },
   STORE_FILE_ACCESS_DISABLED: { sql: 'SQL_FILE_ACCESS_DISABLED', other: 'INTERNAL' },
   STORE_FUNCTION_NOT_ALLOWED: { sql: 'SQL_FUNCTION_NOT_ALLOWED', other: 'INTERNAL' },
+  STORE_ACCESS_DENIED: { sql: 'SQL_ACCESS_DENIED', other: 'INTERNAL' },
   STORE_TIMEOUT: { sql: 'SQL_TIMEOUT', other: 'QUERY_TIMEOUT' },
   STORE_RESULT_TOO_LARGE: { sql: 'QUERY_RESULT_TOO_LARGE', other: 'QUERY_RESULT_TOO_LARGE' },
   STORE_BUSY: { sql: 'QUERY_BUSY', other: 'QUERY_BUSY' },

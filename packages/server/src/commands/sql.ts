@@ -81,7 +81,12 @@ export async function sqlCommand(argv: string[]): Promise<number> {
     if (!response.ok) throw new Error(body.params?.errmsg ?? `HTTP ${response.status}`);
     result = body;
   } else {
-    const store = await openStore({ url: config.store, dataDir: config.dataDir, mustExist: true });
+    const store = await openStore({
+      url: config.store,
+      dataDir: config.dataDir,
+      mustExist: true,
+      sqlUser: config.clickhouseSqlUser,
+    });
     try {
       result = await store.readOnlyQuery(query, {
         maxRows: config.sqlMaxRows,

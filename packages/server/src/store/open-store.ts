@@ -36,6 +36,8 @@ export interface OpenStoreOptions {
   actorKey?: ActorKeyRule;
   /** ClickHouse: this process's writer number (clickhouse-store.ts, TELEMETRY_WRITER_ID). Default 0. */
   writer?: number;
+  /** ClickHouse: the user user SQL runs as (TELEMETRY_CLICKHOUSE_SQL_USER). Default: the store's, under readonly=1. */
+  sqlUser?: { username: string; password: string };
   /** Engine tuning for DuckDB; ignored by other engines. Defaults: those of duckdb-store.ts (2 threads, 512MB). */
   duckdb?: {
     /** Worker threads. */
@@ -159,6 +161,7 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
       mustExist: options.mustExist,
       writer: options.writer,
       cluster: target.cluster,
+      sqlUser: options.sqlUser,
     });
   const { file } = target;
   if (options.mustExist && file !== ':memory:' && !fs.existsSync(file))

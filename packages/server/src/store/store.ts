@@ -187,6 +187,8 @@ export type StoreErrorCode =
   | 'STORE_FILE_ACCESS_DISABLED'
   /** User SQL named a function outside the sandbox's allowlist (settings, catalog internals, checkpoint). */
   | 'STORE_FUNCTION_NOT_ALLOWED'
+  /** User SQL read a database its user may not (ClickHouse's SQL user, limited to the store's database). */
+  | 'STORE_ACCESS_DENIED'
   | 'STORE_TIMEOUT'
   /** A bounded internal read produced more than its maxBytes. */
   | 'STORE_RESULT_TOO_LARGE'

@@ -73,6 +73,12 @@ export interface ClickHouseStoreOptions {
   writer?: number;
   /** A cluster the events are spread over (cluster.ts); the URL's server keeps every other table. Default: none. */
   cluster?: ClusterOptions;
+  /**
+   * The user user SQL runs as (readOnlyQuery): read-only by its profile (`readonly=1`, with `max_result_rows` and
+   * `max_execution_time`), and limited to the store's database in the server's users.xml. Default: the store's user,
+   * under `readonly=1` per query, which can read other databases on the server.
+   */
+  sqlUser?: { username: string; password: string };
 }
 
 interface JsonCompact {
@@ -94,12 +100,15 @@ export async function openClickHouseStore(options: ClickHouseStoreOptions): Prom
       'STORE_UNAVAILABLE',
       `the ClickHouse database name "${options.database}" is not an identifier`,
     );
-  const connect = (database: string, url = options.url) =>
+  const connect = (
+    database: string,
+    url = options.url,
+    user = { username: options.username ?? 'default', password: options.password ?? '' },
+  ) =>
     createClient({
       url,
       database,
-      username: options.username ?? 'default',
-      password: options.password ?? '',
+      ...user,
       request_timeout: options.requestTimeoutMs ?? 300_000,
       log: { level: ClickHouseLogLevel.OFF },
       application: 'telemetry',
@@ -130,6 +139,7 @@ export async function openClickHouseStore(options: ClickHouseStoreOptions): Prom
   try {
     await store.migrate(options.cluster && { ...options.cluster, connect: (url) => connect('default', url) });
     await store.useActorKey(options.actorKey);
+    if (options.sqlUser) await store.useSqlUser(connect(options.database, options.url, options.sqlUser));
   } catch (error) {
     await store.close();
     throw toStoreError(error);
@@ -150,6 +160,8 @@ export class ClickHouseStore implements Store {
   /** Of the collectors writing into the database, the one holding this lease drains the summary queue. */
   private readonly summarizer: WriterLease;
   private closing = false;
+  /** The client user SQL runs through, as the SQL user (useSqlUser); the store's own without one. */
+  private sqlClient: ClickHouseClient | undefined;
 
   constructor(
     private readonly client: ClickHouseClient,
@@ -277,6 +289,34 @@ export class ClickHouseStore implements Store {
     }
   }
 
+  /**
+   * Runs user SQL as `client`'s user from now on, once it is known to be read-only with limits and to read this
+   * database: its profile's settings, since a `readonly=1` profile takes no settings with a query.
+   * @throws StoreError STORE_UNAVAILABLE naming what the user lacks (its own error when it cannot log in or read)
+   */
+  async useSqlUser(client: ClickHouseClient): Promise<void> {
+    this.sqlClient = client;
+    const sql = `SELECT name, value FROM system.settings
+      WHERE name IN ('readonly', 'max_result_rows', 'max_execution_time') ORDER BY name`;
+    const found = await this.select(sql, {}, undefined, client).catch((error: unknown) => {
+      throw new StoreError('STORE_UNAVAILABLE', `the SQL user cannot read the store: ${(error as Error).message}`);
+    });
+    const settings = Object.fromEntries(found.data.map(([name, value]) => [String(name), String(value)]));
+    const lacking = [
+      settings.readonly === '1' ? '' : 'readonly=1',
+      Number(settings.max_result_rows) > 0 ? '' : 'max_result_rows',
+      Number(settings.max_execution_time) > 0 ? '' : 'max_execution_time',
+    ].filter(Boolean);
+    if (lacking.length > 0)
+      throw new StoreError(
+        'STORE_UNAVAILABLE',
+        `the SQL user's profile lacks ${lacking.join(', ')} (users.xml; docs/clickhouse.md, "User SQL")`,
+      );
+    await this.select('SELECT count() FROM schema_migrations', {}, undefined, client).catch((error: unknown) => {
+      throw new StoreError('STORE_UNAVAILABLE', `the SQL user cannot read the store: ${(error as Error).message}`);
+    });
+  }
+
   loadSegment(files: string | string[], segment: number): Promise<LoadedSegment> {
     if (this.closing) return Promise.reject(closedError());
     const list = typeof files === 'string' ? [files] : files;
@@ -367,12 +407,14 @@ export class ClickHouseStore implements Store {
       result_overflow_mode: 'break',
     };
     if (options.maxBytes !== undefined) settings.max_result_bytes = String(options.maxBytes);
-    const answer = await this.select(statement.text, settings, options.deadline).catch((error: unknown) => {
-      // The server's refusal of a table function names none; the statement's text does.
-      throw error instanceof StoreError && error.code === 'STORE_FUNCTION_NOT_ALLOWED'
-        ? statement.tableFunctionRefusal(error)
-        : error;
-    });
+    const answer = await this.select(statement.text, settings, options.deadline, this.sqlClient).catch(
+      (error: unknown) => {
+        // The server's refusal of a table function names none; the statement's text does.
+        throw error instanceof StoreError && error.code === 'STORE_FUNCTION_NOT_ALLOWED'
+          ? statement.tableFunctionRefusal(error)
+          : error;
+      },
+    );
     const { columns, rows } = shape(answer);
     let truncatedReason: 'rows' | 'bytes' | undefined;
     let bytes = 0;
@@ -437,11 +479,21 @@ export class ClickHouseStore implements Store {
     await this.draining;
     await this.summarizer.release();
     await this.lease.release();
+    await this.sqlClient?.close();
     await this.client.close();
   }
 
-  /** A SELECT as JSONCompact, with `settings`, interrupted at `deadline` (epoch ms) by the server and by the client. */
-  private async select(sql: string, settings: Record<string, string>, deadline?: number): Promise<JsonCompact> {
+  /**
+   * A SELECT as JSONCompact, with `settings`, interrupted at `deadline` (epoch ms) by the server and by the client.
+   * Through the SQL user's client (useSqlUser), whose `readonly=1` profile refuses any setting, none are sent: its
+   * profile's limits hold, and the client stops waiting at the deadline.
+   */
+  private async select(
+    sql: string,
+    settings: Record<string, string>,
+    deadline?: number,
+    client = this.client,
+  ): Promise<JsonCompact> {
     if (this.closing) throw closedError();
     settings.max_query_size = maxQuerySize(sql);
     let timer: NodeJS.Timeout | undefined;
@@ -454,10 +506,10 @@ export class ClickHouseStore implements Store {
       timer = setTimeout(() => abort.abort(), left);
     }
     try {
-      const result = await this.client.query({
+      const result = await client.query({
         query: sql,
         format: 'JSONCompact',
-        clickhouse_settings: settings,
+        clickhouse_settings: client === this.client ? settings : {},
         abort_signal: abort.signal,
       });
       return (await result.json()) as JsonCompact;

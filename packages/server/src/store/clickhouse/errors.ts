@@ -17,6 +17,8 @@ export const CLICKHOUSE_CODES = {
   SOCKET_TIMEOUT: 209,
   NETWORK_ERROR: 210,
   ALL_CONNECTION_TRIES_FAILED: 279,
+  /** A database the user may not read (users.xml `allow_databases`): the SQL user's, useSqlUser. */
+  ACCESS_DENIED: 291,
 } as const;
 
 /** The server's error code in `message`, or undefined for an error that did not come from the server. */
@@ -59,7 +61,8 @@ const NETWORK = /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|
  * `error` as a StoreError: STORE_TIMEOUT (TIMEOUT_EXCEEDED, or aborted at the deadline), STORE_READ_ONLY_VIOLATION
  * (READONLY), STORE_FUNCTION_NOT_ALLOWED (a table function under readonly), STORE_FILE_ACCESS_DISABLED (INTO
  * OUTFILE), STORE_RESULT_TOO_LARGE, STORE_UNAVAILABLE
- * (no connection, no disk space, a cluster's shard that does not answer), else STORE_QUERY_FAILED. A StoreError passes unchanged.
+ * (no connection, no disk space, a cluster's shard that does not answer), STORE_ACCESS_DENIED (a database the user
+ * may not read), else STORE_QUERY_FAILED. A StoreError passes unchanged.
  */
 export function toStoreError(error: unknown): StoreError {
   if (error instanceof StoreError) return error;
@@ -75,6 +78,7 @@ export function toStoreError(error: unknown): StoreError {
       return new StoreError('STORE_FUNCTION_NOT_ALLOWED', `table functions are not allowed: ${message}`, options);
     return new StoreError('STORE_READ_ONLY_VIOLATION', message, options);
   }
+  if (code === CLICKHOUSE_CODES.ACCESS_DENIED) return new StoreError('STORE_ACCESS_DENIED', message, options);
   if (code === CLICKHOUSE_CODES.INTO_OUTFILE_NOT_ALLOWED)
     return new StoreError('STORE_FILE_ACCESS_DISABLED', `file access is disabled for SQL queries: ${message}`, options);
   if (code === CLICKHOUSE_CODES.TOO_MANY_ROWS_OR_BYTES)
