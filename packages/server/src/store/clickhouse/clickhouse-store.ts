@@ -395,8 +395,9 @@ export class ClickHouseStore implements Store {
   /**
    * User SQL under `readonly=1` (no writes, no settings, no table functions: file(), url(), numbers() and the like
    * are refused by the server), one statement starting with SELECT or WITH, refused with DuckDB's codes
-   * (store/user-sql.ts: several statements, none, a table function reading files or not). Rows and bytes are cut server-side (whole
-   * blocks, `result_overflow_mode=break`) and then exactly here.
+   * (store/user-sql.ts: several statements, none, a table function reading files or not). Rows and bytes are cut
+   * server-side (whole blocks, `result_overflow_mode=break`; as the SQL user, by its profile's limits) and then
+   * exactly here. As the SQL user (useSqlUser), a database it may not read is STORE_ACCESS_DENIED.
    */
   async readOnlyQuery(sql: string, options: ReadOnlyQueryOptions): Promise<ReadOnlyQueryResult> {
     // Counted and classified as DuckDB's sandbox does, with its codes (user-sql.ts); the server refuses the rest.
