@@ -296,11 +296,12 @@ export class ClickHouseStore implements Store {
    */
   async useSqlUser(client: ClickHouseClient): Promise<void> {
     this.sqlClient = client;
-    const sql = `SELECT name, value FROM system.settings
-      WHERE name IN ('readonly', 'max_result_rows', 'max_execution_time') ORDER BY name`;
-    const found = await this.select(sql, {}, undefined, client).catch((error: unknown) => {
-      throw new StoreError('STORE_UNAVAILABLE', `the SQL user cannot read the store: ${(error as Error).message}`);
-    });
+    const asUser = (sql: string) =>
+      this.select(sql, {}, undefined, client).catch((error: unknown) => {
+        throw new StoreError('STORE_UNAVAILABLE', `the SQL user cannot read the store: ${(error as Error).message}`);
+      });
+    const found = await asUser(`SELECT name, value FROM system.settings
+      WHERE name IN ('readonly', 'max_result_rows', 'max_execution_time')`);
     const settings = Object.fromEntries(found.data.map(([name, value]) => [String(name), String(value)]));
     const lacking = [
       settings.readonly === '1' ? '' : 'readonly=1',
@@ -312,9 +313,7 @@ export class ClickHouseStore implements Store {
         'STORE_UNAVAILABLE',
         `the SQL user's profile lacks ${lacking.join(', ')} (users.xml; docs/clickhouse.md, "User SQL")`,
       );
-    await this.select('SELECT count() FROM schema_migrations', {}, undefined, client).catch((error: unknown) => {
-      throw new StoreError('STORE_UNAVAILABLE', `the SQL user cannot read the store: ${(error as Error).message}`);
-    });
+    await asUser('SELECT count() FROM schema_migrations');
   }
 
   loadSegment(files: string | string[], segment: number): Promise<LoadedSegment> {
