@@ -58,8 +58,8 @@ test('the same question is answered from the cache until a load, then the load i
 });
 
 test('an answer computed before the summarizer caught up is not served after its run (sessions change with no load)', async () => {
-  // Summarizer runs at least 3 s apart: the second session is loaded well before it is summarized.
-  const slow = await startTestServer({ summarizeIntervalMs: 3000 });
+  // Summarizer runs at least 6 s apart: the second session is loaded well before it is summarized.
+  const slow = await startTestServer({ summarizeIntervalMs: 6000 });
   try {
     // One session per device stream (docs/sessions.md): each call a device of its own.
     const session = (sid: string) => {
@@ -99,11 +99,15 @@ test('an answer computed before the summarizer caught up is not served after its
     // Loaded, not summarized yet: the answer (still one session) is computed and cached in this state.
     await eventually(async () => (await unsummarized()) > 0);
     const before = await ask();
+    // On a loaded machine the summarizer may run before the question: then the answer is already the new one, and a
+    // later hit is right. Whether it ran is told by the backlog after the answer came.
     const stillBehind = (await unsummarized()) > 0;
     await eventually(async () => (await unsummarized()) === 0);
     const after = await ask();
-    if (stillBehind) assert.equal(before.count, 1, 'asked before the summarizer ran');
-    assert.equal(after.cached, false, 'the summarizer run made the earlier answer unreachable');
+    if (stillBehind) {
+      assert.equal(before.count, 1, 'asked before the summarizer ran');
+      assert.equal(after.cached, false, 'the summarizer run made the earlier answer unreachable');
+    }
     assert.equal(after.count, 2);
   } finally {
     await slow.close();
