@@ -30,6 +30,8 @@ import {
   CLUSTER_PING,
   type ClusterOptions,
   checkCluster,
+  clusterCreated,
+  pingCluster,
   refuseWithoutCluster,
   useCluster,
 } from './cluster.js';
@@ -196,11 +198,15 @@ export class ClickHouseStore implements Store {
    *   as cluster.ts's useCluster and refuseWithoutCluster
    */
   async migrate(cluster?: ClusterOptions & { connect(url: string): ClickHouseClient }): Promise<void> {
-    if (cluster) await checkCluster({ rows: (sql) => this.rows(sql) }, cluster);
+    const reads = { rows: (sql: string) => this.rows(sql) };
+    if (cluster) await checkCluster(reads, cluster);
     await this.command(SCHEMA_MIGRATIONS_SQL);
     const latest = CLICKHOUSE_MIGRATIONS[CLICKHOUSE_MIGRATIONS.length - 1].version;
-    if ((await this.schemaVersion()) >= latest && !cluster)
-      return refuseWithoutCluster({ rows: (sql) => this.rows(sql) });
+    if ((await this.schemaVersion()) >= latest) {
+      // A store migrated, and on a cluster whose tables are made, starts without the migrations lease.
+      if (!cluster) return refuseWithoutCluster(reads);
+      if (await clusterCreated(reads)) return pingCluster(reads, cluster);
+    }
     // The lease's own table first (migrations 6 and 7 again later: no-ops then), as two starting processes may.
     await this.command(STORE_WRITERS_SQL).catch(unlessAlreadyThere);
     await this.addColumn(LEASE_ROLE).catch(unlessAlreadyThere);
@@ -218,7 +224,7 @@ export class ClickHouseStore implements Store {
         ]);
       }
       if (cluster) await this.useCluster(cluster);
-      else await refuseWithoutCluster({ rows: (sql) => this.rows(sql) });
+      else await refuseWithoutCluster(reads);
     } finally {
       await lease.release();
     }

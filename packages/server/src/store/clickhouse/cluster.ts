@@ -74,6 +74,19 @@ export async function checkCluster(deps: Pick<ClusterDeps, 'rows'>, cluster: Clu
 export async function useCluster(deps: ClusterDeps, cluster: ClusterOptions): Promise<void> {
   const engine = await engineOf(deps, 'events');
   if (engine !== 'View') await createCluster(deps, cluster, engine);
+  await pingCluster(deps, cluster);
+}
+
+/** Whether the cluster's tables are there (the store's `events` is the view over them): no lease needed then. */
+export async function clusterCreated(deps: Pick<ClusterDeps, 'rows'>): Promise<boolean> {
+  return (await engineOf(deps, 'events')) === 'View';
+}
+
+/**
+ * Reads through every shard.
+ * @throws StoreError STORE_UNAVAILABLE when a shard does not answer or lacks the store's tables
+ */
+export async function pingCluster(deps: Pick<ClusterDeps, 'rows'>, cluster: ClusterOptions): Promise<void> {
   await deps.rows(CLUSTER_PING).catch((error: unknown) => {
     throw new StoreError(
       'STORE_UNAVAILABLE',
@@ -151,7 +164,7 @@ async function shardDatabase(deps: Pick<ClusterDeps, 'rows' | 'command' | 'datab
  * @throws StoreError STORE_UNAVAILABLE naming the cluster
  */
 export async function refuseWithoutCluster(deps: Pick<ClusterDeps, 'rows'>): Promise<void> {
-  if ((await engineOf(deps, 'events')) !== 'View') return;
+  if (!(await clusterCreated(deps))) return;
   const [[engine]] = await deps.rows(
     `SELECT engine_full FROM system.tables WHERE database = currentDatabase() AND name = 'events_cluster'`,
   );
