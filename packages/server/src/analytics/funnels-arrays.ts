@@ -203,9 +203,9 @@ function anyOrder(n: number, w: string, to: string, listed: string): string {
 }
 
 /**
- * The per-entity SQL with funnels.ts perEntity's columns: e, reached (≥ 1), g ('' when absent), t1..tn (each step's
- * ets, NULL where not reached; only t1 for `any`), and the working arrays beside them (answerArrays names the
- * columns it reads).
+ * The per-entity SQL with funnels.ts perEntity's columns: e, reached (≥ 1: entities whose every attempt an exclusion
+ * voids are left out here, where funnels.ts keeps them at 0), g ('' when absent), t1..tn (each step's ets, NULL where
+ * not reached; only t1 for `any`), and the working arrays beside them (answerArrays names the columns it reads).
  */
 export function perEntityArrays(query: FunnelsQuery, range: ResolvedRange, p: SqlParams): string {
   const order = query.stepOrder ?? 'ordered';
