@@ -46,7 +46,7 @@ function scoreOf(query: FunnelsQuery): string {
 /**
  * The attempts of `ordered`/`strict` funnels: a list of step-position lists, one per start (NULL past the last step
  * reached). Positions index L, the entity's matching events in order; `strict` also needs the next event to be the
- * very next of all the entity's events (L[i].x, strictListed).
+ * very next of all the entity's events (i not in B, strictListed).
  */
 function attemptsOf(query: FunnelsQuery): string {
   let attempts = 'list_transform(a1, s -> [s])';
@@ -54,7 +54,7 @@ function attemptsOf(query: FunnelsQuery): string {
     const prev = `p[${k - 1}]`;
     const next =
       query.stepOrder === 'strict'
-        ? `CASE WHEN (L[${prev} + 1].m & ${2 ** (k - 1)}) != 0 AND L[${prev}].x AND L[${prev} + 1].t <= L[p[1]].t + w THEN ${prev} + 1 END`
+        ? `CASE WHEN (L[${prev} + 1].m & ${2 ** (k - 1)}) != 0 AND NOT list_contains(B, ${prev}) AND L[${prev} + 1].t <= L[p[1]].t + w THEN ${prev} + 1 END`
         : `list_min(list_filter(a${k}, x -> x > ${prev} AND L[x].t <= L[p[1]].t + w))`;
     attempts = `list_transform(${attempts}, p -> list_append(p, CASE WHEN ${prev} IS NULL THEN NULL ELSE ${next} END))`;
   }
@@ -62,7 +62,8 @@ function attemptsOf(query: FunnelsQuery): string {
 }
 
 /**
- * `strict` order: L's events gain x, true when the next event in L is also the entity's very next event in scope.
+ * `strict` order: beside L, B lists the positions i whose next event in L is not the entity's very next event in scope
+ * (a list beside L: rebuilding every element of L with a flag cost a tenth of the query).
  * Sorting every event of each entity to rank them cost 3.9 s at 10 million events (one core); instead only the gaps a
  * strict attempt can cross are checked: between an event matching step k and the next in L matching step k + 1
  * within the window (`gaps`), each looked up among the scope's events (a hash join on the entity, the gap's bounds a
@@ -77,8 +78,7 @@ function strictListed(matching: string, n: number, w: string, scoped: string): s
     AND x.t >= gaps.t AND x.t <= gaps.nt AND (x.t > gaps.t OR x.q > gaps.q) AND (x.t < gaps.nt OR x.q < gaps.nq)
     GROUP BY gaps.e`;
   return `WITH matching AS MATERIALIZED (${matching}), gaps AS (${gaps}), broken AS (${broken})
-    SELECT e, list_transform(range(1, len(M) + 1), i -> {t: M[i].t, q: M[i].q, m: M[i].m, g: M[i].g, x: NOT list_contains(coalesce(B, []), i)}) AS L
-    FROM matching LEFT JOIN broken USING (e)`;
+    SELECT e, M AS L, coalesce(B, []) AS B FROM matching LEFT JOIN broken USING (e)`;
 }
 
 /**
@@ -149,12 +149,13 @@ function perEntity(query: FunnelsQuery, range: ResolvedRange, p: SqlParams): str
       SELECT e, b.reached AS reached, b.g AS g, ${times.join(', ')} FROM (${best}) AS best`;
   }
   // Ordered and strict: each entity's matching events as one list L of {t: ets, q: arrival_seq, m: step and exclusion
-  // bits, g}, sorted after aggregating: an ORDER BY inside the aggregate buffers every group's rows and ran out of
+  // bits, g: only with a breakdown}, sorted after aggregating: an ORDER BY inside the aggregate buffers every group's rows and ran out of
   // 512 MB at 10 million events with a breakdown.
   const events = `SELECT ${entity} AS e, ets AS t, arrival_seq AS q, ${g} AS g, ${bits} AS m FROM events WHERE ${scope}`;
   const firsts = `count(*) FILTER (WHERE (m & 1) != 0 AND t < ${to}) > 0`;
+  const fields = query.breakdown ? '{t: t, q: q, m: m, g: g}' : '{t: t, q: q, m: m}';
   const listOf = (name: string) =>
-    `SELECT e, list_sort(list({t: t, q: q, m: m, g: g})) AS ${name} FROM (${events}) AS events WHERE m != 0 GROUP BY e HAVING ${firsts}`;
+    `SELECT e, list_sort(list(${fields})) AS ${name} FROM (${events}) AS events WHERE m != 0 GROUP BY e HAVING ${firsts}`;
   const scoped = `SELECT ${entity} AS e, ets AS t, arrival_seq AS q FROM events WHERE ${scope}`;
   const listed = order === 'strict' ? strictListed(listOf('M'), n, w, scoped) : listOf('L');
   const where = (bit: number, extra = '') => `list_filter(range(1, len(L) + 1), i -> (L[i].m & ${bit}) != 0${extra})`;
@@ -163,12 +164,13 @@ function perEntity(query: FunnelsQuery, range: ResolvedRange, p: SqlParams): str
     ...steps.slice(1).map((_, i) => `${where(2 ** (i + 1))} AS a${i + 2}`),
     ...exclusions.map((_, j) => `${where(2 ** (n + j))} AS X${j + 1}`),
   ];
-  const grouped = `SELECT e, ${w} AS w, L, ${lists.join(', ')} FROM (${listed}) AS listed`;
+  const grouped = `SELECT e, ${w} AS w, L, ${[...lists, ...(order === 'strict' ? ['B'] : [])].join(', ')} FROM (${listed}) AS listed`;
   const attempts = `SELECT e, L, list_transform(A, p -> ${scoreOf(query)}) AS S, A FROM (
       SELECT *, ${attemptsOf(query)} AS A FROM (${grouped}) AS per) AS tried`;
   const best = `SELECT e, L, list_max(S) AS reached, CASE WHEN list_max(S) > 0 THEN A[list_position(S, list_max(S))] END AS p FROM (${attempts}) AS attempts`;
-  const attributed =
-    query.breakdownAttribution === 'last_touch'
+  const attributed = !query.breakdown
+    ? `''`
+    : query.breakdownAttribution === 'last_touch'
       ? 'L[p[reached]].g'
       : `L[p[${query.breakdownAttribution === 'step' ? (query.breakdownAttributionStep ?? 1) : 1}]].g`;
   const times = Array.from({ length: n }, (_, i) => `L[p[${i + 1}]].t AS t${i + 1}`);
