@@ -149,8 +149,8 @@ function perEntity(query: FunnelsQuery, range: ResolvedRange, p: SqlParams): str
       SELECT e, b.reached AS reached, b.g AS g, ${times.join(', ')} FROM (${best}) AS best`;
   }
   // Ordered and strict: each entity's matching events as one list L of {t: ets, q: arrival_seq, m: step and exclusion
-  // bits, g: only with a breakdown}, sorted after aggregating: an ORDER BY inside the aggregate buffers every group's rows and ran out of
-  // 512 MB at 10 million events with a breakdown.
+  // bits, g: only with a breakdown}, sorted after aggregating: an ORDER BY inside the aggregate buffers every group's
+  // rows and ran out of 512 MB at 10 million events with a breakdown.
   const events = `SELECT ${entity} AS e, ets AS t, arrival_seq AS q, ${g} AS g, ${bits} AS m FROM events WHERE ${scope}`;
   const firsts = `count(*) FILTER (WHERE (m & 1) != 0 AND t < ${to}) > 0`;
   const fields = query.breakdown ? '{t: t, q: q, m: m, g: g}' : '{t: t, q: q, m: m}';
