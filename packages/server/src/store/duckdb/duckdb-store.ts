@@ -43,6 +43,20 @@ export interface DuckDBStoreOptions {
   backfillRows?: number;
 }
 
+/** DuckDB's rows per row group (its default; the store does not set another). */
+const ROW_GROUP_ROWS = 122_880;
+
+/**
+ * Events loaded between two checkpoints: 92,161. Loads after a checkpoint start a new row group, and a checkpoint
+ * merges any run of row groups that fits in fewer (up to four into three), rewriting them: three of 80,000 events
+ * (the 64 MB WAL threshold this store set before) into two took 3–6 s, every third checkpoint, holding the loads.
+ * Row groups of more than three quarters of a row group never fit in fewer, so the store checkpoints itself once
+ * this many events were loaded and each checkpoint writes only those (under a second); row groups that deletes
+ * thinned out (retention, erasure) are still merged. A load that takes the count past ROW_GROUP_ROWS leaves a short
+ * row group, merged later (one rewrite). Measured in docs/benchmarks.md, "What made the slow loads".
+ */
+export const CHECKPOINT_EVENTS = (ROW_GROUP_ROWS * 3) / 4 + 1;
+
 export async function openDuckDBStore(options: DuckDBStoreOptions): Promise<DuckDBStore> {
   if (options.file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(options.file)), { recursive: true });
   const allowed = options.spoolDir ? [`${path.resolve(options.spoolDir)}/`] : [];
@@ -51,9 +65,9 @@ export async function openDuckDBStore(options: DuckDBStoreOptions): Promise<Duck
     instance = await DuckDBInstance.create(options.file, {
       threads: String(options.threads ?? 2),
       memory_limit: options.memoryLimit ?? '512MB',
-      // At the default 16 MB every 16 MB spool segment's load checkpoints, and each checkpoint costs more
-      // as the table grows (loads fell behind ingestion); 64 MB keeps loading near 8 µs per event.
-      checkpoint_threshold: '64MB',
+      // The store checkpoints after CHECKPOINT_EVENTS loaded events (about 75 MB of WAL at 800 bytes an event);
+      // DuckDB's own threshold stays above that, for events so large that the WAL passes it first.
+      checkpoint_threshold: '128MB',
       // Memory freed by a large result goes back to the system within seconds instead of staying in the
       // allocator's caches (bounded-read.ts collects the result's chunks so that they are freed at all).
       allocator_background_threads: 'true',
@@ -89,6 +103,8 @@ export class DuckDBStore implements Store {
   private summaryReader: DuckDBConnection | undefined;
   /** Set when close() begins: what is asked after that is refused (it would run on closed connections: a crash). */
   private closing = false;
+  /** Events loaded since the last checkpoint this store ran (CHECKPOINT_EVENTS). */
+  private loadedSinceCheckpoint = 0;
 
   constructor(
     private readonly instance: DuckDBInstance,
@@ -149,11 +165,29 @@ export class DuckDBStore implements Store {
     });
   }
 
+  /** Loads in one transaction (load-segment.ts); a checkpoint follows, after the load returns, every CHECKPOINT_EVENTS. */
   loadSegment(files: string | string[], segment: number): Promise<LoadedSegment> {
     const list = typeof files === 'string' ? [files] : files;
-    return this.serialised(() =>
-      loadSegments({ writer: this.writer, inTransaction: (work) => this.inTransaction(work) }, list, segment),
-    );
+    return this.serialised(async () => {
+      const loaded = await loadSegments(
+        { writer: this.writer, inTransaction: (work) => this.inTransaction(work) },
+        list,
+        segment,
+      );
+      this.loadedSinceCheckpoint += loaded.events;
+      // Next on the writer, so this load is reported (visible) before the checkpoint; close() checkpoints anyway.
+      if (this.loadedSinceCheckpoint >= CHECKPOINT_EVENTS && !this.closing)
+        void this.writes.run(() => this.checkpointLoaded());
+      return loaded;
+    });
+  }
+
+  /** Runs CHECKPOINT; when DuckDB refuses (another transaction is writing), the next load tries again. Never throws. */
+  private async checkpointLoaded(): Promise<void> {
+    try {
+      await this.writer.run('CHECKPOINT');
+      this.loadedSinceCheckpoint = 0;
+    } catch {}
   }
 
   /**
