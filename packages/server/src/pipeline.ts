@@ -86,12 +86,19 @@ export async function openPipeline(config: Config, store: Store, spoolDir: strin
     afterLoad: async () => {
       const started = Date.now();
       // Another collector may be the one summarizing (ClickHouse): then ask again until it has caught up.
-      if ((await drainSummaryQueue(store)).caughtUp) freshness.summarized(started);
-      else loader.requestAfterLoad();
+      const { caughtUp } = await drainSummaryQueue(store);
+      if (!caughtUp) loader.requestAfterLoad();
       summarizeLatency.observe((Date.now() - started) / 1000);
       // After the sessions' figures, which its failure must not hold back. One slice per run, so a store catching up
       // (just migrated) never holds the writer long: another run follows.
-      if ((await refreshSessionPaths(store)).more) loader.requestAfterLoad();
+      try {
+        if ((await refreshSessionPaths(store)).more) loader.requestAfterLoad();
+      } catch (error) {
+        log('refreshing the kept session paths failed; it runs again after the next load', error);
+      }
+      // Last, so that /health says summarized in the same turn as the answers cached before are forgotten
+      // (Loader.onAfterLoad, after this run): never while one of them can still be served.
+      if (caughtUp) freshness.summarized(started);
     },
     afterLoadIntervalMs: config.summarizeIntervalMs,
     log,
