@@ -175,7 +175,7 @@ export class DuckDBStore implements Store {
         segment,
       );
       this.loadedSinceCheckpoint += loaded.events;
-      // Next on the writer, so this load is reported (visible) before the checkpoint; close() checkpoints anyway.
+      // Queued on the writer behind this load, so the load is reported (visible) first; close() checkpoints anyway.
       if (this.loadedSinceCheckpoint >= CHECKPOINT_EVENTS && !this.closing)
         void this.writes.run(() => this.checkpointLoaded());
       return loaded;
