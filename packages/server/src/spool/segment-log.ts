@@ -8,7 +8,7 @@
  */
 import type fs from 'node:fs';
 import fsp from 'node:fs/promises';
-import { frameGroup } from './segment-format.js';
+import { GroupFramer } from './segment-format.js';
 import { type SealedSegment, segmentFile } from './segment-recovery.js';
 
 export interface SegmentLogOptions {
@@ -41,6 +41,8 @@ export class SegmentLog {
   private currentBytes = 0;
   private rotateTimer: NodeJS.Timeout | undefined;
   private pending: string[] = [];
+  /** One group is written at a time, so one framing buffer serves them all. */
+  private readonly framer = new GroupFramer();
   private pendingEvents = 0;
   private waiters: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
   private flushing = false;
@@ -94,7 +96,7 @@ export class SegmentLog {
         if (texts.length > 0) {
           const started = performance.now();
           const fd = await this.openSegment();
-          const group = frameGroup(texts.length === 1 ? texts[0] : texts.join(''));
+          const group = this.framer.frame(texts);
           try {
             await writeAll(fd, group);
             await fd.datasync();
