@@ -1,5 +1,5 @@
 /**
- * `npm run bench:soak [-- --rate 10000 --minutes 10 --connections 10]`: the real server (`telemetry serve`, default
+ * `npm run bench:soak [-- --rate 10000 --minutes 10 --connections 10 --cpu-prof DIR]`: the real server (`telemetry serve`, default
  * settings, a fresh data directory) under a steady rate of 100-event batches for a bounded time, with the dashboard's
  * home page (GET /api/home and its rejected-events summary) asked every 10 s, as issue 16's memory and freshness goals
  * describe. Samples the memory of every process of the product every 250 ms and /health's freshness figures every
@@ -9,7 +9,8 @@
  * Last line: {"bench":"soak","events_per_s","rss_mb_max","rss_mb_end","visible_p99_ms","summarized_p99_ms",…}:
  * the p99s are the largest 5-minute figures seen during the run (null: nothing loaded or summarized); `drained_s`
  * the time after the load stopped until nothing waited to be loaded or summarized; `rss_mb_at_1_min` beside
- * `rss_mb_end` shows growth.
+ * `rss_mb_end` shows growth; `cpu_us_per_event` and `main_thread_us_per_event` the server's CPU time (every thread;
+ * its JavaScript thread) from the first request until drained, per stored event.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -19,6 +20,7 @@ import { parseArgs } from 'node:util';
 import { type AutocannonRequest, type AutocannonResult, autocannon } from './autocannon.js';
 import { BatchFactory } from './batch.js';
 import { children, freePort, HOST, startChild, stopChild, waitReady } from './child-process.js';
+import { cpuSeconds } from './process-cpu.js';
 import { sampleTreeRss, treeRssMb } from './process-memory.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -31,6 +33,7 @@ const { values: flags } = parseArgs({
     minutes: { type: 'string', default: '10' },
     connections: { type: 'string', default: '10' },
     keep: { type: 'boolean', default: false },
+    'cpu-prof': { type: 'string' },
   },
 });
 const bounded = (name: string, raw: string | undefined, max: number): number => {
@@ -76,9 +79,11 @@ interface Freshness {
 async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'telemetry-soak-'));
   const port = await freePort();
+  const serverArgs = ['--conditions=development', '--import', 'tsx'];
+  if (flags['cpu-prof']) serverArgs.push('--cpu-prof', `--cpu-prof-dir=${path.resolve(flags['cpu-prof'])}`);
   const server = startChild(
     'server',
-    ['--conditions=development', '--import', 'tsx', CLI, 'serve'],
+    [...serverArgs, CLI, 'serve'],
     { PORT: String(port), HOST, TELEMETRY_DATA_DIR: dataDir, TELEMETRY_ADMIN_TOKEN: TOKEN },
     port,
   );
@@ -104,6 +109,7 @@ async function main(): Promise<void> {
       if (typeof f.summarized_p99_ms === 'number') seen.summarized.push(f.summarized_p99_ms);
     };
     let rssAtOneMinute: number | null = null;
+    const cpuBefore = cpuSeconds(server.pid);
     const started = Date.now();
     let stored = 0;
     poll = setInterval(async () => {
@@ -167,6 +173,9 @@ async function main(): Promise<void> {
     const last = await freshness();
     record(last);
     const rss = memory.stop();
+    // Everything the stored events cost, from the first request to drained: accepted, loaded, summarized.
+    const cpuAfter = cpuSeconds(server.pid);
+    const cpuUsPerEvent = (seconds: number) => (stored > 0 ? round((seconds * 1e6) / stored, 1) : null);
     // Where the loader's time went: loads and summarizer runs share the store's one writer.
     const metricsText = await (await fetch(`${server.url}/metrics`, { headers: AUTH, signal: TIMEOUT() })).text();
     const meanMs = (name: string) => {
@@ -210,6 +219,8 @@ async function main(): Promise<void> {
         home_p50_ms: round(median(seen.home)),
         load_mean_ms: meanMs('telemetry_load_duration_seconds'),
         summarize_mean_ms: meanMs('telemetry_summarize_duration_seconds'),
+        cpu_us_per_event: cpuUsPerEvent(cpuAfter.all - cpuBefore.all),
+        main_thread_us_per_event: cpuUsPerEvent(cpuAfter.main - cpuBefore.main),
         p99_ms: result.latency.p99,
         rate: RATE,
         minutes: MINUTES,
