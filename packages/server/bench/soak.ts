@@ -1,10 +1,11 @@
 /**
- * `npm run bench:soak [-- --rate 10000 --minutes 10 --connections 10 --cpu-prof DIR]`: the real server (`telemetry serve`, default
- * settings, a fresh data directory) under a steady rate of 100-event batches for a bounded time, with the dashboard's
- * home page (GET /api/home and its rejected-events summary) asked every 10 s, as issue 16's memory and freshness goals
- * describe. Samples the memory of every process of the product every 250 ms and /health's freshness figures every
- * 10 s (metrics/freshness.ts: p99 of acknowledgement → visible and → summarized over the last 5 minutes), then waits
- * (at most 120 s) for both backlogs to reach zero and checks that the store holds every stored event once.
+ * `npm run bench:soak [-- --rate 10000 --minutes 10 --connections 10 --cpu-prof DIR]`: the real server (`telemetry
+ * serve`, default settings, a fresh data directory; `--cpu-prof` writes its V8 profile to DIR) under a steady rate of
+ * 100-event batches for a bounded time, with the dashboard's home page (GET /api/home and its rejected-events
+ * summary) asked every 10 s, as issue 16's memory and freshness goals describe. Samples the memory of every process
+ * of the product every 250 ms and /health's freshness figures every 10 s (metrics/freshness.ts: p99 of
+ * acknowledgement → visible and → summarized over the last 5 minutes), then waits (at most 120 s) for both backlogs
+ * to reach zero and checks that the store holds every stored event once.
  *
  * Last line: {"bench":"soak","events_per_s","rss_mb_max","rss_mb_end","visible_p99_ms","summarized_p99_ms",…}:
  * the p99s are the largest 5-minute figures seen during the run (null: nothing loaded or summarized); `drained_s`

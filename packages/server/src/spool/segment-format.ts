@@ -143,8 +143,8 @@ export class GroupFramer {
     for (const text of texts) bound += text.length * 3;
     if (bound > this.buffer.length) {
       const buffer = Buffer.allocUnsafe(Math.max(bound, Math.min(2 * this.buffer.length, KEPT_FRAME_BYTES)));
-      if (buffer.length <= KEPT_FRAME_BYTES) this.buffer = buffer;
-      return this.frameInto(buffer, texts);
+      if (buffer.length > KEPT_FRAME_BYTES) return this.frameInto(buffer, texts);
+      this.buffer = buffer;
     }
     return this.frameInto(this.buffer, texts);
   }
