@@ -128,7 +128,8 @@ const KEPT_FRAME_BYTES = 16 * 1024 * 1024;
 /**
  * Frames commit groups (the bytes frameGroup gives for the records joined) in one buffer reused from group to group,
  * for the spool's hot path: joining a group's texts into one string and encoding that allocated two large objects per
- * commit, fresh pages the kernel had to fault in, about 15% of the main thread at 50,000 events/s (docs/benchmarks.md).
+ * commit, fresh pages the kernel had to fault in: 14% of the JavaScript thread's busy time at 50,000 events/s
+ * (docs/benchmarks.md, "Above 10,000 events/s").
  */
 export class GroupFramer {
   private buffer = Buffer.allocUnsafe(0);
