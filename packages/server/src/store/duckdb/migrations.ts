@@ -1,5 +1,5 @@
 import { actorKeySql } from './actor-key.js';
-import { openFromSql, queueStreamsSql } from './summary-drain-sql.js';
+import { openFromSql } from './summary-drain-sql.js';
 
 /**
  * Versioned schema migrations for the DuckDB store. Append only: what a released migration leaves is never
@@ -298,9 +298,14 @@ export const MIGRATIONS: Migration[] = [
     // and now reads a stream without state only from its earliest queued event. Queued here from their first event,
     // they are recomputed whole once, as before. A store made since migration 3 has none (LOG, AUDIT, SEARCH and
     // PostHog events are never summarized, and the loads queue the same).
+    // The queue as it was then (no from_seq before migration 19), not queueStreamsSql, which follows the latest schema.
     sql: [
-      queueStreamsSql(`eid NOT IN ('LOG', 'AUDIT', 'SEARCH') AND ingest_format = 'sunbird' AND NOT EXISTS (SELECT 1 FROM summary_state s WHERE s.did = coalesce(events.did, '')
-        AND s.channel = coalesce(events.channel, '') AND s.pdata_id = coalesce(events.pdata_id, ''))`),
+      `INSERT INTO summary_queue (did, channel, pdata_id, from_ets, seq)
+        SELECT *, nextval('summary_queue_seq') FROM (SELECT did, channel, pdata_id, min(ets) FROM events
+          WHERE eid NOT IN ('LOG', 'AUDIT', 'SEARCH') AND ingest_format = 'sunbird' AND NOT EXISTS (
+            SELECT 1 FROM summary_state s WHERE s.did = coalesce(events.did, '')
+              AND s.channel = coalesce(events.channel, '') AND s.pdata_id = coalesce(events.pdata_id, ''))
+          GROUP BY ALL)`,
     ],
   },
   {
@@ -338,5 +343,11 @@ export const MIGRATIONS: Migration[] = [
     // 10 million rows read, and distinct counts over the text twice that (docs/benchmarks.md, session 18).
     sql: ['ALTER TABLE events ADD COLUMN IF NOT EXISTS actor_hash UHUGEINT'],
     backfill: [{ table: 'events', set: 'actor_hash = md5_number(actor_key)' }],
+  },
+  {
+    version: 19,
+    name: 'summary_queue.from_seq: the earliest arrival_seq of the events an entry queues (a drain skips the row groups loaded before; summary-drain-sql.ts arrivalBound)',
+    // Entries queued before it keep NULL: a drain that holds one reads without the bound, as before.
+    sql: ['ALTER TABLE summary_queue ADD COLUMN IF NOT EXISTS from_seq BIGINT'],
   },
 ];

@@ -8,11 +8,15 @@
  */
 
 /**
- * Queues the device streams of the events matching `where` (SQL over `events`) from their earliest `ets`, each entry
- * numbered by `summary_queue_seq` in the order queued (a drain clears only the entries its snapshot held).
+ * Queues the device streams of the events matching `where` (SQL over `events`) from their earliest `ets` and their
+ * earliest `arrival_seq` (`from_seq`), each entry numbered by `summary_queue_seq` in the order queued (a drain clears
+ * only the entries its snapshot held).
  */
-export const queueStreamsSql = (where: string) => `INSERT INTO summary_queue (did, channel, pdata_id, from_ets, seq)
-  SELECT *, nextval('summary_queue_seq') FROM (SELECT did, channel, pdata_id, min(ets) FROM events WHERE ${where} GROUP BY ALL)`;
+export const queueStreamsSql = (
+  where: string,
+) => `INSERT INTO summary_queue (did, channel, pdata_id, from_ets, from_seq, seq)
+  SELECT *, nextval('summary_queue_seq') FROM (
+    SELECT did, channel, pdata_id, min(ets), min(arrival_seq) FROM events WHERE ${where} GROUP BY ALL)`;
 
 /**
  * Per stream (did, channel, pdata_id), `open_from`: the earliest start_time (epoch ms) of its open rows in the two
@@ -32,14 +36,24 @@ const sameStream = (a: string, b: string) =>
 export const DRAIN_SQL = {
   keys: `CREATE TEMP TABLE drain_keys AS
     SELECT row_number() OVER (ORDER BY q.did, q.channel, q.pdata_id) AS idx, q.did, q.channel, q.pdata_id,
-      s.resume_ets, q.from_ets, coalesce(q.from_ets > s.resume_ets, false) AS resume,
+      s.resume_ets, q.from_ets, q.from_seq, coalesce(q.from_ets > s.resume_ets, false) AS resume,
       CASE WHEN q.from_ets > s.resume_ets THEN s.state END AS state
     FROM (SELECT coalesce(did, '') AS did, coalesce(channel, '') AS channel, coalesce(pdata_id, '') AS pdata_id,
-            min(from_ets) AS from_ets
+            min(from_ets) AS from_ets,
+            -- NULL when an entry has none (queued before migration 19): no bound on arrival for this drain
+            CASE WHEN count(from_seq) = count(*) THEN min(from_seq) END AS from_seq
           FROM summary_queue GROUP BY ALL) q
     LEFT JOIN summary_state s USING (did, channel, pdata_id)`,
   readKeys:
     'SELECT idx, did, channel, pdata_id, resume, state, resume_ets::DOUBLE, from_ets::DOUBLE FROM drain_keys ORDER BY idx',
+  /**
+   * The earliest `arrival_seq` any event to read can have, when the read has a bound on `ets` (drain.ts readBound): the
+   * queue's earliest `from_seq`, or NULL when an entry has none. Every such event was loaded, and so queued, after its
+   * stream's last drain (a resumed stream's events after `resume_ets`; all of a stream with no saved state), so the
+   * read skips every row group loaded before the oldest entry, however old the events' times: a device back after
+   * months, a backfill of old events.
+   */
+  arrivalBound: 'SELECT CASE WHEN count(from_seq) = count(*) THEN min(from_seq) END FROM drain_keys',
   /** The queue's newest entry in the snapshot: the drain clears the entries up to it, and none added since. */
   watermark: 'SELECT max(seq) FROM summary_queue',
   /** The write side's copy of the drained streams (appended from the keys the read side gave). */
@@ -57,17 +71,18 @@ export const DRAIN_SQL = {
   /**
    * The events to summarize: V3 events only, as the loads queue them (a PostHog event on a V3 device's stream is
    * no part of its sessions, docs/posthog.md). Sorted once; rowid keeps load order among equal ets (Sunbird's sort is
-   * stable). `bound` is a constant lower limit on ets (drain.ts readBound), which lets DuckDB
-   * skip old row groups by their min/max instead of scanning the whole history.
+   * stable). `bound` is a constant lower limit on ets (drain.ts readBound) and `fromSeq` on arrival_seq
+   * (`arrivalBound`), which let DuckDB skip old row groups by their min/max instead of scanning the whole history.
    */
   events: (
     bound: number | null,
+    fromSeq: bigint | null,
   ) => `SELECT k.idx, e.eid, e.ets::DOUBLE, e.actor_key AS actor_id, e.sid, e.env, e.edata_type,
       e.edata_mode, e.edata_pageid, e.object_id, e.object_type
     FROM events e JOIN drain_keys k
       ON coalesce(e.did, '') = k.did AND coalesce(e.channel, '') = k.channel AND coalesce(e.pdata_id, '') = k.pdata_id
     WHERE e.eid NOT IN ('LOG', 'AUDIT', 'SEARCH') AND e.ingest_format = 'sunbird' AND (NOT k.resume OR e.ets > k.resume_ets)
-      ${bound === null ? '' : `AND e.ets > ${BigInt(bound)}`}
+      ${bound === null ? '' : `AND e.ets > ${BigInt(bound)}`} ${fromSeq === null ? '' : `AND e.arrival_seq >= ${BigInt(fromSeq)}`}
     ORDER BY k.idx, e.ets, e.rowid`,
   /**
    * A recomputed stream loses all its rows; a resumed one only the rows its last drain left open. `from` (deleteBound,

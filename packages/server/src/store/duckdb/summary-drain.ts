@@ -69,7 +69,10 @@ async function readEvents(
   after: number | null,
   onEvent: (index: number, event: StreamEvent) => void,
 ): Promise<number> {
-  const result = await c.stream(DRAIN_SQL.events(after));
+  // With no bound on ets (a stream recomputed whole), none on arrival either: its history predates the queue.
+  const fromSeq =
+    after === null ? null : ((await c.runAndReadAll(DRAIN_SQL.arrivalBound)).getRows()[0][0] as bigint | null);
+  const result = await c.stream(DRAIN_SQL.events(after, fromSeq));
   let read = 0;
   for (;;) {
     const chunk = await result.fetchChunk();
