@@ -36,24 +36,22 @@ const sameStream = (a: string, b: string) =>
 export const DRAIN_SQL = {
   keys: `CREATE TEMP TABLE drain_keys AS
     SELECT row_number() OVER (ORDER BY q.did, q.channel, q.pdata_id) AS idx, q.did, q.channel, q.pdata_id,
-      s.resume_ets, q.from_ets, q.from_seq, coalesce(q.from_ets > s.resume_ets, false) AS resume,
+      s.resume_ets, q.from_ets, coalesce(q.from_ets > s.resume_ets, false) AS resume,
       CASE WHEN q.from_ets > s.resume_ets THEN s.state END AS state
     FROM (SELECT coalesce(did, '') AS did, coalesce(channel, '') AS channel, coalesce(pdata_id, '') AS pdata_id,
-            min(from_ets) AS from_ets,
-            -- NULL when an entry has none (queued before migration 19): no bound on arrival for this drain
-            CASE WHEN count(from_seq) = count(*) THEN min(from_seq) END AS from_seq
+            min(from_ets) AS from_ets
           FROM summary_queue GROUP BY ALL) q
     LEFT JOIN summary_state s USING (did, channel, pdata_id)`,
   readKeys:
     'SELECT idx, did, channel, pdata_id, resume, state, resume_ets::DOUBLE, from_ets::DOUBLE FROM drain_keys ORDER BY idx',
   /**
-   * The earliest `arrival_seq` any event to read can have, when the read has a bound on `ets` (drain.ts readBound): the
-   * queue's earliest `from_seq`, or NULL when an entry has none. Every such event was loaded, and so queued, after its
-   * stream's last drain (a resumed stream's events after `resume_ets`; all of a stream with no saved state), so the
-   * read skips every row group loaded before the oldest entry, however old the events' times: a device back after
-   * months, a backfill of old events.
+   * The earliest `arrival_seq` any event to read can have, when the read has a bound on `ets` (drain.ts readBound):
+   * the earliest `from_seq` of the queue in the drain's snapshot, or NULL when an entry has none (queued before
+   * migration 19). Every such event was loaded, and so queued, after its stream's last drain (a resumed stream's events
+   * after `resume_ets`; all of a stream with no saved state), so the read skips every row group loaded before the
+   * oldest entry, however old the events' times: a device back after months, a backfill of old events.
    */
-  arrivalBound: 'SELECT CASE WHEN count(from_seq) = count(*) THEN min(from_seq) END FROM drain_keys',
+  arrivalBound: 'SELECT CASE WHEN count(from_seq) = count(*) THEN min(from_seq) END FROM summary_queue',
   /** The queue's newest entry in the snapshot: the drain clears the entries up to it, and none added since. */
   watermark: 'SELECT max(seq) FROM summary_queue',
   /** The write side's copy of the drained streams (appended from the keys the read side gave). */
