@@ -21,6 +21,7 @@ import { readBounded } from './bounded-read.js';
 import { loadSegments } from './load-segment.js';
 import { type Backfill, MIGRATIONS } from './migrations.js';
 import { readRows } from './read-rows.js';
+import { runOnWorkers } from './run-on-workers.js';
 import { Serial } from './serial.js';
 import { checkSandbox } from './sql-sandbox.js';
 import { drainQueue } from './summary-drain.js';
@@ -60,10 +61,11 @@ export const CHECKPOINT_EVENTS = (ROW_GROUP_ROWS * 3) / 4 + 1;
 export async function openDuckDBStore(options: DuckDBStoreOptions): Promise<DuckDBStore> {
   if (options.file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(options.file)), { recursive: true });
   const allowed = options.spoolDir ? [`${path.resolve(options.spoolDir)}/`] : [];
+  const threads = options.threads ?? 2;
   let instance: DuckDBInstance;
   try {
     instance = await DuckDBInstance.create(options.file, {
-      threads: String(options.threads ?? 2),
+      threads: String(threads),
       memory_limit: options.memoryLimit ?? '512MB',
       // The store checkpoints after CHECKPOINT_EVENTS loaded events (about 75 MB of WAL at 800 bytes an event);
       // DuckDB's own threshold stays above that, for events so large that the WAL passes it first.
@@ -83,8 +85,8 @@ export async function openDuckDBStore(options: DuckDBStoreOptions): Promise<Duck
     }
     throw new StoreError('STORE_UNAVAILABLE', `cannot open ${options.file}: ${message}`, { cause: error });
   }
-  const writer = await instance.connect();
-  const store = new DuckDBStore(instance, writer, options.backfillRows);
+  const writer = runOnWorkers(await instance.connect(), threads);
+  const store = new DuckDBStore(instance, writer, threads, options.backfillRows);
   await store.migrate();
   if (options.actorKey) await store.setActorKey(options.actorKey);
   // A second wall behind sql-sandbox.ts: nothing outside the spool is readable (the loader reads it), and once
@@ -109,6 +111,8 @@ export class DuckDBStore implements Store {
   constructor(
     private readonly instance: DuckDBInstance,
     private readonly writer: DuckDBConnection,
+    /** DuckDB's thread count: the summarizer's reader runs on its workers too (run-on-workers.ts). */
+    private readonly threads: number,
     private readonly backfillRows = 500_000,
   ) {}
 
@@ -200,7 +204,7 @@ export class DuckDBStore implements Store {
   drainSummaryQueue(summarize: (drain: SummaryDrain) => Promise<SummarizedStream[]>): Promise<boolean> {
     if (this.closing) return Promise.reject(closedError());
     const drain = async () => {
-      this.summaryReader ??= await this.instance.connect();
+      this.summaryReader ??= runOnWorkers(await this.instance.connect(), this.threads);
       const reader = this.summaryReader;
       // A drain begun before close() still writes: close() waits for it.
       const write = (work: (writer: DuckDBConnection) => Promise<void>) =>
