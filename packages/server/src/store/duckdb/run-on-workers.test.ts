@@ -92,3 +92,24 @@ test('property: parameterised inserts and aggregates read back the same on worke
     instance.closeSync();
   }
 });
+
+test('a statement is not held behind another query that occupies the worker: the caller runs it after HELP_AFTER_MS', {
+  timeout: 60_000,
+}, async () => {
+  const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
+  const busy = await instance.connect();
+  const onWorkers = runOnWorkers(await instance.connect(), 2);
+  try {
+    // Started and never run by its caller: DuckDB's worker takes its task and runs it for minutes.
+    await busy.start('SELECT count(*) FROM range(100000000000) r(x) WHERE x % 7 = 3');
+    const rows = (await onWorkers.runAndReadAll('SELECT sum(x) FROM range(1000) r(x)')).getRowsJS();
+    assert.deepEqual(rows, [[499500n]]);
+    // Without the caller's help this waits for the other query (minutes): the test's timeout.
+    assert.ok(busy.progress.percentage < 100, 'the other query still holds the worker');
+  } finally {
+    busy.interrupt();
+    busy.closeSync();
+    onWorkers.closeSync();
+    instance.closeSync();
+  }
+});
