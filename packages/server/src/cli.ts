@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 /** The `telemetry` command: one sub-command per file under commands/. */
+// First: sets DuckDB's allocator options, which its library reads once, when it loads (the imports below load it).
+import './store/duckdb/allocator.js';
 import { forwardRetryCommand } from './commands/forward-retry.js';
 import { importCommand } from './commands/import.js';
 import { serveCommand } from './commands/serve.js';
