@@ -129,11 +129,14 @@ export class DuckDBStore implements Store {
           v: migration.version,
           n: migration.name,
         });
+      const applies =
+        migration.onlyIf === undefined ||
+        (await this.writer.runAndReadAll(migration.onlyIf)).getRowsJS()[0][0] === true;
       await this.inTransaction(async () => {
-        for (const statement of migration.sql) await this.writer.run(statement);
-        if (!migration.backfill) await record();
+        if (applies) for (const statement of migration.sql) await this.writer.run(statement);
+        if (!applies || !migration.backfill) await record();
       });
-      if (!migration.backfill) continue;
+      if (!applies || !migration.backfill) continue;
       for (const backfill of migration.backfill) await this.backfill(backfill);
       await record();
     }

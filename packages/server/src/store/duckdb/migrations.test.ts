@@ -255,3 +255,100 @@ test('changing the actor-key rule recomputes every key a slice at a time, both w
   );
   assert.deepEqual(await keys('federated'), mids);
 });
+
+/** The events table's columns as the catalog has them: name, type, nullable, default, in order. */
+async function eventsColumns(file: string): Promise<unknown[][]> {
+  const instance = await DuckDBInstance.create(file);
+  try {
+    const c = await instance.connect();
+    return (
+      await c.runAndReadAll(`SELECT column_name, data_type, is_nullable, column_default FROM duckdb_columns()
+        WHERE table_name = 'events' ORDER BY column_index`)
+    ).getRowsJS();
+  } finally {
+    instance.closeSync();
+  }
+}
+
+/**
+ * Rows whose mid and raw take three values: DuckDB alone would store them with dictionary compression. Returns the
+ * compressions of the mid, raw and eid columns after a checkpoint (pragma_storage_info).
+ */
+async function compressionsAfterCheckpoint(file: string): Promise<Record<string, string[]>> {
+  const instance = await DuckDBInstance.create(file);
+  try {
+    const c = await instance.connect();
+    await c.run(`INSERT INTO events (mid, eid, ets, ts, syncts, raw)
+      SELECT 'm' || (i % 3), 'START', i, make_timestamp(i * 1000), i, '{"n":' || (i % 3) || '}' FROM range(10000) r(i)`);
+    await c.run('CHECKPOINT');
+    const rows = (
+      await c.runAndReadAll(`SELECT column_name, list(DISTINCT compression ORDER BY compression)
+        FROM pragma_storage_info('events') WHERE column_name IN ('mid', 'raw', 'eid') AND segment_type = 'VARCHAR'
+        GROUP BY ALL`)
+    ).getRowsJS();
+    return Object.fromEntries(rows.map(([column, methods]) => [column as string, methods as string[]]));
+  } finally {
+    instance.closeSync();
+  }
+}
+
+test('migration 20: a new store declares mid and raw FSST, with the columns the migrations before it left', async () => {
+  const dir = tempDir('migrate-');
+  // The schema as version 19 left it, on a store that never held an event.
+  const old = path.join(dir, 'v19.duckdb');
+  const instance = await DuckDBInstance.create(old);
+  const c = await instance.connect();
+  for (const m of MIGRATIONS.filter((m) => m.version <= 19)) for (const statement of m.sql) await c.run(statement);
+  instance.closeSync();
+  const created = path.join(dir, 'new.duckdb');
+  await (await openDuckDBStore({ file: created })).close();
+
+  assert.deepEqual(await eventsColumns(created), await eventsColumns(old));
+  assert.deepEqual(await compressionsAfterCheckpoint(created), { eid: ['Dictionary'], mid: ['FSST'], raw: ['FSST'] });
+  assert.deepEqual(await compressionsAfterCheckpoint(old), {
+    eid: ['Dictionary'],
+    mid: ['Dictionary'],
+    raw: ['Dictionary'],
+  });
+});
+
+test('migration 20 leaves a store that holds events as it was, and an event of 2 MB is stored whole in a new one', async () => {
+  const file = path.join(tempDir('migrate-'), 'v19-with-events.duckdb');
+  const instance = await DuckDBInstance.create(file);
+  const c = await instance.connect();
+  await c.run('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)');
+  for (const m of MIGRATIONS.filter((m) => m.version <= 19)) {
+    for (const statement of m.sql) await c.run(statement);
+    await c.run(`INSERT INTO schema_migrations VALUES (${m.version}, 'old', now())`);
+  }
+  await c.run(`INSERT INTO events (mid, eid, ets, ts, syncts, raw, arrival_seq)
+    VALUES ('kept', 'START', 1700000000000, make_timestamp(1700000000000 * 1000), 1700000000500, '{}', 1)`);
+  instance.closeSync();
+  const store = await openDuckDBStore({ file });
+  try {
+    assert.deepEqual((await store.query('SELECT mid, raw FROM events')).rows, [['kept', '{}']]);
+    assert.deepEqual((await store.query('SELECT max(version) FROM schema_migrations')).rows, [[20]]);
+  } finally {
+    await store.close();
+  }
+  assert.deepEqual((await compressionsAfterCheckpoint(file)).raw, ['Dictionary'], 'DuckDB still chooses');
+
+  const created = path.join(tempDir('migrate-'), 'large.duckdb');
+  await (await openDuckDBStore({ file: created })).close();
+  const fresh = await DuckDBInstance.create(created);
+  try {
+    const f = await fresh.connect();
+    await f.run(`INSERT INTO events (mid, eid, ets, ts, syncts, raw)
+      SELECT 'big', 'LOG', 0, make_timestamp(0), 0, '{"edata":"' || repeat('abcdefghij', 200000) || '"}'`);
+    await f.run('CHECKPOINT');
+    // FSST takes no string over a block: DuckDB falls back to storing this one uncompressed, whole.
+    const [[length, hash]] = (await f.runAndReadAll('SELECT length(raw), md5(raw) FROM events')).getRowsJS();
+    assert.equal(Number(length), 2_000_000 + 12);
+    const expected = (
+      await f.runAndReadAll(`SELECT md5('{"edata":"' || repeat('abcdefghij', 200000) || '"}')`)
+    ).getRowsJS();
+    assert.equal(hash, expected[0][0]);
+  } finally {
+    fresh.closeSync();
+  }
+});

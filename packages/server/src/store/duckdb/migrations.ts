@@ -18,6 +18,11 @@ export interface Migration {
    * the whole migration again, so `sql` and the backfill are idempotent.
    */
   backfill?: Backfill[];
+  /**
+   * A query of one boolean: when false, `sql` and `backfill` are skipped and the version recorded all the same. For a
+   * change only a new store can take (DuckDB cannot alter a column's compression, for one).
+   */
+  onlyIf?: string;
 }
 
 /** `UPDATE <table> SET <set> WHERE <where>`, run over slices of rowids. Code constants only, never user text. */
@@ -349,5 +354,30 @@ export const MIGRATIONS: Migration[] = [
     name: 'summary_queue.from_seq: the earliest arrival_seq of the events an entry queues (a drain skips the row groups loaded before; summary-drain-sql.ts arrivalBound)',
     // Entries queued before it keep NULL: a drain that holds one reads without the bound, as before.
     sql: ['ALTER TABLE summary_queue ADD COLUMN IF NOT EXISTS from_seq BIGINT'],
+  },
+  {
+    version: 20,
+    name: 'events.mid and events.raw declared FSST-compressed (new stores: a checkpoint no longer tries the other methods on them)',
+    // Both hold a different string per event, which DuckDB always compresses with FSST, but a checkpoint first analysed
+    // them for dictionary compression as well: 28% of a checkpoint's CPU (docs/benchmarks.md, session 27). DuckDB has
+    // no ALTER for a column's compression, so only an empty events table is created again, with the columns, types,
+    // order and defaults the migrations before left; a store holding events keeps DuckDB's choice at each checkpoint.
+    onlyIf: 'SELECT NOT EXISTS (SELECT 1 FROM events)',
+    sql: [
+      'DROP TABLE events',
+      `CREATE TABLE events (
+        mid VARCHAR NOT NULL USING COMPRESSION fsst, eid VARCHAR NOT NULL, ets BIGINT NOT NULL, ts TIMESTAMP NOT NULL,
+        syncts BIGINT NOT NULL, ver VARCHAR, actor_id VARCHAR, actor_type VARCHAR, channel VARCHAR, pdata_id VARCHAR,
+        pdata_ver VARCHAR, pdata_pid VARCHAR, env VARCHAR, sid VARCHAR, did VARCHAR, cdata_type VARCHAR[],
+        cdata_id VARCHAR[], tags VARCHAR[], object_id VARCHAR, object_type VARCHAR, object_ver VARCHAR,
+        edata_type VARCHAR, edata_subtype VARCHAR, edata_mode VARCHAR, edata_id VARCHAR, edata_pageid VARCHAR,
+        edata_uri VARCHAR, edata_duration DOUBLE, edata_rating DOUBLE, edata_query VARCHAR,
+        raw VARCHAR NOT NULL USING COMPRESSION fsst,
+        ets_corrected BIGINT, arrival_seq BIGINT, ingest_format VARCHAR DEFAULT 'sunbird',
+        rollup_l1 VARCHAR, object_rollup_l1 VARCHAR, rollup_l2 VARCHAR, object_rollup_l2 VARCHAR,
+        rollup_l3 VARCHAR, object_rollup_l3 VARCHAR, rollup_l4 VARCHAR, object_rollup_l4 VARCHAR,
+        actor_key VARCHAR, edata_size DOUBLE, actor_hash UHUGEINT
+      )`,
+    ],
   },
 ];
