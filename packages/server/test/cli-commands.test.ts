@@ -226,7 +226,7 @@ test('serve: --port, --host and --data-dir override the environment; a bad port 
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-test("the command keeps DuckDB's freed memory 30 s before giving it back; a user's DUCKDB_JE_MALLOC_CONF still wins", () => {
+test("the command keeps DuckDB's freed memory 10 s before giving it back; a user's DUCKDB_JE_MALLOC_CONF still wins", () => {
   const dir = tempDir('cli-allocator-');
   assert.equal(run(dir, 'simulate', '--events', '200').code, 0);
   // jemalloc prints its options at exit with stats_print; the last value of each option is the one it took.
@@ -235,6 +235,6 @@ test("the command keeps DuckDB's freed memory 30 s before giving it back; a user
     assert.equal(code, 0, err);
     return [...err.matchAll(/^\s*opt\.(dirty|muzzy)_decay_ms: (-?\d+)/gm)].map((m) => `${m[1]} ${m[2]}`);
   };
-  assert.deepEqual(options('stats_print:true'), ['dirty 30000', 'muzzy 0']);
+  assert.deepEqual(options('stats_print:true'), ['dirty 10000', 'muzzy 0']);
   assert.deepEqual(options('stats_print:true,dirty_decay_ms:2000'), ['dirty 2000', 'muzzy 0']);
 });

@@ -359,7 +359,7 @@ export const MIGRATIONS: Migration[] = [
     version: 20,
     name: 'events.mid and events.raw declared FSST-compressed (new stores: a checkpoint no longer tries the other methods on them)',
     // Both hold a different string per event, which DuckDB always compresses with FSST, but a checkpoint first analysed
-    // them for dictionary compression as well: 28% of a checkpoint's CPU (docs/benchmarks.md, session 27). DuckDB has
+    // them for dictionary compression as well: 30% of a checkpoint's CPU (docs/benchmarks.md, session 27). DuckDB has
     // no ALTER for a column's compression, so only an empty events table is created again, with the columns, types,
     // order and defaults the migrations before left; a store holding events keeps DuckDB's choice at each checkpoint.
     onlyIf: 'SELECT NOT EXISTS (SELECT 1 FROM events)',
