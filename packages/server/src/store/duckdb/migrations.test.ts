@@ -8,6 +8,18 @@ import { tempDir } from '../../../test/temp-dir.js';
 import { openDuckDBStore } from './duckdb-store.js';
 import { MIGRATIONS } from './migrations.js';
 
+/** A database as `version` left it: that version's tables and its schema_migrations rows, open for more rows. */
+async function migratedTo(file: string, version: number) {
+  const instance = await DuckDBInstance.create(file);
+  const c = await instance.connect();
+  await c.run('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)');
+  for (const m of MIGRATIONS.filter((m) => m.version <= version)) {
+    for (const statement of m.sql) await c.run(statement);
+    await c.run(`INSERT INTO schema_migrations VALUES (${m.version}, 'old', now())`);
+  }
+  return { instance, c };
+}
+
 test('a version-1 database is migrated to the latest version with its events kept and ets_corrected filled', async () => {
   const file = path.join(tempDir('migrate-'), 'old.duckdb');
   // The database as version 1 left it: its tables, its migration row, one event.
@@ -50,13 +62,7 @@ test('a version-1 database is migrated to the latest version with its events kep
 
 test('migration 10 fills rollup_l1…l4 and object_rollup_l1…l4 of older rows from raw (a PostHog row keeps NULLs)', async () => {
   const file = path.join(tempDir('migrate-'), 'v9.duckdb');
-  const instance = await DuckDBInstance.create(file);
-  const c = await instance.connect();
-  await c.run('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)');
-  for (const m of MIGRATIONS.filter((m) => m.version <= 9)) {
-    for (const statement of m.sql) await c.run(statement);
-    await c.run(`INSERT INTO schema_migrations VALUES (${m.version}, 'old', now())`);
-  }
+  const { instance, c } = await migratedTo(file, 9);
   const sunbird = JSON.stringify({
     context: { rollup: { l1: 'KA', l2: 'Bengaluru', l4: 7 } },
     object: { id: 'c1', rollup: { l1: 'course-A', l3: 'unit-3' } },
@@ -87,13 +93,7 @@ test('migration 10 fills rollup_l1…l4 and object_rollup_l1…l4 of older rows 
 
 test('migration 11 fills actor_key of older rows by the federated rule and keeps actor_id as sent', async () => {
   const file = path.join(tempDir('migrate-'), 'v10.duckdb');
-  const instance = await DuckDBInstance.create(file);
-  const c = await instance.connect();
-  await c.run('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)');
-  for (const m of MIGRATIONS.filter((m) => m.version <= 10)) {
-    for (const statement of m.sql) await c.run(statement);
-    await c.run(`INSERT INTO schema_migrations VALUES (${m.version}, 'old', now())`);
-  }
+  const { instance, c } = await migratedTo(file, 10);
   await c.run(`INSERT INTO events (mid, eid, ets, ts, syncts, actor_id, raw) VALUES
     ('a', 'START', 1, make_timestamp(1000), 1, 'f:org1:u1', '{}'),
     ('b', 'START', 1, make_timestamp(1000), 1, 'u1', '{}'),
@@ -122,13 +122,7 @@ test('migration 11 fills actor_key of older rows by the federated rule and keeps
 
 test("migration 16 records where each stream's open rows start (summaries and page views), NULL with none open", async () => {
   const file = path.join(tempDir('migrate-'), 'v15.duckdb');
-  const instance = await DuckDBInstance.create(file);
-  const c = await instance.connect();
-  await c.run('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)');
-  for (const m of MIGRATIONS.filter((m) => m.version <= 15)) {
-    for (const statement of m.sql) await c.run(statement);
-    await c.run(`INSERT INTO schema_migrations VALUES (${m.version}, 'old', now())`);
-  }
+  const { instance, c } = await migratedTo(file, 15);
   // d1: an open summary from 300, an open page view from 200 and a closed one from 100; d2: only closed rows.
   const summary = (did: string, start: number, open: boolean) =>
     c.run(`INSERT INTO summaries BY NAME SELECT '${did}' AS did, '' AS channel, '' AS pdata_id, 'u' AS actor_id,
@@ -160,13 +154,7 @@ test("migration 16 records where each stream's open rows start (summaries and pa
 
 /** A database at `version` with the events of `mids` (actor `f:org:<mid>`), as that version left it. */
 async function databaseAt(file: string, version: number, mids: string[]): Promise<void> {
-  const instance = await DuckDBInstance.create(file);
-  const c = await instance.connect();
-  await c.run('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)');
-  for (const m of MIGRATIONS.filter((m) => m.version <= version)) {
-    for (const statement of m.sql) await c.run(statement);
-    await c.run(`INSERT INTO schema_migrations VALUES (${m.version}, 'old', now())`);
-  }
+  const { instance, c } = await migratedTo(file, version);
   for (const mid of mids) {
     await c.run(
       `INSERT INTO events (mid, eid, ets, ts, syncts, actor_id, raw)
@@ -296,10 +284,7 @@ test('migration 20: a new store declares mid and raw FSST, with the columns the 
   const dir = tempDir('migrate-');
   // The schema as version 19 left it, on a store that never held an event.
   const old = path.join(dir, 'v19.duckdb');
-  const instance = await DuckDBInstance.create(old);
-  const c = await instance.connect();
-  for (const m of MIGRATIONS.filter((m) => m.version <= 19)) for (const statement of m.sql) await c.run(statement);
-  instance.closeSync();
+  (await migratedTo(old, 19)).instance.closeSync();
   const created = path.join(dir, 'new.duckdb');
   await (await openDuckDBStore({ file: created })).close();
 
@@ -314,13 +299,7 @@ test('migration 20: a new store declares mid and raw FSST, with the columns the 
 
 test('migration 20 leaves a store that holds events as it was, and an event of 2 MB is stored whole in a new one', async () => {
   const file = path.join(tempDir('migrate-'), 'v19-with-events.duckdb');
-  const instance = await DuckDBInstance.create(file);
-  const c = await instance.connect();
-  await c.run('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)');
-  for (const m of MIGRATIONS.filter((m) => m.version <= 19)) {
-    for (const statement of m.sql) await c.run(statement);
-    await c.run(`INSERT INTO schema_migrations VALUES (${m.version}, 'old', now())`);
-  }
+  const { instance, c } = await migratedTo(file, 19);
   await c.run(`INSERT INTO events (mid, eid, ets, ts, syncts, raw, arrival_seq)
     VALUES ('kept', 'START', 1700000000000, make_timestamp(1700000000000 * 1000), 1700000000500, '{}', 1)`);
   instance.closeSync();
