@@ -9,6 +9,11 @@ import { fileURLToPath } from 'node:url';
 
 export const HOST = '127.0.0.1';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+/**
+ * The real command's launcher, as users run it: it sizes libuv's threadpool before anything uses it, then runs the
+ * built dist/ (a bench that starts it builds first, in its npm script, so it measures the code in the tree).
+ */
+export const LAUNCHER = path.resolve(ROOT, 'packages/server/bin/telemetry.cjs');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Children still running, so an interrupted bench or test can kill them all. */

@@ -16,6 +16,8 @@
  *
  * Flags: --events N (2000000) --runs N (5) --dir DIR (a fresh temp dir, removed at the end unless given).
  */
+// First, as the `telemetry` command does: DuckDB's allocator options, read once when its library loads (allocator.ts).
+import '../src/store/duckdb/allocator.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

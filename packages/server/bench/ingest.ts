@@ -5,12 +5,11 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type AutocannonRequest, autocannon } from './autocannon.js';
 import { BatchFactory } from './batch.js';
-import { type Child, children, freePort, HOST, startChild, stopChild, waitReady } from './child-process.js';
+import { type Child, children, freePort, HOST, LAUNCHER, startChild, stopChild, waitReady } from './child-process.js';
 import { clickHouseTestService } from './clickhouse-service.js';
 import { procStatusMb, sampleTreeRss } from './process-memory.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const CLI = path.resolve(here, '../src/cli.ts');
 const NULL_COLLECTOR = path.resolve(here, 'null-collector.ts');
 const EVENTS_PER_BATCH = 100;
 
@@ -205,11 +204,9 @@ async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'telemetry-bench-'));
   const [serverPort, nullPort] = [await freePort(), await freePort()];
   const profDir = flags['cpu-prof'] ? path.resolve(flags['cpu-prof']) : undefined;
-  const serverArgs = ['--conditions=development', '--import', 'tsx'];
-  if (profDir) serverArgs.push('--cpu-prof', `--cpu-prof-dir=${profDir}`);
   const server = startChild(
     'collector',
-    [...serverArgs, CLI, 'serve'],
+    [...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), LAUNCHER, 'serve'],
     { PORT: String(serverPort), HOST, TELEMETRY_DATA_DIR: dataDir, ...(STORE ? { TELEMETRY_STORE: STORE.url } : {}) },
     serverPort,
   );

@@ -21,6 +21,8 @@
  * another. The spool segments are still written to --dir. A kind the store does not answer is reported under
  * `failed` with its reason.
  */
+// First, as the `telemetry` command does: DuckDB's allocator options, read once when its library loads (allocator.ts).
+import '../src/store/duckdb/allocator.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

@@ -16,16 +16,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type AutocannonRequest, type AutocannonResult, autocannon } from './autocannon.js';
 import { BatchFactory } from './batch.js';
-import { children, freePort, HOST, startChild, stopChild, waitReady } from './child-process.js';
+import { children, freePort, HOST, LAUNCHER, startChild, stopChild, waitReady } from './child-process.js';
 import { cpuSeconds } from './process-cpu.js';
 import { sampleTreeRss, treeRssMb } from './process-memory.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const CLI = path.resolve(here, '../src/cli.ts');
 const EVENTS_PER_BATCH = 100;
 
 const { values: flags } = parseArgs({
@@ -80,11 +77,10 @@ interface Freshness {
 async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'telemetry-soak-'));
   const port = await freePort();
-  const serverArgs = ['--conditions=development', '--import', 'tsx'];
-  if (flags['cpu-prof']) serverArgs.push('--cpu-prof', `--cpu-prof-dir=${path.resolve(flags['cpu-prof'])}`);
+  const profile = flags['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(flags['cpu-prof'])}`] : [];
   const server = startChild(
     'server',
-    [...serverArgs, CLI, 'serve'],
+    [...profile, LAUNCHER, 'serve'],
     { PORT: String(port), HOST, TELEMETRY_DATA_DIR: dataDir, TELEMETRY_ADMIN_TOKEN: TOKEN },
     port,
   );

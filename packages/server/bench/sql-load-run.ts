@@ -2,13 +2,8 @@
  * Heavy user queries against a running `telemetry serve`, with /health and ingestion probed while they run:
  * shared by `npm run bench:sql-load` and test/query-load.test.ts. Every loop is bounded in count.
  */
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { BatchFactory } from './batch.js';
-import { type Child, freePort, HOST, startChild, waitReady } from './child-process.js';
-
-/** The real command's launcher (it sizes libuv's threadpool before anything uses it); runs the built dist/. */
-export const LAUNCHER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../bin/telemetry.cjs');
+import { type Child, freePort, HOST, LAUNCHER, startChild, waitReady } from './child-process.js';
 
 /** A query that runs for minutes unless interrupted. */
 export const ENDLESS_QUERY = 'SELECT count(*) FROM range(100000000000)';

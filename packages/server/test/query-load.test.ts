@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { children, stopChild } from '../bench/child-process.js';
-import { ENDLESS_QUERY, LAUNCHER, runSqlLoad, startServe } from '../bench/sql-load-run.js';
+import { children, LAUNCHER, stopChild } from '../bench/child-process.js';
+import { ENDLESS_QUERY, runSqlLoad, startServe } from '../bench/sql-load-run.js';
 import { eventually } from './helpers.js';
 import { tempDir } from './temp-dir.js';
 
