@@ -78,7 +78,7 @@ export interface Config {
   queryQueue: number;
   /** DuckDB threads. Env TELEMETRY_DUCKDB_THREADS. Default 2. */
   duckdbThreads: number;
-  /** DuckDB memory limit. Env TELEMETRY_DUCKDB_MEMORY. Default 512MB. */
+  /** DuckDB memory limit. Env TELEMETRY_DUCKDB_MEMORY. Default 256MB (duckdb-store.ts says why). */
   duckdbMemory: string;
   /**
    * Who insights count as one actor (events.actor_key, store/duckdb/actor-key.ts): `federated` strips Sunbird's
@@ -264,7 +264,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     queryConcurrency: Math.max(1, int('TELEMETRY_QUERY_CONCURRENCY', 2)),
     queryQueue: int('TELEMETRY_QUERY_QUEUE', 32),
     duckdbThreads: int('TELEMETRY_DUCKDB_THREADS', 2),
-    duckdbMemory: env.TELEMETRY_DUCKDB_MEMORY || '512MB',
+    duckdbMemory: env.TELEMETRY_DUCKDB_MEMORY || '256MB',
     actorKey: (env.TELEMETRY_ACTOR_KEY || 'federated') as ActorKeyRule,
     writerId: int('TELEMETRY_WRITER_ID', 0),
     clickhouseSqlUser: env.TELEMETRY_CLICKHOUSE_SQL_USER

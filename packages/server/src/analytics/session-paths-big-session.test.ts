@@ -2,7 +2,7 @@
 // (docs/analytics.md, Paths, "Kept paths": "The answer is the same either way, whatever the refresh has reached").
 // The Sunbird SDK sends `sid: ""` when the app sets none, so every page view of such an app is one "session"; its
 // kept row (one list of every view) is rebuilt whole by each refresh and each query whose tail touches it.
-// Scaled down: 64 MB of DuckDB memory and 600,000 views; at the default 512 MB the same happens from about
+// Scaled down: 64 MB of DuckDB memory and 600,000 views; at 512 MB the same happens from about
 // 2.1 million views in one session (a 250,000-view slice onto 2,000,000 kept runs out of memory).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';

@@ -38,7 +38,7 @@ export interface OpenStoreOptions {
   writer?: number;
   /** ClickHouse: the user user SQL runs as (TELEMETRY_CLICKHOUSE_SQL_USER). Default: the store's, under readonly=1. */
   sqlUser?: { username: string; password: string };
-  /** Engine tuning for DuckDB; ignored by other engines. Defaults: those of duckdb-store.ts (2 threads, 512MB). */
+  /** Engine tuning for DuckDB; ignored by other engines. Defaults: those of duckdb-store.ts (2 threads, 256MB). */
   duckdb?: {
     /** Worker threads. */
     threads?: number;

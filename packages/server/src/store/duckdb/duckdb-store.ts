@@ -33,7 +33,12 @@ export interface DuckDBStoreOptions {
   spoolDir?: string;
   /** DuckDB worker threads. Default: 2. */
   threads?: number;
-  /** DuckDB memory limit, e.g. '1GB'. Default: '512MB'. */
+  /**
+   * DuckDB memory limit, e.g. '1GB'. Default: '256MB'. DuckDB keeps the blocks of the tables it wrote or read in this
+   * memory until the limit is reached, so under steady ingestion the limit is where the process's memory ends up: at
+   * 256 MB every insight still answers at 10 million events (funnels with a breakdown about 40% slower than at 512 MB)
+   * and 10 minutes at 10,000 events/s peak at ~570 MB instead of ~870 (docs/benchmarks.md, session 28).
+   */
   memoryLimit?: string;
   /**
    * Who insights count (events.actor_key, actor-key.ts). A change from the stored setting recomputes every key and
@@ -66,7 +71,7 @@ export async function openDuckDBStore(options: DuckDBStoreOptions): Promise<Duck
   try {
     instance = await DuckDBInstance.create(options.file, {
       threads: String(threads),
-      memory_limit: options.memoryLimit ?? '512MB',
+      memory_limit: options.memoryLimit ?? '256MB',
       // The store checkpoints after CHECKPOINT_EVENTS loaded events (about 75 MB of WAL at 800 bytes an event);
       // DuckDB's own threshold stays above that, for events so large that the WAL passes it first.
       checkpoint_threshold: '128MB',

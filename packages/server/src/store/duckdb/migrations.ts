@@ -14,7 +14,7 @@ export interface Migration {
   /**
    * Fills a new column of every existing row after `sql`, a slice of rows per transaction (duckdb-store.ts'
    * migrate), then the version is recorded. One UPDATE of every row keeps all the new values in memory until it
-   * commits: on a store of 10 million events it ran out of DuckDB's default 512 MB. A crash during the slices runs
+   * commits: on a store of 10 million events it ran out of 512 MB of DuckDB memory. A crash during the slices runs
    * the whole migration again, so `sql` and the backfill are idempotent.
    */
   backfill?: Backfill[];
