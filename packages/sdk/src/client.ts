@@ -121,8 +121,15 @@ function build(c: TelemetryConfig): TelemetryClient {
   const level = c.level || 'full';
   const sampleRate = c.sampleRate ?? 1;
   const sessions = new Sessions(storage, prefix, c.sessionTimeoutMs || SESSION_TIMEOUT_MS, c.did, c.sid);
+  // localStorage is shared by the app's tabs: the queue then keeps one snapshot key per page (see EventQueue).
   const shared = raw === (globalThis as { localStorage?: unknown }).localStorage;
-  const queue = new EventQueue(storage, prefix + ':queue', c.maxQueueSize || 2000, log, shared);
+  const queue = new EventQueue(
+    storage,
+    prefix + ':queue',
+    c.maxQueueSize || 2000,
+    log,
+    shared ? () => Object.keys(raw) : undefined,
+  );
   const d: EventDefaults = {
     channel: c.channel || 'sunbird',
     pdata: { id: 'sunbird', ver: '1.0', pid: '', ...c.pdata },

@@ -38,9 +38,12 @@ describe('SDK in a real browser', { skip, timeout: 120_000 }, () => {
     const did = await page.evaluate(() => (window as unknown as { telemetry: { did: string } }).telemetry.did);
     return { context, page, did };
   }
+  /** The mids in the page's stored queue (its snapshot key, `telemetry:queue:<uuid>`). */
   const queuedMids = (page: Page) =>
     page.evaluate(() =>
-      (JSON.parse(localStorage.getItem('telemetry:queue') || '[]') as Array<{ mid: string }>).map((e) => e.mid),
+      Object.keys(localStorage)
+        .filter((k) => k.startsWith('telemetry:queue'))
+        .flatMap((k) => (JSON.parse(localStorage.getItem(k) || '[]') as Array<{ mid: string }>).map((e) => e.mid)),
     );
   /** Waits until every mid is in the events table, then returns how often each is there. */
   async function stored(mids: string[]) {

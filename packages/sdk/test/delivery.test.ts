@@ -509,8 +509,24 @@ describe('delivery', () => {
 describe('the queue shared by tabs, the unload path, AsyncStorage', () => {
   const settle = () => new Promise((r) => setImmediate(r));
 
+  /** localStorage as the SDK sees it: getItem/setItem/removeItem, and its keys as the object's own properties. */
+  function fakeLocalStorage() {
+    const methods = {
+      getItem(this: Record<string, string>, k: string) {
+        return Object.hasOwn(this, k) ? this[k] : null;
+      },
+      setItem(this: Record<string, string>, k: string, v: string) {
+        this[k] = v;
+      },
+      removeItem(this: Record<string, string>, k: string) {
+        delete this[k];
+      },
+    };
+    return Object.create(methods) as typeof methods & Record<string, string>;
+  }
+
   test('two tabs on one localStorage keep each other’s undelivered events and never resurrect what they delivered', async () => {
-    const ls = mapStorage();
+    const ls = fakeLocalStorage();
     (globalThis as { localStorage?: unknown }).localStorage = ls;
     try {
       const down = recorder(Array(20).fill(0));
@@ -519,29 +535,36 @@ describe('the queue shared by tabs, the unload path, AsyncStorage', () => {
       click(a, 'a1');
       click(b, 'b1');
       await settle();
+      // One snapshot key per tab; what is stored is their union.
       const stored = () =>
-        JSON.parse(ls.data.get('telemetry:queue')!).map((e: { edata: { id: string } }) => e.edata.id);
+        Object.keys(ls)
+          .filter((k) => k.startsWith('telemetry:queue'))
+          .flatMap((k) => JSON.parse(ls[k]).map((e: { edata: { id: string } }) => e.edata.id))
+          .sort();
       assert.deepEqual(stored(), ['a1', 'b1'], 'tab b did not overwrite tab a');
       const upB = recorder();
       const b2 = client(upB, { storage: ls });
       await b2.flush();
       await settle();
       assert.deepEqual(
-        upB.events().map((e) => e.edata.id),
+        upB
+          .events()
+          .map((e) => e.edata.id)
+          .sort(),
         ['a1', 'b1'],
         'a new tab adopts both',
       );
-      assert.deepEqual(stored(), []);
+      assert.deepEqual(stored(), [], 'and removes the snapshots it adopted once it has sent them');
       click(a, 'a2');
       await settle();
       // Tab a still holds a1 (it cannot know another tab sent it: the collector drops that duplicate by mid),
       // but b1, which it never held, does not come back.
       assert.deepEqual(stored(), ['a1', 'a2']);
-      // Tab b2 delivered a1: its next write drops a1 and keeps tab a's a2.
+      // A tab writes only its own snapshot: b2 sending its own b2 leaves tab a's untouched.
       click(b2, 'b2');
       await b2.flush();
       await settle();
-      assert.deepEqual(stored(), ['a2']);
+      assert.deepEqual(stored(), ['a1', 'a2']);
     } finally {
       delete (globalThis as { localStorage?: unknown }).localStorage;
     }
@@ -549,7 +572,7 @@ describe('the queue shared by tabs, the unload path, AsyncStorage', () => {
 
   test('unload: batches within the 64 KiB keepalive budget go at once; the rest stay queued and stored', async () => {
     const storage = mapStorage();
-    const queue = new EventQueue(storage, 'q', 2000, () => {}, false);
+    const queue = new EventQueue(storage, 'q', 2000, () => {});
     const requests: SendRequest[] = [];
     const { sender, stats } = testSender(queue, {
       transport: async (r) => {
@@ -578,7 +601,7 @@ describe('the queue shared by tabs, the unload path, AsyncStorage', () => {
 
   test('unload while paused (opted out) sends nothing, but still writes what is queued', async () => {
     const storage = mapStorage();
-    const queue = new EventQueue(storage, 'q', 2000, () => {}, false);
+    const queue = new EventQueue(storage, 'q', 2000, () => {});
     let sent = 0;
     const { sender } = testSender(queue, {
       transport: async () => {
@@ -594,7 +617,7 @@ describe('the queue shared by tabs, the unload path, AsyncStorage', () => {
   });
 
   test('unload: a failed keepalive is not a rejection: the batch stays queued', async () => {
-    const queue = new EventQueue(memoryStorage(), 'q', 2000, () => {}, false);
+    const queue = new EventQueue(memoryStorage(), 'q', 2000, () => {});
     const { sender, stats } = testSender(queue, {
       transport: async () => ({ status: 0 }),
     });

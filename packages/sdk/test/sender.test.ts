@@ -30,7 +30,7 @@ function harness(
   answer: (r: SendRequest, n: number) => SendResult | Promise<SendResult>,
   o: Partial<SenderOptions> = {},
 ) {
-  const queue = new EventQueue(mapStorage(), 'q', 2000, () => {}, false);
+  const queue = new EventQueue(mapStorage(), 'q', 2000, () => {});
   const requests: SendRequest[] = [];
   const { sender, stats } = testSender(queue, {
     batchSize: 5,
