@@ -43,6 +43,8 @@ export const ERRORS = {
   QUERY_RESULT_TOO_LARGE: 400,
   /** Every query slot is taken and the queue is full: retry later. */
   QUERY_BUSY: 503,
+  /** The store ran out of its memory limit (TELEMETRY_DUCKDB_MEMORY) answering: retry later, or raise the limit. */
+  QUERY_OUT_OF_MEMORY: 503,
   NOT_FOUND: 404,
   STORE_UNAVAILABLE: 503,
   UNHEALTHY: 503,
@@ -90,6 +92,7 @@ const STORE_CODES: Record<StoreErrorCode, { sql: ErrorCode; other: ErrorCode }> 
   STORE_TIMEOUT: { sql: 'SQL_TIMEOUT', other: 'QUERY_TIMEOUT' },
   STORE_RESULT_TOO_LARGE: { sql: 'QUERY_RESULT_TOO_LARGE', other: 'QUERY_RESULT_TOO_LARGE' },
   STORE_BUSY: { sql: 'QUERY_BUSY', other: 'QUERY_BUSY' },
+  STORE_OUT_OF_MEMORY: { sql: 'QUERY_OUT_OF_MEMORY', other: 'QUERY_OUT_OF_MEMORY' },
 };
 
 /** The ApiError for a StoreError met while serving `url`; an internal failure keeps its 500 (logged, not shown). */
@@ -111,7 +114,7 @@ export function installErrorHandler(app: FastifyInstance): void {
     const apiId = apiIdFor(request.url);
     const error = caught instanceof StoreError ? (apiErrorOf(caught, request.url) ?? caught) : caught;
     if (error instanceof ApiError) {
-      if (error.code === 'QUERY_BUSY') reply.header('retry-after', '1');
+      if (error.code === 'QUERY_BUSY' || error.code === 'QUERY_OUT_OF_MEMORY') reply.header('retry-after', '1');
       reply.code(error.status).send(errorBody(apiId, error.code, error.message, error.status));
       return;
     }

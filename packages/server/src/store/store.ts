@@ -190,6 +190,8 @@ export type StoreErrorCode =
   /** User SQL read a database its user may not (ClickHouse's SQL user, limited to the store's database). */
   | 'STORE_ACCESS_DENIED'
   | 'STORE_TIMEOUT'
+  /** The engine ran out of its memory limit (TELEMETRY_DUCKDB_MEMORY) for this statement: retry, or raise the limit. */
+  | 'STORE_OUT_OF_MEMORY'
   /** A bounded internal read produced more than its maxBytes. */
   | 'STORE_RESULT_TOO_LARGE'
   /** The read queue is full (see store/read-gate.ts): retry later. */

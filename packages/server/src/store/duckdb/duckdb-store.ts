@@ -65,12 +65,31 @@ export const CHECKPOINT_EVENTS = (ROW_GROUP_ROWS * 3) / 4 + 1;
 
 export async function openDuckDBStore(options: DuckDBStoreOptions): Promise<DuckDBStore> {
   if (options.file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(options.file)), { recursive: true });
-  const allowed = options.spoolDir ? [`${path.resolve(options.spoolDir)}/`] : [];
   const threads = options.threads ?? 2;
-  let instance: DuckDBInstance;
+  const instance = await createInstance(options);
+  const writer = runOnWorkers(await instance.connect(), threads);
+  // A database in memory opened again would be a new, empty one: it is not.
+  const reopen: Reopen | undefined =
+    options.file === ':memory:'
+      ? undefined
+      : async () => {
+          const reopened = await createInstance(options);
+          const connection = runOnWorkers(await reopened.connect(), threads);
+          await lockDown(connection, options);
+          return { instance: reopened, writer: connection };
+        };
+  const store = new DuckDBStore(instance, writer, threads, options.backfillRows, reopen);
+  await store.migrate();
+  if (options.actorKey) await store.setActorKey(options.actorKey);
+  await lockDown(writer, options);
+  return store;
+}
+
+/** Opens the database file with the store's settings. @throws StoreError STORE_LOCKED, STORE_UNAVAILABLE */
+async function createInstance(options: DuckDBStoreOptions): Promise<DuckDBInstance> {
   try {
-    instance = await DuckDBInstance.create(options.file, {
-      threads: String(threads),
+    return await DuckDBInstance.create(options.file, {
+      threads: String(options.threads ?? 2),
       memory_limit: options.memoryLimit ?? '256MB',
       // The store checkpoints after CHECKPOINT_EVENTS loaded events (about 75 MB of WAL at 800 bytes an event);
       // DuckDB's own threshold stays above that, for events so large that the WAL passes it first.
@@ -90,16 +109,20 @@ export async function openDuckDBStore(options: DuckDBStoreOptions): Promise<Duck
     }
     throw new StoreError('STORE_UNAVAILABLE', `cannot open ${options.file}: ${message}`, { cause: error });
   }
-  const writer = runOnWorkers(await instance.connect(), threads);
-  const store = new DuckDBStore(instance, writer, threads, options.backfillRows);
-  await store.migrate();
-  if (options.actorKey) await store.setActorKey(options.actorKey);
-  // A second wall behind sql-sandbox.ts: nothing outside the spool is readable (the loader reads it), and once
-  // external access is off it cannot be switched back on, by us or by a query.
+}
+
+/**
+ * A second wall behind sql-sandbox.ts: nothing outside the spool is readable (the loader reads it), and once
+ * external access is off it cannot be switched back on, by us or by a query.
+ */
+async function lockDown(writer: DuckDBConnection, options: DuckDBStoreOptions): Promise<void> {
+  const allowed = options.spoolDir ? [`${path.resolve(options.spoolDir)}/`] : [];
   await writer.run(`SET allowed_directories = [${allowed.map((d) => `'${d.replaceAll("'", "''")}'`).join(',')}]`);
   await writer.run('SET enable_external_access = false');
-  return store;
 }
+
+/** A database and its writer connection, opened again after DuckDB invalidated the one before (DuckDBStore.recover). */
+type Reopen = () => Promise<{ instance: DuckDBInstance; writer: DuckDBConnection }>;
 
 export class DuckDBStore implements Store {
   readonly dialect = 'duckdb' as const;
@@ -112,14 +135,56 @@ export class DuckDBStore implements Store {
   private closing = false;
   /** Events loaded since the last checkpoint this store ran (CHECKPOINT_EVENTS). */
   private loadedSinceCheckpoint = 0;
+  /** Set while the database is opened again after DuckDB invalidated it (recover). */
+  private recovering: Promise<void> | undefined;
+  private reopenCount = 0;
 
   constructor(
-    private readonly instance: DuckDBInstance,
-    private readonly writer: DuckDBConnection,
+    private instance: DuckDBInstance,
+    private writer: DuckDBConnection,
     /** DuckDB's thread count: the summarizer's reader runs on its workers too (run-on-workers.ts). */
     private readonly threads: number,
     private readonly backfillRows = 500_000,
+    private readonly reopen?: Reopen,
   ) {}
+
+  /**
+   * Opens the database again when `error` says DuckDB invalidated it. DuckDB invalidates a database on a fatal
+   * error — a checkpoint that ran out of memory while queries held the buffer pool, a failed WAL write — and then
+   * refuses every statement until the process opens it again: without this, the loader failed and the collector
+   * refused every batch (503) until a restart. Opening it again replays its WAL (every committed load); the spool
+   * still holds what was not committed, and the loader's next attempt loads it. Runs once per invalidated
+   * database, after the write in progress, on the writer's queue; queries still running on the old database end
+   * with their error. A reopen that fails leaves the old database in place, so the next error tries again.
+   */
+  private recover(error: unknown, from: DuckDBInstance): void {
+    if (!this.reopen || this.closing || from !== this.instance || this.recovering || !isInvalidated(error)) return;
+    const reopen = this.reopen;
+    this.recovering = this.writes
+      .run(async () => {
+        if (this.closing) return;
+        const old = { instance: this.instance, writer: this.writer, reader: this.summaryReader };
+        const { instance, writer } = await reopen();
+        this.instance = instance;
+        this.writer = writer;
+        this.summaryReader = undefined;
+        this.loadedSinceCheckpoint = 0;
+        this.reopenCount += 1;
+        // A drain still reading on the old reader ends with its error first.
+        void this.drains.run(async () => old.reader?.closeSync());
+        old.writer.closeSync();
+        old.instance.closeSync();
+      })
+      .catch(() => {})
+      .finally(() => {
+        this.recovering = undefined;
+      });
+  }
+
+  /** Times the database was opened again after DuckDB invalidated it, since this store opened. */
+  get reopened(): number {
+    return this.reopenCount;
+  }
 
   async migrate(): Promise<void> {
     await this.writer.run(
@@ -194,12 +259,18 @@ export class DuckDBStore implements Store {
     });
   }
 
-  /** Runs CHECKPOINT; when DuckDB refuses (another transaction is writing), the next load tries again. Never throws. */
+  /**
+   * Runs CHECKPOINT; when DuckDB refuses (another transaction is writing), the next load tries again. Never throws:
+   * a checkpoint that invalidated the database (out of memory) is recovered from.
+   */
   private async checkpointLoaded(): Promise<void> {
+    const instance = this.instance;
     try {
       await this.writer.run('CHECKPOINT');
       this.loadedSinceCheckpoint = 0;
-    } catch {}
+    } catch (error) {
+      this.recover(error, instance);
+    }
   }
 
   /**
@@ -211,8 +282,10 @@ export class DuckDBStore implements Store {
 
   drainSummaryQueue(summarize: (drain: SummaryDrain) => Promise<SummarizedStream[]>): Promise<boolean> {
     if (this.closing) return Promise.reject(closedError());
+    let instance = this.instance;
     const drain = async () => {
-      this.summaryReader ??= runOnWorkers(await this.instance.connect(), this.threads);
+      instance = this.instance;
+      this.summaryReader ??= runOnWorkers(await instance.connect(), this.threads);
       const reader = this.summaryReader;
       // A drain begun before close() still writes: close() waits for it.
       const write = (work: (writer: DuckDBConnection) => Promise<void>) =>
@@ -221,6 +294,7 @@ export class DuckDBStore implements Store {
       return true;
     };
     return this.drains.run(drain).catch((error) => {
+      this.recover(error, instance);
       throw wrap(error);
     });
   }
@@ -313,13 +387,15 @@ export class DuckDBStore implements Store {
    */
   private async inOwnTransaction<T>(begin: string, work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
     if (this.closing) throw closedError();
-    const connection = await this.instance.connect();
+    const instance = this.instance;
+    const connection = await instance.connect();
     try {
       await connection.run(begin);
       const result = await work(connection);
       await connection.run('COMMIT');
       return result;
     } catch (error) {
+      this.recover(error, instance);
       // Closing the connection would roll back too; an interrupted or failed transaction may refuse this.
       await connection.run('ROLLBACK').catch(() => {});
       throw wrap(error);
@@ -353,12 +429,19 @@ export class DuckDBStore implements Store {
   }
 
   async inTransaction<T>(work: () => Promise<T>): Promise<T> {
-    await this.writer.run('BEGIN TRANSACTION');
+    const instance = this.instance;
+    try {
+      await this.writer.run('BEGIN TRANSACTION');
+    } catch (error) {
+      this.recover(error, instance);
+      throw wrap(error);
+    }
     try {
       const result = await work();
       await this.writer.run('COMMIT');
       return result;
     } catch (error) {
+      this.recover(error, instance);
       await this.writer.run('ROLLBACK').catch(() => {});
       throw wrap(error);
     }
@@ -370,6 +453,11 @@ const READ_ONLY = 'BEGIN TRANSACTION READ ONLY';
 
 function cleanMessage(error: unknown): string {
   return String((error as Error)?.message ?? error).split('\n')[0];
+}
+
+/** DuckDB's fatal errors, and what every later statement on a database they invalidated throws. */
+function isInvalidated(error: unknown): boolean {
+  return /FATAL Error|database has been invalidated/.test(String((error as Error)?.message ?? error));
 }
 
 function closedError(): StoreError {
@@ -385,6 +473,9 @@ function wrap(error: unknown): StoreError {
     return new StoreError('STORE_FILE_ACCESS_DISABLED', `file access is disabled for SQL queries: ${message}`, {
       cause: error,
     });
+  }
+  if (/^Out of Memory Error/.test(message)) {
+    return new StoreError('STORE_OUT_OF_MEMORY', `the store ran out of memory: ${message}`, { cause: error });
   }
   return new StoreError('STORE_QUERY_FAILED', message, { cause: error });
 }

@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { eventually } from '../../../test/helpers.js';
+import { tempDir } from '../../../test/temp-dir.js';
+import { apiErrorOf } from '../../api/errors.js';
+import { eventLine, eventLinePrefix, frameGroup } from '../../spool/segment-format.js';
+import { StoreError } from '../store.js';
+import { type DuckDBStore, openDuckDBStore } from './duckdb-store.js';
+
+const prefix = eventLinePrefix({ syncts: 1_790_000_000_000, msgid: 'b-1' });
+
+/** A spool segment of `count` events numbered from `first`. */
+function writeSegment(dir: string, segment: number, first: number, count: number): string {
+  const records = Array.from({ length: count }, (_, i) => {
+    const mid = `m-${first + i}`;
+    const event = { eid: 'INTERACT', ets: 1_790_000_000_000 + first + i, ver: '3.0', mid, edata: { type: 'CLICK' } };
+    return eventLine(prefix, JSON.stringify(event), mid);
+  });
+  const file = path.join(dir, `${String(segment).padStart(12, '0')}.seg`);
+  fs.writeFileSync(file, frameGroup(records.join('')));
+  return file;
+}
+
+const stored = async (store: DuckDBStore) =>
+  (
+    await store.query('SELECT count(*), count(DISTINCT mid), (SELECT segment FROM loader_state) FROM events')
+  ).rows[0].map(Number);
+
+// DuckDB invalidates a database on a fatal error and refuses every statement after it until the process opens the
+// database again. A checkpoint that finds no memory is one (in a server: queries holding the buffer pool while the
+// store checkpoints its loads); here the limit is lowered to make it certain.
+test('a database DuckDB invalidated is opened again: committed loads kept, later loads and queries answer', async () => {
+  const dir = tempDir('recover-');
+  const file = path.join(dir, 'store.duckdb');
+  const store = await openDuckDBStore({ file, spoolDir: dir });
+  try {
+    await store.loadSegment(writeSegment(dir, 1, 0, 1_000), 1);
+    // Just above what DuckDB holds now (lower, it refuses the setting), below a checkpoint's next 256 KiB block.
+    const used = Number((await store.query('SELECT sum(memory_usage_bytes) FROM duckdb_memory()')).rows[0][0]);
+    await store.writeConnection.run(`SET memory_limit = '${Math.ceil(used / 1024) + 64}KB'`);
+    await assert.rejects(store.writeConnection.run('CHECKPOINT'), /FATAL/);
+    await assert.rejects(store.query('SELECT 1'), /invalidated/);
+
+    // The failed query had the store open the database again, with its own settings (its memory limit, the spool
+    // as the one readable directory): the committed load is back from the WAL.
+    await eventually(async () => (await stored(store).catch(() => [])).join() === '1000,1000,1', 10_000);
+    assert.equal(store.reopened, 1);
+    await store.loadSegment(writeSegment(dir, 2, 1_000, 500), 2);
+    await store.drainSummaryQueue(async () => []);
+    assert.deepEqual(await stored(store), [1_500, 1_500, 2]);
+    await assert.rejects(
+      store.readOnlyQuery(`SELECT * FROM read_text('${file}')`, {
+        maxRows: 1,
+        maxBytes: 1_000,
+        deadline: Date.now() + 5_000,
+      }),
+      /file access is disabled|Permission/,
+    );
+  } finally {
+    await store.close();
+  }
+  const again = await openDuckDBStore({ file, spoolDir: dir });
+  try {
+    assert.deepEqual(await stored(again), [1_500, 1_500, 2]);
+  } finally {
+    await again.close();
+  }
+});
+
+test('a query past the memory limit is STORE_OUT_OF_MEMORY, a 503 with Retry-After, and the store goes on', async () => {
+  const store = await openDuckDBStore({ file: ':memory:', memoryLimit: '16MB' });
+  try {
+    // A list aggregate cannot spill to disk: 10 million BIGINTs need 80 MB.
+    const error = await store.query('SELECT list(i) FROM range(10000000) t(i)').catch((caught) => caught);
+    assert.ok(error instanceof StoreError, String(error));
+    assert.equal(error.code, 'STORE_OUT_OF_MEMORY');
+    const api = apiErrorOf(error, '/api/insights/funnels');
+    assert.equal(api?.code, 'QUERY_OUT_OF_MEMORY');
+    assert.equal(api?.status, 503);
+    assert.equal(apiErrorOf(error, '/api/sql')?.status, 503);
+    assert.deepEqual((await store.query('SELECT 1 + 1')).rows, [[2]]);
+  } finally {
+    await store.close();
+  }
+});
