@@ -126,7 +126,8 @@ export interface Store {
    * multi-statement transactions (ClickHouse), where a crash can leave part of a load behind, needs a marker per
    * segment and de-duplication by `mid` to keep the same invariant.
    *
-   * Throws StoreError STORE_UNAVAILABLE when the store cannot write at all (retry later).
+   * Throws StoreError STORE_UNAVAILABLE when the store cannot write at all (retry later; the collector refuses
+   * batches meanwhile), STORE_OUT_OF_MEMORY when the engine's memory was taken (retry soon; the collector goes on).
    */
   loadSegment(files: string | string[], segment: number): Promise<LoadedSegment>;
   /**

@@ -138,6 +138,11 @@ export class DuckDBStore implements Store {
   /** Set while the database is opened again after DuckDB invalidated it (recover). */
   private recovering: Promise<void> | undefined;
   private reopenCount = 0;
+  /**
+   * Set when a ROLLBACK on the writer failed (out of memory: queries held the pool). The next write rolls back first,
+   * once memory is back; until then writes fail (as the loader's out-of-memory retries expect).
+   */
+  private rollbackPending = false;
 
   constructor(
     private instance: DuckDBInstance,
@@ -169,6 +174,7 @@ export class DuckDBStore implements Store {
         this.writer = writer;
         this.summaryReader = undefined;
         this.loadedSinceCheckpoint = 0;
+        this.rollbackPending = false;
         this.reopenCount += 1;
         // A drain still reading on the old reader ends with its error first.
         void this.drains.run(async () => old.reader?.closeSync());
@@ -431,6 +437,10 @@ export class DuckDBStore implements Store {
   async inTransaction<T>(work: () => Promise<T>): Promise<T> {
     const instance = this.instance;
     try {
+      if (this.rollbackPending) {
+        await this.writer.run('ROLLBACK');
+        this.rollbackPending = false;
+      }
       await this.writer.run('BEGIN TRANSACTION');
     } catch (error) {
       this.recover(error, instance);
@@ -442,7 +452,10 @@ export class DuckDBStore implements Store {
       return result;
     } catch (error) {
       this.recover(error, instance);
-      await this.writer.run('ROLLBACK').catch(() => {});
+      await this.writer.run('ROLLBACK').catch((rollbackError) => {
+        // The ROLLBACK itself out of memory: the transaction stays open, aborted, and refuses every statement.
+        this.rollbackPending = !/no transaction is active/i.test(String((rollbackError as Error)?.message));
+      });
       throw wrap(error);
     }
   }

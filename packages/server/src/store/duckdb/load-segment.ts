@@ -35,8 +35,19 @@ export function isStoreDown(error: unknown): boolean {
   return (error instanceof StoreError && error.code === 'STORE_UNAVAILABLE') || STORE_DOWN.test(messageOf(error));
 }
 
+/** DuckDB's messages when its buffer pool had no room (queries beside the load held it), not fatal to the database. */
+const OUT_OF_MEMORY = /Out of Memory|failed to pin block|failed to allocate|could not allocate/i;
+
+/**
+ * The error a load that could not write throws: STORE_OUT_OF_MEMORY when DuckDB's pool had no room (it passes: the
+ * loader retries, and the collector keeps taking batches into the spool), STORE_UNAVAILABLE otherwise (the disk,
+ * an invalidated database: the collector refuses until a load succeeds).
+ */
 function storeDown(error: unknown): StoreError {
-  return new StoreError('STORE_UNAVAILABLE', `the store cannot write: ${messageOf(error)}`, { cause: error });
+  const message = messageOf(error);
+  if (OUT_OF_MEMORY.test(message) && !/FATAL|invalidated/.test(message))
+    return new StoreError('STORE_OUT_OF_MEMORY', `the store ran out of memory loading: ${message}`, { cause: error });
+  return new StoreError('STORE_UNAVAILABLE', `the store cannot write: ${message}`, { cause: error });
 }
 
 export interface LoadDeps {
@@ -48,7 +59,7 @@ export interface LoadDeps {
 /**
  * Loads `files` (spool segments, in order) and sets the checkpoint to `segment`, in one
  * transaction; a segment at or below the checkpoint is a no-op. Throws StoreError
- * STORE_UNAVAILABLE when the store cannot write, STORE_QUERY_FAILED when the load fails but no
+ * STORE_UNAVAILABLE when the store cannot write, STORE_OUT_OF_MEMORY when DuckDB's pool had no room, STORE_QUERY_FAILED when the load fails but no
  * single record is refused on its own (or the files stay unreadable). `rewritten`: the mids of the event records an
  * earlier attempt rewrote as rejected-event records (undefined: the files may still be rewritten once).
  */

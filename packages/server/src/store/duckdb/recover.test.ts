@@ -28,6 +28,22 @@ const stored = async (store: DuckDBStore) =>
     await store.query('SELECT count(*), count(DISTINCT mid), (SELECT segment FROM loader_state) FROM events')
   ).rows[0].map(Number);
 
+/**
+ * Sets DuckDB's memory limit just above what it holds now, below the next 256 KiB block a write needs. DuckDB
+ * refuses a limit below what it holds, which its own figures put a little low at times: then a little higher.
+ */
+async function squeeze(store: DuckDBStore): Promise<void> {
+  for (let margin = 16; ; margin += 16) {
+    const used = Number((await store.query('SELECT sum(memory_usage_bytes) FROM duckdb_memory()')).rows[0][0]);
+    try {
+      await store.writeConnection.run(`SET memory_limit = '${Math.ceil(used / 1024) + margin}KB'`);
+      return;
+    } catch (error) {
+      if (margin >= 192 || !/Failed to change memory limit/.test(String(error))) throw error;
+    }
+  }
+}
+
 // DuckDB invalidates a database on a fatal error and refuses every statement after it until the process opens the
 // database again. A checkpoint that finds no memory is one (in a server: queries holding the buffer pool while the
 // store checkpoints its loads); here the limit is lowered to make it certain.
@@ -37,9 +53,7 @@ test('a database DuckDB invalidated is opened again: committed loads kept, later
   const store = await openDuckDBStore({ file, spoolDir: dir });
   try {
     await store.loadSegment(writeSegment(dir, 1, 0, 1_000), 1);
-    // Just above what DuckDB holds now (lower, it refuses the setting), below a checkpoint's next 256 KiB block.
-    const used = Number((await store.query('SELECT sum(memory_usage_bytes) FROM duckdb_memory()')).rows[0][0]);
-    await store.writeConnection.run(`SET memory_limit = '${Math.ceil(used / 1024) + 64}KB'`);
+    await squeeze(store);
     await assert.rejects(store.writeConnection.run('CHECKPOINT'), /FATAL/);
     await assert.rejects(store.query('SELECT 1'), /invalidated/);
 
@@ -83,5 +97,31 @@ test('a query past the memory limit is STORE_OUT_OF_MEMORY, a 503 with Retry-Aft
     assert.deepEqual((await store.query('SELECT 1 + 1')).rows, [[2]]);
   } finally {
     await store.close();
+  }
+});
+
+test('a load that finds no memory is STORE_OUT_OF_MEMORY and refuses no event; the segment loads whole later', async () => {
+  const dir = tempDir('load-oom-');
+  const file = path.join(dir, 'store.duckdb');
+  const segment = writeSegment(dir, 1, 0, 20_000);
+  const store = await openDuckDBStore({ file, spoolDir: dir });
+  try {
+    await squeeze(store);
+    const error = await store.loadSegment(segment, 1).catch((caught) => caught);
+    assert.ok(error instanceof StoreError, String(error));
+    assert.equal(error.code, 'STORE_OUT_OF_MEMORY', error.message);
+  } finally {
+    // The squeezed pool may be too full for anything more (even the load's ROLLBACK, which the store then runs
+    // before its next write): a restart gives the memory back.
+    await store.close();
+  }
+  const again = await openDuckDBStore({ file, spoolDir: dir });
+  try {
+    assert.deepEqual(await stored(again), [0, 0, 0]);
+    assert.equal((await again.loadSegment(segment, 1)).events, 20_000);
+    assert.deepEqual(await stored(again), [20_000, 20_000, 1]);
+    assert.deepEqual((await again.query('SELECT count(*) FROM failed_events')).rows, [[0]]);
+  } finally {
+    await again.close();
   }
 });
