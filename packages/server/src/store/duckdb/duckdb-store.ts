@@ -487,6 +487,11 @@ function wrap(error: unknown): StoreError {
       cause: error,
     });
   }
+  if (isInvalidated(error)) {
+    return new StoreError('STORE_UNAVAILABLE', `the database is being opened again after a fatal error: ${message}`, {
+      cause: error,
+    });
+  }
   if (/^Out of Memory Error/.test(message)) {
     return new StoreError('STORE_OUT_OF_MEMORY', `the store ran out of memory: ${message}`, { cause: error });
   }
