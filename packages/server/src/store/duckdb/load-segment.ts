@@ -57,10 +57,10 @@ export interface LoadDeps {
 }
 
 /**
- * Loads `files` (spool segments, in order) and sets the checkpoint to `segment`, in one
- * transaction; a segment at or below the checkpoint is a no-op. Throws StoreError
- * STORE_UNAVAILABLE when the store cannot write, STORE_OUT_OF_MEMORY when DuckDB's pool had no room, STORE_QUERY_FAILED when the load fails but no
- * single record is refused on its own (or the files stay unreadable). `rewritten`: the mids of the event records an
+ * Loads `files` (spool segments, in order) and sets the checkpoint to `segment`, in one transaction; a segment at
+ * or below the checkpoint is a no-op. Throws StoreError STORE_UNAVAILABLE when the store cannot write,
+ * STORE_OUT_OF_MEMORY when DuckDB's pool had no room, STORE_QUERY_FAILED when the load fails but no single record
+ * is refused on its own (or the files stay unreadable). `rewritten`: the mids of the event records an
  * earlier attempt rewrote as rejected-event records (undefined: the files may still be rewritten once).
  */
 export async function loadSegments(
