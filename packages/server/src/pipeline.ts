@@ -165,10 +165,10 @@ export async function openPipeline(config: Config, store: Store, spoolDir: strin
   );
   const collector = new Collector({
     spool,
-    // A store that cannot write is answered with a 503 (clients retry) until a load succeeds again;
-    // the store's own message (file paths) is for /health's details, not for every client.
-    refuse: () =>
-      loader.status().storeDown ? 'the store cannot write (disk full or unwritable); retry later' : undefined,
+    // A store that cannot write (a full or unwritable disk, a database being opened again after a fatal error) is
+    // answered with a 503 (clients retry) until a load succeeds again; the store's own message (file paths) is for
+    // /health's details, not for every client.
+    refuse: () => (loader.status().storeDown ? 'the store cannot write for now (see /health); retry later' : undefined),
     mids,
     batches,
     clockSkewMs: config.clockSkewMs,

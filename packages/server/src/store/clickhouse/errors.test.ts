@@ -39,6 +39,14 @@ test('each error becomes the StoreError its cause calls for, the cause kept', ()
     [old(164, 'Cannot insert into table in readonly mode'), 'STORE_READ_ONLY_VIOLATION'],
     [old(164, 'Table functions are forbidden in readonly mode'), 'STORE_FUNCTION_NOT_ALLOWED'],
     [old(396, 'Limit for result exceeded, max bytes: 100 B'), 'STORE_RESULT_TOO_LARGE'],
+    // 18.16's own answer to `?max_memory_usage=10000000` and SELECT groupArray(number) FROM numbers(10000000).
+    [
+      old(
+        241,
+        'Memory limit (for query) exceeded: would use 11.00 MiB (attempt to allocate chunk of 4194304 bytes), maximum: 9.54 MiB',
+      ),
+      'STORE_OUT_OF_MEMORY',
+    ],
     [old(358, 'INTO OUTFILE is not allowed'), 'STORE_FILE_ACCESS_DISABLED'],
     [old(243, 'Cannot reserve 1.00 MiB, not enough space'), 'STORE_UNAVAILABLE'],
     [new Error('connect ECONNREFUSED 127.0.0.1:1'), 'STORE_UNAVAILABLE'],

@@ -10,6 +10,8 @@ export const CLICKHOUSE_CODES = {
   TIMEOUT_EXCEEDED: 159,
   READONLY: 164,
   TOO_MANY_ROWS_OR_BYTES: 396,
+  /** The query passed the server's `max_memory_usage` (or the server's own limit). */
+  MEMORY_LIMIT_EXCEEDED: 241,
   INTO_OUTFILE_NOT_ALLOWED: 358,
   NOT_ENOUGH_SPACE: 243,
   CANNOT_WRITE_TO_FILE_DESCRIPTOR: 75,
@@ -60,7 +62,7 @@ const NETWORK = /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|
 /**
  * `error` as a StoreError: STORE_TIMEOUT (TIMEOUT_EXCEEDED, or aborted at the deadline), STORE_READ_ONLY_VIOLATION
  * (READONLY), STORE_FUNCTION_NOT_ALLOWED (a table function under readonly), STORE_FILE_ACCESS_DISABLED (INTO
- * OUTFILE), STORE_RESULT_TOO_LARGE, STORE_UNAVAILABLE
+ * OUTFILE), STORE_RESULT_TOO_LARGE, STORE_OUT_OF_MEMORY (MEMORY_LIMIT_EXCEEDED), STORE_UNAVAILABLE
  * (no connection, no disk space, a cluster's shard that does not answer), STORE_ACCESS_DENIED (a database the user
  * may not read), else STORE_QUERY_FAILED. A StoreError passes unchanged.
  */
@@ -83,6 +85,8 @@ export function toStoreError(error: unknown): StoreError {
     return new StoreError('STORE_FILE_ACCESS_DISABLED', `file access is disabled for SQL queries: ${message}`, options);
   if (code === CLICKHOUSE_CODES.TOO_MANY_ROWS_OR_BYTES)
     return new StoreError('STORE_RESULT_TOO_LARGE', message, options);
+  if (code === CLICKHOUSE_CODES.MEMORY_LIMIT_EXCEEDED)
+    return new StoreError('STORE_OUT_OF_MEMORY', `the store ran out of memory: ${message}`, options);
   if (code === CLICKHOUSE_CODES.NOT_ENOUGH_SPACE || code === CLICKHOUSE_CODES.CANNOT_WRITE_TO_FILE_DESCRIPTOR)
     return new StoreError('STORE_UNAVAILABLE', `the store cannot write: ${message}`, options);
   if (code !== undefined && SHARD_UNREACHABLE.includes(code))

@@ -19,6 +19,7 @@ import { notSelect } from '../user-sql.js';
 import { actorKeyChangeSql, actorKeyRuleSql } from './actor-key.js';
 import { readBounded } from './bounded-read.js';
 import { loadSegments } from './load-segment.js';
+import { memoryLimitBytes } from './memory-limit.js';
 import { type Backfill, MIGRATIONS } from './migrations.js';
 import { readRows } from './read-rows.js';
 import { runOnWorkers } from './run-on-workers.js';
@@ -49,6 +50,9 @@ export interface DuckDBStoreOptions {
   backfillRows?: number;
 }
 
+/** DuckDBStoreOptions.memoryLimit's default. */
+const DEFAULT_MEMORY_LIMIT = '256MB';
+
 /** DuckDB's rows per row group (its default; the store does not set another). */
 const ROW_GROUP_ROWS = 122_880;
 
@@ -78,7 +82,12 @@ export async function openDuckDBStore(options: DuckDBStoreOptions): Promise<Duck
           await lockDown(connection, options);
           return { instance: reopened, writer: connection };
         };
-  const store = new DuckDBStore(instance, writer, threads, options.backfillRows, reopen);
+  const store = new DuckDBStore(instance, writer, {
+    threads,
+    memoryLimit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
+    backfillRows: options.backfillRows,
+    reopen,
+  });
   await store.migrate();
   if (options.actorKey) await store.setActorKey(options.actorKey);
   await lockDown(writer, options);
@@ -90,7 +99,7 @@ async function createInstance(options: DuckDBStoreOptions): Promise<DuckDBInstan
   try {
     return await DuckDBInstance.create(options.file, {
       threads: String(options.threads ?? 2),
-      memory_limit: options.memoryLimit ?? '256MB',
+      memory_limit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
       // The store checkpoints after CHECKPOINT_EVENTS loaded events (about 75 MB of WAL at 800 bytes an event);
       // DuckDB's own threshold stays above that, for events so large that the WAL passes it first.
       checkpoint_threshold: '128MB',
@@ -138,20 +147,36 @@ export class DuckDBStore implements Store {
   /** Set while the database is opened again after DuckDB invalidated it (recover). */
   private recovering: Promise<void> | undefined;
   private reopenCount = 0;
+  /** Set when the limit raised for a checkpoint could not be set back (queries held more): the next load tries. */
+  private memoryLimitRaised = false;
   /**
    * Set when a ROLLBACK on the writer failed (out of memory: queries held the pool). The next write rolls back first,
    * once memory is back; until then writes fail (as the loader's out-of-memory retries expect).
    */
   private rollbackPending = false;
 
+  private readonly threads: number;
+  private readonly memoryLimit: string;
+  private readonly backfillRows: number;
+  private readonly reopen: Reopen | undefined;
+
   constructor(
     private instance: DuckDBInstance,
     private writer: DuckDBConnection,
-    /** DuckDB's thread count: the summarizer's reader runs on its workers too (run-on-workers.ts). */
-    private readonly threads: number,
-    private readonly backfillRows = 500_000,
-    private readonly reopen?: Reopen,
-  ) {}
+    settings: {
+      /** DuckDB's thread count: the summarizer's reader runs on its workers too (run-on-workers.ts). */
+      threads: number;
+      /** The memory limit the database was opened with (DuckDBStoreOptions.memoryLimit). */
+      memoryLimit: string;
+      backfillRows?: number;
+      reopen?: Reopen;
+    },
+  ) {
+    this.threads = settings.threads;
+    this.memoryLimit = settings.memoryLimit;
+    this.backfillRows = settings.backfillRows ?? 500_000;
+    this.reopen = settings.reopen;
+  }
 
   /**
    * Opens the database again when `error` says DuckDB invalidated it. DuckDB invalidates a database on a fatal
@@ -175,6 +200,7 @@ export class DuckDBStore implements Store {
         this.summaryReader = undefined;
         this.loadedSinceCheckpoint = 0;
         this.rollbackPending = false;
+        this.memoryLimitRaised = false;
         this.reopenCount += 1;
         // A drain still reading on the old reader ends with its error first.
         void this.drains.run(async () => old.reader?.closeSync());
@@ -252,6 +278,7 @@ export class DuckDBStore implements Store {
   loadSegment(files: string | string[], segment: number): Promise<LoadedSegment> {
     const list = typeof files === 'string' ? [files] : files;
     return this.serialised(async () => {
+      if (this.memoryLimitRaised) await this.restoreMemoryLimit().catch(() => {});
       const loaded = await loadSegments(
         { writer: this.writer, inTransaction: (work) => this.inTransaction(work) },
         list,
@@ -266,17 +293,35 @@ export class DuckDBStore implements Store {
   }
 
   /**
-   * Runs CHECKPOINT; when DuckDB refuses (another transaction is writing), the next load tries again. Never throws:
-   * a checkpoint that invalidated the database (out of memory) is recovered from.
+   * Runs CHECKPOINT, what loads do every CHECKPOINT_EVENTS; when DuckDB refuses (another transaction is writing), the
+   * next load tries again. Never throws: a checkpoint that invalidated the database is recovered from.
+   *
+   * A checkpoint that finds no room in the buffer pool is fatal in DuckDB (1.5.6: "Failed to create checkpoint …
+   * could not allocate block"): the database is invalidated, every query running is lost and the collector refuses
+   * batches until it is opened again. Queries beside ingestion can hold the whole pool (funnels with a breakdown at
+   * 10 million events, docs/benchmarks.md, session 29), so the checkpoint runs with twice the limit, then the limit
+   * is set back. Setting it back fails while queries hold more than the limit; the next load tries again.
    */
-  private async checkpointLoaded(): Promise<void> {
+  async checkpointLoaded(): Promise<void> {
     const instance = this.instance;
+    const raised = memoryLimitBytes(this.memoryLimit);
     try {
+      if (raised !== undefined) {
+        await this.writer.run(`SET memory_limit = '${2 * raised}B'`);
+        this.memoryLimitRaised = true;
+      }
       await this.writer.run('CHECKPOINT');
       this.loadedSinceCheckpoint = 0;
     } catch (error) {
       this.recover(error, instance);
     }
+    if (this.memoryLimitRaised && instance === this.instance) await this.restoreMemoryLimit().catch(() => {});
+  }
+
+  /** Sets DuckDB's memory limit back to the store's, after a checkpoint raised it. @throws what DuckDB threw */
+  private async restoreMemoryLimit(): Promise<void> {
+    await this.writer.run(`SET memory_limit = '${this.memoryLimit.replaceAll("'", "''")}'`);
+    this.memoryLimitRaised = false;
   }
 
   /**

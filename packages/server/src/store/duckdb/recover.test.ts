@@ -84,6 +84,24 @@ test('a database DuckDB invalidated is opened again: committed loads kept, later
   }
 });
 
+test("the store's checkpoint finds room when the pool is full: the database is not invalidated, the limit is set back", async () => {
+  const dir = tempDir('checkpoint-room-');
+  const store = await openDuckDBStore({ file: path.join(dir, 'store.duckdb'), spoolDir: dir, memoryLimit: '200MB' });
+  const limit = async () => (await store.query("SELECT current_setting('memory_limit')")).rows[0][0];
+  try {
+    await store.loadSegment(writeSegment(dir, 1, 0, 1_000), 1);
+    const opened = await limit();
+    // The pool as full as the first test's, where a bare CHECKPOINT invalidates the database.
+    await squeeze(store);
+    await store.serialised(() => store.checkpointLoaded());
+    assert.equal(store.reopened, 0);
+    assert.equal(await limit(), opened);
+    assert.deepEqual(await stored(store), [1_000, 1_000, 1]);
+  } finally {
+    await store.close();
+  }
+});
+
 test('a query past the memory limit is STORE_OUT_OF_MEMORY, a 503 with Retry-After, and the store goes on', async () => {
   const store = await openDuckDBStore({ file: ':memory:', memoryLimit: '16MB' });
   try {
