@@ -85,7 +85,7 @@ export async function openDuckDBStore(options: DuckDBStoreOptions): Promise<Duck
   const store = new DuckDBStore(instance, writer, {
     threads,
     memoryLimit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
-    backfillRows: options.backfillRows,
+    backfillRows: options.backfillRows ?? 500_000,
     reopen,
   });
   await store.migrate();
@@ -155,28 +155,18 @@ export class DuckDBStore implements Store {
    */
   private rollbackPending = false;
 
-  private readonly threads: number;
-  private readonly memoryLimit: string;
-  private readonly backfillRows: number;
-  private readonly reopen: Reopen | undefined;
-
   constructor(
     private instance: DuckDBInstance,
     private writer: DuckDBConnection,
-    settings: {
+    private readonly settings: {
       /** DuckDB's thread count: the summarizer's reader runs on its workers too (run-on-workers.ts). */
       threads: number;
       /** The memory limit the database was opened with (DuckDBStoreOptions.memoryLimit). */
       memoryLimit: string;
-      backfillRows?: number;
+      backfillRows: number;
       reopen?: Reopen;
     },
-  ) {
-    this.threads = settings.threads;
-    this.memoryLimit = settings.memoryLimit;
-    this.backfillRows = settings.backfillRows ?? 500_000;
-    this.reopen = settings.reopen;
-  }
+  ) {}
 
   /**
    * Opens the database again when `error` says DuckDB invalidated it. DuckDB invalidates a database on a fatal
@@ -188,8 +178,8 @@ export class DuckDBStore implements Store {
    * with their error. A reopen that fails leaves the old database in place, so the next error tries again.
    */
   private recover(error: unknown, from: DuckDBInstance): void {
-    if (!this.reopen || this.closing || from !== this.instance || this.recovering || !isInvalidated(error)) return;
-    const reopen = this.reopen;
+    const { reopen } = this.settings;
+    if (!reopen || this.closing || from !== this.instance || this.recovering || !isInvalidated(error)) return;
     this.recovering = this.writes
       .run(async () => {
         if (this.closing) return;
@@ -251,8 +241,9 @@ export class DuckDBStore implements Store {
   private async backfill({ table, set, where }: Backfill): Promise<void> {
     const last = Number((await this.writer.runAndReadAll(`SELECT max(rowid) FROM ${table}`)).getRowsJS()[0][0] ?? -1);
     const sql = `UPDATE ${table} SET ${set} WHERE rowid >= $from AND rowid < $to${where ? ` AND (${where})` : ''}`;
-    for (let from = 0; from <= last; from += this.backfillRows) {
-      await this.inTransaction(() => this.writer.run(sql, { from, to: from + this.backfillRows }));
+    const rows = this.settings.backfillRows;
+    for (let from = 0; from <= last; from += rows) {
+      await this.inTransaction(() => this.writer.run(sql, { from, to: from + rows }));
     }
   }
 
@@ -304,7 +295,7 @@ export class DuckDBStore implements Store {
    */
   async checkpointLoaded(): Promise<void> {
     const instance = this.instance;
-    const raised = memoryLimitBytes(this.memoryLimit);
+    const raised = memoryLimitBytes(this.settings.memoryLimit);
     try {
       if (raised !== undefined) {
         await this.writer.run(`SET memory_limit = '${2 * raised}B'`);
@@ -320,7 +311,7 @@ export class DuckDBStore implements Store {
 
   /** Sets DuckDB's memory limit back to the store's, after a checkpoint raised it. @throws what DuckDB threw */
   private async restoreMemoryLimit(): Promise<void> {
-    await this.writer.run(`SET memory_limit = '${this.memoryLimit.replaceAll("'", "''")}'`);
+    await this.writer.run(`SET memory_limit = '${this.settings.memoryLimit.replaceAll("'", "''")}'`);
     this.memoryLimitRaised = false;
   }
 
@@ -336,7 +327,7 @@ export class DuckDBStore implements Store {
     let instance = this.instance;
     const drain = async () => {
       instance = this.instance;
-      this.summaryReader ??= runOnWorkers(await instance.connect(), this.threads);
+      this.summaryReader ??= runOnWorkers(await instance.connect(), this.settings.threads);
       const reader = this.summaryReader;
       // A drain begun before close() still writes: close() waits for it.
       const write = (work: (writer: DuckDBConnection) => Promise<void>) =>
