@@ -72,12 +72,17 @@ export async function openDuckDBStore(options: DuckDBStoreOptions): Promise<Duck
   const threads = options.threads ?? 2;
   const instance = await createInstance(options);
   const writer = runOnWorkers(await instance.connect(), threads);
+  if (options.file !== ':memory:') removeReopenedTempDirectories(options.file);
   // A database in memory opened again would be a new, empty one: it is not.
+  let reopens = 0;
   const reopen: Reopen | undefined =
     options.file === ':memory:'
       ? undefined
       : async () => {
-          const reopened = await createInstance(options);
+          // Not the temporary directory of the database it replaces, which stays open until its last query ends:
+          // two instances spilling to one directory overwrite and delete each other's files ("Corrupt temporary
+          // file", "Could not read enough bytes"), and every later load failed.
+          const reopened = await createInstance(options, `${reopenedTempPrefix(options.file)}${++reopens}`);
           const connection = runOnWorkers(await reopened.connect(), threads);
           await lockDown(connection, options);
           return { instance: reopened, writer: connection };
@@ -94,10 +99,31 @@ export async function openDuckDBStore(options: DuckDBStoreOptions): Promise<Duck
   return store;
 }
 
-/** Opens the database file with the store's settings. @throws StoreError STORE_LOCKED, STORE_UNAVAILABLE */
-async function createInstance(options: DuckDBStoreOptions): Promise<DuckDBInstance> {
+/** Where a database opened again (DuckDBStore.recover) spills, numbered: beside DuckDB's own `<file>.tmp`. */
+function reopenedTempPrefix(file: string): string {
+  return `${path.resolve(file)}.tmp.reopened-`;
+}
+
+/**
+ * Removes what a process that opened the database again left behind (DuckDB removes its files at close, a crash
+ * leaves them). Called once the database is open, holding its lock: no other process spills there.
+ */
+function removeReopenedTempDirectories(file: string): void {
+  const prefix = path.basename(reopenedTempPrefix(file));
+  const dir = path.dirname(path.resolve(file));
+  for (const name of fs.readdirSync(dir)) {
+    if (name.startsWith(prefix)) fs.rmSync(path.join(dir, name), { recursive: true, force: true });
+  }
+}
+
+/**
+ * Opens the database file with the store's settings; `tempDirectory` replaces DuckDB's default `<file>.tmp`.
+ * @throws StoreError STORE_LOCKED, STORE_UNAVAILABLE
+ */
+async function createInstance(options: DuckDBStoreOptions, tempDirectory?: string): Promise<DuckDBInstance> {
   try {
     return await DuckDBInstance.create(options.file, {
+      ...(tempDirectory ? { temp_directory: tempDirectory } : {}),
       threads: String(options.threads ?? 2),
       memory_limit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
       // The store checkpoints after CHECKPOINT_EVENTS loaded events (about 75 MB of WAL at 800 bytes an event);

@@ -62,6 +62,10 @@ test('a database DuckDB invalidated is opened again: committed loads kept, later
     // as the one readable directory): the committed load is back from the WAL.
     await eventually(async () => (await stored(store).catch(() => [])).join() === '1000,1000,1', 10_000);
     assert.equal(store.reopened, 1);
+    // Spilling elsewhere than the invalidated database, still open until its last query ends: one directory shared
+    // by two instances had them delete each other's temporary files, and every later load failed.
+    const temp = (await store.query("SELECT current_setting('temp_directory')")).rows[0][0];
+    assert.equal(temp, `${file}.tmp.reopened-1`);
     await store.loadSegment(writeSegment(dir, 2, 1_000, 500), 2);
     await store.drainSummaryQueue(async () => []);
     assert.deepEqual(await stored(store), [1_500, 1_500, 2]);
@@ -76,8 +80,10 @@ test('a database DuckDB invalidated is opened again: committed loads kept, later
   } finally {
     await store.close();
   }
+  fs.mkdirSync(`${file}.tmp.reopened-1`, { recursive: true }); // as a crash would leave it
   const again = await openDuckDBStore({ file, spoolDir: dir });
   try {
+    assert.equal(fs.existsSync(`${file}.tmp.reopened-1`), false);
     assert.deepEqual(await stored(again), [1_500, 1_500, 2]);
   } finally {
     await again.close();
