@@ -316,23 +316,34 @@ export class DuckDBStore implements Store {
    * A checkpoint that finds no room in the buffer pool is fatal in DuckDB (1.5.6: "Failed to create checkpoint …
    * could not allocate block"): the database is invalidated, every query running is lost and the collector refuses
    * batches until it is opened again. Queries beside ingestion can hold the whole pool (funnels with a breakdown at
-   * 10 million events, docs/benchmarks.md, session 29), so the checkpoint runs with twice the limit, then the limit
-   * is set back. Setting it back fails while queries hold more than the limit; the next load tries again.
+   * 10 million events, docs/benchmarks.md, session 29), so the checkpoint runs with twice the limit (withRoom).
    */
   async checkpointLoaded(): Promise<void> {
     const instance = this.instance;
-    const raised = memoryLimitBytes(this.settings.memoryLimit);
     try {
-      if (raised !== undefined) {
-        await this.writer.run(`SET memory_limit = '${2 * raised}B'`);
-        this.memoryLimitRaised = true;
-      }
-      await this.writer.run('CHECKPOINT');
+      await this.withRoom(() => this.writer.run('CHECKPOINT'));
       this.loadedSinceCheckpoint = 0;
     } catch (error) {
       this.recover(error, instance);
     }
-    if (this.memoryLimitRaised && instance === this.instance) await this.restoreMemoryLimit().catch(() => {});
+  }
+
+  /**
+   * Runs `work` on the writer with twice the memory limit, then sets the limit back; setting it back fails while
+   * queries hold more than the limit, and the next load tries again. For the statements whose failure out of memory
+   * DuckDB does not survive: a checkpoint, and a COMMIT (see inTransaction).
+   */
+  private async withRoom(work: () => Promise<unknown>): Promise<void> {
+    const limit = memoryLimitBytes(this.settings.memoryLimit);
+    if (limit !== undefined) {
+      await this.writer.run(`SET memory_limit = '${2 * limit}B'`);
+      this.memoryLimitRaised = true;
+    }
+    try {
+      await work();
+    } finally {
+      if (this.memoryLimitRaised) await this.restoreMemoryLimit().catch(() => {});
+    }
   }
 
   /** Sets DuckDB's memory limit back to the store's, after a checkpoint raised it. @throws what DuckDB threw */
@@ -510,7 +521,9 @@ export class DuckDBStore implements Store {
     }
     try {
       const result = await work();
-      await this.writer.run('COMMIT');
+      // A COMMIT that ran out of memory left the table's rows miscounted in memory (DuckDB 1.5.6): the next
+      // checkpoint found "Corrupted in-memory column … misaligned count" and invalidated the database.
+      await this.withRoom(() => this.writer.run('COMMIT'));
       return result;
     } catch (error) {
       this.recover(error, instance);

@@ -108,6 +108,38 @@ test("the store's checkpoint finds room when the pool is full: the database is n
   }
 });
 
+// Loads into a pool squeezed ever less tightly fail at every step of a load in turn: staging, the insert, the COMMIT.
+// A COMMIT out of memory left the table's rows miscounted in memory, and the next checkpoint invalidated the database
+// ("Corrupted in-memory column … misaligned count").
+test('a load that fails out of memory at any step leaves the database whole: every later checkpoint passes', async () => {
+  const dir = tempDir('load-oom-steps-');
+  const store = await openDuckDBStore({ file: path.join(dir, 'store.duckdb'), spoolDir: dir });
+  try {
+    await store.loadSegment(writeSegment(dir, 1, 0, 30_000), 1);
+    let loaded = 30_000;
+    let failed = 0;
+    for (let segment = 2, extraKb = 0; extraKb <= 48_000; segment++, extraKb += 1_024) {
+      const used = Number((await store.query('SELECT sum(memory_usage_bytes) FROM duckdb_memory()')).rows[0][0]);
+      await store.writeConnection
+        .run(`SET memory_limit = '${Math.ceil(used / 1024) + 64 + extraKb}KB'`)
+        .catch(() => {});
+      const error = await store.loadSegment(writeSegment(dir, segment, loaded, 20_000), segment).then(
+        () => undefined,
+        (e) => e,
+      );
+      if (error === undefined) loaded += 20_000;
+      else failed += 1;
+      await store.writeConnection.run(`SET memory_limit = '256MB'`);
+      await store.serialised(() => store.checkpointLoaded());
+      assert.equal(store.reopened, 0, `after a load with ${extraKb} KB of room: ${error?.message}`);
+    }
+    assert.ok(failed > 0 && loaded > 30_000, `${failed} loads failed, ${loaded} events loaded`);
+    assert.deepEqual((await stored(store)).slice(0, 2), [loaded, loaded]);
+  } finally {
+    await store.close();
+  }
+});
+
 test('a query past the memory limit is STORE_OUT_OF_MEMORY, a 503 with Retry-After, and the store goes on', async () => {
   const store = await openDuckDBStore({ file: ':memory:', memoryLimit: '16MB' });
   try {
