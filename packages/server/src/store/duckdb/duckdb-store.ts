@@ -173,7 +173,7 @@ export class DuckDBStore implements Store {
   /** Set while the database is opened again after DuckDB invalidated it (recover). */
   private recovering: Promise<void> | undefined;
   private reopenCount = 0;
-  /** Set when the limit raised for a checkpoint could not be set back (queries held more): the next load tries. */
+  /** Set when the limit withRoom raised could not be set back (queries held more): the next load tries again. */
   private memoryLimitRaised = false;
   /**
    * Set when a ROLLBACK on the writer failed (out of memory: queries held the pool). The next write rolls back first,
@@ -346,7 +346,7 @@ export class DuckDBStore implements Store {
     }
   }
 
-  /** Sets DuckDB's memory limit back to the store's, after a checkpoint raised it. @throws what DuckDB threw */
+  /** Sets DuckDB's memory limit back to the store's, after withRoom raised it. @throws what DuckDB threw */
   private async restoreMemoryLimit(): Promise<void> {
     await this.writer.run(`SET memory_limit = '${this.settings.memoryLimit.replaceAll("'", "''")}'`);
     this.memoryLimitRaised = false;
