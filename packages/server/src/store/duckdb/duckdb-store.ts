@@ -175,6 +175,8 @@ export class DuckDBStore implements Store {
   private reopenCount = 0;
   /** Set when the limit withRoom raised could not be set back (queries held more): the next load tries again. */
   private memoryLimitRaised = false;
+  /** Twice the memory limit, the setting withRoom raises it to; undefined when memoryLimitBytes cannot read it. */
+  private readonly roomLimit: string | undefined;
   /**
    * Set when a ROLLBACK on the writer failed (out of memory: queries held the pool). The next write rolls back first,
    * once memory is back; until then writes fail (as the loader's out-of-memory retries expect).
@@ -192,7 +194,10 @@ export class DuckDBStore implements Store {
       backfillRows: number;
       reopen?: Reopen;
     },
-  ) {}
+  ) {
+    const limit = memoryLimitBytes(settings.memoryLimit);
+    this.roomLimit = limit === undefined ? undefined : `${2 * limit}B`;
+  }
 
   /**
    * Opens the database again when `error` says DuckDB invalidated it. DuckDB invalidates a database on a fatal
@@ -334,9 +339,8 @@ export class DuckDBStore implements Store {
    * DuckDB does not survive: a checkpoint, and a COMMIT (see inTransaction).
    */
   private async withRoom(work: () => Promise<unknown>): Promise<void> {
-    const limit = memoryLimitBytes(this.settings.memoryLimit);
-    if (limit !== undefined) {
-      await this.writer.run(`SET memory_limit = '${2 * limit}B'`);
+    if (this.roomLimit !== undefined) {
+      await this.writer.run(`SET memory_limit = '${this.roomLimit}'`);
       this.memoryLimitRaised = true;
     }
     try {
