@@ -83,6 +83,7 @@ export function errorBody(apiId: string, code: string, message: string, status: 
 const STORE_CODES: Record<StoreErrorCode, { sql: ErrorCode; other: ErrorCode }> = {
   STORE_LOCKED: { sql: 'STORE_UNAVAILABLE', other: 'STORE_UNAVAILABLE' },
   STORE_UNAVAILABLE: { sql: 'STORE_UNAVAILABLE', other: 'STORE_UNAVAILABLE' },
+  STORE_REOPENING: { sql: 'STORE_UNAVAILABLE', other: 'STORE_UNAVAILABLE' },
   STORE_QUERY_FAILED: { sql: 'SQL_INVALID', other: 'INTERNAL' },
   STORE_UNSUPPORTED: { sql: 'QUERY_UNSUPPORTED', other: 'QUERY_UNSUPPORTED' },
   STORE_READ_ONLY_VIOLATION: { sql: 'SQL_NOT_READ_ONLY', other: 'INTERNAL' },

@@ -127,7 +127,8 @@ export interface Store {
    * segment and de-duplication by `mid` to keep the same invariant.
    *
    * Throws StoreError STORE_UNAVAILABLE when the store cannot write at all (retry later; the collector refuses
-   * batches meanwhile), STORE_OUT_OF_MEMORY when the engine's memory was taken (retry soon; the collector goes on).
+   * batches meanwhile), STORE_OUT_OF_MEMORY when the engine's memory was taken and STORE_REOPENING while the
+   * database is opened again after a fatal error (retry soon; the collector goes on).
    */
   loadSegment(files: string | string[], segment: number): Promise<LoadedSegment>;
   /**
@@ -196,7 +197,12 @@ export type StoreErrorCode =
   /** A bounded internal read produced more than its maxBytes. */
   | 'STORE_RESULT_TOO_LARGE'
   /** The read queue is full (see store/read-gate.ts): retry later. */
-  | 'STORE_BUSY';
+  | 'STORE_BUSY'
+  /**
+   * The database is being opened again after a fatal error of its engine (DuckDB invalidated it): retry in a moment.
+   * Unlike STORE_UNAVAILABLE, the collector goes on taking batches into the spool meanwhile.
+   */
+  | 'STORE_REOPENING';
 
 /** The one error type that leaves a store adapter; driver errors are wrapped, never re-thrown raw. */
 export class StoreError extends Error {

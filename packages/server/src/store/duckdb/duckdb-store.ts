@@ -173,6 +173,8 @@ export class DuckDBStore implements Store {
   /** Set while the database is opened again after DuckDB invalidated it (recover). */
   private recovering: Promise<void> | undefined;
   private reopenCount = 0;
+  /** Why the last attempt to open the database again failed; undefined once one succeeds. */
+  private reopenFailure: string | undefined;
   /** Set when the limit withRoom raised could not be set back (queries held more): the next load tries again. */
   private memoryLimitRaised = false;
   /** Twice the memory limit, the setting withRoom raises it to; undefined when memoryLimitBytes cannot read it. */
@@ -223,12 +225,15 @@ export class DuckDBStore implements Store {
         this.rollbackPending = false;
         this.memoryLimitRaised = false;
         this.reopenCount += 1;
+        this.reopenFailure = undefined;
         // A drain still reading on the old reader ends with its error first.
         void this.drains.run(async () => old.reader?.closeSync());
         old.writer.closeSync();
         old.instance.closeSync();
       })
-      .catch(() => {})
+      .catch((reopenError) => {
+        this.reopenFailure = cleanMessage(reopenError);
+      })
       .finally(() => {
         this.recovering = undefined;
       });
@@ -296,7 +301,11 @@ export class DuckDBStore implements Store {
     });
   }
 
-  /** Loads in one transaction (load-segment.ts); a checkpoint follows, after the load returns, every CHECKPOINT_EVENTS. */
+  /**
+   * Loads in one transaction (load-segment.ts); a checkpoint follows, after the load returns, every CHECKPOINT_EVENTS.
+   * A load that meets an invalidated database throws STORE_REOPENING (the collector goes on, the loader retries once
+   * it is open again), or STORE_UNAVAILABLE when the last attempt to open it again failed (the collector refuses).
+   */
   loadSegment(files: string | string[], segment: number): Promise<LoadedSegment> {
     const list = typeof files === 'string' ? [files] : files;
     return this.serialised(async () => {
@@ -305,7 +314,14 @@ export class DuckDBStore implements Store {
         { writer: this.writer, inTransaction: (work) => this.inTransaction(work) },
         list,
         segment,
-      );
+      ).catch((error) => {
+        if (error instanceof StoreError && error.code === 'STORE_REOPENING' && this.reopenFailure !== undefined) {
+          throw new StoreError('STORE_UNAVAILABLE', `the database could not be opened again: ${this.reopenFailure}`, {
+            cause: error,
+          });
+        }
+        throw error;
+      });
       this.loadedSinceCheckpoint += loaded.events;
       // Queued on the writer behind this load, so the load is reported (visible) first; close() checkpoints anyway.
       if (this.loadedSinceCheckpoint >= CHECKPOINT_EVENTS && !this.closing)
@@ -567,7 +583,7 @@ function wrap(error: unknown): StoreError {
     });
   }
   if (isInvalidated(error)) {
-    return new StoreError('STORE_UNAVAILABLE', `the database is being opened again after a fatal error: ${message}`, {
+    return new StoreError('STORE_REOPENING', `the database is being opened again after a fatal error: ${message}`, {
       cause: error,
     });
   }

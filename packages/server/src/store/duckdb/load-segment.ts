@@ -6,7 +6,7 @@
  * found; those go to failed_events (reason `load_error`, the store's message as their error) and
  * the rest is loaded, in one transaction with the checkpoint again: exactly once across crashes.
  * A store that cannot write at all (disk full, read-only or invalidated file) is not a data error:
- * nothing is quarantined, a STORE_UNAVAILABLE error is thrown and the loader retries. A file the
+ * nothing is quarantined, a StoreError is thrown (storeDown) and the loader retries. A file the
  * CSV reader cannot read at all (bytes that are not UTF-8) is rewritten once by
  * spool/segment-recovery.ts sanitizeSegment: each record it cannot read becomes a rejected-event
  * record (`load_error`), the rest stays byte for byte.
@@ -39,11 +39,13 @@ export function isStoreDown(error: unknown): boolean {
 const OUT_OF_MEMORY = /Out of Memory|failed to pin block|failed to allocate|could not allocate/i;
 
 /**
- * The error a load that could not write throws: STORE_OUT_OF_MEMORY when DuckDB's pool had no room (it passes: the
- * loader retries, and the collector keeps taking batches into the spool), STORE_UNAVAILABLE otherwise (the disk,
- * an invalidated database: the collector refuses until a load succeeds).
+ * The error a load that could not write throws: STORE_OUT_OF_MEMORY when DuckDB's pool had no room, STORE_REOPENING
+ * (as the store said) when the database is being opened again after DuckDB invalidated it — both pass: the loader
+ * retries, and the collector keeps taking batches into the spool — and STORE_UNAVAILABLE otherwise (the disk: the
+ * collector refuses until a load succeeds).
  */
 function storeDown(error: unknown): StoreError {
+  if (error instanceof StoreError && error.code === 'STORE_REOPENING') return error;
   const message = messageOf(error);
   if (OUT_OF_MEMORY.test(message) && !/FATAL|invalidated/.test(message))
     return new StoreError('STORE_OUT_OF_MEMORY', `the store ran out of memory loading: ${message}`, { cause: error });

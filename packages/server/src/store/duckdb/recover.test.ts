@@ -56,8 +56,15 @@ test('a database DuckDB invalidated is opened again: committed loads kept, later
     await store.loadSegment(writeSegment(dir, 1, 0, 1_000), 1);
     await squeeze(store);
     await assert.rejects(store.writeConnection.run('CHECKPOINT'), /FATAL/);
-    // Refused meanwhile as a store that cannot answer now (503), not as a failed query (500).
-    await assert.rejects(store.query('SELECT 1'), (error: StoreError) => error.code === 'STORE_UNAVAILABLE');
+    // Met on the invalidated database: a load is one to retry in a moment (the collector goes on taking batches into
+    // the spool), not a store that cannot write; a query is a store that cannot answer now (503), not a failure (500).
+    const load = store.loadSegment(writeSegment(dir, 2, 1_000, 500), 2);
+    await assert.rejects(store.query('SELECT 1'), (error: StoreError) => {
+      assert.equal(error.code, 'STORE_REOPENING');
+      assert.equal(apiErrorOf(error, '/api/insights/trends')?.status, 503);
+      return true;
+    });
+    await assert.rejects(load, { code: 'STORE_REOPENING' });
 
     // The failed query had the store open the database again, with its own settings (its memory limit, the spool
     // as the one readable directory): the committed load is back from the WAL.
@@ -88,6 +95,32 @@ test('a database DuckDB invalidated is opened again: committed loads kept, later
     assert.deepEqual(await stored(again), [1_500, 1_500, 2]);
   } finally {
     await again.close();
+  }
+});
+
+test('a database that cannot be opened again makes loads say the store cannot write (the collector refuses)', async () => {
+  const dir = tempDir('reopen-fails-');
+  const store = await openDuckDBStore({ file: path.join(dir, 'store.duckdb'), spoolDir: dir });
+  const settings = (store as unknown as { settings: { reopen: () => Promise<never> } }).settings;
+  let attempts = 0;
+  settings.reopen = async () => {
+    attempts++;
+    throw new Error('IO Error: Cannot open file: No space left on device');
+  };
+  try {
+    await store.loadSegment(writeSegment(dir, 1, 0, 100), 1);
+    await squeeze(store);
+    await assert.rejects(store.writeConnection.run('CHECKPOINT'), /FATAL/);
+    await assert.rejects(store.query('SELECT 1'), { code: 'STORE_REOPENING' });
+    await eventually(async () => attempts === 1, 10_000);
+    await assert.rejects(store.loadSegment(writeSegment(dir, 2, 100, 100), 2), (error: StoreError) => {
+      assert.equal(error.code, 'STORE_UNAVAILABLE');
+      assert.match(error.message, /could not be opened again: IO Error: Cannot open file: No space left/);
+      return true;
+    });
+    assert.equal(store.reopened, 0);
+  } finally {
+    await store.close();
   }
 });
 
