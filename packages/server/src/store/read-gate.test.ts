@@ -1,4 +1,7 @@
-/** The read gate: bounded concurrency, a bounded queue (STORE_BUSY), and a read queued past its deadline never starts. */
+/**
+ * The read gate: bounded concurrency, a bounded queue (STORE_BUSY), a read queued past its deadline never starts, and
+ * reads yield to a loader that is behind.
+ */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ReadGate } from './read-gate.js';
@@ -90,4 +93,51 @@ test('a failing read frees its slot', async () => {
     /boom/,
   );
   assert.equal(await gate.run(later(60_000), async () => 'next'), 'next');
+});
+
+test('while the loader is behind, reads run one at a time, each after the load under way has ended', async () => {
+  let load = blocker();
+  let behind = true;
+  const gate = new ReadGate({ concurrency: 2, queue: 10, loaderBehind: () => (behind ? load.promise : undefined) });
+  const started: number[] = [];
+  const block = blocker();
+  const reads = [0, 1].map((i) =>
+    gate.run(later(60_000), async () => {
+      started.push(i);
+      await block.promise;
+    }),
+  );
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.deepEqual(started, [], 'no read starts before the load under way ends');
+  assert.deepEqual(gate.load, { running: 1, waiting: 1 }, 'one at a time while behind');
+  load.release();
+  load = blocker();
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.deepEqual(started, [0]);
+  assert.deepEqual(gate.load, { running: 1, waiting: 1 });
+  behind = false; // caught up: the next read starts at once, and two may run again
+  block.release();
+  await Promise.all(reads);
+  assert.deepEqual(started, [0, 1]);
+  const both = blocker();
+  const two = [0, 1].map(() => gate.run(later(60_000), () => both.promise));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(gate.load, { running: 2, waiting: 0 });
+  both.release();
+  await Promise.all(two);
+});
+
+test('a read that waits on a load past its deadline never starts and answers STORE_TIMEOUT', async () => {
+  const load = blocker();
+  const gate = new ReadGate({ concurrency: 2, queue: 10, loaderBehind: () => load.promise });
+  let started = false;
+  await assert.rejects(
+    gate.run(later(30), async () => {
+      started = true;
+    }),
+    (error: StoreError) => error.code === 'STORE_TIMEOUT',
+  );
+  assert.equal(started, false);
+  assert.deepEqual(gate.load, { running: 0, waiting: 0 });
+  load.release();
 });

@@ -2,6 +2,10 @@
  * The gate every user-facing read passes (/api/sql, insights, the events feeds): at most `concurrency`
  * reads run at once, at most `queue` wait, and a read still waiting at its deadline never starts.
  * Ingestion, the loader and /health never pass here, so they never wait behind user queries.
+ *
+ * While the loader is behind (`loaderBehind`), reads run one at a time and each starts only once the load under way
+ * has ended: heavy queries take both cores and the buffer pool, and beside two of them a load took ~8 s instead of
+ * ~1 (docs/benchmarks.md, session 31) — events would reach `events` ever later while the dashboard is in use.
  */
 import { type QueryBounds, type QueryParams, type QueryResult, type Store, StoreError } from './store.js';
 
@@ -10,6 +14,11 @@ export interface ReadGateLimits {
   concurrency: number;
   /** Reads waiting for a slot; one more is refused with STORE_BUSY. */
   queue: number;
+  /**
+   * When the loader is behind, a promise that settles when the load under way ends (Loader.behind); undefined when
+   * it keeps up. Absent: reads never yield.
+   */
+  loaderBehind?: () => Promise<void> | undefined;
 }
 
 interface Waiter {
@@ -35,15 +44,22 @@ export class ReadGate {
   async run<T>(deadline: number, work: () => Promise<T>): Promise<T> {
     await this.acquire(deadline);
     try {
+      const load = this.limits.loaderBehind?.();
+      if (load) await untilOrDeadline(load, deadline);
       return await work();
     } finally {
       this.release();
     }
   }
 
+  /** Reads that may run at once now: one while the loader is behind. */
+  private get concurrency(): number {
+    return this.limits.loaderBehind?.() ? 1 : this.limits.concurrency;
+  }
+
   private acquire(deadline: number): Promise<void> {
     if (Date.now() >= deadline) return Promise.reject(timedOutWaiting());
-    if (this.running < this.limits.concurrency) {
+    if (this.running < this.concurrency) {
       this.running++;
       return Promise.resolve();
     }
@@ -73,7 +89,22 @@ export class ReadGate {
 
   private release(): void {
     this.running--;
-    this.waiting.shift()?.start();
+    while (this.waiting.length > 0 && this.running < this.concurrency) this.waiting.shift()?.start();
+  }
+}
+
+/**
+ * Waits for `load` to end, or rejects STORE_TIMEOUT at `deadline` (epoch ms): a read never waits past its time limit.
+ */
+async function untilOrDeadline(load: Promise<void>, deadline: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(timedOutWaiting()), deadline - Date.now());
+  });
+  try {
+    await Promise.race([load, timedOut]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
