@@ -111,6 +111,7 @@ test('behind(s): undefined while the oldest segment is younger; else settles whe
   assert.equal(loader.behind(5, now + 4_000), undefined);
   const ended = loader.behind(5, now + 6_000);
   assert.ok(ended);
+  assert.equal(loader.behind(5, now + 7_000), ended, 'one promise per load (the read gate counts time against it)');
   let settled = false;
   void ended.then(() => (settled = true));
   await new Promise((resolve) => setTimeout(resolve, 20));

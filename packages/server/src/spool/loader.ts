@@ -55,8 +55,8 @@ export class Loader {
   private storeDown = false;
   private lastErrorAt: number | undefined;
   private wake: (() => void) | undefined;
-  /** The load attempt under way (settles when it ends, either way); undefined between attempts. */
-  private attempt: Promise<unknown> | undefined;
+  /** Settles (never rejects) when the load attempt under way ends; undefined between attempts. */
+  private attemptEnded: Promise<void> | undefined;
   lastError: string | undefined;
 
   constructor(private readonly options: LoaderOptions) {}
@@ -86,12 +86,13 @@ export class Loader {
 
   /**
    * When the oldest segment not yet loaded is older than `lagSeconds`: a promise that settles (never rejects) when the
-   * load under way ends, or at once between two loads. Undefined when the loader is not that far behind.
-   * User reads wait on it (store/read-gate.ts) so that heavy queries leave the loads room to catch up.
+   * load under way ends — the same promise for one load — or a settled one between two loads. Undefined when the
+   * loader is not that far behind. User reads wait on it (store/read-gate.ts) so that heavy queries leave the loads
+   * room to catch up.
    */
   behind(lagSeconds: number, now = Date.now()): Promise<void> | undefined {
     if (this.queue.length === 0 || now - this.queue[0].enqueuedAt <= lagSeconds * 1000) return undefined;
-    return this.attempt ? this.attempt.then(noop, noop) : Promise.resolve();
+    return this.attemptEnded ?? BETWEEN_LOADS;
   }
 
   /** True while the last after-load (summarizer) run has been going on for longer than `ms`. */
@@ -194,8 +195,8 @@ export class Loader {
           batch.map((s) => s.file),
           last.segment,
         );
-        this.attempt = attempt;
-        const loaded = await attempt.finally(() => (this.attempt = undefined));
+        this.attemptEnded = attempt.then(noop, noop);
+        const loaded = await attempt.finally(() => (this.attemptEnded = undefined));
         this.queue.splice(0, batch.length);
         this.failures = 0;
         this.storeDown = false;
@@ -228,3 +229,5 @@ export class Loader {
 }
 
 function noop(): void {}
+
+const BETWEEN_LOADS = Promise.resolve();

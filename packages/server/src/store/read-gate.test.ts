@@ -95,30 +95,41 @@ test('a failing read frees its slot', async () => {
   assert.equal(await gate.run(later(60_000), async () => 'next'), 'next');
 });
 
-test('while the loader is behind, reads run one at a time, each after the load under way has ended', async () => {
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+test('while the loader is behind: one read at a time; past the budget beside a load, the next waits for it', async () => {
   let load = blocker();
   let behind = true;
-  const gate = new ReadGate({ concurrency: 2, queue: 10, loaderBehind: () => (behind ? load.promise : undefined) });
-  const started: number[] = [];
-  const block = blocker();
-  const reads = [0, 1].map((i) =>
-    gate.run(later(60_000), async () => {
-      started.push(i);
-      await block.promise;
-    }),
-  );
-  await new Promise((resolve) => setTimeout(resolve, 20));
-  assert.deepEqual(started, [], 'no read starts before the load under way ends');
+  const gate = new ReadGate({
+    concurrency: 2,
+    queue: 10,
+    readBudgetMs: 30,
+    loaderBehind: () => (behind ? load.promise : undefined),
+  });
+  const started: string[] = [];
+  await gate.run(later(60_000), async () => {
+    started.push('quick');
+  });
+  assert.deepEqual(started, ['quick'], 'within the budget a read does not wait for the load');
+  const slow = gate.run(later(60_000), async () => {
+    started.push('slow');
+    await sleep(40);
+  });
+  const next = gate.run(later(60_000), async () => {
+    started.push('next');
+  });
+  await sleep(10);
   assert.deepEqual(gate.load, { running: 1, waiting: 1 }, 'one at a time while behind');
-  load.release();
-  load = blocker();
-  await new Promise((resolve) => setTimeout(resolve, 20));
-  assert.deepEqual(started, [0]);
-  assert.deepEqual(gate.load, { running: 1, waiting: 1 });
-  behind = false; // caught up: the next read starts at once, and two may run again
-  block.release();
-  await Promise.all(reads);
-  assert.deepEqual(started, [0, 1]);
+  await slow;
+  await sleep(20);
+  assert.deepEqual(started, ['quick', 'slow'], 'the budget is spent: the next read waits for the load under way');
+  const ended = load;
+  load = blocker(); // the next load begins, with a budget of its own
+  ended.release();
+  await next;
+  assert.deepEqual(started, ['quick', 'slow', 'next']);
+
+  behind = false; // caught up: two reads at once again, and none waits
   const both = blocker();
   const two = [0, 1].map(() => gate.run(later(60_000), () => both.promise));
   await new Promise((resolve) => setImmediate(resolve));
@@ -129,7 +140,8 @@ test('while the loader is behind, reads run one at a time, each after the load u
 
 test('a read that waits on a load past its deadline never starts and answers STORE_TIMEOUT', async () => {
   const load = blocker();
-  const gate = new ReadGate({ concurrency: 2, queue: 10, loaderBehind: () => load.promise });
+  const gate = new ReadGate({ concurrency: 2, queue: 10, readBudgetMs: 0, loaderBehind: () => load.promise });
+  await gate.run(later(60_000), async () => {}); // spends the budget of 0 ms
   let started = false;
   await assert.rejects(
     gate.run(later(30), async () => {

@@ -3,9 +3,10 @@
  * reads run at once, at most `queue` wait, and a read still waiting at its deadline never starts.
  * Ingestion, the loader and /health never pass here, so they never wait behind user queries.
  *
- * While the loader is behind (`loaderBehind`), reads run one at a time and each starts only once the load under way
- * has ended: heavy queries take both cores and the buffer pool, and beside two of them a load took ~8 s instead of
- * ~1 (docs/benchmarks.md, session 31) — events would reach `events` ever later while the dashboard is in use.
+ * While the loader is behind (`loaderBehind`), reads run one at a time, and once they have run `readBudgetMs` beside
+ * the load under way the next starts only after it ends. Heavy queries take both cores and the buffer pool: beside
+ * two of them a load took ~8 s instead of ~1 and the loader fell ever further behind (docs/benchmarks.md, session
+ * 31). Light reads (the dashboard's home) fit in the budget and do not wait.
  */
 import { type QueryBounds, type QueryParams, type QueryResult, type Store, StoreError } from './store.js';
 
@@ -19,7 +20,15 @@ export interface ReadGateLimits {
    * it keeps up. Absent: reads never yield.
    */
   loaderBehind?: () => Promise<void> | undefined;
+  /**
+   * Read time (ms, summed over the reads running at once) one load under way lets pass, while the loader is behind,
+   * before the next read waits for it to end. Default READ_BUDGET_MS.
+   */
+  readBudgetMs?: number;
 }
+
+/** ReadGateLimits.readBudgetMs's default: the dashboard's home page at 50,000 events/s fits in it. */
+export const READ_BUDGET_MS = 1_000;
 
 interface Waiter {
   start: () => void;
@@ -29,6 +38,8 @@ interface Waiter {
 export class ReadGate {
   private running = 0;
   private readonly waiting: Waiter[] = [];
+  /** The load the reads' time is counted against (Loader.behind's promise), and that time in ms. */
+  private budget: { load: Promise<void>; spentMs: number } | undefined;
 
   constructor(readonly limits: ReadGateLimits) {}
 
@@ -45,8 +56,16 @@ export class ReadGate {
     await this.acquire(deadline);
     try {
       const load = this.limits.loaderBehind?.();
-      if (load) await untilOrDeadline(load, deadline);
-      return await work();
+      if (load && this.budget?.load === load && this.budget.spentMs >= (this.limits.readBudgetMs ?? READ_BUDGET_MS))
+        await untilOrDeadline(load, deadline);
+      const started = performance.now();
+      try {
+        return await work();
+      } finally {
+        // Counted against the load under way as the read ends: it ran beside it (and perhaps loads before).
+        const now = this.limits.loaderBehind?.();
+        if (now) this.charge(now, performance.now() - started);
+      }
     } finally {
       this.release();
     }
@@ -55,6 +74,12 @@ export class ReadGate {
   /** Reads that may run at once now: one while the loader is behind. */
   private get concurrency(): number {
     return this.limits.loaderBehind?.() ? 1 : this.limits.concurrency;
+  }
+
+  /** Counts `ms` of read time against `load`; a new load starts a new budget. */
+  private charge(load: Promise<void>, ms: number): void {
+    if (this.budget?.load !== load) this.budget = { load, spentMs: 0 };
+    this.budget.spentMs += ms;
   }
 
   private acquire(deadline: number): Promise<void> {
