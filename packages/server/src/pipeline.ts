@@ -165,7 +165,7 @@ export async function openPipeline(config: Config, store: Store, spoolDir: strin
   );
   const collector = new Collector({
     spool,
-    // A store that cannot write (a full or unwritable disk, a database being opened again after a fatal error) is
+    // A store that cannot write (a full or unwritable disk, a database that could not be opened again) is
     // answered with a 503 (clients retry) until a load succeeds again; the store's own message (file paths) is for
     // /health's details, not for every client.
     refuse: () => (loader.status().storeDown ? 'the store cannot write for now (see /health); retry later' : undefined),

@@ -32,7 +32,7 @@ export interface LoaderStatus {
   lagSeconds: number;
   /** True while the last load attempt failed (it is being retried). */
   failing: boolean;
-  /** True while the last failure said the store cannot write at all (disk full, unwritable file, being reopened). */
+  /** True while the last failure said the store cannot write at all (disk full, unwritable file, a failed reopen). */
   storeDown: boolean;
   lastError: string | undefined;
   /** When the last load failure happened, epoch ms. */
