@@ -178,3 +178,26 @@ test('a drain cut short before its commit changes nothing, and the next drain do
   assert.deepEqual(await now(), beforeRows);
   assert.deepEqual(await runSessions(house, { dateRange }, NOW), before);
 });
+
+test('a merge between a drain reading its queue and its events (re-sent copies folded) leaves every stream as it was', {
+  skip,
+}, async () => {
+  const sql = (text: string) => clickHouseText(target.httpUrl, text.replaceAll('DB.', `${target.database}.`));
+  const before = [await rowsOf(house, 'summaries'), await rowsOf(house, 'page_time')];
+  // Copies of segment 3 only: the drain queues their streams, and a merge folding the copies into the first loaded
+  // (which ClickHouse runs when it likes) lands after the drain took its queue and before it reads the events.
+  await sql('SYSTEM STOP MERGES DB.events');
+  await house.loadSegment(segments[2], segments.length + 3);
+  const merging = {
+    drainSummaryQueue: (summarize: Parameters<Store['drainSummaryQueue']>[0]) =>
+      house.drainSummaryQueue(async (drain) => {
+        await sql('SYSTEM START MERGES DB.events');
+        await sql('OPTIMIZE TABLE DB.events FINAL');
+        return summarize(drain);
+      }),
+  } as Store;
+  const drained = await drainSummaryQueue(merging);
+  assert.ok(drained.streams > 0, 'the copies queued their streams');
+  assert.equal(Number(await sql('SELECT count() - uniqExact(mid) FROM DB.events')), 0, 'the merge folded the copies');
+  assert.deepEqual([await rowsOf(house, 'summaries'), await rowsOf(house, 'page_time')], before);
+});

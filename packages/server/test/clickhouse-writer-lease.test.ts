@@ -102,6 +102,9 @@ test('a second server on the same ClickHouse database is refused at start; the f
   assert.equal((await postBatch(first, { events: [event] })).status, 200);
 });
 
+/** The last migration's version, as schema_migrations records it (a line of text). */
+const LATEST = `${CLICKHOUSE_MIGRATIONS[CLICKHOUSE_MIGRATIONS.length - 1].version}\n`;
+
 /** A database of its own at migration 6 (before several writers), with rows in the tables migration 7 rebuilds. */
 async function storeAtVersion6(database: string): Promise<(sql: string) => Promise<string>> {
   const run = (sql: string) => clickHouseText(target.httpUrl, sql.replaceAll('DB.', `${database}.`));
@@ -129,7 +132,7 @@ test('stores opened at once on a database that needs migrating: one migrates, th
     const url = `${target.storeUrl}_race`;
     const stores = await Promise.all([openStore({ url }), openStore({ url, writer: 1 })]);
     for (const store of stores) await store.close();
-    assert.equal(await run('SELECT max(version) FROM DB.schema_migrations'), '7\n');
+    assert.equal(await run('SELECT max(version) FROM DB.schema_migrations'), LATEST);
     assert.equal(await run('SELECT count() FROM DB.batches FINAL'), '2\n');
     assert.equal(
       await run('SELECT groupArray(segment) FROM (SELECT segment FROM DB.loaded_segments FINAL ORDER BY segment)'),
@@ -162,7 +165,7 @@ test('the upgrade to several writers is refused while a collector of an earlier 
       "INSERT INTO DB.store_writers (holder, host, pid, claimed_ms, heartbeat_at, released) VALUES ('old', 'vm-old', 4242, 1, now(), 1)",
     );
     await (await openStore({ url })).close(); // it stopped: the upgrade goes on
-    assert.equal(await run('SELECT max(version) FROM DB.schema_migrations'), '7\n');
+    assert.equal(await run('SELECT max(version) FROM DB.schema_migrations'), LATEST);
   } finally {
     await clickHouseText(target.httpUrl, `DROP DATABASE IF EXISTS ${database}`);
   }

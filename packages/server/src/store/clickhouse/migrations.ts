@@ -314,6 +314,22 @@ export const CLICKHOUSE_MIGRATIONS: ClickHouseMigration[] = [
       LEASE_ROLE,
     ],
   },
+  {
+    version: 8,
+    name: 'summary_queue: the streams a drain queued, under its number, for its read to join (summary-drain.ts)',
+    // Before, the read took the queue again from the events; a merge folding re-sent copies in between could drop
+    // streams queued only by those copies, which the drain then gave back nothing, hiding all their rows. Like
+    // summary_state, a drain's rows stay (a few per stream per drain; 18.16 deletes only asynchronously).
+    sql: [
+      `CREATE TABLE IF NOT EXISTS summary_queue (
+        drain Int64,
+        did String, channel String, pdata_id String,
+        resume UInt8,                     -- 1: continued from its saved state, reading its events after resume_ets
+        resume_ets Int64
+      ) ENGINE = MergeTree
+      ORDER BY (drain, did, channel, pdata_id)`,
+    ],
+  },
 ];
 
 /**

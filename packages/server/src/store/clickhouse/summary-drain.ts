@@ -1,9 +1,10 @@
 /**
  * ClickHouse's side of a summary drain (Store.drainSummaryQueue), without transactions or deletes (18.16 has neither
  * a multi-statement transaction nor a synchronous DELETE). The tables are migration 4's:
- * - the queue is not a table: it is the streams of the events loaded since the last committed drain, by each
- *   writer's arrival_seq (load-segment.ts: each collector loads as a writer and numbers its events on its own), up to
- *   the last its marked loads gave at the drain's start (a load still running is left to the next drain);
+ * - the queue is the streams of the events loaded since the last committed drain, by each writer's arrival_seq
+ *   (load-segment.ts: each collector loads as a writer and numbers its events on its own), up to the last its marked
+ *   loads gave at the drain's start (a load still running is left to the next drain); a drain writes the queue it
+ *   takes to `summary_queue` (migration 8), under its number, and reads the events of those streams;
  * - a drain takes the next number (a `summary_drains` row, committed = 0), writes its rows and states tagged with it,
  *   then commits with one more row (committed = 1). The views `summaries` and `page_time` show only committed drains'
  *   rows, so a drain cut short at any point leaves what readers see unchanged, and the next drain reads its queue
@@ -94,9 +95,23 @@ export async function drainQueue(
     } as QueuedStream;
   });
   const index = new Map(streams.map((s, i) => [streamId(s.did, s.channel, s.pdata_id), i]));
+  // The read joins the queue as taken here. Taken again from the events, it could lose streams queued only by re-sent
+  // copies that a merge folded meanwhile (ClickHouse merges when it likes): given back nothing, their rows would hide.
+  await insertAll(
+    deps,
+    'summary_queue',
+    streams.map(({ did, channel, pdata_id, resume, resumeEts }) => ({
+      drain,
+      did,
+      channel,
+      pdata_id,
+      resume: Number(resume),
+      resume_ets: resumeEts ?? 0,
+    })),
+  );
   const written = await summarize({
     streams,
-    readEvents: (bound, onEvent) => readEvents(deps, ranges, bound, index, onEvent),
+    readEvents: (bound, onEvent) => readEvents(deps, ranges, drain, bound, index, onEvent),
   });
   const summaries: Record<string, unknown>[] = [];
   const pages: Record<string, unknown>[] = [];
@@ -140,8 +155,13 @@ export async function drainQueue(
     ['page_time_rows', pages],
     ['summary_state', states],
   ] as const)
-    for (let i = 0; i < rows.length; i += INSERT_ROWS) await deps.insert(table, rows.slice(i, i + INSERT_ROWS));
+    await insertAll(deps, table, rows);
   return commit(deps, drain, ranges);
+}
+
+/** Inserts `rows` into `table`, `INSERT_ROWS` per request. */
+async function insertAll(deps: Pick<DrainDeps, 'insert'>, table: string, rows: Record<string, unknown>[]) {
+  for (let i = 0; i < rows.length; i += INSERT_ROWS) await deps.insert(table, rows.slice(i, i + INSERT_ROWS));
 }
 
 /**
@@ -189,11 +209,12 @@ async function commit(deps: DrainDeps, drain: number, ranges: Ranges): Promise<b
 /**
  * The queued streams' events (SummaryDrain.readEvents), in queue order, then by ets and arrival_seq (load order): all
  * of a recomputed stream's, a resumed one's after its resume_ets; each event once (FINAL), none past its writer's
- * `upTo`.
+ * `upTo`. The streams are `drain`'s rows of summary_queue.
  */
 async function readEvents(
   deps: DrainDeps,
   ranges: Ranges,
+  drain: number,
   bound: number | null,
   index: Map<string, number>,
   onEvent: (index: number, event: StreamEvent) => void,
@@ -202,7 +223,8 @@ async function readEvents(
   const sql = `SELECT kd, kc, kp, ${columns} FROM (
       SELECT ${KEY}, ${columns}, arrival_seq, writer FROM events FINAL
       WHERE ${inRanges(ranges, 'start')} AND ${SUMMARIZED}${bound === null ? '' : ` AND ets > ${literal(bound)}`})
-    ANY INNER JOIN (SELECT kd, kc, kp, resume, resume_ets FROM (${queueSql(ranges)})) USING (kd, kc, kp)
+    ANY INNER JOIN (SELECT did AS kd, channel AS kc, pdata_id AS kp, resume, resume_ets FROM summary_queue
+      WHERE drain = ${literal(drain)}) USING (kd, kc, kp)
     WHERE resume = 0 OR ets > resume_ets
     ORDER BY kd, kc, kp, ets, arrival_seq, writer`;
   let read = 0;
