@@ -27,6 +27,12 @@ export interface RunningServer {
 export type ServerOptions = Partial<Config>;
 
 /**
+ * How far behind (s: the oldest segment not loaded yet) the loader may fall before user reads yield to it
+ * (store/read-gate.ts). Keeping up, it is 0–5 s behind at 10,000 events/s (segments rotate, loads take turns).
+ */
+const LOADER_BEHIND_S = 5;
+
+/**
  * Opens the store and the pipeline over it (pipeline.ts), loading what a previous run acknowledged but did not load.
  * @throws StoreError when the store cannot be opened; what openPipeline throws (the store is closed then)
  */
@@ -64,7 +70,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     metrics: opened.metrics,
     freshness: opened.freshness,
     forwarder: opened.forwarder,
-    reads: new ReadGate({ concurrency: config.queryConcurrency, queue: config.queryQueue }),
+    reads: new ReadGate({
+      concurrency: config.queryConcurrency,
+      queue: config.queryQueue,
+      loaderBehind: () => opened.loader.behind(LOADER_BEHIND_S),
+    }),
   };
   const app = await buildApp(ctx);
   try {

@@ -101,6 +101,50 @@ test('status counts the backlog in segments and bytes, and its lag from the olde
   assert.deepEqual([loader.status().backlogSegments, loader.status().backlogBytes, loader.backlog], [0, 0, 0]);
 });
 
+test('behind(s): undefined while the oldest segment is younger; else settles when the load under way ends', async () => {
+  const gate = deferred();
+  const { store } = recordingStore(() => gate.promise);
+  const loader = new Loader({ store });
+  assert.equal(loader.behind(0), undefined, 'nothing queued');
+  const now = Date.now();
+  for (const s of segments(10, 20)) loader.enqueue(s);
+  assert.equal(loader.behind(5, now + 4_000), undefined);
+  const ended = loader.behind(5, now + 6_000);
+  assert.ok(ended);
+  assert.equal(loader.behind(5, now + 7_000), ended, 'one promise per load (the read gate counts time against it)');
+  let settled = false;
+  void ended.then(() => (settled = true));
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(settled, false, 'the load is still under way');
+  gate.resolve();
+  await ended;
+  await loader.idle();
+  assert.equal(loader.behind(0, now + 60_000), undefined, 'all loaded');
+});
+
+test('behind(s) settles, never rejects, when the load under way fails; between attempts it is settled', async () => {
+  const gate = deferred();
+  let calls = 0;
+  const store = {
+    loadSegment: async () => {
+      calls++;
+      await gate.promise;
+      throw new Error('Out of Memory Error: failed to pin block');
+    },
+  } as unknown as Store;
+  const loader = new Loader({ store, maxBackoffMs: 600_000 });
+  loader.enqueue(segments(10)[0]);
+  const ended = loader.behind(0, Date.now() + 1_000);
+  assert.ok(ended);
+  gate.resolve();
+  await ended;
+  await until(() => calls === 1 && loader.status().failing);
+  const waiting = loader.behind(0, Date.now() + 1_000);
+  assert.ok(waiting, 'still behind while it waits to retry');
+  await waiting;
+  await loader.stop(0);
+});
+
 test('a backlog is loaded in batches of at most maxBytesPerLoad, oldest first, at least one segment each', async () => {
   let gate = deferred();
   const { store, loads } = recordingStore(() => gate.promise);

@@ -55,6 +55,8 @@ export class Loader {
   private storeDown = false;
   private lastErrorAt: number | undefined;
   private wake: (() => void) | undefined;
+  /** Settles (never rejects) when the load attempt under way ends; undefined between attempts. */
+  private attemptEnded: Promise<void> | undefined;
   lastError: string | undefined;
 
   constructor(private readonly options: LoaderOptions) {}
@@ -80,6 +82,17 @@ export class Loader {
       lastErrorAt: this.lastErrorAt,
       failures: this.failures,
     };
+  }
+
+  /**
+   * When the oldest segment not yet loaded is older than `lagSeconds`: a promise that settles (never rejects) when the
+   * load under way ends — the same promise for one load — or a settled one between two loads. Undefined when the
+   * loader is not that far behind. User reads wait on it (store/read-gate.ts) so that heavy queries leave the loads
+   * room to catch up.
+   */
+  behind(lagSeconds: number, now = Date.now()): Promise<void> | undefined {
+    if (this.queue.length === 0 || now - this.queue[0].enqueuedAt <= lagSeconds * 1000) return undefined;
+    return this.attemptEnded ?? BETWEEN_LOADS;
   }
 
   /** True while the last after-load (summarizer) run has been going on for longer than `ms`. */
@@ -178,10 +191,12 @@ export class Loader {
       const last = batch[batch.length - 1];
       const started = performance.now();
       try {
-        const loaded = await this.options.store.loadSegment(
+        const attempt = this.options.store.loadSegment(
           batch.map((s) => s.file),
           last.segment,
         );
+        this.attemptEnded = attempt.then(noop, noop);
+        const loaded = await attempt.finally(() => (this.attemptEnded = undefined));
         this.queue.splice(0, batch.length);
         this.failures = 0;
         this.storeDown = false;
@@ -212,3 +227,7 @@ export class Loader {
     }
   }
 }
+
+function noop(): void {}
+
+const BETWEEN_LOADS = Promise.resolve();

@@ -1,4 +1,7 @@
-/** The read gate: bounded concurrency, a bounded queue (STORE_BUSY), and a read queued past its deadline never starts. */
+/**
+ * The read gate: bounded concurrency, a bounded queue (STORE_BUSY), a read queued past its deadline never starts, and
+ * reads yield to a loader that is behind.
+ */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ReadGate } from './read-gate.js';
@@ -90,4 +93,63 @@ test('a failing read frees its slot', async () => {
     /boom/,
   );
   assert.equal(await gate.run(later(60_000), async () => 'next'), 'next');
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+test('while the loader is behind: one read at a time; past the budget beside a load, the next waits for it', async () => {
+  let load = blocker();
+  let behind = true;
+  const gate = new ReadGate({
+    concurrency: 2,
+    queue: 10,
+    readBudgetMs: 30,
+    loaderBehind: () => (behind ? load.promise : undefined),
+  });
+  const started: string[] = [];
+  await gate.run(later(60_000), async () => {
+    started.push('quick');
+  });
+  assert.deepEqual(started, ['quick'], 'within the budget a read does not wait for the load');
+  const slow = gate.run(later(60_000), async () => {
+    started.push('slow');
+    await sleep(40);
+  });
+  const next = gate.run(later(60_000), async () => {
+    started.push('next');
+  });
+  await sleep(10);
+  assert.deepEqual(gate.load, { running: 1, waiting: 1 }, 'one at a time while behind');
+  await slow;
+  await sleep(20);
+  assert.deepEqual(started, ['quick', 'slow'], 'the budget is spent: the next read waits for the load under way');
+  const ended = load;
+  load = blocker(); // the next load begins, with a budget of its own
+  ended.release();
+  await next;
+  assert.deepEqual(started, ['quick', 'slow', 'next']);
+
+  behind = false; // caught up: two reads at once again, and none waits
+  const both = blocker();
+  const two = [0, 1].map(() => gate.run(later(60_000), () => both.promise));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(gate.load, { running: 2, waiting: 0 });
+  both.release();
+  await Promise.all(two);
+});
+
+test('a read that waits on a load past its deadline never starts and answers STORE_TIMEOUT', async () => {
+  const load = blocker();
+  const gate = new ReadGate({ concurrency: 2, queue: 10, readBudgetMs: 0, loaderBehind: () => load.promise });
+  await gate.run(later(60_000), async () => {}); // spends the budget of 0 ms
+  let started = false;
+  await assert.rejects(
+    gate.run(later(30), async () => {
+      started = true;
+    }),
+    (error: StoreError) => error.code === 'STORE_TIMEOUT',
+  );
+  assert.equal(started, false);
+  assert.deepEqual(gate.load, { running: 0, waiting: 0 });
+  load.release();
 });

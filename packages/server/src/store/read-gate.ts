@@ -2,6 +2,11 @@
  * The gate every user-facing read passes (/api/sql, insights, the events feeds): at most `concurrency`
  * reads run at once, at most `queue` wait, and a read still waiting at its deadline never starts.
  * Ingestion, the loader and /health never pass here, so they never wait behind user queries.
+ *
+ * While the loader is behind (`loaderBehind`), reads run one at a time, and once they have run `readBudgetMs` beside
+ * the load under way the next starts only after it ends. Heavy queries take both cores and the buffer pool: beside
+ * two of them a load took ~8 s instead of ~1 and the loader fell ever further behind (docs/benchmarks.md, session
+ * 31). Light reads (the dashboard's home) fit in the budget and do not wait.
  */
 import { type QueryBounds, type QueryParams, type QueryResult, type Store, StoreError } from './store.js';
 
@@ -10,7 +15,20 @@ export interface ReadGateLimits {
   concurrency: number;
   /** Reads waiting for a slot; one more is refused with STORE_BUSY. */
   queue: number;
+  /**
+   * When the loader is behind, a promise that settles when the load under way ends (Loader.behind); undefined when
+   * it keeps up. Absent: reads never yield.
+   */
+  loaderBehind?: () => Promise<void> | undefined;
+  /**
+   * Read time (ms, summed over the reads running at once) one load under way lets pass, while the loader is behind,
+   * before the next read waits for it to end. Default READ_BUDGET_MS.
+   */
+  readBudgetMs?: number;
 }
+
+/** ReadGateLimits.readBudgetMs's default: the dashboard's home page at 50,000 events/s fits in it. */
+export const READ_BUDGET_MS = 1_000;
 
 interface Waiter {
   start: () => void;
@@ -20,6 +38,8 @@ interface Waiter {
 export class ReadGate {
   private running = 0;
   private readonly waiting: Waiter[] = [];
+  /** The load the reads' time is counted against (Loader.behind's promise), and that time in ms. */
+  private budget: { load: Promise<void>; spentMs: number } | undefined;
 
   constructor(readonly limits: ReadGateLimits) {}
 
@@ -35,15 +55,36 @@ export class ReadGate {
   async run<T>(deadline: number, work: () => Promise<T>): Promise<T> {
     await this.acquire(deadline);
     try {
-      return await work();
+      const load = this.limits.loaderBehind?.();
+      if (load && this.budget?.load === load && this.budget.spentMs >= (this.limits.readBudgetMs ?? READ_BUDGET_MS))
+        await untilOrDeadline(load, deadline);
+      const started = performance.now();
+      try {
+        return await work();
+      } finally {
+        // Counted against the load under way as the read ends: it ran beside it (and perhaps loads before).
+        const now = this.limits.loaderBehind?.();
+        if (now) this.charge(now, performance.now() - started);
+      }
     } finally {
       this.release();
     }
   }
 
+  /** Reads that may run at once now: one while the loader is behind. */
+  private get concurrency(): number {
+    return this.limits.loaderBehind?.() ? 1 : this.limits.concurrency;
+  }
+
+  /** Counts `ms` of read time against `load`; a new load starts a new budget. */
+  private charge(load: Promise<void>, ms: number): void {
+    if (this.budget?.load !== load) this.budget = { load, spentMs: 0 };
+    this.budget.spentMs += ms;
+  }
+
   private acquire(deadline: number): Promise<void> {
     if (Date.now() >= deadline) return Promise.reject(timedOutWaiting());
-    if (this.running < this.limits.concurrency) {
+    if (this.running < this.concurrency) {
       this.running++;
       return Promise.resolve();
     }
@@ -73,7 +114,22 @@ export class ReadGate {
 
   private release(): void {
     this.running--;
-    this.waiting.shift()?.start();
+    while (this.waiting.length > 0 && this.running < this.concurrency) this.waiting.shift()?.start();
+  }
+}
+
+/**
+ * Waits for `load` to end, or rejects STORE_TIMEOUT at `deadline` (epoch ms): a read never waits past its time limit.
+ */
+async function untilOrDeadline(load: Promise<void>, deadline: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(timedOutWaiting()), deadline - Date.now());
+  });
+  try {
+    await Promise.race([load, timedOut]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
