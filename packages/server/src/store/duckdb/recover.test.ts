@@ -213,3 +213,34 @@ test('a load that finds no memory is STORE_OUT_OF_MEMORY and refuses no event; t
     await again.close();
   }
 });
+
+test('a ROLLBACK that fails leaves its transaction open: the next write rolls it back first, then commits', async () => {
+  const dir = tempDir('rollback-pending-');
+  const store = await openDuckDBStore({ file: path.join(dir, 'store.duckdb'), spoolDir: dir });
+  try {
+    await store.loadSegment(writeSegment(dir, 1, 0, 100), 1);
+    // DuckDB's ROLLBACK out of memory (a full buffer pool; seldom on cue), here refused before it runs, once.
+    const connection = store.writeConnection;
+    const run = connection.run.bind(connection);
+    let rollbacks = 0;
+    connection.run = ((sql: string, ...rest: unknown[]) =>
+      sql === 'ROLLBACK' && rollbacks++ === 0
+        ? Promise.reject(new Error('Out of Memory Error: failed to allocate data of size 256.0 KiB'))
+        : (run as (...args: unknown[]) => ReturnType<typeof run>)(sql, ...rest)) as typeof connection.run;
+    await assert.rejects(
+      store.inTransaction(async () => {
+        await run('CREATE TABLE rolled_back (x INTEGER)');
+        throw new Error('the work failed');
+      }),
+      /the work failed/,
+    );
+    // Still open: BEGIN would fail ("cannot start a transaction within a transaction") and every load with it.
+    await store.loadSegment(writeSegment(dir, 2, 100, 100), 2);
+    assert.equal(rollbacks, 2, 'the load rolled the open transaction back first');
+    assert.deepEqual(await stored(store), [200, 200, 2]);
+    const tables = await store.query("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'rolled_back'");
+    assert.equal(Number(tables.rows[0][0]), 0, "the failed work's table is gone");
+  } finally {
+    await store.close();
+  }
+});
