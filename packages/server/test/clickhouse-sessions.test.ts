@@ -68,6 +68,9 @@ after(async () => {
   await house?.close();
 });
 
+/** Runs `text` on the service, `DB.` naming this file's database. */
+const sql = (text: string) => clickHouseText(target.httpUrl, text.replaceAll('DB.', `${target.database}.`));
+
 /** Every row of `table` in one order, its columns read alike on both engines (is_open as 0/1). */
 async function rowsOf(store: Store, table: 'summaries' | 'page_time'): Promise<unknown[][]> {
   const columns =
@@ -158,7 +161,6 @@ test('the whole-range answer is not empty', { skip }, async () => {
 test('a drain cut short before its commit changes nothing, and the next drain does not show its rows', {
   skip,
 }, async () => {
-  const sql = (text: string) => clickHouseText(target.httpUrl, text.replaceAll('DB.', `${target.database}.`));
   const before = await runSessions(house, { dateRange }, NOW);
   const beforeRows = [await rowsOf(house, 'summaries'), await rowsOf(house, 'page_time')];
   // A drain that took its number and wrote its rows (here: a copy of every current row) but stopped before its commit.
@@ -182,7 +184,6 @@ test('a drain cut short before its commit changes nothing, and the next drain do
 test('a merge between a drain reading its queue and its events (re-sent copies folded) leaves every stream as it was', {
   skip,
 }, async () => {
-  const sql = (text: string) => clickHouseText(target.httpUrl, text.replaceAll('DB.', `${target.database}.`));
   const before = [await rowsOf(house, 'summaries'), await rowsOf(house, 'page_time')];
   // Copies of segment 3 only: the drain queues their streams, and a merge folding the copies into the first loaded
   // (which ClickHouse runs when it likes) lands after the drain took its queue and before it reads the events.
