@@ -18,10 +18,11 @@ import {
 import { notSelect } from '../user-sql.js';
 import { actorKeyChangeSql, actorKeyRuleSql } from './actor-key.js';
 import { readBounded } from './bounded-read.js';
-import { loadSegments } from './load-segment.js';
+import { loadSegments, OUT_OF_MEMORY } from './load-segment.js';
 import { memoryLimitBytes } from './memory-limit.js';
 import { type Backfill, MIGRATIONS } from './migrations.js';
 import { readRows } from './read-rows.js';
+import { ReadsInFlight } from './reads-in-flight.js';
 import { runOnWorkers } from './run-on-workers.js';
 import { Serial } from './serial.js';
 import { checkSandbox } from './sql-sandbox.js';
@@ -184,6 +185,8 @@ export class DuckDBStore implements Store {
    * once memory is back; until then writes fail (as the loader's out-of-memory retries expect).
    */
   private rollbackPending = false;
+  /** Whether a COMMIT or CHECKPOINT needs room: only while a read could hold the pool beside it. */
+  private readonly reads = new ReadsInFlight();
 
   constructor(
     private instance: DuckDBInstance,
@@ -209,10 +212,12 @@ export class DuckDBStore implements Store {
    * still holds what was not committed, and the loader's next attempt loads it. Runs once per invalidated
    * database, after the write in progress, on the writer's queue; queries still running on the old database end
    * with their error. A reopen that fails leaves the old database in place, so the next error tries again.
+   * `always`: open it again whatever the error says (a COMMIT out of memory, see commit).
    */
-  private recover(error: unknown, from: DuckDBInstance): void {
+  private recover(error: unknown, from: DuckDBInstance, always = false): void {
     const { reopen } = this.settings;
-    if (!reopen || this.closing || from !== this.instance || this.recovering || !isInvalidated(error)) return;
+    if (!reopen || this.closing || from !== this.instance || this.recovering) return;
+    if (!always && !isInvalidated(error)) return;
     this.recovering = this.writes
       .run(async () => {
         if (this.closing) return;
@@ -350,20 +355,23 @@ export class DuckDBStore implements Store {
   }
 
   /**
-   * Runs `work` on the writer with twice the memory limit, then sets the limit back; setting it back fails while
-   * queries hold more than the limit, and the next load tries again. For the statements whose failure out of memory
-   * DuckDB does not survive: a checkpoint, and a COMMIT (see inTransaction).
+   * Runs `work` on the writer with room: twice the memory limit while a read is in flight beside it, set back after;
+   * alone with the pool otherwise, reads that start meanwhile waiting for it (reads-in-flight.ts says why). For the
+   * statements whose failure out of memory DuckDB does not survive: a checkpoint, and a COMMIT (see inTransaction).
+   * Setting the limit back fails while queries hold more than it; the next load tries again.
    */
-  private async withRoom(work: () => Promise<unknown>): Promise<void> {
-    if (this.roomLimit !== undefined) {
-      await this.writer.run(`SET memory_limit = '${this.roomLimit}'`);
-      this.memoryLimitRaised = true;
-    }
-    try {
-      await work();
-    } finally {
-      if (this.memoryLimitRaised) await this.restoreMemoryLimit().catch(() => {});
-    }
+  private withRoom(work: () => Promise<unknown>): Promise<void> {
+    return this.reads.run(work, async (statement) => {
+      if (this.roomLimit !== undefined) {
+        await this.writer.run(`SET memory_limit = '${this.roomLimit}'`);
+        this.memoryLimitRaised = true;
+      }
+      try {
+        await statement();
+      } finally {
+        if (this.memoryLimitRaised) await this.restoreMemoryLimit().catch(() => {});
+      }
+    });
   }
 
   /** Sets DuckDB's memory limit back to the store's, after withRoom raised it. @throws what DuckDB threw */
@@ -372,13 +380,13 @@ export class DuckDBStore implements Store {
     this.memoryLimitRaised = false;
   }
 
+  /** A DuckDB file has one writer: the process holding its lock. */
+  readonly loadedByOthers = false;
+
   /**
    * Reads in a snapshot on the summarizer's own connection, then writes in one transaction on the writer after every
    * earlier write (summary-drain.ts): loads wait only for the write. One drain at a time.
    */
-  /** A DuckDB file has one writer: the process holding its lock. */
-  readonly loadedByOthers = false;
-
   drainSummaryQueue(summarize: (drain: SummaryDrain) => Promise<SummarizedStream[]>): Promise<boolean> {
     if (this.closing) return Promise.reject(closedError());
     let instance = this.instance;
@@ -389,7 +397,7 @@ export class DuckDBStore implements Store {
       // A drain begun before close() still writes: close() waits for it.
       const write = (work: (writer: DuckDBConnection) => Promise<void>) =>
         this.writes.run(() => this.inTransaction(() => work(this.writer)));
-      await drainQueue(reader, write, summarize);
+      await drainQueue(reader, (work) => this.reads.read(work), write, summarize);
       return true;
     };
     return this.drains.run(drain).catch((error) => {
@@ -486,6 +494,11 @@ export class DuckDBStore implements Store {
    */
   private async inOwnTransaction<T>(begin: string, work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
     if (this.closing) throw closedError();
+    return this.reads.read(() => this.inOwnConnection(begin, work));
+  }
+
+  /** inOwnTransaction's work, once it counts as a read in flight. */
+  private async inOwnConnection<T>(begin: string, work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
     const instance = this.instance;
     const connection = await instance.connect();
     try {
@@ -522,9 +535,32 @@ export class DuckDBStore implements Store {
     return this.writes.run(work);
   }
 
+  /**
+   * Runs `work` counted as a read in flight, as queries and the summarizer's snapshot are: the writer's COMMITs and
+   * CHECKPOINTs meanwhile get room (withRoom). For tests, where a squeezed limit stands for what a query holds.
+   */
+  reading<T>(work: () => Promise<T>): Promise<T> {
+    return this.reads.read(work);
+  }
+
   /** The writer connection, for tests that run a statement on it (test/support/store.ts). */
   get writeConnection(): DuckDBConnection {
     return this.writer;
+  }
+
+  /**
+   * COMMITs the writer's transaction with room (withRoom). A COMMIT that runs out of memory all the same leaves the
+   * table's rows miscounted in memory (DuckDB 1.5.6), and the next checkpoint finds "Corrupted in-memory column …
+   * misaligned count" and invalidates the database; so the database is opened again from its WAL at once, which
+   * holds every COMMIT that succeeded (recover). @throws what DuckDB threw
+   */
+  private async commit(instance: DuckDBInstance): Promise<void> {
+    try {
+      await this.withRoom(() => this.writer.run('COMMIT'));
+    } catch (error) {
+      this.recover(error, instance, OUT_OF_MEMORY.test(cleanMessage(error)));
+      throw error;
+    }
   }
 
   async inTransaction<T>(work: () => Promise<T>): Promise<T> {
@@ -541,9 +577,7 @@ export class DuckDBStore implements Store {
     }
     try {
       const result = await work();
-      // A COMMIT that ran out of memory left the table's rows miscounted in memory (DuckDB 1.5.6): the next
-      // checkpoint found "Corrupted in-memory column … misaligned count" and invalidated the database.
-      await this.withRoom(() => this.writer.run('COMMIT'));
+      await this.commit(instance);
       return result;
     } catch (error) {
       this.recover(error, instance);

@@ -35,8 +35,11 @@ export function isStoreDown(error: unknown): boolean {
   return (error instanceof StoreError && error.code === 'STORE_UNAVAILABLE') || STORE_DOWN.test(messageOf(error));
 }
 
-/** DuckDB's messages when its buffer pool had no room (queries beside the load held it), not fatal to the database. */
-const OUT_OF_MEMORY = /Out of Memory|failed to pin block|failed to allocate|could not allocate/i;
+/**
+ * DuckDB's messages when its buffer pool had no room (queries beside the load held it), not fatal to the database; a
+ * COMMIT's reads "Failed to commit: failed to pin block" (DuckDBStore.commit opens the database again after one).
+ */
+export const OUT_OF_MEMORY = /Out of Memory|failed to pin block|failed to allocate|could not allocate/i;
 
 /**
  * The error a load that could not write throws: STORE_OUT_OF_MEMORY when DuckDB's pool had no room, STORE_REOPENING

@@ -14,34 +14,39 @@ import { appendDrainKeys, appendDrainRows } from './summary-append.js';
 import { DRAIN_SQL } from './summary-drain-sql.js';
 
 /**
- * One drain: reads on `reader` (a connection no one else uses), then writes through `write`, which runs its work on the
- * writer connection inside a transaction, after every earlier write (DuckDBStore.serialised + inTransaction).
+ * One drain: reads on `reader` (a connection no one else uses) inside `read` (counted as a read in flight,
+ * reads-in-flight.ts), then writes through `write`, which runs its work on the writer connection inside a
+ * transaction, after every earlier write (DuckDBStore.serialised + inTransaction).
  */
 export async function drainQueue(
   reader: DuckDBConnection,
+  read: (work: () => Promise<void>) => Promise<void>,
   write: (work: (writer: DuckDBConnection) => Promise<void>) => Promise<void>,
   summarize: (drain: SummaryDrain) => Promise<SummarizedStream[]>,
 ): Promise<void> {
   let watermark: bigint | null = null;
   let streams: QueuedStream[] = [];
   let written: SummarizedStream[] = [];
-  await reader.run('BEGIN TRANSACTION');
-  try {
-    watermark = (await reader.runAndReadAll(DRAIN_SQL.watermark)).getRows()[0][0] as bigint | null;
-    if (watermark === null) return;
-    await reader.run(DRAIN_SQL.keys);
-    streams = (await reader.runAndReadAll(DRAIN_SQL.readKeys))
-      .getRows()
-      .map(
-        ([, did, channel, pdata_id, resume, state, resumeEts, fromEts]) =>
-          ({ did, channel, pdata_id, resume, state, resumeEts, fromEts }) as QueuedStream,
-      );
-    written = await summarize({ streams, readEvents: (after, onEvent) => readEvents(reader, after, onEvent) });
-  } finally {
-    // Nothing was written on this connection but a temp table: ending the snapshot either way loses nothing.
-    await reader.run('DROP TABLE IF EXISTS drain_keys').catch(() => {});
-    await reader.run('ROLLBACK').catch(() => {});
-  }
+  await read(async () => {
+    await reader.run('BEGIN TRANSACTION');
+    try {
+      watermark = (await reader.runAndReadAll(DRAIN_SQL.watermark)).getRows()[0][0] as bigint | null;
+      if (watermark === null) return;
+      await reader.run(DRAIN_SQL.keys);
+      streams = (await reader.runAndReadAll(DRAIN_SQL.readKeys))
+        .getRows()
+        .map(
+          ([, did, channel, pdata_id, resume, state, resumeEts, fromEts]) =>
+            ({ did, channel, pdata_id, resume, state, resumeEts, fromEts }) as QueuedStream,
+        );
+      written = await summarize({ streams, readEvents: (after, onEvent) => readEvents(reader, after, onEvent) });
+    } finally {
+      // Nothing was written on this connection but a temp table: ending the snapshot either way loses nothing.
+      await reader.run('DROP TABLE IF EXISTS drain_keys').catch(() => {});
+      await reader.run('ROLLBACK').catch(() => {});
+    }
+  });
+  if (watermark === null) return;
   const upTo = watermark;
   await write(async (c) => {
     try {

@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ReadsInFlight } from './reads-in-flight.js';
+
+/** A promise and its resolve/reject, to hold a statement or a read open. */
+function held() {
+  let resolve!: () => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+test('a statement runs alone when no read is in flight, with room beside one, and the reads go on either way', async () => {
+  const reads = new ReadsInFlight();
+  const ran: string[] = [];
+  const withRoom = async (statement: () => Promise<unknown>) => {
+    ran.push('room');
+    await statement();
+  };
+
+  await reads.run(async () => ran.push('statement'), withRoom);
+  assert.deepEqual(ran, ['statement']);
+
+  const read = held();
+  const reading = reads.read(() => read.promise);
+  await reads.run(async () => ran.push('statement'), withRoom);
+  assert.deepEqual(ran, ['statement', 'room', 'statement']);
+  read.resolve();
+  await reading;
+
+  // A statement alone that fails still lets the reads waiting for it run, and its caller gets the error.
+  const statement = held();
+  const alone = reads.run(() => statement.promise, withRoom);
+  let readRan = false;
+  const waiting = reads.read(async () => {
+    readRan = true;
+  });
+  await tick();
+  assert.equal(readRan, false, 'the read waits for the statement running alone');
+  statement.reject(new Error('Out of Memory Error'));
+  await assert.rejects(alone, /Out of Memory/);
+  await waiting;
+  assert.equal(readRan, true);
+
+  // Once the read that failed is over, the next statement runs alone again.
+  await assert.rejects(
+    reads.read(async () => Promise.reject(new Error('query failed'))),
+    /query failed/,
+  );
+  await reads.run(async () => ran.push('statement'), withRoom);
+  assert.deepEqual(ran.slice(-2), ['statement', 'statement']);
+});
