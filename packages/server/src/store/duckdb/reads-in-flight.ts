@@ -5,8 +5,8 @@
  * Why: DuckDB (1.5.6) does not survive a COMMIT or CHECKPOINT that runs out of memory (duckdb-store.ts, withRoom), so
  * they run with twice the limit; but every `SET memory_limit` also flushes DuckDB's allocator (BufferPool::SetLimit
  * ends in Allocator::FlushAll, jemalloc giving every cached page back to the system), and two per COMMIT cost a
- * fifth to a third of the CPU per event at 50,000 events/s (docs/benchmarks.md, issue 16). With no read in flight
- * the statement is alone with the pool, so it runs bare, and a read that starts meanwhile waits for it to end.
+ * third of the CPU per event (docs/benchmarks.md, "Room only beside a read"). With no read in flight the statement
+ * is alone with the pool, so it runs bare, and a read that starts meanwhile waits for it to end.
  */
 export class ReadsInFlight {
   private count = 0;
@@ -28,7 +28,10 @@ export class ReadsInFlight {
    * Runs `statement` alone (reads starting meanwhile wait) when no read is in flight, else through `withRoom`.
    * Callers run one at a time (the store's writer queue). Settles as the statement does.
    */
-  async run(statement: () => Promise<unknown>, withRoom: (statement: () => Promise<unknown>) => Promise<void>) {
+  async run(
+    statement: () => Promise<unknown>,
+    withRoom: (statement: () => Promise<unknown>) => Promise<void>,
+  ): Promise<void> {
     if (this.count > 0) return withRoom(statement);
     const alone = statement();
     this.alone = alone.catch(() => {});
