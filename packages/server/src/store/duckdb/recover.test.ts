@@ -57,6 +57,13 @@ async function loadSqueezed(store: DuckDBStore, dir: string, segment: number, fi
   );
 }
 
+/** Sets the limit back to the store's default and checkpoints, as the store would next: the database stays whole. */
+async function checkpointUnsqueezed(store: DuckDBStore, context: string): Promise<void> {
+  await store.writeConnection.run(`SET memory_limit = '256MB'`);
+  await store.serialised(() => store.checkpointLoaded());
+  assert.equal(store.reopened, 0, context);
+}
+
 // DuckDB invalidates a database on a fatal error and refuses every statement after it until the process opens the
 // database again. A checkpoint that finds no memory is one (in a server: queries holding the buffer pool while the
 // store checkpoints its loads); here the limit is lowered to make it certain.
@@ -171,9 +178,7 @@ test('a load that fails out of memory at any step leaves the database whole: eve
       const error = await store.reading(() => loadSqueezed(store, dir, segment, loaded, extraKb));
       if (error === undefined) loaded += 20_000;
       else failed += 1;
-      await store.writeConnection.run(`SET memory_limit = '256MB'`);
-      await store.serialised(() => store.checkpointLoaded());
-      assert.equal(store.reopened, 0, `after a load with ${extraKb} KB of room: ${error?.message}`);
+      await checkpointUnsqueezed(store, `after a load with ${extraKb} KB of room: ${error?.message}`);
     }
     assert.ok(failed > 0 && loaded > 30_000, `${failed} loads failed, ${loaded} events loaded`);
     assert.deepEqual((await stored(store)).slice(0, 2), [loaded, loaded]);
@@ -206,9 +211,7 @@ test('a COMMIT that runs out of memory has the database opened again: the loads 
       if (error === undefined) loaded += 20_000;
       commitFailed = error !== undefined && failedAt === 'COMMIT';
       if (commitFailed) break;
-      await store.writeConnection.run(`SET memory_limit = '256MB'`);
-      await store.serialised(() => store.checkpointLoaded());
-      assert.equal(store.reopened, 0, `after a load with ${extraKb} KB of room: ${error?.message}`);
+      await checkpointUnsqueezed(store, `after a load with ${extraKb} KB of room: ${error?.message}`);
     }
     assert.ok(commitFailed, 'a load failed at its COMMIT');
     await eventually(async () => store.reopened === 1, 10_000);
@@ -222,8 +225,8 @@ test('a COMMIT that runs out of memory has the database opened again: the loads 
   }
 });
 
-// Every SET memory_limit flushes DuckDB's allocator, a fifth of the CPU per event at 50,000 events/s when each COMMIT
-// set it twice: room is taken only while a read could hold the pool beside the COMMIT (reads-in-flight.ts).
+// Every SET memory_limit flushes DuckDB's allocator, a third of the CPU per event when each COMMIT set it twice: room
+// is taken only while a read could hold the pool beside the COMMIT (reads-in-flight.ts).
 test('a COMMIT alone with the pool runs without room, a read that starts meanwhile waits for it; beside a read, room', async () => {
   const dir = tempDir('commit-alone-');
   const store = await openDuckDBStore({ file: path.join(dir, 'store.duckdb'), spoolDir: dir, memoryLimit: '200MB' });
