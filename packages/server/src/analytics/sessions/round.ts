@@ -17,12 +17,13 @@ const TIE_MARGIN = 1e-6;
  * roundHalfUpExact): the summarizer rounds every gap between two events, and the text path was its largest cost.
  */
 export function roundHalfUp(value: number, places = 2): number {
+  // A gap past the idle time counts 0, the commonest value; -0 stays -0, as the text's reading keeps it.
+  if (value === 0) return value;
   const scale = 10 ** places;
   const scaled = Math.abs(value) * scale;
   const floor = Math.floor(scaled);
   const fraction = scaled - floor;
-  if (value === 0 || !(scaled < FAST_BELOW) || Math.abs(fraction - 0.5) <= TIE_MARGIN)
-    return roundHalfUpExact(value, places);
+  if (!(scaled < FAST_BELOW) || Math.abs(fraction - 0.5) <= TIE_MARGIN) return roundHalfUpExact(value, places);
   // An exact integer divided by a power of ten is correctly rounded, as BigDecimal.toDouble is.
   const out = (fraction > 0.5 ? floor + 1 : floor) / scale;
   return value < 0 ? -out : out;
