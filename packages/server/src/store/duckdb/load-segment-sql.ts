@@ -64,7 +64,8 @@ const READ_SEGMENTS = `read_csv($files, delim = '\x1f', quote = '\x02', escape =
       columns = ${columns})`;
 
 /**
- * The statements that move staged records from `table` into events, failed_events and batches.
+ * The statements that move staged records from `table` into events, failed_events and batches, in that order (a load
+ * reports the rows each inserted).
  * `arrival_seq` (derived): the store's arrival order, increasing across loads and unique: one past the
  * largest already loaded, plus the event's position in the stage, which holds the segments' records in
  * spool order (a table created from a query keeps its rows' order, so its `rowid`s follow that order).
@@ -106,7 +107,6 @@ export const LOAD_SEGMENT_SQL = {
   stage: `CREATE TEMP TABLE spool_stage AS SELECT * FROM ${READ_SEGMENTS}`,
   /** The records numbered in file order, for finding the ones the store refuses (seq from 1). */
   stageNumbered: `CREATE TEMP TABLE spool_stage AS SELECT row_number() OVER () AS seq, * FROM ${READ_SEGMENTS}`,
-  counts: `SELECT count(*) FILTER (kind IN ('e', 'p')), count(*) FILTER (kind = 'f'), count(*) FILTER (kind = 'b') FROM spool_stage`,
   /** Bounds the rows this load appends (rowids grow with appends; uncommitted rows sit above every committed one). */
   maxRowid: 'SELECT coalesce(max(rowid), -1) FROM events',
   inserts: insertsFrom('spool_stage'),

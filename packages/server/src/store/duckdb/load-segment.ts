@@ -150,18 +150,20 @@ async function loadStaged(
     await writer.run(LOAD_SEGMENT_SQL.quarantine, { seq, message });
     await writer.run(LOAD_SEGMENT_SQL.unstage, { seq });
   }
-  const c = (await writer.runAndReadAll(LOAD_SEGMENT_SQL.counts)).getRowsJS()[0];
   const before = (await writer.runAndReadAll(LOAD_SEGMENT_SQL.maxRowid)).getRowsJS()[0][0];
-  for (const statement of LOAD_SEGMENT_SQL.inserts) await writer.run(statement);
+  // Rows inserted into events, failed_events and batches: the records of each kind in the stage.
+  const inserted: number[] = [];
+  for (const statement of LOAD_SEGMENT_SQL.inserts) inserted.push((await writer.run(statement)).rowsChanged);
+  const [events, failed, batches] = inserted;
   await writer.run(LOAD_SEGMENT_SQL.summaryQueue, { before: before as bigint });
   await writer.run('UPDATE loader_state SET segment = $segment', { segment });
   await writer.run(LOAD_SEGMENT_SQL.drop);
   const quarantinedMids = forget.length ? await strings(LOAD_SEGMENT_SQL.notStored, { mids: listValue(forget) }) : [];
   return {
     segment,
-    events: Number(c[0]),
-    failed: Number(c[1]),
-    batches: Number(c[2]),
+    events,
+    failed,
+    batches,
     quarantined: refused.length,
     quarantinedMids,
   };
