@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { eventually } from '../../../test/helpers.js';
 import { tempDir } from '../../../test/temp-dir.js';
 import { apiErrorOf } from '../../api/errors.js';
@@ -27,6 +28,22 @@ const stored = async (store: DuckDBStore) =>
   (
     await store.query('SELECT count(*), count(DISTINCT mid), (SELECT segment FROM loader_state) FROM events')
   ).rows[0].map(Number);
+
+type Run = (sql: string, ...rest: unknown[]) => ReturnType<DuckDBConnection['run']>;
+
+/**
+ * Puts `around` (given the connection's own `run`) in the writer connection's `run`, to watch or refuse the store's
+ * statements; returns that own `run` and `restore`, which takes `around` out again.
+ */
+function aroundWriterRun(store: DuckDBStore, around: (run: Run) => Run): { run: Run; restore: () => void } {
+  const connection = store.writeConnection;
+  const run = connection.run.bind(connection) as Run;
+  connection.run = around(run) as DuckDBConnection['run'];
+  const restore = () => {
+    connection.run = run as DuckDBConnection['run'];
+  };
+  return { run, restore };
+}
 
 /**
  * Sets DuckDB's memory limit just above what it holds now (`roomKb` above: 0 is below the next 256 KiB block a write
@@ -198,16 +215,18 @@ test('a COMMIT that runs out of memory has the database opened again: the loads 
     let segment = 2;
     let commitFailed = false;
     for (let extraKb = 0; extraKb <= 48_000; segment++, extraKb += 1_024) {
-      const connection = store.writeConnection;
-      const run = connection.run.bind(connection) as (...args: unknown[]) => ReturnType<typeof connection.run>;
       let failedAt = ''; // the load's first statement to fail (squeeze's SETs may fail and try again)
-      connection.run = ((sql: string, ...rest: unknown[]) =>
-        run(sql, ...rest).catch((error) => {
-          if (!sql.startsWith('SET ')) failedAt ||= sql;
-          throw error;
-        })) as typeof connection.run;
+      const { restore } = aroundWriterRun(
+        store,
+        (run) =>
+          (sql, ...rest) =>
+            run(sql, ...rest).catch((error) => {
+              if (!sql.startsWith('SET ')) failedAt ||= sql;
+              throw error;
+            }),
+      );
       const error = await loadSqueezed(store, dir, segment, loaded, extraKb);
-      connection.run = run as typeof connection.run;
+      restore();
       if (error === undefined) loaded += 20_000;
       commitFailed = error !== undefined && failedAt === 'COMMIT';
       if (commitFailed) break;
@@ -231,16 +250,14 @@ test('a COMMIT alone with the pool runs without room, a read that starts meanwhi
   const dir = tempDir('commit-alone-');
   const store = await openDuckDBStore({ file: path.join(dir, 'store.duckdb'), spoolDir: dir, memoryLimit: '200MB' });
   try {
-    const connection = store.writeConnection;
-    const run = connection.run.bind(connection) as (...args: unknown[]) => ReturnType<typeof connection.run>;
     const statements: string[] = [];
     let holdCommit = false;
     let releaseCommit: (() => void) | undefined;
-    connection.run = (async (sql: string, ...rest: unknown[]) => {
+    aroundWriterRun(store, (run) => async (sql, ...rest) => {
       statements.push(sql);
       if (sql === 'COMMIT' && holdCommit) await new Promise<void>((resolve) => (releaseCommit = resolve));
       return run(sql, ...rest);
-    }) as typeof connection.run;
+    });
     const limitStatements = () => statements.filter((sql) => /memory_limit/.test(sql));
 
     await store.loadSegment(writeSegment(dir, 1, 0, 100), 1);
@@ -316,13 +333,15 @@ test('a ROLLBACK that fails leaves its transaction open: the next write rolls it
   try {
     await store.loadSegment(writeSegment(dir, 1, 0, 100), 1);
     // DuckDB's ROLLBACK out of memory (a full buffer pool; seldom on cue), here refused before it runs, once.
-    const connection = store.writeConnection;
-    const run = connection.run.bind(connection);
     let rollbacks = 0;
-    connection.run = ((sql: string, ...rest: unknown[]) =>
-      sql === 'ROLLBACK' && rollbacks++ === 0
-        ? Promise.reject(new Error('Out of Memory Error: failed to allocate data of size 256.0 KiB'))
-        : (run as (...args: unknown[]) => ReturnType<typeof run>)(sql, ...rest)) as typeof connection.run;
+    const { run } = aroundWriterRun(
+      store,
+      (run) =>
+        (sql, ...rest) =>
+          sql === 'ROLLBACK' && rollbacks++ === 0
+            ? Promise.reject(new Error('Out of Memory Error: failed to allocate data of size 256.0 KiB'))
+            : run(sql, ...rest),
+    );
     await assert.rejects(
       store.inTransaction(async () => {
         await run('CREATE TABLE rolled_back (x INTEGER)');
