@@ -6,12 +6,28 @@ import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 import type { PageTimeRow, StreamKey, SummaryRow } from '../../analytics/sessions/types.js';
 import type { QueuedStream, SummarizedStream } from '../store.js';
 
-/** Appends every stream's final and open summaries and page views, and its resume state, then flushes. */
+/**
+ * Rows appended (and flushed) between two turns of the event loop. Appending runs on the JavaScript thread, which the
+ * collector shares: a drain of 250,000 events wrote ~100,000 rows, and appending them in one go held the thread for
+ * 0.3–0.8 s (docs/benchmarks.md, "A drain's rows, appended in slices").
+ */
+export const ROWS_PER_TURN = 2_000;
+
+/**
+ * Appends every stream's final and open summaries and page views, and its resume state, flushing and letting the event
+ * loop turn after about every ROWS_PER_TURN rows (the writer is held for the drain meanwhile: nothing else runs on it).
+ */
 export async function appendDrainRows(c: DuckDBConnection, written: readonly SummarizedStream[]): Promise<void> {
   const summaries = await c.createAppender('drain_summaries');
   const pages = await c.createAppender('drain_pages');
   const states = await c.createAppender('drain_state');
+  const flush = () => {
+    summaries.flushSync();
+    pages.flushSync();
+    states.flushSync();
+  };
   try {
+    let rows = 0;
     for (const { stream: key, end } of written) {
       for (const row of end.final.summaries) appendSummary(summaries, key, row, false);
       for (const row of end.open.summaries) appendSummary(summaries, key, row, true);
@@ -21,10 +37,15 @@ export async function appendDrainRows(c: DuckDBConnection, written: readonly Sum
       states.appendBigInt(BigInt(end.lastEts));
       states.appendVarchar(end.state);
       states.endRow();
+      rows +=
+        end.final.summaries.length + end.open.summaries.length + end.final.pages.length + end.open.pages.length + 1;
+      if (rows >= ROWS_PER_TURN) {
+        flush();
+        rows = 0;
+        await new Promise(setImmediate);
+      }
     }
-    summaries.flushSync();
-    pages.flushSync();
-    states.flushSync();
+    flush();
   } finally {
     summaries.closeSync();
     pages.closeSync();
