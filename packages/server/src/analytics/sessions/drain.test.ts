@@ -10,6 +10,30 @@ async function rows(store: Store, sql: string) {
   return (await store.query(sql)).rows;
 }
 
+test('drain: more streams than one chunk of keys (2,048): each stream gets its own rows and state, resumed after', async () => {
+  const { store, load } = await openTestStore();
+  try {
+    const devices = Array.from({ length: 2_500 }, (_, i) => `dev-${String(i).padStart(4, '0')}`);
+    // A session a device, as long as its number: each stream's row says which one it is.
+    await load(
+      devices.flatMap((d, i) => [v3(d, 'START', 0, { type: 'app' }), v3(d, 'END', 1 + (i % 500), { type: 'app' })]),
+    );
+    assert.equal((await drainSummaryQueue(store)).streams, 2_500);
+    const wrong = await rows(
+      store,
+      `SELECT count(*) FILTER (WHERE time_spent <> 1 + CAST(substr(did, 5) AS INTEGER) % 500 OR actor_id <> 'u-' || did),
+        count(DISTINCT did) FROM summaries`,
+    );
+    assert.deepEqual(wrong, [[0, 2_500]]);
+    await load(devices.map((d) => v3(d, 'INTERACT', 600)));
+    const again = await drainSummaryQueue(store);
+    assert.deepEqual([again.streams, again.resumed], [2_500, 2_500]);
+    assert.deepEqual(await rows(store, 'SELECT count(*), count(DISTINCT did) FROM summary_state'), [[2_500, 2_500]]);
+  } finally {
+    await store.close();
+  }
+});
+
 test('drain: summaries and page times from loaded events, redone when a late event arrives', async () => {
   const { store, load } = await openTestStore();
   try {

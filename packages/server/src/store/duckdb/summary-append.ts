@@ -21,13 +21,9 @@ export async function appendDrainRows(c: DuckDBConnection, written: readonly Sum
   const summaries = await c.createAppender('drain_summaries');
   const pages = await c.createAppender('drain_pages');
   const states = await c.createAppender('drain_state');
-  const flush = () => {
-    summaries.flushSync();
-    pages.flushSync();
-    states.flushSync();
-  };
+  const appenders = [summaries, pages, states];
   try {
-    let rows = 0;
+    const turn = turnEvery(appenders);
     for (const { stream: key, end } of written) {
       for (const row of end.final.summaries) appendSummary(summaries, key, row, false);
       for (const row of end.open.summaries) appendSummary(summaries, key, row, true);
@@ -37,39 +33,46 @@ export async function appendDrainRows(c: DuckDBConnection, written: readonly Sum
       states.appendBigInt(BigInt(end.lastEts));
       states.appendVarchar(end.state);
       states.endRow();
-      rows +=
-        end.final.summaries.length + end.open.summaries.length + end.final.pages.length + end.open.pages.length + 1;
-      if (rows >= ROWS_PER_TURN) {
-        flush();
-        rows = 0;
-        await new Promise(setImmediate);
-      }
+      const { final, open } = end;
+      await turn(final.summaries.length + open.summaries.length + final.pages.length + open.pages.length + 1);
     }
-    flush();
+    for (const a of appenders) a.flushSync();
   } finally {
-    summaries.closeSync();
-    pages.closeSync();
-    states.closeSync();
+    for (const a of appenders) a.closeSync();
   }
 }
 
 /**
  * The drained streams into the writer's `drain_keys` (summary-drain-sql.ts `writeKeys`): key, whether it resumed, and
- * the earliest event queued for it (epoch ms).
+ * the earliest event queued for it (epoch ms); in slices, as appendDrainRows (a drain may hold 100,000 streams).
  */
 export async function appendDrainKeys(c: DuckDBConnection, streams: readonly QueuedStream[]): Promise<void> {
   const keys = await c.createAppender('drain_keys');
   try {
+    const turn = turnEvery([keys]);
     for (const stream of streams) {
       appendKey(keys, stream);
       keys.appendBoolean(stream.resume);
       keys.appendBigInt(BigInt(stream.fromEts));
       keys.endRow();
+      await turn(1);
     }
     keys.flushSync();
   } finally {
     keys.closeSync();
   }
+}
+
+/** Given the rows just appended: after every ROWS_PER_TURN, flushes `appenders` and lets the event loop turn. */
+function turnEvery(appenders: readonly DuckDBAppender[]): (rows: number) => Promise<void> {
+  let pending = 0;
+  return async (rows) => {
+    pending += rows;
+    if (pending < ROWS_PER_TURN) return;
+    pending = 0;
+    for (const a of appenders) a.flushSync();
+    await new Promise(setImmediate);
+  };
 }
 
 function appendKey(a: DuckDBAppender, key: StreamKey): void {

@@ -33,12 +33,7 @@ export async function drainQueue(
       watermark = (await reader.runAndReadAll(DRAIN_SQL.watermark)).getRows()[0][0] as bigint | null;
       if (watermark === null) return;
       await reader.run(DRAIN_SQL.keys);
-      streams = (await reader.runAndReadAll(DRAIN_SQL.readKeys))
-        .getRows()
-        .map(
-          ([, did, channel, pdata_id, resume, state, resumeEts, fromEts]) =>
-            ({ did, channel, pdata_id, resume, state, resumeEts, fromEts }) as QueuedStream,
-        );
+      streams = await readKeys(reader);
       written = await summarize({ streams, readEvents: (after, onEvent) => readEvents(reader, after, onEvent) });
     } finally {
       // Nothing was written on this connection but a temp table: ending the snapshot either way loses nothing.
@@ -66,6 +61,21 @@ export async function drainQueue(
       for (const statement of DRAIN_SQL.drop) await c.run(statement).catch(() => {});
     }
   });
+}
+
+/**
+ * The queued streams (`drain_keys`, in order), chunk by chunk: the event loop turns between chunks, where reading
+ * them all at once held the collector's thread (a drain may hold 100,000 streams, each with its state's text).
+ */
+async function readKeys(c: DuckDBConnection): Promise<QueuedStream[]> {
+  const result = await c.stream(DRAIN_SQL.readKeys);
+  const streams: QueuedStream[] = [];
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) return streams;
+    for (const [, did, channel, pdata_id, resume, state, resumeEts, fromEts] of chunk.getRows())
+      streams.push({ did, channel, pdata_id, resume, state, resumeEts, fromEts } as QueuedStream);
+  }
 }
 
 /** Streams the sorted events chunk by chunk, column by column (SummaryDrain.readEvents); `drain_keys.idx` is 1-based. */
