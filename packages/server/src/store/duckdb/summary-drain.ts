@@ -7,7 +7,7 @@
  *   queued meanwhile stay for the next drain, which resumes from the states written here or recomputes.
  * An error in either step leaves the tables and the queue as they were.
  */
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBDataChunk, DuckDBResult } from '@duckdb/node-api';
 import type { StreamEvent } from '../../analytics/sessions/types.js';
 import type { QueuedStream, SummarizedStream, SummaryDrain } from '../store.js';
 import { appendDrainKeys, appendDrainRows } from './summary-append.js';
@@ -68,13 +68,20 @@ export async function drainQueue(
  * them all at once held the collector's thread (a drain may hold 100,000 streams, each with its state's text).
  */
 async function readKeys(c: DuckDBConnection): Promise<QueuedStream[]> {
-  const result = await c.stream(DRAIN_SQL.readKeys);
   const streams: QueuedStream[] = [];
-  for (;;) {
-    const chunk = await result.fetchChunk();
-    if (!chunk || chunk.rowCount === 0) return streams;
+  for await (const chunk of chunksOf(await c.stream(DRAIN_SQL.readKeys))) {
     for (const [, did, channel, pdata_id, resume, state, resumeEts, fromEts] of chunk.getRows())
       streams.push({ did, channel, pdata_id, resume, state, resumeEts, fromEts } as QueuedStream);
+  }
+  return streams;
+}
+
+/** A streamed result's chunks, each fetched on a libuv thread: the event loop turns between them. */
+async function* chunksOf(result: DuckDBResult): AsyncGenerator<DuckDBDataChunk> {
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) return;
+    yield chunk;
   }
 }
 
@@ -87,11 +94,8 @@ async function readEvents(
   // With no bound on ets (a stream recomputed whole), none on arrival either: its history predates the queue.
   const fromSeq =
     after === null ? null : ((await c.runAndReadAll(DRAIN_SQL.arrivalBound)).getRows()[0][0] as bigint | null);
-  const result = await c.stream(DRAIN_SQL.events(after, fromSeq));
   let read = 0;
-  for (;;) {
-    const chunk = await result.fetchChunk();
-    if (!chunk || chunk.rowCount === 0) break;
+  for await (const chunk of chunksOf(await c.stream(DRAIN_SQL.events(after, fromSeq)))) {
     const v = Array.from({ length: 11 }, (_, i) => chunk.getColumnVector(i));
     for (let i = 0; i < chunk.rowCount; i++) {
       onEvent(Number(v[0].getItem(i)) - 1, {
