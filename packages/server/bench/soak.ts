@@ -11,11 +11,16 @@
  * the p99s are the largest 5-minute figures seen during the run (null: nothing loaded or summarized); `drained_s`
  * the time after the load stopped until nothing waited to be loaded or summarized; `rss_mb_at_1_min` beside
  * `rss_mb_end` shows growth; `cpu_us_per_event` and `main_thread_us_per_event` the server's CPU time (every thread;
- * its JavaScript thread) from the first request until drained, per stored event.
+ * its JavaScript thread) from the first request until drained, per stored event; `loop_held_s`,
+ * `loop_stalls_over_100ms` and `loop_delay_p99_ms` how long the server's event loop (the thread that answers every
+ * request) was held during the load (telemetry_event_loop_delay_seconds on /metrics), `spool_commit_p99_ms` its group
+ * commits' p99 (write + fsync; both p99s as the upper bound of their histogram's bucket); `generator_loop_p99_ms` and
+ * `generator_loop_max_ms` the same for this process, the load generator (Node's event-loop delay, 20 ms resolution).
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { type AutocannonRequest, type AutocannonResult, autocannon } from './autocannon.js';
 import { BatchFactory } from './batch.js';
@@ -74,6 +79,42 @@ interface Freshness {
   summarized_p99_ms: number | null;
 }
 
+const LOOP_DELAY = 'telemetry_event_loop_delay_seconds';
+
+/** Every histogram /metrics renders, by name: cumulative counts by upper bound (s), sum, count. */
+type Histograms = Map<string, { buckets: Map<number, number>; sum: number; count: number }>;
+
+function histogramsOf(text: string): Histograms {
+  const found: Histograms = new Map();
+  for (const [, name, le, n] of text.matchAll(/^(\w+)_bucket\{le="([^"]+)"\} (\S+)$/gm)) {
+    const histogram = found.get(name) ?? { buckets: new Map(), sum: 0, count: 0 };
+    histogram.buckets.set(le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le), Number(n));
+    found.set(name, histogram);
+  }
+  for (const [, name, suffix, n] of text.matchAll(/^(\w+)_(sum|count) (\S+)$/gm)) {
+    const histogram = found.get(name);
+    if (histogram) histogram[suffix as 'sum' | 'count'] = Number(n);
+  }
+  return found;
+}
+
+/**
+ * One histogram between two readings: its observations' sum (s), how many were above `le` (s), and the p99 as the
+ * upper bound of its bucket (ms; null past the last bound).
+ */
+function histogramDuring(before: Histograms, after: Histograms, name: string) {
+  const [b, a] = [before.get(name), after.get(name)];
+  if (!a) throw new Error(`no histogram ${name} on /metrics`);
+  const within = (le: number) => (a.buckets.get(le) ?? 0) - (b?.buckets.get(le) ?? 0);
+  const count = a.count - (b?.count ?? 0);
+  const p99 = [...a.buckets.keys()].find((le) => within(le) >= 0.99 * count);
+  return {
+    sumS: a.sum - (b?.sum ?? 0),
+    over: (le: number) => count - within(le),
+    p99Ms: p99 === undefined || !Number.isFinite(p99) ? null : round(p99 * 1000),
+  };
+}
+
 async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'telemetry-soak-'));
   const port = await freePort();
@@ -106,6 +147,12 @@ async function main(): Promise<void> {
       if (typeof f.summarized_p99_ms === 'number') seen.summarized.push(f.summarized_p99_ms);
     };
     let rssAtOneMinute: number | null = null;
+    const metricsText = async () =>
+      (await fetch(`${server.url}/metrics`, { headers: AUTH, signal: TIMEOUT() })).text() as Promise<string>;
+    const histogramsBefore = histogramsOf(await metricsText());
+    // The load generator (autocannon, in this process) shares the cores: its own loop held means batches sent late.
+    const generatorLoop = monitorEventLoopDelay({ resolution: 20 });
+    generatorLoop.enable();
     const cpuBefore = cpuSeconds(server.pid);
     const started = Date.now();
     let stored = 0;
@@ -120,10 +167,12 @@ async function main(): Promise<void> {
         seen.home.push(performance.now() - t);
         const f = await freshness();
         record(f);
+        const loop = histogramDuring(histogramsBefore, histogramsOf(await metricsText()), LOOP_DELAY);
         log(
           `soak: ${Math.round((Date.now() - started) / 1000)} s, stored ${stored}, RSS ${Math.round(treeRssMb(server.pid))} MB, ` +
             `p99 visible ${f.visible_p99_ms ?? '–'} ms, summarized ${f.summarized_p99_ms ?? '–'} ms, ` +
-            `waiting ${f.unloaded_events} to load, ${f.unsummarized_events} to summarize`,
+            `waiting ${f.unloaded_events} to load, ${f.unsummarized_events} to summarize, ` +
+            `event loop held ${round(loop.sumS, 1)} s, ${loop.over(0.1)} ticks over 100 ms late so far`,
         );
       } catch (error) {
         log(`soak: a poll failed: ${(error as Error).message}`);
@@ -155,6 +204,11 @@ async function main(): Promise<void> {
     );
     const loadSeconds = (Date.now() - started) / 1000;
     clearInterval(poll);
+    generatorLoop.disable();
+    const histogramsAfter = histogramsOf(await metricsText());
+    // How long the thread that answers every request was held, and the spool's group commits (write + fsync).
+    const loop = histogramDuring(histogramsBefore, histogramsAfter, LOOP_DELAY);
+    const spoolCommit = histogramDuring(histogramsBefore, histogramsAfter, 'telemetry_spool_commit_seconds');
 
     // Drained: nothing waits to be loaded or summarized (bounded).
     const stopped = Date.now();
@@ -174,9 +228,9 @@ async function main(): Promise<void> {
     const cpuAfter = cpuSeconds(server.pid);
     const cpuUsPerEvent = (seconds: number) => (stored > 0 ? round((seconds * 1e6) / stored, 1) : null);
     // Where the loader's time went: loads and summarizer runs share the store's one writer.
-    const metricsText = await (await fetch(`${server.url}/metrics`, { headers: AUTH, signal: TIMEOUT() })).text();
+    const finalMetrics = await metricsText();
     const meanMs = (name: string) => {
-      const read = (suffix: string) => Number(new RegExp(`^${name}_${suffix} (\\S+)$`, 'm').exec(metricsText)?.[1]);
+      const read = (suffix: string) => Number(new RegExp(`^${name}_${suffix} (\\S+)$`, 'm').exec(finalMetrics)?.[1]);
       return round((1000 * read('sum')) / read('count'));
     };
     const count = await fetch(`${server.url}/api/sql`, {
@@ -218,6 +272,13 @@ async function main(): Promise<void> {
         summarize_mean_ms: meanMs('telemetry_summarize_duration_seconds'),
         cpu_us_per_event: cpuUsPerEvent(cpuAfter.all - cpuBefore.all),
         main_thread_us_per_event: cpuUsPerEvent(cpuAfter.main - cpuBefore.main),
+        loop_held_s: round(loop.sumS, 1),
+        loop_stalls_over_100ms: loop.over(0.1),
+        loop_delay_p99_ms: loop.p99Ms,
+        spool_commit_p99_ms: spoolCommit.p99Ms,
+        generator_loop_p99_ms: round(generatorLoop.percentile(99) / 1e6),
+        generator_loop_max_ms: round(generatorLoop.max / 1e6),
+        mean_ms: result.latency.average,
         p99_ms: result.latency.p99,
         rate: RATE,
         minutes: MINUTES,

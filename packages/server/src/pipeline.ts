@@ -20,6 +20,7 @@ import { DedupIndex } from './ingest/dedup-index.js';
 import { DEDUP_SNAPSHOT_FILE, loadDedupSnapshot, saveDedupSnapshot, scanStoredMids } from './ingest/dedup-snapshot.js';
 import { parseLevelCeiling } from './ingest/levels-config.js';
 import { REJECTION_REASONS } from './ingest/steps.js';
+import { watchEventLoop } from './metrics/event-loop.js';
 import { Freshness } from './metrics/freshness.js';
 import { MetricsRegistry } from './metrics/registry.js';
 import { Forwarder } from './sinks/posthog/forwarder.js';
@@ -78,6 +79,13 @@ export async function openPipeline(config: Config, store: Store, spoolDir: strin
     'telemetry_summarize_duration_seconds',
     'One summarizer run over the queued device streams (sessions, time spent)',
     [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+  );
+  const stopWatchingLoop = watchEventLoop(
+    metrics.histogram(
+      'telemetry_event_loop_delay_seconds',
+      'How late a 20 ms timer ran on the JavaScript thread, which answers every request (one sample per tick)',
+      [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    ),
   );
   const freshness = freshnessOf(metrics);
   const loader = new Loader({
@@ -193,6 +201,7 @@ export async function openPipeline(config: Config, store: Store, spoolDir: strin
     : undefined;
   const close = async () => {
     clearInterval(summarizeTimer);
+    stopWatchingLoop();
     await forwarder?.stop();
     await spool.close();
     // Half of the shutdown bound for loading what is queued; the rest stays in the spool for the next start.

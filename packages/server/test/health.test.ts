@@ -101,6 +101,8 @@ test('freshness: every acknowledged event is counted once to visible and once to
     // The histograms' sums are in seconds: at most every event at the slowest delay.
     assert.ok(metric(text, 'telemetry_visible_delay_seconds_sum') <= (sent * visible) / 1000 + 1e-9);
     assert.deepEqual(await sql(server, 'SELECT count(*) FROM events'), [[sent]]);
+    // The server's event loop is watched from the start (metrics/event-loop.ts): a tick every 20 ms.
+    assert.ok(metric(text, 'telemetry_event_loop_delay_seconds_count') > 0, 'event loop delay sampled');
   } finally {
     await server.close();
   }
