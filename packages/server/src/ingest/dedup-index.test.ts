@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { DedupIndex, dedupHash } from './dedup-index.js';
 
 test('remembers what was added across growth, forgets what was deleted', () => {
@@ -119,4 +120,52 @@ test('ids whose hash would equal a slot marker are moved off it; the largest low
   );
   assert.equal(index.size, 20);
   assert.ok(Array.from({ length: 20 }, (_, i) => `other-${i}`).every((id) => index.has(id)));
+});
+
+test('the table doubles a slice per add: the add that crosses three-quarters full does not move every id', () => {
+  const index = new DedupIndex(1 << 16); // grows past 49,152 ids, then moves 128 of the 65,536 old slots per add
+  for (let i = 0; i < 49_152; i++) index.add(`mid-${i}`);
+  assert.equal(index.growing, false);
+  index.add('mid-49152');
+  assert.equal(index.growing, true, 'the ids are still being moved after the add that doubled the table');
+  let adds = 0;
+  while (index.growing) index.add(`next-${adds++}`);
+  assert.equal(adds, 65_536 / 128 - 1, 'the old table emptied 128 slots an add');
+  for (let i = 0; i <= 49_152; i++) assert.ok(index.has(`mid-${i}`), `mid-${i}`);
+  assert.equal(index.size, 49_153 + adds);
+});
+
+test('property: while growing a slice at a time, the index answers as a Set does (add, has, delete, snapshot)', () => {
+  type Op = { kind: 'add' | 'has' | 'delete'; id: number } | { kind: 'snapshot' };
+  const op: fc.Arbitrary<Op> = fc.oneof(
+    { weight: 6, arbitrary: fc.record({ kind: fc.constant('add' as const), id: fc.nat(400) }) },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant('has' as const), id: fc.nat(400) }) },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant('delete' as const), id: fc.nat(400) }) },
+    { weight: 1, arbitrary: fc.constant({ kind: 'snapshot' as const }) },
+  );
+  fc.assert(
+    fc.property(fc.array(op, { maxLength: 600 }), fc.constantFrom(2, 3, 16), (ops, movePerAdd) => {
+      let index = new DedupIndex(2, movePerAdd);
+      const reference = new Set<string>();
+      for (const o of ops) {
+        if (o.kind === 'snapshot') {
+          // A snapshot taken mid-growth holds every id once; an index started from it knows the same ids.
+          const pairs = index.hashes();
+          assert.equal(pairs.length, 2 * reference.size);
+          index = new DedupIndex(2, movePerAdd);
+          index.addHashes(pairs);
+        } else {
+          const id = `mid-${o.id}`;
+          if (o.kind === 'add') assert.equal(index.add(id), !reference.has(id));
+          if (o.kind === 'add') reference.add(id);
+          if (o.kind === 'has') assert.equal(index.has(id), reference.has(id));
+          if (o.kind === 'delete') index.delete(id);
+          if (o.kind === 'delete') reference.delete(id);
+        }
+        assert.equal(index.size, reference.size);
+      }
+      for (let id = 0; id <= 400; id++) assert.equal(index.has(`mid-${id}`), reference.has(`mid-${id}`));
+    }),
+    { numRuns: 300 },
+  );
 });
