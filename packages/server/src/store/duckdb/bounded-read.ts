@@ -10,8 +10,9 @@
 
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import type { DuckDBConnection, DuckDBDataChunk, DuckDBResult } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBResult } from '@duckdb/node-api';
 import { StoreError } from '../store.js';
+import { chunksOf } from './read-rows.js';
 import { apiValueConverter, toJsonValue } from './values.js';
 
 /**
@@ -70,10 +71,8 @@ export async function readBounded(
     const result = await start();
     const columns = result.columnNames();
     const rows: unknown[][] = [];
-    for (;;) {
+    for await (const chunk of chunksOf(result)) {
       if (expired || Date.now() >= deadline) throw timedOut();
-      const chunk: DuckDBDataChunk | null = await result.fetchChunk();
-      if (!chunk || chunk.rowCount === 0) return { columns, rows };
       for (let i = 0; i < chunk.rowCount; i++) {
         if (rows.length >= maxRows) return { columns, rows, cutBy: 'rows' };
         if (Date.now() >= deadline) throw timedOut(); // converting a chunk of large values takes time too
@@ -84,6 +83,7 @@ export async function readBounded(
         rows.push(row);
       }
     }
+    return { columns, rows };
   } catch (error) {
     if (expired) throw timedOut();
     throw error;

@@ -21,7 +21,7 @@ import { readBounded } from './bounded-read.js';
 import { loadSegments, OUT_OF_MEMORY } from './load-segment.js';
 import { memoryLimitBytes } from './memory-limit.js';
 import { type Backfill, MIGRATIONS } from './migrations.js';
-import { readRows } from './read-rows.js';
+import { chunksOf, readRows } from './read-rows.js';
 import { ReadsInFlight } from './reads-in-flight.js';
 import { runOnWorkers } from './run-on-workers.js';
 import { Serial } from './serial.js';
@@ -440,10 +440,7 @@ export class DuckDBStore implements Store {
 
   scanStrings(sql: string, onValue: (value: string) => void, params?: QueryParams): Promise<void> {
     return this.inOwnTransaction(READ_ONLY, async (connection) => {
-      const result = await connection.stream(sql, params as never);
-      for (;;) {
-        const chunk = await result.fetchChunk();
-        if (!chunk || chunk.rowCount === 0) break;
+      for await (const chunk of chunksOf(await connection.stream(sql, params as never))) {
         const column = chunk.getColumnVector(0);
         for (let i = 0; i < chunk.rowCount; i++) {
           const value = column.getItem(i);

@@ -18,18 +18,28 @@ export interface ReadRows {
   more: boolean;
 }
 
+/**
+ * A result's chunks, each fetched on a libuv thread (the event loop turns between them), until an empty one. Read
+ * each chunk's values before asking for the next (above).
+ */
+export async function* chunksOf(result: DuckDBResult): AsyncGenerator<DuckDBDataChunk> {
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) return;
+    yield chunk;
+  }
+}
+
 /** Fetches chunks of `result` until `limit` rows plus one are seen or the result ends, copying each one out at once. */
 export async function readRows(result: DuckDBResult, limit = Number.POSITIVE_INFINITY): Promise<ReadRows> {
   const rows: unknown[][] = [];
-  for (;;) {
-    const chunk = await result.fetchChunk();
-    if (!chunk || chunk.rowCount === 0) return { rows, more: false };
-    const values = copyRows(chunk);
-    for (const row of values) {
+  for await (const chunk of chunksOf(result)) {
+    for (const row of copyRows(chunk)) {
       if (rows.length === limit) return { rows, more: true };
       rows.push(row);
     }
   }
+  return { rows, more: false };
 }
 
 /** The chunk's rows as JS values: strings decoded now, so nothing refers to the chunk's memory afterwards. */

@@ -7,9 +7,10 @@
  *   queued meanwhile stay for the next drain, which resumes from the states written here or recomputes.
  * An error in either step leaves the tables and the queue as they were.
  */
-import type { DuckDBConnection, DuckDBDataChunk, DuckDBResult } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import type { StreamEvent } from '../../analytics/sessions/types.js';
 import type { QueuedStream, SummarizedStream, SummaryDrain } from '../store.js';
+import { chunksOf } from './read-rows.js';
 import { appendDrainKeys, appendDrainRows } from './summary-append.js';
 import { DRAIN_SQL } from './summary-drain-sql.js';
 
@@ -74,15 +75,6 @@ async function readKeys(c: DuckDBConnection): Promise<QueuedStream[]> {
       streams.push({ did, channel, pdata_id, resume, state, resumeEts, fromEts } as QueuedStream);
   }
   return streams;
-}
-
-/** A streamed result's chunks, each fetched on a libuv thread: the event loop turns between them. */
-async function* chunksOf(result: DuckDBResult): AsyncGenerator<DuckDBDataChunk> {
-  for (;;) {
-    const chunk = await result.fetchChunk();
-    if (!chunk || chunk.rowCount === 0) return;
-    yield chunk;
-  }
 }
 
 /** Streams the sorted events chunk by chunk, column by column (SummaryDrain.readEvents); `drain_keys.idx` is 1-based. */
