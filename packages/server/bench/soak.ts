@@ -228,10 +228,10 @@ async function main(): Promise<void> {
     const cpuAfter = cpuSeconds(server.pid);
     const cpuUsPerEvent = (seconds: number) => (stored > 0 ? round((seconds * 1e6) / stored, 1) : null);
     // Where the loader's time went: loads and summarizer runs share the store's one writer.
-    const finalMetrics = await metricsText();
+    const finalHistograms = histogramsOf(await metricsText());
     const meanMs = (name: string) => {
-      const read = (suffix: string) => Number(new RegExp(`^${name}_${suffix} (\\S+)$`, 'm').exec(finalMetrics)?.[1]);
-      return round((1000 * read('sum')) / read('count'));
+      const histogram = finalHistograms.get(name);
+      return histogram ? round((1000 * histogram.sum) / histogram.count) : null;
     };
     const count = await fetch(`${server.url}/api/sql`, {
       method: 'POST',

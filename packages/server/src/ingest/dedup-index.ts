@@ -2,8 +2,8 @@
  * A set of 64-bit string hashes in two typed arrays (open addressing, linear probing): remembers
  * every stored `mid` (or batch `msgid`) in 11–22 bytes each instead of a JS string (8 bytes a slot;
  * the table doubles at three-quarters full: 128 MiB at 10 million ids, where doubling at half full
- * took 256 MiB for no measurable gain in speed; the ids move to the doubled table a slice per add). A false positive needs a 64-bit collision: about
- * 1 in 10^7 at a billion ids.
+ * took 256 MiB for no measurable gain in speed; the ids move to the doubled table a slice per add).
+ * A false positive needs a 64-bit collision: about 1 in 10^7 at a billion ids.
  */
 
 const EMPTY_LO = 0;
