@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -8,8 +9,8 @@ import { CHECKPOINT_EVENTS, type DuckDBStore, openDuckDBStore } from './duckdb-s
 
 const prefix = eventLinePrefix({ syncts: 1_790_000_000_000, msgid: 'b-1' });
 
-/** A spool segment of `count` events numbered from `first`. */
-function writeSegment(dir: string, segment: number, first: number, count: number): string {
+/** A spool segment of `count` events numbered from `first`, each with `pad` random hex characters in its edata. */
+function writeSegment(dir: string, segment: number, first: number, count: number, pad = 0): string {
   const records = Array.from({ length: count }, (_, i) => {
     const n = first + i;
     const mid = `m-${n}`;
@@ -18,7 +19,7 @@ function writeSegment(dir: string, segment: number, first: number, count: number
       ets: 1_790_000_000_000 + n,
       ver: '3.0',
       mid,
-      edata: { type: 'CLICK', id: `b${n % 7}` },
+      edata: { type: 'CLICK', id: `b${n % 7}`, ...(pad > 0 && { extra: randomBytes(pad / 2).toString('hex') }) },
     };
     return eventLine(prefix, JSON.stringify(event), mid);
   });
@@ -80,6 +81,56 @@ test("DuckDB's rule the count rests on: four row groups of three quarters of 122
       groups.reduce((a, b) => a + b),
       4 * rows,
     );
+  } finally {
+    await store.close();
+  }
+});
+
+/** MB of DuckDB's buffer pool holding the blocks of stored tables (duckdb_memory()'s BASE_TABLE). */
+async function cachedTableMb(store: DuckDBStore): Promise<number> {
+  const { rows } = await store.query(
+    "SELECT coalesce(sum(memory_usage_bytes), 0)::DOUBLE / 1e6 FROM duckdb_memory() WHERE tag = 'BASE_TABLE'",
+  );
+  return Number(rows[0][0]);
+}
+
+test("after a checkpoint the buffer pool gives back the tables' blocks, beside a read once it ends", async () => {
+  const dir = tempDir('checkpoints-release-');
+  const store = await openDuckDBStore({ file: path.join(dir, 'store.duckdb'), spoolDir: dir });
+  const limit = async () => (await store.query("SELECT current_setting('memory_limit')")).rows[0][0];
+  const scanAll = () => store.query('SELECT count(DISTINCT mid), sum(length(raw)) FROM events');
+  try {
+    const storeLimit = await limit();
+    let segment = 0;
+    const loadToCheckpoint = async () => {
+      segment += 1;
+      await store.loadSegment(writeSegment(dir, segment, segment * CHECKPOINT_EVENTS, CHECKPOINT_EVENTS, 200), segment);
+      await store.write([]); // the checkpoint queued behind the load has run
+    };
+    await loadToCheckpoint();
+    await scanAll();
+    const cached = await cachedTableMb(store);
+    assert.ok(cached > 4, `a scan brings the events' blocks into the pool (${cached} MB)`);
+
+    await loadToCheckpoint();
+    const released = await cachedTableMb(store);
+    assert.ok(released < cached / 4, `the checkpoint after the next load evicted them (${released} MB of ${cached})`);
+    assert.equal(await limit(), storeLimit, 'the memory limit is set back');
+
+    // A read in flight: lowering the limit could starve it, so the blocks stay until the last read ends.
+    await scanAll();
+    let endRead = () => {};
+    const reading = store.reading(() => new Promise<void>((resolve) => (endRead = resolve)));
+    await loadToCheckpoint();
+    const kept = await cachedTableMb(store);
+    assert.ok(kept > 4, `beside a read the pool keeps its blocks (${kept} MB)`);
+    endRead();
+    await reading;
+    await store.write([]); // the release queued when the read ended has run
+    const later = await cachedTableMb(store);
+    assert.ok(later < kept / 4, `given back once the read ended (${later} MB of ${kept})`);
+    assert.equal(await limit(), storeLimit);
+    assert.deepEqual((await store.query('SELECT count(DISTINCT mid) FROM events')).rows, [[3 * CHECKPOINT_EVENTS]]);
   } finally {
     await store.close();
   }

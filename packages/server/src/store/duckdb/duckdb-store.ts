@@ -54,6 +54,9 @@ export interface DuckDBStoreOptions {
 /** DuckDBStoreOptions.memoryLimit's default. */
 const DEFAULT_MEMORY_LIMIT = '256MB';
 
+/** The limit releaseCachedBlocks lowers DuckDB's to for a moment: below what the pool holds after a checkpoint. */
+const RELEASE_FLOOR = '1MB';
+
 /** DuckDB's rows per row group (its default; the store does not set another). */
 const ROW_GROUP_ROWS = 122_880;
 
@@ -176,8 +179,11 @@ export class DuckDBStore implements Store {
   private reopenCount = 0;
   /** Why the last attempt to open the database again failed; undefined once one succeeds. */
   private reopenFailure: string | undefined;
-  /** Set when the limit withRoom raised could not be set back (queries held more): the next load tries again. */
-  private memoryLimitRaised = false;
+  /**
+   * Set while DuckDB's memory limit is not the store's (withRoom raised it, releaseCachedBlocks lowered it) and when
+   * setting it back failed (queries held more): the next load tries again.
+   */
+  private memoryLimitMoved = false;
   /** Twice the memory limit, the setting withRoom raises it to; undefined when memoryLimitBytes cannot read it. */
   private readonly roomLimit: string | undefined;
   /**
@@ -186,7 +192,11 @@ export class DuckDBStore implements Store {
    */
   private rollbackPending = false;
   /** Whether a COMMIT or CHECKPOINT needs room: only while a read could hold the pool beside it. */
-  private readonly reads = new ReadsInFlight();
+  private readonly reads = new ReadsInFlight(() => this.releaseWhenIdle());
+  /** Set by a checkpoint until releaseCachedBlocks has run (it waits for a moment with no read in flight). */
+  private releasePending = false;
+  /** Set while a releaseCachedBlocks waits on the writer's queue. */
+  private releaseQueued = false;
 
   constructor(
     private instance: DuckDBInstance,
@@ -228,7 +238,7 @@ export class DuckDBStore implements Store {
         this.summaryReader = undefined;
         this.loadedSinceCheckpoint = 0;
         this.rollbackPending = false;
-        this.memoryLimitRaised = false;
+        this.memoryLimitMoved = false;
         this.reopenCount += 1;
         this.reopenFailure = undefined;
         // A drain still reading on the old reader ends with its error first.
@@ -314,7 +324,7 @@ export class DuckDBStore implements Store {
   loadSegment(files: string | string[], segment: number): Promise<LoadedSegment> {
     const list = typeof files === 'string' ? [files] : files;
     return this.serialised(async () => {
-      if (this.memoryLimitRaised) await this.restoreMemoryLimit().catch(() => {});
+      if (this.memoryLimitMoved) await this.restoreMemoryLimit().catch(() => {});
       const loaded = await loadSegments(
         { writer: this.writer, inTransaction: (work) => this.inTransaction(work) },
         list,
@@ -349,6 +359,8 @@ export class DuckDBStore implements Store {
     try {
       await this.withRoom(() => this.writer.run('CHECKPOINT'));
       this.loadedSinceCheckpoint = 0;
+      this.releasePending = true;
+      await this.reads.ifAlone(() => this.releaseCachedBlocks());
     } catch (error) {
       this.recover(error, instance);
     }
@@ -364,20 +376,56 @@ export class DuckDBStore implements Store {
     return this.reads.run(work, async (statement) => {
       if (this.roomLimit !== undefined) {
         await this.writer.run(`SET memory_limit = '${this.roomLimit}'`);
-        this.memoryLimitRaised = true;
+        this.memoryLimitMoved = true;
       }
       try {
         await statement();
       } finally {
-        if (this.memoryLimitRaised) await this.restoreMemoryLimit().catch(() => {});
+        if (this.memoryLimitMoved) await this.restoreMemoryLimit().catch(() => {});
       }
     });
   }
 
-  /** Sets DuckDB's memory limit back to the store's, after withRoom raised it. @throws what DuckDB threw */
+  /**
+   * Evicts every block DuckDB's buffer pool can give up, by lowering its memory limit to RELEASE_FLOOR and setting it
+   * back; after a checkpoint, when no read is in flight (a read beside it would run out of memory meanwhile).
+   *
+   * Why: the pool keeps the blocks each checkpoint writes (and each read brings in) until it reaches its limit, so
+   * under steady ingestion the process grew to the limit and stayed there (docs/benchmarks.md, "Where the memory ends
+   * up", session 28), though the blocks are on disk and in the system's page cache. Just after a checkpoint nothing
+   * the pool holds is unwritten (the drains drop their temporary tables), so nothing spills: the next reads fetch
+   * their blocks from the file again. `SET memory_limit` also hands DuckDB's allocator's free pages back to the system
+   * (Allocator::FlushAll) — once a checkpoint, every CHECKPOINT_EVENTS, not at each COMMIT (reads-in-flight.ts).
+   * A floor below what is pinned fails after evicting what it could; the limit is set back either way.
+   * @throws what DuckDB threw setting the limit back (memoryLimitMoved stays set: the next load tries again)
+   */
+  private async releaseCachedBlocks(): Promise<void> {
+    this.releasePending = false;
+    this.memoryLimitMoved = true;
+    await this.writer.run(`SET memory_limit = '${RELEASE_FLOOR}'`).catch(() => {});
+    await this.restoreMemoryLimit();
+  }
+
+  /**
+   * Queues releaseCachedBlocks on the writer when a checkpoint ran beside a read and the last read has ended (a drain
+   * starts as its load ends, so most checkpoints meet one). It runs after the writes queued before it, if no read has
+   * started by then.
+   */
+  private releaseWhenIdle(): void {
+    if (!this.releasePending || this.releaseQueued || this.closing) return;
+    this.releaseQueued = true;
+    void this.writes
+      .run(async () => {
+        this.releaseQueued = false;
+        if (this.releasePending && !this.closing) await this.reads.ifAlone(() => this.releaseCachedBlocks());
+      })
+      .catch(() => {});
+  }
+
+  /** Sets DuckDB's memory limit back to the store's (withRoom, releaseCachedBlocks). @throws what DuckDB threw */
   private async restoreMemoryLimit(): Promise<void> {
     await this.writer.run(`SET memory_limit = '${this.settings.memoryLimit.replaceAll("'", "''")}'`);
-    this.memoryLimitRaised = false;
+    this.memoryLimitMoved = false;
   }
 
   /** A DuckDB file has one writer: the process holding its lock. */

@@ -55,3 +55,34 @@ test('a statement runs alone when no read is in flight, with room beside one, an
   await reads.run(async () => ran.push('statement'), withRoom);
   assert.deepEqual(ran.slice(-2), ['statement', 'statement']);
 });
+
+test('work for when no read is in flight runs alone then, not beside a read; onIdle says when the last read ends', async () => {
+  let idle = 0;
+  const reads = new ReadsInFlight(() => idle++);
+  const read = held();
+  const reading = reads.read(() => read.promise);
+  const second = held();
+  const secondReading = reads.read(() => second.promise);
+  let ran = 0;
+  assert.equal(await reads.ifAlone(async () => ran++), false, 'skipped beside a read');
+  assert.equal(ran, 0);
+  read.resolve();
+  await reading;
+  assert.equal(idle, 0, 'a read is still in flight');
+  second.resolve();
+  await secondReading;
+  assert.equal(idle, 1);
+
+  const work = held();
+  const alone = reads.ifAlone(() => work.promise);
+  let readRan = false;
+  const waiting = reads.read(async () => {
+    readRan = true;
+  });
+  await tick();
+  assert.equal(readRan, false, 'a read that starts meanwhile waits for it');
+  work.resolve();
+  assert.equal(await alone, true);
+  await waiting;
+  assert.equal(readRan, true);
+});

@@ -10,6 +10,10 @@
  */
 export class ReadsInFlight {
   private count = 0;
+
+  /** @param onIdle called (synchronously) each time the last read in flight ends */
+  constructor(private readonly onIdle: () => void = () => {}) {}
+
   /** The bare statement under way, settled (never rejects); reads wait for it. */
   private alone: Promise<unknown> | undefined;
 
@@ -20,7 +24,7 @@ export class ReadsInFlight {
     try {
       return await work();
     } finally {
-      this.count--;
+      if (--this.count === 0) this.onIdle();
     }
   }
 
@@ -33,7 +37,22 @@ export class ReadsInFlight {
     withRoom: (statement: () => Promise<unknown>) => Promise<void>,
   ): Promise<void> {
     if (this.count > 0) return withRoom(statement);
-    const alone = statement();
+    await this.runAlone(statement);
+  }
+
+  /**
+   * Runs `work` alone (reads starting meanwhile wait) when no read is in flight, else not at all: for work a read
+   * beside it could not survive. Callers run one at a time (the store's writer queue). Resolves whether it ran;
+   * rejects as `work` does.
+   */
+  async ifAlone(work: () => Promise<unknown>): Promise<boolean> {
+    if (this.count > 0) return false;
+    await this.runAlone(work);
+    return true;
+  }
+
+  private async runAlone(work: () => Promise<unknown>): Promise<void> {
+    const alone = work();
     this.alone = alone.catch(() => {});
     try {
       await alone;
