@@ -1,6 +1,7 @@
 /**
  * Counts the reads running on connections of their own (queries, the summarizer's snapshot), so that the writer's
- * COMMIT and CHECKPOINT take extra memory only when a read could hold the buffer pool beside them.
+ * COMMIT and CHECKPOINT take extra memory only when a read could hold the buffer pool beside them, and the store
+ * lowers the limit for a moment (duckdb-store.ts, releaseCachedBlocks) only when none is running (ifAlone, onIdle).
  *
  * Why: DuckDB (1.5.6) does not survive a COMMIT or CHECKPOINT that runs out of memory (duckdb-store.ts, withRoom), so
  * they run with twice the limit; but every `SET memory_limit` also flushes DuckDB's allocator (BufferPool::SetLimit
@@ -10,12 +11,11 @@
  */
 export class ReadsInFlight {
   private count = 0;
+  /** The bare statement under way, settled (never rejects); reads wait for it. */
+  private alone: Promise<unknown> | undefined;
 
   /** @param onIdle called (synchronously) each time the last read in flight ends */
   constructor(private readonly onIdle: () => void = () => {}) {}
-
-  /** The bare statement under way, settled (never rejects); reads wait for it. */
-  private alone: Promise<unknown> | undefined;
 
   /** Runs `work` counted as a read in flight, once no statement is running alone. Settles as `work` does. */
   async read<T>(work: () => Promise<T>): Promise<T> {
