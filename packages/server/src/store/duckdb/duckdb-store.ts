@@ -54,8 +54,15 @@ export interface DuckDBStoreOptions {
 /** DuckDBStoreOptions.memoryLimit's default. */
 const DEFAULT_MEMORY_LIMIT = '256MB';
 
-/** The limit releaseCachedBlocks lowers DuckDB's to for a moment: below what the pool holds after a checkpoint. */
-const RELEASE_FLOOR = '1MB';
+/**
+ * The bytes of DuckDB's buffer pool releaseCachedBlocks keeps beyond what is not stored tables' blocks: room for the
+ * rounding of its eviction, so that it evicts table blocks only.
+ */
+const RELEASE_MARGIN = 1_000_000;
+
+/** What DuckDB's buffer pool holds besides stored tables' blocks (rows not yet checkpointed, temporary tables), bytes. */
+const POOL_BESIDES_TABLE_BLOCKS = `SELECT coalesce(sum(memory_usage_bytes) FILTER (WHERE tag <> 'BASE_TABLE'), 0)::DOUBLE
+  FROM duckdb_memory()`;
 
 /** DuckDB's rows per row group (its default; the store does not set another). */
 const ROW_GROUP_ROWS = 122_880;
@@ -387,25 +394,27 @@ export class DuckDBStore implements Store {
   }
 
   /**
-   * Evicts every block DuckDB's buffer pool can give up, by lowering its memory limit to RELEASE_FLOOR and setting it
-   * back; once per checkpoint, with no read in flight (a read beside it would run out of memory meanwhile): at once,
-   * or when the last read ends (releaseWhenIdle).
+   * Evicts the stored tables' blocks DuckDB's buffer pool keeps, by lowering its memory limit to what the pool holds
+   * besides them (plus RELEASE_MARGIN) and setting it back; once per checkpoint, with no read in flight (a read beside
+   * it would run out of memory meanwhile): at once, or when the last read ends (releaseWhenIdle).
    *
    * Why: the pool keeps the blocks each checkpoint writes (and each read brings in) until it reaches its limit, and
    * DuckDB's allocator keeps the pages loads and drains free (allocator.ts), so under steady ingestion the process
    * grew to the limit and stayed there, though the blocks are on disk and in the system's page cache. `SET
    * memory_limit` evicts them and hands the allocator's free pages back to the system (Allocator::FlushAll) — once a
-   * checkpoint, not at each COMMIT (reads-in-flight.ts). Nothing unwritten spills, but rows loaded since the
-   * checkpoint (when it waited for a read; a few MB) go to the temporary file until the next one. At 10,000 events/s:
-   * the server falls to ~250 MB at each checkpoint instead of staying near 470, a peak ~75 MB lower, the same CPU per
-   * event (docs/benchmarks.md, "After each checkpoint", session 37). A floor below what is pinned fails after
-   * evicting what it could; the limit is set back either way.
+   * checkpoint, not at each COMMIT (reads-in-flight.ts). The floor spares the rows loaded since the checkpoint (when
+   * it waited for a read): DuckDB evicts table blocks, which are on disk, before the rows it would have to write to
+   * its temporary file (a 1MB floor wrote them there, and the loader caught up later). At 10,000 events/s: the server
+   * falls to ~250 MB at each checkpoint instead of staying near 470, a peak ~75 MB lower, the same CPU per event
+   * (docs/benchmarks.md, "After each checkpoint", session 37). A floor below what is pinned fails after evicting what
+   * it could; the limit is set back either way.
    * @throws what DuckDB threw setting the limit back (memoryLimitMoved stays set: the next load tries again)
    */
   private async releaseCachedBlocks(): Promise<void> {
     this.releasePending = false;
+    const [[besides]] = (await this.writer.runAndReadAll(POOL_BESIDES_TABLE_BLOCKS)).getRows() as [[number]];
     this.memoryLimitMoved = true;
-    await this.writer.run(`SET memory_limit = '${RELEASE_FLOOR}'`).catch(() => {});
+    await this.writer.run(`SET memory_limit = '${Math.ceil(besides) + RELEASE_MARGIN}B'`).catch(() => {});
     await this.restoreMemoryLimit();
   }
 
