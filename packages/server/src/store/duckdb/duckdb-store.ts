@@ -202,8 +202,6 @@ export class DuckDBStore implements Store {
   private readonly reads = new ReadsInFlight(() => this.releaseWhenIdle());
   /** Set by a checkpoint until releaseCachedBlocks has run (it waits for a moment with no read in flight). */
   private releasePending = false;
-  /** Set while a releaseCachedBlocks waits on the writer's queue. */
-  private releaseQueued = false;
 
   constructor(
     private instance: DuckDBInstance,
@@ -404,7 +402,7 @@ export class DuckDBStore implements Store {
    * memory_limit` evicts them and hands the allocator's free pages back to the system (Allocator::FlushAll) — once a
    * checkpoint, not at each COMMIT (reads-in-flight.ts). The floor spares the rows loaded since the checkpoint (when
    * it waited for a read): DuckDB evicts table blocks, which are on disk, before the rows it would have to write to
-   * its temporary file (a 1MB floor wrote them there, and the loader caught up later). At 10,000 events/s: the server
+   * its temporary file (a 1MB floor wrote them there). At 10,000 events/s: the server
    * falls to ~250 MB at each checkpoint instead of staying near 470, a peak ~75 MB lower, the same CPU per event
    * (docs/benchmarks.md, "After each checkpoint", session 37). A floor below what is pinned fails after evicting what
    * it could; the limit is set back either way.
@@ -421,14 +419,12 @@ export class DuckDBStore implements Store {
   /**
    * Queues releaseCachedBlocks on the writer when a checkpoint ran beside a read and the last read has ended (a drain
    * starts as its load ends, so most checkpoints meet one). It runs after the writes queued before it, if no read has
-   * started by then.
+   * started by then; one queued while another waits finds nothing pending.
    */
   private releaseWhenIdle(): void {
-    if (!this.releasePending || this.releaseQueued || this.closing) return;
-    this.releaseQueued = true;
+    if (!this.releasePending || this.closing) return;
     void this.writes
       .run(async () => {
-        this.releaseQueued = false;
         if (this.releasePending && !this.closing) await this.reads.ifAlone(() => this.releaseCachedBlocks());
       })
       .catch(() => {});
