@@ -45,7 +45,11 @@ const config = loadConfig();
 const store = await openStore({
   dataDir: dir,
   spoolDir: path.join(dir, 'spool'),
-  duckdb: { threads: config.duckdbThreads, memoryLimit: config.duckdbMemory },
+  duckdb: {
+    threads: config.duckdbThreads,
+    memoryLimit: config.duckdbMemory,
+    ingestMemoryLimit: config.duckdbIngestMemory,
+  },
 });
 
 /**

@@ -82,7 +82,11 @@ const store = await openStore({
   url: storeUrl,
   dataDir: dir,
   spoolDir,
-  duckdb: { threads: config.duckdbThreads, memoryLimit: config.duckdbMemory },
+  duckdb: {
+    threads: config.duckdbThreads,
+    memoryLimit: config.duckdbMemory,
+    ingestMemoryLimit: config.duckdbIngestMemory,
+  },
 });
 const onDuckDB = store.dialect === 'duckdb';
 log(onDuckDB ? `duckdb: ${config.duckdbThreads} threads, memory limit ${config.duckdbMemory}` : `store: ${storeUrl}`);

@@ -81,6 +81,11 @@ export interface Config {
   /** DuckDB memory limit. Env TELEMETRY_DUCKDB_MEMORY. Default 256MB (duckdb-store.ts says why). */
   duckdbMemory: string;
   /**
+   * DuckDB's memory limit while no query or summary read runs (loads, checkpoints). Env TELEMETRY_DUCKDB_INGEST_MEMORY.
+   * Default 64MB; at or above duckdbMemory the limit stays duckdbMemory (duckdb-store.ts, settleMemoryLimit).
+   */
+  duckdbIngestMemory: string;
+  /**
    * Who insights count as one actor (events.actor_key, store/duckdb/actor-key.ts): `federated` strips Sunbird's
    * federated-id prefix `f:<org-id>:` from actor.id, `as-sent` counts actor.id unchanged. Env TELEMETRY_ACTOR_KEY.
    * Default federated. Changing it recomputes the stored keys at the next start.
@@ -265,6 +270,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     queryQueue: int('TELEMETRY_QUERY_QUEUE', 32),
     duckdbThreads: int('TELEMETRY_DUCKDB_THREADS', 2),
     duckdbMemory: env.TELEMETRY_DUCKDB_MEMORY || '256MB',
+    duckdbIngestMemory: env.TELEMETRY_DUCKDB_INGEST_MEMORY || '64MB',
     actorKey: (env.TELEMETRY_ACTOR_KEY || 'federated') as ActorKeyRule,
     writerId: int('TELEMETRY_WRITER_ID', 0),
     clickhouseSqlUser: env.TELEMETRY_CLICKHOUSE_SQL_USER

@@ -45,7 +45,11 @@ export async function openCollector(config: Config): Promise<Pipeline> {
     actorKey: config.actorKey,
     writer: config.writerId,
     sqlUser: config.clickhouseSqlUser,
-    duckdb: { threads: config.duckdbThreads, memoryLimit: config.duckdbMemory },
+    duckdb: {
+      threads: config.duckdbThreads,
+      memoryLimit: config.duckdbMemory,
+      ingestMemoryLimit: config.duckdbIngestMemory,
+    },
   });
   try {
     return await openPipeline(config, store, spoolDir);

@@ -44,6 +44,8 @@ export interface OpenStoreOptions {
     threads?: number;
     /** Memory limit, e.g. '1GB'. */
     memoryLimit?: string;
+    /** Memory limit while no read runs beside the writer, e.g. '64MB' (DuckDBStoreOptions.ingestMemoryLimit). */
+    ingestMemoryLimit?: string;
     /** Rows per transaction when a migration or an actor-key change fills a column of every row. */
     backfillRows?: number;
   };
@@ -172,6 +174,7 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
     actorKey: options.actorKey,
     threads: options.duckdb?.threads,
     memoryLimit: options.duckdb?.memoryLimit,
+    ingestMemoryLimit: options.duckdb?.ingestMemoryLimit,
     backfillRows: options.duckdb?.backfillRows,
   });
 }

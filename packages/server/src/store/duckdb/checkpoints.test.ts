@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { tempDir } from '../../../test/temp-dir.js';
 import { eventLine, eventLinePrefix, frameGroup } from '../../spool/segment-format.js';
 import { CHECKPOINT_EVENTS, type DuckDBStore, openDuckDBStore } from './duckdb-store.js';
+import { memoryLimitBytes } from './memory-limit.js';
 
 const prefix = eventLinePrefix({ syncts: 1_790_000_000_000, msgid: 'b-1' });
 
@@ -86,58 +87,66 @@ test("DuckDB's rule the count rests on: four row groups of three quarters of 122
   }
 });
 
-/** MB of DuckDB's buffer pool holding the blocks of stored tables (duckdb_memory()'s BASE_TABLE). */
-async function cachedTableMb(store: DuckDBStore): Promise<number> {
-  const { rows } = await store.query(
-    "SELECT coalesce(sum(memory_usage_bytes), 0)::DOUBLE / 1e6 FROM duckdb_memory() WHERE tag = 'BASE_TABLE'",
+/**
+ * DuckDB's memory limit, its buffer pool's use and its temporary files, in MB, read on the writer's connection after
+ * the writes queued before: not a read, so it raises no limit.
+ */
+async function pool(store: DuckDBStore): Promise<{ limitMb: number; usedMb: number; spilledMb: number }> {
+  const reader = await store.serialised(() =>
+    store.writeConnection.runAndReadAll(
+      `SELECT current_setting('memory_limit'),
+         (SELECT coalesce(sum(memory_usage_bytes), 0) FROM duckdb_memory())::DOUBLE / 1e6,
+         (SELECT coalesce(sum(size), 0) FROM duckdb_temporary_files())::DOUBLE / 1e6`,
+    ),
   );
-  return Number(rows[0][0]);
+  const [limit, usedMb, spilledMb] = reader.getRowsJS()[0] as [string, number, number];
+  return { limitMb: (memoryLimitBytes(limit) ?? Number.NaN) / 1e6, usedMb, spilledMb };
 }
 
-test("after a checkpoint the buffer pool gives back the tables' blocks, beside a read once it ends", async () => {
-  const dir = tempDir('checkpoints-release-');
-  const store = await openDuckDBStore({ file: path.join(dir, 'store.duckdb'), spoolDir: dir });
-  const limit = async () => (await store.query("SELECT current_setting('memory_limit')")).rows[0][0];
-  const scanAll = () => store.query('SELECT count(DISTINCT mid), sum(length(raw)) FROM events');
-  try {
-    const storeLimit = await limit();
-    let segment = 0;
-    const loadToCheckpoint = async () => {
-      segment += 1;
-      await store.loadSegment(writeSegment(dir, segment, segment * CHECKPOINT_EVENTS, CHECKPOINT_EVENTS, 200), segment);
-      await store.write([]); // the checkpoint queued behind the load has run
-    };
-    await loadToCheckpoint();
-    await scanAll();
-    const cached = await cachedTableMb(store);
-    assert.ok(cached > 4, `a scan brings the events' blocks into the pool (${cached} MB)`);
-
-    await loadToCheckpoint();
-    const released = await cachedTableMb(store);
-    assert.ok(released < cached / 4, `the checkpoint after the next load evicted them (${released} MB of ${cached})`);
-    assert.equal(await limit(), storeLimit, 'the memory limit is set back');
-
-    // A read in flight: lowering the limit could starve it, so the blocks stay until the last read ends.
-    await scanAll();
-    let endRead = () => {};
-    const reading = store.reading(() => new Promise<void>((resolve) => (endRead = resolve)));
-    await loadToCheckpoint();
-    const kept = await cachedTableMb(store);
-    assert.ok(kept > 4, `beside a read the pool keeps its blocks (${kept} MB)`);
-    // A load before the read ends: its rows, not yet checkpointed, are not table blocks and stay in memory.
+test("with no read in flight DuckDB's pool is held to the ingest limit; reads run with the store's limit", async () => {
+  const dir = tempDir('checkpoints-ingest-limit-');
+  const store = await openDuckDBStore({
+    file: path.join(dir, 'store.duckdb'),
+    spoolDir: dir,
+    memoryLimit: '256MB',
+    ingestMemoryLimit: '48MB',
+  });
+  const near = (mb: number, expected: number) => Math.abs(mb - expected) < expected * 0.05;
+  let segment = 0;
+  let loaded = 0;
+  const load = async (count: number) => {
     segment += 1;
-    await store.loadSegment(writeSegment(dir, segment, segment * CHECKPOINT_EVENTS, 5000, 200), segment);
-    endRead();
-    await reading;
-    await store.write([]); // the release queued when the read ended has run
-    const later = await cachedTableMb(store);
-    assert.ok(later < kept / 4, `given back once the read ended (${later} MB of ${kept})`);
-    const { rows: spilled } = await store.query('SELECT coalesce(sum(size), 0)::DOUBLE FROM duckdb_temporary_files()');
-    assert.equal(spilled[0][0], 0, 'the rows not yet checkpointed were not written to the temporary file');
-    assert.equal(await limit(), storeLimit);
-    assert.deepEqual((await store.query('SELECT count(DISTINCT mid) FROM events')).rows, [
-      [3 * CHECKPOINT_EVENTS + 5000],
-    ]);
+    await store.loadSegment(writeSegment(dir, segment, loaded, count, 600), segment);
+    loaded += count;
+  };
+  try {
+    // Three loads that each fit in 24 MB, together more, none reaching a checkpoint.
+    for (let k = 0; k < 8; k++) {
+      await load(3000);
+      console.log(await pool(store));
+    }
+    const alone = await pool(store);
+    assert.ok(near(alone.limitMb, 48), `the ingest limit while no read runs (${alone.limitMb} MB)`);
+    assert.ok(alone.usedMb <= 48.5, `the pool within it (${alone.usedMb} MB)`);
+    assert.ok(alone.spilledMb > 0, `the rows past it wait in the temporary file (${alone.spilledMb} MB)`);
+
+    const beside = await store.reading(async () => ({
+      pool: await pool(store),
+      rows: (await store.query('SELECT count(DISTINCT mid), min(length(raw)) FROM events')).rows,
+    }));
+    assert.ok(near(beside.pool.limitMb, 256), `a read runs with the store's limit (${beside.pool.limitMb} MB)`);
+    assert.equal(Number(beside.rows[0][0]), loaded, 'every row, those in the temporary file too');
+    assert.ok(Number(beside.rows[0][1]) > 600);
+    const after = await pool(store); // the lowering queued when the read ended has run
+    assert.ok(near(after.limitMb, 48), `lowered again once the read ended (${after.limitMb} MB)`);
+
+    // A load larger than the ingest limit holds (its rows stay in memory until COMMIT) runs at the store's limit.
+    await load(40_000);
+    assert.ok(near((await pool(store)).limitMb, 256));
+    assert.deepEqual((await store.query('SELECT count(DISTINCT mid) FROM events')).rows, [[loaded]]);
+    await load(100);
+    const next = await pool(store);
+    assert.ok(near(next.limitMb, 48), `the next load lowers it again (${next.limitMb} MB)`);
   } finally {
     await store.close();
   }

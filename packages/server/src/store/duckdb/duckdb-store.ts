@@ -43,6 +43,14 @@ export interface DuckDBStoreOptions {
    */
   memoryLimit?: string;
   /**
+   * DuckDB's memory limit while no read runs beside the writer (loads, the summarizer's writes, checkpoints), e.g.
+   * '64MB'. Default: '64MB'; at or above memoryLimit, the limit stays memoryLimit. The first read (a query, the
+   * summarizer's snapshot) sets memoryLimit before it runs, and the store sets this one again once the last read has
+   * ended: rows loaded since the last checkpoint beyond it wait in DuckDB's temporary file instead of memory, and the
+   * blocks reads brought in are evicted (settleMemoryLimit says why).
+   */
+  ingestMemoryLimit?: string;
+  /**
    * Who insights count (events.actor_key, actor-key.ts). A change from the stored setting recomputes every key and
    * queues every device stream for summarizing again. Default: the stored setting (`federated` in a new store).
    */
@@ -54,15 +62,16 @@ export interface DuckDBStoreOptions {
 /** DuckDBStoreOptions.memoryLimit's default. */
 const DEFAULT_MEMORY_LIMIT = '256MB';
 
-/**
- * The bytes of DuckDB's buffer pool releaseCachedBlocks keeps beyond what is not stored tables' blocks: room for the
- * rounding of its eviction, so that it evicts table blocks only.
- */
-const RELEASE_MARGIN = 1_000_000;
+/** DuckDBStoreOptions.ingestMemoryLimit's default. */
+const DEFAULT_INGEST_MEMORY_LIMIT = '64MB';
 
-/** What DuckDB's buffer pool holds besides stored tables' blocks (rows not yet checkpointed, temporary tables), bytes. */
-const POOL_BESIDES_TABLE_BLOCKS = `SELECT coalesce(sum(memory_usage_bytes) FILTER (WHERE tag <> 'BASE_TABLE'), 0)::DOUBLE
-  FROM duckdb_memory()`;
+/**
+ * What a load takes of DuckDB's pool, with room: LOAD_MEMORY_BASE bytes and LOAD_MEMORY_PER_SEGMENT_BYTE per byte of
+ * its spool segments (limitForLoad). Measured with ~600-byte events, each limit held still: 1.8 MB of segments loaded
+ * at 32 MB and 3.6 MB did not; 7.1 loaded at 48 MB and 14.3 did not (its COMMIT failed); 14.3 loaded at 64 MB.
+ */
+const LOAD_MEMORY_BASE = 16_000_000;
+const LOAD_MEMORY_PER_SEGMENT_BYTE = 6;
 
 /** DuckDB's rows per row group (its default; the store does not set another). */
 const ROW_GROUP_ROWS = 122_880;
@@ -101,6 +110,7 @@ export async function openDuckDBStore(options: DuckDBStoreOptions): Promise<Duck
   const store = new DuckDBStore(instance, writer, {
     threads,
     memoryLimit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
+    ingestMemoryLimit: options.ingestMemoryLimit ?? DEFAULT_INGEST_MEMORY_LIMIT,
     backfillRows: options.backfillRows ?? 500_000,
     reopen,
   });
@@ -186,22 +196,25 @@ export class DuckDBStore implements Store {
   private reopenCount = 0;
   /** Why the last attempt to open the database again failed; undefined once one succeeds. */
   private reopenFailure: string | undefined;
-  /**
-   * Set while DuckDB's memory limit is not the store's (withRoom raised it, releaseCachedBlocks lowered it) and when
-   * setting it back failed (queries held more): the next load tries again.
-   */
-  private memoryLimitMoved = false;
+  /** The memory limit last set on DuckDB; undefined while a SET failed (settleMemoryLimit sets it again). */
+  private memoryLimitSet: string | undefined;
   /** Twice the memory limit, the setting withRoom raises it to; undefined when memoryLimitBytes cannot read it. */
   private readonly roomLimit: string | undefined;
+  /** settings.ingestMemoryLimit when it is below settings.memoryLimit; undefined otherwise (the limit stays still). */
+  private readonly ingestLimit: { setting: string; bytes: number } | undefined;
   /**
    * Set when a ROLLBACK on the writer failed (out of memory: queries held the pool). The next write rolls back first,
    * once memory is back; until then writes fail (as the loader's out-of-memory retries expect).
    */
   private rollbackPending = false;
-  /** Whether a COMMIT or CHECKPOINT needs room: only while a read could hold the pool beside it. */
-  private readonly reads = new ReadsInFlight(() => this.releaseWhenIdle());
-  /** Set by a checkpoint until releaseCachedBlocks has run (it waits for a moment with no read in flight). */
-  private releasePending = false;
+  /**
+   * Whether a COMMIT or CHECKPOINT needs room: only while a read could hold the pool beside it; and which memory
+   * limit DuckDB should have: the store's while reads run, the ingest limit otherwise.
+   */
+  private readonly reads = new ReadsInFlight({
+    onBusy: () => this.raiseMemoryLimit(),
+    onIdle: () => this.lowerWhenIdle(),
+  });
 
   constructor(
     private instance: DuckDBInstance,
@@ -211,12 +224,20 @@ export class DuckDBStore implements Store {
       threads: number;
       /** The memory limit the database was opened with (DuckDBStoreOptions.memoryLimit). */
       memoryLimit: string;
+      /** DuckDBStoreOptions.ingestMemoryLimit. */
+      ingestMemoryLimit: string;
       backfillRows: number;
       reopen?: Reopen;
     },
   ) {
     const limit = memoryLimitBytes(settings.memoryLimit);
     this.roomLimit = limit === undefined ? undefined : `${2 * limit}B`;
+    const ingest = memoryLimitBytes(settings.ingestMemoryLimit);
+    this.ingestLimit =
+      limit !== undefined && ingest !== undefined && ingest < limit
+        ? { setting: settings.ingestMemoryLimit, bytes: ingest }
+        : undefined;
+    this.memoryLimitSet = settings.memoryLimit;
   }
 
   /**
@@ -243,7 +264,7 @@ export class DuckDBStore implements Store {
         this.summaryReader = undefined;
         this.loadedSinceCheckpoint = 0;
         this.rollbackPending = false;
-        this.memoryLimitMoved = false;
+        this.memoryLimitSet = this.settings.memoryLimit;
         this.reopenCount += 1;
         this.reopenFailure = undefined;
         // A drain still reading on the old reader ends with its error first.
@@ -329,19 +350,30 @@ export class DuckDBStore implements Store {
   loadSegment(files: string | string[], segment: number): Promise<LoadedSegment> {
     const list = typeof files === 'string' ? [files] : files;
     return this.serialised(async () => {
-      if (this.memoryLimitMoved) await this.restoreMemoryLimit().catch(() => {});
-      const loaded = await loadSegments(
-        { writer: this.writer, inTransaction: (work) => this.inTransaction(work) },
-        list,
-        segment,
-      ).catch((error) => {
-        if (error instanceof StoreError && error.code === 'STORE_REOPENING' && this.reopenFailure !== undefined) {
-          throw new StoreError('STORE_UNAVAILABLE', `the database could not be opened again: ${this.reopenFailure}`, {
-            cause: error,
-          });
-        }
-        throw error;
-      });
+      await this.limitForLoad(list);
+      const load = () =>
+        loadSegments({ writer: this.writer, inTransaction: (work) => this.inTransaction(work) }, list, segment);
+      const loaded = await load()
+        .catch(async (error) => {
+          // A load whose rows took more memory than limitForLoad expected: again at the store's limit.
+          const atIngestLimit = this.ingestLimit !== undefined && this.memoryLimitSet === this.ingestLimit.setting;
+          if (
+            !(error instanceof StoreError && error.code === 'STORE_OUT_OF_MEMORY') ||
+            !atIngestLimit ||
+            this.recovering
+          )
+            throw error;
+          await this.setMemoryLimit(this.settings.memoryLimit);
+          return load();
+        })
+        .catch((error) => {
+          if (error instanceof StoreError && error.code === 'STORE_REOPENING' && this.reopenFailure !== undefined) {
+            throw new StoreError('STORE_UNAVAILABLE', `the database could not be opened again: ${this.reopenFailure}`, {
+              cause: error,
+            });
+          }
+          throw error;
+        });
       this.loadedSinceCheckpoint += loaded.events;
       // Queued on the writer behind this load, so the load is reported (visible) first; close() checkpoints anyway.
       if (this.loadedSinceCheckpoint >= CHECKPOINT_EVENTS && !this.closing)
@@ -364,8 +396,6 @@ export class DuckDBStore implements Store {
     try {
       await this.withRoom(() => this.writer.run('CHECKPOINT'));
       this.loadedSinceCheckpoint = 0;
-      this.releasePending = true;
-      await this.reads.ifAlone(() => this.releaseCachedBlocks());
     } catch (error) {
       this.recover(error, instance);
     }
@@ -379,61 +409,84 @@ export class DuckDBStore implements Store {
    */
   private withRoom(work: () => Promise<unknown>): Promise<void> {
     return this.reads.run(work, async (statement) => {
-      if (this.roomLimit !== undefined) {
-        await this.writer.run(`SET memory_limit = '${this.roomLimit}'`);
-        this.memoryLimitMoved = true;
-      }
+      if (this.roomLimit !== undefined) await this.setMemoryLimit(this.roomLimit);
       try {
         await statement();
       } finally {
-        if (this.memoryLimitMoved) await this.restoreMemoryLimit().catch(() => {});
+        await this.setMemoryLimit(this.settings.memoryLimit).catch(() => {});
       }
     });
   }
 
   /**
-   * Evicts the stored tables' blocks DuckDB's buffer pool keeps, by lowering its memory limit to what the pool holds
-   * besides them (plus RELEASE_MARGIN) and setting it back; once per checkpoint, with no read in flight (a read beside
-   * it would run out of memory meanwhile): at once, or when the last read ends (releaseWhenIdle).
+   * Sets DuckDB's memory limit to what it should be now: the ingest limit (DuckDBStoreOptions.ingestMemoryLimit) when
+   * no read is in flight, set alone (reads that start meanwhile wait); the store's limit beside reads. Loads call it
+   * first, and the last read to end queues it (lowerWhenIdle). Never throws: a SET that fails (DuckDB could not evict
+   * enough) leaves the limit as it was, and the next load tries again.
    *
-   * Why: the pool keeps the blocks each checkpoint writes (and each read brings in) until it reaches its limit, and
-   * DuckDB's allocator keeps the pages loads and drains free (allocator.ts), so under steady ingestion the process
-   * grew to the limit and stayed there, though the blocks are on disk and in the system's page cache. `SET
-   * memory_limit` evicts them and hands the allocator's free pages back to the system (Allocator::FlushAll) — once a
-   * checkpoint, not at each COMMIT (reads-in-flight.ts). The floor spares the rows loaded since the checkpoint (when
-   * it waited for a read): DuckDB evicts table blocks, which are on disk, before the rows it would have to write to
-   * its temporary file (a 1MB floor wrote them there). At 10,000 events/s: the server
-   * falls to ~250 MB at each checkpoint instead of staying near 470, a peak ~75 MB lower, the same CPU per event
-   * (docs/benchmarks.md, "After each checkpoint", session 37). A floor below what is pinned fails after evicting what
-   * it could; the limit is set back either way.
-   * @throws what DuckDB threw setting the limit back (memoryLimitMoved stays set: the next load tries again)
+   * Why: DuckDB's buffer pool keeps the blocks each checkpoint writes and each read brings in until it reaches its
+   * limit, and holds every row loaded since the last checkpoint (~1.6 KB an event); its allocator keeps the pages
+   * loads and drains free (allocator.ts). So under steady ingestion the server sat near the limit plus the rest
+   * (~420 MB at 10,000 events/s). With a low limit while the writer is alone, the table blocks are evicted (they are
+   * on disk) and the rows past it wait in DuckDB's temporary file until the checkpoint writes them; each `SET` also
+   * hands the allocator's free pages back to the system (BufferPool::SetLimit ends in Allocator::FlushAll). Reads
+   * get the store's limit, so what queries can answer is unchanged. Measured in docs/benchmarks.md, "A low limit
+   * while no read runs" (session 38).
    */
-  private async releaseCachedBlocks(): Promise<void> {
-    this.releasePending = false;
-    const [[besides]] = (await this.writer.runAndReadAll(POOL_BESIDES_TABLE_BLOCKS)).getRows() as [[number]];
-    this.memoryLimitMoved = true;
-    await this.writer.run(`SET memory_limit = '${Math.ceil(besides) + RELEASE_MARGIN}B'`).catch(() => {});
-    await this.restoreMemoryLimit();
+  private async settleMemoryLimit(): Promise<void> {
+    const { memoryLimit } = this.settings;
+    try {
+      if (await this.reads.ifAlone(() => this.setMemoryLimit(this.ingestLimit?.setting ?? memoryLimit))) return;
+      await this.setMemoryLimit(memoryLimit);
+    } catch {
+      // memoryLimitSet is undefined: the next load tries again.
+    }
   }
 
   /**
-   * Queues releaseCachedBlocks on the writer when a checkpoint ran beside a read and the last read has ended (a drain
-   * starts as its load ends, so most checkpoints meet one). It runs after the writes queued before it, if no read has
-   * started by then; one queued while another waits finds nothing pending.
+   * Settles the memory limit before a load of `files` (settleMemoryLimit), or sets the store's limit when the load is
+   * larger than the ingest limit holds: a load's rows stay in memory until its COMMIT, and a COMMIT that runs out of
+   * memory is fatal to DuckDB (commit). Bursts and backlogs load at the store's limit, steady traffic at the
+   * ingest limit. Never throws.
    */
-  private releaseWhenIdle(): void {
-    if (!this.releasePending || this.closing) return;
+  private async limitForLoad(files: string[]): Promise<void> {
+    if (this.ingestLimit === undefined) return this.settleMemoryLimit();
+    const bytes = files.reduce((sum, file) => sum + (fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0), 0);
+    if (LOAD_MEMORY_BASE + bytes * LOAD_MEMORY_PER_SEGMENT_BYTE <= this.ingestLimit.bytes)
+      return this.settleMemoryLimit();
+    await this.setMemoryLimit(this.settings.memoryLimit).catch(() => {});
+  }
+
+  /** Queues settleMemoryLimit on the writer when the last read in flight has ended (ReadsInFlight's onIdle). */
+  private lowerWhenIdle(): void {
+    if (this.ingestLimit === undefined || this.closing) return;
     void this.writes
       .run(async () => {
-        if (this.releasePending && !this.closing) await this.reads.ifAlone(() => this.releaseCachedBlocks());
+        if (!this.closing) await this.settleMemoryLimit();
       })
       .catch(() => {});
   }
 
-  /** Sets DuckDB's memory limit back to the store's (withRoom, releaseCachedBlocks). @throws what DuckDB threw */
-  private async restoreMemoryLimit(): Promise<void> {
-    await this.writer.run(`SET memory_limit = '${this.settings.memoryLimit.replaceAll("'", "''")}'`);
-    this.memoryLimitMoved = false;
+  /**
+   * Sets the store's memory limit before the first read in flight runs (ReadsInFlight's onBusy), on a connection of
+   * its own: the writer may be loading. @throws what DuckDB threw (the read then runs at the ingest limit)
+   */
+  private async raiseMemoryLimit(): Promise<void> {
+    if (this.ingestLimit === undefined || this.memoryLimitSet === this.settings.memoryLimit) return;
+    const connection = await this.instance.connect();
+    try {
+      await this.setMemoryLimit(this.settings.memoryLimit, connection);
+    } finally {
+      connection.closeSync();
+    }
+  }
+
+  /** Sets DuckDB's memory limit (a database-wide setting) on `connection`, the writer's by default. @throws what DuckDB threw */
+  private async setMemoryLimit(setting: string, connection = this.writer): Promise<void> {
+    if (this.memoryLimitSet === setting) return;
+    this.memoryLimitSet = undefined;
+    await connection.run(`SET memory_limit = '${setting.replaceAll("'", "''")}'`);
+    this.memoryLimitSet = setting;
   }
 
   /** A DuckDB file has one writer: the process holding its lock. */

@@ -58,7 +58,7 @@ test('a statement runs alone when no read is in flight, with room beside one, an
 
 test('work for when no read is in flight runs alone then, not beside a read; onIdle says when the last read ends', async () => {
   let idle = 0;
-  const reads = new ReadsInFlight(() => idle++);
+  const reads = new ReadsInFlight({ onIdle: () => idle++ });
   const read = held();
   const reading = reads.read(() => read.promise);
   const second = held();
@@ -85,4 +85,41 @@ test('work for when no read is in flight runs alone then, not beside a read; onI
   assert.equal(await alone, true);
   await waiting;
   assert.equal(readRan, true);
+});
+
+test('onBusy runs when a read starts with none in flight, and every read and a statement beside them wait for it', async () => {
+  const busy: ReturnType<typeof held>[] = [];
+  const order: string[] = [];
+  const reads = new ReadsInFlight({
+    onBusy: () => {
+      const raise = held();
+      busy.push(raise);
+      return raise.promise.then(() => {
+        order.push('busy');
+      });
+    },
+  });
+  const first = reads.read(async () => order.push('first'));
+  const second = reads.read(async () => order.push('second'));
+  const beside = reads.run(
+    async () => order.push('statement'),
+    async (statement) => {
+      await statement();
+    },
+  );
+  await tick();
+  assert.equal(busy.length, 1, 'once for reads that overlap');
+  assert.equal(order.length, 0, 'the reads and the statement beside them wait for onBusy');
+  busy[0].resolve();
+  await Promise.all([first, second, beside]);
+  assert.equal(order[0], 'busy');
+  assert.deepEqual(order.slice(1).sort(), ['first', 'second', 'statement']);
+
+  // The next read after all have ended runs onBusy again; one that fails still lets the read run.
+  const third = reads.read(async () => order.push('third'));
+  await tick();
+  assert.equal(busy.length, 2);
+  busy[1].reject(new Error('SET failed'));
+  await third;
+  assert.equal(order.at(-1), 'third');
 });

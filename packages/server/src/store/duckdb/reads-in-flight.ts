@@ -1,7 +1,8 @@
 /**
  * Counts the reads running on connections of their own (queries, the summarizer's snapshot), so that the writer's
  * COMMIT and CHECKPOINT take extra memory only when a read could hold the buffer pool beside them, and the store
- * lowers the limit for a moment (duckdb-store.ts, releaseCachedBlocks) only when none is running (ifAlone, onIdle).
+ * keeps DuckDB's limit low only while none is running (duckdb-store.ts, settleMemoryLimit): the first read raises
+ * it (onBusy) before it runs, and the store lowers it again, alone (ifAlone), once the last has ended (onIdle).
  *
  * Why: DuckDB (1.5.6) does not survive a COMMIT or CHECKPOINT that runs out of memory (duckdb-store.ts, withRoom), so
  * they run with twice the limit; but every `SET memory_limit` also flushes DuckDB's allocator (BufferPool::SetLimit
@@ -13,18 +14,28 @@ export class ReadsInFlight {
   private count = 0;
   /** The bare statement under way, settled (never rejects); reads wait for it. */
   private alone: Promise<unknown> | undefined;
+  /** The first read's onBusy, settled (never rejects); every read in flight waited for it. */
+  private busy: Promise<void> | undefined;
 
-  /** @param onIdle called (synchronously) each time the last read in flight ends */
-  constructor(private readonly onIdle: () => void = () => {}) {}
+  /**
+   * @param hooks.onBusy run when a read starts with none in flight; it and the reads that start meanwhile wait for
+   *   it to settle (a rejection is ignored: the reads run anyway)
+   * @param hooks.onIdle called (synchronously) each time the last read in flight ends
+   */
+  constructor(private readonly hooks: { onBusy?: () => Promise<void>; onIdle?: () => void } = {}) {}
 
   /** Runs `work` counted as a read in flight, once no statement is running alone. Settles as `work` does. */
   async read<T>(work: () => Promise<T>): Promise<T> {
     while (this.alone) await this.alone;
-    this.count++;
+    if (this.count++ === 0) this.busy = this.hooks.onBusy?.().catch(() => {});
     try {
+      await this.busy;
       return await work();
     } finally {
-      if (--this.count === 0) this.onIdle();
+      if (--this.count === 0) {
+        this.busy = undefined;
+        this.hooks.onIdle?.();
+      }
     }
   }
 
@@ -36,7 +47,11 @@ export class ReadsInFlight {
     statement: () => Promise<unknown>,
     withRoom: (statement: () => Promise<unknown>) => Promise<void>,
   ): Promise<void> {
-    if (this.count > 0) return withRoom(statement);
+    if (this.count > 0) {
+      // After the first read's onBusy, so that what withRoom sets is not undone by it.
+      await this.busy;
+      return withRoom(statement);
+    }
     await this.runAlone(statement);
   }
 

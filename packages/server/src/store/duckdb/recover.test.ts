@@ -45,6 +45,11 @@ function aroundWriterRun(store: DuckDBStore, around: (run: Run) => Run): { run: 
   return { run, restore };
 }
 
+/** The store's memory limit, held still while no read runs: these tests squeeze the pool themselves. */
+function heldStill(memoryLimit = '256MB') {
+  return { memoryLimit, ingestMemoryLimit: memoryLimit };
+}
+
 /**
  * Sets DuckDB's memory limit just above what it holds now (`roomKb` above: 0 is below the next 256 KiB block a write
  * needs). DuckDB refuses a limit below what it holds, which its own figures put a little low at times: then a little
@@ -87,7 +92,7 @@ async function checkpointUnsqueezed(store: DuckDBStore, context: string): Promis
 test('a database DuckDB invalidated is opened again: committed loads kept, later loads and queries answer', async () => {
   const dir = tempDir('recover-');
   const file = path.join(dir, 'store.duckdb');
-  const store = await openDuckDBStore({ file, spoolDir: dir });
+  const store = await openDuckDBStore({ file, spoolDir: dir, ...heldStill() });
   try {
     await store.loadSegment(writeSegment(dir, 1, 0, 1_000), 1);
     await squeeze(store);
@@ -125,7 +130,7 @@ test('a database DuckDB invalidated is opened again: committed loads kept, later
     await store.close();
   }
   fs.mkdirSync(`${file}.tmp.reopened-1`, { recursive: true }); // as a crash would leave it
-  const again = await openDuckDBStore({ file, spoolDir: dir });
+  const again = await openDuckDBStore({ file, spoolDir: dir, ...heldStill() });
   try {
     assert.equal(fs.existsSync(`${file}.tmp.reopened-1`), false);
     assert.deepEqual(await stored(again), [1_500, 1_500, 2]);
@@ -136,7 +141,7 @@ test('a database DuckDB invalidated is opened again: committed loads kept, later
 
 test('a database that cannot be opened again makes loads say the store cannot write (the collector refuses)', async () => {
   const dir = tempDir('reopen-fails-');
-  const store = await openDuckDBStore({ file: path.join(dir, 'store.duckdb'), spoolDir: dir });
+  const store = await openDuckDBStore({ file: path.join(dir, 'store.duckdb'), spoolDir: dir, ...heldStill() });
   const settings = (store as unknown as { settings: { reopen: () => Promise<never> } }).settings;
   let attempts = 0;
   settings.reopen = async () => {
@@ -162,7 +167,7 @@ test('a database that cannot be opened again makes loads say the store cannot wr
 
 test("the store's checkpoint finds room when the pool is full: the database is not invalidated, the limit is set back", async () => {
   const dir = tempDir('checkpoint-room-');
-  const store = await openDuckDBStore({ file: path.join(dir, 'store.duckdb'), spoolDir: dir, memoryLimit: '200MB' });
+  const store = await openDuckDBStore({ file: path.join(dir, 'store.duckdb'), spoolDir: dir, ...heldStill('200MB') });
   const limit = async () => (await store.query("SELECT current_setting('memory_limit')")).rows[0][0];
   try {
     await store.loadSegment(writeSegment(dir, 1, 0, 1_000), 1);
@@ -186,7 +191,7 @@ test("the store's checkpoint finds room when the pool is full: the database is n
 // next checkpoint invalidated the database ("Corrupted in-memory column … misaligned count").
 test('a load that fails out of memory at any step leaves the database whole: every later checkpoint passes', async () => {
   const dir = tempDir('load-oom-steps-');
-  const store = await openDuckDBStore({ file: path.join(dir, 'store.duckdb'), spoolDir: dir });
+  const store = await openDuckDBStore({ file: path.join(dir, 'store.duckdb'), spoolDir: dir, ...heldStill() });
   try {
     await store.loadSegment(writeSegment(dir, 1, 0, 30_000), 1);
     let loaded = 30_000;
@@ -208,7 +213,7 @@ test('a load that fails out of memory at any step leaves the database whole: eve
 // out of memory, and the database it leaves (rows miscounted in memory) is opened again before a checkpoint finds it.
 test('a COMMIT that runs out of memory has the database opened again: the loads that succeeded are all there', async () => {
   const dir = tempDir('commit-oom-');
-  const store = await openDuckDBStore({ file: path.join(dir, 'store.duckdb'), spoolDir: dir });
+  const store = await openDuckDBStore({ file: path.join(dir, 'store.duckdb'), spoolDir: dir, ...heldStill() });
   try {
     await store.loadSegment(writeSegment(dir, 1, 0, 30_000), 1);
     let loaded = 30_000;
@@ -248,7 +253,7 @@ test('a COMMIT that runs out of memory has the database opened again: the loads 
 // is taken only while a read could hold the pool beside the COMMIT (reads-in-flight.ts).
 test('a COMMIT alone with the pool runs without room, a read that starts meanwhile waits for it; beside a read, room', async () => {
   const dir = tempDir('commit-alone-');
-  const store = await openDuckDBStore({ file: path.join(dir, 'store.duckdb'), spoolDir: dir, memoryLimit: '200MB' });
+  const store = await openDuckDBStore({ file: path.join(dir, 'store.duckdb'), spoolDir: dir, ...heldStill('200MB') });
   try {
     const statements: string[] = [];
     let holdCommit = false;
@@ -285,7 +290,7 @@ test('a COMMIT alone with the pool runs without room, a read that starts meanwhi
 });
 
 test('a query past the memory limit is STORE_OUT_OF_MEMORY, a 503 with Retry-After, and the store goes on', async () => {
-  const store = await openDuckDBStore({ file: ':memory:', memoryLimit: '16MB' });
+  const store = await openDuckDBStore({ file: ':memory:', ...heldStill('16MB') });
   try {
     // A list aggregate cannot spill to disk: 10 million BIGINTs need 80 MB.
     const error = await store.query('SELECT list(i) FROM range(10000000) t(i)').catch((caught) => caught);
@@ -305,7 +310,7 @@ test('a load that finds no memory is STORE_OUT_OF_MEMORY and refuses no event; t
   const dir = tempDir('load-oom-');
   const file = path.join(dir, 'store.duckdb');
   const segment = writeSegment(dir, 1, 0, 20_000);
-  const store = await openDuckDBStore({ file, spoolDir: dir });
+  const store = await openDuckDBStore({ file, spoolDir: dir, ...heldStill() });
   try {
     await squeeze(store);
     const error = await store.loadSegment(segment, 1).catch((caught) => caught);
@@ -316,7 +321,7 @@ test('a load that finds no memory is STORE_OUT_OF_MEMORY and refuses no event; t
     // before its next write): a restart gives the memory back.
     await store.close();
   }
-  const again = await openDuckDBStore({ file, spoolDir: dir });
+  const again = await openDuckDBStore({ file, spoolDir: dir, ...heldStill() });
   try {
     assert.deepEqual(await stored(again), [0, 0, 0]);
     assert.equal((await again.loadSegment(segment, 1)).events, 20_000);
@@ -329,7 +334,7 @@ test('a load that finds no memory is STORE_OUT_OF_MEMORY and refuses no event; t
 
 test('a ROLLBACK that fails leaves its transaction open: the next write rolls it back first, then commits', async () => {
   const dir = tempDir('rollback-pending-');
-  const store = await openDuckDBStore({ file: path.join(dir, 'store.duckdb'), spoolDir: dir });
+  const store = await openDuckDBStore({ file: path.join(dir, 'store.duckdb'), spoolDir: dir, ...heldStill() });
   try {
     await store.loadSegment(writeSegment(dir, 1, 0, 100), 1);
     // DuckDB's ROLLBACK out of memory (a full buffer pool; seldom on cue), here refused before it runs, once.
