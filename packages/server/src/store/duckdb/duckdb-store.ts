@@ -36,10 +36,9 @@ export interface DuckDBStoreOptions {
   /** DuckDB worker threads. Default: 2. */
   threads?: number;
   /**
-   * DuckDB memory limit, e.g. '1GB'. Default: '256MB'. DuckDB keeps the blocks of the tables it wrote or read in this
-   * memory until the limit is reached, so under steady ingestion the limit is where the process's memory ends up: at
-   * 256 MB every insight still answers at 10 million events (funnels with a breakdown about 40% slower than at 512 MB)
-   * and 10 minutes at 10,000 events/s peak at ~570 MB instead of ~870 (docs/benchmarks.md, session 28).
+   * DuckDB memory limit while a read runs (and for loads larger than ingestMemoryLimit holds), e.g. '1GB'. Default:
+   * '256MB': every insight still answers at 10 million events (funnels with a breakdown about 40% slower than at 512
+   * MB; docs/benchmarks.md, session 28).
    */
   memoryLimit?: string;
   /**
