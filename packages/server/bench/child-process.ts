@@ -3,6 +3,7 @@
  * waits until it answers, and stops it: shared by the ingest bench and the crash test.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +15,16 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
  * built dist/ (a bench that starts it builds first, in its npm script, so it measures the code in the tree).
  */
 export const LAUNCHER = path.resolve(ROOT, 'packages/server/bin/telemetry.cjs');
+/** The Node flags of the launcher's first line (`#!/usr/bin/env -S node <flags>`), which `node LAUNCHER` skips. */
+export const LAUNCHER_NODE_FLAGS: string[] = fs
+  .readFileSync(LAUNCHER, 'utf8')
+  .split('\n', 1)[0]
+  .replace(/^#!\S*env -S node\b/, '')
+  .trim()
+  .split(/\s+/)
+  .filter(Boolean);
+/** `node` arguments that run the launcher as its first line does: `startChild(name, [...LAUNCH, 'serve'], …)`. */
+export const LAUNCH: string[] = [...LAUNCHER_NODE_FLAGS, LAUNCHER];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Children still running, so an interrupted bench or test can kill them all. */

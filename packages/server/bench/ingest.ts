@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type AutocannonRequest, autocannon } from './autocannon.js';
 import { BatchFactory } from './batch.js';
-import { type Child, children, freePort, HOST, LAUNCHER, startChild, stopChild, waitReady } from './child-process.js';
+import { type Child, children, freePort, HOST, LAUNCH, startChild, stopChild, waitReady } from './child-process.js';
 import { clickHouseTestService } from './clickhouse-service.js';
 import { procStatusMb, sampleTreeRss } from './process-memory.js';
 
@@ -206,7 +206,7 @@ async function main(): Promise<void> {
   const profDir = flags['cpu-prof'] ? path.resolve(flags['cpu-prof']) : undefined;
   const server = startChild(
     'collector',
-    [...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), LAUNCHER, 'serve'],
+    [...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), ...LAUNCH, 'serve'],
     { PORT: String(serverPort), HOST, TELEMETRY_DATA_DIR: dataDir, ...(STORE ? { TELEMETRY_STORE: STORE.url } : {}) },
     serverPort,
   );

@@ -24,7 +24,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { type AutocannonRequest, type AutocannonResult, autocannon } from './autocannon.js';
 import { BatchFactory } from './batch.js';
-import { children, freePort, HOST, LAUNCHER, startChild, stopChild, waitReady } from './child-process.js';
+import { children, freePort, HOST, LAUNCH, startChild, stopChild, waitReady } from './child-process.js';
 import { cpuSeconds } from './process-cpu.js';
 import { sampleTreeRss, treeRssMb } from './process-memory.js';
 
@@ -121,7 +121,7 @@ async function main(): Promise<void> {
   const profile = flags['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(flags['cpu-prof'])}`] : [];
   const server = startChild(
     'server',
-    [...profile, LAUNCHER, 'serve'],
+    [...profile, ...LAUNCH, 'serve'],
     { PORT: String(port), HOST, TELEMETRY_DATA_DIR: dataDir, TELEMETRY_ADMIN_TOKEN: TOKEN },
     port,
   );

@@ -3,7 +3,7 @@
  * shared by `npm run bench:sql-load` and test/query-load.test.ts. Every loop is bounded in count.
  */
 import { BatchFactory } from './batch.js';
-import { type Child, freePort, HOST, LAUNCHER, startChild, waitReady } from './child-process.js';
+import { type Child, freePort, HOST, LAUNCH, startChild, waitReady } from './child-process.js';
 
 /** A query that runs for minutes unless interrupted. */
 export const ENDLESS_QUERY = 'SELECT count(*) FROM range(100000000000)';
@@ -30,7 +30,7 @@ export interface SqlLoad {
 /** Starts the real server from the launcher on a free port and waits until /health answers 200. */
 export async function startServe(env: NodeJS.ProcessEnv): Promise<Child> {
   const port = await freePort();
-  const child = startChild('serve', [LAUNCHER, 'serve'], { PORT: String(port), HOST, ...env }, port);
+  const child = startChild('serve', [...LAUNCH, 'serve'], { PORT: String(port), HOST, ...env }, port);
   await waitReady(child, '/health', 60_000, (status) => status === 200);
   return child;
 }

@@ -10,7 +10,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { children, freePort, HOST, LAUNCHER, startChild, stopChild, waitReady } from '../bench/child-process.js';
+import { children, freePort, HOST, LAUNCH, startChild, stopChild, waitReady } from '../bench/child-process.js';
 import { checkWriteKey } from '../src/api/auth.js';
 import { loadConfig } from '../src/config.js';
 import { checkExposure } from '../src/exposure.js';
@@ -93,7 +93,7 @@ describe('start-up', () => {
     const port = await freePort();
     const refused = startChild(
       'serve',
-      [LAUNCHER, 'serve'],
+      [...LAUNCH, 'serve'],
       { PORT: String(port), HOST: '0.0.0.0', TELEMETRY_DATA_DIR: tempDir() },
       port,
     );
@@ -108,7 +108,7 @@ describe('start-up', () => {
     const okPort = await freePort();
     const started = startChild(
       'serve',
-      [LAUNCHER, 'serve'],
+      [...LAUNCH, 'serve'],
       {
         PORT: String(okPort),
         HOST,
