@@ -32,6 +32,39 @@ function cannotMount(): string | undefined {
   }
 }
 
+/** The open files under `dir` of every process (/proc/<pid>/fd), as `pid: path`, to say what keeps a mount busy. */
+function openFilesUnder(dir: string): string[] {
+  const found: string[] = [];
+  for (const pid of fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
+        const target = fs.readlinkSync(`/proc/${pid}/fd/${fd}`);
+        if (target.startsWith(`${dir}/`)) found.push(`${pid}: ${target}`);
+      }
+    } catch {
+      // the process ended meanwhile, or its fds are not ours to read
+    }
+  }
+  return found;
+}
+
+/**
+ * Unmounts `mount`, waiting up to 10 s while it is busy: a store's files can still be closing when close() returns
+ * (once, in CI: "target is busy"). @throws with the files still open under it when it stays busy
+ */
+async function unmount(mount: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      execFileSync('umount', [mount], { stdio: 'pipe' });
+      return;
+    } catch (error) {
+      if (attempt >= 40)
+        throw new Error(`umount ${mount}: ${error}; open: ${openFilesUnder(mount).join(', ') || 'none'}`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
+
 /** Fills the file system of `dir` to its last byte with `file`. */
 function fill(file: string): void {
   const fd = fs.openSync(file, 'a');
@@ -86,7 +119,7 @@ test('the spool on a full disk: a short or failed write is cut off, never merged
     parseRecords(data, 0, data.length, (fields) => fields[0] === 'e' && syncts.push(fields[1]));
     assert.deepEqual(syncts, ['1', '3', '4'], 'the acknowledged records, none merged with the failed one');
   } finally {
-    execFileSync('umount', [mount]);
+    await unmount(mount);
     fs.rmSync(mount, { recursive: true, force: true });
   }
 });
@@ -180,7 +213,7 @@ test('disk full: 503 with a reason, /health says so, every 200 is stored once wh
     assert.deepEqual(await sql(server, 'SELECT count(*) - count(DISTINCT mid) FROM events'), [[0]]);
   } finally {
     await server.close();
-    execFileSync('umount', [mount]);
+    await unmount(mount);
     fs.rmSync(mount, { recursive: true, force: true });
   }
 });
