@@ -53,16 +53,19 @@ function openFilesUnder(dir: string): string[] {
  * (once, in CI: "target is busy"). @throws with the files still open under it when it stays busy
  */
 async function unmount(mount: string): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
+  let failure: unknown;
+  const unmounted = async () => {
     try {
       execFileSync('umount', [mount], { stdio: 'pipe' });
-      return;
+      return true;
     } catch (error) {
-      if (attempt >= 40)
-        throw new Error(`umount ${mount}: ${error}; open: ${openFilesUnder(mount).join(', ') || 'none'}`);
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      failure = error;
+      return false;
     }
-  }
+  };
+  await eventually(unmounted, 10_000).catch(() => {
+    throw new Error(`umount ${mount}: ${failure}; open: ${openFilesUnder(mount).join(', ') || 'none'}`);
+  });
 }
 
 /** Fills the file system of `dir` to its last byte with `file`. */
