@@ -11,23 +11,19 @@ test('remembers what was added across growth, forgets what was deleted', () => {
   assert.equal(index.has('INTERACT:50000'), false);
   index.delete('INTERACT:7');
   assert.equal(index.has('INTERACT:7'), false);
-  assert.equal(
-    index.has('INTERACT:8'),
-    true,
-    'another id is still found (probe chains across deleted slots: the next test)',
-  );
+  assert.equal(index.has('INTERACT:8'), true, 'another id is still found');
   assert.equal(index.add('INTERACT:7'), true);
   assert.equal(index.size, 50_000);
   index.delete('INTERACT:never-added');
   assert.equal(index.size, 50_000, 'deleting an absent id changes nothing');
 });
 
-test('an id stored in the first slot of the table is found (slot 0 is a slot like any other)', () => {
-  // The default table has 65,536 slots; an id whose home slot is 0 lands there in an empty index.
+test('an id stored in the first bucket of the table is found (bucket 0 is a bucket like any other)', () => {
+  // The default table has 8,192 buckets of 10 slots: the top 13 bits of the hash's high half pick the home bucket.
   let id = '';
   for (let i = 0; id === ''; i++) {
-    const [hi, lo] = dedupHash(`home-0-${i}`);
-    if (((hi ^ lo) & 0xffff) === 0) id = `home-0-${i}`;
+    const [hi] = dedupHash(`home-0-${i}`);
+    if (hi >>> 19 === 0) id = `home-0-${i}`;
   }
   const index = new DedupIndex();
   assert.equal(index.add(id), true);
@@ -43,30 +39,31 @@ test('distinguishes near-identical ids (no false duplicates on a million sequent
   assert.equal(collisions, 0);
 });
 
-test('a probe chain stays whole across deleted slots: every id still found after half are deleted', () => {
-  // At a load of up to one half, thousands of probe chains run through slots whose ids are then deleted.
+test('every id still found after half are deleted, and found again once added again', () => {
+  // Nearly 90% full: thousands of ids in their other bucket, whose home then has free slots.
   const index = new DedupIndex(1 << 15);
-  const ids = Array.from({ length: 16_000 }, (_, i) => `IMPRESSION:${i}`);
+  const ids = Array.from({ length: Math.floor(index.capacity * 0.88) }, (_, i) => `IMPRESSION:${i}`);
   for (const id of ids) index.add(id);
+  assert.equal(index.growing, false);
   for (let i = 0; i < ids.length; i += 2) index.delete(ids[i]);
-  assert.equal(index.size, 8_000);
+  assert.equal(index.size, ids.length / 2);
   const lost = ids.filter((id, i) => i % 2 === 1 && !index.has(id));
-  assert.deepEqual(lost, [], 'ids behind a deleted slot in their probe chain are still present');
+  assert.deepEqual(lost, [], 'ids whose buckets lost a neighbour are still present');
   const revived = ids.filter((id, i) => i % 2 === 0 && index.has(id));
   assert.deepEqual(revived, [], 'deleted ids are gone');
-  // Re-adding the deleted ids reuses tombstones and still finds every other id.
+  // Re-adding the deleted ids reuses their slots and still finds every other id.
   for (let i = 0; i < ids.length; i += 2) assert.equal(index.add(ids[i]), true);
-  assert.equal(index.size, 16_000);
+  assert.equal(index.size, ids.length);
   assert.ok(ids.every((id) => index.has(id)));
 });
 
-/** Two ids whose hashes share one 32-bit half (`half`) but not the other, starting at the same slot of 2. */
+/** Two ids whose hashes share one 32-bit half (`half`) but not the other, with the same home of 2 buckets. */
 function halfCollision(half: 0 | 1): [string, string] {
   const seen = new Map<number, string>();
   for (let i = 0; i < 2_000_000; i++) {
     const id = `mid-${i}`;
     const [hi, lo] = dedupHash(id);
-    const key = (half === 0 ? hi : lo) * 2 + ((hi ^ lo) & 1);
+    const key = (half === 0 ? hi : lo) * 2 + (hi >>> 31);
     const other = seen.get(key);
     if (other !== undefined) return [other, id];
     seen.set(key, id);
@@ -80,7 +77,7 @@ for (const half of [0, 1] as const) {
     const [ha, hb] = [dedupHash(a), dedupHash(b)];
     assert.equal(ha[half], hb[half]);
     assert.notEqual(ha[1 - half], hb[1 - half]);
-    // Capacity 2 and the same start slot: looking b up reads a's slot first.
+    // Two buckets and the same home: looking b up reads a's slot first.
     const index = new DedupIndex(2);
     assert.equal(index.add(a), true);
     assert.equal(index.has(b), false, `${b} is not ${a}`);
@@ -122,17 +119,37 @@ test('ids whose hash would equal a slot marker are moved off it; the largest low
   assert.ok(Array.from({ length: 20 }, (_, i) => `other-${i}`).every((id) => index.has(id)));
 });
 
-test('the table doubles a slice per add: the add that crosses three-quarters full does not move every id', () => {
-  const index = new DedupIndex(1 << 16); // grows past 49,152 ids, then moves 128 of the 65,536 old slots per add
-  for (let i = 0; i < 49_152; i++) index.add(`mid-${i}`);
+test('the table doubles a slice per add: the add that crosses 90% full does not move every id', () => {
+  const index = new DedupIndex(1 << 16); // 81,920 slots: grows past 73,728 ids, then moves 128 old slots per add
+  assert.equal(index.capacity, 81_920);
+  for (let i = 0; i < 73_728; i++) index.add(`mid-${i}`);
   assert.equal(index.growing, false);
-  index.add('mid-49152');
+  index.add('mid-73728');
   assert.equal(index.growing, true, 'the ids are still being moved after the add that doubled the table');
+  assert.equal(index.capacity, 163_840);
   let adds = 0;
   while (index.growing) index.add(`next-${adds++}`);
-  assert.equal(adds, 65_536 / 128 - 1, 'the old table emptied 128 slots an add');
-  for (let i = 0; i <= 49_152; i++) assert.ok(index.has(`mid-${i}`), `mid-${i}`);
-  assert.equal(index.size, 49_153 + adds);
+  assert.equal(adds, 81_920 / 128 - 1, 'the old table emptied 128 slots an add');
+  for (let i = 0; i <= 73_728; i++) assert.ok(index.has(`mid-${i}`), `mid-${i}`);
+  assert.equal(index.size, 73_729 + adds);
+});
+
+test('6.4 bytes a slot from 2^17 buckets on (ten in 64 bytes), filled to 90% before the table doubles', () => {
+  const slots = 10 << 17;
+  const index = new DedupIndex(slots);
+  assert.equal(index.capacity, slots);
+  const full = Math.floor(slots * 0.9);
+  for (let i = 0; i < full; i++) assert.equal(index.add(`mid-${i}`), true);
+  assert.equal(index.growing, false, `${full} ids fit in ${slots} slots`);
+  assert.equal(index.bytes, 64 * (slots / 10));
+  assert.ok(index.bytes / index.size < 7.2, `${index.bytes / index.size} bytes an id`);
+  index.add('one-more');
+  assert.equal(index.growing, true);
+  assert.equal(index.bytes, 64 * 3 * (slots / 10), 'the old table and the doubled one while the ids move');
+  while (index.growing) index.add(`next-${index.size}`);
+  assert.equal(index.bytes, 64 * 2 * (slots / 10));
+  assert.equal(index.hashes().length, 2 * index.size);
+  for (let i = 0; i < full; i++) assert.ok(index.has(`mid-${i}`), `mid-${i}`);
 });
 
 test('property: while growing a slice at a time, the index answers as a Set does (add, has, delete, snapshot)', () => {
@@ -144,28 +161,34 @@ test('property: while growing a slice at a time, the index answers as a Set does
     { weight: 1, arbitrary: fc.constant({ kind: 'snapshot' as const }) },
   );
   fc.assert(
-    fc.property(fc.array(op, { maxLength: 600 }), fc.constantFrom(2, 3, 16), (ops, movePerAdd) => {
-      let index = new DedupIndex(2, movePerAdd);
-      const reference = new Set<string>();
-      for (const o of ops) {
-        if (o.kind === 'snapshot') {
-          // A snapshot taken mid-growth holds every id once; an index started from it knows the same ids.
-          const pairs = index.hashes();
-          assert.equal(pairs.length, 2 * reference.size);
-          index = new DedupIndex(2, movePerAdd);
-          index.addHashes(pairs);
-        } else {
-          const id = `mid-${o.id}`;
-          if (o.kind === 'add') assert.equal(index.add(id), !reference.has(id));
-          if (o.kind === 'add') reference.add(id);
-          if (o.kind === 'has') assert.equal(index.has(id), reference.has(id));
-          if (o.kind === 'delete') index.delete(id);
-          if (o.kind === 'delete') reference.delete(id);
+    // No evictions at all (maxKicks 0) sends an id whose two buckets are full to the stash; 1 and 500 walk.
+    fc.property(
+      fc.array(op, { maxLength: 600 }),
+      fc.constantFrom(2, 3, 16),
+      fc.constantFrom(0, 1, 500),
+      (ops, movePerAdd, maxKicks) => {
+        let index = new DedupIndex(2, movePerAdd, maxKicks);
+        const reference = new Set<string>();
+        for (const o of ops) {
+          if (o.kind === 'snapshot') {
+            // A snapshot taken mid-growth holds every id once; an index started from it knows the same ids.
+            const pairs = index.hashes();
+            assert.equal(pairs.length, 2 * reference.size);
+            index = new DedupIndex(2, movePerAdd, maxKicks);
+            index.addHashes(pairs);
+          } else {
+            const id = `mid-${o.id}`;
+            if (o.kind === 'add') assert.equal(index.add(id), !reference.has(id));
+            if (o.kind === 'add') reference.add(id);
+            if (o.kind === 'has') assert.equal(index.has(id), reference.has(id));
+            if (o.kind === 'delete') index.delete(id);
+            if (o.kind === 'delete') reference.delete(id);
+          }
+          assert.equal(index.size, reference.size);
         }
-        assert.equal(index.size, reference.size);
-      }
-      for (let id = 0; id <= 400; id++) assert.equal(index.has(`mid-${id}`), reference.has(`mid-${id}`));
-    }),
+        for (let id = 0; id <= 400; id++) assert.equal(index.has(`mid-${id}`), reference.has(`mid-${id}`));
+      },
+    ),
     { numRuns: 300 },
   );
 });
