@@ -41,9 +41,6 @@ export function dedupHash(value: string): [number, number] {
  */
 const MOVE_PER_ADD = 128;
 
-/** Ids whose home buckets addHashes reads together before adding them. */
-const TOUCH_AHEAD = 16;
-
 /** Slots per bucket: ten of 6 bytes fill a 64-byte cache line (the last 4 bytes unused). */
 const BUCKET_SLOTS = 10;
 
@@ -146,11 +143,6 @@ class Table {
     const lo = bucket * LO_PER_BUCKET;
     for (let place = 0; place < BUCKET_SLOTS; place++) if (this.lo[lo + place] === EMPTY_LO) return place;
     return -1;
-  }
-
-  /** The first `lo` of [h1, ·]'s home bucket: a read that brings its cache line in. */
-  touch(h1: number): number {
-    return this.lo[this.home(h1) * LO_PER_BUCKET];
   }
 
   /** The slot (bucket × 10 + place) holding [h1, h2], or -1. */
@@ -283,12 +275,10 @@ export class DedupIndex {
   private old: { table: Table; moved: number } | null = null;
   /** Ids an add could not place (MAX_KICKS evictions in vain), [hi, lo] side by side; the next doubling takes them. */
   private stash: number[] = [];
-  /** What addHashes read ahead, kept so that the reads are not optimised away. */
-  private touched = 0;
   size = 0;
 
   /**
-   * @param initialCapacity slots of the first table (rounded up to a power of two, at least 8)
+   * @param initialCapacity slots of the first table (rounded up to ten times a power of two, at least 20: two buckets)
    * @param movePerAdd slots moved per add while growing (MOVE_PER_ADD; at least 2)
    * @param maxKicks evictions an add tries before it stashes an id (MAX_KICKS; tests lower it to fill the stash)
    */
@@ -355,19 +345,12 @@ export class DedupIndex {
       this.grow(bits);
       this.move(Number.POSITIVE_INFINITY);
     }
-    const end = pairs.length - (pairs.length % 2);
-    for (let first = 0; first < end; first += 2 * TOUCH_AHEAD) {
-      const last = Math.min(end, first + 2 * TOUCH_AHEAD);
-      // The home buckets of the next ids read first, together: the processor waits for their cache lines at once,
-      // not one after another (a table larger than the caches: 1.3 s for 10 million ids, 0.9 s read this way).
-      for (let i = first; i < last; i += 2) this.touched ^= this.table.touch(pairs[i]);
-      for (let i = first; i < last; i += 2) {
-        const h1 = pairs[i];
-        const h2 = pairs[i + 1];
-        if (h2 <= DELETED_LO) throw new RangeError(`not a dedup hash: lo ${h2}`);
-        if (this.stash.length > 0 && this.stashed(h1, h2) >= 0) continue;
-        if (this.table.add(h1, h2, this.maxKicks, this.stash)) this.size++;
-      }
+    for (let i = 0; i + 1 < pairs.length; i += 2) {
+      const h1 = pairs[i];
+      const h2 = pairs[i + 1];
+      if (h2 <= DELETED_LO) throw new RangeError(`not a dedup hash: lo ${h2}`);
+      if (this.stash.length > 0 && this.stashed(h1, h2) >= 0) continue;
+      if (this.table.add(h1, h2, this.maxKicks, this.stash)) this.size++;
     }
   }
 
