@@ -62,6 +62,7 @@ const REST_AT = 20;
 
 /** Bits of the high half each slot's `rest` keeps (below them, the bit saying which bucket of two it is in). */
 const REST_BITS = 15;
+const REST_MASK = (1 << REST_BITS) - 1;
 
 /**
  * One table of 2^bits buckets. A slot keeps the hash's low half (`lo`; 0: empty) and `rest`: the high half's low
@@ -119,14 +120,19 @@ class Table {
    */
   private scan(bucket: number, h1: number, h2: number, other: number): number {
     const lo = bucket * LO_PER_BUCKET;
-    const rest = (h1 & 0x7fff) + (other << REST_BITS);
+    const low = h2 | 0; // as `lo` holds it
+    const rest = (h1 & REST_MASK) + (other << REST_BITS);
     let empty = BUCKET_SLOTS;
     for (let place = 0; place < BUCKET_SLOTS; place++) {
       const value = this.lo[lo + place];
       if (value === EMPTY_LO) {
         if (empty === BUCKET_SLOTS) empty = place;
         if (!this.emptied) break;
-      } else if (value === h2 && this.rest[2 * lo + REST_AT + place] === rest && this.extraMatches(bucket, place, h1)) {
+      } else if (
+        value === low &&
+        this.rest[2 * lo + REST_AT + place] === rest &&
+        this.extraMatches(bucket, place, h1)
+      ) {
         return place;
       }
     }
@@ -148,12 +154,12 @@ class Table {
   /** The slot (bucket × 10 + place) holding [h1, h2], or -1. */
   find(h1: number, h2: number): number {
     const home = this.home(h1);
-    const found = this.scan(home, h1, h2 | 0, 0);
+    const found = this.scan(home, h1, h2, 0);
     if (found >= 0) return home * BUCKET_SLOTS + found;
     // An id is in its other bucket only if its home was full then, and stays full until a slot is emptied.
     if (found !== -1 - BUCKET_SLOTS && !this.emptied) return -1;
     const other = (home ^ this.offset(h2)) & this.bucketMask;
-    const place = this.scan(other, h1, h2 | 0, 1);
+    const place = this.scan(other, h1, h2, 1);
     return place < 0 ? -1 : other * BUCKET_SLOTS + place;
   }
 
@@ -163,12 +169,12 @@ class Table {
    */
   add(h1: number, h2: number, maxKicks: number, stash: number[]): boolean {
     const home = this.home(h1);
-    const found = this.scan(home, h1, h2 | 0, 0);
+    const found = this.scan(home, h1, h2, 0);
     if (found >= 0) return false;
     const free = -1 - found;
     if (
       (free === BUCKET_SLOTS || this.emptied) &&
-      this.scan((home ^ this.offset(h2)) & this.bucketMask, h1, h2 | 0, 1) >= 0
+      this.scan((home ^ this.offset(h2)) & this.bucketMask, h1, h2, 1) >= 0
     )
       return false;
     if (free < BUCKET_SLOTS) this.put(home, free, h1, h2);
@@ -184,7 +190,7 @@ class Table {
     const below =
       this.extra === null
         ? rest & this.lowMask
-        : (this.extra[bucket * BUCKET_SLOTS + place] << REST_BITS) | (rest & 0x7fff);
+        : (this.extra[bucket * BUCKET_SLOTS + place] << REST_BITS) | (rest & REST_MASK);
     return ((home << this.low) | below) >>> 0;
   }
 
@@ -199,8 +205,7 @@ class Table {
       const lo = this.lo[bucket * LO_PER_BUCKET + place];
       if (lo === EMPTY_LO) continue;
       each(this.hiIn(bucket, place), lo >>> 0);
-      this.lo[bucket * LO_PER_BUCKET + place] = EMPTY_LO;
-      this.emptied = true;
+      this.empty(bucket, place);
     }
   }
 
@@ -220,7 +225,11 @@ class Table {
   /** Empties `slot` (as find returns it). */
   clear(slot: number): void {
     const bucket = (slot / BUCKET_SLOTS) | 0;
-    this.lo[bucket * LO_PER_BUCKET + slot - bucket * BUCKET_SLOTS] = EMPTY_LO;
+    this.empty(bucket, slot - bucket * BUCKET_SLOTS);
+  }
+
+  private empty(bucket: number, place: number): void {
+    this.lo[bucket * LO_PER_BUCKET + place] = EMPTY_LO;
     this.emptied = true;
   }
 
@@ -228,7 +237,7 @@ class Table {
   private put(bucket: number, place: number, h1: number, h2: number): void {
     const lo = bucket * LO_PER_BUCKET;
     this.lo[lo + place] = h2 | 0;
-    this.rest[2 * lo + REST_AT + place] = (h1 & 0x7fff) + ((bucket === this.home(h1) ? 0 : 1) << REST_BITS);
+    this.rest[2 * lo + REST_AT + place] = (h1 & REST_MASK) + ((bucket === this.home(h1) ? 0 : 1) << REST_BITS);
     if (this.extra !== null) this.extra[bucket * BUCKET_SLOTS + place] = (h1 & this.lowMask) >>> REST_BITS;
   }
 
