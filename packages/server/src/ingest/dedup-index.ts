@@ -86,13 +86,15 @@ class Table {
   private emptied = false;
   /** The slot of a full bucket the next eviction takes, in turn. */
   private kick = 0;
+  readonly buckets: number;
   readonly slots: number;
 
   constructor(readonly bits: number) {
     const buffer = new ArrayBuffer(BUCKET_BYTES * 2 ** bits);
     this.lo = new Int32Array(buffer);
     this.rest = new Uint16Array(buffer);
-    this.slots = BUCKET_SLOTS * 2 ** bits;
+    this.buckets = 2 ** bits;
+    this.slots = BUCKET_SLOTS * this.buckets;
     this.extra = bits < 32 - REST_BITS ? new Uint16Array(this.slots) : null;
     this.low = 32 - bits;
     this.lowMask = 0xffffffff >>> bits;
@@ -209,9 +211,13 @@ class Table {
     }
   }
 
-  /** Writes the hash of every id the table holds into `pairs` from `n` ([hi, lo] side by side); returns the next n. */
-  hashesInto(pairs: Uint32Array, n: number): number {
-    for (let bucket = 0; bucket <= this.bucketMask; bucket++) {
+  /**
+   * Writes the hash of every id in buckets `fromBucket` to `toBucket` (exclusive) into `pairs` ([hi, lo] side by
+   * side, from 0); returns how many numbers it wrote.
+   */
+  hashesInto(pairs: Uint32Array, fromBucket: number, toBucket: number): number {
+    let n = 0;
+    for (let bucket = fromBucket; bucket < toBucket; bucket++) {
       for (let place = 0; place < BUCKET_SLOTS; place++) {
         const lo = this.lo[bucket * LO_PER_BUCKET + place];
         if (lo === EMPTY_LO) continue;
@@ -332,28 +338,41 @@ export class DedupIndex {
     return true;
   }
 
-  /** The live hashes, `[hi, lo]` pairs side by side (2 × size numbers), for a snapshot (dedup-snapshot.ts). */
-  hashes(): Uint32Array {
-    const pairs = new Uint32Array(this.size * 2);
-    let n = 0;
-    for (const table of this.tables()) n = table.hashesInto(pairs, n);
-    pairs.set(this.stash, n);
-    return pairs;
+  /**
+   * The live hashes, `[hi, lo]` pairs side by side, in chunks of at most `maxPairs` pairs (and at least one bucket's
+   * ten), for a snapshot (dedup-snapshot.ts): in bucket order, the order `addHashes` takes fastest. Every chunk is a
+   * view of one buffer, overwritten by the next: a snapshot of 10 million ids needs no 80 MB copy.
+   * The index must not change until the last chunk is read.
+   */
+  *hashChunks(maxPairs: number): Generator<Uint32Array> {
+    const perChunk = Math.max(1, Math.floor(maxPairs / BUCKET_SLOTS));
+    const chunk = new Uint32Array(perChunk * BUCKET_SLOTS * 2);
+    for (const table of this.tables()) {
+      for (let from = 0; from < table.buckets; from += perChunk) {
+        const n = table.hashesInto(chunk, from, Math.min(from + perChunk, table.buckets));
+        if (n > 0) yield chunk.subarray(0, n);
+      }
+    }
+    if (this.stash.length > 0) yield Uint32Array.from(this.stash);
   }
 
-  /**
-   * Adds hashes as `hashes()` returns them, growing once to fit them all (at once: this runs before the server
-   * listens).
-   * @throws RangeError when a pair's `lo` is 0 or 1: not a hash dedupHash returns
-   */
-  addHashes(pairs: Uint32Array): void {
+  /** Grows at once (before the server listens) to hold `ids` more ids below MAX_LOAD, e.g. a snapshot's. */
+  reserve(ids: number): void {
     if (this.old) this.move(Number.POSITIVE_INFINITY);
     let bits = this.table.bits;
-    while (this.size + pairs.length / 2 + 1 > BUCKET_SLOTS * 2 ** bits * MAX_LOAD) bits++;
+    while (this.size + ids + 1 > BUCKET_SLOTS * 2 ** bits * MAX_LOAD) bits++;
     if (bits > this.table.bits) {
       this.grow(bits);
       this.move(Number.POSITIVE_INFINITY);
     }
+  }
+
+  /**
+   * Adds hashes as `hashChunks` yields them; grows at once to fit them unless `reserve` made room before.
+   * @throws RangeError when a pair's `lo` is 0 or 1: not a hash dedupHash returns
+   */
+  addHashes(pairs: Uint32Array): void {
+    this.reserve(pairs.length / 2);
     for (let i = 0; i + 1 < pairs.length; i += 2) {
       const h1 = pairs[i];
       const h2 = pairs[i + 1];

@@ -8,7 +8,7 @@
  *
  * File (little-endian): "TLMIDX02"; float64s `seq`, `events`; the hash of the mid at `seq` (two uint32s); float64
  * `pairs`; dedupHash(HASH_PROBE) (two uint32s: a changed hash function makes every old snapshot unusable); the CRC-32
- * of the 48 bytes before it and of the pairs; 4 zero bytes; then `pairs` × [hi, lo] uint32 (DedupIndex.hashes()).
+ * of the 48 bytes before it and of the pairs; 4 zero bytes; then `pairs` × [hi, lo] uint32 (DedupIndex.hashChunks()).
  * Written to a temporary file, fsynced, renamed over the last one.
  */
 import fs from 'node:fs/promises';
@@ -23,6 +23,8 @@ const MAGIC = 'TLMIDX02';
 const HASH_PROBE = 'telemetry mid snapshot';
 const CHECKED_BYTES = 48;
 const HEADER_BYTES = 56;
+/** Hash pairs read or written at a time: 512 KB (at 10 million ids the file is 80 MB). */
+const CHUNK_PAIRS = 1 << 16;
 
 /**
  * What the store held when a snapshot was saved: `seq`, the largest `arrival_seq` (0: no events); `events`, how many
@@ -62,8 +64,9 @@ export async function scanStoredMids(store: Store, afterSeq: number, onMid: (mid
 }
 
 /**
- * Saves `index` with the store's current mark to `file`. Call it when nothing is being added or rolled back (after
- * the spool has closed): a mid added for a commit that then failed would be remembered as stored.
+ * Saves `index` with the store's current mark to `file`, a chunk of hashes at a time. Call it when nothing is being
+ * added or rolled back (after the spool has closed): a mid added for a commit that then failed would be remembered as
+ * stored.
  * @throws the file system's errors (the temporary file is removed; the last snapshot stays)
  */
 export async function saveDedupSnapshot(store: Store, index: DedupIndex, file: string): Promise<void> {
@@ -71,28 +74,33 @@ export async function saveDedupSnapshot(store: Store, index: DedupIndex, file: s
   // Saved now it would tell no store from another (loadDedupSnapshot refuses it), and a start on an empty store has
   // nothing to scan: no snapshot, and none left over from before.
   if (mark.seq === 0) return fs.rm(file, { force: true });
-  const hashes = index.hashes();
-  // Typed arrays are in the platform's byte order; every platform Node runs on here is little-endian.
-  const body = new Uint8Array(hashes.buffer, hashes.byteOffset, hashes.byteLength);
   const header = Buffer.alloc(HEADER_BYTES);
   header.write(MAGIC, 0, 'latin1');
   header.writeDoubleLE(mark.seq, 8);
   header.writeDoubleLE(mark.events, 16);
   header.writeUInt32LE(mark.lastMid[0], 24);
   header.writeUInt32LE(mark.lastMid[1], 28);
-  header.writeDoubleLE(hashes.length / 2, 32);
+  header.writeDoubleLE(index.size, 32);
   const probe = dedupHash(HASH_PROBE);
   header.writeUInt32LE(probe[0], 40);
   header.writeUInt32LE(probe[1], 44);
-  header.writeUInt32LE(checksum(header, body), CHECKED_BYTES);
   const temporary = `${file}.${process.pid}.tmp`;
   try {
     const handle = await fs.open(temporary, 'w');
     try {
-      // writeFile writes every byte, each call from where the last ended (a nearly full disk answers write() with
-      // fewer bytes, not an error).
-      await handle.writeFile(header);
-      await handle.writeFile(body);
+      // The pairs first, after the header's place: its CRC-32 covers them.
+      let crc = crc32(header.subarray(0, CHECKED_BYTES));
+      let at = HEADER_BYTES;
+      for (const pairs of index.hashChunks(CHUNK_PAIRS)) {
+        // Typed arrays are in the platform's byte order; every platform Node runs on here is little-endian.
+        const bytes = new Uint8Array(pairs.buffer, pairs.byteOffset, pairs.byteLength);
+        crc = crc32(bytes, crc);
+        await writeAt(handle, bytes, at);
+        at += bytes.byteLength;
+      }
+      if (at !== HEADER_BYTES + index.size * 8) throw new Error('the index changed while it was being saved');
+      header.writeUInt32LE(crc, CHECKED_BYTES);
+      await writeAt(handle, header, 0);
       await handle.sync();
     } finally {
       await handle.close();
@@ -108,17 +116,24 @@ export async function saveDedupSnapshot(store: Store, index: DedupIndex, file: s
  * The index saved in `file` and the `arrival_seq` it covers, when the store still holds what it held at the save
  * (as many events up to that `seq`, the same `mid` at it); otherwise no index, with the `reason` a snapshot was not
  * used (none when there is no file), and the file is deleted so that no later start can take it for the store's. The
- * caller then adds the `mid`s of events after `seq` (all of them when there is no index). Never throws: an
- * unreadable file, or a store that cannot answer the check, is a reason (the file kept when the store is unavailable).
+ * caller then adds the `mid`s of events after `seq` (all of them when there is no index). Read a chunk at a time
+ * into an index sized once; the CRC-32 checked at the end. Never throws: an unreadable file, or a store that cannot
+ * answer the check, is a reason (the file kept when it cannot be read or the store is unavailable).
  */
 export async function loadDedupSnapshot(
   store: Store,
   file: string,
 ): Promise<{ index?: DedupIndex; seq: number; reason?: string }> {
-  let bytes: Buffer;
+  let handle: fs.FileHandle | undefined;
+  let header: Buffer;
+  let size: number;
   try {
-    bytes = await fs.readFile(file);
+    handle = await fs.open(file, 'r');
+    size = (await handle.stat()).size;
+    header = Buffer.alloc(HEADER_BYTES);
+    header = header.subarray(0, (await handle.read(header, 0, HEADER_BYTES, 0)).bytesRead);
   } catch (error) {
+    await handle?.close();
     const { code, message } = error as NodeJS.ErrnoException;
     return { seq: 0, reason: code === 'ENOENT' ? undefined : message };
   }
@@ -126,17 +141,27 @@ export async function loadDedupSnapshot(
     await fs.rm(file, { force: true }).catch(() => {});
     return { seq: 0, reason: `${file} not used (deleted): ${why}` };
   };
-  const snapshot = parseDedupSnapshot(bytes);
-  if (typeof snapshot === 'string') return refuse(snapshot);
-  const { mark, hashes } = snapshot;
-  if (mark.seq === 0) return refuse('saved when the store was empty, it tells no store from another');
   try {
+    const parsed = parseHeader(header, size);
+    if (typeof parsed === 'string') return await refuse(parsed);
+    const { mark, pairs } = parsed;
+    if (mark.seq === 0) return await refuse('saved when the store was empty, it tells no store from another');
     const now = await storeMark(store, mark.seq);
     if (now.seq !== mark.seq || now.events !== mark.events || `${now.lastMid}` !== `${mark.lastMid}`) {
-      return refuse('the store changed since it was saved (events deleted, a backup restored, another store)');
+      return await refuse('the store changed since it was saved (events deleted, a backup restored, another store)');
     }
     const index = new DedupIndex();
-    index.addHashes(hashes);
+    index.reserve(pairs);
+    const chunk = new Uint8Array(CHUNK_PAIRS * 8);
+    let crc = crc32(header.subarray(0, CHECKED_BYTES));
+    for (let at = HEADER_BYTES; at < size; ) {
+      const bytes = await readAt(handle, chunk.subarray(0, Math.min(chunk.byteLength, size - at)), at);
+      if (bytes === null) return await refuse('cut short while it was read');
+      crc = crc32(bytes, crc);
+      index.addHashes(new Uint32Array(bytes.buffer, 0, bytes.byteLength / 4));
+      at += bytes.byteLength;
+    }
+    if (crc !== header.readUInt32LE(CHECKED_BYTES)) return await refuse('damaged (its CRC-32 does not match)');
     const { rows } = await store.query(QUARANTINED_NOT_STORED);
     for (const [mid] of rows) index.delete(String(mid));
     return { index, seq: mark.seq };
@@ -146,6 +171,8 @@ export async function loadDedupSnapshot(
     if (error instanceof StoreError && error.code === 'STORE_UNAVAILABLE')
       return { seq: 0, reason: `${file} not used (kept): ${error.message}` };
     return refuse((error as Error).message);
+  } finally {
+    await handle.close();
   }
 }
 
@@ -158,39 +185,40 @@ const QUARANTINED = "SELECT mid FROM failed_events WHERE reason = 'load_error' A
 const QUARANTINED_NOT_STORED = `SELECT DISTINCT mid FROM failed_events WHERE reason = 'load_error' AND mid IS NOT NULL
   AND mid NOT IN (SELECT mid FROM events WHERE mid IN (${QUARANTINED}))`;
 
-/**
- * The CRC-32 of the header's first CHECKED_BYTES, then the hash pairs. An empty body adds nothing: Node 20's crc32 of
- * a zero-length view of an empty ArrayBuffer is 0, not the running value, so the writer and the reader disagreed.
- */
-function checksum(header: Buffer, body: Uint8Array): number {
-  const head = crc32(header.subarray(0, CHECKED_BYTES));
-  return body.byteLength === 0 ? head : crc32(body, head);
+/** Writes all of `bytes` at `position` (a nearly full disk answers write() with fewer bytes, not an error). */
+async function writeAt(handle: fs.FileHandle, bytes: Uint8Array, position: number): Promise<void> {
+  for (let done = 0; done < bytes.byteLength; ) {
+    done += (await handle.write(bytes, done, bytes.byteLength - done, position + done)).bytesWritten;
+  }
 }
 
-/** A snapshot file's mark and hashes, or what is wrong with it (the whole file is checked against its CRC-32). */
-export function parseDedupSnapshot(bytes: Buffer): { mark: StoreMark; hashes: Uint32Array } | string {
-  if (bytes.length < HEADER_BYTES || bytes.toString('latin1', 0, 8) !== MAGIC) return 'not a snapshot of this version';
+/** Fills `into` from `position`; null when the file ends first. */
+async function readAt(handle: fs.FileHandle, into: Uint8Array, position: number): Promise<Uint8Array | null> {
+  for (let done = 0; done < into.byteLength; ) {
+    const { bytesRead } = await handle.read(into, done, into.byteLength - done, position + done);
+    if (bytesRead === 0) return null;
+    done += bytesRead;
+  }
+  return into;
+}
+
+/**
+ * A snapshot's mark and number of hash pairs from its header, given the file's size, or what is wrong with it. The
+ * CRC-32 (over the header and the pairs) is checked once the pairs are read.
+ */
+function parseHeader(header: Buffer, fileBytes: number): { mark: StoreMark; pairs: number } | string {
+  if (header.length < HEADER_BYTES || header.toString('latin1', 0, 8) !== MAGIC)
+    return 'not a snapshot of this version';
   const count = (offset: number) => {
-    const value = bytes.readDoubleLE(offset);
+    const value = header.readDoubleLE(offset);
     return Number.isSafeInteger(value) && value >= 0 ? value : -1;
   };
   const [seq, events, pairs] = [count(8), count(16), count(32)];
   if (seq < 0 || events < 0 || pairs < 0) return 'a count in its header is not a whole number from 0 to 2^53';
-  if (bytes.length !== HEADER_BYTES + pairs * 8) return 'not a whole snapshot (cut short, or bytes after it)';
+  if (fileBytes !== HEADER_BYTES + pairs * 8) return 'not a whole snapshot (cut short, or bytes after it)';
   const probe = dedupHash(HASH_PROBE);
-  if (bytes.readUInt32LE(40) !== probe[0] || bytes.readUInt32LE(44) !== probe[1]) {
+  if (header.readUInt32LE(40) !== probe[0] || header.readUInt32LE(44) !== probe[1]) {
     return 'saved with another hash function';
   }
-  const body = bytes.subarray(HEADER_BYTES);
-  if (checksum(bytes, body) !== bytes.readUInt32LE(CHECKED_BYTES)) {
-    return 'damaged (its CRC-32 does not match)';
-  }
-  const mark: StoreMark = { seq, events, lastMid: [bytes.readUInt32LE(24), bytes.readUInt32LE(28)] };
-  // readFile gives the file a buffer of its own (offset 0): the hashes are a view of it. A buffer from elsewhere,
-  // off a 4-byte boundary, is copied.
-  const hashes =
-    body.byteOffset % 4 === 0
-      ? new Uint32Array(body.buffer, body.byteOffset, pairs * 2)
-      : new Uint32Array(Uint8Array.from(body).buffer);
-  return { mark, hashes };
+  return { mark: { seq, events, lastMid: [header.readUInt32LE(24), header.readUInt32LE(28)] }, pairs };
 }
