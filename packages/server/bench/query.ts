@@ -125,8 +125,10 @@ try {
         await catchUpSessionPaths(store);
         summarizing += (performance.now() - t) / 1000;
       },
-      onProgress: (n) => {
-        progress.update(n);
+      onProgress: (n) => progress.update(n),
+      // Counted as loaded, not as generated: generation runs a segment ahead, so the first million counted as
+      // generated held one load fewer than the others (9 of 10) and read ~10% faster than it loaded.
+      onLoaded: (n) => {
         if (Math.floor(n / 1e6) > Math.floor(mark.n / 1e6)) {
           const now = performance.now();
           perMillion.push(Math.round((n - mark.n) / ((now - mark.t) / 1000)));

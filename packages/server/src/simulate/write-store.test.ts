@@ -27,9 +27,21 @@ after(async () => {
 test('loads segments above the checkpoint, stored byte for byte', async () => {
   const params = resolveParams({ users: 10, start: '2024-01-01' });
   const events = [...simulate(params)];
-  const result = await writeToStore(events, { store, spoolDir, receivedAt: () => 1, segmentEvents: 400 });
+  // onLoaded reports each segment once it is loaded, with the running count.
+  const loaded: number[] = [];
+  const result = await writeToStore(events, {
+    store,
+    spoolDir,
+    receivedAt: () => 1,
+    segmentEvents: 400,
+    onLoaded: (n) => loaded.push(n),
+  });
   assert.equal(result.events, events.length);
   assert.equal(result.segments, Math.ceil(events.length / 400));
+  assert.deepEqual(
+    loaded,
+    Array.from({ length: result.segments }, (_, i) => Math.min(events.length, 400 * (i + 1))),
+  );
   assert.equal(await store.checkpoint(), result.segments);
   const row = (await store.query('SELECT raw, syncts FROM events WHERE mid = $mid', { mid: events[5].mid })).rows[0];
   assert.deepEqual(row, [JSON.stringify(events[5]), 1]);

@@ -26,6 +26,11 @@ export interface WriteStoreOptions {
   afterLoad?: () => Promise<void>;
   /** Called with the running count of events handed to the store. */
   onProgress?: (events: number) => void;
+  /**
+   * Called with the running count of events loaded, after each segment's load and its `afterLoad`: where a rate of
+   * loading is measured (`onProgress` runs one segment ahead, while the one before still loads).
+   */
+  onLoaded?: (events: number) => void;
 }
 
 export interface WriteStoreResult {
@@ -60,6 +65,7 @@ export async function writeToStore(events: Iterable<SimEvent>, options: WriteSto
   let segment = checkpoint;
   let total = 0;
   let totalRejected = 0;
+  let loadedTotal = 0;
   let inFlight: Promise<void> | undefined;
 
   const load = async (file: string, number: number, written: number, rejected: number) => {
@@ -73,6 +79,8 @@ export async function writeToStore(events: Iterable<SimEvent>, options: WriteSto
         );
       }
       await options.afterLoad?.();
+      loadedTotal += written;
+      options.onLoaded?.(loadedTotal);
     } finally {
       fs.rmSync(file, { force: true });
     }
