@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { DedupIndex, dedupHash } from './dedup-index.js';
+import { DedupIndex, dedupHash, fastRange } from './dedup-index.js';
 
 test('remembers what was added across growth, forgets what was deleted', () => {
   const index = new DedupIndex(4);
@@ -19,7 +19,7 @@ test('remembers what was added across growth, forgets what was deleted', () => {
 });
 
 test('an id stored in the first bucket of the table is found (bucket 0 is a bucket like any other)', () => {
-  // The default table has 8,192 buckets of 10 slots: the top 13 bits of the hash's high half pick the home bucket.
+  // The default table has 6,554 buckets of 10 slots: a high half below 2^32 / 6,554 (655,330) has bucket 0 for home.
   let id = '';
   for (let i = 0; id === ''; i++) {
     const [hi] = dedupHash(`home-0-${i}`);
@@ -42,7 +42,7 @@ test('distinguishes near-identical ids (no false duplicates on a million sequent
 test('every id still found after half are deleted, and found again once added again', () => {
   // Nearly 90% full: thousands of ids in their other bucket, whose home then has free slots.
   const index = new DedupIndex(1 << 15);
-  const ids = Array.from({ length: Math.floor(index.capacity * 0.88) }, (_, i) => `IMPRESSION:${i}`);
+  const ids = Array.from({ length: 2 * Math.floor(index.capacity * 0.44) }, (_, i) => `IMPRESSION:${i}`);
   for (const id of ids) index.add(id);
   assert.equal(index.growing, false);
   for (let i = 0; i < ids.length; i += 2) index.delete(ids[i]);
@@ -119,22 +119,22 @@ test('ids whose hash would equal a slot marker are moved off it; the largest low
   assert.ok(Array.from({ length: 20 }, (_, i) => `other-${i}`).every((id) => index.has(id)));
 });
 
-test('the table doubles a slice per add: the add that crosses 90% full does not move every id', () => {
-  const index = new DedupIndex(1 << 16); // 81,920 slots: grows past 73,728 ids, then moves 128 old slots per add
-  assert.equal(index.capacity, 81_920);
-  for (let i = 0; i < 73_728; i++) index.add(`mid-${i}`);
+test('the table grows by half, a slice per add: the add that crosses 90% full does not move every id', () => {
+  const index = new DedupIndex(1 << 16); // 6,554 buckets, 65,540 slots: grows past 58,986 ids, moving 128 slots an add
+  assert.equal(index.capacity, 65_540);
+  for (let i = 0; i < 58_986; i++) index.add(`mid-${i}`);
   assert.equal(index.growing, false);
-  index.add('mid-73728');
-  assert.equal(index.growing, true, 'the ids are still being moved after the add that doubled the table');
-  assert.equal(index.capacity, 163_840);
+  index.add('mid-58986');
+  assert.equal(index.growing, true, 'the ids are still being moved after the add that grew the table');
+  assert.equal(index.capacity, 98_310, '6,554 × 1.5 = 9,831 buckets');
   let adds = 0;
   while (index.growing) index.add(`next-${adds++}`);
-  assert.equal(adds, 81_920 / 128 - 1, 'the old table emptied 128 slots an add');
-  for (let i = 0; i <= 73_728; i++) assert.ok(index.has(`mid-${i}`), `mid-${i}`);
-  assert.equal(index.size, 73_729 + adds);
+  assert.equal(adds, Math.ceil(65_540 / 128) - 1, 'the old table emptied 128 slots an add');
+  for (let i = 0; i <= 58_986; i++) assert.ok(index.has(`mid-${i}`), `mid-${i}`);
+  assert.equal(index.size, 58_987 + adds);
 });
 
-test('6.4 bytes a slot from 2^17 buckets on (ten in 64 bytes), filled to 90% before the table doubles', () => {
+test('6.4 bytes a slot from 2^17 buckets on (ten in 64 bytes), filled to 90% before the table grows', () => {
   const slots = 10 << 17;
   const index = new DedupIndex(slots);
   assert.equal(index.capacity, slots);
@@ -145,14 +145,45 @@ test('6.4 bytes a slot from 2^17 buckets on (ten in 64 bytes), filled to 90% bef
   assert.ok(index.bytes / index.size < 7.2, `${index.bytes / index.size} bytes an id`);
   index.add('one-more');
   assert.equal(index.growing, true);
-  assert.equal(index.bytes, 64 * 3 * (slots / 10), 'the old table and the doubled one while the ids move');
+  const grown = Math.ceil(1.5 * (slots / 10));
+  assert.equal(index.bytes, 64 * (slots / 10 + grown), 'the old table and the grown one while the ids move');
   while (index.growing) index.add(`next-${index.size}`);
-  assert.equal(index.bytes, 64 * 2 * (slots / 10));
+  assert.equal(index.bytes, 64 * grown);
   assert.equal(
     [...index.hashChunks(1 << 16)].reduce((n, pairs) => n + pairs.length, 0),
     2 * index.size,
   );
   for (let i = 0; i < full; i++) assert.ok(index.has(`mid-${i}`), `mid-${i}`);
+});
+
+test('property: fastRange(x, n) is floor(x × n / 2^32), exactly, for any uint32 x and n up to 2^26', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 1, max: 2 ** 26 }), (x, n) => {
+      assert.equal(fastRange(x, n), Number((BigInt(x) * BigInt(n)) >> 32n));
+    }),
+    { numRuns: 5000 },
+  );
+  assert.equal(fastRange(0xffffffff, 2 ** 26), 2 ** 26 - 1);
+});
+
+test('tables of any number of buckets, nearly full, give every hash back exact (with and without the extra bits)', () => {
+  // 3 and 6,553 buckets keep 31 bits of the high half; 131,101 (past 2^17) keep 15, the home's run telling the rest.
+  for (const buckets of [3, 6_553, 131_101]) {
+    const index = new DedupIndex(buckets * 10);
+    const ids = Array.from({ length: Math.floor(buckets * 10 * 0.88) }, (_, i) => `any-${buckets}-${i}`);
+    for (const id of ids) index.add(id);
+    assert.equal(index.capacity, buckets * 10, 'not grown');
+    for (let i = 0; i < ids.length; i += 7) index.delete(ids[i]);
+    // Read back into a table of another size: each high half rebuilt from its slot, then homed anew.
+    const rebuilt = new DedupIndex(1 << 16);
+    rebuilt.reserve(index.size);
+    for (const chunk of index.hashChunks(1000)) rebuilt.addHashes(chunk);
+    assert.equal(rebuilt.size, index.size);
+    assert.ok(
+      ids.every((id, i) => rebuilt.has(id) === (i % 7 !== 0)),
+      `${buckets} buckets`,
+    );
+  }
 });
 
 test('property: while growing a slice at a time, the index answers as a Set does (add, has, delete, snapshot)', () => {

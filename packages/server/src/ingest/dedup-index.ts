@@ -1,14 +1,13 @@
 /**
  * A set of 64-bit string hashes (dedupHash) in a bucketized cuckoo table: remembers every stored `mid` (or batch
- * `msgid`) in 7.1–14.2 bytes each instead of a JS string. Each id has two buckets of ten slots, its home (the hash's
- * top bits) and one other; a slot keeps the hash's low half and the high half's bits the home does not say, plus
- * one bit saying which of the two buckets it is in: 6.4 bytes a slot (a bucket is one 64-byte cache line) from 2^17
- * buckets on, and every hash exact (the snapshot and a doubled table get the same 64 bits back). Two choices of ten
- * slots fill a table to 90% before it doubles (Fan et al., "Cuckoo Filter: Practically Better Than Bloom", CoNEXT
- * 2014, §4: 95% already with four-slot buckets). The linear probing it replaced took 8 bytes a slot and doubled at
- * 75%: tables of 2^k slots for up to 0.75 × 2^k ids against 2^b buckets for up to 9 × 2^b, so half the bytes at 1.6–2.4,
- * 3.1–4.7 and 6.3–9.4 million ids (16 MiB instead of 32, 32 instead of 64, 64 instead of 128) and the same between.
- * A false positive needs a 64-bit collision: about 1 in 10^7 at a billion ids.
+ * `msgid`) in 7.1–10.7 bytes each instead of a JS string. Each id has two buckets of ten slots, its home (picked by the
+ * hash's high half, Lemire's multiply-and-shift over any number of buckets) and one other; a slot keeps the hash's
+ * low half and the high half's bits the home does not say, plus one bit saying which of the two buckets it is in: 6.4
+ * bytes a slot (a bucket is one 64-byte cache line) from 2^17 buckets on, and every hash exact (the snapshot and a
+ * grown table get the same 64 bits back). Two choices of ten slots fill a table to 90% before it grows by half
+ * (Fan et al., "Cuckoo Filter: Practically Better Than Bloom", CoNEXT 2014, §4: 95% already with four-slot buckets).
+ * Tables of powers of two took 7.1–14.2 bytes an id (128 MiB at 10 million ids, now 71–107 MB); linear probing before
+ * them, 10.7–21.3. A false positive needs a 64-bit collision: about 1 in 10^7 at a billion ids.
  */
 
 /** A slot whose `lo` is 0 is empty. */
@@ -36,19 +35,28 @@ export function dedupHash(value: string): [number, number] {
 /**
  * Slots of the old table moved into the new one with each add while the table grows. Growing at once held the
  * collector's thread for as long as re-inserting every id takes (0.27 s at 1.6 million ids, 1.8 s at 12.6 million,
- * on the 2-core machine); in slices it adds microseconds to each add until done. At least 2, so that the old table
- * is empty before the new one is full (it has twice the slots and starts at most MAX_LOAD / 2 full).
+ * on the 2-core machine); in slices it adds microseconds to each add until done. From 3 on the old table is empty
+ * before the new one reaches MAX_LOAD (it starts at MAX_LOAD / GROWTH, 60% full, and gains an id per 3 slots moved);
+ * with fewer, a growth that comes first moves the rest at once.
  */
 const MOVE_PER_ADD = 128;
+
+/**
+ * A full table grows to this many times its buckets. By half it keeps 7.1–10.7 bytes an id (doubling: 7.1–14.2) and
+ * holds 2.5 times the old table while it moves instead of 3, for ~2 moves of each id over its life instead of ~1.
+ * By a quarter (7.1–8.9 bytes, ~4 moves) an add at 10 million ids took twice as long (bench:dedup, 1.37 µs against
+ * 0.65); by half, 0.9 µs, the lookups as fast.
+ */
+const GROWTH = 1.5;
 
 /** Slots per bucket: ten of 6 bytes fill a 64-byte cache line (the last 4 bytes unused). */
 const BUCKET_SLOTS = 10;
 
-/** The share of slots in use at which the table doubles. */
+/** The share of slots in use at which the table grows. */
 const MAX_LOAD = 0.9;
 
 /**
- * Evictions an add tries before it stashes the id it holds (the table then doubles at the next add): a walk this long
+ * Evictions an add tries before it stashes the id it holds (the table then grows at the next add): a walk this long
  * means the table is nearly full. Fan et al. use 500.
  */
 const MAX_KICKS = 500;
@@ -64,20 +72,37 @@ const REST_AT = 20;
 const REST_BITS = 15;
 const REST_MASK = (1 << REST_BITS) - 1;
 
+/** Buckets from which `rest`'s 15 bits tell a high half from the others with the same home (2^32 / 2^17 = 2^15). */
+const EXTRA_BELOW = 2 ** (32 - REST_BITS);
+/** The most buckets a table may have: `start` multiplies two numbers below it exactly (below 2^53). */
+const MAX_BUCKETS = 2 ** 26;
+
 /**
- * One table of 2^bits buckets. A slot keeps the hash's low half (`lo`; 0: empty) and `rest`: the high half's low
- * REST_BITS bits, plus 2^REST_BITS when the slot's bucket is the id's other bucket rather than its home. The home is
- * the high half's top `bits` bits; below 17 bits, `extra` keeps the high half's bits between those and `rest`'s.
+ * floor(x × n / 2^32) for a uint32 `x` and `n` ≤ 2^32, exactly (Lemire's "fastrange": a fair map of a hash onto
+ * n, monotonic in x). From n = 2^21 the product can pass 2^53, so it is taken as two 16-bit halves.
+ */
+export function fastRange(x: number, n: number): number {
+  if (n <= 2 ** 21) return Math.floor((x * n) / 4294967296); // below 2^53: one exact product
+  const high = (x >>> 16) * n;
+  const whole = Math.floor(high / 65536);
+  return whole + Math.floor(((high - whole * 65536) * 65536 + (x & 0xffff) * n) / 4294967296);
+}
+
+/**
+ * One table of any number of buckets (not only powers of two, so it grows by half instead of doubling). A
+ * slot keeps the hash's low half (`lo`; 0: empty) and `rest`: the high half's low REST_BITS bits, plus 2^REST_BITS
+ * when the slot's bucket is the id's other bucket rather than its home. The home is fastRange(hi, buckets): the high
+ * halves with one home are a run of at most ceil(2^32 / buckets) numbers, so its start and the low 15 bits give the
+ * high half back from 2^17 buckets on; below, `extra` keeps 16 more bits (31 in all, enough from 2 buckets on).
  */
 class Table {
   /** As int32 (the hash's low half | 0): compared as small integers, not as doubles above 2^31. */
   private readonly lo: Int32Array;
   private readonly rest: Uint16Array;
   private readonly extra: Uint16Array | null;
-  /** Bits of the high half below the home's (32 - bits); `lowMask` selects them. */
-  private readonly low: number;
-  private readonly lowMask: number;
-  private readonly bucketMask: number;
+  /** 2^32 = perBucket × buckets + remainder: `start` from them. */
+  private readonly perBucket: number;
+  private readonly remainder: number;
   /**
    * Whether any slot was emptied (a delete, or moved out while growing). Until then an id sits in its other bucket
    * only when its home was full when it was put there, and a home is never emptied: a lookup that finds a free slot
@@ -86,19 +111,20 @@ class Table {
   private emptied = false;
   /** The slot of a full bucket the next eviction takes, in turn. */
   private kick = 0;
-  readonly buckets: number;
   readonly slots: number;
 
-  constructor(readonly bits: number) {
-    const buffer = new ArrayBuffer(BUCKET_BYTES * 2 ** bits);
+  /** @throws RangeError when `buckets` is below 2 or above MAX_BUCKETS */
+  constructor(readonly buckets: number) {
+    if (!(Number.isInteger(buckets) && buckets >= 2 && buckets <= MAX_BUCKETS)) {
+      throw new RangeError(`a table has 2 to ${MAX_BUCKETS} buckets, not ${buckets}`);
+    }
+    const buffer = new ArrayBuffer(BUCKET_BYTES * buckets);
     this.lo = new Int32Array(buffer);
     this.rest = new Uint16Array(buffer);
-    this.buckets = 2 ** bits;
-    this.slots = BUCKET_SLOTS * this.buckets;
-    this.extra = bits < 32 - REST_BITS ? new Uint16Array(this.slots) : null;
-    this.low = 32 - bits;
-    this.lowMask = 0xffffffff >>> bits;
-    this.bucketMask = (1 << bits) - 1;
+    this.slots = BUCKET_SLOTS * buckets;
+    this.extra = buckets < EXTRA_BELOW ? new Uint16Array(this.slots) : null;
+    this.perBucket = Math.floor(4294967296 / buckets);
+    this.remainder = 4294967296 - this.perBucket * buckets;
   }
 
   /** Bytes the table holds. */
@@ -107,12 +133,26 @@ class Table {
   }
 
   private home(h1: number): number {
-    return h1 >>> this.low;
+    return fastRange(h1, this.buckets);
   }
 
-  /** The id's other bucket is its bucket xor this (from `lo` alone, so a slot's other bucket needs no `hi`). */
-  private offset(h2: number): number {
-    return Math.imul(h2, 0x9e3779b1) >>> this.low;
+  /** The id's other bucket: its home plus 1 to buckets - 1 (from `lo` alone, so a slot's other bucket needs no `hi`). */
+  private other(home: number, h2: number): number {
+    const other = home + 1 + fastRange(Math.imul(h2, 0x9e3779b1) >>> 0, this.buckets - 1);
+    return other < this.buckets ? other : other - this.buckets;
+  }
+
+  /** The home of an id in its other bucket `bucket`: other() the other way. */
+  private homeFrom(bucket: number, h2: number): number {
+    const home = bucket - 1 - fastRange(Math.imul(h2, 0x9e3779b1) >>> 0, this.buckets - 1);
+    return home >= 0 ? home : home + this.buckets;
+  }
+
+  /** The smallest high half whose home is `bucket`: ceil(bucket × 2^32 / buckets), exactly. */
+  private start(bucket: number): number {
+    // bucket × remainder is below 2^52, exact; the quotient, below 2^26, is off an integer by at least 2^-26 unless
+    // it is one, far more than its rounding (2^-27 at most): its ceiling is exact.
+    return bucket * this.perBucket + Math.ceil((bucket * this.remainder) / this.buckets);
   }
 
   /**
@@ -141,9 +181,9 @@ class Table {
     return -1 - empty;
   }
 
-  /** Whether the slot keeps the bits of h1 that `extra` keeps (always, from 17 bits on). */
+  /** Whether the slot keeps the bits of h1 that `extra` keeps (always, from 2^17 buckets on). */
   private extraMatches(bucket: number, place: number, h1: number): boolean {
-    return this.extra === null || this.extra[bucket * BUCKET_SLOTS + place] === (h1 & this.lowMask) >>> REST_BITS;
+    return this.extra === null || this.extra[bucket * BUCKET_SLOTS + place] === ((h1 >>> REST_BITS) & 0xffff);
   }
 
   /** An empty place of `bucket`, or -1. */
@@ -160,7 +200,7 @@ class Table {
     if (found >= 0) return home * BUCKET_SLOTS + found;
     // An id is in its other bucket only if its home was full then, and stays full until a slot is emptied.
     if (found !== -1 - BUCKET_SLOTS && !this.emptied) return -1;
-    const other = (home ^ this.offset(h2)) & this.bucketMask;
+    const other = this.other(home, h2);
     const place = this.scan(other, h1, h2, 1);
     return place < 0 ? -1 : other * BUCKET_SLOTS + place;
   }
@@ -174,26 +214,20 @@ class Table {
     const found = this.scan(home, h1, h2, 0);
     if (found >= 0) return false;
     const free = -1 - found;
-    if (
-      (free === BUCKET_SLOTS || this.emptied) &&
-      this.scan((home ^ this.offset(h2)) & this.bucketMask, h1, h2, 1) >= 0
-    )
-      return false;
+    if ((free === BUCKET_SLOTS || this.emptied) && this.scan(this.other(home, h2), h1, h2, 1) >= 0) return false;
     if (free < BUCKET_SLOTS) this.put(home, free, h1, h2);
     else this.insert(h1, h2, maxKicks, stash);
     return true;
   }
 
-  /** The high half of the hash in a slot (not empty): the home's number in its top bits, the rest from the slot. */
+  /** The high half of the hash in a slot (not empty): within its home's run, the one with the bits the slot keeps. */
   private hiIn(bucket: number, place: number): number {
     const lo = bucket * LO_PER_BUCKET;
     const rest = this.rest[2 * lo + REST_AT + place];
-    const home = rest >>> REST_BITS ? (bucket ^ this.offset(this.lo[lo + place])) & this.bucketMask : bucket;
-    const below =
-      this.extra === null
-        ? rest & this.lowMask
-        : (this.extra[bucket * BUCKET_SLOTS + place] << REST_BITS) | (rest & REST_MASK);
-    return ((home << this.low) | below) >>> 0;
+    const start = this.start(rest >>> REST_BITS ? this.homeFrom(bucket, this.lo[lo + place]) : bucket);
+    if (this.extra === null) return start + ((rest - start) & REST_MASK);
+    const kept = (this.extra[bucket * BUCKET_SLOTS + place] << REST_BITS) | (rest & REST_MASK);
+    return start + ((kept - start) & 0x7fffffff);
   }
 
   /**
@@ -244,7 +278,7 @@ class Table {
     const lo = bucket * LO_PER_BUCKET;
     this.lo[lo + place] = h2 | 0;
     this.rest[2 * lo + REST_AT + place] = (h1 & REST_MASK) + ((bucket === this.home(h1) ? 0 : 1) << REST_BITS);
-    if (this.extra !== null) this.extra[bucket * BUCKET_SLOTS + place] = (h1 & this.lowMask) >>> REST_BITS;
+    if (this.extra !== null) this.extra[bucket * BUCKET_SLOTS + place] = (h1 >>> REST_BITS) & 0xffff;
   }
 
   /**
@@ -255,7 +289,7 @@ class Table {
     let bucket = this.home(h1);
     let place = this.emptyIn(bucket);
     if (place < 0) {
-      bucket = (bucket ^ this.offset(h2)) & this.bucketMask;
+      bucket = this.other(bucket, h2);
       place = this.emptyIn(bucket);
     }
     for (let kicks = 0; place < 0; kicks++) {
@@ -268,32 +302,32 @@ class Table {
       const evictedHi = this.hiIn(bucket, this.kick);
       const evictedLo = this.lo[bucket * LO_PER_BUCKET + this.kick] >>> 0;
       this.put(bucket, this.kick, h1, h2);
+      // To its other bucket from its home, to its home from the other.
+      const home = this.home(evictedHi);
+      bucket = bucket === home ? this.other(home, evictedLo) : home;
       h1 = evictedHi;
       h2 = evictedLo;
-      bucket = (bucket ^ this.offset(h2)) & this.bucketMask;
       place = this.emptyIn(bucket);
     }
     this.put(bucket, place, h1, h2);
   }
 }
 
-/** The table's bits for at least `slots` slots (at least 2 buckets). */
-function bitsFor(slots: number): number {
-  let bits = 1;
-  while (BUCKET_SLOTS * 2 ** bits < slots) bits++;
-  return bits;
+/** Buckets for at least `slots` slots (at least 2). */
+function bucketsFor(slots: number): number {
+  return Math.max(2, Math.ceil(slots / BUCKET_SLOTS));
 }
 
 export class DedupIndex {
   private table: Table;
   /** While growing, the table before: its slots below `moved` are in the current one. Each id is in one place. */
   private old: { table: Table; moved: number } | null = null;
-  /** Ids an add could not place (MAX_KICKS evictions in vain), [hi, lo] side by side; the next doubling takes them. */
+  /** Ids an add could not place (MAX_KICKS evictions in vain), [hi, lo] side by side; the next growth takes them. */
   private stash: number[] = [];
   size = 0;
 
   /**
-   * @param initialCapacity slots of the first table (rounded up to ten times a power of two, at least 20: two buckets)
+   * @param initialCapacity slots of the first table (rounded up to a multiple of ten, at least 20: two buckets)
    * @param movePerAdd slots moved per add while growing (MOVE_PER_ADD; at least 2)
    * @param maxKicks evictions an add tries before it stashes an id (MAX_KICKS; tests lower it to fill the stash)
    */
@@ -303,10 +337,10 @@ export class DedupIndex {
     private readonly maxKicks = MAX_KICKS,
   ) {
     if (!(movePerAdd >= 2)) throw new RangeError(`movePerAdd must be at least 2, got ${movePerAdd}`);
-    this.table = new Table(bitsFor(initialCapacity));
+    this.table = new Table(bucketsFor(initialCapacity));
   }
 
-  /** True while the ids of the table before the last doubling are still being moved (a slice per add). */
+  /** True while the ids of the table before the last growth are still being moved (a slice per add). */
   get growing(): boolean {
     return this.old !== null;
   }
@@ -333,7 +367,9 @@ export class DedupIndex {
     if (this.stash.length > 0 && this.stashed(h1, h2) >= 0) return false;
     if (!this.table.add(h1, h2, this.maxKicks, this.stash)) return false;
     this.size++;
-    if (this.size > this.table.slots * MAX_LOAD || (this.stash.length > 0 && !this.old)) this.grow(this.table.bits + 1);
+    if (this.size > this.table.slots * MAX_LOAD || (this.stash.length > 0 && !this.old)) {
+      this.grow(Math.ceil(this.table.buckets * GROWTH));
+    }
     if (this.old) this.move(this.movePerAdd);
     return true;
   }
@@ -356,13 +392,15 @@ export class DedupIndex {
     if (this.stash.length > 0) yield Uint32Array.from(this.stash);
   }
 
-  /** Grows at once (before the server listens) to hold `ids` more ids below MAX_LOAD, e.g. a snapshot's. */
+  /**
+   * Grows at once (before the server listens) to hold `ids` more ids below MAX_LOAD, e.g. a snapshot's, with a
+   * growth's room besides (GROWTH): a table sized to the ids would grow again, the old table held, at the next adds.
+   */
   reserve(ids: number): void {
     if (this.old) this.move(Number.POSITIVE_INFINITY);
-    let bits = this.table.bits;
-    while (this.size + ids + 1 > BUCKET_SLOTS * 2 ** bits * MAX_LOAD) bits++;
-    if (bits > this.table.bits) {
-      this.grow(bits);
+    const buckets = bucketsFor((this.size + ids + 1) / MAX_LOAD);
+    if (buckets > this.table.buckets) {
+      this.grow(Math.ceil(buckets * GROWTH));
       this.move(Number.POSITIVE_INFINITY);
     }
   }
@@ -421,11 +459,11 @@ export class DedupIndex {
     this.table.insert(h1, h2, this.maxKicks, this.stash);
   }
 
-  /** A new, empty current table of 2^bits buckets; the current one becomes `old`, moved over by `move`. */
-  private grow(bits: number): void {
+  /** A new, empty current table of `buckets` buckets; the current one becomes `old`, moved over by `move`. */
+  private grow(buckets: number): void {
     if (this.old) this.move(Number.POSITIVE_INFINITY);
     this.old = { table: this.table, moved: 0 };
-    this.table = new Table(bits);
+    this.table = new Table(buckets);
     const stash = this.stash;
     this.stash = [];
     for (let i = 0; i < stash.length; i += 2) this.insert(stash[i], stash[i + 1]);
