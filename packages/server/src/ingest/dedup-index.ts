@@ -136,15 +136,20 @@ class Table {
     return fastRange(h1, this.buckets);
   }
 
-  /** The id's other bucket: its home plus 1 to buckets - 1 (from `lo` alone, so a slot's other bucket needs no `hi`). */
+  /** From an id's home to its other bucket: 1 to buckets - 1 (from `lo` alone, so a slot's other bucket needs no `hi`). */
+  private offset(h2: number): number {
+    return 1 + fastRange(Math.imul(h2, 0x9e3779b1) >>> 0, this.buckets - 1);
+  }
+
+  /** The id's other bucket: its home plus offset(h2), modulo the buckets. */
   private other(home: number, h2: number): number {
-    const other = home + 1 + fastRange(Math.imul(h2, 0x9e3779b1) >>> 0, this.buckets - 1);
+    const other = home + this.offset(h2);
     return other < this.buckets ? other : other - this.buckets;
   }
 
   /** The home of an id in its other bucket `bucket`: other() the other way. */
   private homeFrom(bucket: number, h2: number): number {
-    const home = bucket - 1 - fastRange(Math.imul(h2, 0x9e3779b1) >>> 0, this.buckets - 1);
+    const home = bucket - this.offset(h2);
     return home >= 0 ? home : home + this.buckets;
   }
 
@@ -215,7 +220,7 @@ class Table {
     if (found >= 0) return false;
     const free = -1 - found;
     if ((free === BUCKET_SLOTS || this.emptied) && this.scan(this.other(home, h2), h1, h2, 1) >= 0) return false;
-    if (free < BUCKET_SLOTS) this.put(home, free, h1, h2);
+    if (free < BUCKET_SLOTS) this.put(home, free, h1, h2, 0);
     else this.insert(h1, h2, maxKicks, stash);
     return true;
   }
@@ -273,11 +278,11 @@ class Table {
     this.emptied = true;
   }
 
-  /** Puts [h1, h2] in `place` of `bucket`, its home or its other bucket. */
-  private put(bucket: number, place: number, h1: number, h2: number): void {
+  /** Puts [h1, h2] in `place` of `bucket`, its home (other 0) or its other bucket (other 1). */
+  private put(bucket: number, place: number, h1: number, h2: number, other: number): void {
     const lo = bucket * LO_PER_BUCKET;
     this.lo[lo + place] = h2 | 0;
-    this.rest[2 * lo + REST_AT + place] = (h1 & REST_MASK) + ((bucket === this.home(h1) ? 0 : 1) << REST_BITS);
+    this.rest[2 * lo + REST_AT + place] = (h1 & REST_MASK) + (other << REST_BITS);
     if (this.extra !== null) this.extra[bucket * BUCKET_SLOTS + place] = (h1 >>> REST_BITS) & 0xffff;
   }
 
@@ -287,9 +292,11 @@ class Table {
    */
   insert(h1: number, h2: number, maxKicks: number, stash: number[]): void {
     let bucket = this.home(h1);
+    let other = 0;
     let place = this.emptyIn(bucket);
     if (place < 0) {
       bucket = this.other(bucket, h2);
+      other = 1;
       place = this.emptyIn(bucket);
     }
     for (let kicks = 0; place < 0; kicks++) {
@@ -301,15 +308,16 @@ class Table {
       this.kick = (this.kick + 1) % BUCKET_SLOTS;
       const evictedHi = this.hiIn(bucket, this.kick);
       const evictedLo = this.lo[bucket * LO_PER_BUCKET + this.kick] >>> 0;
-      this.put(bucket, this.kick, h1, h2);
+      const evictedOther = this.rest[2 * bucket * LO_PER_BUCKET + REST_AT + this.kick] >>> REST_BITS;
+      this.put(bucket, this.kick, h1, h2, other);
       // To its other bucket from its home, to its home from the other.
-      const home = this.home(evictedHi);
-      bucket = bucket === home ? this.other(home, evictedLo) : home;
+      bucket = evictedOther ? this.homeFrom(bucket, evictedLo) : this.other(bucket, evictedLo);
+      other = 1 - evictedOther;
       h1 = evictedHi;
       h2 = evictedLo;
       place = this.emptyIn(bucket);
     }
-    this.put(bucket, place, h1, h2);
+    this.put(bucket, place, h1, h2, other);
   }
 }
 
