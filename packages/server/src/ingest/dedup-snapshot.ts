@@ -14,6 +14,7 @@
 import fs from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 import { dialectFor, SqlParams } from '../analytics/dialect/index.js';
+import { writeAll } from '../spool/write-all.js';
 import { type Store, StoreError } from '../store/store.js';
 import { DedupIndex, dedupHash } from './dedup-index.js';
 
@@ -95,12 +96,12 @@ export async function saveDedupSnapshot(store: Store, index: DedupIndex, file: s
         // Typed arrays are in the platform's byte order; every platform Node runs on here is little-endian.
         const bytes = new Uint8Array(pairs.buffer, pairs.byteOffset, pairs.byteLength);
         crc = crc32(bytes, crc);
-        await writeAt(handle, bytes, at);
+        await writeAll(handle, bytes, at, 'snapshot write');
         at += bytes.byteLength;
       }
       if (at !== HEADER_BYTES + index.size * 8) throw new Error('the index changed while it was being saved');
       header.writeUInt32LE(crc, CHECKED_BYTES);
-      await writeAt(handle, header, 0);
+      await writeAll(handle, header, 0, 'snapshot write');
       await handle.sync();
     } finally {
       await handle.close();
@@ -130,8 +131,8 @@ export async function loadDedupSnapshot(
   try {
     handle = await fs.open(file, 'r');
     size = (await handle.stat()).size;
-    header = Buffer.alloc(HEADER_BYTES);
-    header = header.subarray(0, (await handle.read(header, 0, HEADER_BYTES, 0)).bytesRead);
+    // Shorter than a header: parseHeader says it is no snapshot.
+    header = (await readAt(handle, Buffer.alloc(HEADER_BYTES), 0)) ?? Buffer.alloc(0);
   } catch (error) {
     await handle?.close();
     const { code, message } = error as NodeJS.ErrnoException;
@@ -185,15 +186,8 @@ const QUARANTINED = "SELECT mid FROM failed_events WHERE reason = 'load_error' A
 const QUARANTINED_NOT_STORED = `SELECT DISTINCT mid FROM failed_events WHERE reason = 'load_error' AND mid IS NOT NULL
   AND mid NOT IN (SELECT mid FROM events WHERE mid IN (${QUARANTINED}))`;
 
-/** Writes all of `bytes` at `position` (a nearly full disk answers write() with fewer bytes, not an error). */
-async function writeAt(handle: fs.FileHandle, bytes: Uint8Array, position: number): Promise<void> {
-  for (let done = 0; done < bytes.byteLength; ) {
-    done += (await handle.write(bytes, done, bytes.byteLength - done, position + done)).bytesWritten;
-  }
-}
-
 /** Fills `into` from `position`; null when the file ends first. */
-async function readAt(handle: fs.FileHandle, into: Uint8Array, position: number): Promise<Uint8Array | null> {
+async function readAt<T extends Uint8Array>(handle: fs.FileHandle, into: T, position: number): Promise<T | null> {
   for (let done = 0; done < into.byteLength; ) {
     const { bytesRead } = await handle.read(into, done, into.byteLength - done, position + done);
     if (bytesRead === 0) return null;

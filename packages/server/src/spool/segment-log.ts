@@ -10,6 +10,7 @@ import type fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import { GroupFramer } from './segment-format.js';
 import { type SealedSegment, segmentFile } from './segment-recovery.js';
+import { writeAll } from './write-all.js';
 
 export interface SegmentLogOptions {
   dir: string;
@@ -23,16 +24,6 @@ export interface SegmentLogOptions {
   onCommit?: (seconds: number) => void;
   /** Called once a commit is durable, before its appends resolve: the segment and the events it acknowledged. */
   onAcknowledged?: (segment: number, events: number) => void;
-}
-
-/** Writes all of `bytes` at the end of `fd`: a short write (a disk filling up) is continued, an error thrown. */
-async function writeAll(fd: fs.promises.FileHandle, bytes: Buffer): Promise<void> {
-  let offset = 0;
-  while (offset < bytes.length) {
-    const { bytesWritten } = await fd.write(bytes, offset, bytes.length - offset);
-    if (bytesWritten <= 0) throw new Error('the spool write made no progress');
-    offset += bytesWritten;
-  }
 }
 
 export class SegmentLog {
@@ -98,7 +89,7 @@ export class SegmentLog {
           const fd = await this.openSegment();
           const group = this.framer.frame(texts);
           try {
-            await writeAll(fd, group);
+            await writeAll(fd, group, null, 'spool write');
             await fd.datasync();
           } catch (error) {
             // Not acknowledged: the group's bytes (whole or torn) are cut off before anything else is appended.
