@@ -2,9 +2,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { formatQueryErrors, parseInsight } from '@telemetry/query';
+import fc from 'fast-check';
 import { openTestStore, v3 } from '../../test/sessions-fixtures.js';
 import { drainSummaryQueue } from './sessions/index.js';
 import { legacySessionsAnswer, runSessions } from './sessions-insight.js';
+
+/** Seconds to two decimals, halves up, from whole milliseconds: integer arithmetic only. */
+const centiseconds = (ms: number, n = 1) => Math.floor((2 * ms + 10 * n) / (20 * n)) / 100;
 
 const content = { object: { id: 'do_1', type: 'Content', ver: '1' } };
 
@@ -69,6 +73,49 @@ test('sessions insight: per session, actor, page and content, with filters', asy
   } finally {
     await store.close();
   }
+});
+
+test('sessions insight: the total and the mean are the decimal rounding of the exact milliseconds, in any order', async () => {
+  // Every session is one device's START and END; the summarizer keeps its length to 0.01 s (summary-node's
+  // roundHalfUp). An even number of sessions, the last one's length chosen so that the mean lands on a half of
+  // 0.01 s, where a sum of doubles, taken in one order or another, can round either way.
+  const lengths = fc
+    .tuple(
+      fc
+        .integer({ min: 1, max: 3 })
+        .chain((h) => fc.array(fc.integer({ min: 1, max: 9_999 }), { minLength: 2 * h - 1, maxLength: 2 * h - 1 })),
+      fc.nat({ max: 200 }),
+    )
+    .map(([head, k]) => {
+      const n = head.length + 1;
+      const sum = head.reduce((a, b) => a + b, 0);
+      const target = (n / 2) * (2 * (Math.ceil(sum / n) + k) + 1);
+      return [...head, target - sum].map((centiseconds) => centiseconds * 10);
+    });
+  let run = 0;
+  await fc.assert(
+    fc.asyncProperty(lengths, async (ms) => {
+      const { store, load } = await openTestStore();
+      try {
+        run++;
+        await load(
+          ms.flatMap((length, i) => [
+            v3(`p${run}-${i}`, 'START', 0, { type: 'app' }),
+            v3(`p${run}-${i}`, 'END', length / 1000, { type: 'app' }),
+          ]),
+        );
+        await drainSummaryQueue(store);
+        const { sessions } = await runSessions(store, {});
+        const total = ms.reduce((a, b) => a + b, 0);
+        assert.equal(sessions.count, ms.length);
+        assert.equal(sessions.timeSpent, centiseconds(total));
+        assert.equal(sessions.avg, centiseconds(total, ms.length));
+      } finally {
+        await store.close();
+      }
+    }),
+    { numRuns: 40 },
+  );
 });
 
 test('sessions query: malformed documents are rejected with the path that was wrong', () => {

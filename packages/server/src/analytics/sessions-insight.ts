@@ -51,9 +51,10 @@ export function build(query: SessionsQuery, dialect: Dialect, range: ResolvedBou
   const buckets = query.buckets ?? DEFAULT_BUCKETS;
   // Bucket i holds time_spent in [buckets[i], buckets[i+1]); count the bounds at or below the value.
   const bucket = buckets.map((b) => `CASE WHEN time_spent >= ${p.add(b, 'Float64')} THEN 1 ELSE 0 END`).join(' + ');
-  // The same column types in every section (ClickHouse's UNION ALL does not widen them); an empty mean is NULL.
-  const stats = `count(*) AS n, sum(time_spent) AS total, CASE WHEN count(*) = 0 THEN NULL ELSE avg(time_spent) END AS mean,
-    ${d.quantile('time_spent', 0.5)} AS med`;
+  // The same column types in every section (ClickHouse's UNION ALL does not widen them). The total is summed in
+  // whole milliseconds: a sum of doubles depends on the order a parallel aggregation adds them, and a total or mean
+  // on a two-decimal boundary then rounded differently from run to run and engine to engine; integers add exactly.
+  const stats = `count(*) AS n, sum(round(time_spent * 1000)) AS total_ms, ${d.quantile('time_spent', 0.5)} AS med`;
   const none = d.toDouble('0'); // the actors column of the sections that do not count them
   const s = `(SELECT actor_id, time_spent FROM summaries WHERE ${sessionWhere.join(' AND ')}) AS s`;
   const pages = `(SELECT pageid, time_spent FROM page_time WHERE ${common}) AS pages`;
@@ -62,7 +63,7 @@ export function build(query: SessionsQuery, dialect: Dialect, range: ResolvedBou
   const limit = p.rows(query.limit ?? 10);
   const top = (section: 'actor' | 'page' | 'content', column: string, from: string) =>
     `SELECT * FROM (SELECT '${section}' AS section, ${column} AS g, ${stats}, ${none} AS actors FROM ${from}
-      GROUP BY g ORDER BY total DESC, g LIMIT ${limit}) AS top_${section}`;
+      GROUP BY g ORDER BY total_ms DESC, g LIMIT ${limit}) AS top_${section}`;
   const sql = `${ctes.length ? `WITH ${ctes.join(',\n  ')}\n` : ''}SELECT 'sessions' AS section, '' AS g, ${stats},
   ${d.toDouble(d.uniq('actor_id'))} AS actors FROM ${s}
 UNION ALL SELECT 'bucket' AS section, ${d.toText(bucket)} AS g, ${stats}, ${none} AS actors FROM ${s} GROUP BY g
@@ -74,8 +75,20 @@ UNION ALL ${top('content', 'object_id', c)}`;
 
 const round2 = (x: unknown) => Math.round(Number(x ?? 0) * 100) / 100;
 
+/**
+ * A section's row [section, g, n, total_ms, med, …] in seconds to 0.01, halves rounded up. The total and mean are
+ * divided from the whole milliseconds, so they are the exact decimal rounding (a quotient of integers lands on a half
+ * exactly or at least 1/(10·n) away from one); the mean of no sessions is 0.
+ */
 function stats(row: unknown[]): TimeStats {
-  return { count: Number(row[2]), timeSpent: round2(row[3]), avg: round2(row[4]), median: round2(row[5]) };
+  const count = Number(row[2]);
+  const totalMs = Number(row[3] ?? 0);
+  return {
+    count,
+    timeSpent: Math.round(totalMs / 10) / 100,
+    avg: count ? Math.round(totalMs / (10 * count)) / 100 : 0,
+    median: round2(row[4]),
+  };
 }
 
 /** Turns the tagged rows into the answer; buckets with no sessions are listed with zero. */
@@ -92,7 +105,7 @@ export function shape(rows: unknown[][], query: SessionsQuery = {}): SessionsAns
     const key = row[1] as string;
     switch (row[0]) {
       case 'sessions':
-        answer.sessions = { ...stats(row), actors: Number(row[6]) };
+        answer.sessions = { ...stats(row), actors: Number(row[5]) };
         break;
       case 'bucket': {
         // Index 0 means below the first bound (only when it is above 0): not a bucket of the answer.
