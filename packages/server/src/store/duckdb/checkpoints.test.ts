@@ -120,11 +120,8 @@ test("with no read in flight DuckDB's pool is held to the ingest limit; reads ru
     loaded += count;
   };
   try {
-    // Three loads that each fit in 24 MB, together more, none reaching a checkpoint.
-    for (let k = 0; k < 8; k++) {
-      await load(3000);
-      console.log(await pool(store));
-    }
+    // Eight loads that each fit in 24 MB, together more, none reaching a checkpoint.
+    for (let k = 0; k < 8; k++) await load(3000);
     const alone = await pool(store);
     assert.ok(near(alone.limitMb, 48), `the ingest limit while no read runs (${alone.limitMb} MB)`);
     assert.ok(alone.usedMb <= 48.5, `the pool within it (${alone.usedMb} MB)`);
