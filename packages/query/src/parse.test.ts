@@ -129,3 +129,27 @@ test('the sessions insight shares the grammar and leaves an absent end open', ()
   assert.ok(none.ok);
   assert.deepEqual(none.value.range, { from: null, to: null, timezone: 'UTC' });
 });
+
+test('a range far too long for its interval is refused without listing its buckets (a 64 MB heap is enough)', async () => {
+  // ~70 million hourly buckets to the year 9999: listing them first took seconds and ~1.5 GB, blocking the server.
+  const script = `
+    import { parseInsight } from ${JSON.stringify(new URL('./parse.ts', import.meta.url).href)};
+    const range = { from: '1970-01-01', to: '9999-12-31' };
+    const answers = [
+      parseInsight('trends', { series: [{ eid: 'A' }], interval: 'hour', dateRange: range }),
+      parseInsight('lifecycle', { event: { eid: 'A' }, interval: 'hour', dateRange: range }),
+      parseInsight('retention', { startEvent: { eid: 'A' }, returnEvent: { eid: 'A' }, period: 'day', dateRange: range }),
+    ];
+    console.log(JSON.stringify(answers.map((a) => (a.ok ? 'accepted' : a.errors.map((e) => e.path + ': ' + e.message).join('; ')))));`;
+  const { execFileSync } = await import('node:child_process');
+  const out = execFileSync(
+    process.execPath,
+    ['--max-old-space-size=64', '--import', 'tsx', '--input-type=module', '--eval', script],
+    { encoding: 'utf8' },
+  );
+  assert.deepEqual(JSON.parse(out), [
+    'dateRange: spans more than 2000 hour intervals',
+    'dateRange: spans more than 2000 hour intervals',
+    'dateRange: spans more than 2000 day intervals',
+  ]);
+});

@@ -29,7 +29,7 @@ import {
   type StickinessQuery,
   type TrendsQuery,
 } from './schemas.js';
-import { bucketsOf, type Interval, isValidTimeZone, parseInstant, type ResolvedRange } from './time.js';
+import { bucketCount, bucketsOf, type Interval, isValidTimeZone, parseInstant, type ResolvedRange } from './time.js';
 
 /** One reason a query was refused: `path` as written in JS (`series[0].math`, `query` for the whole body). */
 export interface QueryError {
@@ -254,7 +254,7 @@ export class Checker {
   range(r: DateRange, where: string, interval?: Interval): { dateRange: DateRange; range: ResolvedRange } {
     const b = this.bounds(r, where, DEFAULT_FROM, false);
     const range = { from: b.from ?? 0, to: b.to ?? 0, timezone: b.timezone };
-    if (interval && !this.errors.length && bucketsOf(interval, range).length > MAX_BUCKETS)
+    if (interval && !this.errors.length && bucketCount(interval, range) > MAX_BUCKETS)
       this.fail(where, `spans more than ${MAX_BUCKETS} ${interval} intervals`);
     const dateRange = { from: r.from ?? DEFAULT_FROM, ...(r.to ? { to: r.to } : {}), timezone: b.timezone };
     return { dateRange, range };

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { bucketOf, bucketStart, localToUtc, offsetAt, parseInstant } from './time.js';
+import { bucketCount, bucketOf, bucketStart, bucketsOf, localToUtc, offsetAt, parseInstant } from './time.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -144,5 +144,21 @@ test('month buckets: the bucket of any day, 1900 to 2100, starts on the 1st of i
         );
       },
     ),
+  );
+});
+
+test('bucketCount is the length of bucketsOf, in any zone and interval', () => {
+  fc.assert(
+    fc.property(
+      fc.constantFrom(...(['hour', 'day', 'week', 'month'] as const)),
+      fc.constantFrom(...ZONES),
+      fc.integer({ min: Date.UTC(1960, 0, 1), max: Date.UTC(2040, 0, 1) }),
+      fc.integer({ min: 1, max: 400 * DAY }),
+      (interval, timezone, from, length) => {
+        const range = { from, to: from + length, timezone };
+        assert.equal(bucketCount(interval, range), bucketsOf(interval, range).length);
+      },
+    ),
+    { numRuns: 300 },
   );
 });

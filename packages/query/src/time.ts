@@ -122,10 +122,26 @@ export function bucketLabel(interval: Interval, n: number): string {
   return interval === 'hour' ? iso.slice(0, 16) : iso.slice(0, 10);
 }
 
+/** The numbers of the first and last buckets of a range: the ones holding `from` and `to - 1`, in the range's zone. */
+function bucketSpan(interval: Interval, range: ResolvedRange): { first: number; last: number } {
+  return {
+    first: bucketOf(interval, range.from + offsetAt(range.timezone, range.from)),
+    last: bucketOf(interval, range.to - 1 + offsetAt(range.timezone, range.to - 1)),
+  };
+}
+
+/**
+ * How many buckets `bucketsOf` gives, without listing them: a range is checked against a limit before anything the
+ * size of its buckets is built (an hourly range to the year 9999 has ~70 million).
+ */
+export function bucketCount(interval: Interval, range: ResolvedRange): number {
+  const { first, last } = bucketSpan(interval, range);
+  return Math.max(0, last - first + 1);
+}
+
 /** Every bucket number from the one holding `from` to the one holding `to - 1`, in the range's zone. */
 export function bucketsOf(interval: Interval, range: ResolvedRange): number[] {
-  const first = bucketOf(interval, range.from + offsetAt(range.timezone, range.from));
-  const last = bucketOf(interval, range.to - 1 + offsetAt(range.timezone, range.to - 1));
+  const { first, last } = bucketSpan(interval, range);
   const out: number[] = [];
   for (let n = first; n <= last; n++) out.push(n);
   return out;
