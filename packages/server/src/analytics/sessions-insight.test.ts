@@ -75,6 +75,39 @@ test('sessions insight: per session, actor, page and content, with filters', asy
   }
 });
 
+test('sessions insight: type and mode select sessions whatever their case, as the summarizer matches them', async () => {
+  const { store, load } = await openTestStore();
+  try {
+    // The summarizer closes a START of mode 'Play' with an END of mode 'play' and keeps the mode first seen.
+    await load([
+      v3('m1', 'START', 0, { type: 'app' }),
+      v3('m1', 'START', 10, { type: 'Player', mode: 'Play' }, content),
+      v3('m1', 'END', 40, { type: 'PLAYER', mode: 'play' }, content),
+      v3('m1', 'END', 50, { type: 'app' }),
+    ]);
+    await drainSummaryQueue(store);
+    for (const [type, mode] of [
+      ['player', 'play'],
+      ['PLAYER', 'Play'],
+      ['Player', 'PLAY'],
+    ])
+      assert.deepEqual(
+        (await runSessions(store, { type, mode })).sessions,
+        {
+          count: 1,
+          timeSpent: 30,
+          avg: 30,
+          median: 30,
+          actors: 1,
+        },
+        `${type} ${mode}`,
+      );
+    assert.equal((await runSessions(store, { type: 'player', mode: 'preview' })).sessions.count, 0);
+  } finally {
+    await store.close();
+  }
+});
+
 test('sessions insight: the total and the mean are the decimal rounding of the exact milliseconds, in any order', async () => {
   // Every session is one device's START and END; the summarizer keeps its length to 0.01 s (summary-node's
   // roundHalfUp). An even number of sessions, the last one's length chosen so that the mean lands on a half of

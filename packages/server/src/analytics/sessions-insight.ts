@@ -47,7 +47,8 @@ export function build(query: SessionsQuery, dialect: Dialect, range: ResolvedBou
   const common = where.length ? where.join(' AND ') : d.true;
   const sessionWhere = [common];
   sessionWhere.push(query.type === undefined ? 'depth = 0' : `type = ${p.str(query.type.toLowerCase())}`);
-  if (query.mode !== undefined) sessionWhere.push(`mode = ${p.str(query.mode)}`);
+  // As the summarizer matches a START's mode to its END's (summary-node.ts), whatever the case; the first one seen is kept.
+  if (query.mode !== undefined) sessionWhere.push(`lower(mode) = lower(${p.str(query.mode)})`);
   const buckets = query.buckets ?? DEFAULT_BUCKETS;
   // Bucket i holds time_spent in [buckets[i], buckets[i+1]); count the bounds at or below the value.
   const bucket = buckets.map((b) => `CASE WHEN time_spent >= ${p.add(b, 'Float64')} THEN 1 ELSE 0 END`).join(' + ');
