@@ -57,6 +57,39 @@ test('the same question is answered from the cache until a load, then the load i
   await other.body?.cancel();
 });
 
+test('the sessions insight is answered from the cache too; a deprecated spelling never is (its headers are not kept)', async () => {
+  const sessions = async (body: object) => {
+    const res = await fetch(`${server.url}/api/insights/sessions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    assert.equal(res.status, 200);
+    return {
+      cached: res.headers.get('x-answer-cache') === 'hit',
+      deprecation: res.headers.get('deprecation'),
+      body: await res.text(),
+    };
+  };
+  const current = { dateRange: { from: '-1d' } };
+  const first = await sessions(current);
+  const again = await sessions(current);
+  assert.equal(again.cached, true, 'asked twice with no load between');
+  assert.equal(again.body, first.body);
+  for (const deprecated of [{ dateRange: { last: '1d' } }, { ...current, answerCase: 'snake' }]) {
+    const answers = [await sessions(deprecated), await sessions(deprecated)];
+    assert.deepEqual(
+      answers.map((a) => [a.cached, a.deprecation]),
+      [
+        [false, 'true'],
+        [false, 'true'],
+      ],
+      JSON.stringify(deprecated),
+    );
+  }
+  assert.match((await sessions({ ...current, answerCase: 'snake' })).body, /"time_spent"/);
+});
+
 test('an answer computed before the summarizer caught up is not served after its run (sessions change with no load)', async () => {
   // Summarizer runs at least 6 s apart: the second session is loaded well before it is summarized.
   const slow = await startTestServer({ summarizeIntervalMs: 6000 });

@@ -1,5 +1,5 @@
 /**
- * Insight answers reused while the data they read has not changed: an answer is kept under its
+ * Insight answers reused while the data they read has not changed (every insight, sessions included, and the home page): an answer is kept under its
  * route, its parsed query, its resolved range (`from`, the zone, and `to` to the minute) and the
  * store's data version — the number of spool loads and summarizer runs so far (AppContext.loader's
  * onLoaded and onAfterLoad: sessions and time spent change after a load, when the summaries catch up). A
@@ -48,8 +48,12 @@ function keyOf(request: FastifyRequest, version: number): string | undefined {
   const body = (request.body ?? request.query) as {
     query?: unknown;
     range?: { from: number | null; to: number | null; timezone: string };
+    deprecated?: string[];
+    legacyAnswer?: boolean;
   };
   if (!body?.query || !body.range) return undefined;
+  // A deprecated spelling is answered with headers (and perhaps the snake_case answer) that a kept answer lacks.
+  if (body.deprecated?.length || body.legacyAnswer) return undefined;
   const { from, to, timezone } = body.range;
   const minute = to === null ? null : Math.floor(to / MINUTE);
   return JSON.stringify([version, request.url, body.query, from, timezone, minute]);

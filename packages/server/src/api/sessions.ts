@@ -8,11 +8,13 @@ import { NoSuchCohort, runWithCohorts } from '../analytics/cohorts-insights.js';
 import { legacySessionsAnswer, runSessions } from '../analytics/sessions-insight.js';
 import type { RouteGroup } from '../app.js';
 import type { Store } from '../store/store.js';
+import { cacheAnswers } from './answer-cache.js';
 import { ApiError } from './errors.js';
 import { insightRoute, parsedBody } from './insight-route.js';
 import { readStore } from './read-bounds.js';
 
 export const sessionsRoutes: RouteGroup = (app, ctx) => {
+  cacheAnswers(app, ctx);
   app.post('/api/insights/sessions', insightRoute('sessions', ctx.config.adminToken), async (request, reply) => {
     const parsed = parsedBody(request, 'sessions');
     // Cohort filters resolved and breakdownCohorts run as every insight's (cohorts-insights.ts); an unknown one is a 400.
