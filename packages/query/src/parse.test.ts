@@ -130,6 +130,30 @@ test('the sessions insight shares the grammar and leaves an absent end open', ()
   assert.deepEqual(none.value.range, { from: null, to: null, timezone: 'UTC' });
 });
 
+test("the deprecated dateRange.last: refused beside from or to, and its hint gives the same span in from's grammar", () => {
+  for (const dateRange of [
+    { last: '7d', to: '2024-05-14' },
+    { last: '7d', from: '-3d' },
+    { last: '7d', from: 'garbage', to: '2026-02-30' },
+  ]) {
+    const parsed = parseInsight('sessions', { dateRange }, NOW);
+    assert.ok(!parsed.ok, JSON.stringify(dateRange));
+    assert.ok(
+      parsed.errors.some((e) => e.path === 'dateRange.last' && e.message === 'give dateRange.from (and to) only'),
+      JSON.stringify(parsed.errors),
+    );
+  }
+  const hint = (last: string) => {
+    const parsed = parseInsight('sessions', { dateRange: { last } }, NOW);
+    assert.ok(parsed.ok);
+    return parsed.value.deprecated;
+  };
+  assert.deepEqual(hint('7d'), ['dateRange.last (use dateRange.from: "-7d")']);
+  assert.deepEqual(hint('2w'), ['dateRange.last (use dateRange.from: "-2w")']);
+  // "-30m" in from is 30 months: minutes have no relative form there.
+  assert.deepEqual(hint('30m'), ['dateRange.last (use dateRange.from: a date-time; "-1m" there is a month)']);
+});
+
 test('a range far too long for its interval is refused without listing its buckets (a 64 MB heap is enough)', async () => {
   // ~70 million hourly buckets to the year 9999: listing them first took seconds and ~1.5 GB, blocking the server.
   const script = `

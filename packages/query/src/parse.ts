@@ -465,8 +465,12 @@ const sessions: Resolver<'sessions'> = (q, c) => {
   const { last, ...dateRange } = q.dateRange ?? {};
   let range: ResolvedBounds;
   if (last !== undefined) {
-    deprecated.push('dateRange.last (use dateRange.from, e.g. "-7d")');
     const m = /^(\d+)([mhdw])$/.exec(last) as RegExpExecArray;
+    // `from` has no minutes: there "m" is months.
+    const instead = m[2] === 'm' ? 'a date-time; "-1m" there is a month' : `"-${m[1]}${m[2]}"`;
+    deprecated.push(`dateRange.last (use dateRange.from: ${instead})`);
+    if (dateRange.from !== undefined || dateRange.to !== undefined)
+      c.fail('dateRange.last', 'give dateRange.from (and to) only');
     range = { from: c.now - Number(m[1]) * LAST_UNITS[m[2]], to: null, timezone: dateRange.timezone ?? 'UTC' };
     if (dateRange.timezone && !isValidTimeZone(dateRange.timezone))
       c.fail('dateRange.timezone', 'is not an IANA time zone');
