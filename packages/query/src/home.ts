@@ -66,9 +66,11 @@ export function homeQueries(params: HomeParams): HomeQueries {
     ...(channel ? [{ property: 'context.channel', operator: 'eq' as const, value: channel }] : []),
     ...(app ? [{ property: 'context.pdata.id', operator: 'eq' as const, value: app }] : []),
   ];
+  // Every figure ends at the same instant: `to` is written out ('now' when not given) since the sessions insight,
+  // alone of them, leaves an absent end open and would count sessions dated after now (future events are stored).
   const dateRange: DateRange = {
     from: params.from ?? '-7d',
-    ...(params.to ? { to: params.to } : {}),
+    to: params.to || 'now',
     ...(params.timezone ? { timezone: params.timezone } : {}),
   };
   const f = filters.length ? { filters } : {};

@@ -2,11 +2,13 @@
  * Property discovery (the dashboard's pickers) on the ClickHouse store against DuckDB's: the parity data set
  * (test/support/parity-stores.ts, with a re-sent copy that only FINAL folds) in both, then the events and properties
  * seen and a property's top values, for a table of properties and for shapes fast-check draws (property × eid × limit
- * × days), compared whole with deepEqual; what ClickHouse cannot answer alike is refused by name.
+ * × days), compared whole with deepEqual; what ClickHouse cannot answer alike is refused by name. On both, the window
+ * ends at now: with a clock in the middle of the traffic, the events after it are not counted.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { dialectFor, SqlParams } from '../src/analytics/dialect/index.js';
 import { discoverProperties, topValues } from '../src/analytics/property-discovery.js';
 import type { Store } from '../src/store/store.js';
 import { parityStoresForFile } from './support/parity-stores.js';
@@ -35,6 +37,24 @@ test('the events and properties seen are the same on both stores, each event cou
     all.properties.some((p) => p.path.startsWith('cdata.')),
     'cdata types seen',
   );
+});
+
+test('on both stores the window ends at now: events dated after it are not counted', { skip }, async () => {
+  // A clock in the middle of the traffic: the events dated after it stand for those a client dated in the future.
+  const mid = Date.parse('2024-01-05T00:00:00Z');
+  const p = new SqlParams(dialectFor('duckdb'));
+  const counts = `SELECT count(*) FILTER (WHERE ets >= ${p.int(mid - 30 * 86_400_000)} AND ets < ${p.int(mid)}),
+    count(*) FROM events`;
+  const [[inWindow, all]] = (await duck.query(counts, p.values)).rows.map((r) => r.map(Number));
+  assert.ok(inWindow > 0 && inWindow < all, `${inWindow} of ${all} events before the clock`);
+  const sum = (rows: { count: number }[]) => rows.reduce((a, r) => a + r.count, 0);
+  for (const [name, store] of [
+    ['duckdb', duck],
+    ['clickhouse', house],
+  ] as const) {
+    assert.equal(sum((await discoverProperties(store, { now: mid, days: 30 })).events), inWindow, name);
+    assert.equal(sum(await topValues(store, 'eid', { now: mid, days: 30, limit: 200 })), inWindow, name);
+  }
 });
 
 /** String properties of every kind a picker offers: typed columns, tags, cdata. */

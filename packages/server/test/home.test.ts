@@ -14,11 +14,14 @@ import fc from 'fast-check';
 import { dialectFor, SqlParams } from '../src/analytics/dialect/index.js';
 import { runHome } from '../src/analytics/home.js';
 import { propertyNumber, validatedProperty } from '../src/analytics/properties.js';
+import { drainSummaryQueue } from '../src/analytics/sessions/index.js';
+import { runSessions } from '../src/analytics/sessions-insight.js';
 import { fixtureStore } from '../src/analytics/test-fixture.js';
 import { runTrends } from '../src/analytics/trends.js';
 import { simulateCommand } from '../src/commands/simulate.js';
 import { MIGRATIONS } from '../src/store/duckdb/migrations.js';
 import { eventually, interact, postBatch, sql, startTestServer, tempDir } from './helpers.js';
+import { openTestStore, T0, v3 } from './sessions-fixtures.js';
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
 let dataDir: string;
@@ -206,6 +209,36 @@ test('DAU/WAU/MAU from runs of active days equal the trends insight (random acto
     );
   } finally {
     await f.close();
+  }
+});
+
+test('a session dated after now is left out of the sessions figure, as DAU leaves its actor out', async () => {
+  // The collector stores events dated in the future (docs/ingestion.md): d2's session starts on 2027-01-01.
+  const now = T0 + 3_600_000;
+  const future = (Date.parse('2027-01-01T10:00:00Z') - T0) / 1000;
+  const { store, load } = await openTestStore();
+  try {
+    await load([
+      v3('d1', 'START', 0, { type: 'app' }),
+      v3('d1', 'IMPRESSION', 10, { type: 'view', pageid: 'home' }),
+      v3('d1', 'END', 60, { type: 'app' }),
+      v3('d2', 'START', future, { type: 'app' }),
+      v3('d2', 'IMPRESSION', future + 10, { type: 'view', pageid: 'home' }),
+      v3('d2', 'END', future + 60, { type: 'app' }),
+    ]);
+    await drainSummaryQueue(store);
+    assert.equal((await runSessions(store, { dateRange: { from: '-7d' } }, now)).sessions.count, 2, 'both stored');
+    const home = await runHome(store, { from: '-7d' }, now);
+    assert.equal(home.to, new Date(now).toISOString());
+    assert.deepEqual(home.active.dau.at(-1), 1);
+    assert.equal(home.sessions.sessions.count, 1);
+    assert.equal(home.sessions.sessions.actors, 1);
+    assert.deepEqual(home.pages, [{ value: 'home', count: 1 }]);
+    // Every echoed query ends where the answer does, so each figure is still its insight's answer.
+    for (const query of Object.values(home.queries)) assert.equal(query.dateRange?.to, 'now');
+    assert.deepEqual(home.sessions, await runSessions(store, home.queries.sessions, now));
+  } finally {
+    await store.close();
   }
 });
 

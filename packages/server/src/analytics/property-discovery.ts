@@ -12,9 +12,18 @@ import { propertyText } from './properties.js';
 const DAY = 86_400_000;
 
 export interface DiscoveryOptions {
-  /** Look back this many days. Default 30. */
+  /** Look back this many days: events dated in [now - days, now). Default 30. */
   days?: number;
   now?: number;
+}
+
+/**
+ * The window's test on `ets`, both ends bound: events dated after now (the collector stores them, docs/ingestion.md)
+ * are left out, as every insight's range ends at now.
+ */
+function inWindow(p: SqlParams, options: DiscoveryOptions): string {
+  const now = options.now ?? Date.now();
+  return `ets >= ${p.int(now - (options.days ?? 30) * DAY)} AND ets < ${p.int(now)}`;
 }
 
 export interface EventsAndProperties {
@@ -24,14 +33,14 @@ export interface EventsAndProperties {
 
 export async function discoverProperties(store: Store, options: DiscoveryOptions = {}): Promise<EventsAndProperties> {
   const p = new SqlParams(dialectFor(store.dialect));
-  const since = p.int((options.now ?? Date.now()) - (options.days ?? 30) * DAY);
+  const dated = inWindow(p, options);
   // `dialect.events` (FINAL on ClickHouse) throughout: a re-sent copy not yet merged would count twice.
   const events = await store.query(
-    `SELECT eid, count(*) AS n FROM ${p.dialect.events} WHERE ets >= ${since} GROUP BY eid ORDER BY n DESC, eid LIMIT 200`,
+    `SELECT eid, count(*) AS n FROM ${p.dialect.events} WHERE ${dated} GROUP BY eid ORDER BY n DESC, eid LIMIT 200`,
     p.values,
   );
   const cdata = await store.query(
-    `SELECT DISTINCT t FROM (SELECT ${p.dialect.expandList('cdata_type')} AS t FROM ${p.dialect.events} WHERE ets >= ${since}) AS types
+    `SELECT DISTINCT t FROM (SELECT ${p.dialect.expandList('cdata_type')} AS t FROM ${p.dialect.events} WHERE ${dated}) AS types
      WHERE t IS NOT NULL ORDER BY t LIMIT 200`,
     p.values,
   );
@@ -56,10 +65,10 @@ export async function topValues(
   const ref = resolveProperty(path);
   if (typeof ref === 'string') throw new TypeError(ref);
   const p = new SqlParams(dialectFor(store.dialect));
-  const since = p.int((options.now ?? Date.now()) - (options.days ?? 30) * DAY);
+  const dated = inWindow(p, options);
   const value = ref.kind === 'tags' ? p.dialect.expandList('tags') : propertyText(ref, p);
   const eid = options.eid ? ` AND ${selectorSql({ eid: options.eid }, p)}` : '';
-  const sql = `SELECT v, count(*) AS n FROM (SELECT ${value} AS v FROM ${p.dialect.events} WHERE ets >= ${since}${eid}) AS vals
+  const sql = `SELECT v, count(*) AS n FROM (SELECT ${value} AS v FROM ${p.dialect.events} WHERE ${dated}${eid}) AS vals
     WHERE v IS NOT NULL GROUP BY v ORDER BY n DESC, v LIMIT ${p.rows(options.limit ?? 20)}`;
   const result = await store.query(sql, p.values);
   return result.rows.map(([v, n]) => ({ value: String(v), count: Number(n) }));
