@@ -1,6 +1,7 @@
 /** Server configuration: every setting, its environment variable and its default, in one place. */
 import path from 'node:path';
 import { DEFAULT_CLOCK_SKEW_MS } from './ingest/clock-skew.js';
+import { parseLevelCeiling } from './ingest/levels-config.js';
 import { resolveStoreUrl, type StoreTarget } from './store/open-store.js';
 import { ACTOR_KEY_RULES, type ActorKeyRule } from './store/store.js';
 
@@ -110,7 +111,7 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** /health answers 503 when the loader is further behind than this, or a summarizer run takes longer. Env TELEMETRY_HEALTH_MAX_LAG_MS. Default 60000. */
   healthMaxLagMs: number;
-  /** Access log on stdout. Env TELEMETRY_LOG (info|warn|silent). Default warn. */
+  /** Access log on stdout. Env TELEMETRY_LOG (info|warn|silent, or another of LOG_LEVELS). Default warn. */
   logLevel: string;
   /**
    * Start on a non-loopback HOST without an admin token (then warn at every start). Env TELEMETRY_ALLOW_OPEN=1.
@@ -146,6 +147,9 @@ export interface ForwardPostHogConfig {
 /** The forwarder's longest wait between attempts, ms: its backoff's cap, and the most of a Retry-After it honours. */
 export const FORWARD_MAX_RETRY_MS = 60_000;
 
+/** TELEMETRY_LOG's values: the documented three first, then pino's others (Fastify's logger). */
+export const LOG_LEVELS = ['info', 'warn', 'silent', 'fatal', 'error', 'debug', 'trace'];
+
 /** Loopback names and addresses: the hosts a default configuration answers. */
 export const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '::1'];
 
@@ -161,11 +165,99 @@ export const MAX_DEPTH = 1000;
 /** The highest TELEMETRY_WRITER_ID (ClickHouse stores it as UInt16; a thousand collectors on one database is plenty). */
 export const MAX_WRITER_ID = 1023;
 
+/** The longest delay a Node timer keeps: past it, setTimeout fires after 1 ms (with a warning). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A number setting: its environment variable, its default, and the whole numbers it accepts (`max` unset: no bound). */
+interface NumberSetting {
+  env: string;
+  fallback: number;
+  min: number;
+  max?: number;
+}
+
+/** A duration in ms that a timer waits: 0 would be a tight loop or no bound at all. */
+const ms = (env: string, fallback: number): NumberSetting => ({ env, fallback, min: 1, max: MAX_TIMER_MS });
+
+/**
+ * Every number setting of Config, with the range the one rule (`wholeNumber`) checks at start, whether it comes from
+ * the environment or an override (a CLI flag, a test). A count or a size that must be at least 1 refuses 0: 0 events
+ * per batch would refuse every batch, 0 threads or rows would never answer.
+ */
+const NUMBER_SETTINGS = {
+  port: { env: 'PORT', fallback: 8080, min: 0, max: 65535 },
+  maxBodyBytes: { env: 'TELEMETRY_MAX_BODY_BYTES', fallback: 5 * MB, min: 1 },
+  // A rejected event is spooled whole; the loader reads spool lines of at most 17 MB.
+  maxInflatedBytes: {
+    env: 'TELEMETRY_MAX_INFLATED_BYTES',
+    fallback: MAX_INFLATED_BYTES,
+    min: 1,
+    max: MAX_INFLATED_BYTES,
+  },
+  maxBatchEvents: { env: 'TELEMETRY_MAX_BATCH_EVENTS', fallback: 5000, min: 1 },
+  // 0: every batch whose clock differs at all gets its offset.
+  clockSkewMs: { env: 'TELEMETRY_CLOCK_SKEW_MS', fallback: DEFAULT_CLOCK_SKEW_MS, min: 0 },
+  maxEventBytes: { env: 'TELEMETRY_MAX_EVENT_BYTES', fallback: MB, min: 1 },
+  // Readers that recurse (JSON.stringify in a client, a browser's dev tools) stay well within their stacks.
+  maxDepth: { env: 'TELEMETRY_MAX_DEPTH', fallback: 32, min: 1, max: MAX_DEPTH },
+  spoolRotateMs: ms('TELEMETRY_SPOOL_ROTATE_MS', 500),
+  summarizeIntervalMs: ms('TELEMETRY_SUMMARIZE_INTERVAL_MS', 2000),
+  sqlMaxRows: { env: 'TELEMETRY_SQL_MAX_ROWS', fallback: 10_000, min: 1 },
+  sqlTimeoutMs: ms('TELEMETRY_SQL_TIMEOUT_MS', 10_000),
+  queryMaxBytes: { env: 'TELEMETRY_QUERY_MAX_BYTES', fallback: 32 * MB, min: 1 },
+  queryConcurrency: { env: 'TELEMETRY_QUERY_CONCURRENCY', fallback: 2, min: 1 },
+  // 0: no query waits; one past the running ones is a 503 QUERY_BUSY.
+  queryQueue: { env: 'TELEMETRY_QUERY_QUEUE', fallback: 32, min: 0 },
+  duckdbThreads: { env: 'TELEMETRY_DUCKDB_THREADS', fallback: 2, min: 1 },
+  writerId: { env: 'TELEMETRY_WRITER_ID', fallback: 0, min: 0, max: MAX_WRITER_ID },
+  shutdownTimeoutMs: ms('TELEMETRY_SHUTDOWN_TIMEOUT_MS', 10_000),
+  healthMaxLagMs: ms('TELEMETRY_HEALTH_MAX_LAG_MS', 60_000),
+  // 0 would be Node's "no limit": a slow-body client held forever.
+  requestTimeoutMs: ms('TELEMETRY_REQUEST_TIMEOUT_MS', 60_000),
+  idleTimeoutMs: ms('TELEMETRY_IDLE_TIMEOUT_MS', 120_000),
+} satisfies { [K in keyof Config]?: NumberSetting };
+
+/** The forwarder's number settings (ForwardPostHogConfig), checked by the same rule. */
+const FORWARD_NUMBER_SETTINGS = {
+  batchSize: { env: 'TELEMETRY_FORWARD_POSTHOG_BATCH', fallback: 1000, min: 1 },
+  // A first delay of 0 would retry a failing PostHog in a tight loop; past 60 s it is the cap anyway.
+  retryMs: { env: 'TELEMETRY_FORWARD_POSTHOG_RETRY_MS', fallback: 1000, min: 1, max: FORWARD_MAX_RETRY_MS },
+  // 0: the main thread encodes.
+  encodeThreads: { env: 'TELEMETRY_FORWARD_POSTHOG_THREADS', fallback: 1, min: 0 },
+} satisfies { [K in keyof ForwardPostHogConfig]?: NumberSetting };
+
+/**
+ * The one rule for a number setting, from the environment's text or a caller's number: a whole number within
+ * `range`. Text is plain decimal only: Number() would also take "0x10", "1e2" and " 3", which nobody means in a
+ * setting. Throws naming `name` and the range otherwise.
+ */
+export function wholeNumber(name: string, value: string | number, range: { min: number; max?: number }): number {
+  const n = typeof value === 'number' ? value : /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : Number.NaN;
+  const max = range.max ?? Number.MAX_SAFE_INTEGER;
+  if (Number.isInteger(n) && n >= range.min && n <= max) return n;
+  const accepted = range.max === undefined ? `of at least ${range.min}` : `from ${range.min} to ${range.max}`;
+  throw new Error(`${name} must be a whole number ${accepted}, got "${value}"`);
+}
+
 /** A TCP port from text: a whole number 0–65535 (0 lets the system choose). Throws naming `source` otherwise. */
 export function parsePort(raw: string, source: string): number {
-  const port = /^\d+$/.test(raw.trim()) ? Number(raw) : Number.NaN;
-  if (!(port >= 0 && port <= 65535)) throw new Error(`${source} must be a whole number from 0 to 65535, got "${raw}"`);
-  return port;
+  return wholeNumber(source, raw, NUMBER_SETTINGS.port);
+}
+
+/** Each setting of `settings` from `env` (unset or empty: its default), checked by `wholeNumber`. */
+function readNumbers<K extends string>(env: NodeJS.ProcessEnv, settings: Record<K, NumberSetting>): Record<K, number> {
+  const values = {} as Record<K, number>;
+  for (const key of Object.keys(settings) as K[]) {
+    const { env: name, fallback } = settings[key];
+    const raw = env[name];
+    values[key] = raw === undefined || raw === '' ? fallback : wholeNumber(name, raw, settings[key]);
+  }
+  return values;
+}
+
+/** `wholeNumber` over values already read: what overrides (flags, callers) put there passes the same rule. */
+function checkNumbers<K extends string>(values: NoInfer<Record<K, number>>, settings: Record<K, NumberSetting>): void {
+  for (const key of Object.keys(settings) as K[]) wholeNumber(settings[key].env, values[key], settings[key]);
 }
 
 /**
@@ -193,10 +285,7 @@ const list = (text: string | undefined) =>
     .map((v) => v.trim())
     .filter(Boolean);
 
-function forwardConfig(
-  env: NodeJS.ProcessEnv,
-  int: (name: string, fallback: number) => number,
-): ForwardPostHogConfig | undefined {
+function forwardConfig(env: NodeJS.ProcessEnv): ForwardPostHogConfig | undefined {
   const host = env.TELEMETRY_FORWARD_POSTHOG_HOST;
   const apiKey = env.TELEMETRY_FORWARD_POSTHOG_KEY;
   if (!host && !apiKey) return undefined;
@@ -213,20 +302,13 @@ function forwardConfig(
       `TELEMETRY_FORWARD_POSTHOG_HOST must be an http(s) URL, e.g. https://us.i.posthog.com, got "${host}"`,
     );
   }
-  // A first delay of 0 would retry a failing PostHog in a tight loop; past 60 s it is the cap anyway.
-  const retryMs = int('TELEMETRY_FORWARD_POSTHOG_RETRY_MS', 1000);
-  if (retryMs < 1 || retryMs > FORWARD_MAX_RETRY_MS) {
-    throw new Error(`TELEMETRY_FORWARD_POSTHOG_RETRY_MS must be 1 to ${FORWARD_MAX_RETRY_MS} (ms), got ${retryMs}`);
-  }
   return {
     host,
     apiKey,
     channels: list(env.TELEMETRY_FORWARD_POSTHOG_CHANNELS),
     eids: list(env.TELEMETRY_FORWARD_POSTHOG_EIDS),
     naming,
-    batchSize: Math.max(1, int('TELEMETRY_FORWARD_POSTHOG_BATCH', 1000)),
-    retryMs,
-    encodeThreads: Math.floor(int('TELEMETRY_FORWARD_POSTHOG_THREADS', 1)),
+    ...readNumbers(env, FORWARD_NUMBER_SETTINGS),
   };
 }
 
@@ -236,15 +318,8 @@ function forwardConfig(
  * Throws an `Error` naming the variable for a value out of range or a refused combination.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
-  const int = (name: string, fallback: number): number => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return fallback;
-    // Plain decimal only: Number() would also take "0x10", "1e2" and " 3", which nobody means in a setting.
-    if (!/^\d+(\.\d+)?$/.test(raw)) throw new Error(`${name} must be a non-negative number, got "${raw}"`);
-    return Number(raw);
-  };
   const config: Config = {
-    port: env.PORT ? parsePort(env.PORT, 'PORT') : 8080,
+    ...readNumbers(env, NUMBER_SETTINGS),
     host: env.HOST || '127.0.0.1',
     dataDir: path.resolve(env.TELEMETRY_DATA_DIR || './data'),
     store: env.TELEMETRY_STORE || 'duckdb:',
@@ -254,37 +329,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       .map((k) => k.trim())
       .filter(Boolean),
     posthogKeys: parsePostHogKeys(env.TELEMETRY_POSTHOG_KEYS ?? ''),
-    forwardPostHog: forwardConfig(env, int),
-    maxBodyBytes: int('TELEMETRY_MAX_BODY_BYTES', 5 * MB),
-    maxInflatedBytes: int('TELEMETRY_MAX_INFLATED_BYTES', 16 * MB),
-    maxBatchEvents: int('TELEMETRY_MAX_BATCH_EVENTS', 5000),
-    clockSkewMs: int('TELEMETRY_CLOCK_SKEW_MS', DEFAULT_CLOCK_SKEW_MS),
-    maxEventBytes: int('TELEMETRY_MAX_EVENT_BYTES', MB),
-    maxDepth: int('TELEMETRY_MAX_DEPTH', 32),
-    spoolRotateMs: int('TELEMETRY_SPOOL_ROTATE_MS', 500),
-    summarizeIntervalMs: int('TELEMETRY_SUMMARIZE_INTERVAL_MS', 2000),
-    sqlMaxRows: int('TELEMETRY_SQL_MAX_ROWS', 10000),
-    sqlTimeoutMs: int('TELEMETRY_SQL_TIMEOUT_MS', 10000),
-    queryMaxBytes: int('TELEMETRY_QUERY_MAX_BYTES', 32 * MB),
-    queryConcurrency: Math.max(1, int('TELEMETRY_QUERY_CONCURRENCY', 2)),
-    queryQueue: int('TELEMETRY_QUERY_QUEUE', 32),
-    duckdbThreads: int('TELEMETRY_DUCKDB_THREADS', 2),
+    forwardPostHog: forwardConfig(env),
     duckdbMemory: env.TELEMETRY_DUCKDB_MEMORY || '256MB',
     duckdbIngestMemory: env.TELEMETRY_DUCKDB_INGEST_MEMORY || '64MB',
     actorKey: (env.TELEMETRY_ACTOR_KEY || 'federated') as ActorKeyRule,
-    writerId: int('TELEMETRY_WRITER_ID', 0),
     clickhouseSqlUser: env.TELEMETRY_CLICKHOUSE_SQL_USER
       ? { username: env.TELEMETRY_CLICKHOUSE_SQL_USER, password: env.TELEMETRY_CLICKHOUSE_SQL_PASSWORD ?? '' }
       : undefined,
     maxLevel: env.TELEMETRY_MAX_LEVEL || 'full',
     logLevel: env.TELEMETRY_LOG || 'warn',
-    shutdownTimeoutMs: int('TELEMETRY_SHUTDOWN_TIMEOUT_MS', 10_000),
-    healthMaxLagMs: int('TELEMETRY_HEALTH_MAX_LAG_MS', 60_000),
     allowOpen: env.TELEMETRY_ALLOW_OPEN === '1' || env.TELEMETRY_ALLOW_OPEN === 'true',
     allowedHosts: [],
     metricsToken: env.TELEMETRY_METRICS_TOKEN || undefined,
-    requestTimeoutMs: int('TELEMETRY_REQUEST_TIMEOUT_MS', 60_000),
-    idleTimeoutMs: int('TELEMETRY_IDLE_TIMEOUT_MS', 120_000),
     // `{ store: undefined }` (a bench's "no --store") must not erase the default store.
     ...Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined)),
   };
@@ -296,9 +352,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     const bound = ['0.0.0.0', '::', '[::]'].includes(config.host) ? [] : [config.host];
     config.allowedHosts = listed.length > 0 ? listed : [...new Set([...LOOPBACK_HOSTS, ...bound])];
   }
-  // A rejected event is spooled whole; the loader reads spool lines of at most 17 MB.
-  if (config.maxInflatedBytes > MAX_INFLATED_BYTES) {
-    throw new Error(`TELEMETRY_MAX_INFLATED_BYTES may be at most ${MAX_INFLATED_BYTES} (16 MB)`);
+  checkNumbers(config, NUMBER_SETTINGS);
+  if (config.forwardPostHog) checkNumbers(config.forwardPostHog, FORWARD_NUMBER_SETTINGS);
+  // Here, not when the pipeline or the app starts: a refused setting stops the start before the store or spool is
+  // opened or created, with its one line and no other error first.
+  parseLevelCeiling(config.maxLevel);
+  if (!LOG_LEVELS.includes(config.logLevel)) {
+    const [info, warn, silent, ...others] = LOG_LEVELS;
+    throw new Error(
+      `TELEMETRY_LOG must be ${info}, ${warn} or ${silent} (or ${others.join(', ')}), got "${config.logLevel}"`,
+    );
   }
   let target: StoreTarget;
   try {
@@ -312,8 +375,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   // Its cursor and dead letters are tables of DuckDB's only so far (docs/clickhouse.md, "Not yet").
   if (target.scheme === 'clickhouse' && config.forwardPostHog)
     throw new Error('TELEMETRY_FORWARD_POSTHOG_HOST: the PostHog forwarder does not run on a ClickHouse store yet');
-  if (!Number.isInteger(config.writerId) || config.writerId > MAX_WRITER_ID)
-    throw new Error(`TELEMETRY_WRITER_ID must be an integer from 0 to ${MAX_WRITER_ID}, got ${config.writerId}`);
   if (target.scheme === 'duckdb' && config.writerId !== 0)
     throw new Error('TELEMETRY_WRITER_ID: a DuckDB store has one writer (0); several collectors need ClickHouse');
   if (target.scheme === 'duckdb' && config.clickhouseSqlUser)
@@ -322,10 +383,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     );
   if (!ACTOR_KEY_RULES.includes(config.actorKey)) {
     throw new Error(`TELEMETRY_ACTOR_KEY must be ${ACTOR_KEY_RULES.join(' or ')}, got "${config.actorKey}"`);
-  }
-  // Readers that recurse (JSON.stringify in a client, a browser's dev tools) stay well within their stacks.
-  if (!Number.isInteger(config.maxDepth) || config.maxDepth < 1 || config.maxDepth > MAX_DEPTH) {
-    throw new Error(`TELEMETRY_MAX_DEPTH must be an integer from 1 to ${MAX_DEPTH}, got ${config.maxDepth}`);
   }
   return config;
 }

@@ -226,6 +226,23 @@ test('serve: --port, --host and --data-dir override the environment; a bad port 
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
+test('serve: a setting out of range is one line and exit 1, before the store or spool is created', () => {
+  for (const [env, message] of [
+    [{ TELEMETRY_MAX_LEVEL: 'superfull' }, 'unknown telemetry level "superfull" in TELEMETRY_MAX_LEVEL'],
+    [{ TELEMETRY_MAX_BATCH_EVENTS: '0' }, 'TELEMETRY_MAX_BATCH_EVENTS must be a whole number of at least 1, got "0"'],
+    [
+      { TELEMETRY_LOG: 'bogus' },
+      'TELEMETRY_LOG must be info, warn or silent (or fatal, error, debug, trace), got "bogus"',
+    ],
+  ] as const) {
+    const dataDir = tempDir('serve-refused-');
+    const refused = runWith({ ...env, TELEMETRY_DATA_DIR: dataDir }, 'serve', '--port', '0');
+    assert.deepEqual([refused.code, refused.err, refused.out], [1, `telemetry: ${message}\n`, ''], message);
+    assert.deepEqual(fs.readdirSync(dataDir), [], 'no database, no spool');
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
 test("the command keeps DuckDB's freed memory 10 s before giving it back; a user's DUCKDB_JE_MALLOC_CONF still wins", () => {
   const dir = tempDir('cli-allocator-');
   assert.equal(run(dir, 'simulate', '--events', '200').code, 0);

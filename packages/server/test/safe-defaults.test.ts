@@ -68,10 +68,75 @@ describe('start-up', () => {
     for (const raw of ['0x10', '1e2', ' 3', '-1', 'abc'])
       assert.throws(
         () => loadConfig({ TELEMETRY_WRITER_ID: raw }),
-        /TELEMETRY_WRITER_ID must be a non-negative number/,
+        /TELEMETRY_WRITER_ID must be a whole number from 0 to 1023, got/,
       );
     assert.equal(loadConfig({ TELEMETRY_SUMMARIZE_INTERVAL_MS: '1500' }).summarizeIntervalMs, 1500);
     assert.throws(() => loadConfig({ TELEMETRY_WRITER_ID: '1' }), /a DuckDB store has one writer/);
+  });
+
+  test('every number setting is refused at start outside its range, by one rule naming the variable and the range', () => {
+    const timer = 2 ** 31 - 1; // past it, Node fires a timer after 1 ms
+    const forward = { TELEMETRY_FORWARD_POSTHOG_HOST: 'https://us.i.posthog.com', TELEMETRY_FORWARD_POSTHOG_KEY: 'k' };
+    // [variable, smallest, largest (undefined: none), other settings it needs]
+    const ranges: [string, number, number | undefined, Record<string, string>?][] = [
+      ['TELEMETRY_MAX_BODY_BYTES', 1, undefined],
+      ['TELEMETRY_MAX_INFLATED_BYTES', 1, 16 * 1024 * 1024],
+      ['TELEMETRY_MAX_BATCH_EVENTS', 1, undefined],
+      ['TELEMETRY_CLOCK_SKEW_MS', 0, undefined],
+      ['TELEMETRY_MAX_EVENT_BYTES', 1, undefined],
+      ['TELEMETRY_MAX_DEPTH', 1, 1000],
+      ['TELEMETRY_SPOOL_ROTATE_MS', 1, timer],
+      ['TELEMETRY_SUMMARIZE_INTERVAL_MS', 1, timer],
+      ['TELEMETRY_SQL_MAX_ROWS', 1, undefined],
+      ['TELEMETRY_SQL_TIMEOUT_MS', 1, timer],
+      ['TELEMETRY_QUERY_MAX_BYTES', 1, undefined],
+      ['TELEMETRY_QUERY_CONCURRENCY', 1, undefined],
+      ['TELEMETRY_QUERY_QUEUE', 0, undefined],
+      ['TELEMETRY_DUCKDB_THREADS', 1, undefined],
+      ['TELEMETRY_WRITER_ID', 0, 1023],
+      ['TELEMETRY_SHUTDOWN_TIMEOUT_MS', 1, timer],
+      ['TELEMETRY_HEALTH_MAX_LAG_MS', 1, timer],
+      ['TELEMETRY_REQUEST_TIMEOUT_MS', 1, timer],
+      ['TELEMETRY_IDLE_TIMEOUT_MS', 1, timer],
+      ['TELEMETRY_FORWARD_POSTHOG_BATCH', 1, undefined, forward],
+      ['TELEMETRY_FORWARD_POSTHOG_RETRY_MS', 1, 60_000, forward],
+      ['TELEMETRY_FORWARD_POSTHOG_THREADS', 0, undefined, forward],
+    ];
+    for (const [name, min, max, needs = {}] of ranges) {
+      const range = max === undefined ? `of at least ${min}` : `from ${min} to ${max}`;
+      const refused = [String(min - 1), `${min}.5`, '-1', ...(max === undefined ? [] : [String(max + 1)])];
+      for (const raw of refused) {
+        const message = `${name} must be a whole number ${range}, got "${raw}"`;
+        assert.throws(() => loadConfig({ ...needs, [name]: raw }), { message }, `${name}=${raw}`);
+      }
+      // The bounds themselves start (a DuckDB store has writer 0 only: its largest is ClickHouse's).
+      for (const raw of [min, ...(max === undefined || name === 'TELEMETRY_WRITER_ID' ? [] : [max])])
+        assert.doesNotThrow(() => loadConfig({ ...needs, [name]: String(raw) }), `${name}=${raw}`);
+    }
+    // The flags' and callers' values (overrides) pass the same rule, named by the variable they stand for.
+    assert.throws(() => loadConfig({}, { maxBatchEvents: 0 }), {
+      message: 'TELEMETRY_MAX_BATCH_EVENTS must be a whole number of at least 1, got "0"',
+    });
+    assert.throws(() => loadConfig({}, { port: 70_000 }), /PORT must be a whole number from 0 to 65535, got "70000"/);
+    assert.throws(
+      () => loadConfig(forward, { forwardPostHog: { ...loadConfig(forward).forwardPostHog!, batchSize: 0 } }),
+      { message: 'TELEMETRY_FORWARD_POSTHOG_BATCH must be a whole number of at least 1, got "0"' },
+    );
+  });
+
+  test('TELEMETRY_MAX_LEVEL and TELEMETRY_LOG are checked with the other settings, before anything is opened', () => {
+    assert.throws(
+      () => loadConfig({ TELEMETRY_MAX_LEVEL: 'superfull' }),
+      /unknown telemetry level "superfull" in TELEMETRY_MAX_LEVEL/,
+    );
+    assert.throws(() => loadConfig({ TELEMETRY_MAX_LEVEL: 'basic,chanA=' }), /TELEMETRY_MAX_LEVEL/);
+    assert.equal(loadConfig({ TELEMETRY_MAX_LEVEL: 'basic,chanA=full' }).maxLevel, 'basic,chanA=full');
+    // The log level too: Fastify refused it only once the store and spool were made.
+    assert.throws(() => loadConfig({ TELEMETRY_LOG: 'bogus' }), {
+      message: 'TELEMETRY_LOG must be info, warn or silent (or fatal, error, debug, trace), got "bogus"',
+    });
+    for (const level of ['info', 'warn', 'silent', 'error', 'debug'])
+      assert.equal(loadConfig({ TELEMETRY_LOG: level }).logLevel, level);
   });
 
   test('a networked HOST without an admin token is refused before anything is bound, unless TELEMETRY_ALLOW_OPEN=1', async () => {
