@@ -71,6 +71,24 @@ test('rejections: not an object, a bad uuid, no event name, no distinct_id, a ba
   assert.equal(reason({ ...event, uuid: UUID.slice(1) }), 'invalid_uuid', 'one character too few');
   assert.equal(reason({ ...event, uuid: `x${UUID}` }), 'invalid_uuid', 'a UUID after other text');
   for (const uuid of [null, '']) assert.equal(reason({ ...event, uuid }), 'ok', `uuid ${uuid} counts as absent`);
+  // The forms PostHog's capture parses (the uuid crate's Uuid::parse_str), one event whatever the spelling.
+  const hex = '0190F3B2C4D57E6F8A9B0C1D2E3F4A5B';
+  const hyphenated = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  for (const uuid of [hyphenated, hex, `{${hyphenated}}`, `urn:uuid:${hyphenated}`, hyphenated.toLowerCase()]) {
+    const verdict = checkPostHogEvent({ ...event, uuid }, times);
+    assert.equal(verdict.ok && verdict.mid, hyphenated.toLowerCase(), uuid);
+  }
+  for (const uuid of [
+    `{${hex}}`,
+    `urn:uuid:${hex}`,
+    `${hyphenated.slice(0, 8)}${hyphenated.slice(9)}`,
+    `{${hyphenated}`,
+  ])
+    assert.equal(
+      reason({ ...event, uuid }),
+      'invalid_uuid',
+      `${uuid}: hyphens all or none, braces and urn around the hyphenated form`,
+    );
   assert.equal(reason({ distinct_id: 'd' }), 'missing_event_name');
   assert.equal(reason({ event: '', distinct_id: 'd' }), 'missing_event_name');
   assert.equal(reason({ event: '', distinct_id: 'd' }, true), 'missing_event_name', '/engage: only an absent name');

@@ -28,7 +28,21 @@ export const MAX_DISTINCT_ID = 200;
 /** An event time further than this in the future is replaced by the receive time, as PostHog does: 23 h, in ms. */
 export const FUTURE_CUTOFF_MS = 23 * 3600 * 1000;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const HYPHENATED = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * A uuid in the forms PostHog's capture parses (its `uuid` field is the Rust crate's `Uuid`, read by `Uuid::parse_str`):
+ * hyphenated, 32 digits without hyphens, braced `{…}`, or `urn:uuid:…`; given back hyphenated in lower case (the
+ * de-duplication key, so every spelling of one uuid is one event). Undefined for anything else.
+ */
+export function canonicalUuid(value: string): string | undefined {
+  let hyphenated = value;
+  if (value.startsWith('urn:uuid:')) hyphenated = value.slice(9);
+  else if (value.startsWith('{') && value.endsWith('}')) hyphenated = value.slice(1, -1);
+  else if (/^[0-9a-f]{32}$/i.test(value))
+    hyphenated = `${value.slice(0, 8)}-${value.slice(8, 12)}-${value.slice(12, 16)}-${value.slice(16, 20)}-${value.slice(20)}`;
+  return HYPHENATED.test(hyphenated) ? hyphenated.toLowerCase() : undefined;
+}
 /** ISO 8601 as PostHog's clients write it: a date, optionally a time (`T` or a space) and a zone; UTC when none. */
 const ISO = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)(Z|[+-]\d{2}:?\d{2})?)?$/i;
 
@@ -138,7 +152,8 @@ export function checkPostHogEvent(value: unknown, times: RequestTimes, engage = 
     mid: givenUuid,
     eid,
   });
-  if (event.uuid !== undefined && event.uuid !== null && event.uuid !== '' && !UUID.test(String(event.uuid))) {
+  const uuid = givenUuid === undefined ? undefined : canonicalUuid(givenUuid);
+  if (event.uuid !== undefined && event.uuid !== null && event.uuid !== '' && uuid === undefined) {
     return reject('invalid_uuid', `uuid ${JSON.stringify(event.uuid)} is not a UUID`);
   }
   if (eid === undefined) return reject('missing_event_name', 'the event has no "event" name');
@@ -151,7 +166,7 @@ export function checkPostHogEvent(value: unknown, times: RequestTimes, engage = 
   for (const t of [time.ets, time.posthog]) {
     if (t < MIN_ETS || t > MAX_ETS) return reject('invalid_ets', `the event time ${t} is outside 1970…9999`);
   }
-  const mid = (givenUuid ?? uuidv7()).toLowerCase();
+  const mid = uuid ?? uuidv7();
   const columns: TypedValues = {
     eid,
     ets: time.ets,
