@@ -58,6 +58,31 @@ describe('a collector with an admin token and a 3-row SQL limit', () => {
     assert.equal((await fetch(`${server.url}/api/events?token=${TOKEN}&token=${TOKEN}`)).status, 401);
   });
 
+  test('an unknown query parameter is a 400 naming it, not an answer as if no filter were given', async () => {
+    for (const [path, name] of [
+      ['/api/events?actor_id=nobody&limit=2', 'actor_id'],
+      ['/api/events/live?event=START', 'event'],
+      ['/api/failed-events?reasons=too_large', 'reasons'],
+      ['/api/properties?day=3', 'day'],
+    ]) {
+      const response = await fetch(`${server.url}${path}`, { headers: auth });
+      assert.equal(response.status, 400, path);
+      const { params } = (await response.json()) as { params: { err: string; errmsg: string } };
+      assert.equal(params.err, 'QUERY_INVALID', path);
+      assert.match(params.errmsg, new RegExp(`^${name}: is not a parameter here \\(known: `), path);
+    }
+    // The known ones, and the admin token's query-string form, still answer.
+    for (const path of [
+      '/api/events?actor=nobody&limit=2',
+      '/api/properties?days=3',
+      `/api/events?limit=1&token=${TOKEN}`,
+    ]) {
+      const response = await fetch(`${server.url}${path}`, { headers: auth });
+      assert.equal(response.status, 200, path);
+      await response.body?.cancel();
+    }
+  });
+
   test('failed events by a reason no row can have is a 400 listing the reasons, not an empty page', async () => {
     const bogus = await fetch(`${server.url}/api/failed-events?reason=bogus`, { headers: auth });
     assert.equal(bogus.status, 400);

@@ -45,9 +45,12 @@ function int(q: Query, name: string, min: number, max: number, fallback: number)
   return n;
 }
 
+/** The filter parameters of the events feed and the live tail. */
+const FILTER_NAMES = Object.keys(EVENT_FILTERS) as (keyof EventFilters)[];
+
 function filtersOf(q: Query): EventFilters {
   const filters: EventFilters = {};
-  for (const key of Object.keys(EVENT_FILTERS) as (keyof EventFilters)[]) if (q[key]) filters[key] = q[key];
+  for (const key of FILTER_NAMES) if (q[key]) filters[key] = q[key];
   return filters;
 }
 
@@ -83,7 +86,7 @@ export function eventJson(e: Pick<StoredEvent, 'syncts' | 'mid' | 'raw'>): strin
 
 /** Streams events as they are loaded: the tail looks again on each loader notification. */
 async function liveTail(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-  const q = singleValues(request);
+  const q = singleValues(request, [...FILTER_NAMES, 'since']);
   const filters = filtersOf(q);
   if (openTails >= MAX_TAILS) throw new ApiError('STORE_UNAVAILABLE', 'too many live tails open; retry later');
   const since = q.since ? int(q, 'since', 0, Number.MAX_SAFE_INTEGER, 0) : undefined;
@@ -143,7 +146,7 @@ export const eventsRoutes: RouteGroup = (app, ctx) => {
   const auth = { onRequest: requireAdmin(ctx.config.adminToken) };
 
   app.get('/api/events', auth, async (request, reply) => {
-    const q = singleValues(request);
+    const q = singleValues(request, [...FILTER_NAMES, 'before', 'limit']);
     const page = await listEvents(readStore(ctx, reply), {
       filters: filtersOf(q),
       before: cursorOf(q, CURSORS.events),
@@ -157,7 +160,7 @@ export const eventsRoutes: RouteGroup = (app, ctx) => {
   app.get('/api/events/live', auth, (request, reply) => liveTail(ctx, request, reply));
 
   app.get('/api/failed-events', auth, async (request, reply) => {
-    const q = singleValues(request);
+    const q = singleValues(request, ['reason', 'before', 'limit']);
     if (q.reason !== undefined && !FAILED_REASONS.includes(q.reason)) {
       throw new ApiError('QUERY_INVALID', `reason must be one of ${FAILED_REASONS.join(', ')}`);
     }
@@ -173,7 +176,7 @@ export const eventsRoutes: RouteGroup = (app, ctx) => {
   });
 
   app.get('/api/properties', auth, async (request, reply) => {
-    const q = singleValues(request);
+    const q = singleValues(request, ['days', 'property', 'eid', 'limit']);
     const days = int(q, 'days', 1, 3660, 30);
     const store = readStore(ctx, reply);
     if (!q.property) return discoverProperties(store, { days });
