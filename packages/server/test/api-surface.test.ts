@@ -47,6 +47,8 @@ describe('a collector with an admin token and a 3-row SQL limit', () => {
       '/api/failed-events?reason=a&reason=b',
       '/api/properties?property=edata.pageid&eid=IMPRESSION&eid=IMPRESSION',
       '/api/properties?property=edata.pageid&property=edata.id',
+      '/api/failed-events/summary?from=1&from=2',
+      '/api/home?from=-7d&from=-3d',
     ]) {
       const response = await fetch(`${server.url}${path}`, { headers: auth });
       assert.equal(response.status, 400, path);

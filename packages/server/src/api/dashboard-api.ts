@@ -29,6 +29,7 @@ import {
 import type { RouteGroup } from '../app.js';
 import { requireAdmin } from './auth.js';
 import { ApiError } from './errors.js';
+import { singleValues } from './query-string.js';
 import { readStore } from './read-bounds.js';
 
 const DAY = 86_400_000;
@@ -50,7 +51,7 @@ export const dashboardApiRoutes: RouteGroup = (app, ctx) => {
   const store = ctx.store;
 
   app.get('/api/failed-events/summary', auth, async (request, reply) => {
-    const q = checked<FailedSummaryParams>(FailedSummaryParams, request.query);
+    const q = checked<FailedSummaryParams>(FailedSummaryParams, singleValues(request));
     const to = q.to ? Number(q.to) : Date.now();
     const from = q.from ? Number(q.from) : to - 7 * DAY;
     if (from >= to) throw new ApiError('QUERY_INVALID', 'from: must be before to');

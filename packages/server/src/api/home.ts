@@ -30,6 +30,8 @@ interface CheckedHome {
 function check(raw: unknown): CheckedHome | QueryError[] {
   // `token` is the admin token's query-string form (api/auth.ts), not a parameter of the page.
   const { token: _token, ...params } = (raw ?? {}) as Record<string, unknown>;
+  const repeated = Object.keys(params).filter((name) => Array.isArray(params[name]));
+  if (repeated.length) return repeated.map((path) => ({ path, message: 'given more than once' }));
   const errors = schemaErrors(HomeParams, params);
   if (errors.length) return errors;
   const query = params as HomeParams;
