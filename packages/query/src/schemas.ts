@@ -468,6 +468,9 @@ export type SavedInsightBody = Static<typeof SavedInsightBody>;
 
 const Cell = (maximum: number) => Type.Integer({ minimum: 0, maximum });
 
+/** The dashboard grid's columns: a tile's `x + w` is at most this (checked by the layout route). */
+export const DASHBOARD_COLUMNS = 12;
+
 /** PUT /api/dashboards/:id/layout: every tile's place on the 12-column grid (drag to arrange, resize). */
 export const DashboardLayoutBody = Type.Object(
   {
@@ -475,9 +478,9 @@ export const DashboardLayoutBody = Type.Object(
       Type.Object(
         {
           id: Type.String({ minLength: 1, maxLength: 100 }),
-          x: Cell(11),
+          x: Cell(DASHBOARD_COLUMNS - 1),
           y: Cell(10_000),
-          w: Type.Integer({ minimum: 1, maximum: 12 }),
+          w: Type.Integer({ minimum: 1, maximum: DASHBOARD_COLUMNS }),
           h: Type.Integer({ minimum: 1, maximum: 100 }),
         },
         closed,

@@ -33,6 +33,29 @@ test('a layout is kept across a restart, orders the insights, and a bad one is r
     assert.equal(bad.status, 400);
     assert.match(bad.json.params.errmsg, /tiles\[0\]\.w/);
     assert.equal((await call(`${server.url}/api/dashboards/nope/layout`, 'PUT', { tiles })).status, 404);
+    // Past the grid's 12 columns, or naming no insight of this board: refused, never "ok" with nothing changed.
+    const other = (await call(`${server.url}/api/dashboards`, 'POST', { name: 'Other' })).json.id as string;
+    const elsewhere = (
+      await call(`${server.url}/api/dashboards/${other}/insights`, 'POST', { name: 'x', kind: 'trends', query })
+    ).json.id as string;
+    for (const [changed, path] of [
+      [[tiles[0], { ...tiles[1], x: 11, w: 6 }], /^tiles\[1\]: x \+ w must be at most 12/],
+      [[tiles[0], { ...tiles[1], id: 'nope' }], /^tiles\[1\]\.id: no saved insight "nope" here$/],
+      [[{ ...tiles[0], id: elsewhere }], /^tiles\[0\]\.id: no saved insight/],
+    ] as const) {
+      const refused = await call(`${server.url}/api/dashboards/${board}/layout`, 'PUT', { tiles: changed });
+      assert.equal(refused.status, 400, JSON.stringify(changed));
+      assert.match(refused.json.params.errmsg, path);
+    }
+    // A saved insight naming a cohort that does not exist is refused as the insight itself would be.
+    const noCohort = await call(`${server.url}/api/dashboards/${board}/insights`, 'POST', {
+      name: 'broken',
+      kind: 'trends',
+      query: { ...query, filters: [{ cohort: 'does-not-exist' }] },
+    });
+    assert.equal(noCohort.status, 400);
+    assert.equal(noCohort.json.params.errmsg, 'query.filters[0].cohort: no cohort with id does-not-exist');
+    await call(`${server.url}/api/dashboards/${other}`, 'DELETE');
     await server.close();
     server = await startTestServer({ dataDir });
     const listed = (await call(`${server.url}/api/dashboards`, 'GET')).json.dashboards[0];

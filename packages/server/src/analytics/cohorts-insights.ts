@@ -50,6 +50,16 @@ export async function resolveCohortFilters<Q extends WithCohorts>(store: Store, 
   return { ...query, filters };
 }
 
+/**
+ * Checks that every cohort a query names (its cohort filters, its `breakdownCohorts`) exists now: a dashboard tile
+ * saved with one that does not would answer nothing but its error. @throws NoSuchCohort
+ */
+export async function assertCohortsExist(store: Store, query: WithCohorts): Promise<void> {
+  for (const [i, f] of (query.filters ?? []).entries())
+    if ('cohort' in f) await cohortAt(store, f.cohort, `filters[${i}].cohort`);
+  for (const [i, id] of (query.breakdownCohorts ?? []).entries()) await cohortAt(store, id, `breakdownCohorts[${i}]`);
+}
+
 /** Drill-down options answered by the whole insight, not per cohort line. */
 const DRILL_DOWNS = ['stepActors', 'dropOff', 'conversionTime', 'actors'];
 

@@ -197,7 +197,7 @@ export async function removeInsight(store: Store, dashboardId: string, id: strin
 /**
  * Places a dashboard's tiles; a tile not named keeps its place. The reading order (row, then
  * column) becomes `position`, so a list of the insights follows the grid. False when there is no
- * such dashboard; an id that is not one of its insights is ignored. One statement per tile, in
+ * such dashboard; an id that is not one of its insights is ignored (the layout route refuses it). One statement per tile, in
  * reading order (an id named twice takes its later place); not one transaction on either engine.
  */
 export async function arrangeDashboard(

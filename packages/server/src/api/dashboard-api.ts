@@ -5,6 +5,7 @@
  * Bodies and parameters are checked with @telemetry/query's schemas; errors use the one catalog.
  */
 import {
+  DASHBOARD_COLUMNS,
   DashboardLayoutBody,
   FailedSummaryParams,
   formatQueryErrors,
@@ -15,6 +16,7 @@ import {
   type TSchema,
 } from '@telemetry/query';
 import type { FastifyRequest } from 'fastify';
+import { assertCohortsExist, NoSuchCohort } from '../analytics/cohorts-insights.js';
 import { failedSummary } from '../analytics/failed-summary.js';
 import {
   addInsight,
@@ -72,6 +74,21 @@ export const dashboardApiRoutes: RouteGroup = (app, ctx) => {
   );
   app.put('/api/dashboards/:id/layout', auth, async (request) => {
     const { tiles } = checked<DashboardLayoutBody>(DashboardLayoutBody, request.body);
+    const wide = tiles.findIndex((t) => t.x + t.w > DASHBOARD_COLUMNS);
+    if (wide >= 0)
+      throw new ApiError(
+        'QUERY_INVALID',
+        `tiles[${wide}]: x + w must be at most ${DASHBOARD_COLUMNS}, the grid's columns`,
+      );
+    const board = (await listDashboards(store)).find((d) => d.id === params(request).id);
+    found(board !== undefined, 'dashboard');
+    // A tile that names no insight of this board would change nothing and still answer ok.
+    const stray = tiles.findIndex((t) => !board?.insights.some((i) => i.id === t.id));
+    if (stray >= 0)
+      throw new ApiError(
+        'QUERY_INVALID',
+        `tiles[${stray}].id: no saved insight ${JSON.stringify(tiles[stray].id)} here`,
+      );
     return found(await arrangeDashboard(store, params(request).id, tiles), 'dashboard');
   });
   app.post('/api/dashboards/:id/insights', auth, async (request) => {
@@ -82,6 +99,9 @@ export const dashboardApiRoutes: RouteGroup = (app, ctx) => {
         'QUERY_INVALID',
         formatQueryErrors(parsed.errors.map((e) => ({ ...e, path: `query.${e.path}` }))),
       );
+    await assertCohortsExist(store, parsed.value.query).catch((e) => {
+      throw e instanceof NoSuchCohort ? new ApiError('QUERY_INVALID', `query.${e.message}`) : e;
+    });
     const id = await addInsight(store, params(request).id, body);
     if (!id) throw new ApiError('NOT_FOUND', 'no such dashboard');
     return { id };
