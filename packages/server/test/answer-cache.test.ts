@@ -39,10 +39,14 @@ async function send(n: number): Promise<void> {
 test('the same question is answered from the cache until a load, then the load is counted', async () => {
   await send(2);
   await eventually(async () => (await ask()).total === 2);
-  const first = await ask();
-  const again = await ask();
-  assert.equal(again.cached, true, 'asked twice with no load between: the second answer is reused');
-  assert.equal(again.body, first.body);
+  // Asked twice with no load or summarizer run between (each forgets every answer): the second answer is reused.
+  let previous = await ask();
+  await eventually(async () => {
+    const next = await ask();
+    const reused = next.cached && next.body === previous.body;
+    previous = next;
+    return reused;
+  });
   await send(3);
   // The very answer the cache held is never served after the load: the total moves to 5.
   await eventually(async () => (await ask()).total === 5);
@@ -72,15 +76,20 @@ test('the sessions insight is answered from the cache too; a deprecated spelling
     };
   };
   const current = { dateRange: { from: '-1d' } };
-  const first = await sessions(current);
-  const again = await sessions(current);
-  assert.equal(again.cached, true, 'asked twice with no load between');
-  assert.equal(again.body, first.body);
+  // Asked again until two answers come with no load or summarizer run between them (each forgets every answer).
+  let previous = await sessions(current);
+  await eventually(async () => {
+    const next = await sessions(current);
+    const reused = next.cached && next.body === previous.body;
+    previous = next;
+    return reused;
+  });
   for (const deprecated of [{ dateRange: { last: '1d' } }, { ...current, answerCase: 'snake' }]) {
-    const answers = [await sessions(deprecated), await sessions(deprecated)];
+    const answers = [await sessions(deprecated), await sessions(deprecated), await sessions(deprecated)];
     assert.deepEqual(
       answers.map((a) => [a.cached, a.deprecation]),
       [
+        [false, 'true'],
         [false, 'true'],
         [false, 'true'],
       ],
