@@ -448,8 +448,8 @@ export type InsightKind = keyof typeof INSIGHT_SCHEMAS;
 export const INSIGHT_KINDS = Object.keys(INSIGHT_SCHEMAS) as InsightKind[];
 export type InsightQuery<K extends InsightKind> = Static<(typeof INSIGHT_SCHEMAS)[K]>;
 
-/** A saved thing's name (a dashboard, an insight, a cohort): 1 to 200 characters. */
-export const Name = Type.String({ minLength: 1, maxLength: 200 });
+/** A saved thing's name (a dashboard, an insight, a cohort): 1 to 200 characters, not only spaces. */
+export const Name = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S', description: 'more than spaces' });
 
 /** POST /api/dashboards and PATCH /api/dashboards/:id (and a saved insight's rename). */
 export const NameBody = Type.Object({ name: Name }, closed);

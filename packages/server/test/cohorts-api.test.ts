@@ -113,6 +113,7 @@ test('create, read with its count, list, the actors, replace, delete', async () 
 test('a bad definition is a 400 naming the wrong field', async () => {
   const cases: [unknown, string][] = [
     [{ name: 'x' }, 'definition: is required'],
+    [{ ...atLeast(1), name: '   ' }, 'name: must be more than spaces'],
     [{ name: 'x', definition: { criteria: [] } }, 'definition.criteria: must be a list of 1 to 20 items'],
     [
       { name: 'x', definition: { criteria: [{ type: 'behaviour', eid: 'INTERACT', atLeast: 0 }] } },

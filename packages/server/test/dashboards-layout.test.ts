@@ -56,6 +56,15 @@ test('a layout is kept across a restart, orders the insights, and a bad one is r
     assert.equal(noCohort.status, 400);
     assert.equal(noCohort.json.params.errmsg, 'query.filters[0].cohort: no cohort with id does-not-exist');
     await call(`${server.url}/api/dashboards/${other}`, 'DELETE');
+    // A name of spaces only names nothing one could pick from a list.
+    for (const [method, path] of [
+      ['POST', '/api/dashboards'],
+      ['PATCH', `/api/dashboards/${board}`],
+    ]) {
+      const blank = await call(`${server.url}${path}`, method, { name: '   ' });
+      assert.equal(blank.status, 400, path);
+      assert.equal(blank.json.params.errmsg, 'name: must be more than spaces');
+    }
     await server.close();
     server = await startTestServer({ dataDir });
     const listed = (await call(`${server.url}/api/dashboards`, 'GET')).json.dashboards[0];
