@@ -757,6 +757,12 @@ describe('dashboard', { skip: SKIP }, () => {
       'actors',
     ];
     const problems: string[] = [];
+    // A cohort with a long name (near the 200 allowed) in the builder's pickers and the cohorts list must not widen
+    // a page past a phone's width.
+    const long = await api<{ id: string }>('/api/cohorts', {
+      name: `शिक्षक जो खोज करते हैं 🔍 ${'बहुत लंबा नाम '.repeat(12)}`,
+      definition: { criteria: [{ type: 'behaviour', eid: 'SEARCH', atLeast: 1, period: { from: '-30d' } }] },
+    });
     for (const [size, viewport] of [
       ['desktop', { width: 1280, height: 900 }],
       ['phone', { width: 390, height: 844 }],
@@ -792,6 +798,10 @@ describe('dashboard', { skip: SKIP }, () => {
         await page.close();
       }
     }
+    await fetch(`${server.url}/api/cohorts/${long.id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
     assert.deepEqual(problems, []);
     assert.ok(fs.readdirSync(SHOTS).length >= pages.length * 2);
   });
