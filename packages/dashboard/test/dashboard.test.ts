@@ -567,12 +567,28 @@ describe('dashboard', { skip: SKIP }, () => {
       dateRange: { from: '-21d' },
     };
     const page = await open(`#/insights?kind=funnels&q=${encodeURIComponent(JSON.stringify(q))}`);
+    const boards = async () => (await api<{ dashboards: { id: string }[] }>('/api/dashboards')).dashboards;
+    const before = (await boards()).length;
     await page.getByLabel('Insight name').fill('Home to assignment');
     await page.getByRole('button', { name: 'Save to dashboard' }).click();
     await page.getByText('Saved.').waitFor();
+    // Saved again from the same form: into the dashboard the first save made, not a second "My dashboard".
+    await page.getByLabel('Insight name').fill('Home to assignment, again');
+    await page.getByRole('button', { name: 'Save to dashboard' }).click();
+    const made = await (async () => {
+      for (let i = 0; i < 100; i++) {
+        const all = await api<{ dashboards: { id: string; insights: { name: string }[] }[] }>('/api/dashboards');
+        const found = all.dashboards.find((d) => d.insights.some((x) => x.name === 'Home to assignment, again'));
+        if (found) return { count: all.dashboards.length, names: found.insights.map((x) => x.name) };
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error('the second save never arrived');
+    })();
+    assert.equal(made.count, before + 1, 'one dashboard made for both saves');
+    assert.deepEqual(made.names, ['Home to assignment', 'Home to assignment, again']);
     await page.goto(`${server.url}/#/dashboards`);
     await page.reload();
-    await page.getByRole('link', { name: 'Home to assignment' }).waitFor({ timeout: 30_000 });
+    await page.getByRole('link', { name: 'Home to assignment', exact: true }).waitFor({ timeout: 30_000 });
     // Drill down: the actors who reached step 1 but not step 2, then one actor's timeline.
     await page.goto(`${server.url}/#/insights?kind=funnels&q=${encodeURIComponent(JSON.stringify(q))}`);
     await page.getByTestId('drill-step-2').click();

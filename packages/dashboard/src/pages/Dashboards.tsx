@@ -36,7 +36,11 @@ export function SaveToDashboard({ kind, query }: { kind: InsightKind; query: unk
   const [saved, setSaved] = useState(false);
   const save = async () => {
     let id = board;
-    if (!id) id = (await api<{ id: string }>('/api/dashboards', { body: { name: 'My dashboard' } })).id;
+    if (!id) {
+      id = (await api<{ id: string }>('/api/dashboards', { body: { name: 'My dashboard' } })).id;
+      // The next save goes to the board just made, not to yet another "My dashboard".
+      setBoard(id);
+    }
     await change.mutateAsync({
       path: `/api/dashboards/${id}/insights`,
       method: 'POST',
