@@ -130,6 +130,18 @@ test('the sessions insight shares the grammar and leaves an absent end open', ()
   assert.deepEqual(none.value.range, { from: null, to: null, timezone: 'UTC' });
 });
 
+test('the sessions insight refuses an empty channel or app list, which would match nothing', () => {
+  for (const key of ['channel', 'pdataId', 'pdata_id']) {
+    const parsed = parseInsight('sessions', { [key]: [] }, NOW);
+    assert.ok(!parsed.ok, key);
+    assert.ok(
+      parsed.errors.some((e) => e.path === key),
+      JSON.stringify(parsed.errors),
+    );
+    assert.ok(parseInsight('sessions', { [key]: ['c1'] }, NOW).ok, key);
+  }
+});
+
 test("the deprecated dateRange.last: refused beside from or to, and its hint gives the same span in from's grammar", () => {
   for (const dateRange of [
     { last: '7d', to: '2024-05-14' },

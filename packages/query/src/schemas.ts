@@ -387,10 +387,11 @@ export const SessionsQuery = Type.Object(
         closed,
       ),
     ),
-    channel: Type.Optional(Type.Array(Text, { maxItems: 100 })),
-    pdataId: Type.Optional(Type.Array(Text, { maxItems: 100 })),
+    /** `context.channel` in any of these; absent: every channel. An empty list would match nothing: refused. */
+    channel: Type.Optional(Type.Array(Text, { minItems: 1, maxItems: 100 })),
+    pdataId: Type.Optional(Type.Array(Text, { minItems: 1, maxItems: 100 })),
     /** Deprecated spelling of `pdataId`. */
-    pdata_id: Type.Optional(Type.Array(Text, { maxItems: 100 })),
+    pdata_id: Type.Optional(Type.Array(Text, { minItems: 1, maxItems: 100 })),
     /** Which summaries count as sessions: this type (and mode). Default: the top-level summaries. */
     type: Type.Optional(Text),
     mode: Type.Optional(Text),
