@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { eventually, interact, postBatch, sql, startTestServer } from '../../test/helpers.js';
 import { tempDir } from '../../test/temp-dir.js';
 import { loadConfig } from '../config.js';
-import { DATABASE_FILE, openStore, resolveStoreUrl } from './open-store.js';
+import { DATA_DIR_MODE, DATABASE_FILE, openStore, resolveStoreUrl } from './open-store.js';
 import { StoreError } from './store.js';
 
 test('openStore: duckdb: alone is telemetry.duckdb in the data directory', async () => {
@@ -18,6 +18,18 @@ test('openStore: duckdb: alone is telemetry.duckdb in the data directory', async
   } finally {
     await store.close();
   }
+});
+
+test("openStore: a data directory it creates is its user's alone; one that exists keeps its mode", async () => {
+  const parent = tempDir('open-store-mode-');
+  const created = path.join(parent, 'new', 'data');
+  const existing = path.join(parent, 'existing');
+  fs.mkdirSync(existing, { mode: 0o755 });
+  fs.chmodSync(existing, 0o755); // whatever the umask
+  for (const dataDir of [created, existing]) await (await openStore({ url: 'duckdb:', dataDir })).close();
+  assert.equal(fs.statSync(created).mode & 0o777, DATA_DIR_MODE & ~process.umask());
+  assert.equal(fs.statSync(created).mode & 0o077, 0, 'nobody else may list or read it');
+  assert.equal(fs.statSync(existing).mode & 0o777, 0o755);
 });
 
 test('openStore: duckdb::memory: leaves no file', async () => {

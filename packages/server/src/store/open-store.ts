@@ -11,6 +11,9 @@ import { type ActorKeyRule, type Store, StoreError } from './store.js';
 /** The DuckDB database file in a data directory (`duckdb:` without a path). */
 export const DATABASE_FILE = 'telemetry.duckdb';
 
+/** The mode of a data directory openStore creates: the server's user only (before the umask). */
+export const DATA_DIR_MODE = 0o700;
+
 /** The URL schemes openStore knows, one per adapter. */
 export const STORE_SCHEMES = ['duckdb', 'clickhouse'] as const;
 
@@ -155,6 +158,9 @@ export function resolveStoreUrl(url: string, dataDir = './data'): StoreTarget {
  */
 export async function openStore(options: OpenStoreOptions = {}): Promise<Store> {
   const target = resolveStoreUrl(options.url ?? 'duckdb:', options.dataDir);
+  // The events name people: a data directory this creates is its user's alone (docs/security.md). One that exists
+  // keeps the mode its operator gave it.
+  if (options.dataDir && !options.mustExist) fs.mkdirSync(options.dataDir, { recursive: true, mode: DATA_DIR_MODE });
   if (target.scheme === 'clickhouse')
     return openClickHouseStore({
       url: target.httpUrl,
