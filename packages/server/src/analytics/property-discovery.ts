@@ -49,8 +49,35 @@ export async function discoverProperties(store: Store, options: DiscoveryOptions
     properties: [
       ...knownProperties(),
       ...cdata.rows.map(([t]) => ({ path: `${CDATA_PREFIX}${t}`, type: 'string' as const })),
+      ...(await posthogProperties(store, options)).map((path) => ({ path, type: 'string' as const })),
     ],
   };
+}
+
+/** PostHog events read for their property names: enough to find every key a client sends, bounded on any store. */
+const POSTHOG_SAMPLE = 10_000;
+
+/**
+ * `properties.<key>` for the keys of PostHog events' `properties` (docs/posthog.md: each stays queryable through `raw`)
+ * in a sample of the window's PostHog events, in byte order, at most 200. A key with a `.` is left out: a path splits
+ * there, so no property path reads it. Where the engine reads no JSON path (ClickHouse), none.
+ */
+async function posthogProperties(store: Store, options: DiscoveryOptions): Promise<string[]> {
+  const p = new SqlParams(dialectFor(store.dialect));
+  const { jsonKeys } = p.dialect;
+  if (!p.dialect.supports.jsonPaths || !jsonKeys) return [];
+  const keys = jsonKeys('raw', p.str(p.dialect.jsonPath(['properties'])));
+  const sample = `SELECT raw FROM ${p.dialect.events}
+    WHERE ${inWindow(p, options)} AND ingest_format = ${p.str('posthog')} LIMIT ${p.rows(POSTHOG_SAMPLE)}`;
+  const result = await store.query(
+    `SELECT DISTINCT k FROM (SELECT ${p.dialect.expandList(keys)} AS k FROM (${sample}) AS sampled) AS found
+     WHERE k IS NOT NULL ORDER BY k LIMIT 200`,
+    p.values,
+  );
+  return result.rows
+    .map(([k]) => String(k))
+    .filter((k) => !k.includes('.') && typeof resolveProperty(`properties.${k}`) !== 'string')
+    .map((k) => `properties.${k}`);
 }
 
 /**

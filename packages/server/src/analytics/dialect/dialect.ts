@@ -47,6 +47,11 @@ export interface SqlDialect {
   jsonExtractNumber(raw: string, path: string): string;
   /** The parameter value that addresses `segments` in the raw JSON for this engine. */
   jsonPath(segments: string[]): string;
+  /**
+   * The keys of the JSON object at `path` (a bound parameter from `jsonPath`) of the raw event text, a list (empty or
+   * NULL when there is none). Absent where `supports.jsonPaths` is false: a key found could not be read.
+   */
+  jsonKeys?(raw: string, path: string): string;
   /** The element of `values` at the position where `keys` holds `key` (cdata id by cdata type), else NULL. */
   elementByKey(values: string, keys: string, key: string): string;
   /** Whether the list column holds the value. */

@@ -23,6 +23,7 @@ export const duckdb: SqlDialect = {
   jsonExtractString: (raw, path) => `json_extract_string(${raw}, ${path})`,
   jsonExtractNumber: (raw, path) => `TRY_CAST(json_extract_string(${raw}, ${path}) AS DOUBLE)`,
   jsonPath: pointer,
+  jsonKeys: (raw, path) => `json_keys(${raw}, ${path})`,
   elementByKey: (values, keys, key) => `${values}[list_position(${keys}, ${key})]`,
   listHas: (list, value) => `list_contains(${list}, ${value})`,
   containsText: (text, needle) => `(strpos(${text}, ${needle}) > 0)`,
