@@ -26,6 +26,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { Builder } from '../builder';
 import { Chart, type ChartOption, echarts } from '../chart';
 import { download, type Table, TableView } from '../csv';
+import { pinnedQuery } from '../drill';
 import { useInsight } from '../insight';
 import { href, insightHref, navigate } from '../router';
 import { Show } from '../states';
@@ -356,7 +357,8 @@ const DRILL_BY_COHORT: InsightKind[] = ['stickiness', 'lifecycle'];
  * Under the whole answer's table, one table per breakdown entry (a property's value, or a cohort with
  * `breakdownCohorts`): the kind's own table of that entry's answer. Trends show theirs as lines instead.
  */
-function BreakdownTables({ kind, answer, query }: { kind: InsightKind; answer: unknown; query: unknown }) {
+function BreakdownTables(props: { kind: InsightKind; answer: unknown; query: unknown; drillQuery: string }) {
+  const { kind, answer, query } = props;
   const entries = kind === 'trends' ? [] : ((answer as { breakdown?: Entry[] }).breakdown ?? []);
   if (!entries.length) return null;
   return (
@@ -369,7 +371,7 @@ function BreakdownTables({ kind, answer, query }: { kind: InsightKind; answer: u
             ? (row: number, column: number) => {
                 const at = shown.drill?.(row, column);
                 const breakdownValue = JSON.stringify(b.value);
-                return at && href('actors', { kind, q: JSON.stringify(query), ...at, breakdownValue });
+                return at && href('actors', { kind, q: props.drillQuery, ...at, breakdownValue });
               }
             : undefined;
         return (
@@ -386,15 +388,18 @@ function Result({ kind, query }: { kind: InsightKind; query: unknown }) {
     <Show q={answer} what="the insight">
       {(a) => {
         const shown = show(kind, a, query);
+        // The actors of the figures shown: of the range this answer was computed over, not of a relative range
+        // resolved again at the click (drill.ts).
+        const drillQuery = JSON.stringify(pinnedQuery(kind, query, a, answer.dataUpdatedAt));
         const drillHref = (row: number, column: number) => {
           const at = shown.drill?.(row, column);
-          return at && href('actors', { kind, q: JSON.stringify(query), ...at });
+          return at && href('actors', { kind, q: drillQuery, ...at });
         };
         const onPick =
           kind === 'funnels'
             ? (p: { dataIndex: number }) => {
                 const step = p.dataIndex + 1;
-                if (step >= 2) navigate(href('actors', { kind, step: String(step), q: JSON.stringify(query) }));
+                if (step >= 2) navigate(href('actors', { kind, step: String(step), q: drillQuery }));
               }
             : shown.pick
               ? (p: { seriesIndex: number; dataIndex: number; data: unknown }) => {
@@ -415,7 +420,7 @@ function Result({ kind, query }: { kind: InsightKind; query: unknown }) {
                   <a
                     key={s.step}
                     data-testid={`reached-step-${s.step}`}
-                    href={href('actors', { kind, step: String(s.step), reached: '1', q: JSON.stringify(query) })}
+                    href={href('actors', { kind, step: String(s.step), reached: '1', q: drillQuery })}
                   >
                     step {s.step}{' '}
                   </a>
@@ -425,7 +430,7 @@ function Result({ kind, query }: { kind: InsightKind; query: unknown }) {
                   <a
                     key={s.step}
                     data-testid={`drill-step-${s.step}`}
-                    href={href('actors', { kind, step: String(s.step), q: JSON.stringify(query) })}
+                    href={href('actors', { kind, step: String(s.step), q: drillQuery })}
                   >
                     step {s.step}{' '}
                   </a>
@@ -442,7 +447,7 @@ function Result({ kind, query }: { kind: InsightKind; query: unknown }) {
                 <TableView table={shown.extra} caption={shown.extra.label} />
               </div>
             )}
-            <BreakdownTables kind={kind} answer={a} query={query} />
+            <BreakdownTables kind={kind} answer={a} query={query} drillQuery={drillQuery} />
           </div>
         );
       }}
