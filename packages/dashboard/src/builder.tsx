@@ -7,6 +7,7 @@
 import {
   AGGREGATIONS,
   ALL_EVENTS,
+  DEFAULT_FROM,
   FILTER_OPERATORS,
   type FilterOperator,
   FUNNEL_ATTRIBUTIONS,
@@ -291,15 +292,18 @@ const ZONES: string[] = (() => {
   }
 })();
 
-/** From, to (relative `-7d` or a date) and the time zone of dates and buckets. */
-function DateRangeFields({ range, onChange }: { range: Q; onChange: (r: Q) => void }) {
+/**
+ * From, to (relative `-7d` or a date) and the time zone of dates and buckets. An empty From shows what the server
+ * then uses: DEFAULT_FROM, or for sessions every summary from the first.
+ */
+function DateRangeFields({ kind, range, onChange }: { kind: InsightKind; range: Q; onChange: (r: Q) => void }) {
   const set = (k: string, v: string) => onChange(clean({ ...range, [k]: v }));
   return (
     <div className="toolbar">
       <Text
         label="From"
         value={String(range.from ?? '')}
-        placeholder="-30d"
+        placeholder={kind === 'sessions' ? 'all time' : DEFAULT_FROM}
         suggest={['-24h', '-7d', '-14d', '-30d', '-90d', '-8w', '-6m', '-1y']}
         onCommit={(v) => set('from', v)}
       />
@@ -690,7 +694,11 @@ export function Builder({ kind, query, set }: { kind: InsightKind; query: Q; set
   return (
     <form className="builder" aria-label={`${kind} query`} onSubmit={(e) => e.preventDefault()}>
       <KindFields kind={kind} q={query} set={patch} d={discovery} />
-      <DateRangeFields range={(query.dateRange ?? {}) as Q} onChange={(dateRange) => patch({ dateRange })} />
+      <DateRangeFields
+        kind={kind}
+        range={(query.dateRange ?? {}) as Q}
+        onChange={(dateRange) => patch({ dateRange })}
+      />
       {/* The sessions insight reads summaries: cohort filters only, no property filters. */}
       {kind !== 'sessions' && (
         <Filters

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { parseInsight } from '@telemetry/query';
 import type { Browser, Page } from 'playwright-core';
 import { simulateCommand } from '../../server/src/commands/simulate.js';
 import { CHROMIUM_SKIP, launchChromium } from '../../server/test/chromium.js';
@@ -159,6 +160,23 @@ describe('dashboard', { skip: SKIP }, () => {
       (await page.getByTestId('fig-funnel').getByRole('link').first().getAttribute('href')) as string,
       /^#\/insights\?kind=funnels&q=/,
     );
+    await page.close();
+  });
+
+  test('builder: an empty From says the range the server uses', async () => {
+    const q = { series: [{ eid: 'START' }], interval: 'day', dateRange: {} };
+    const page = await open(`#/insights?kind=trends&q=${encodeURIComponent(JSON.stringify(q))}`);
+    const from = page.getByLabel('From', { exact: true });
+    await from.waitFor();
+    const shown = (await from.getAttribute('placeholder')) as string;
+    // At any one instant, the range asked with From empty is the range asked with the placeholder typed in.
+    const now = Date.now();
+    const range = (query: unknown) => {
+      const parsed = parseInsight('trends', query, now);
+      assert.ok(parsed.ok);
+      return parsed.value.range;
+    };
+    assert.deepEqual(range({ ...q, dateRange: { from: shown } }), range(q), `placeholder ${shown}`);
     await page.close();
   });
 
