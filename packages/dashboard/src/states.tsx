@@ -13,12 +13,13 @@ export function Loading({ what }: { what: string }) {
   );
 }
 
-export function ErrorPanel({ error }: { error: unknown }) {
+/** An error answer in words: what could not be done (`failed`: "load this", "save this"…), the server's code and reason. */
+export function ErrorPanel({ error, failed = 'load this' }: { error: unknown; failed?: string }) {
   const e = error as Error;
   const code = error instanceof ApiError ? `${error.code}: ` : '';
   return (
     <div className="state error" role="alert">
-      <strong>Could not load this.</strong> {code}
+      <strong>Could not {failed}.</strong> {code}
       {e?.message ?? String(error)}
     </div>
   );

@@ -180,6 +180,36 @@ describe('dashboard', { skip: SKIP }, () => {
     await page.close();
   });
 
+  test('a refused save says it could not save, and why; the new dashboard keeps its name to be corrected', async () => {
+    // A dashboard to save an insight into (made before the page lists the dashboards).
+    const board = await api<{ id: string }>('/api/dashboards', { name: 'refused saves' });
+    const page = await open('#/dashboards');
+    try {
+      const name = page.getByLabel('New dashboard');
+      await name.fill('   ');
+      await page.getByRole('button', { name: 'Create' }).click();
+      const alert = page.getByRole('alert');
+      await alert.waitFor();
+      assert.match(await alert.innerText(), /^Could not save the change\. QUERY_INVALID: .*more than spaces/);
+      assert.equal(await name.inputValue(), '   ');
+
+      // Saving an insight into that dashboard under a name of spaces: refused by the server, and said so.
+      const q = { series: [{ eid: 'START' }], interval: 'day', dateRange: { from: '-7d' } };
+      await page.goto(`${server.url}/#/insights?kind=trends&q=${encodeURIComponent(JSON.stringify(q))}`);
+      await page.getByRole('combobox', { name: /^Dashboard/ }).selectOption(board.id);
+      await page.getByLabel('Insight name').fill('   ');
+      await page.getByRole('button', { name: 'Save to dashboard' }).click();
+      const refused = page.getByRole('alert').filter({ hasText: 'Could not save' });
+      assert.match(await refused.innerText(), /^Could not save this insight\. QUERY_INVALID: .*more than spaces/);
+    } finally {
+      await page.close();
+      await fetch(`${server.url}/api/dashboards/${board.id}`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+    }
+  });
+
   test('insight builder: trends, funnel and retention tables equal the API; a copied URL gives the same view', async () => {
     const queries = {
       trends: { series: [{ eid: 'IMPRESSION', math: 'unique_actors' }], interval: 'day', dateRange: { from: '-14d' } },

@@ -139,7 +139,7 @@ function NewCohort() {
       <button type="submit" disabled={change.isPending}>
         Save cohort
       </button>
-      {change.error && <ErrorPanel error={change.error} />}
+      {change.error && <ErrorPanel error={change.error} failed="save this cohort" />}
       {change.isSuccess && <p className="state">Saved.</p>}
     </form>
   );

@@ -34,26 +34,30 @@ export function SaveToDashboard({ kind, query }: { kind: InsightKind; query: unk
   const [board, setBoard] = useState('');
   const [name, setName] = useState('');
   const [saved, setSaved] = useState(false);
-  const save = async () => {
-    let id = board;
-    if (!id) {
-      id = (await api<{ id: string }>('/api/dashboards', { body: { name: 'My dashboard' } })).id;
-      // The next save goes to the board just made, not to yet another "My dashboard".
-      setBoard(id);
-    }
-    await change.mutateAsync({
-      path: `/api/dashboards/${id}/insights`,
-      method: 'POST',
-      body: { name: name || kind, kind, query },
-    });
-    setSaved(true);
-  };
+  // One mutation for both requests, so a refusal of either (a 400 with its reason) is shown, as a save's.
+  const save = useMutation({
+    mutationFn: async () => {
+      let id = board;
+      if (!id) {
+        id = (await api<{ id: string }>('/api/dashboards', { body: { name: 'My dashboard' } })).id;
+        // The next save goes to the board just made, not to yet another "My dashboard".
+        setBoard(id);
+      }
+      await change.mutateAsync({
+        path: `/api/dashboards/${id}/insights`,
+        method: 'POST',
+        body: { name: name || kind, kind, query },
+      });
+    },
+    onMutate: () => setSaved(false),
+    onSuccess: () => setSaved(true),
+  });
   return (
     <form
       className="toolbar"
       onSubmit={(e) => {
         e.preventDefault();
-        void save();
+        save.mutate();
       }}
     >
       <label>
@@ -72,7 +76,7 @@ export function SaveToDashboard({ kind, query }: { kind: InsightKind; query: unk
       </label>
       <button type="submit">Save to dashboard</button>
       {saved && <span role="status">Saved.</span>}
-      {change.error && <ErrorPanel error={change.error} />}
+      {save.error && <ErrorPanel error={save.error} failed="save this insight" />}
     </form>
   );
 }
@@ -176,8 +180,12 @@ export default function Dashboards(_: { params: URLSearchParams }) {
         className="toolbar"
         onSubmit={(e) => {
           e.preventDefault();
-          if (name) change.mutate({ path: '/api/dashboards', method: 'POST', body: { name } });
-          setName('');
+          // The name is cleared once the dashboard is made: refused (a 400 says why), it stays to be corrected.
+          if (name)
+            change.mutate(
+              { path: '/api/dashboards', method: 'POST', body: { name } },
+              { onSuccess: () => setName('') },
+            );
         }}
       >
         <label>
@@ -185,7 +193,7 @@ export default function Dashboards(_: { params: URLSearchParams }) {
         </label>
         <button type="submit">Create</button>
       </form>
-      {change.error && <ErrorPanel error={change.error} />}
+      {change.error && <ErrorPanel error={change.error} failed="save the change" />}
       <Show q={boards} what="dashboards">
         {(b) =>
           b.dashboards.length === 0 ? (

@@ -31,7 +31,7 @@ export default function Sql() {
         <button type="submit">Run</button>
       </form>
       {run.isPending && <Loading what="the result" />}
-      {run.error && <ErrorPanel error={run.error} />}
+      {run.error && <ErrorPanel error={run.error} failed="run this query" />}
       {a && (
         <div data-testid="sql-result">
           {numeric > 0 && (
