@@ -13,14 +13,27 @@ export function Loading({ what }: { what: string }) {
   );
 }
 
-/** An error answer in words: what could not be done (`failed`: "load this", "save this"…), the server's code and reason. */
-export function ErrorPanel({ error, failed = 'load this' }: { error: unknown; failed?: string }) {
+/**
+ * An error answer in words: what could not be done (`failed`: "load this", "save this"…), the server's code and
+ * reason, and with `retry` a button asking again (a panel that failed once, the server restarting, stays failed
+ * otherwise).
+ */
+export function ErrorPanel(props: { error: unknown; failed?: string; retry?: () => void; retrying?: boolean }) {
+  const { error, failed = 'load this', retry } = props;
   const e = error as Error;
   const code = error instanceof ApiError ? `${error.code}: ` : '';
   return (
     <div className="state error" role="alert">
       <strong>Could not {failed}.</strong> {code}
       {e?.message ?? String(error)}
+      {retry && (
+        <>
+          {' '}
+          <button type="button" onClick={retry} disabled={props.retrying}>
+            {props.retrying ? 'Retrying…' : 'Retry'}
+          </button>
+        </>
+      )}
     </div>
   );
 }
@@ -37,13 +50,15 @@ export function Empty({ children }: { children?: ReactNode }) {
   );
 }
 
-/** Shows loading / error / the content of a TanStack Query result. */
+/** Shows loading / error (with Retry: the query's `refetch`) / the content of a TanStack Query result. */
 export function Show<T>(props: {
-  q: { isPending: boolean; error: unknown; data?: T };
+  q: { isPending: boolean; error: unknown; data?: T; isFetching?: boolean; refetch?: () => unknown };
   what: string;
   children: (data: T) => ReactNode;
 }) {
-  if (props.q.error) return <ErrorPanel error={props.q.error} />;
+  const { refetch } = props.q;
+  if (props.q.error)
+    return <ErrorPanel error={props.q.error} retry={refetch && (() => void refetch())} retrying={props.q.isFetching} />;
   if (props.q.isPending || props.q.data === undefined) return <Loading what={props.what} />;
   return <>{props.children(props.q.data)}</>;
 }

@@ -210,6 +210,31 @@ describe('dashboard', { skip: SKIP }, () => {
     }
   });
 
+  test('a panel whose request failed offers Retry, and shows the answer once the server answers again', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.addInitScript((t) => sessionStorage.setItem('telemetry.adminToken', t), TOKEN);
+    let down = true;
+    // As a restarting server answers: 503, until it is back.
+    await page.route('**/api/insights/trends', (route) =>
+      down
+        ? route.fulfill({
+            status: 503,
+            contentType: 'application/json',
+            body: JSON.stringify({ params: { err: 'STORE_UNAVAILABLE', errmsg: 'the store is starting' } }),
+          })
+        : route.continue(),
+    );
+    const q = { series: [{ eid: 'START' }], interval: 'day', dateRange: { from: '-7d' } };
+    await page.goto(`${server.url}/#/insights?kind=trends&q=${encodeURIComponent(JSON.stringify(q))}`);
+    const failed = page.getByRole('alert').filter({ hasText: 'STORE_UNAVAILABLE' });
+    await failed.waitFor({ timeout: 60_000 });
+    assert.match(await failed.innerText(), /^Could not load this\./);
+    down = false;
+    await failed.getByRole('button', { name: 'Retry' }).click();
+    await page.getByTestId('insight-result').waitFor({ timeout: 60_000 });
+    await page.close();
+  });
+
   test('insight builder: trends, funnel and retention tables equal the API; a copied URL gives the same view', async () => {
     const queries = {
       trends: { series: [{ eid: 'IMPRESSION', math: 'unique_actors' }], interval: 'day', dateRange: { from: '-14d' } },
