@@ -62,6 +62,7 @@ function useAccess(): [Access, (token: string) => void, () => void] {
   const logout = () => {
     setToken(null);
     client.clear();
+    setAccess('checking');
     check();
   };
   return [access, login, logout];
@@ -102,9 +103,11 @@ function App() {
   const route = useRoute();
   const [access, login, logout] = useAccess();
   const [menu, setMenu] = useState(false);
-  // While access is being checked the page already asks for its data (one round trip, not two);
-  // a refusal of either request shows the login.
+  // With a token held, the page asks for its data while access is being checked (one round trip, not two); a
+  // refusal of either request shows the login. Without one, nothing is asked before the check says the server is
+  // open: on a server that needs a token the page's requests would only be refused.
   if (access === 'needed' || access === 'refused') return <Login refused={access === 'refused'} onLogin={login} />;
+  if (access === 'checking' && !getToken()) return <Loading what="the dashboard" />;
   const page = (() => {
     switch (route.page) {
       case 'insights':

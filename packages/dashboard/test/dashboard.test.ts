@@ -163,6 +163,19 @@ describe('dashboard', { skip: SKIP }, () => {
     await page.close();
   });
 
+  test('before logging in, nothing is asked but whether a token is needed (no page data refused with 401s)', async () => {
+    const page = await browser.newPage();
+    const asked: string[] = [];
+    page.on('request', (r) => {
+      const url = new URL(r.url());
+      if (url.pathname.startsWith('/api/')) asked.push(url.pathname);
+    });
+    await page.goto(`${server.url}/#/home`);
+    await page.getByLabel('Admin token').waitFor();
+    assert.deepEqual(asked, ['/api/dashboards'], 'only the access check');
+    await page.close();
+  });
+
   test('builder: an empty From says the range the server uses', async () => {
     const q = { series: [{ eid: 'START' }], interval: 'day', dateRange: {} };
     const page = await open(`#/insights?kind=trends&q=${encodeURIComponent(JSON.stringify(q))}`);
