@@ -1,4 +1,9 @@
-/** A table as CSV (RFC 4180 quoting), downloaded as a file. */
+/**
+ * A table on screen and as CSV (RFC 4180 quoting), downloaded as a file. A column named `… %` holds percentages:
+ * shown as `68.3%` (insight.ts percent, as Home shows rates), written to the CSV as the numbers they are.
+ */
+import { percent } from './insight';
+
 export type Table = { columns: string[]; rows: (string | number | null)[][] };
 
 export function toCsv(t: Table): string {
@@ -51,7 +56,9 @@ export function TableView({
                   v === null
                     ? '–'
                     : typeof v === 'number'
-                      ? v.toLocaleString('en-US', { maximumFractionDigits: 4 })
+                      ? table.columns[j]?.endsWith('%')
+                        ? percent(v)
+                        : v.toLocaleString('en-US', { maximumFractionDigits: 4 })
                       : v;
                 const to = v === null ? undefined : link?.(i, j);
                 return (

@@ -22,3 +22,7 @@ export const fmt = (n: number | null | undefined, digits = 0) =>
   n === null || n === undefined || Number.isNaN(n)
     ? '–'
     : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 });
+
+/** A percentage (`68.3333` → `68.3%`): the one formatter of rates, on Home and in tables (csv.tsx). */
+export const percent = (p: number | null | undefined) =>
+  p === null || p === undefined || Number.isNaN(p) ? '–' : `${fmt(p, 1)}%`;

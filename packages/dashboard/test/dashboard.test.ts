@@ -176,6 +176,31 @@ describe('dashboard', { skip: SKIP }, () => {
     await page.close();
   });
 
+  test('home: the key flow shows its rates as the funnel table of its query does, and its picker stays in its card', async () => {
+    // 1024 px: three cards of 320 px a row, the narrowest a desktop gets; the flow's longest title is the default.
+    for (const width of [1024, 1280]) {
+      const page = await open('#/home', { width, height: 900 });
+      const steps = page.getByTestId('funnel-steps');
+      await steps.waitFor({ timeout: 60_000 });
+      const [card, select] = await Promise.all([
+        page.getByTestId('fig-funnel').boundingBox(),
+        page.getByTestId('fig-funnel').locator('select').boundingBox(),
+      ]);
+      assert.ok(card && select);
+      assert.ok(select.x + select.width <= card.x + card.width, `at ${width}px the picker ends inside its card`);
+      if (width === 1280) {
+        const rates = await steps.locator('.rate').allInnerTexts();
+        await page.getByTestId('fig-funnel').getByRole('link').first().click();
+        const table = page.getByTestId('insight-result').locator('table').first();
+        await table.locator('tbody tr').first().waitFor({ timeout: 60_000 });
+        const column = (await table.locator('thead th').allInnerTexts()).indexOf('conversion %');
+        const cells = await table.locator(`tbody tr td:nth-child(${column + 1})`).allInnerTexts();
+        assert.deepEqual(cells, rates);
+      }
+      await page.close();
+    }
+  });
+
   test('builder: an empty From says the range the server uses', async () => {
     const q = { series: [{ eid: 'START' }], interval: 'day', dateRange: {} };
     const page = await open(`#/insights?kind=trends&q=${encodeURIComponent(JSON.stringify(q))}`);

@@ -15,7 +15,7 @@ import {
   type InsightKind,
 } from '@telemetry/query';
 import type { ReactNode } from 'react';
-import { fmt, useApi, useValues } from '../insight';
+import { fmt, percent, useApi, useValues } from '../insight';
 import { href, insightHref, navigate } from '../router';
 import { Sparkline } from '../sparkline';
 import { Stat } from '../stat';
@@ -192,7 +192,7 @@ export function Home({ params }: { params: URLSearchParams }) {
                     <span className="n" data-testid={`funnel-step-${s.step}`}>
                       {fmt(s.count)}
                     </span>
-                    <span className="rate">{fmt(100 * s.conversionRate, 1)}%</span>
+                    <span className="rate">{percent(100 * s.conversionRate)}</span>
                   </li>
                 ))}
               </ol>
@@ -221,7 +221,7 @@ export function Home({ params }: { params: URLSearchParams }) {
                 <Stat
                   id="searches-zero"
                   label="with no result"
-                  value={s.searches ? `${fmt((100 * s.zeroResults) / s.searches, 1)}%` : '–'}
+                  value={s.searches ? percent((100 * s.zeroResults) / s.searches) : '–'}
                 />
               </div>
             )}
