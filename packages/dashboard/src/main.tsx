@@ -32,7 +32,8 @@ const client = new QueryClient({
   defaultOptions: {
     queries: {
       staleTime: 30_000,
-      retry: (n, e) => n < 1 && !((e as { status?: number }).status ?? 0 >= 400),
+      // Once, and only when no answer came (the network, a server restarting): an error answer would come back the same.
+      retry: (n, e) => n < 1 && (e as { status?: number }).status === undefined,
       refetchOnWindowFocus: false,
     },
   },
