@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { DEFAULT_CLOCK_SKEW_MS } from './ingest/clock-skew.js';
 import { parseLevelCeiling } from './ingest/levels-config.js';
+import { memoryLimitBytes } from './store/duckdb/memory-limit.js';
 import { resolveStoreUrl, type StoreTarget } from './store/open-store.js';
 import { ACTOR_KEY_RULES, type ActorKeyRule } from './store/store.js';
 
@@ -79,11 +80,15 @@ export interface Config {
   queryQueue: number;
   /** DuckDB threads. Env TELEMETRY_DUCKDB_THREADS. Default 2. */
   duckdbThreads: number;
-  /** DuckDB memory limit. Env TELEMETRY_DUCKDB_MEMORY. Default 256MB (duckdb-store.ts says why). */
+  /**
+   * DuckDB memory limit. Env TELEMETRY_DUCKDB_MEMORY. Default 256MB (duckdb-store.ts says why). A size with a unit
+   * as DuckDB reads it (`memorySize`): refused at start otherwise.
+   */
   duckdbMemory: string;
   /**
    * DuckDB's memory limit while no query or summary read runs (loads, checkpoints). Env TELEMETRY_DUCKDB_INGEST_MEMORY.
-   * Default 64MB; at or above duckdbMemory the limit stays duckdbMemory (duckdb-store.ts, settleMemoryLimit).
+   * Default 64MB; at or above duckdbMemory the limit stays duckdbMemory (duckdb-store.ts, settleMemoryLimit). Checked
+   * as duckdbMemory is: a setting the store cannot read would leave the limit at duckdbMemory, silently.
    */
   duckdbIngestMemory: string;
   /**
@@ -239,6 +244,21 @@ export function wholeNumber(name: string, value: string | number, range: { min: 
   throw new Error(`${name} must be a whole number ${accepted}, got "${value}"`);
 }
 
+/**
+ * The rule for a DuckDB memory setting (TELEMETRY_DUCKDB_MEMORY, TELEMETRY_DUCKDB_INGEST_MEMORY): a size above 0 bytes
+ * with a unit, as DuckDB reads it (store/duckdb/memory-limit.ts: `256MB`, `1GB`, `512MiB`, `1.5GB`, any case). Checked
+ * here so a wrong one stops the start with its variable's name, not DuckDB's parser error as the store opens, nor
+ * (the ingest limit) no error at all while the limit never drops. DuckDB's `-1`, no limit, is refused: a bound is the
+ * point of the setting. Throws naming `name` otherwise.
+ */
+export function memorySize(name: string, value: string): string {
+  const bytes = memoryLimitBytes(value);
+  if (bytes !== undefined && bytes >= 1) return value;
+  throw new Error(
+    `${name} must be a size with a unit (KB, MB, GB, TB or KiB, MiB, GiB, TiB), e.g. 256MB or 1.5GB, got "${value}"`,
+  );
+}
+
 /** A TCP port from text: a whole number 0–65535 (0 lets the system choose). Throws naming `source` otherwise. */
 export function parsePort(raw: string, source: string): number {
   return wholeNumber(source, raw, NUMBER_SETTINGS.port);
@@ -353,6 +373,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     config.allowedHosts = listed.length > 0 ? listed : [...new Set([...LOOPBACK_HOSTS, ...bound])];
   }
   checkNumbers(config, NUMBER_SETTINGS);
+  memorySize('TELEMETRY_DUCKDB_MEMORY', config.duckdbMemory);
+  memorySize('TELEMETRY_DUCKDB_INGEST_MEMORY', config.duckdbIngestMemory);
   if (config.forwardPostHog) checkNumbers(config.forwardPostHog, FORWARD_NUMBER_SETTINGS);
   // Here, not when the pipeline or the app starts: a refused setting stops the start before the store or spool is
   // opened or created, with its one line and no other error first.

@@ -231,6 +231,10 @@ test('serve: a setting out of range is one line and exit 1, before the store or 
     [{ TELEMETRY_MAX_LEVEL: 'superfull' }, 'unknown telemetry level "superfull" in TELEMETRY_MAX_LEVEL'],
     [{ TELEMETRY_MAX_BATCH_EVENTS: '0' }, 'TELEMETRY_MAX_BATCH_EVENTS must be a whole number of at least 1, got "0"'],
     [
+      { TELEMETRY_DUCKDB_MEMORY: 'bogus' },
+      'TELEMETRY_DUCKDB_MEMORY must be a size with a unit (KB, MB, GB, TB or KiB, MiB, GiB, TiB), e.g. 256MB or 1.5GB, got "bogus"',
+    ],
+    [
       { TELEMETRY_LOG: 'bogus' },
       'TELEMETRY_LOG must be info, warn or silent (or fatal, error, debug, trace), got "bogus"',
     ],

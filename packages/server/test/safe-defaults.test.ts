@@ -139,6 +139,28 @@ describe('start-up', () => {
       assert.equal(loadConfig({ TELEMETRY_LOG: level }).logLevel, level);
   });
 
+  test('the DuckDB memory limits are sizes DuckDB reads, checked at start naming the variable', () => {
+    for (const name of ['TELEMETRY_DUCKDB_MEMORY', 'TELEMETRY_DUCKDB_INGEST_MEMORY']) {
+      // Before: the ingest limit's "bogus" was read as no limit to drop to, silently; the other was DuckDB's to refuse.
+      for (const raw of ['bogus', '256', '80%', '-1', '0MB', '1,5GB', '1PB']) {
+        const message = `${name} must be a size with a unit (KB, MB, GB, TB or KiB, MiB, GiB, TiB), e.g. 256MB or 1.5GB, got "${raw}"`;
+        assert.throws(() => loadConfig({ [name]: raw }), { message }, `${name}=${raw}`);
+      }
+      for (const raw of ['256MB', '1GB', '512MiB', '1.5GB', '1.5gb', '64 mb', '2GiB'])
+        assert.doesNotThrow(() => loadConfig({ [name]: raw }), `${name}=${raw}`);
+    }
+    // An override (a bench's flag) passes the same rule.
+    assert.throws(
+      () => loadConfig({}, { duckdbIngestMemory: 'lots' }),
+      /TELEMETRY_DUCKDB_INGEST_MEMORY must be a size/,
+    );
+    assert.deepEqual(
+      [loadConfig({}).duckdbMemory, loadConfig({}).duckdbIngestMemory],
+      ['256MB', '64MB'],
+      'unset: the defaults',
+    );
+  });
+
   test('a networked HOST without an admin token is refused before anything is bound, unless TELEMETRY_ALLOW_OPEN=1', async () => {
     await assert.rejects(
       startTestServer({ host: '0.0.0.0', dataDir: tempDir() }),

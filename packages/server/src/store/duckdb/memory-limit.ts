@@ -27,11 +27,12 @@ const UNITS = new Map<string, number>(
 );
 
 /**
- * The bytes a DuckDB memory setting such as '256MB' or '1.5 GiB' stands for, or undefined for what this does not
- * read (a bare number, which DuckDB refuses too; a percentage).
+ * The bytes a DuckDB memory setting such as '256MB', '1.5 GiB', '.5GB' or '1e3MB' stands for (a decimal number as
+ * DuckDB reads it, then a unit), or undefined for what this does not read: a bare number or a percentage, which DuckDB
+ * refuses too, and `-1`, which DuckDB takes as "no limit" (memory-limit.test.ts compares with the real DuckDB).
  */
 export function memoryLimitBytes(setting: string): number | undefined {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]+)\s*$/i.exec(setting);
+  const match = /^\s*((?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)\s*([a-z]+)\s*$/i.exec(setting);
   const unit = match && UNITS.get(match[2].toLowerCase());
   return match && unit ? Math.round(Number(match[1]) * unit) : undefined;
 }
