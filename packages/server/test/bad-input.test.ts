@@ -66,6 +66,20 @@ describe('ingestion', () => {
     await expectError(await postBatch(server, ''), 400, 'INGEST_NOT_A_BATCH');
   });
 
+  test('a params.msgid that is not a string is a 400 naming it, and none of the batch is stored', async () => {
+    const mid = 'numeric-msgid-1';
+    const body = await expectError(
+      await postBatch(server, { params: { msgid: 123 }, events: [interact({ mid })] }),
+      400,
+      'INGEST_NOT_A_BATCH',
+    );
+    assert.equal(body.params.errmsg, `params.msgid must be a string (the batch's id, e.g. "batch-1"), got number 123`);
+    // The same batch with the msgid as a string is stored: the refusal kept nothing back.
+    const stored = await postBatch(server, { params: { msgid: '123' }, events: [interact({ mid })] });
+    assert.equal(stored.status, 200);
+    assert.equal(((await stored.json()) as { params: { msgid: string } }).params.msgid, '123');
+  });
+
   test('corrupt gzip is a 400; an unknown Content-Encoding is a 415', async () => {
     const corrupt = zlib.gzipSync(JSON.stringify({ events: [interact()] })).subarray(0, 20);
     await expectError(await postBatch(server, corrupt, { 'content-encoding': 'gzip' }), 400, 'INGEST_BAD_ENCODING');

@@ -137,6 +137,31 @@ test('an empty msgid is no batch id: the same batch sent twice is checked event 
   assert.deepEqual([again.duplicate_batch, again.duplicates], [false, 1]);
 });
 
+test('a msgid that is not a string is refused naming params.msgid, before anything is spooled', async () => {
+  const { collector, spooled } = setup();
+  // Before: a number was echoed as null and the batch-level duplicate check skipped it.
+  for (const [msgid, shown] of [
+    [123, 'number 123'],
+    [true, 'boolean true'],
+    [{ id: 'b' }, 'object {"id":"b"}'],
+    [['b'], 'array ["b"]'],
+  ] as const) {
+    const text = JSON.stringify({ params: { msgid }, events: [event()] });
+    await assert.rejects(
+      collector.ingest(text),
+      {
+        code: 'INGEST_NOT_A_BATCH',
+        message: `params.msgid must be a string (the batch's id, e.g. "batch-1"), got ${shown}`,
+      },
+      shown,
+    );
+  }
+  assert.equal(spooled.length, 0);
+  // null, like an absent or empty msgid, is no batch id: the events are still checked by mid.
+  const result = await collector.ingest(JSON.stringify({ params: { msgid: null }, events: [event('null-msgid')] }));
+  assert.deepEqual([result.msgid, result.stored], [null, 1]);
+});
+
 /** The spooled records of `text`, each as { kind, msgid, n, eid, mid, raw, reason }. */
 function records(text: string) {
   const out: Record<string, string>[] = [];

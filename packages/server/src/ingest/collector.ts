@@ -100,6 +100,24 @@ function parseBatch(text: string, maxBatchEvents: number): Batch {
   return batch;
 }
 
+/**
+ * The batch's id for the batch-level duplicate check, `params.msgid`: a non-empty string, or null when absent, null or
+ * empty (no batch check; each event is still checked by mid, as Sunbird's extractor treats a null msgid as unique).
+ * Any other type is refused rather than half-read: the V3 API types it string, Sunbird's SDKs send an md5 hex string,
+ * and a number was echoed as null and never de-duplicated (../shared/reference/sunbird-telemetry-v3.md, 3.2).
+ * @throws ApiError INGEST_NOT_A_BATCH (400) naming params.msgid and the type it has
+ */
+function batchMsgid(batch: Batch): string | null {
+  const msgid = batch.params?.msgid;
+  if (msgid === undefined || msgid === null || msgid === '') return null;
+  if (typeof msgid === 'string') return msgid;
+  const type = Array.isArray(msgid) ? 'array' : typeof msgid;
+  throw new ApiError(
+    'INGEST_NOT_A_BATCH',
+    `params.msgid must be a string (the batch's id, e.g. "batch-1"), got ${type} ${JSON.stringify(msgid).slice(0, 40)}`,
+  );
+}
+
 export class Collector {
   private readonly clock: () => number;
 
@@ -110,10 +128,10 @@ export class Collector {
   async ingest(text: string, headers: HeaderDefaults = {}): Promise<IngestResult> {
     const { limits, counters, mids, batches } = this.deps;
     const batch = parseBatch(text, limits.maxBatchEvents);
+    const msgid = batchMsgid(batch);
     const refusal = this.deps.refuse?.();
     if (refusal !== undefined) throw new ApiError('INGEST_STORE_UNAVAILABLE', refusal);
     const events = batch.events;
-    const msgid = typeof batch.params?.msgid === 'string' && batch.params.msgid !== '' ? batch.params.msgid : null;
     counters.received(events.length);
     const result: IngestResult = {
       msgid,
