@@ -281,8 +281,8 @@ test('PostHog events: too large, too deep (with its reason), duplicates counted,
   assert.deepEqual(
     first.errors.map((e) => [e.index, e.mid, e.code]),
     [
-      [0, null, 'too_large'],
-      [1, null, 'too_deep'],
+      [0, big.uuid, 'too_large'],
+      [1, deep.uuid, 'too_deep'],
     ],
   );
   assert.match(first.errors[0].reasons[0], /larger than 10000 bytes/);
@@ -299,4 +299,30 @@ test('PostHog events: too large, too deep (with its reason), duplicates counted,
     nameless.slice(0, 2).map((e) => e.uuid),
   );
   assert.equal(spooled.length, 3);
+});
+
+test('PostHog events refused by the door’s rules report the uuid they carried, canonical, in errors and failed_events', async () => {
+  const { collector, spooled } = setup();
+  const uuid = (n: number) => `00000000-0000-4000-8000-0000000009${String(n).padStart(2, '0')}`;
+  // Before: too_large, duplicate_key and nul_character reported mid null, though each carried a uuid.
+  const text = `[${[
+    JSON.stringify(posthogEvent({ uuid: `{${uuid(1).toUpperCase()}}`, properties: { text: 'x'.repeat(10_000) } })),
+    `{"event":"quiz","distinct_id":"u1","uuid":"${uuid(2).replaceAll('-', '')}","event":"again"}`,
+    JSON.stringify(posthogEvent({ uuid: `urn:uuid:${uuid(3)}`, properties: { text: 'a\u0000b' } })),
+  ].join(',')}]`;
+  const result = await collector.ingestPostHog(parsePostHogRequest(text, {}, { maxDepth: 32, maxEvents: 10 }));
+  assert.deepEqual(
+    result.errors.map((e) => [e.index, e.mid, e.code]),
+    [
+      [0, uuid(1), 'too_large'],
+      [1, uuid(2), 'duplicate_key'],
+      [2, uuid(3), 'nul_character'],
+    ],
+  );
+  const data = Buffer.from(spooled[0], 'utf8');
+  const failed: string[] = [];
+  parseRecords(data, 0, data.length, (fields) => {
+    if (fields[FIELD_INDEX.kind] === 'f') failed.push(fields[FIELD_INDEX.mid]);
+  });
+  assert.deepEqual(failed, [uuid(1), uuid(2), uuid(3)]);
 });

@@ -15,7 +15,7 @@ import { clockOffsetMs, DEFAULT_CLOCK_SKEW_MS } from './clock-skew.js';
 import type { DedupIndex } from './dedup-index.js';
 import { findEventSpans } from './event-spans.js';
 import { checkReading, unreadableBytes } from './one-reading.js';
-import { checkPostHogEvent, type PostHogVerdict } from './posthog/event-rules.js';
+import { carriedUuid, checkPostHogEvent, type PostHogVerdict } from './posthog/event-rules.js';
 import type { PostHogRequest } from './posthog/request.js';
 import { checkEvent, type IngestRejection, type StepLimits, tooLarge } from './steps.js';
 
@@ -227,10 +227,16 @@ export class Collector {
     let lines = '';
     for (let i = 0; i < items.length; i++) {
       const { value, raw, reading } = items[i];
+      // The door's rules report the uuid the event carried, as PostHog's own rules do (it was null before).
       const verdict: PostHogVerdict = tooLarge(raw, limits.maxEventBytes)
-        ? { ok: false, reason: 'too_large', errors: [`event is larger than ${limits.maxEventBytes} bytes`] }
+        ? {
+            ok: false,
+            reason: 'too_large',
+            errors: [`event is larger than ${limits.maxEventBytes} bytes`],
+            mid: carriedUuid(value),
+          }
         : reading
-          ? { ok: false, reason: reading.reason, errors: [reading.error] }
+          ? { ok: false, reason: reading.reason, errors: [reading.error], mid: carriedUuid(value) }
           : checkPostHogEvent(value, { now, sentAt: request.sentAt }, options.engage);
       if (!verdict.ok) {
         const { mid, eid } = verdict;

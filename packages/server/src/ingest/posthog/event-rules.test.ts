@@ -125,9 +125,22 @@ test('rejections: not an object, a bad uuid, no event name, no distinct_id, a ba
     ok: false,
     reason: 'missing_distinct_id',
     errors: ['the event has no distinct_id (top level, $distinct_id or properties)'],
-    mid: UUID.toUpperCase(),
+    // The uuid in the form an accepted event is stored under, as the door's rules report it (collector.test.ts).
+    mid: UUID,
     eid: 'e',
   });
+});
+
+test('a rejection reports the uuid carried: canonical when it reads as one, as sent when not, none when absent', () => {
+  const times = { now: NOW };
+  const mid = (event: Record<string, unknown>) => {
+    const verdict = checkPostHogEvent(event, times);
+    return verdict.ok ? 'accepted' : verdict.mid;
+  };
+  assert.equal(mid({ event: 'e', uuid: `{${UUID.toUpperCase()}}` }), UUID, 'missing_distinct_id');
+  assert.equal(mid({ event: 'e', distinct_id: 'd', uuid: 'not-a-uuid' }), 'not-a-uuid', 'invalid_uuid');
+  assert.equal(mid({ distinct_id: 'd', uuid: `urn:uuid:${UUID}` }), UUID, 'missing_event_name');
+  assert.equal(mid({ event: 'e' }), undefined, 'no uuid');
 });
 
 test('/engage names an event without a name $identify', () => {

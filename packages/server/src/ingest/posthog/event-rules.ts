@@ -43,6 +43,18 @@ export function canonicalUuid(value: string): string | undefined {
     hyphenated = `${value.slice(0, 8)}-${value.slice(8, 12)}-${value.slice(12, 16)}-${value.slice(16, 20)}-${value.slice(20)}`;
   return HYPHENATED.test(hyphenated) ? hyphenated.toLowerCase() : undefined;
 }
+/**
+ * The uuid an event carried, as the `mid` its rejection reports (the response's errors, failed_events): hyphenated
+ * and lower-cased when canonicalUuid reads it, the form an accepted event is stored and de-duplicated under, so one
+ * event has one id whichever rule refuses it; as sent when it does not (an invalid_uuid); undefined when it carries
+ * none, or is no object.
+ */
+export function carriedUuid(value: unknown): string | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const given = text((value as Record<string, unknown>).uuid);
+  return given === undefined ? undefined : (canonicalUuid(given) ?? given);
+}
+
 /** ISO 8601 as PostHog's clients write it: a date, optionally a time (`T` or a space) and a zone; UTC when none. */
 const ISO = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)(Z|[+-]\d{2}:?\d{2})?)?$/i;
 
@@ -144,15 +156,15 @@ export function checkPostHogEvent(value: unknown, times: RequestTimes, engage = 
       ? (rawProperties as Record<string, unknown>)
       : {};
   const givenUuid = text(event.uuid);
+  const uuid = givenUuid === undefined ? undefined : canonicalUuid(givenUuid);
   const eid = text(event.event) ?? (engage && event.event === undefined ? '$identify' : undefined);
   const reject = (reason: PostHogRejection, error: string): PostHogVerdict => ({
     ok: false,
     reason,
     errors: [error],
-    mid: givenUuid,
+    mid: carriedUuid(event),
     eid,
   });
-  const uuid = givenUuid === undefined ? undefined : canonicalUuid(givenUuid);
   if (event.uuid !== undefined && event.uuid !== null && event.uuid !== '' && uuid === undefined) {
     return reject('invalid_uuid', `uuid ${JSON.stringify(event.uuid)} is not a UUID`);
   }
