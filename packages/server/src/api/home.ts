@@ -18,6 +18,7 @@ import type { RouteGroup } from '../app.js';
 import { cacheAnswers } from './answer-cache.js';
 import { requireAdmin } from './auth.js';
 import { ApiError } from './errors.js';
+import { repeatedParameter } from './query-string.js';
 import { readStore } from './read-bounds.js';
 
 /** What the validator leaves in `request.query`: the parameters, their resolved range, the request's clock reading. */
@@ -30,8 +31,8 @@ interface CheckedHome {
 function check(raw: unknown): CheckedHome | QueryError[] {
   // `token` is the admin token's query-string form (api/auth.ts), not a parameter of the page.
   const { token: _token, ...params } = (raw ?? {}) as Record<string, unknown>;
-  const repeated = Object.keys(params).filter((name) => Array.isArray(params[name]));
-  if (repeated.length) return repeated.map((path) => ({ path, message: 'given more than once' }));
+  const repeated = Object.keys(params).flatMap((name) => repeatedParameter(name, params[name]) ?? []);
+  if (repeated.length) return repeated;
   const errors = schemaErrors(HomeParams, params);
   if (errors.length) return errors;
   const query = params as HomeParams;
