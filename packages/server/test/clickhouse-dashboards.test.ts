@@ -11,9 +11,11 @@ import type { Dashboard } from '@telemetry/query';
 import {
   addInsight,
   arrangeDashboard,
+  boardInsightIds,
   createDashboard,
   deleteDashboard,
   listDashboards,
+  placeTiles,
   removeInsight,
   renameDashboard,
   renameInsight,
@@ -158,6 +160,24 @@ test('saved dashboards: every operation answers and lists alike on both stores',
     'insight-3',
   );
 
+  // The layout route's one read: a board's insight ids (named here, in name order: ids differ between the stores),
+  // none for a board without insights, undefined for no board.
+  const insightNames = async (store: Store, board: string, id: (name: string) => string) => {
+    const ids = await boardInsightIds(store, board);
+    return ids && ['insight-0', 'insight-1', 'insight-2', 'insight-3'].filter((name) => ids.includes(id(name)));
+  };
+  assert.deepEqual(await both('insight ids', (s, id) => insightNames(s, id('board-0'), id)), [
+    'insight-0',
+    'insight-2',
+    'insight-3',
+  ]);
+  assert.deepEqual(await both('insight ids of an empty one', (s, id) => insightNames(s, id('board-2'), id)), []);
+  assert.equal(await both('insight ids of a missing one', (s, id) => insightNames(s, 'nope', id)), undefined);
+  // placeTiles is arrange's writes alone: arranged as before, nothing changes.
+  await both('place tiles', (s, id) =>
+    placeTiles(s, id('board-0'), [{ id: id('insight-0'), x: 0, y: 4, w: 12, h: 2 }]),
+  );
+
   // insight-0 and insight-2 both at position 0 (arranged twice), then by age; Last one past them.
   const listed = (await both('list', (store) => listDashboards(store))) as Dashboard[];
   assert.deepEqual(
@@ -179,6 +199,7 @@ test('saved dashboards: every operation answers and lists alike on both stores',
     undefined,
   );
   assert.equal(await both('arrange a deleted one', (s, id) => arrangeDashboard(s, id('board-0'), tiles(id))), false);
+  assert.equal(await both('insight ids of a deleted one', (s, id) => insightNames(s, id('board-0'), id)), undefined);
   assert.equal(
     await both("rename a deleted one's insight", (s, id) => renameInsight(s, id('board-0'), id('insight-0'), 'x')),
     false,
@@ -198,8 +219,8 @@ test('saved dashboards: every operation answers and lists alike on both stores',
     'SELECT (SELECT count(*) FROM dashboards), (SELECT count(*) FROM saved_insights)',
   );
   // Dashboards: 3 created, 2 renames, 2 deletes. Insights: 4 added, 1 renamed, 2 + 1 arranged, 1 renamed, 1 removed,
-  // 1 added, 3 deleted with their dashboard.
-  assert.deepEqual(rows.rows[0].map(Number), [3 + 2 + 2, 4 + 1 + 3 + 1 + 1 + 1 + 3]);
+  // 1 added, 1 placed, 3 deleted with their dashboard.
+  assert.deepEqual(rows.rows[0].map(Number), [3 + 2 + 2, 4 + 1 + 3 + 1 + 1 + 1 + 1 + 3]);
 });
 
 // ClickHouse only: on DuckDB one of two UPDATEs of one row at once fails ("Conflict on update!", STORE_QUERY_FAILED),

@@ -195,6 +195,22 @@ export async function removeInsight(store: Store, dashboardId: string, id: strin
 }
 
 /**
+ * The ids of dashboard `dashboardId`'s insights (in no particular order), or undefined when there is no such
+ * dashboard: what the layout route checks its tiles against, in one statement (it read every dashboard before).
+ */
+export async function boardInsightIds(store: Store, dashboardId: string): Promise<string[] | undefined> {
+  const p = new Params(dialectFor(store.dialect));
+  const r = await store.query(
+    `SELECT 'board' AS what, id FROM ${live(p.dialect, 'dashboards')} WHERE id = ${p.str(dashboardId)}
+      UNION ALL SELECT 'insight' AS what, id FROM ${live(p.dialect, 'saved_insights')}
+        WHERE dashboard_id = ${p.str(dashboardId)}`,
+    p.values,
+  );
+  if (!r.rows.some(([what]) => what === 'board')) return undefined;
+  return r.rows.filter(([what]) => what === 'insight').map(([, id]) => String(id));
+}
+
+/**
  * Places a dashboard's tiles; a tile not named keeps its place. The reading order (row, then
  * column) becomes `position`, so a list of the insights follows the grid. False when there is no
  * such dashboard; an id that is not one of its insights is ignored (the layout route refuses it). One statement per tile, in
@@ -206,6 +222,19 @@ export async function arrangeDashboard(
   tiles: (TileLayout & { id: string })[],
 ): Promise<boolean> {
   if (!(await boardExists(store, dashboardId))) return false;
+  await placeTiles(store, dashboardId, tiles);
+  return true;
+}
+
+/**
+ * arrangeDashboard's writes, for a caller that has just read the board (the layout route, by boardInsightIds): an
+ * insight the board no longer has by then changes nothing.
+ */
+export async function placeTiles(
+  store: Store,
+  dashboardId: string,
+  tiles: (TileLayout & { id: string })[],
+): Promise<void> {
   const ordered = [...tiles].sort((a, b) => a.y - b.y || a.x - b.x);
   for (const [index, t] of ordered.entries()) {
     const p = new Params(dialectFor(store.dialect));
@@ -218,5 +247,4 @@ export async function arrangeDashboard(
         p.values,
       );
   }
-  return true;
 }

@@ -20,10 +20,11 @@ import { assertCohortsExist, NoSuchCohort } from '../analytics/cohorts-insights.
 import { failedSummary } from '../analytics/failed-summary.js';
 import {
   addInsight,
-  arrangeDashboard,
+  boardInsightIds,
   createDashboard,
   deleteDashboard,
   listDashboards,
+  placeTiles,
   removeInsight,
   renameDashboard,
   renameInsight,
@@ -80,16 +81,18 @@ export const dashboardApiRoutes: RouteGroup = (app, ctx) => {
         'QUERY_INVALID',
         `tiles[${wide}]: x + w must be at most ${DASHBOARD_COLUMNS}, the grid's columns`,
       );
-    const board = (await listDashboards(store)).find((d) => d.id === params(request).id);
-    found(board !== undefined, 'dashboard');
+    const { id } = params(request);
+    const insightIds = await boardInsightIds(store, id);
+    found(insightIds !== undefined, 'dashboard');
     // A tile that names no insight of this board would change nothing and still answer ok.
-    const stray = tiles.findIndex((t) => !board?.insights.some((i) => i.id === t.id));
+    const stray = tiles.findIndex((t) => !insightIds?.includes(t.id));
     if (stray >= 0)
       throw new ApiError(
         'QUERY_INVALID',
         `tiles[${stray}].id: no saved insight ${JSON.stringify(tiles[stray].id)} here`,
       );
-    return found(await arrangeDashboard(store, params(request).id, tiles), 'dashboard');
+    await placeTiles(store, id, tiles);
+    return found(true, 'dashboard');
   });
   app.post('/api/dashboards/:id/insights', auth, async (request) => {
     const body = checked<SavedInsightBody>(SavedInsightBody, request.body);
