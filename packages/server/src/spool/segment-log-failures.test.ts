@@ -8,6 +8,8 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, mock, test } from 'node:test';
 import { tempDir as makeTempDir } from '../../test/temp-dir.js';
+import { Collector } from '../ingest/collector.js';
+import { DedupIndex } from '../ingest/dedup-index.js';
 import { wholeGroupEnd } from './segment-format.js';
 import { SegmentLog } from './segment-log.js';
 import { type SealedSegment, segmentFile } from './segment-recovery.js';
@@ -256,4 +258,80 @@ test('a rotation timer that fires during a commit seals the segment after that c
     sealed.map((s) => [s.segment, groups(s.file)]),
     [[1, ['a\n']]],
   );
+});
+
+/** A datasync that waits until `fail` is called, then throws its error: a group held in flight, then lost. */
+function heldFsync(faults: Faults) {
+  let fail: (error: Error) => void = () => {};
+  let called: () => void = () => {};
+  const inFlight = new Promise<void>((resolve) => {
+    called = resolve;
+  });
+  faults.datasync = () =>
+    new Promise<void>((_, reject) => {
+      fail = reject;
+      called();
+    });
+  return { inFlight, fail: (error: Error) => fail(error) };
+}
+
+test('appends queued while a group is written fail with it, an empty one too: none resolves on bytes never made durable', async (t) => {
+  const faults: Faults = {};
+  faultyOpen(faults);
+  const dir = tempDir();
+  const log = new SegmentLog({ dir, rotateMs: 3_600_000, onSealed: () => {} }, 1);
+  t.after(() => log.close()); // a failed assertion must not leave its rotation timer holding the process
+  await log.append('first\n', 1);
+  const held = heldFsync(faults);
+  const written = log.append('second\n', 1);
+  await held.inFlight;
+  // Queued during the write: an empty append (a request whose events were all duplicates of the ones being written
+  // waits with one) and another group.
+  const empty = log.append('', 0);
+  const next = log.append('third\n', 1);
+  faults.datasync = undefined;
+  held.fail(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }));
+  await assert.rejects(written, /EIO/);
+  await assert.rejects(empty, /EIO/, 'the empty append rested on the lost group');
+  await assert.rejects(next, /EIO/);
+  await log.append('fourth\n', 1);
+  await log.close();
+  assert.deepEqual(groups(segmentFile(dir, 1)), ['first\n', 'fourth\n']);
+});
+
+test('a re-sent event answered while its first copy is being written is refused if that write fails (not "duplicate")', async (t) => {
+  const faults: Faults = {};
+  faultyOpen(faults);
+  const dir = tempDir();
+  const log = new SegmentLog({ dir, rotateMs: 3_600_000, onSealed: () => {} }, 1);
+  t.after(() => log.close());
+  const noop = () => {};
+  const collector = new Collector({
+    spool: log,
+    mids: new DedupIndex(),
+    batches: new DedupIndex(),
+    limits: { maxEventBytes: 10_000, maxDepth: 32, levelFor: () => 'full', maxBatchEvents: 10 },
+    counters: { received: noop, stored: noop, duplicates: noop, rejected: noop, duplicateBatch: noop },
+  });
+  const event = (mid: string) => ({
+    eid: 'INTERACT',
+    ets: 1_790_000_000_000,
+    ver: '3.0',
+    mid,
+    actor: { id: 'u1', type: 'User' },
+    context: { channel: 'ch', pdata: { id: 'app', ver: '1', pid: 'web' }, env: 'home', sid: 's', did: 'd' },
+    edata: { type: 'CLICK', id: 'submit' },
+  });
+  const held = heldFsync(faults);
+  const first = collector.ingest(JSON.stringify({ events: [event('x-1'), event('x-2')] }));
+  await held.inFlight;
+  // The client's retry (its request timed out) arrives while the first copy's group is in flight.
+  const retry = collector.ingest(JSON.stringify({ events: [event('x-1')] }));
+  faults.datasync = undefined;
+  held.fail(Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }));
+  await assert.rejects(first, { code: 'INGEST_STORE_UNAVAILABLE' });
+  await assert.rejects(retry, { code: 'INGEST_STORE_UNAVAILABLE' }, 'answered 200 "duplicate" before the fix');
+  // Both copies' ids were rolled back: the next retry is stored.
+  const again = await collector.ingest(JSON.stringify({ events: [event('x-1')] }));
+  assert.deepEqual([again.stored, again.duplicates], [1, 0]);
 });

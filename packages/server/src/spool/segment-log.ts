@@ -4,7 +4,7 @@
  * next one (group commit), framed as one group with its length and checksum (segment-format.ts).
  * Every byte is written (a short write on a filling disk is continued); a commit that fails is
  * cut off the file before anything else is appended, and its appends reject (the collector answers
- * 503). A non-empty segment is sealed after `rotateMs` and handed to the loader.
+ * 503), with every append queued while it was written. A non-empty segment is sealed after `rotateMs` and handed to the loader.
  */
 import type fs from 'node:fs';
 import fsp from 'node:fs/promises';
@@ -51,7 +51,10 @@ export class SegmentLog {
     this.current = nextSegment - 1;
   }
 
-  /** Resolves once `text` (possibly empty; `events` events) and everything appended before it is durable. */
+  /**
+   * Resolves once `text` (possibly empty; `events` events) and everything appended before it is durable; rejects when
+   * any of that fails (the group it is in, or the one being written when it was appended).
+   */
   append(text: string, events = 0): Promise<void> {
     if (this.closed) return Promise.reject(new Error('the spool is closed'));
     return new Promise((resolve, reject) => {
@@ -106,7 +109,14 @@ export class SegmentLog {
         for (const waiter of waiters) waiter.resolve();
       } catch (error) {
         this.lastError = String((error as Error).message ?? error);
-        for (const waiter of waiters) waiter.reject(error);
+        // The appends queued meanwhile fail with it: one may rest on this group (a request whose events were all
+        // duplicates of the ones being written waits with an empty append, collector.ts), and resolving it would
+        // acknowledge events that were never made durable.
+        const queued = this.waiters;
+        this.pending = [];
+        this.pendingEvents = 0;
+        this.waiters = [];
+        for (const waiter of [...waiters, ...queued]) waiter.reject(error);
       }
     }
     this.flushing = false;
