@@ -53,7 +53,10 @@ export async function openPipeline(config: Config, store: Store, spoolDir: strin
   const log = (message: string, error?: unknown) => console.error(`telemetry: ${message}`, error ?? '');
   const metrics = new MetricsRegistry();
   const counters = {
-    received: metrics.counter('telemetry_events_received_total', 'Events received in batches'),
+    received: metrics.counter(
+      'telemetry_events_received_total',
+      'Events in batches answered 200: stored + duplicates + rejected (a request answered 503 counts in none)',
+    ),
     stored: metrics.counter('telemetry_events_stored_total', 'Events made durable (spooled)'),
     duplicates: metrics.counter('telemetry_events_duplicate_total', 'Events not stored again: mid already stored'),
     rejected: metrics.counter(

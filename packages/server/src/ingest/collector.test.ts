@@ -69,18 +69,21 @@ const batch = (events: unknown[], msgid?: string, ets?: number) =>
   });
 
 test('a failed spool commit rolls back its event ids and its batch id: the retry is stored, not a duplicate', async () => {
-  const { collector, spooled, state } = setup();
-  const text = batch([event('r-1'), event('r-2')], 'retry-batch');
+  const { collector, spooled, state, counts } = setup();
+  const text = batch([event('r-1'), event('r-2'), { eid: 'INTERACT', mid: 'r-bad' }], 'retry-batch');
   state.failing = true;
   await assert.rejects(
     collector.ingest(text),
     (error: unknown) =>
       error instanceof ApiError && error.code === 'INGEST_STORE_UNAVAILABLE' && /ENOSPC/.test(error.message),
   );
+  // Answered 503: none of its events is counted (received = stored + duplicates + rejected, over requests answered).
+  assert.deepEqual(counts, {});
   state.failing = false;
   const retry = await collector.ingest(text);
   assert.deepEqual([retry.stored, retry.duplicates, retry.duplicate_batch], [2, 0, false]);
   assert.equal(spooled.length, 1);
+  assert.deepEqual(counts, { received: 3, stored: 2, duplicates: 0, 'rejected:invalid_schema': 1 });
   // Only ids of the failed commit are rolled back: ids stored earlier stay known.
   const again = await collector.ingest(batch([event('r-1'), event('r-3')]));
   assert.deepEqual([again.stored, again.duplicates], [1, 1]);

@@ -132,7 +132,6 @@ export class Collector {
     const refusal = this.deps.refuse?.();
     if (refusal !== undefined) throw new ApiError('INGEST_STORE_UNAVAILABLE', refusal);
     const events = batch.events;
-    counters.received(events.length);
     const result: IngestResult = {
       msgid,
       received: events.length,
@@ -145,6 +144,7 @@ export class Collector {
     if (msgid !== null && batches.has(msgid)) {
       result.duplicates = events.length;
       result.duplicate_batch = true;
+      counters.received(events.length);
       counters.duplicateBatch();
       counters.duplicates(events.length);
       return result;
@@ -161,6 +161,7 @@ export class Collector {
     };
     const prefix = eventLinePrefix(ctx);
     const added: string[] = [];
+    const rejectedReasons: IngestRejection[] = [];
     let lines = '';
     for (let i = 0; i < events.length; i++) {
       const event = events[i];
@@ -170,7 +171,7 @@ export class Collector {
       if (rejected) {
         const mid = stringField(event, 'mid');
         result.rejected++;
-        counters.rejected(1, rejected.reason);
+        rejectedReasons.push(rejected.reason);
         if (result.errors.length < MAX_LISTED_ERRORS) {
           result.errors.push({ index: i, mid: mid ?? null, code: rejected.reason, reasons: rejected.errors });
         }
@@ -195,7 +196,7 @@ export class Collector {
     // Once every event of the batch is durable (in events or failed_events), a re-send is answered from the index.
     if (msgid !== null) lines += batchLine(ctx, msgid, events.length);
 
-    await this.commit(lines, added, result);
+    await this.commit(lines, added, result, rejectedReasons);
     if (msgid !== null) batches.add(msgid);
     return result;
   }
@@ -207,11 +208,10 @@ export class Collector {
    * `channel` is the channel the request's project API key maps to; `engage` marks the `/engage` path.
    */
   async ingestPostHog(request: PostHogRequest, options: { channel?: string; engage?: boolean } = {}) {
-    const { limits, counters, mids } = this.deps;
+    const { limits, mids } = this.deps;
     const refusal = this.deps.refuse?.();
     if (refusal !== undefined) throw new ApiError('INGEST_STORE_UNAVAILABLE', refusal);
     const { items } = request;
-    counters.received(items.length);
     const result: IngestResult = {
       msgid: null,
       received: items.length,
@@ -224,6 +224,7 @@ export class Collector {
     const now = this.clock();
     const ctx: RequestContext = { syncts: now, channel: options.channel };
     const added: string[] = [];
+    const rejectedReasons: IngestRejection[] = [];
     let lines = '';
     for (let i = 0; i < items.length; i++) {
       const { value, raw, reading } = items[i];
@@ -241,7 +242,7 @@ export class Collector {
       if (!verdict.ok) {
         const { mid, eid } = verdict;
         result.rejected++;
-        counters.rejected(1, verdict.reason);
+        rejectedReasons.push(verdict.reason);
         if (result.errors.length < MAX_LISTED_ERRORS) {
           result.errors.push({ index: i, mid: mid ?? null, code: verdict.reason, reasons: verdict.errors });
         }
@@ -259,12 +260,21 @@ export class Collector {
         { eid: verdict.eid, mid: verdict.mid, columns, raw },
       );
     }
-    await this.commit(lines, added, result);
+    await this.commit(lines, added, result, rejectedReasons);
     return result;
   }
 
-  /** Makes `lines` durable (even an all-duplicate request waits for the commit in flight: its events may be the ones being written). */
-  private async commit(lines: string, added: string[], result: IngestResult): Promise<void> {
+  /**
+   * Makes `lines` durable (even an all-duplicate request waits for the commit in flight: its events may be the ones
+   * being written), then counts the request's events: a request answered 503 counts in none of the counters, so
+   * received = stored + duplicates + rejected.
+   */
+  private async commit(
+    lines: string,
+    added: string[],
+    result: IngestResult,
+    rejectedReasons: IngestRejection[],
+  ): Promise<void> {
     const { mids, counters } = this.deps;
     try {
       await this.deps.spool.append(lines, added.length);
@@ -276,8 +286,10 @@ export class Collector {
       );
     }
     result.stored = added.length;
+    counters.received(result.received);
     counters.stored(added.length);
     counters.duplicates(result.duplicates);
+    for (const reason of rejectedReasons) counters.rejected(1, reason);
   }
 }
 
