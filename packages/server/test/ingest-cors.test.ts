@@ -67,7 +67,7 @@ function assertCors(response: Response, what: string): void {
 }
 
 test('a preflight with every header Sunbird clients and browsers send passes, on every ingestion path', async () => {
-  for (const path of [...TELEMETRY_PATHS, '//v1/telemetry']) {
+  for (const path of [...TELEMETRY_PATHS, '//v1/telemetry', '/v1/telemetry/']) {
     const response = await fetch(`${server.url}${path}`, {
       method: 'OPTIONS',
       headers: {
@@ -87,7 +87,7 @@ test('a preflight with every header Sunbird clients and browsers send passes, on
   }
 });
 
-test('every answer of the ingestion routes carries CORS: 200, 400, 401, 403, 413, 415 and a doubled slash', async () => {
+test('every answer of the ingestion routes carries CORS: 200, 400, 401, 403, 413, 415, a doubled and a trailing slash', async () => {
   const post = (path: string, body: string | Buffer<ArrayBuffer>, headers: Record<string, string> = {}) =>
     fetch(`${server.url}${path}`, {
       method: 'POST',
@@ -98,6 +98,11 @@ test('every answer of the ingestion routes carries CORS: 200, 400, 401, 403, 413
   const cases: Array<[string, Promise<Response>, number]> = [
     ['stored', post('/v1/telemetry', JSON.stringify({ params: { msgid: 'cors-1' }, events: [interact()] })), 200],
     ['doubled slash', post('//v1/telemetry', JSON.stringify({ params: { msgid: 'cors-2' }, events: [event] })), 200],
+    [
+      'trailing slash',
+      post('/v1/telemetry/', JSON.stringify({ params: { msgid: 'cors-3' }, events: [interact()] })),
+      200,
+    ],
     ['empty body', post('/v1/telemetry', ''), 400],
     ['not JSON', post('/api/data/v1/telemetry', '{'), 400],
     ['bad gzip', post('/v1/telemetry', Buffer.from('nope'), { 'content-encoding': 'gzip' }), 400],

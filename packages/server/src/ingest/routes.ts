@@ -106,7 +106,8 @@ export const telemetryRoutes: RouteGroup = (app, ctx) => {
   const writeKey = requireWriteKey(
     config.writeKeys.length > 0 ? [...config.writeKeys, ...Object.keys(config.posthogKeys)] : [],
   );
-  for (const path of TELEMETRY_PATHS) {
+  // With a trailing slash too, as PostHog's paths: a client configured with `…/v1/telemetry/` is not a 404.
+  for (const path of TELEMETRY_PATHS.flatMap((p) => [p, `${p}/`])) {
     app.options(path, async (_request, reply) => reply.code(204).send());
     app.post(path, { bodyLimit: config.maxBodyBytes, onRequest: writeKey }, async (request) => {
       const started = performance.now();
