@@ -33,8 +33,11 @@ export interface AppContext {
   collector: Collector;
   /** Sealed spool segments on their way into the store; `loader.onLoaded(fn)` notifies each load. */
   loader: Loader;
-  /** The spool's state for /health (`lastError`: the last commit failed). */
-  spool: { readonly lastError: string | undefined };
+  /**
+   * The spool's state for /health: `lastError`, the last commit failed; `damaged`, what spool/damaged/ held after
+   * start-up recovery (spool/set-aside.ts).
+   */
+  spool: { readonly lastError: string | undefined; readonly damaged?: { files: number; bytes: number } };
   metrics: MetricsRegistry;
   /** Acknowledgement → visible and → summarized (metrics/freshness.ts), for /health's details. */
   freshness: Freshness;

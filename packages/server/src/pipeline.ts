@@ -27,6 +27,7 @@ import { Forwarder } from './sinks/posthog/forwarder.js';
 import { Loader } from './spool/loader.js';
 import { SegmentLog } from './spool/segment-log.js';
 import { recoverSegments, scanSegmentIds } from './spool/segment-recovery.js';
+import { damagedFiles, type SetAside } from './spool/set-aside.js';
 import type { Store } from './store/store.js';
 
 /** The running stages over one store. `close()` stops them in order (sinks, spool, loader) and closes the store. */
@@ -39,6 +40,8 @@ export interface Pipeline {
   /** Acknowledgement → visible and → summarized, for /health, /metrics and the dashboard (metrics/freshness.ts). */
   freshness: Freshness;
   forwarder?: Forwarder;
+  /** What the spool's damaged folder held after recovery (this start's and earlier starts' set-aside bytes). */
+  damaged: { files: number; bytes: number };
   close(): Promise<void>;
 }
 
@@ -141,7 +144,13 @@ export async function openPipeline(config: Config, store: Store, spoolDir: strin
   // The mid index starts from the snapshot a clean stop saved, when it still describes the store: then only the
   // events loaded after it are scanned (ingest/dedup-snapshot.ts).
   const checkpoint = await store.checkpoint();
-  const pending = await recoverSegments(spoolDir, checkpoint);
+  const pending = await recoverSegments(spoolDir, checkpoint, { onSetAside: reportSetAside(config, metrics, log) });
+  const damaged = await damagedFiles(spoolDir);
+  metrics.gauge(
+    'telemetry_spool_damaged_bytes',
+    'Bytes in spool/damaged/ at start-up: set aside by recovery, this start or an earlier one (an operator removes them)',
+    () => damaged.bytes,
+  );
   const snapshotFile = path.join(config.dataDir, DEDUP_SNAPSHOT_FILE);
   const snapshot = await loadDedupSnapshot(store, snapshotFile);
   if (snapshot.reason) log(`de-duplication index: scanning every stored mid: ${snapshot.reason}`);
@@ -215,7 +224,31 @@ export async function openPipeline(config: Config, store: Store, spoolDir: strin
     );
     await store.close();
   };
-  return { store, spool, loader, collector, metrics, freshness, forwarder, close };
+  return { store, spool, loader, collector, metrics, freshness, forwarder, damaged, close };
+}
+
+/**
+ * Recovery's report of bytes it set aside (spool/set-aside.ts): a counter by cause, and a line on stderr — a torn tail,
+ * expected after a crash, only at TELEMETRY_LOG=info (or more verbose); damage always.
+ */
+function reportSetAside(config: Config, metrics: MetricsRegistry, log: (message: string) => void) {
+  const counter = metrics.counter(
+    'telemetry_spool_set_aside_bytes_total',
+    'Spool bytes recovery could not read at start-up, moved to spool/damaged/, by cause (torn_tail, damaged)',
+    'cause',
+  );
+  counter.inc(0, 'torn_tail');
+  counter.inc(0, 'damaged');
+  const verbose = ['info', 'debug', 'trace'].includes(config.logLevel);
+  return (s: SetAside) => {
+    counter.inc(s.bytes, s.cause);
+    const where = `${s.bytes} bytes at offset ${s.offset} of ${s.segmentFile}, set aside in ${s.file}`;
+    if (s.cause === 'damaged') {
+      log(`warning: spool recovery: ${where}: not whole commit groups (damaged; they may hold acknowledged events)`);
+    } else if (verbose) {
+      log(`spool recovery: ${where}: a partial last group, expected after a crash (never acknowledged)`);
+    }
+  };
 }
 
 /** The freshness tracker with its histograms and gauges on /metrics. */

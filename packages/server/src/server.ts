@@ -70,7 +70,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     store: opened.store,
     collector: opened.collector,
     loader: opened.loader,
-    spool: opened.spool,
+    spool: {
+      get lastError() {
+        return opened.spool.lastError;
+      },
+      damaged: opened.damaged,
+    },
     metrics: opened.metrics,
     freshness: opened.freshness,
     forwarder: opened.forwarder,

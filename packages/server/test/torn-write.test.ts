@@ -18,6 +18,7 @@ import {
   QUOTE,
 } from '../src/spool/segment-format.js';
 import { recoverSegments, segmentFile } from '../src/spool/segment-recovery.js';
+import type { SetAside } from '../src/spool/set-aside.js';
 import { eventually, interact, sql, startTestServer, tempDir } from './helpers.js';
 import { openMemoryStore } from './support/store.js';
 
@@ -44,14 +45,22 @@ function records(data: Buffer): string[][] {
   return out;
 }
 
-test('a segment cut at every byte offset recovers to its last whole group', async () => {
+test('a segment cut at every byte offset recovers to its last whole group; the torn rest is set aside', async () => {
   assert.ok(prettyRaw.split('\n').length > 10, 'the pretty-printed event spans many lines');
   const dir = tempDir('torn-');
   const file = segmentFile(dir, 1);
   for (let cut = 0; cut <= segment.length; cut++) {
     fs.writeFileSync(file, segment.subarray(0, cut));
-    const recovered = await recoverSegments(dir, 0);
+    fs.rmSync(path.join(dir, 'damaged'), { recursive: true, force: true });
+    const setAside: SetAside[] = [];
+    const recovered = await recoverSegments(dir, 0, { onSetAside: (s) => setAside.push(s) });
     const whole = ends.filter((end) => end <= cut).at(-1) ?? 0;
+    if (whole < cut) {
+      const saved = path.join(dir, 'damaged', `000000000001.seg.${whole}.bin`);
+      const expected = { segmentFile: file, offset: whole, bytes: cut - whole, cause: 'torn_tail', file: saved };
+      assert.deepEqual(setAside, [expected], `cut at ${cut}: a torn tail`);
+      assert.deepEqual(fs.readFileSync(saved), segment.subarray(whole, cut), `cut at ${cut}: the torn bytes kept`);
+    } else assert.deepEqual(setAside, [], `cut at ${cut}: nothing set aside`);
     if (whole === 0) {
       assert.deepEqual(recovered, [], `cut at ${cut}: nothing whole, the segment is removed`);
       assert.equal(fs.existsSync(file), false);
@@ -68,15 +77,35 @@ test('a segment cut at every byte offset recovers to its last whole group', asyn
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-test('bytes that are not a whole group (zeros after a crash, a corrupted checksum) are cut off', async () => {
+test('bytes that are not a whole group are set aside, not destroyed; whole groups after them are kept', async () => {
   const dir = tempDir('torn-');
   const file = segmentFile(dir, 2);
+  const damaged = (offset: number) => path.join(dir, 'damaged', `000000000002.seg.${offset}.bin`);
+  const setAside: SetAside[] = [];
+  const onSetAside = (s: SetAside) => setAside.push(s);
+
+  // Zeros after a crash: a torn tail, set aside whole.
   fs.writeFileSync(file, Buffer.concat([groups[0], Buffer.alloc(4096)]));
-  assert.deepEqual(await recoverSegments(dir, 0), [{ segment: 2, file, bytes: ends[0] }]);
+  assert.deepEqual(await recoverSegments(dir, 0, { onSetAside }), [{ segment: 2, file, bytes: ends[0] }]);
+  assert.deepEqual(fs.readFileSync(damaged(ends[0])), Buffer.alloc(4096));
+  assert.deepEqual(setAside, [
+    { segmentFile: file, offset: ends[0], bytes: 4096, cause: 'torn_tail', file: damaged(ends[0]) },
+  ]);
+
+  // A changed byte in the second group: that group is set aside, byte for byte, and the third, intact, is kept.
+  setAside.length = 0;
+  fs.rmSync(path.join(dir, 'damaged'), { recursive: true });
   const flipped = Buffer.from(segment);
   flipped[ends[1] - 3] ^= 0x01; // inside the second group's last record
   fs.writeFileSync(file, flipped);
-  assert.deepEqual(await recoverSegments(dir, 0), [{ segment: 2, file, bytes: ends[0] }]);
+  const kept = Buffer.concat([groups[0], groups[2]]);
+  assert.deepEqual(await recoverSegments(dir, 0, { onSetAside }), [{ segment: 2, file, bytes: kept.length }]);
+  assert.deepEqual(fs.readFileSync(file), kept);
+  assert.deepEqual(fs.readFileSync(damaged(ends[0])), flipped.subarray(ends[0], ends[1]));
+  assert.deepEqual(setAside, [
+    { segmentFile: file, offset: ends[0], bytes: groups[1].length, cause: 'damaged', file: damaged(ends[0]) },
+  ]);
+  assert.deepEqual(fs.readdirSync(path.join(dir, 'damaged')), ['000000000002.seg.' + ends[0] + '.bin']);
   fs.rmSync(dir, { recursive: true, force: true });
 });
 

@@ -45,6 +45,8 @@ export const healthRoutes: RouteGroup = (app, ctx) => {
     const details = {
       store,
       spool_error: spoolError ?? null,
+      spool_damaged_files: ctx.spool.damaged?.files ?? 0,
+      spool_damaged_bytes: ctx.spool.damaged?.bytes ?? 0,
       spool_backlog_segments: loader.backlogSegments,
       spool_backlog_bytes: loader.backlogBytes,
       loader_lag_seconds: loader.lagSeconds,

@@ -5,9 +5,10 @@
  *   c␟<bytes>␟…␟<crc32>␟…\n   then exactly <bytes> bytes of records whose CRC-32 is <crc32>
  *
  * A group is written by one write+fsync of the spool and acknowledged only after it, so recovery
- * keeps every whole group (length and checksum match) and cuts the file before the first one
- * that is not: a torn write is found by its length/checksum, never by looking for newlines,
- * which events sent pretty-printed contain.
+ * keeps every whole group (length and checksum match) and sets aside the bytes of any that is not:
+ * a torn write is found by its length/checksum, never by looking for newlines, which events sent
+ * pretty-printed contain. The groups after a damaged one are found again by their header
+ * (nextWholeGroup).
  *
  * A record is one line of 13 fields separated by \x1f (␟), strings quoted with \x02: neither byte
  * can occur in valid JSON text, so the raw event is written exactly as received, with no escaping
@@ -162,10 +163,10 @@ export class GroupFramer {
 }
 
 /**
- * Reads the group starting at `offset` of `data`: its end offset when the group is whole (header
- * parsed, all its bytes present, checksum equal), else undefined (torn, short, or not a header).
+ * The header record at `offset` of `data`, when one is there whole and well-formed: where the group's records start
+ * and how many bytes and which CRC-32 the header declares (the records themselves are not checked).
  */
-export function wholeGroupEnd(data: Buffer, offset: number): number | undefined {
+export function groupHeaderAt(data: Buffer, offset: number): { start: number; bytes: number; crc: number } | undefined {
   const newline = data.indexOf(10, offset);
   if (newline < 0 || newline - offset > MAX_HEADER_BYTES) return undefined;
   const fields = data.toString('latin1', offset, newline).split(FIELD);
@@ -173,10 +174,36 @@ export function wholeGroupEnd(data: Buffer, offset: number): number | undefined 
   const bytes = Number(fields[FIELD_INDEX.syncts]);
   const crc = Number(fields[FIELD_INDEX.n]);
   if (!Number.isSafeInteger(bytes) || bytes < 0 || !/^\d+$/.test(fields[FIELD_INDEX.n])) return undefined;
-  const start = newline + 1;
-  const end = start + bytes;
-  if (end > data.length || crc32(data.subarray(start, end)) !== crc) return undefined;
+  return { start: newline + 1, bytes, crc };
+}
+
+/**
+ * Reads the group starting at `offset` of `data`: its end offset when the group is whole (header
+ * parsed, all its bytes present, checksum equal), else undefined (torn, short, or not a header).
+ */
+export function wholeGroupEnd(data: Buffer, offset: number): number | undefined {
+  const header = groupHeaderAt(data, offset);
+  if (header === undefined) return undefined;
+  const end = header.start + header.bytes;
+  if (end > data.length || crc32(data.subarray(header.start, end)) !== header.crc) return undefined;
   return end;
+}
+
+/** A header record starts a line: '\n', 'c', the separator. */
+const HEADER_START = Buffer.from('\nc\x1f', 'latin1');
+
+/**
+ * The offset of the first whole group (wholeGroupEnd) that starts after `from`, or undefined: how recovery finds the
+ * groups that follow a damaged one. Safe because a group's records never hold the bytes "\n c ␟" except at a header:
+ * a record's first field is its kind (e, f, b, p), every string field is quoted with \x02, and the quoted values
+ * cannot hold \x1f (raw events are JSON text, which has no control bytes outside escapes; other strings have theirs
+ * replaced, see `quoted`). A candidate is also kept only with its length and CRC-32 right.
+ */
+export function nextWholeGroup(data: Buffer, from: number): number | undefined {
+  for (let at = data.indexOf(HEADER_START, from); at >= 0; at = data.indexOf(HEADER_START, at + 1)) {
+    if (wholeGroupEnd(data, at + 1) !== undefined) return at + 1;
+  }
+  return undefined;
 }
 
 /** True when `data` starts like a version-2 segment (with a group header). */

@@ -1,7 +1,8 @@
 /**
- * Start-up recovery of the spool (format: segment-format.ts): every segment not yet loaded is cut
- * after its last whole commit group (what a crash or a full disk tore was never acknowledged),
- * segments of the previous format are migrated once, and segments already loaded are deleted.
+ * Start-up recovery of the spool (format: segment-format.ts): every segment not yet loaded keeps its whole commit
+ * groups, and the bytes around them that are not whole groups are set aside (set-aside.ts; what a crash tore was never
+ * acknowledged, anything else is damage); segments of the previous format are migrated once, and segments already
+ * loaded are deleted.
  */
 import { isUtf8 } from 'node:buffer';
 import fs from 'node:fs';
@@ -15,11 +16,13 @@ import {
   failedLine,
   frameGroup,
   isFramed,
+  nextWholeGroup,
   parseRecords,
   type RequestContext,
   SEGMENT_COLUMNS,
   wholeGroupEnd,
 } from './segment-format.js';
+import { isTornTail, type SetAside, syncDir, writeSetAside } from './set-aside.js';
 
 export const SEGMENT_SUFFIX = '.seg';
 
@@ -92,11 +95,6 @@ function midOf(raw: string): string | undefined {
   }
 }
 
-async function syncDir(dir: string): Promise<void> {
-  const handle = await fsp.open(dir, 'r');
-  await handle.sync().finally(() => handle.close());
-}
-
 /** Replaces `file` by `data`, durably (temporary file, fsync, rename, directory fsync). */
 async function replaceFile(file: string, data: Buffer): Promise<void> {
   const temporary = `${file}.rewriting`;
@@ -165,11 +163,46 @@ export async function sanitizeSegment(
 }
 
 /**
- * Segments on disk after `loadedUpTo`, in order, each cut after its last whole group (an empty one
- * is deleted); segments up to `loadedUpTo` are deleted (loaded before a stop or crash). Throws only
- * when the spool directory itself cannot be read or written.
+ * The whole groups of `data` as [start, end) ranges, found again after any damage (nextWholeGroup), and the ranges
+ * between and after them that are not whole groups.
  */
-export async function recoverSegments(dir: string, loadedUpTo: number): Promise<SealedSegment[]> {
+export function scanGroups(data: Buffer): { whole: Array<[number, number]>; broken: Array<[number, number]> } {
+  const whole: Array<[number, number]> = [];
+  const broken: Array<[number, number]> = [];
+  let offset = 0;
+  while (offset < data.length) {
+    const end = wholeGroupEnd(data, offset);
+    if (end !== undefined) {
+      const last = whole.at(-1);
+      if (last && last[1] === offset) last[1] = end;
+      else whole.push([offset, end]);
+      offset = end;
+      continue;
+    }
+    const next = nextWholeGroup(data, offset) ?? data.length;
+    broken.push([offset, next]);
+    offset = next;
+  }
+  return { whole, broken };
+}
+
+/** Recovery's options. */
+export interface RecoverOptions {
+  /** Called for each range of bytes set aside (after it is durable in its own file). */
+  onSetAside?: (setAside: SetAside) => void;
+}
+
+/**
+ * Segments on disk after `loadedUpTo`, in order, each holding only its whole groups: the bytes that are not are moved
+ * to files of their own first (set-aside.ts; a segment left with no whole group is deleted once they are); segments up
+ * to `loadedUpTo` are deleted (loaded before a stop or crash). Throws only when the spool directory itself cannot be
+ * read or written.
+ */
+export async function recoverSegments(
+  dir: string,
+  loadedUpTo: number,
+  options: RecoverOptions = {},
+): Promise<SealedSegment[]> {
   await fsp.mkdir(dir, { recursive: true });
   const names = (await fsp.readdir(dir))
     .filter((name) => name.endsWith(SEGMENT_SUFFIX) && /^\d+$/.test(name.slice(0, -SEGMENT_SUFFIX.length)))
@@ -183,17 +216,29 @@ export async function recoverSegments(dir: string, loadedUpTo: number): Promise<
       continue;
     }
     let data: Buffer = await fsp.readFile(file);
-    if (data.length > 0 && !isFramed(data)) {
+    // A first group torn within its first bytes (or zeros) is not a segment of the previous format.
+    if (data.length > 0 && !isFramed(data) && !isTornTail(data, 0)) {
       data = migrateLegacy(data);
       await replaceFile(file, data);
     }
-    const end = wholeLength(data);
-    if (end === 0) {
+    const { whole, broken } = scanGroups(data);
+    const newest = name === names.at(-1);
+    for (const [start, end] of broken) {
+      // Durable in its own file before it leaves the segment: a crash in between sets it aside again, never loses it.
+      const saved = await writeSetAside(dir, file, start, data.subarray(start, end));
+      const cause = newest && end === data.length && isTornTail(data, start) ? 'torn_tail' : 'damaged';
+      options.onSetAside?.({ segmentFile: file, offset: start, bytes: end - start, cause, file: saved });
+    }
+    const bytes = whole.reduce((sum, [start, end]) => sum + end - start, 0);
+    if (bytes === 0) {
       await fsp.rm(file, { force: true });
       continue;
     }
-    if (end < data.length) await fsp.truncate(file, end);
-    segments.push({ segment, file, bytes: end });
+    if (broken.length > 0) {
+      if (whole.length === 1 && whole[0][0] === 0) await fsp.truncate(file, bytes);
+      else await replaceFile(file, Buffer.concat(whole.map(([start, end]) => data.subarray(start, end))));
+    }
+    segments.push({ segment, file, bytes });
   }
   return segments;
 }
