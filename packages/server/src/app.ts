@@ -34,10 +34,10 @@ export interface AppContext {
   /** Sealed spool segments on their way into the store; `loader.onLoaded(fn)` notifies each load. */
   loader: Loader;
   /**
-   * The spool's state for /health: `lastError`, the last commit failed; `damaged`, what spool/damaged/ held after
-   * start-up recovery (spool/set-aside.ts).
+   * The spool's state for /health: `error()`, why it cannot be written now (spool/spool-health.ts: a probe write or
+   * the last commit's error); `damaged`, what spool/damaged/ held after start-up recovery (spool/set-aside.ts).
    */
-  spool: { readonly lastError: string | undefined; readonly damaged?: { files: number; bytes: number } };
+  spool: { error(): Promise<string | undefined>; readonly damaged?: { files: number; bytes: number } };
   metrics: MetricsRegistry;
   /** Acknowledgement → visible and → summarized (metrics/freshness.ts), for /health's details. */
   freshness: Freshness;

@@ -28,6 +28,7 @@ import { Loader } from './spool/loader.js';
 import { SegmentLog } from './spool/segment-log.js';
 import { recoverSegments, scanSegmentIds } from './spool/segment-recovery.js';
 import { damagedFiles, type SetAside } from './spool/set-aside.js';
+import { SpoolHealth } from './spool/spool-health.js';
 import type { Store } from './store/store.js';
 
 /** The running stages over one store. `close()` stops them in order (sinks, spool, loader) and closes the store. */
@@ -40,6 +41,8 @@ export interface Pipeline {
   /** Acknowledgement → visible and → summarized, for /health, /metrics and the dashboard (metrics/freshness.ts). */
   freshness: Freshness;
   forwarder?: Forwarder;
+  /** Whether the spool can be written now, for /health (a probe write, or the last commit's error). */
+  spoolHealth: SpoolHealth;
   /** What the spool's damaged folder held after recovery (this start's and earlier starts' set-aside bytes). */
   damaged: { files: number; bytes: number };
   close(): Promise<void>;
@@ -224,7 +227,8 @@ export async function openPipeline(config: Config, store: Store, spoolDir: strin
     );
     await store.close();
   };
-  return { store, spool, loader, collector, metrics, freshness, forwarder, damaged, close };
+  const spoolHealth = new SpoolHealth(spool, { dir: spoolDir });
+  return { store, spool, loader, collector, metrics, freshness, forwarder, damaged, spoolHealth, close };
 }
 
 /**

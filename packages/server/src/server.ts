@@ -70,12 +70,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     store: opened.store,
     collector: opened.collector,
     loader: opened.loader,
-    spool: {
-      get lastError() {
-        return opened.spool.lastError;
-      },
-      damaged: opened.damaged,
-    },
+    spool: { error: () => opened.spoolHealth.error(), damaged: opened.damaged },
     metrics: opened.metrics,
     freshness: opened.freshness,
     forwarder: opened.forwarder,

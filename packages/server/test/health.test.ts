@@ -107,3 +107,27 @@ test('freshness: every acknowledged event is counted once to visible and once to
     await server.close();
   }
 });
+
+test('/health probes the spool: unhealthy before any request fails, healthy again by itself once it is writable', async () => {
+  const server = await startTestServer();
+  const spool = path.join(server.dataDir, 'spool');
+  try {
+    // Root ignores chmod, so the spool directory is replaced by a file: nothing can be created in it.
+    fs.renameSync(spool, `${spool}.away`);
+    fs.writeFileSync(spool, '');
+    const unwritable = await health(server.url);
+    assert.equal(unwritable.status, 503, 'before any request has failed');
+    assert.deepEqual(unwritable.reasons, ['spool_unavailable']);
+    const batch = { id: 'api.sunbird.telemetry', ver: '3.0', events: [interact()] };
+    assert.equal((await postBatch(server, batch)).status, 503);
+
+    // The cause removed, and no traffic: the next probe (at most 2 s later) writes, and /health is healthy again.
+    fs.rmSync(spool);
+    fs.renameSync(`${spool}.away`, spool);
+    await eventually(async () => (await health(server.url)).status === 200, 10_000);
+    assert.deepEqual((await health(server.url)).reasons, []);
+    assert.equal((await postBatch(server, batch)).status, 200);
+  } finally {
+    await server.close();
+  }
+});

@@ -10,7 +10,8 @@ import { envelope } from './errors.js';
 
 /**
  * Why /health answers 503:
- * - spool_unavailable: the last spool commit failed (a full disk): ingestion answers 503
+ * - spool_unavailable: the spool directory cannot be written (a probe write at most every 2 s), or the last commit
+ *   failed and no probe has written since (a full disk): ingestion answers 503
  * - store_unavailable: the store does not answer a trivial query, or the last load said it cannot write
  * - loader_failing: the last load attempt failed (it is being retried)
  * - loader_behind: the oldest segment not loaded yet waits longer than TELEMETRY_HEALTH_MAX_LAG_MS
@@ -36,7 +37,7 @@ export const healthRoutes: RouteGroup = (app, ctx) => {
     } catch (error) {
       store = String((error as Error).message);
     }
-    const spoolError = ctx.spool.lastError;
+    const spoolError = await ctx.spool.error();
     if (spoolError !== undefined) reasons.push('spool_unavailable');
     if (store !== 'ok' || loader.storeDown) reasons.push('store_unavailable');
     if (loader.failing) reasons.push('loader_failing');
