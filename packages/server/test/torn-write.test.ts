@@ -115,13 +115,23 @@ test('a segment of the previous format (torn inside a multi-line event) is migra
     `${[kind, String(ctx.syncts), `${QUOTE}d1${QUOTE}`, '', '', `${QUOTE}batch-1${QUOTE}`, mid, '', '', '', ''].join('\x1f')}\x1f${QUOTE}${raw}${QUOTE}\n`;
   const a = interact();
   const b = interact();
-  const text = v1('e', '', JSON.stringify(a)) + v1('e', '', JSON.stringify(b, null, 2)) + v1('e', '', prettyRaw);
+  const firstTwo = v1('e', '', JSON.stringify(a)) + v1('e', '', JSON.stringify(b, null, 2));
+  const text = firstTwo + v1('e', '', prettyRaw);
   // Torn inside the last event, after one of its newlines: the old recovery kept the torn half.
   const cut = text.length - 40;
   assert.ok(text.slice(text.length - prettyRaw.length - 2, cut).includes('\n'));
   fs.writeFileSync(segmentFile(dir, 1), text.slice(0, cut));
-  const recovered = await recoverSegments(dir, 0);
+  const setAside: SetAside[] = [];
+  const recovered = await recoverSegments(dir, 0, { onSetAside: (s) => setAside.push(s) });
   assert.equal(recovered.length, 1);
+  // The torn last record is set aside before the migration, byte for byte.
+  const whole = Buffer.byteLength(firstTwo);
+  const torn = Buffer.from(text.slice(0, cut)).subarray(whole);
+  assert.deepEqual(
+    setAside.map((s) => [s.offset, s.bytes, s.cause]),
+    [[whole, torn.length, 'torn_tail']],
+  );
+  assert.deepEqual(fs.readFileSync(setAside[0].file), torn);
   const store = await openMemoryStore({ spoolDir: dir });
   try {
     const loaded = await store.loadSegment(recovered[0].file, 1);

@@ -49,7 +49,8 @@ export function wholeLength(data: Buffer): number {
 /**
  * A version-1 segment (no group headers, 12 fields) rewritten in version 2 as one group: the whole
  * records are kept (a quoted raw event may span lines, so a torn last record is found by its open
- * quote, not by the last newline), the torn rest is dropped, `mid` is filled from the raw event.
+ * quote, not by the last newline), the torn rest is left out (recoverSegments sets it aside first), `mid` is filled
+ * from the raw event.
  * A whole record of another shape becomes a rejected-event record (`load_error`): nothing is dropped.
  */
 export function migrateLegacy(data: Buffer): Buffer {
@@ -216,13 +217,20 @@ export async function recoverSegments(
       continue;
     }
     let data: Buffer = await fsp.readFile(file);
+    const newest = name === names.at(-1);
     // A first group torn within its first bytes (or zeros) is not a segment of the previous format.
     if (data.length > 0 && !isFramed(data) && !isTornTail(data, 0)) {
+      // The migration keeps the whole records: the rest (a torn last record) is set aside first.
+      const records = parseRecords(data, 0, data.length, () => {});
+      if (records < data.length) {
+        const saved = await writeSetAside(dir, file, records, data.subarray(records));
+        const cause = newest ? 'torn_tail' : 'damaged';
+        options.onSetAside?.({ segmentFile: file, offset: records, bytes: data.length - records, cause, file: saved });
+      }
       data = migrateLegacy(data);
       await replaceFile(file, data);
     }
     const { whole, broken } = scanGroups(data);
-    const newest = name === names.at(-1);
     for (const [start, end] of broken) {
       // Durable in its own file before it leaves the segment: a crash in between sets it aside again, never loses it.
       const saved = await writeSetAside(dir, file, start, data.subarray(start, end));
