@@ -28,6 +28,7 @@ import {
   segmentFile,
   wholeLength,
 } from './segment-recovery.js';
+import { isTornTail } from './set-aside.js';
 
 const F = '\x1f';
 const Q = '\x02';
@@ -368,4 +369,26 @@ test('sanitizing keeps whole well-shaped records byte for byte and turns the oth
   assert.deepEqual(await sanitizeSegment(clean, 'why'), { bytes: cleanData.length, replaced: 0, eventMids: [] });
   assert.deepEqual(fs.readFileSync(clean), cleanData);
   assert.equal(fs.statSync(clean).mtimeMs, before);
+});
+
+test('isTornTail: a partial last group (header or records cut short, zeros) is torn; a whole one changed is not', () => {
+  const group = frameGroup(eventLine(eventLinePrefix({ syncts: 1 }), '{"eid":"INTERACT"}', 'm1'));
+  const data = Buffer.concat([frameGroup('x\n'), group]);
+  const at = data.length - group.length;
+  assert.equal(isTornTail(data.subarray(0, data.length - 5), at), true, 'records cut short');
+  assert.equal(isTornTail(data.subarray(0, at + 3), at), true, 'header cut short');
+  assert.equal(isTornTail(Buffer.concat([data.subarray(0, at), Buffer.alloc(100)]), at), true, 'zeros');
+  const flipped = Buffer.from(data);
+  flipped[flipped.length - 3] ^= 1;
+  assert.equal(isTornTail(flipped, at), false, 'a changed byte, all bytes there');
+  const header = group.toString('latin1', 0, group.indexOf(10));
+  const bytes = header.split(F)[FIELD_INDEX.syncts];
+  const longer = header.replace(`${F}${bytes}${F}`, `${F}${Number(bytes) + 1000}${F}`);
+  const relabelled = Buffer.concat([
+    data.subarray(0, at),
+    Buffer.from(`${longer}\n`, 'latin1'),
+    group.subarray(header.length + 1),
+  ]);
+  assert.equal(isTornTail(relabelled, at), false, 'a whole group whose length was changed');
+  assert.equal(isTornTail(Buffer.from(`x${F}`), 0), false, 'not a header');
 });

@@ -5,6 +5,7 @@
  */
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import { crc32 } from 'node:zlib';
 import { groupHeaderAt } from './segment-format.js';
 
 export const DAMAGED_DIR = 'damaged';
@@ -34,7 +35,8 @@ export function isTornTail(data: Buffer, offset: number): boolean {
   const rest = data.subarray(offset);
   if (rest.every((byte) => byte === 0)) return true; // the file grew, its bytes never reached the disk
   const header = groupHeaderAt(data, offset);
-  if (header) return header.start + header.bytes > data.length; // the records were cut short
+  // The records cut short — unless what is there is the whole group with a changed length (its checksum matches).
+  if (header) return header.start + header.bytes > data.length && crc32(data.subarray(header.start)) !== header.crc;
   // No whole header: it must be cut short itself (no newline yet), not a damaged one.
   return !rest.includes(10) && rest[0] === 0x63 && (rest.length < 2 || rest[1] === 0x1f);
 }
