@@ -188,7 +188,15 @@ export class Sender {
       stats.retries++;
       const delay = nextDelay(this._attempt, result.retryAfterMs);
       this._retryAt = monotonic() + delay;
-      log('failed', status, 'retry', this._attempt, 'in', delay);
+      // A redirect is retried like any "not now", but only fixing the url ends it: say so.
+      log(
+        'failed',
+        status + (result.redirected ? ' (a redirect, not followed: set url to the collector)' : ''),
+        'retry',
+        this._attempt,
+        'in',
+        delay,
+      );
       return 'retry';
     }
     if (status === 413 && batch.length > 1) return 'split';

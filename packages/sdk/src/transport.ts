@@ -38,7 +38,8 @@ function beacon(request: SendRequest): void {
 
 /**
  * The default transport. Resolves (never rejects) with the status, 0 for a network error or an abort; `gzipped`
- * says whether the body went compressed (only bodies of 1 KiB and more, and never on unload).
+ * says whether the body went compressed (only bodies of 1 KiB and more, and never on unload); `redirected` that the
+ * answer was a redirect, not followed (a browser hides its status: 0).
  */
 export const fetchTransport: Transport = async (request) => {
   const headers = { ...request.headers };
@@ -60,12 +61,17 @@ export const fetchTransport: Transport = async (request) => {
       // keepalive lets the request outlive the page; it is limited to 64 KiB, so only used when needed.
       keepalive: request.unload && request.body.length <= KEEPALIVE_MAX_BYTES,
       credentials: 'omit',
+      // Never follow a redirect: fetch would turn a 301/302/303 POST into a GET (the batch then "refused" and
+      // dropped) and cannot replay a gzip stream for 307/308. 'manual' hands back the 3xx itself (Node) or an
+      // opaque redirect with status 0 (browsers); either is retried with backoff, the batch kept.
+      redirect: 'manual',
       signal: request.signal,
     });
     // Drain the body so Node's fetch releases the socket; its content does not matter, only the status.
     await response.text().catch(() => '');
     return {
       status: response.status,
+      redirected: response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400) || undefined,
       retryAfterMs: parseRetryAfter(response.headers.get('Retry-After'), Date.now()),
       gzipped,
     };

@@ -59,6 +59,8 @@ export interface SendResult {
   retryAfterMs?: number;
   /** True when the body went gzip-compressed: a 400/415 answer is then retried once uncompressed. */
   gzipped?: boolean;
+  /** True when the answer was a redirect (never followed, retried): the configured url is not the collector's. */
+  redirected?: boolean;
 }
 
 export interface SendRequest {

@@ -265,6 +265,46 @@ describe('the SDK keeps its promise in Chromium (real collector)', { skip, timeo
     await context.close();
   });
 
+  for (const status of [301, 307]) {
+    test(`I: a ${status} in front of the collector is not followed: kept, retried, 13 of 13 arrive once it stops`, async () => {
+      const { context, page, thrown } = await open();
+      const answered: number[] = [];
+      const moved: string[] = [];
+      page.on('request', (r) => {
+        if (r.url().includes('moved')) moved.push(r.method());
+      });
+      await page.route('**/v1/telemetry', async (route) => {
+        if (answered.length < 2) {
+          answered.push(status);
+          return route.fulfill({ status, headers: { location: c.endpoint + '?moved' }, body: '' });
+        }
+        answered.push(200);
+        return route.continue();
+      });
+      await make(page, { batchSize: 20, flushIntervalMs: 100 });
+      const first = await page.evaluate(async () => {
+        const w = window as unknown as Win;
+        // Bodies over 1 KiB: gzipped, as a redirect would have to replay them.
+        for (let i = 0; i < 13; i++) w.t.interact({ type: 'CLICK', id: 'rd-' + i, extra: { pad: 'x'.repeat(300) } });
+        await w.t.flush();
+        return w.t.stats();
+      });
+      assert.deepEqual([first.sent, first.rejected, first.retries], [0, 0, 1], 'kept, to retry');
+      await page.evaluate(async () => {
+        const w = window as unknown as Win;
+        await w.t.flush();
+        await w.t.flush();
+      });
+      assert.deepEqual(await c.counts(await mids(page)), Array(13).fill(1));
+      const s = await stats(page);
+      assert.deepEqual([s.sent, s.rejected, s.retries], [13, 0, 2]);
+      assert.deepEqual(answered, [status, status, 200]);
+      assert.deepEqual(moved, [], 'the redirect was never followed');
+      assert.deepEqual(thrown, []);
+      await context.close();
+    });
+  }
+
   test('H: a device clock a day ahead: ets kept as sent, ets_corrected on the collector clock', async () => {
     const { context, page, thrown } = await open(
       undefined,

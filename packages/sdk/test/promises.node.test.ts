@@ -269,4 +269,66 @@ describe('the SDK keeps its promise in Node (real collector)', { timeout: 600_00
       await gw.close();
     }
   });
+  for (const status of [301, 307]) {
+    test(`I: a ${status} in front of the collector is not followed: nothing dropped, retried with backoff, delivered once it stops`, async () => {
+      // A typical http→https move (301) or a temporary one (307) pointing at the real collector.
+      const gw = await gateway(c.url, (n) => (n < 2 ? { status, headers: { location: c.endpoint } } : 'forward'));
+      const rec = midRecorder();
+      // What the default transport made of each answer, and what the SDK told the developer (debug log).
+      const answers: Array<[number, boolean | undefined]> = [];
+      const logged: string[] = [];
+      const debug = console.debug;
+      console.debug = (...args: unknown[]) => logged.push(args.join(' '));
+      try {
+        const t = createTelemetry({
+          ...base,
+          storage: memoryStorage(),
+          url: gw.url + '/v1/telemetry',
+          beforeSend: rec.beforeSend,
+          debug: true,
+          transport: async (request: SendRequest) => {
+            const answer = await fetchTransport(request);
+            answers.push([answer.status, answer.redirected]);
+            return answer;
+          },
+        });
+        // Bodies over 1 KiB, so they go gzipped (a stream fetch could not replay for a 307).
+        for (let i = 0; i < 13; i++)
+          t.interact({ type: 'CLICK', id: `r${status}-${i}`, extra: { pad: 'x'.repeat(300) } });
+        await t.flush();
+        assert.deepEqual([t.stats().sent, t.stats().rejected, t.stats().retries], [0, 0, 1], 'kept, to retry');
+        // The backoff applies (the first retry waits at least 500 ms): a redirect that stays does not spin.
+        await new Promise((r) => setTimeout(r, 300));
+        assert.equal(gw.seen.length, 1);
+        await t.flush();
+        await t.flush();
+        assert.deepEqual(await c.counts(rec.mids), Array(13).fill(1));
+        assert.deepEqual(
+          gw.seen.map((r) => [r.headers['content-encoding'], r.answered]),
+          [
+            ['gzip', status],
+            ['gzip', status],
+            ['gzip', 200],
+          ],
+        );
+        assert.deepEqual([t.stats().sent, t.stats().rejected, t.stats().retries], [13, 0, 2]);
+        assert.deepEqual(answers, [
+          [status, true],
+          [status, true],
+          [200, undefined],
+        ]);
+        assert.equal(
+          logged.filter((l) =>
+            l.includes(`failed ${status} (a redirect, not followed: set url to the collector) retry`),
+          ).length,
+          2,
+          logged.join('\n'),
+        );
+        await t.shutdown();
+      } finally {
+        console.debug = debug;
+        await gw.close();
+      }
+    });
+  }
 });
