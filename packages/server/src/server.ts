@@ -9,6 +9,7 @@ import { type Config, loadConfig } from './config.js';
 import { checkExposure } from './exposure.js';
 import { openPipeline, type Pipeline } from './pipeline.js';
 import type { Loader } from './spool/loader.js';
+import { lockSpool } from './spool/spool-lock.js';
 import { openStore } from './store/open-store.js';
 import { ReadGate } from './store/read-gate.js';
 import type { Store } from './store/store.js';
@@ -33,11 +34,33 @@ export type ServerOptions = Partial<Config>;
 const LOADER_BEHIND_S = 5;
 
 /**
- * Opens the store and the pipeline over it (pipeline.ts), loading what a previous run acknowledged but did not load.
- * @throws StoreError when the store cannot be opened; what openPipeline throws (the store is closed then)
+ * Takes the data directory's spool for this process (spool/spool-lock.ts), then opens the store and the pipeline over
+ * it (pipeline.ts), loading what a previous run acknowledged but did not load. `close()` gives the spool up last.
+ * @throws SpoolLockedError when another process owns the spool (nothing opened then); StoreError when the store
+ *   cannot be opened; what openPipeline throws (the store is closed then)
  */
 export async function openCollector(config: Config): Promise<Pipeline> {
   const spoolDir = path.join(config.dataDir, 'spool');
+  const lock = lockSpool(config.dataDir);
+  try {
+    const pipeline = await openPipelineOnStore(config, spoolDir);
+    return {
+      ...pipeline,
+      close: async () => {
+        try {
+          await pipeline.close();
+        } finally {
+          lock.release();
+        }
+      },
+    };
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
+
+async function openPipelineOnStore(config: Config, spoolDir: string): Promise<Pipeline> {
   const store = await openStore({
     url: config.store,
     dataDir: config.dataDir,

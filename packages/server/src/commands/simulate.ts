@@ -13,6 +13,7 @@ import { createProgress } from '../simulate/progress.js';
 import { type SendHttpResult, sendOverHttp, writeKeyHeaders } from '../simulate/send-http.js';
 import { GroundTruth } from '../simulate/truth.js';
 import { receivedBy, spoolDirOf, writeToStore } from '../simulate/write-store.js';
+import { lockSpool } from '../spool/spool-lock.js';
 import { openStore } from '../store/open-store.js';
 
 const HELP = `usage: telemetry simulate [options]
@@ -109,7 +110,12 @@ export async function simulateCommand(argv: string[]): Promise<number> {
     const config = loadConfig();
     const dataDir = path.resolve(values['data-dir'] ?? config.dataDir);
     const spoolDir = spoolDirOf(dataDir);
-    const store = await openStore({ url: config.store, dataDir, spoolDir, writer: config.writerId });
+    // The spool is written below: a collector (or import) on this directory must not share it.
+    const lock = lockSpool(dataDir);
+    const store = await openStore({ url: config.store, dataDir, spoolDir, writer: config.writerId }).catch((error) => {
+      lock.release();
+      throw error;
+    });
     let streams = 0;
     let summarizeSeconds = 0;
     try {
@@ -142,7 +148,11 @@ export async function simulateCommand(argv: string[]): Promise<number> {
         `(${Math.round(written.eventsPerSecond)} events/s, ${written.segments} segments); ` +
         `of which summarizing ${streams} device streams took ${summarizeSeconds.toFixed(1)} s`;
     } finally {
-      await store.close();
+      try {
+        await store.close();
+      } finally {
+        lock.release();
+      }
     }
   }
   const summary = truth.summary();
