@@ -156,7 +156,7 @@ test('sessions query: malformed documents are rejected with the path that was wr
     const parsed = parseInsight('sessions', body);
     return parsed.ok ? 'accepted' : formatQueryErrors(parsed.errors);
   };
-  assert.equal(reason({ channel: 'ch1' }), 'channel: must be a list of 0 to 100 items');
+  assert.equal(reason({ channel: 'ch1' }), 'channel: must be a list of 1 to 100 items');
   assert.equal(reason({ buckets: [10, 5] }), 'buckets[1]: buckets must be ascending');
   assert.match(reason({ dateRange: { last: '7 days' } }), /^dateRange\.last: /);
   assert.match(reason({ dateRange: { from: '2024-1-1' } }), /^dateRange\.from: must be -7d/);

@@ -207,7 +207,7 @@ test('api: sessions answers camelCase; the deprecated spellings get the snake_ca
   assert.equal(legacy.headers.deprecation, 'true');
   assert.match(String(legacy.headers['x-telemetry-deprecated']), /dateRange\.last.*pdata_id/);
   const bad = await post('/api/insights/sessions', { pdataId: 'x' });
-  assert.equal(bad.body.params.errmsg, 'pdataId: must be a list of 0 to 100 items');
+  assert.equal(bad.body.params.errmsg, 'pdataId: must be a list of 1 to 100 items');
 });
 
 test('api: the admin token is required when set', async () => {
