@@ -12,6 +12,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { DATA_DIR_MODE } from '../store/open-store.js';
 
 /** The lock file, in the data directory next to `spool/` (not inside it: recovery reads the spool's names). */
 export const SPOOL_LOCK_FILE = 'spool.lock';
@@ -47,7 +48,7 @@ const held = new Set<string>();
  */
 export function lockSpool(dataDir: string): SpoolLock {
   const dir = path.resolve(dataDir);
-  fs.mkdirSync(dir, { recursive: true });
+  fs.mkdirSync(dir, { recursive: true, mode: DATA_DIR_MODE }); // its user's alone, as openStore makes it
   const file = path.join(dir, SPOOL_LOCK_FILE);
   // Two rounds: a stale lock is set aside and the O_EXCL create tried again; losing that race to another process
   // starting at the same moment is then a refusal naming the winner.

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { eventually, interact, postBatch, sql, startTestServer } from '../../test/helpers.js';
 import { tempDir } from '../../test/temp-dir.js';
 import { loadConfig } from '../config.js';
+import { lockSpool } from '../spool/spool-lock.js';
 import { DATA_DIR_MODE, DATABASE_FILE, openStore, resolveStoreUrl } from './open-store.js';
 import { StoreError } from './store.js';
 
@@ -27,8 +28,13 @@ test("openStore: a data directory it creates is its user's alone; one that exist
   fs.mkdirSync(existing, { mode: 0o755 });
   fs.chmodSync(existing, 0o755); // whatever the umask
   for (const dataDir of [created, existing]) await (await openStore({ url: 'duckdb:', dataDir })).close();
-  assert.equal(fs.statSync(created).mode & 0o777, DATA_DIR_MODE & ~process.umask());
-  assert.equal(fs.statSync(created).mode & 0o077, 0, 'nobody else may list or read it');
+  // The server takes the spool's lock first, which creates the directory too.
+  const locked = path.join(parent, 'locked');
+  lockSpool(locked).release();
+  for (const dir of [created, locked]) {
+    assert.equal(fs.statSync(dir).mode & 0o777, DATA_DIR_MODE & ~process.umask(), dir);
+    assert.equal(fs.statSync(dir).mode & 0o077, 0, `${dir}: nobody else may list or read it`);
+  }
   assert.equal(fs.statSync(existing).mode & 0o777, 0o755);
 });
 
