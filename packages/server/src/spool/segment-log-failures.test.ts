@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, mock, test } from 'node:test';
+import { interact } from '../../test/helpers.js';
 import { tempDir as makeTempDir } from '../../test/temp-dir.js';
 import { Collector } from '../ingest/collector.js';
 import { DedupIndex } from '../ingest/dedup-index.js';
@@ -313,15 +314,7 @@ test('a re-sent event answered while its first copy is being written is refused 
     limits: { maxEventBytes: 10_000, maxDepth: 32, levelFor: () => 'full', maxBatchEvents: 10 },
     counters: { received: noop, stored: noop, duplicates: noop, rejected: noop, duplicateBatch: noop },
   });
-  const event = (mid: string) => ({
-    eid: 'INTERACT',
-    ets: 1_790_000_000_000,
-    ver: '3.0',
-    mid,
-    actor: { id: 'u1', type: 'User' },
-    context: { channel: 'ch', pdata: { id: 'app', ver: '1', pid: 'web' }, env: 'home', sid: 's', did: 'd' },
-    edata: { type: 'CLICK', id: 'submit' },
-  });
+  const event = (mid: string) => interact({ mid });
   const held = heldFsync(faults);
   const first = collector.ingest(JSON.stringify({ events: [event('x-1'), event('x-2')] }));
   await held.inFlight;
