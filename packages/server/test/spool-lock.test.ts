@@ -119,12 +119,16 @@ test('a second serve on the same data directory with another store is refused; t
   assert.equal(await count(again), 200);
   again.process.kill('SIGKILL');
   await again.exited;
-  assert.equal(fs.readFileSync(path.join(dataDir, SPOOL_LOCK_FILE), 'utf8'), `${again.pid}\n`, 'left by kill -9');
+  assert.equal(
+    fs.readFileSync(path.join(dataDir, SPOOL_LOCK_FILE), 'utf8'),
+    `${again.pid} ${os.hostname()}\n`,
+    'left by kill -9',
+  );
   const third = serve(dataDir);
   try {
     await healthy(third);
     assert.equal(await count(third), 200, 'nothing lost');
-    assert.equal(fs.readFileSync(path.join(dataDir, SPOOL_LOCK_FILE), 'utf8'), `${third.pid}\n`);
+    assert.equal(fs.readFileSync(path.join(dataDir, SPOOL_LOCK_FILE), 'utf8'), `${third.pid} ${os.hostname()}\n`);
   } finally {
     assert.equal(await stopChild(third, 30_000), 0, third.output());
   }

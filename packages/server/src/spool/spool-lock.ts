@@ -4,15 +4,19 @@
  * (recovery would move the owner's unloaded segment into its own store and delete it). The store's own lock does not
  * cover this: two processes may name two different stores over one spool.
  *
- * The lock is a file created with O_EXCL holding the owner's pid. Node has no flock, and proper-lockfile (the npm
+ * The lock is a file holding the owner's pid and host name, put in place whole (written beside it, then hard-linked:
+ * a link fails if the name exists, and a reader never sees it empty). Node has no flock, and proper-lockfile (the npm
  * package that would fit) tells a stale lock by its mtime, kept fresh by a timer, and cannot name the holder; a pid
  * answers "is the holder alive" at once, so a lock left by kill -9 is taken over at the next start, not after a delay.
  * A pid that is now another live process keeps the lock (refused, naming the pid, for an operator to remove the
- * file); a pid that is our own is a previous life of this process (a container's pid 1), so it is stale.
+ * file); our own pid on our own host is a previous life of this process (a container's pid 1), so it is stale. A
+ * lock written on another host (another container sharing the volume, whose pids this one cannot see) is never
+ * taken as stale: refused, naming that host.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { DATA_DIR_MODE } from '../store/open-store.js';
+import { DATA_DIR_MODE } from '../store/store.js';
 
 /** The lock file, in the data directory next to `spool/` (not inside it: recovery reads the spool's names). */
 export const SPOOL_LOCK_FILE = 'spool.lock';
@@ -24,10 +28,12 @@ export class SpoolLockedError extends Error {
     readonly dir: string,
     readonly pid: number,
     readonly file: string,
+    readonly host = os.hostname(),
   ) {
+    const holder = host === os.hostname() ? `pid ${pid}` : `pid ${pid} on host ${host}`;
     super(
-      `the data directory ${dir} is in use by another process (pid ${pid}): its spool has one owner; ` +
-        `stop that process or give this one its own TELEMETRY_DATA_DIR (if pid ${pid} is not a collector, remove ${file})`,
+      `the data directory ${dir} is in use by another process (${holder}): its spool has one owner; ` +
+        `stop that process or give this one its own TELEMETRY_DATA_DIR (if ${holder} is not a collector, remove ${file})`,
     );
     this.name = 'SpoolLockedError';
   }
@@ -54,37 +60,61 @@ export function lockSpool(dataDir: string): SpoolLock {
   // starting at the same moment is then a refusal naming the winner.
   for (let round = 0; ; round++) {
     if (held.has(file)) throw new SpoolLockedError(dir, process.pid, file);
-    try {
-      const fd = fs.openSync(file, 'wx');
-      try {
-        fs.writeSync(fd, `${process.pid}\n`);
-        fs.fsyncSync(fd);
-      } finally {
-        fs.closeSync(fd);
-      }
+    if (create(file)) {
       held.add(file);
       return { file, release: () => release(file) };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
-    const pid = readPid(file);
-    if ((pid !== undefined && (round > 0 || alive(pid))) || round > 2) throw new SpoolLockedError(dir, pid ?? 0, file);
-    setAside(file, pid);
+    const holder = readHolder(file);
+    const live = holder !== undefined && (round > 0 || alive(holder));
+    if (live || round > 2) throw new SpoolLockedError(dir, holder?.pid ?? 0, file, holder?.host);
+    setAside(file, holder?.pid);
   }
 }
 
-/** The pid in a lock file; undefined when the file is gone, empty or torn (a crash between create and write). */
-function readPid(file: string): number | undefined {
+/** This process's line in its lock: pid and host name. */
+const ownLine = () => `${process.pid} ${os.hostname()}\n`;
+
+/** Puts our lock at `file` whole (written and fsynced beside it, then linked); false when the name is taken. */
+function create(file: string): boolean {
+  const temporary = `${file}.${process.pid}.new`;
+  fs.writeFileSync(temporary, ownLine());
+  const fd = fs.openSync(temporary, 'r');
   try {
-    const pid = Number.parseInt(fs.readFileSync(file, 'utf8'), 10);
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  try {
+    fs.linkSync(temporary, file);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return false;
+  } finally {
+    fs.rmSync(temporary, { force: true });
+  }
+}
+
+/**
+ * The holder a lock file names; undefined when the file is gone or unreadable (only an older version's lock, created
+ * then written, could be seen empty). A lock without a host (an older version's) is this host's.
+ */
+function readHolder(file: string): { pid: number; host: string } | undefined {
+  try {
+    const [pidText, host = os.hostname()] = fs.readFileSync(file, 'utf8').trim().split(/\s+/);
+    const pid = Number(pidText);
+    return Number.isInteger(pid) && pid > 0 ? { pid, host } : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** Whether `pid` is a running process other than this one (EPERM: alive, another user's). */
-function alive(pid: number): boolean {
+/**
+ * Whether the holder may still be running: another host's pid cannot be checked from here, so it may; on this host, a
+ * running process other than this one (EPERM: alive, another user's).
+ */
+function alive({ pid, host }: { pid: number; host: string }): boolean {
+  if (host !== os.hostname()) return true;
   if (pid === process.pid) return false;
   try {
     process.kill(pid, 0);
@@ -101,13 +131,14 @@ function alive(pid: number): boolean {
 function setAside(file: string, stalePid: number | undefined): void {
   const aside = `${file}.stale-${process.pid}`;
   try {
+    if (fs.lstatSync(file).isDirectory()) throw new Error(`${file} is a directory, not a lock file: remove it`);
     fs.renameSync(file, aside);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw error;
   }
-  const moved = readPid(aside);
-  if (moved !== stalePid && moved !== undefined && alive(moved)) {
+  const moved = readHolder(aside);
+  if (moved !== undefined && moved.pid !== stalePid && alive(moved)) {
     try {
       fs.linkSync(aside, file);
     } catch {}
@@ -118,5 +149,5 @@ function setAside(file: string, stalePid: number | undefined): void {
 function release(file: string): void {
   if (!held.delete(file)) return;
   // Only our own lock: an operator may have removed it, and another process taken the spool since.
-  if (readPid(file) === process.pid) fs.rmSync(file, { force: true });
+  if (readHolder(file)?.pid === process.pid) fs.rmSync(file, { force: true });
 }

@@ -28,10 +28,13 @@ test("openStore: a data directory it creates is its user's alone; one that exist
   fs.mkdirSync(existing, { mode: 0o755 });
   fs.chmodSync(existing, 0o755); // whatever the umask
   for (const dataDir of [created, existing]) await (await openStore({ url: 'duckdb:', dataDir })).close();
-  // The server takes the spool's lock first, which creates the directory too.
+  // The server takes the spool's lock first, which creates the directory too; a store file named elsewhere
+  // (TELEMETRY_STORE=duckdb:<path>) gets its folders the same way.
   const locked = path.join(parent, 'locked');
   lockSpool(locked).release();
-  for (const dir of [created, locked]) {
+  const elsewhere = path.join(parent, 'elsewhere', 'sub');
+  await (await openStore({ url: `duckdb:${path.join(elsewhere, 'x.duckdb')}` })).close();
+  for (const dir of [created, locked, elsewhere, path.dirname(elsewhere)]) {
     assert.equal(fs.statSync(dir).mode & 0o777, DATA_DIR_MODE & ~process.umask(), dir);
     assert.equal(fs.statSync(dir).mode & 0o077, 0, `${dir}: nobody else may list or read it`);
   }

@@ -6,13 +6,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { openClickHouseStore } from './clickhouse/clickhouse-store.js';
 import { openDuckDBStore } from './duckdb/duckdb-store.js';
-import { type ActorKeyRule, type Store, StoreError } from './store.js';
+import { type ActorKeyRule, DATA_DIR_MODE, type Store, StoreError } from './store.js';
+
+export { DATA_DIR_MODE };
 
 /** The DuckDB database file in a data directory (`duckdb:` without a path). */
 export const DATABASE_FILE = 'telemetry.duckdb';
-
-/** The mode of a data directory openStore creates: the server's user only (before the umask). */
-export const DATA_DIR_MODE = 0o700;
 
 /** The URL schemes openStore knows, one per adapter. */
 export const STORE_SCHEMES = ['duckdb', 'clickhouse'] as const;

@@ -2,6 +2,12 @@
 import type { StreamEnd } from '../analytics/sessions/summarize-stream.js';
 import type { StreamEvent, StreamKey } from '../analytics/sessions/types.js';
 
+/**
+ * The mode of a directory the product creates for its data (a data directory, a DuckDB file's folder, before the
+ * umask): its user's alone, since the events name people (docs/security.md).
+ */
+export const DATA_DIR_MODE = 0o700;
+
 export type Dialect = 'duckdb' | 'clickhouse';
 
 /**

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { type DuckDBConnection, DuckDBInstance, StatementType } from '@duckdb/node-api';
 import {
   type ActorKeyRule,
+  DATA_DIR_MODE,
   type LoadedSegment,
   type QueryBounds,
   type QueryParams,
@@ -87,7 +88,9 @@ const ROW_GROUP_ROWS = 122_880;
 export const CHECKPOINT_EVENTS = (ROW_GROUP_ROWS * 3) / 4 + 1;
 
 export async function openDuckDBStore(options: DuckDBStoreOptions): Promise<DuckDBStore> {
-  if (options.file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(options.file)), { recursive: true });
+  if (options.file !== ':memory:') {
+    fs.mkdirSync(path.dirname(path.resolve(options.file)), { recursive: true, mode: DATA_DIR_MODE });
+  }
   const threads = options.threads ?? 2;
   const instance = await createInstance(options);
   const writer = runOnWorkers(await instance.connect(), threads);
