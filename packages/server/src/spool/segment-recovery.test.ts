@@ -392,3 +392,12 @@ test('isTornTail: a partial last group (header or records cut short, zeros) is t
   assert.equal(isTornTail(relabelled, at), false, 'a whole group whose length was changed');
   assert.equal(isTornTail(Buffer.from(`x${F}`), 0), false, 'not a header');
 });
+
+test('an entry by a segment name that cannot be read (a directory) stops recovery naming it, and is left alone', async () => {
+  const dir = makeTempDir('segment-recovery-unreadable-');
+  fs.mkdirSync(path.join(dir, '000000000002.seg'));
+  await assert.rejects(recoverSegments(dir, 0), {
+    message: new RegExp(`the spool segment ${path.join(dir, '000000000002.seg')} cannot be read \\(EISDIR`),
+  });
+  assert.ok(fs.statSync(path.join(dir, '000000000002.seg')).isDirectory());
+});

@@ -216,7 +216,10 @@ export async function recoverSegments(
       await fsp.rm(file, { force: true }); // loaded before a crash, deletion did not happen
       continue;
     }
-    let data: Buffer = await fsp.readFile(file);
+    let data: Buffer = await fsp.readFile(file).catch((error: Error) => {
+      // Named, so the operator knows which entry stops the start (a directory or unreadable file by a segment's name).
+      throw new Error(`the spool segment ${file} cannot be read (${error.message}); move it out of ${dir}`);
+    });
     const newest = name === names.at(-1);
     // A first group torn within its first bytes (or zeros) is not a segment of the previous format.
     if (data.length > 0 && !isFramed(data) && !isTornTail(data, 0)) {
