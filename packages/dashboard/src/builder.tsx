@@ -39,6 +39,12 @@ const clean = (q: Q): Q => Object.fromEntries(Object.entries(q).filter(([, v]) =
 
 const unique = (values: string[]) => values.filter((v, i, all) => v !== '' && all.indexOf(v) === i);
 
+/** A comma-separated field as a list without blanks or repeats; none left (`,`): undefined, all (an empty list is a 400). */
+function commaList(text: string): string[] | undefined {
+  const items = unique(text.split(',').map((x) => x.trim()));
+  return items.length > 0 ? items : undefined;
+}
+
 function Select(props: {
   label: string;
   value: string;
@@ -554,13 +560,13 @@ function KindFields({ kind, q, set, d }: { kind: InsightKind; q: Q; set: (patch:
             label="Channels"
             value={((q.channel as string[] | undefined) ?? []).join(', ')}
             placeholder="all"
-            onCommit={(v) => set({ channel: v ? unique(v.split(',').map((x) => x.trim())) : undefined })}
+            onCommit={(v) => set({ channel: commaList(v) })}
           />
           <Text
             label="Apps (pdata.id)"
             value={((q.pdataId as string[] | undefined) ?? []).join(', ')}
             placeholder="all"
-            onCommit={(v) => set({ pdataId: v ? unique(v.split(',').map((x) => x.trim())) : undefined })}
+            onCommit={(v) => set({ pdataId: commaList(v) })}
           />
           <Text
             label="Rows per breakdown"
